@@ -1,0 +1,78 @@
+using System.Text.Json.Serialization;
+using Governance.Api.Features.Approvals;
+using Governance.Api.Features.AuditTrail;
+using Governance.Api.Features.Datasets;
+using Governance.Api.Features.Deployments;
+using Governance.Api.Features.Models;
+using Governance.Api.Features.ModelVersions;
+using Governance.Api.Features.Validation;
+using Governance.Api.Ledger;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Json;
+using Scalar.AspNetCore;
+
+namespace Governance.Api.Hosting;
+
+public static class GovernanceHost
+{
+    public static WebApplicationBuilder AddGovernance(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddLedgerStore(builder.Configuration);
+
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        });
+        // Malformed bodies throw, so Problems can name the offending JSON path instead of an empty 400.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<Problems>();
+        services.AddOpenApi();
+
+        var authentication = services.AddAuthentication();
+        if (builder.Environment.IsDevelopment())
+        {
+            services.AddSingleton(DevelopmentKeys.LoadOrCreate(DataFolder(builder.Configuration, builder.Environment)));
+            authentication.AddScheme<AuthenticationSchemeOptions, DevelopmentKeys.Handler>(DevelopmentKeys.Scheme, null);
+            services.Configure<AuthenticationOptions>(o => o.DefaultScheme = DevelopmentKeys.Scheme);
+        }
+        services.AddAuthorization(o =>
+        {
+            // Every endpoint needs an authenticated principal unless it says otherwise; roles are added per endpoint.
+            o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
+            o.DefaultPolicy = o.FallbackPolicy;
+        });
+        return builder;
+    }
+
+    /// <summary>Git-ignored folder for development keys and demo artifacts (Governance:DataFolder, default .data under the repo root).</summary>
+    public static string DataFolder(IConfiguration configuration, IHostEnvironment environment) =>
+        Path.GetFullPath(configuration["Governance:DataFolder"] ?? Path.Combine(environment.ContentRootPath, "..", "..", ".data"));
+
+    public static WebApplication UseGovernance(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseIdempotencyBuffering();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference("/docs").AllowAnonymous();
+        app.MapGet("/health", () => Results.Text("Healthy")).AllowAnonymous().ExcludeFromDescription();
+
+        app.MapGroup("/api/v1")
+            .MapModels()
+            .MapDatasets()
+            .MapModelVersions()
+            .MapValidation()
+            .MapApprovals()
+            .MapDeployments()
+            .MapAuditTrail();
+        return app;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Governance.Domain.Shared;
+using JasperFx;
+using JasperFx.Events;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Governance.Api.Hosting;
+
+/// <summary>
+/// Turns refusals into RFC 9457 problem details: 400 naming the bad field, 403 for segregation of duties, 404, 409 for
+/// state and concurrency conflicts. A client's mistake is never a 500.
+/// </summary>
+public sealed class Problems(IProblemDetailsService problemDetails) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+    {
+        var problem = exception switch
+        {
+            GovernanceRuleException rule => FromRule(rule),
+            BadHttpRequestException bad => Create(StatusCodes.Status400BadRequest, "invalid_request", "The request could not be read", DescribeBadRequest(bad)),
+            ConcurrencyException or ExistingStreamIdCollisionException => Create(StatusCodes.Status409Conflict, "concurrency.stale_version",
+                "The record changed since you read it",
+                "Another change was written to this record first, so nothing was written. Read it again (its ETag is its version) and retry with the new version in If-Match."),
+            _ => null,
+        };
+        if (problem is null) return false;
+        http.Response.StatusCode = problem.Status!.Value;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+
+    public static ProblemDetails FromRule(GovernanceRuleException rule)
+    {
+        var (status, title) = rule.Kind switch
+        {
+            RuleKind.InvalidInput => (StatusCodes.Status400BadRequest, "The request has invalid fields"),
+            RuleKind.Forbidden => (StatusCodes.Status403Forbidden, "Segregation of duties forbids this"),
+            RuleKind.NotFound => (StatusCodes.Status404NotFound, "Not found"),
+            _ => (StatusCodes.Status409Conflict, "The ledger's current state does not allow this"),
+        };
+        var problem = Create(status, rule.Code, title, rule.Message);
+        if (rule.FieldErrors.Count > 0) problem.Extensions["errors"] = rule.FieldErrors;
+        return problem;
+    }
+
+    public static ProblemDetails Create(int status, string code, string title, string detail)
+    {
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = $"urn:governance:problem:{code}" };
+        problem.Extensions["code"] = code;
+        return problem;
+    }
+
+    private static string DescribeBadRequest(BadHttpRequestException bad) => bad.InnerException switch
+    {
+        JsonException json => $"The JSON body is malformed or has a value of the wrong type at {json.Path ?? "$"}.",
+        _ => bad.Message,
+    };
+}

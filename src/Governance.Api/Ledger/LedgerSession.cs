@@ -1,0 +1,29 @@
+using Marten;
+
+namespace Governance.Api.Ledger;
+
+/// <summary>The result of deciding one command against one stream: state before, events appended, state after.</summary>
+public sealed record Decided<TState>(TState? Before, IReadOnlyList<object> Events, TState? After, long Version) where TState : class;
+
+public static class LedgerSession
+{
+    /// <summary>
+    /// Loads a stream's state for writing, decides the command against it and appends the events (not yet saved).
+    /// Marten checks on save that nobody appended in between; with <paramref name="expectedVersion"/> it also refuses a
+    /// stale reader at once. Either way a concurrent writer loses with a ConcurrencyException, never silently.
+    /// </summary>
+    public static async Task<Decided<TState>> DecideAsync<TState>(
+        this IDocumentSession session, string streamKey, long? expectedVersion,
+        Func<TState?, IReadOnlyList<object>> decide, Func<TState?, object, TState?> evolve, CancellationToken ct)
+        where TState : class
+    {
+        var stream = expectedVersion is { } expected
+            ? await session.Events.FetchForWriting<TState>(streamKey, expected, ct)
+            : await session.Events.FetchForWriting<TState>(streamKey, ct);
+        var before = stream.Aggregate;
+        var events = decide(before);
+        stream.AppendMany(events);
+        var after = events.Aggregate(before, evolve);
+        return new Decided<TState>(before, events, after, (stream.StartingVersion ?? 0) + events.Count);
+    }
+}

@@ -1,0 +1,36 @@
+using Governance.Domain.Models;
+using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
+using Governance.Domain.Validation;
+
+namespace Governance.Domain.Approvals;
+
+/// <summary>The model owner asks for approval to use this version's artifact in one environment. The id is minted by the caller.</summary>
+public sealed record RequestApproval(string ApprovalId, string? Environment, string? IntendedUse, string? Reason);
+
+public static class RequestApprovalDecision
+{
+    /// <summary>High-risk models need two distinct risk officers; others one.</summary>
+    public static int RequiredApprovalsFor(RiskTier tier) => tier == RiskTier.High ? 2 : 1;
+
+    public static ApprovalRequested Decide(RequestApproval command, ModelVersion version, CommandContext context)
+    {
+        new InputCheck().Slug(command.Environment, "environment").Required(command.IntendedUse, "intendedUse", 5000).Optional(command.Reason, "reason").ThrowIfAny();
+
+        version.EnsureNotRetired();
+        if (version.Validation is null)
+            throw GovernanceRuleException.Conflict("approval.not_validated",
+                $"Model version {version.ModelId} {version.Version} has no independent validation outcome yet; approval can be requested once it is validated.");
+        if (version.Validation.Outcome == ValidationOutcome.Failed)
+            throw GovernanceRuleException.Conflict("approval.validation_failed",
+                $"Model version {version.ModelId} {version.Version} failed independent validation and cannot be put forward for approval.");
+        var environment = command.Environment!;
+        if (version.Approvals.Any(a => a.Environment == environment && a.Status == ApprovalStatus.Pending))
+            throw GovernanceRuleException.Conflict("approval.already_pending", $"An approval for '{environment}' is already awaiting decision.");
+        if (version.Approvals.Any(a => a.Environment == environment && a.IsActiveAt(context.Now)))
+            throw GovernanceRuleException.Conflict("approval.already_active", $"This version already holds an active approval for '{environment}'.");
+
+        return new ApprovalRequested(version.ModelId, version.Version, command.ApprovalId, environment, command.IntendedUse!.Trim(),
+            version.ArtifactDigest, RequiredApprovalsFor(version.RiskTier), context.Audit(command.Reason ?? "Approval requested"));
+    }
+}

@@ -1,0 +1,124 @@
+using Governance.Domain.Approvals;
+using Governance.Domain.Deployments;
+using Governance.Domain.Models;
+using Governance.Domain.Shared;
+using Governance.Domain.Validation;
+
+namespace Governance.Domain.ModelVersions;
+
+/// <summary>Where a version stands in its lifecycle: the step of its latest lifecycle event.</summary>
+public enum ModelVersionStatus
+{
+    Registered, ValidationSubmitted, Validated, ValidationFailed, ApprovalRequested, Approved, Rejected, Deployed, RolledBack, Revoked, Retired,
+}
+
+public sealed record ValidationSubmission(string Summary, string? ReportUri, string? ReportDigest, Actor SubmittedBy, DateTimeOffset SubmittedAt);
+
+public sealed record ValidationResult(ValidationOutcome Outcome, IReadOnlyList<ValidationFinding> Findings, string Opinion, Actor Validator, DateTimeOffset ValidatedAt);
+
+/// <summary>A model version's state, evolved from its stream; the same record is the inline projection the API reads.</summary>
+public sealed record ModelVersion
+{
+    public required string Id { get; init; }
+    public required string ModelId { get; init; }
+    public required string Version { get; init; }
+    public required string ArtifactUri { get; init; }
+    public required string ArtifactDigest { get; init; }
+    public required long ArtifactSizeBytes { get; init; }
+    public required ArtifactFormat Format { get; init; }
+    public required string TrainingDatasetDigest { get; init; }
+    public required string ValidationDatasetDigest { get; init; }
+    public required IReadOnlyDictionary<string, double> Metrics { get; init; }
+    public required string CodeCommit { get; init; }
+    public required IReadOnlyDictionary<string, string> Hyperparameters { get; init; }
+    /// <summary>The model's risk tier when this version was registered; it sets how many approvals are required.</summary>
+    public required RiskTier RiskTier { get; init; }
+    public required string ModelOwnerId { get; init; }
+    public required Actor RegisteredBy { get; init; }
+    public required DateTimeOffset RegisteredAt { get; init; }
+    public required ModelVersionStatus Status { get; init; }
+    public DateTimeOffset LastChangedAt { get; init; }
+    public ValidationSubmission? ValidationSubmission { get; init; }
+    public ValidationResult? Validation { get; init; }
+    public IReadOnlyList<Approval> Approvals { get; init; } = [];
+    public IReadOnlyList<Deployment> Deployments { get; init; } = [];
+    public IReadOnlyList<RefusedDeployment> RefusedDeployments { get; init; } = [];
+    public DateTimeOffset? RetiredAt { get; init; }
+
+    public bool IsRetired => RetiredAt is not null;
+
+    /// <summary>Environments where this version is live: deployed and not rolled back since.</summary>
+    public IReadOnlyList<string> LiveEnvironments => Deployment.LiveEnvironments(Deployments);
+
+    public static string StreamKey(string modelId, string version) => $"{modelId}@{version}";
+
+    public Approval? FindApproval(string approvalId) => Approvals.FirstOrDefault(a => a.Id == approvalId);
+
+    public static ModelVersion? Evolve(ModelVersion? state, object @event)
+    {
+        if (@event is ModelVersionRegistered r)
+            return new ModelVersion
+            {
+                Id = StreamKey(r.ModelId, r.Version), ModelId = r.ModelId, Version = r.Version, ArtifactUri = r.ArtifactUri,
+                ArtifactDigest = r.ArtifactDigest, ArtifactSizeBytes = r.ArtifactSizeBytes, Format = r.Format,
+                TrainingDatasetDigest = r.TrainingDatasetDigest, ValidationDatasetDigest = r.ValidationDatasetDigest, Metrics = r.Metrics,
+                CodeCommit = r.CodeCommit, Hyperparameters = r.Hyperparameters, RiskTier = r.RiskTier, ModelOwnerId = r.ModelOwnerId,
+                RegisteredBy = r.Audit.Actor, RegisteredAt = r.Audit.At, Status = ModelVersionStatus.Registered, LastChangedAt = r.Audit.At,
+            };
+        if (state is null || @event is not IModelVersionEvent e) return state;
+
+        state = state with { Status = StatusAfter(state.Status, e), LastChangedAt = e.Audit.At };
+        return e switch
+        {
+            SubmittedForValidation s => state with
+            {
+                ValidationSubmission = new ValidationSubmission(s.Summary, s.ReportUri, s.ReportDigest, s.Audit.Actor, s.Audit.At), Validation = null,
+            },
+            ValidationCompleted v => state with { Validation = new ValidationResult(v.Outcome, v.Findings, v.Audit.Reason, v.Audit.Actor, v.Audit.At) },
+            ApprovalRequested a => state with { Approvals = [.. state.Approvals, Approval.Evolve(null, a)!] },
+            ApprovalSignedOff or ModelVersionApproved or ApprovalRejected or ApprovalRevoked => state with
+            {
+                Approvals = state.Approvals.Select(a => a.Id == ApprovalIdOf(e) ? Approval.Evolve(a, e)! : a).ToArray(),
+            },
+            ModelVersionDeployed or DeploymentRolledBack => state with { Deployments = Deployment.Evolve(state.Deployments, e) },
+            DeploymentRefused d => state with
+            {
+                RefusedDeployments = [.. state.RefusedDeployments, new RefusedDeployment(d.Environment, d.PipelineRunId, d.ArtifactDigest, d.Reasons, d.Audit.Actor, d.Audit.At)],
+            },
+            ModelVersionRetired t => state with { RetiredAt = t.Audit.At },
+            _ => state,
+        };
+    }
+
+    /// <summary>The lifecycle step after an event; shared by this state and the inventory so both always agree.</summary>
+    public static ModelVersionStatus StatusAfter(ModelVersionStatus current, IModelVersionEvent e) => e switch
+    {
+        ModelVersionRegistered => ModelVersionStatus.Registered,
+        SubmittedForValidation => ModelVersionStatus.ValidationSubmitted,
+        ValidationCompleted { Outcome: ValidationOutcome.Failed } => ModelVersionStatus.ValidationFailed,
+        ValidationCompleted => ModelVersionStatus.Validated,
+        ApprovalRequested => ModelVersionStatus.ApprovalRequested,
+        ModelVersionApproved => ModelVersionStatus.Approved,
+        ApprovalRejected => ModelVersionStatus.Rejected,
+        ApprovalRevoked => ModelVersionStatus.Revoked,
+        ModelVersionDeployed => ModelVersionStatus.Deployed,
+        DeploymentRolledBack => ModelVersionStatus.RolledBack,
+        ModelVersionRetired => ModelVersionStatus.Retired,
+        _ => current, // a sign-off short of the required count, or a refused deployment, does not move the lifecycle
+    };
+
+    internal static string? ApprovalIdOf(IModelVersionEvent e) => e switch
+    {
+        ApprovalRequested a => a.ApprovalId,
+        ApprovalSignedOff s => s.ApprovalId,
+        ModelVersionApproved a => a.ApprovalId,
+        ApprovalRejected r => r.ApprovalId,
+        ApprovalRevoked r => r.ApprovalId,
+        _ => null,
+    };
+
+    internal void EnsureNotRetired()
+    {
+        if (IsRetired) throw GovernanceRuleException.Conflict("model_version.retired", $"Model version {ModelId} {Version} is retired.");
+    }
+}

@@ -1,0 +1,66 @@
+using Governance.Domain.Approvals;
+using Governance.Domain.Deployments;
+using Governance.Domain.Models;
+using Governance.Domain.Shared;
+using Governance.Domain.Validation;
+
+namespace Governance.Domain.ModelVersions;
+
+/// <summary>Every event in a model version's stream names the model and version it is about, so each reads on its own in an audit trail.</summary>
+public interface IModelVersionEvent : ILedgerEvent
+{
+    string ModelId { get; }
+    string Version { get; }
+}
+
+public enum ArtifactFormat { MlNetZip, Onnx, Other }
+
+public sealed record ModelVersionRegistered(
+    string ModelId,
+    string Version,
+    string ArtifactUri,
+    string ArtifactDigest,
+    long ArtifactSizeBytes,
+    ArtifactFormat Format,
+    string TrainingDatasetDigest,
+    string ValidationDatasetDigest,
+    IReadOnlyDictionary<string, double> Metrics,
+    string CodeCommit,
+    IReadOnlyDictionary<string, string> Hyperparameters,
+    RiskTier RiskTier,
+    string ModelOwnerId,
+    Audit Audit) : IModelVersionEvent;
+
+public sealed record SubmittedForValidation(string ModelId, string Version, string Summary, string? ReportUri, string? ReportDigest, Audit Audit) : IModelVersionEvent;
+
+public sealed record ValidationCompleted(string ModelId, string Version, ValidationOutcome Outcome, IReadOnlyList<ValidationFinding> Findings, Audit Audit) : IModelVersionEvent;
+
+public sealed record ApprovalRequested(
+    string ModelId, string Version, string ApprovalId, string Environment, string IntendedUse, string ArtifactDigest, int RequiredApprovals, Audit Audit)
+    : IModelVersionEvent;
+
+/// <summary>One risk officer's sign-off; the reason in <see cref="Audit"/> is their rationale.</summary>
+public sealed record ApprovalSignedOff(
+    string ModelId, string Version, string ApprovalId, string Environment, string ArtifactDigest,
+    IReadOnlyList<string> Conditions, DateTimeOffset ExpiresAt, Audit Audit) : IModelVersionEvent;
+
+/// <summary>All required sign-offs are present: the approval now allows deploying this digest to this environment until it expires.</summary>
+public sealed record ModelVersionApproved(
+    string ModelId, string Version, string ApprovalId, string Environment, string ArtifactDigest,
+    IReadOnlyList<Approver> Approvers, IReadOnlyList<string> Conditions, DateTimeOffset ExpiresAt, Audit Audit) : IModelVersionEvent;
+
+public sealed record ApprovalRejected(string ModelId, string Version, string ApprovalId, string Environment, Audit Audit) : IModelVersionEvent;
+
+public sealed record ApprovalRevoked(string ModelId, string Version, string ApprovalId, string Environment, string ArtifactDigest, Audit Audit) : IModelVersionEvent;
+
+public sealed record ModelVersionDeployed(
+    string ModelId, string Version, string Environment, string PipelineRunId, string ArtifactDigest, string ApprovalId, Audit Audit) : IModelVersionEvent;
+
+/// <summary>A deployment attempt the ledger refused; recorded so that attempts to bypass the control are visible.</summary>
+public sealed record DeploymentRefused(
+    string ModelId, string Version, string Environment, string PipelineRunId, string ArtifactDigest, IReadOnlyList<DenialReason> Reasons, Audit Audit)
+    : IModelVersionEvent;
+
+public sealed record DeploymentRolledBack(string ModelId, string Version, string Environment, string PipelineRunId, Audit Audit) : IModelVersionEvent;
+
+public sealed record ModelVersionRetired(string ModelId, string Version, Audit Audit) : IModelVersionEvent;

@@ -1,0 +1,62 @@
+using Governance.Domain.Datasets;
+using Governance.Domain.Models;
+using Governance.Domain.Shared;
+
+namespace Governance.Domain.ModelVersions;
+
+public sealed record RegisterModelVersion(
+    string ModelId,
+    string? Version,
+    string? ArtifactUri,
+    string? ArtifactDigest,
+    long? ArtifactSizeBytes,
+    ArtifactFormat? Format,
+    string? TrainingDatasetDigest,
+    string? ValidationDatasetDigest,
+    IReadOnlyDictionary<string, double>? Metrics,
+    string? CodeCommit,
+    IReadOnlyDictionary<string, string>? Hyperparameters,
+    string? Reason);
+
+public static class RegisterModelVersionDecision
+{
+    /// <param name="trainingDataset">The dataset whose manifest digest is the command's training digest, if one is registered.</param>
+    /// <param name="validationDataset">Likewise for the validation digest.</param>
+    public static ModelVersionRegistered Decide(
+        RegisterModelVersion command, Model? model, ModelVersion? existing, Dataset? trainingDataset, Dataset? validationDataset, CommandContext context)
+    {
+        var check = new InputCheck()
+            .VersionLabel(command.Version, "version")
+            .Required(command.ArtifactUri, "artifactUri")
+            .Sha256(command.ArtifactDigest, "artifactDigest")
+            .Defined(command.Format, "format")
+            .Sha256(command.TrainingDatasetDigest, "trainingDatasetDigest")
+            .Sha256(command.ValidationDatasetDigest, "validationDatasetDigest")
+            .Required(command.CodeCommit, "codeCommit", 200)
+            .Optional(command.Reason, "reason");
+        if (command.ArtifactSizeBytes is null or <= 0) check.Fail("artifactSizeBytes", "is required and must be positive");
+        if (command.ArtifactUri is not null && !Uri.TryCreate(command.ArtifactUri, UriKind.Absolute, out _))
+            check.Fail("artifactUri", "must be an absolute URI (e.g. s3://bucket/model.zip or file:///models/model.zip)");
+        if (command.Metrics?.Any(m => string.IsNullOrWhiteSpace(m.Key) || !double.IsFinite(m.Value)) == true)
+            check.Fail("metrics", "every metric needs a name and a finite number");
+        if (command.Hyperparameters?.Any(h => string.IsNullOrWhiteSpace(h.Key) || h.Value is null) == true)
+            check.Fail("hyperparameters", "every hyperparameter needs a name and a value");
+        if (Digest.IsSha256(command.TrainingDatasetDigest) && trainingDataset is null)
+            check.Fail("trainingDatasetDigest", "no registered dataset has this manifest digest; register the dataset first");
+        if (Digest.IsSha256(command.ValidationDatasetDigest) && validationDataset is null)
+            check.Fail("validationDatasetDigest", "no registered dataset has this manifest digest; register the dataset first");
+        check.ThrowIfAny();
+
+        if (model is null) throw GovernanceRuleException.NotFound("model.not_found", $"Model '{command.ModelId}' is not registered.");
+        if (model.IsRetired)
+            throw GovernanceRuleException.Conflict("model.retired", $"Model '{model.Id}' is retired and takes no new versions.");
+        if (existing is not null)
+            throw GovernanceRuleException.Conflict("model_version.already_registered", $"Model '{model.Id}' already has a version '{command.Version}'.");
+
+        return new ModelVersionRegistered(
+            model.Id, command.Version!, command.ArtifactUri!, Digest.Normalize(command.ArtifactDigest!), command.ArtifactSizeBytes!.Value,
+            command.Format!.Value, trainingDataset!.ManifestDigest, validationDataset!.ManifestDigest,
+            command.Metrics ?? new Dictionary<string, double>(), command.CodeCommit!.Trim(), command.Hyperparameters ?? new Dictionary<string, string>(),
+            model.RiskTier, model.OwnerId, context.Audit(command.Reason ?? "Model version registered"));
+    }
+}

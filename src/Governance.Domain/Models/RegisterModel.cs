@@ -1,0 +1,46 @@
+using System.Text.RegularExpressions;
+using Governance.Domain.Shared;
+
+namespace Governance.Domain.Models;
+
+/// <summary>A model owner enters a model in the inventory; they become its owner.</summary>
+public sealed record RegisterModel(
+    string? ModelId,
+    string? Name,
+    string? BusinessPurpose,
+    RiskTier? RiskTier,
+    string? EuAiActCategory,
+    IReadOnlyList<string>? Jurisdictions,
+    string? Reason);
+
+public static partial class RegisterModelDecision
+{
+    public static ModelRegistered Decide(RegisterModel command, Model? existing, CommandContext context)
+    {
+        var check = new InputCheck()
+            .Slug(command.ModelId, "modelId")
+            .Required(command.Name, "name", 200)
+            .Required(command.BusinessPurpose, "businessPurpose")
+            .Defined(command.RiskTier, "riskTier")
+            .Optional(command.EuAiActCategory, "euAiActCategory", 200)
+            .Optional(command.Reason, "reason");
+        if (command.RiskTier == Models.RiskTier.High && string.IsNullOrWhiteSpace(command.EuAiActCategory))
+            check.Fail("euAiActCategory", "is required for a high-risk model (e.g. 'Annex III 5(b) creditworthiness assessment')");
+        if (command.Jurisdictions is not { Count: > 0 })
+            check.Fail("jurisdictions", "must list at least one jurisdiction (e.g. EU, DE, UK, US)");
+        else if (command.Jurisdictions.Any(j => j is null || !JurisdictionPattern().IsMatch(j)))
+            check.Fail("jurisdictions", "each must be a 2-3 letter upper-case code (ISO 3166 or EU)");
+        check.ThrowIfAny();
+
+        if (existing is not null)
+            throw GovernanceRuleException.Conflict("model.already_registered", $"Model '{command.ModelId}' is already registered.");
+
+        return new ModelRegistered(
+            command.ModelId!, command.Name!.Trim(), context.Actor.SubjectId, context.Actor.DisplayName, command.BusinessPurpose!.Trim(),
+            command.RiskTier!.Value, string.IsNullOrWhiteSpace(command.EuAiActCategory) ? null : command.EuAiActCategory.Trim(),
+            command.Jurisdictions!.Distinct().ToArray(), context.Audit(command.Reason ?? "Model entered in the inventory"));
+    }
+
+    [GeneratedRegex("^[A-Z]{2,3}$")]
+    private static partial Regex JurisdictionPattern();
+}
