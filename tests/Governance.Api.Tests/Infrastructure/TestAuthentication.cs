@@ -1,0 +1,24 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Governance.Api.Tests.Infrastructure;
+
+/// <summary>Test-only scheme registered by the test host: the principal comes from X-Test-Subject / X-Test-Role headers.</summary>
+public sealed class TestAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Test";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var subject = Request.Headers["X-Test-Subject"].ToString();
+        if (subject.Length == 0) return Task.FromResult(AuthenticateResult.NoResult());
+        var claims = new List<Claim> { new("sub", subject), new("name", $"{subject} (test)") };
+        claims.AddRange(Request.Headers["X-Test-Role"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => new Claim(ClaimTypes.Role, r)));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, "name", ClaimTypes.Role));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+    }
+}
