@@ -27,7 +27,7 @@ public sealed record Approval
     public required ApprovalStatus Status { get; init; }
     public IReadOnlyList<SignOff> SignOffs { get; init; } = [];
     public IReadOnlyList<string> Conditions { get; init; } = [];
-    /// <summary>Set once approved: the earliest expiry any approver gave.</summary>
+    /// <summary>Set once approved: the earliest expiry among the sign-offs that made the approval.</summary>
     public DateTimeOffset? ExpiresAt { get; init; }
     public DateTimeOffset? DecidedAt { get; init; }
     public Actor? RejectedBy { get; init; }

@@ -41,14 +41,16 @@ public static class ApproveModelVersionDecision
         if (officer == version.RegisteredBy.SubjectId)
             throw GovernanceRuleException.Forbidden("segregation_of_duties.developer_cannot_approve",
                 "Whoever registered this model version cannot approve it.");
-        if (approval.SignOffs.Any(s => s.Officer.SubjectId == officer))
+        // A sign-off whose own expiry has passed no longer counts: it can neither complete the approval nor block its officer from signing anew.
+        var standing = approval.SignOffs.Where(s => s.ExpiresAt > context.Now).ToArray();
+        if (standing.Any(s => s.Officer.SubjectId == officer))
             throw GovernanceRuleException.Forbidden("segregation_of_duties.distinct_approvers_required",
                 $"You have already signed this approval; it needs {approval.RequiredApprovals} distinct risk officers.");
 
         var conditions = (command.Conditions ?? []).Select(c => c.Trim()).ToArray();
         var signed = new ApprovalSignedOff(version.ModelId, version.Version, approval.Id, approval.Environment, approval.ArtifactDigest,
             conditions, command.ExpiresAt!.Value, context.Audit(command.Rationale!.Trim()));
-        var signOffs = approval.SignOffs.Append(new SignOff(context.Actor, context.Now, signed.Audit.Reason, conditions, signed.ExpiresAt)).ToArray();
+        var signOffs = standing.Append(new SignOff(context.Actor, context.Now, signed.Audit.Reason, conditions, signed.ExpiresAt)).ToArray();
         if (signOffs.Length < approval.RequiredApprovals) return [signed];
 
         var approved = new ModelVersionApproved(version.ModelId, version.Version, approval.Id, approval.Environment, approval.ArtifactDigest,

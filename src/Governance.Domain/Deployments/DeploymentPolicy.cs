@@ -31,7 +31,7 @@ public static class DeploymentPolicy
         if (active is not null && reasons.Count == 0)
             return new DeploymentDecision(true, active.Id, active.ExpiresAt, []);
         if (active is null) reasons.Add(WhyNoActiveApproval(forEnvironment.MaxBy(a => a.RequestedAt), environment, now));
-        return new DeploymentDecision(false, active?.Id, active?.ExpiresAt, reasons);
+        return new DeploymentDecision(false, null, null, reasons);
     }
 
     private static DenialReason WhyNoActiveApproval(Approval? latest, string environment, DateTimeOffset now) => latest switch

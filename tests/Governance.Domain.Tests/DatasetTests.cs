@@ -1,0 +1,141 @@
+using System.Security.Cryptography;
+using System.Text;
+using Governance.Domain.Datasets;
+using Governance.Domain.Shared;
+using static Governance.Domain.Tests.TestLedger;
+
+namespace Governance.Domain.Tests;
+
+public class DatasetTests
+{
+    private static readonly DatasetFile Train = new("data/train.csv", "sha256:" + new string('1', 64), 1024);
+    private static readonly DatasetFile Labels = new("data/labels.csv", "sha256:" + new string('2', 64), 10);
+
+    /// <summary>
+    /// Computed outside .NET with:
+    /// printf '2222…  10  data/labels.csv\n1111…  1024  data/train.csv\n' | sha256sum
+    /// </summary>
+    private const string ManifestOfTrainAndLabels = "sha256:576a3a8d72cabe3cffff274d03c510b51d6fbd2703fd5acb657862eb4ab9dc52";
+
+    private static RegisterDataset Register(IReadOnlyList<DatasetFile>? files = null, string? manifestDigest = null, bool? personalData = false,
+        LegalBasis? legalBasis = null) =>
+        new("credit-applications", "2025-03", "Applications 2019-2024", files ?? [Train, Labels], manifestDigest, 120_000,
+            [new DatasetColumn("income", "decimal"), new DatasetColumn("defaulted", "bool")], personalData, legalBasis, null);
+
+    [Fact]
+    public void The_manifest_digest_matches_a_hand_computed_sha256_of_the_documented_manifest_lines()
+    {
+        Assert.Equal(ManifestOfTrainAndLabels, Dataset.ManifestDigestOf([Train, Labels]));
+
+        var lines = $"{new string('2', 64)}  10  data/labels.csv\n{new string('1', 64)}  1024  data/train.csv\n";
+        var expected = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(lines)));
+        Assert.Equal(expected, Dataset.ManifestDigestOf([Train, Labels]));
+    }
+
+    [Fact]
+    public void The_manifest_digest_does_not_depend_on_the_order_files_are_listed_in()
+    {
+        Assert.Equal(Dataset.ManifestDigestOf([Train, Labels]), Dataset.ManifestDigestOf([Labels, Train]));
+    }
+
+    [Fact]
+    public void The_manifest_digest_changes_when_any_file_content_changes()
+    {
+        var tampered = Train with { Sha256 = "sha256:" + new string('3', 64) };
+
+        Assert.NotEqual(Dataset.ManifestDigestOf([Train, Labels]), Dataset.ManifestDigestOf([tampered, Labels]));
+    }
+
+    [Fact]
+    public void The_manifest_digest_changes_when_a_file_size_changes()
+    {
+        Assert.NotEqual(Dataset.ManifestDigestOf([Train, Labels]), Dataset.ManifestDigestOf([Train with { SizeBytes = 1025 }, Labels]));
+    }
+
+    [Fact]
+    public void A_manifest_digest_that_does_not_match_the_files_is_refused_naming_the_field()
+    {
+        var ex = InvalidField(() => RegisterDatasetDecision.Decide(Register(manifestDigest: OtherDigest), null, Ctx(Owner)), "manifestDigest");
+
+        Assert.Contains(ManifestOfTrainAndLabels, Assert.Single(ex.FieldErrors["manifestDigest"]));
+    }
+
+    [Fact]
+    public void A_matching_manifest_digest_is_accepted_in_any_letter_case()
+    {
+        var registered = RegisterDatasetDecision.Decide(Register(manifestDigest: ManifestOfTrainAndLabels.ToUpperInvariant()), null, Ctx(Owner));
+
+        Assert.Equal(ManifestOfTrainAndLabels, registered.ManifestDigest);
+    }
+
+    [Fact]
+    public void Without_a_claimed_manifest_digest_the_ledger_computes_it_from_normalised_file_digests()
+    {
+        var upperCaseTrain = Train with { Sha256 = Train.Sha256.ToUpperInvariant() };
+
+        var registered = RegisterDatasetDecision.Decide(Register(files: [upperCaseTrain, Labels]), null, Ctx(Owner));
+
+        Assert.Equal(ManifestOfTrainAndLabels, registered.ManifestDigest);
+        Assert.Equal("dataset:credit-applications@2025-03", registered.DatasetId);
+    }
+
+    [Fact]
+    public void A_file_with_a_malformed_digest_names_that_file()
+    {
+        InvalidField(() => RegisterDatasetDecision.Decide(Register(files: [Train, Labels with { Sha256 = "abc" }]), null, Ctx(Owner)),
+            "files[1].sha256");
+    }
+
+    [Fact]
+    public void The_same_path_listed_twice_is_refused()
+    {
+        InvalidField(() => RegisterDatasetDecision.Decide(Register(files: [Train, Train with { SizeBytes = 5 }]), null, Ctx(Owner)), "files");
+    }
+
+    [Fact]
+    public void A_dataset_with_no_files_is_refused()
+    {
+        InvalidField(() => RegisterDatasetDecision.Decide(Register(files: []), null, Ctx(Owner)), "files");
+    }
+
+    [Fact]
+    public void Personal_data_requires_a_lawful_basis()
+    {
+        InvalidField(() => RegisterDatasetDecision.Decide(Register(personalData: true, legalBasis: null), null, Ctx(Owner)), "legalBasis");
+    }
+
+    [Fact]
+    public void Whether_the_dataset_holds_personal_data_must_be_stated()
+    {
+        InvalidField(() => RegisterDatasetDecision.Decide(Register(personalData: null), null, Ctx(Owner)), "containsPersonalData");
+    }
+
+    [Fact]
+    public void A_lawful_basis_is_kept_only_for_personal_data()
+    {
+        var personal = RegisterDatasetDecision.Decide(Register(personalData: true, legalBasis: LegalBasis.Contract), null, Ctx(Owner));
+        var anonymous = RegisterDatasetDecision.Decide(Register(personalData: false, legalBasis: LegalBasis.Contract), null, Ctx(Owner));
+
+        Assert.Equal(LegalBasis.Contract, personal.LegalBasis);
+        Assert.Null(anonymous.LegalBasis);
+    }
+
+    [Fact]
+    public void A_dataset_version_cannot_be_registered_twice()
+    {
+        var existing = GivenDataset(RegisterDatasetDecision.Decide(Register(), null, Ctx(Owner, Day(1))));
+
+        Refused(() => RegisterDatasetDecision.Decide(Register(), existing, Ctx(Owner)), RuleKind.Conflict, "dataset.already_registered");
+    }
+
+    [Fact]
+    public void A_registered_dataset_remembers_who_registered_it_and_its_manifest()
+    {
+        var dataset = GivenDataset(RegisterDatasetDecision.Decide(Register(), null, Ctx(Developer, Day(1))));
+
+        Assert.Equal(Developer, dataset.RegisteredBy);
+        Assert.Equal(Day(1), dataset.RegisteredAt);
+        Assert.Equal(ManifestOfTrainAndLabels, dataset.ManifestDigest);
+        Assert.Equal(2, dataset.Files.Count);
+    }
+}
