@@ -1,15 +1,53 @@
 using System.Security.Claims;
+using Governance.Api.Identity;
 using Governance.Domain.Shared;
+using Microsoft.AspNetCore.Authorization;
+using OpenIddict.Abstractions;
 
 namespace Governance.Api.Hosting;
 
 /// <summary>The roles an endpoint admits; the first of them the caller holds is the role recorded on the events it writes.</summary>
 public sealed record ActingRoles(IReadOnlyList<string> Roles);
 
+/// <summary>The OAuth scopes of which a caller's token must carry one; by default ledger:read for reads and ledger:write for commands.</summary>
+public sealed record RequiredScopes(IReadOnlyList<string> Scopes);
+
+/// <summary>
+/// Every API endpoint declares who may call it with <see cref="Access.AllowRoles{TBuilder}"/>; this one policy then checks
+/// the role and the token's scope. An endpoint that declares nothing is refused to everyone (see the authorization matrix test).
+/// </summary>
+public sealed class EndpointAccess : IAuthorizationRequirement, IAuthorizationHandler
+{
+    public const string Policy = nameof(EndpointAccess);
+
+    public Task HandleAsync(AuthorizationHandlerContext context)
+    {
+        var endpoint = (context.Resource as HttpContext)?.GetEndpoint() ?? context.Resource as Endpoint;
+        var roles = endpoint?.Metadata.GetMetadata<ActingRoles>();
+        if (roles is not null && context.User.Identity?.IsAuthenticated == true
+            && roles.Roles.Any(context.User.IsInRole)
+            && Access.ScopesFor(endpoint!).Any(context.User.HasScope))
+            context.Succeed(this);
+        return Task.CompletedTask;
+    }
+}
+
 public static class Access
 {
     public static TBuilder AllowRoles<TBuilder>(this TBuilder builder, params string[] roles) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(policy => policy.RequireRole(roles)).WithMetadata(new ActingRoles(roles));
+        builder.RequireAuthorization(EndpointAccess.Policy).WithMetadata(new ActingRoles(roles));
+
+    /// <summary>Narrows the scopes an endpoint accepts, e.g. approvals:read for the pipelines' approval check.</summary>
+    public static TBuilder WithScopes<TBuilder>(this TBuilder builder, params string[] scopes) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new RequiredScopes(scopes));
+
+    public static IReadOnlyList<string> ScopesFor(Endpoint endpoint) =>
+        endpoint.Metadata.GetMetadata<RequiredScopes>()?.Scopes
+        ?? (endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.All(m => m is "GET" or "HEAD") == true ? [ApiScopes.LedgerRead] : [ApiScopes.LedgerWrite]);
+
+    public static bool HasScope(this ClaimsPrincipal user, string scope) =>
+        OpenIddict.Abstractions.OpenIddictExtensions.HasScope(user, scope)
+        || user.FindAll("scope").Any(c => c.Value.Split(' ').Contains(scope));
 
     /// <summary>The actor is always the authenticated principal: subject, display name, the role it acts in, and the client it came through.</summary>
     public static Actor Actor(this HttpContext http)
@@ -21,7 +59,8 @@ public static class Access
         var subject = user.FindFirstValue("sub") ?? user.FindFirstValue(ClaimTypes.NameIdentifier)
                       ?? throw new InvalidOperationException("The authenticated principal has no subject.");
         var name = user.FindFirstValue("name") ?? user.Identity?.Name ?? subject;
-        return new Actor(subject, name, role, user.FindFirstValue("client_id"));
+        var client = user.FindFirstValue("client_id") ?? user.FindFirstValue("azp");
+        return new Actor(subject, name, role, client);
     }
 
     /// <summary>The caller's correlation id when it sends one (X-Correlation-Id), so a pipeline run can tie its calls together; else this request's trace id.</summary>

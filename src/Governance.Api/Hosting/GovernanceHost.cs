@@ -7,8 +7,7 @@ using Governance.Api.Features.Models;
 using Governance.Api.Features.ModelVersions;
 using Governance.Api.Features.Validation;
 using Governance.Api.Ledger;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authorization;
+using Governance.Api.Identity;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
 
@@ -33,19 +32,13 @@ public static class GovernanceHost
         services.AddExceptionHandler<Problems>();
         services.AddOpenApi();
 
-        var authentication = services.AddAuthentication();
+        builder.AddGovernanceIdentity();
+        services.AddHostedService<FirstPartyClients>();
         if (builder.Environment.IsDevelopment())
         {
-            services.AddSingleton(DevelopmentKeys.LoadOrCreate(DataFolder(builder.Configuration, builder.Environment)));
-            authentication.AddScheme<AuthenticationSchemeOptions, DevelopmentKeys.Handler>(DevelopmentKeys.Scheme, null);
-            services.Configure<AuthenticationOptions>(o => o.DefaultScheme = DevelopmentKeys.Scheme);
+            services.AddSingleton(DevelopmentIdentities.LoadOrCreate(DataFolder(builder.Configuration, builder.Environment)));
+            services.AddHostedService<DevelopmentIdentities>();
         }
-        services.AddAuthorization(o =>
-        {
-            // Every endpoint needs an authenticated principal unless it says otherwise; roles are added per endpoint.
-            o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
-            o.DefaultPolicy = o.FallbackPolicy;
-        });
         return builder;
     }
 
@@ -58,13 +51,20 @@ public static class GovernanceHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseIdempotencyBuffering();
+        app.UseRouting();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapSignIn();
+        app.MapConnect();
 
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs").AllowAnonymous();
         app.MapGet("/health", () => Results.Text("Healthy")).AllowAnonymous().ExcludeFromDescription();
 
+        StartupBanner.PrintWhenStarted(app);
         app.MapGroup("/api/v1")
             .MapModels()
             .MapDatasets()
@@ -72,7 +72,8 @@ public static class GovernanceHost
             .MapValidation()
             .MapApprovals()
             .MapDeployments()
-            .MapAuditTrail();
+            .MapAuditTrail()
+            .MapAdministration();
         return app;
     }
 }

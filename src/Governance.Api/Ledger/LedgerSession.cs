@@ -17,6 +17,13 @@ public static class LedgerSession
         Func<TState?, IReadOnlyList<object>> decide, Func<TState?, object, TState?> evolve, CancellationToken ct)
         where TState : class
     {
+        // A command without an identity (e.g. no modelId) cannot address a stream: its decision refuses it as invalid input.
+        if (string.IsNullOrWhiteSpace(streamKey))
+        {
+            decide(null);
+            throw new InvalidOperationException("A command without a stream key was not refused by its decision.");
+        }
+
         var stream = expectedVersion is { } expected
             ? await session.Events.FetchForWriting<TState>(streamKey, expected, ct)
             : await session.Events.FetchForWriting<TState>(streamKey, ct);

@@ -13,18 +13,24 @@ namespace Governance.Api.Tests.Infrastructure;
 /// The API host on a real PostgreSQL: a fresh database per test run, derived from GOVERNANCE_DB (which ./gov test sets).
 /// Tests use unique model ids, so they share the database without seeing each other's records.
 /// </summary>
-public sealed class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
+public class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public string ConnectionString { get; private set; } = "";
 
     public AdjustableClock Clock { get; } = new();
+
+    /// <summary>True: callers are whoever the X-Test-* headers say. False: only the product's real OpenIddict tokens and sign-in.</summary>
+    protected virtual bool UsesTestAuthentication => true;
+
+    /// <summary>Per-run folder for the generated token signing keys.</summary>
+    public string DataFolder { get; } = Directory.CreateTempSubdirectory("governance-tests-").FullName;
 
     public async Task InitializeAsync()
     {
         var server = Environment.GetEnvironmentVariable("GOVERNANCE_DB")
                      ?? throw new InvalidOperationException("GOVERNANCE_DB is not set: run the tests with ./gov test, which starts PostgreSQL.");
         var builder = new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false };
-        var database = $"governance_test_{Environment.ProcessId}";
+        var database = $"governance_test_{Environment.ProcessId}_{GetType().Name.ToLowerInvariant()}";
         await using (var admin = new NpgsqlConnection(builder.ConnectionString))
         {
             await admin.OpenAsync();
@@ -40,11 +46,13 @@ public sealed class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("GOVERNANCE_DB", ConnectionString);
+        builder.UseSetting("Governance:DataFolder", DataFolder);
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
-            services.AddAuthentication(TestAuthentication.SchemeName)
-                .AddScheme<AuthenticationSchemeOptions, TestAuthentication>(TestAuthentication.SchemeName, null);
+            if (UsesTestAuthentication)
+                services.AddAuthentication(TestAuthentication.SchemeName)
+                    .AddScheme<AuthenticationSchemeOptions, TestAuthentication>(TestAuthentication.SchemeName, null);
         });
     }
 
@@ -67,6 +75,7 @@ public sealed class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
         await admin.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {new NpgsqlConnectionStringBuilder(ConnectionString).Database} WITH (FORCE)", admin);
         await drop.ExecuteNonQueryAsync();
+        Directory.Delete(DataFolder, recursive: true);
     }
 }
 
@@ -74,4 +83,16 @@ public sealed class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
 public sealed class LedgerCollection : ICollectionFixture<LedgerApp>
 {
     public const string Name = "ledger";
+}
+
+/// <summary>The host with its real authentication only: tokens from its own OpenIddict server, people through the sign-in page.</summary>
+public sealed class IdentityApp : LedgerApp
+{
+    protected override bool UsesTestAuthentication => false;
+}
+
+[CollectionDefinition(Name)]
+public sealed class IdentityCollection : ICollectionFixture<IdentityApp>
+{
+    public const string Name = "identity";
 }

@@ -2,11 +2,12 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
+using Governance.Api.Identity;
 using Microsoft.Extensions.Options;
 
 namespace Governance.Api.Tests.Infrastructure;
 
-/// <summary>Test-only scheme registered by the test host: the principal comes from X-Test-Subject / X-Test-Role headers.</summary>
+/// <summary>Test-only scheme registered by the test host: the principal comes from X-Test-Subject / X-Test-Role (/ X-Test-Scopes) headers.</summary>
 public sealed class TestAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -18,6 +19,9 @@ public sealed class TestAuthentication(IOptionsMonitor<AuthenticationSchemeOptio
         if (subject.Length == 0) return Task.FromResult(AuthenticateResult.NoResult());
         var claims = new List<Claim> { new("sub", subject), new("name", $"{subject} (test)") };
         claims.AddRange(Request.Headers["X-Test-Role"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => new Claim(ClaimTypes.Role, r)));
+        // Test principals hold every API scope unless a test narrows them, as a token would.
+        var scopes = Request.Headers.TryGetValue("X-Test-Scopes", out var narrowed) ? narrowed.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries) : [.. ApiScopes.All];
+        claims.AddRange(scopes.Select(s => new Claim(OpenIddict.Abstractions.OpenIddictConstants.Claims.Private.Scope, s)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, "name", ClaimTypes.Role));
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }

@@ -1,5 +1,6 @@
 using Governance.Api.Features.ModelVersions;
 using Governance.Api.Hosting;
+using Governance.Api.Identity;
 using Governance.Api.Ledger;
 using Governance.Domain.Approvals;
 using Governance.Domain.Deployments;
@@ -85,6 +86,7 @@ public static class ApprovalEndpoints
                     decision.Allowed ? "allowed" : "denied", decision.ApprovalId, decision.ExpiresAt, decision.Reasons, now));
             })
             .AllowRoles(Roles.DeploymentPipeline, Roles.RiskOfficer, Roles.Auditor)
+            .WithScopes(ApiScopes.ApprovalsRead, ApiScopes.LedgerRead)
             .WithName("CheckApproval")
             .WithSummary("May digest D of model M version V be deployed to environment E now? Allowed or denied, with reasons and the approval id.");
 
@@ -93,6 +95,7 @@ public static class ApprovalEndpoints
                     ? Results.Ok(approval)
                     : throw GovernanceRuleException.NotFound("approval.not_found", $"No approval {approvalId}."))
             .AllowRoles(Roles.Auditor, Roles.RiskOfficer, Roles.Validator, Roles.ModelOwner, Roles.DeploymentPipeline, Roles.Admin)
+            .WithScopes(ApiScopes.ApprovalsRead, ApiScopes.LedgerRead)
             .WithName("GetApproval").WithSummary("One approval case with its sign-offs, conditions, expiry and any revocation.");
 
         approvals.MapGet("/", async (string? digest, ApprovalStatus? status, IQuerySession session, CancellationToken ct) =>

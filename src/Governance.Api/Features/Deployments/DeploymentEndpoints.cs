@@ -1,5 +1,6 @@
 using Governance.Api.Features.ModelVersions;
 using Governance.Api.Hosting;
+using Governance.Api.Identity;
 using Governance.Api.Ledger;
 using Governance.Domain.Deployments;
 using Governance.Domain.ModelVersions;
@@ -19,6 +20,7 @@ public static class DeploymentEndpoints
                         ? new CommandAnswer(StatusCodes.Status409Conflict, Refusal(refused))
                         : new CommandAnswer(StatusCodes.Status201Created, d.Events[0])))
             .AllowRoles(Roles.DeploymentPipeline)
+            .WithScopes(ApiScopes.DeploymentsWrite)
             .WithName("RecordDeployment")
             .WithSummary("A pipeline records a deployment. Without an active approval for this digest and environment it is refused (409) and the refused attempt is recorded.");
 
@@ -26,6 +28,7 @@ public static class DeploymentEndpoints
                 commands.OnVersion(http, modelId, version, (v, ctx) => [DeploymentDecisions.Decide(command, v, ctx)],
                     d => new CommandAnswer(StatusCodes.Status201Created, d.Events[0])))
             .AllowRoles(Roles.DeploymentPipeline)
+            .WithScopes(ApiScopes.DeploymentsWrite)
             .WithName("RecordRollback").WithSummary("A pipeline records that it rolled this version back out of an environment.");
 
         return api;

@@ -1,0 +1,15 @@
+namespace Governance.Api.Identity;
+
+/// <summary>The API's OAuth scopes: people's delegated access to the ledger, and machines' narrow ones.</summary>
+public static class ApiScopes
+{
+    public const string LedgerRead = "ledger:read";
+    public const string LedgerWrite = "ledger:write";
+    public const string ApprovalsRead = "approvals:read";
+    public const string DeploymentsWrite = "deployments:write";
+
+    public static readonly IReadOnlyList<string> All = [LedgerRead, LedgerWrite, ApprovalsRead, DeploymentsWrite];
+
+    /// <summary>The audience of access tokens for this API.</summary>
+    public const string ApiResource = "governance-api";
+}

@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Governance.Domain.Shared;
+using Microsoft.AspNetCore.Identity;
+
+namespace Governance.Api.Identity;
+
+/// <summary>
+/// Development only: one person per role and two machine clients, with passwords and secrets generated once into the
+/// git-ignored data folder (development-credentials.json) and printed by ./gov run. Nothing like it runs outside Development.
+/// </summary>
+public sealed class DevelopmentIdentities(IServiceProvider services, DevelopmentIdentities.Credentials credentials) : IHostedService
+{
+    public sealed record Person(string Subject, string UserName, string DisplayName, string Role, string Password);
+
+    public sealed record Machine(string ClientId, string DisplayName, IReadOnlyList<string> Scopes, string Secret);
+
+    public sealed record Credentials(IReadOnlyList<Person> People, IReadOnlyList<Machine> Clients);
+
+    /// <summary>The development people; the demo inventory is seeded as them, so signing in as them acts on the same records.</summary>
+    public static readonly IReadOnlyList<(string Subject, string UserName, string Name, string Role)> People =
+    [
+        ("dev-owner-olivia", "olivia", "Olivia Owner (model owner)", Roles.ModelOwner),
+        ("dev-validator-victor", "victor", "Victor Validator (independent validation)", Roles.Validator),
+        ("dev-officer-rita", "rita", "Rita Risk (risk officer)", Roles.RiskOfficer),
+        ("dev-officer-ravi", "ravi", "Ravi Risk (risk officer)", Roles.RiskOfficer),
+        ("dev-auditor-ada", "ada", "Ada Auditor (internal audit)", Roles.Auditor),
+        ("dev-admin-adam", "adam", "Adam Admin", Roles.Admin),
+    ];
+
+    public static readonly (string Subject, string Name, string Role) Pipeline = ("governance-pipeline", "Deployment pipeline (CI)", Roles.DeploymentPipeline);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static Credentials LoadOrCreate(string dataFolder)
+    {
+        var path = Path.Combine(dataFolder, "development-credentials.json");
+        if (File.Exists(path)) return JsonSerializer.Deserialize<Credentials>(File.ReadAllText(path), Json)!;
+        Directory.CreateDirectory(dataFolder);
+        var created = new Credentials(
+            People.Select(p => new Person(p.Subject, p.UserName, p.Name, p.Role, Password())).ToArray(),
+            [
+                new Machine(Pipeline.Subject, Pipeline.Name, [ApiScopes.ApprovalsRead, ApiScopes.DeploymentsWrite], Accounts.NewSecret()),
+                new Machine("governance-model-server", "Model server (scoring host)", [ApiScopes.ApprovalsRead], Accounts.NewSecret()),
+            ]);
+        File.WriteAllText(path, JsonSerializer.Serialize(created, Json));
+        return created;
+    }
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<GovernanceUser>>();
+        var accounts = scope.ServiceProvider.GetRequiredService<Accounts>();
+        var applications = scope.ServiceProvider.GetRequiredService<OpenIddict.Abstractions.IOpenIddictApplicationManager>();
+        var seed = new Actor("development-seed", "Development seed", Roles.Admin);
+        foreach (var person in credentials.People)
+            if (await users.FindByIdAsync(person.Subject) is null)
+                await accounts.CreateUserAsync(new NewUser(person.UserName, person.DisplayName, null, person.Password, [person.Role]), seed, null, ct, id: person.Subject);
+        foreach (var client in credentials.Clients)
+            if (await applications.FindByClientIdAsync(client.ClientId, ct) is null)
+                await accounts.RegisterClientAsync(new NewClient(client.ClientId, client.DisplayName, client.Scopes, [Roles.DeploymentPipeline]), seed, null, ct, client.Secret);
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>Random, and meets the password policy (12+ characters, 4+ distinct).</summary>
+    private static string Password() => "Dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+}

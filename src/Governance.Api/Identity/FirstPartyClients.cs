@@ -1,0 +1,54 @@
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Governance.Api.Identity;
+
+/// <summary>
+/// The product's own public clients, registered at start in every environment: the web UI (authorization code + PKCE,
+/// redirect URIs from Governance:Identity:UiRedirectUris) and the command line tool (device flow). Public clients have no secret.
+/// </summary>
+public sealed class FirstPartyClients(IServiceProvider services, IConfiguration configuration) : IHostedService
+{
+    public const string WebUi = "governance-ui";
+    public const string Cli = "governance-cli";
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        string[] personScopes = [Scopes.OpenId, Scopes.Profile, Scopes.Roles, Scopes.OfflineAccess, ApiScopes.LedgerRead, ApiScopes.LedgerWrite, ApiScopes.ApprovalsRead];
+
+        var redirects = configuration.GetSection("Governance:Identity:UiRedirectUris").Get<string[]>()
+                        ?? ["http://127.0.0.1:5080/signin-oidc", "http://localhost:5080/signin-oidc"];
+        var ui = new OpenIddictApplicationDescriptor
+        {
+            ClientId = WebUi, DisplayName = "Governance web UI", ClientType = ClientTypes.Public, ConsentType = ConsentTypes.Implicit,
+            Permissions =
+            {
+                Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.Endpoints.EndSession,
+                Permissions.GrantTypes.AuthorizationCode, Permissions.GrantTypes.RefreshToken, Permissions.ResponseTypes.Code,
+            },
+            Requirements = { Requirements.Features.ProofKeyForCodeExchange },
+        };
+        foreach (var uri in redirects) ui.RedirectUris.Add(new Uri(uri));
+        await Upsert(applications, ui, personScopes, ct);
+
+        var cli = new OpenIddictApplicationDescriptor
+        {
+            ClientId = Cli, DisplayName = "Governance command line", ClientType = ClientTypes.Public, ConsentType = ConsentTypes.Implicit,
+            Permissions = { Permissions.Endpoints.DeviceAuthorization, Permissions.Endpoints.Token, Permissions.GrantTypes.DeviceCode, Permissions.GrantTypes.RefreshToken },
+        };
+        await Upsert(applications, cli, personScopes, ct);
+    }
+
+    private static async Task Upsert(IOpenIddictApplicationManager applications, OpenIddictApplicationDescriptor descriptor, string[] scopes, CancellationToken ct)
+    {
+        foreach (var scope in scopes.Where(s => s is not (Scopes.OpenId or Scopes.OfflineAccess)))
+            descriptor.Permissions.Add(Permissions.Prefixes.Scope + scope);
+        var existing = await applications.FindByClientIdAsync(descriptor.ClientId!, ct);
+        if (existing is null) await applications.CreateAsync(descriptor, ct);
+        else await applications.UpdateAsync(existing, descriptor, ct);
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}

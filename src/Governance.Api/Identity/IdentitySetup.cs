@@ -1,0 +1,120 @@
+using System.Threading.RateLimiting;
+using Governance.Api.Hosting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.Validation.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Governance.Api.Identity;
+
+/// <summary>
+/// OpenIddict 7 inside the API: an OpenID Connect server for people (authorization code + PKCE, device flow) and machines
+/// (client credentials), with its store and ASP.NET Core Identity's users on the same PostgreSQL (schema "identity").
+/// The API itself accepts only bearer access tokens issued by this server for the governance-api audience.
+/// </summary>
+public static class IdentitySetup
+{
+    public const string CredentialsRateLimit = "credentials";
+
+    public static WebApplicationBuilder AddGovernanceIdentity(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        var environment = builder.Environment;
+        var keys = SigningKeys.Load(configuration, environment, GovernanceHost.DataFolder(configuration, environment));
+
+        services.AddDbContext<IdentityDb>(o => o.UseNpgsql(LedgerStore.ConnectionString(configuration),
+            npgsql => npgsql.MigrationsHistoryTable("__ef_migrations", IdentityDb.Schema)).UseOpenIddict());
+
+        services.AddIdentityCore<GovernanceUser>(o =>
+            {
+                o.Password.RequiredLength = 12;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Password.RequiredUniqueChars = 4;
+                o.Lockout.MaxFailedAccessAttempts = configuration.GetValue("Governance:Identity:MaxFailedSignIns", 5);
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                o.Lockout.AllowedForNewUsers = true;
+                o.User.RequireUniqueEmail = false;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<IdentityDb>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+
+        services.AddOpenIddict()
+            .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<IdentityDb>())
+            .AddServer(o =>
+            {
+                o.SetAuthorizationEndpointUris("/connect/authorize")
+                    .SetTokenEndpointUris("/connect/token")
+                    .SetDeviceAuthorizationEndpointUris("/connect/device")
+                    .SetEndUserVerificationEndpointUris("/connect/verify")
+                    .SetEndSessionEndpointUris("/connect/logout");
+                o.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange()
+                    .AllowClientCredentialsFlow()
+                    .AllowDeviceAuthorizationFlow()
+                    .AllowRefreshTokenFlow();
+                o.RegisterScopes([Scopes.OpenId, Scopes.Profile, Scopes.Roles, Scopes.Email, Scopes.OfflineAccess, .. ApiScopes.All]);
+                o.SetAccessTokenLifetime(TimeSpan.FromMinutes(configuration.GetValue("Governance:Identity:AccessTokenMinutes", 15)));
+                o.AddSigningCertificate(keys.Signing).AddEncryptionCertificate(keys.Encryption);
+                // Plain signed JWTs, so the serving layer and pipelines' tools can read the claims they are given.
+                o.DisableAccessTokenEncryption();
+                var aspNetCore = o.UseAspNetCore()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableTokenEndpointPassthrough()
+                    .EnableEndUserVerificationEndpointPassthrough()
+                    .EnableStatusCodePagesIntegration();
+                // Plain HTTP only where the product runs on 127.0.0.1 (development, tests); production sits behind TLS.
+                if (!environment.IsProduction() || configuration.GetValue<bool>("Governance:Identity:AllowHttp"))
+                    aspNetCore.DisableTransportSecurityRequirement();
+            })
+            .AddValidation(o =>
+            {
+                o.UseLocalServer();
+                o.AddAudiences(ApiScopes.ApiResource);
+                o.UseAspNetCore();
+            });
+
+        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+            .AddIdentityCookies(cookies => cookies.ApplicationCookie?.Configure(o =>
+            {
+                o.LoginPath = SignInEndpoints.Path;
+                o.ReturnUrlParameter = "returnUrl";
+                o.Cookie.Name = "governance.identity";
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            }));
+        services.AddAntiforgery();
+
+        services.AddSingleton<IAuthorizationHandler, EndpointAccess>();
+        services.AddAuthorization(o =>
+        {
+            // Every endpoint needs an authenticated principal unless it says otherwise; AllowRoles adds the role and scope check.
+            o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
+            o.AddPolicy(EndpointAccess.Policy, p => p.RequireAuthenticatedUser().AddRequirements(new EndpointAccess()));
+        });
+
+        var perMinute = configuration.GetValue("Governance:RateLimits:CredentialsPerMinute", 60);
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(CredentialsRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
+
+        services.AddScoped<Accounts>();
+        services.AddSingleton<SecurityLogWriter>();
+        services.AddHostedService<IdentitySchema>();
+        return builder;
+    }
+
+    /// <summary>Creates the identity schema and roles before the host serves requests.</summary>
+    private sealed class IdentitySchema(IServiceProvider services) : IHostedService
+    {
+        public Task StartAsync(CancellationToken ct) => IdentityDb.EnsureSchemaAsync(services, ct);
+        public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace Governance.Api.Identity;
+
+public sealed class GovernanceUser : IdentityUser
+{
+    public string DisplayName { get; set; } = "";
+}
+
+/// <summary>
+/// Credentials, roles and OpenIddict's clients, authorizations and tokens: mutable account data, kept apart from the
+/// ledger in its own schema of the same database. Changes to it are recorded in the security log.
+/// </summary>
+public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityDbContext<GovernanceUser>(options)
+{
+    public const string Schema = "identity";
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        builder.HasDefaultSchema(Schema);
+        base.OnModelCreating(builder);
+        builder.UseOpenIddict();
+    }
+
+    /// <summary>
+    /// Creates the identity tables on first start. The ledger's tables share the database, so EnsureCreated (which
+    /// skips any database that has tables) cannot be used; the schema's presence is checked instead.
+    /// </summary>
+    public static async Task EnsureSchemaAsync(IServiceProvider services, CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<IdentityDb>();
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await connection.OpenAsync(ct);
+        try
+        {
+            // One process creates the schema; others wait on the lock, then see it exists.
+            await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(4242001)", connection)) await lockCommand.ExecuteNonQueryAsync(ct);
+            await using var exists = new NpgsqlCommand("SELECT to_regclass('identity.\"AspNetUsers\"') IS NOT NULL", connection);
+            if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
+                await db.GetService<IRelationalDatabaseCreator>().CreateTablesAsync(ct);
+        }
+        finally
+        {
+            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(4242001)", connection);
+            await unlock.ExecuteNonQueryAsync(ct);
+            await connection.CloseAsync();
+        }
+
+        var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
+        foreach (var role in Domain.Shared.Roles.All)
+            if (!await roles.RoleExistsAsync(role)) await roles.CreateAsync(new IdentityRole(role));
+    }
+}

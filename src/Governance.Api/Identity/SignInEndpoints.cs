@@ -1,0 +1,84 @@
+using Governance.Domain.Security;
+using Governance.Domain.Shared;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Governance.Api.Identity;
+
+/// <summary>The sign-in page people reach from the authorization code and device flows; failures and lockouts are logged.</summary>
+public static class SignInEndpoints
+{
+    public const string Path = "/account/sign-in";
+
+    public static IEndpointRouteBuilder MapSignIn(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(Path, (HttpContext http, IAntiforgery antiforgery, string? returnUrl) => Form(http, antiforgery, returnUrl, null, null))
+            .AllowAnonymous().ExcludeFromDescription();
+
+        app.MapPost(Path, async ([FromForm] string? userName, [FromForm] string? password, [FromForm] string? returnUrl, HttpContext http,
+                IAntiforgery antiforgery, SignInManager<GovernanceUser> signIn, UserManager<GovernanceUser> users, SecurityLogWriter log) =>
+            {
+                var ct = http.RequestAborted;
+                if (string.IsNullOrWhiteSpace(userName) || string.IsNullOrEmpty(password))
+                    return Form(http, antiforgery, returnUrl, userName, "Enter your user name and password.", StatusCodes.Status400BadRequest);
+
+                var user = await users.FindByNameAsync(userName.Trim());
+                if (user is null)
+                {
+                    await log.RecordAsync(new SignInFailed("unknown-users", userName.Trim(), "unknown_user",
+                        log.Audit(http, SecurityLogWriter.Anonymous(userName.Trim()), "Sign-in with an unknown user name")), ct);
+                    return Form(http, antiforgery, returnUrl, userName, "The user name or password is not correct.", StatusCodes.Status400BadRequest);
+                }
+
+                var result = await signIn.PasswordSignInAsync(user, password, isPersistent: false, lockoutOnFailure: true);
+                var roles = await users.GetRolesAsync(user);
+                var actor = new Actor(user.Id, user.DisplayName, string.Join(",", roles));
+                if (result.Succeeded)
+                {
+                    await log.RecordAsync(new SignInSucceeded(user.Id, user.UserName!, "password", log.Audit(http, actor, "Signed in with password")), ct);
+                    return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+                }
+
+                var (failure, message) = result switch
+                {
+                    { IsLockedOut: true } => ("locked_out", $"This account is locked after repeated failures until {user.LockoutEnd:u}."),
+                    { IsNotAllowed: true } => ("not_allowed", "This account is not allowed to sign in."),
+                    _ => ("bad_password", "The user name or password is not correct."),
+                };
+                await log.RecordAsync(new SignInFailed(user.Id, user.UserName!, failure,
+                    log.Audit(http, SecurityLogWriter.Anonymous(user.UserName!), $"Sign-in refused: {failure}")), ct);
+                return Form(http, antiforgery, returnUrl, userName, message, StatusCodes.Status400BadRequest);
+            })
+            .AllowAnonymous().RequireRateLimiting(IdentitySetup.CredentialsRateLimit).ExcludeFromDescription();
+
+        app.MapPost("/account/sign-out", async (SignInManager<GovernanceUser> signIn) =>
+            {
+                await signIn.SignOutAsync();
+                return Results.LocalRedirect(Path);
+            })
+            .AllowAnonymous().ExcludeFromDescription();
+        return app;
+    }
+
+    private static bool IsLocal(string? url) => !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\");
+
+    private static IResult Form(HttpContext http, IAntiforgery antiforgery, string? returnUrl, string? userName, string? error, int status = StatusCodes.Status200OK)
+    {
+        var tokens = antiforgery.GetAndStoreTokens(http);
+        return Pages.Render("Sign in", $"""
+            <h1>Sign in to Governance</h1>
+            <p class="lead">Model risk ledger</p>
+            {Pages.Error(error)}
+            <form method="post" action="{Path}">
+              <input type="hidden" name="{tokens.FormFieldName}" value="{Pages.Encode(tokens.RequestToken)}">
+              <input type="hidden" name="returnUrl" value="{Pages.Encode(returnUrl)}">
+              <label for="userName">User name</label>
+              <input id="userName" name="userName" type="text" autocomplete="username" required autofocus value="{Pages.Encode(userName)}">
+              <label for="password">Password</label>
+              <input id="password" name="password" type="password" autocomplete="current-password" required>
+              <button type="submit">Sign in</button>
+            </form>
+            """, status);
+    }
+}

@@ -1,0 +1,33 @@
+using Governance.Domain.Shared;
+
+namespace Governance.Domain.Security;
+
+/// <summary>
+/// The security log: who signed in or failed to, which clients got tokens, and who changed roles or secrets.
+/// One stream per subject (<c>security:&lt;subject or client id&gt;</c>), readable by Admin and Auditor.
+/// </summary>
+public interface ISecurityEvent : ILedgerEvent
+{
+    /// <summary>The user or client the event is about (not necessarily the actor: an admin changes someone else's roles).</summary>
+    string Subject { get; }
+}
+
+public static class SecurityLog
+{
+    public static string StreamKey(string subject) => $"security:{subject}";
+}
+
+public sealed record SignInSucceeded(string Subject, string UserName, string Method, Audit Audit) : ISecurityEvent;
+
+/// <summary>A failed sign-in; <paramref name="Failure"/> is unknown_user, bad_password, locked_out or not_allowed.</summary>
+public sealed record SignInFailed(string Subject, string UserName, string Failure, Audit Audit) : ISecurityEvent;
+
+public sealed record TokenIssuedToClient(string Subject, string GrantType, IReadOnlyList<string> Scopes, Audit Audit) : ISecurityEvent;
+
+public sealed record UserCreated(string Subject, string UserName, string DisplayName, IReadOnlyList<string> Roles, Audit Audit) : ISecurityEvent;
+
+public sealed record UserRolesChanged(string Subject, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, Audit Audit) : ISecurityEvent;
+
+public sealed record ClientRegistered(string Subject, string DisplayName, IReadOnlyList<string> Scopes, IReadOnlyList<string> Roles, Audit Audit) : ISecurityEvent;
+
+public sealed record ClientSecretRotated(string Subject, Audit Audit) : ISecurityEvent;
