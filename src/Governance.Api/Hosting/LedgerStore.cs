@@ -7,6 +7,7 @@ using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Security;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
@@ -26,6 +27,8 @@ public static class LedgerStore
         typeof(ModelVersionRegistered), typeof(SubmittedForValidation), typeof(ValidationCompleted), typeof(ApprovalRequested),
         typeof(ApprovalSignedOff), typeof(ModelVersionApproved), typeof(ApprovalRejected), typeof(ApprovalRevoked),
         typeof(ModelVersionDeployed), typeof(DeploymentRefused), typeof(DeploymentRolledBack), typeof(ModelVersionRetired),
+        typeof(SignInSucceeded), typeof(SignInFailed), typeof(TokenIssuedToClient), typeof(UserCreated), typeof(UserRolesChanged),
+        typeof(ClientRegistered), typeof(ClientSecretRotated),
     ];
 
     /// <summary>The connection string: GOVERNANCE_DB if set (the README's contract), else ConnectionStrings:Governance.</summary>
