@@ -168,7 +168,7 @@ public sealed class DeploymentAndLedgerTests(LedgerApp app)
 
         Assert.Equal(
             ["model_registered", "model_version_registered", "submitted_for_validation", "validation_completed", "approval_requested",
-             "approval_signed_off", "approval_signed_off", "model_version_approved", "model_version_deployed"],
+             "approval_signed_off", "approval_signed_off", "model_version_approved", "approval_attested", "model_version_deployed"],
             events.Select(e => e.GetProperty("eventType").GetString()));
         Assert.All(events, e =>
         {

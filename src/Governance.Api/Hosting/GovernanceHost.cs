@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Governance.Api.Features.Approvals;
+using Governance.Api.Features.Attestations;
 using Governance.Api.Features.AuditTrail;
 using Governance.Api.Features.Datasets;
 using Governance.Api.Features.Deployments;
@@ -33,6 +34,7 @@ public static class GovernanceHost
         services.AddOpenApi();
 
         builder.AddGovernanceIdentity();
+        services.AddSingleton<Features.Attestations.AttestationKeyRing>();
         services.AddHostedService<FirstPartyClients>();
         if (builder.Environment.IsDevelopment())
         {
@@ -73,7 +75,8 @@ public static class GovernanceHost
             .MapApprovals()
             .MapDeployments()
             .MapAuditTrail()
-            .MapAdministration();
+            .MapAdministration()
+            .MapAttestations();
         return app;
     }
 }

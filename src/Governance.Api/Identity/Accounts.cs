@@ -22,7 +22,7 @@ public sealed record ClientCredentials(string ClientId, string ClientSecret, IRe
 public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictApplicationManager applications, SecurityLogWriter log)
 {
     /// <summary>Scopes a machine client may be granted; people get ledger scopes through their sign-in.</summary>
-    public static readonly IReadOnlyList<string> MachineScopes = [ApiScopes.ApprovalsRead, ApiScopes.DeploymentsWrite, ApiScopes.LedgerRead];
+    public static readonly IReadOnlyList<string> MachineScopes = [ApiScopes.ApprovalsRead, ApiScopes.DeploymentsWrite, ApiScopes.LoadsWrite, ApiScopes.LedgerRead];
 
     public async Task<GovernanceUser> CreateUserAsync(NewUser request, Actor actor, HttpContext? http, CancellationToken ct, string? id = null)
     {

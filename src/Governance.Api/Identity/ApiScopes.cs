@@ -7,8 +7,10 @@ public static class ApiScopes
     public const string LedgerWrite = "ledger:write";
     public const string ApprovalsRead = "approvals:read";
     public const string DeploymentsWrite = "deployments:write";
+    /// <summary>Model servers reporting that they loaded, or refused to load, an artifact.</summary>
+    public const string LoadsWrite = "loads:write";
 
-    public static readonly IReadOnlyList<string> All = [LedgerRead, LedgerWrite, ApprovalsRead, DeploymentsWrite];
+    public static readonly IReadOnlyList<string> All = [LedgerRead, LedgerWrite, ApprovalsRead, DeploymentsWrite, LoadsWrite];
 
     /// <summary>The audience of access tokens for this API.</summary>
     public const string ApiResource = "governance-api";

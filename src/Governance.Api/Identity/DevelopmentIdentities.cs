@@ -41,7 +41,7 @@ public sealed class DevelopmentIdentities(IServiceProvider services, Development
             People.Select(p => new Person(p.Subject, p.UserName, p.Name, p.Role, Password())).ToArray(),
             [
                 new Machine(Pipeline.Subject, Pipeline.Name, [ApiScopes.ApprovalsRead, ApiScopes.DeploymentsWrite], Accounts.NewSecret()),
-                new Machine("governance-model-server", "Model server (scoring host)", [ApiScopes.ApprovalsRead], Accounts.NewSecret()),
+                new Machine("governance-model-server", "Model server (scoring host)", [ApiScopes.ApprovalsRead, ApiScopes.LoadsWrite], Accounts.NewSecret()),
             ]);
         File.WriteAllText(path, JsonSerializer.Serialize(created, Json));
         return created;

@@ -31,7 +31,8 @@ public sealed class Commands(IDocumentSession session, TimeProvider clock, IOpti
         HttpContext http, string streamKey,
         Func<TState?, CommandContext, IReadOnlyList<object>> decide,
         Func<TState?, object, TState?> evolve,
-        Func<Decided<TState>, CommandAnswer> answer) where TState : class
+        Func<Decided<TState>, CommandAnswer> answer,
+        Func<Decided<TState>, IReadOnlyList<object>>? followUp = null) where TState : class
     {
         var ct = http.RequestAborted;
         var (key, fingerprint) = await IdempotencyOf(http);
@@ -43,7 +44,7 @@ public sealed class Commands(IDocumentSession session, TimeProvider clock, IOpti
 
         var context = new CommandContext(http.Actor(), clock.GetUtcNow(), http.CorrelationId());
         session.CorrelationId = context.CorrelationId;
-        var decided = await session.DecideAsync(streamKey, ExpectedVersion(http), state => decide(state, context), evolve, ct);
+        var decided = await session.DecideAsync(streamKey, ExpectedVersion(http), state => decide(state, context), evolve, ct, followUp);
         var result = answer(decided);
         var etag = $"\"{decided.Version}\"";
         if (key is not null)

@@ -35,6 +35,10 @@ public sealed record Approval
     public Actor? RevokedBy { get; init; }
     public DateTimeOffset? RevokedAt { get; init; }
     public string? RevocationReason { get; init; }
+    /// <summary>The signed attestation of this approval, once granted: its digest, signing key and DSSE envelope.</summary>
+    public string? AttestationDigest { get; init; }
+    public string? AttestationKeyId { get; init; }
+    public string? AttestationEnvelope { get; init; }
 
     /// <summary>Allows deployment at <paramref name="now"/>: approved, not revoked, not expired.</summary>
     public bool IsActiveAt(DateTimeOffset now) => Status == ApprovalStatus.Approved && ExpiresAt > now;
@@ -58,6 +62,10 @@ public sealed record Approval
         ApprovalRejected e when state is not null => state with
         {
             Status = ApprovalStatus.Rejected, DecidedAt = e.Audit.At, RejectedBy = e.Audit.Actor, RejectionReason = e.Audit.Reason,
+        },
+        ApprovalAttested e when state is not null => state with
+        {
+            AttestationDigest = e.AttestationDigest, AttestationKeyId = e.KeyId, AttestationEnvelope = e.Envelope,
         },
         ApprovalRevoked e when state is not null => state with
         {

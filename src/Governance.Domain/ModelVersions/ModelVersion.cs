@@ -14,6 +14,8 @@ public enum ModelVersionStatus
 
 public sealed record ValidationSubmission(string Summary, string? ReportUri, string? ReportDigest, Actor SubmittedBy, DateTimeOffset SubmittedAt);
 
+public sealed record LoadReport(string Environment, string Host, string ArtifactDigest, bool Loaded, string? RefusalCode, Actor ReportedBy, DateTimeOffset At);
+
 public sealed record ValidationResult(ValidationOutcome Outcome, IReadOnlyList<ValidationFinding> Findings, string Opinion, Actor Validator, DateTimeOffset ValidatedAt);
 
 /// <summary>A model version's state, evolved from its stream; the same record is the inline projection the API reads.</summary>
@@ -43,6 +45,8 @@ public sealed record ModelVersion
     public IReadOnlyList<Approval> Approvals { get; init; } = [];
     public IReadOnlyList<Deployment> Deployments { get; init; } = [];
     public IReadOnlyList<RefusedDeployment> RefusedDeployments { get; init; } = [];
+    /// <summary>What model servers reported when they loaded, or refused to load, this version.</summary>
+    public IReadOnlyList<LoadReport> Loads { get; init; } = [];
     public DateTimeOffset? RetiredAt { get; init; }
 
     public bool IsRetired => RetiredAt is not null;
@@ -76,7 +80,7 @@ public sealed record ModelVersion
             },
             ValidationCompleted v => state with { Validation = new ValidationResult(v.Outcome, v.Findings, v.Audit.Reason, v.Audit.Actor, v.Audit.At) },
             ApprovalRequested a => state with { Approvals = [.. state.Approvals, Approval.Evolve(null, a)!] },
-            ApprovalSignedOff or ModelVersionApproved or ApprovalRejected or ApprovalRevoked => state with
+            ApprovalSignedOff or ModelVersionApproved or ApprovalRejected or ApprovalRevoked or ApprovalAttested => state with
             {
                 Approvals = state.Approvals.Select(a => a.Id == ApprovalIdOf(e) ? Approval.Evolve(a, e)! : a).ToArray(),
             },
@@ -86,6 +90,8 @@ public sealed record ModelVersion
                 RefusedDeployments = [.. state.RefusedDeployments, new RefusedDeployment(d.Environment, d.PipelineRunId, d.ArtifactDigest, d.Reasons, d.Audit.Actor, d.Audit.At)],
             },
             ModelVersionRetired t => state with { RetiredAt = t.Audit.At },
+            ModelLoaded l => state with { Loads = [.. state.Loads, new LoadReport(l.Environment, l.Host, l.ArtifactDigest, true, null, l.Audit.Actor, l.Audit.At)] },
+            ModelLoadRefused l => state with { Loads = [.. state.Loads, new LoadReport(l.Environment, l.Host, l.ArtifactDigest, false, l.ReasonCode, l.Audit.Actor, l.Audit.At)] },
             _ => state,
         };
     }
@@ -104,7 +110,7 @@ public sealed record ModelVersion
         ModelVersionDeployed => ModelVersionStatus.Deployed,
         DeploymentRolledBack => ModelVersionStatus.RolledBack,
         ModelVersionRetired => ModelVersionStatus.Retired,
-        _ => current, // a sign-off short of the required count, or a refused deployment, does not move the lifecycle
+        _ => current, // a sign-off short of the required count, an attestation, a refused deployment or a load report does not move the lifecycle
     };
 
     internal static string? ApprovalIdOf(IModelVersionEvent e) => e switch
@@ -114,6 +120,7 @@ public sealed record ModelVersion
         ModelVersionApproved a => a.ApprovalId,
         ApprovalRejected r => r.ApprovalId,
         ApprovalRevoked r => r.ApprovalId,
+        ApprovalAttested a => a.ApprovalId,
         _ => null,
     };
 

@@ -64,3 +64,19 @@ public sealed record DeploymentRefused(
 public sealed record DeploymentRolledBack(string ModelId, string Version, string Environment, string PipelineRunId, Audit Audit) : IModelVersionEvent;
 
 public sealed record ModelVersionRetired(string ModelId, string Version, Audit Audit) : IModelVersionEvent;
+
+/// <summary>
+/// The signed attestation issued when an approval was granted: a DSSE envelope over an in-toto statement, and its digest.
+/// Kept whole in the ledger because an ECDSA signature cannot be re-derived; the digest lets anyone re-verify a copy.
+/// </summary>
+public sealed record ApprovalAttested(
+    string ModelId, string Version, string ApprovalId, string Environment, string ArtifactDigest,
+    string AttestationDigest, string KeyId, string Envelope, Audit Audit) : IModelVersionEvent;
+
+/// <summary>A model server loaded this artifact after verifying its attestation.</summary>
+public sealed record ModelLoaded(string ModelId, string Version, string Environment, string Host, string ArtifactDigest, string? ApprovalId, Audit Audit)
+    : IModelVersionEvent;
+
+/// <summary>A model server refused to load an artifact; the reason code says which check failed.</summary>
+public sealed record ModelLoadRefused(string ModelId, string Version, string Environment, string Host, string ArtifactDigest, string ReasonCode, Audit Audit)
+    : IModelVersionEvent;

@@ -1,3 +1,4 @@
+using Governance.Api.Features.Attestations;
 using Governance.Api.Features.ModelVersions;
 using Governance.Api.Hosting;
 using Governance.Api.Identity;
@@ -22,6 +23,7 @@ public sealed class ApprovalProjection : MultiStreamProjection<Approval, string>
         Identity<ModelVersionApproved>(e => e.ApprovalId);
         Identity<ApprovalRejected>(e => e.ApprovalId);
         Identity<ApprovalRevoked>(e => e.ApprovalId);
+        Identity<ApprovalAttested>(e => e.ApprovalId);
     }
 
     public override Approval? Evolve(Approval? snapshot, string id, IEvent e) => Approval.Evolve(snapshot, e.Data);
@@ -53,11 +55,13 @@ public static class ApprovalEndpoints
             .AllowRoles(Roles.ModelOwner)
             .WithName("RequestApproval").WithSummary("Ask for approval to use this version's artifact in one environment, for a stated use.");
 
-        requests.MapPost("/{approvalId}/sign-offs", (string modelId, string version, string approvalId, ApproveRequest body, Commands commands, HttpContext http) =>
+        requests.MapPost("/{approvalId}/sign-offs", (string modelId, string version, string approvalId, ApproveRequest body, Commands commands,
+                AttestationKeyRing keys, HttpContext http) =>
                 commands.OnVersion(http, modelId, version,
                     (v, ctx) => [.. ApproveModelVersionDecision.Decide(
                         new ApproveModelVersion(approvalId, body.ArtifactDigest, body.Environment, body.Rationale, body.Conditions, body.ExpiresAt), v, ctx)],
-                    d => new CommandAnswer(StatusCodes.Status200OK, d.After!.FindApproval(approvalId)!)))
+                    d => new CommandAnswer(StatusCodes.Status200OK, d.After!.FindApproval(approvalId)!),
+                    AttestationEndpoints.AttestWhenApproved(keys)))
             .AllowRoles(Roles.RiskOfficer)
             .WithName("ApproveModelVersion")
             .WithSummary("A risk officer approves, restating the digest and environment signed. High-risk models need two distinct officers; owners and requesters cannot approve.");

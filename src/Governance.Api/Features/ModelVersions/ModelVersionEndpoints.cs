@@ -29,10 +29,11 @@ public static class ModelVersionEndpoints
 
     /// <summary>Runs a lifecycle command against an existing version's stream; 404 if the version is not registered.</summary>
     public static Task<IResult> OnVersion(this Commands commands, HttpContext http, string modelId, string version,
-        Func<ModelVersion, CommandContext, IReadOnlyList<object>> decide, Func<Decided<ModelVersion>, CommandAnswer>? answer = null) =>
+        Func<ModelVersion, CommandContext, IReadOnlyList<object>> decide, Func<Decided<ModelVersion>, CommandAnswer>? answer = null,
+        Func<Decided<ModelVersion>, IReadOnlyList<object>>? followUp = null) =>
         commands.Execute<ModelVersion>(http, ModelVersion.StreamKey(modelId, version),
             (state, ctx) => decide(state ?? throw NotFound(modelId, version), ctx), ModelVersion.Evolve,
-            answer ?? (d => new CommandAnswer(StatusCodes.Status200OK, d.After!)));
+            answer ?? (d => new CommandAnswer(StatusCodes.Status200OK, d.After!)), followUp);
 
     public static GovernanceRuleException NotFound(string modelId, string version) =>
         GovernanceRuleException.NotFound("model_version.not_found", $"Model '{modelId}' has no registered version '{version}'.");

@@ -1,0 +1,59 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Governance.Attestations;
+
+/// <summary>A DSSE envelope (https://github.com/secure-systems-lab/dsse/blob/master/envelope.md).</summary>
+public sealed record Envelope(
+    [property: JsonPropertyName("payloadType")] string PayloadType,
+    [property: JsonPropertyName("payload")] string Payload,
+    [property: JsonPropertyName("signatures")] IReadOnlyList<EnvelopeSignature> Signatures);
+
+public sealed record EnvelopeSignature(
+    [property: JsonPropertyName("keyid")] string KeyId,
+    [property: JsonPropertyName("sig")] string Sig);
+
+public interface IAttestationSigner
+{
+    string KeyId { get; }
+
+    /// <summary>ES256 over the bytes given, as an ASN.1 DER ECDSA signature (what openssl dgst -verify reads).</summary>
+    byte[] Sign(byte[] data);
+}
+
+public static class Dsse
+{
+    /// <summary>The pre-authentication encoding that is signed: "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, lengths in ASCII decimal bytes.</summary>
+    public static byte[] PreAuthenticationEncoding(string payloadType, byte[] payload)
+    {
+        var type = Encoding.UTF8.GetBytes(payloadType);
+        var header = Encoding.ASCII.GetBytes($"DSSEv1 {type.Length} ");
+        var middle = Encoding.ASCII.GetBytes($" {payload.Length} ");
+        return [.. header, .. type, .. middle, .. payload];
+    }
+
+    public static Envelope Sign(Statement statement, IAttestationSigner signer)
+    {
+        var payload = JsonSerializer.SerializeToUtf8Bytes(statement, AttestationJson.Options);
+        var signature = signer.Sign(PreAuthenticationEncoding(Statement.PayloadType, payload));
+        return new Envelope(Statement.PayloadType, Convert.ToBase64String(payload), [new EnvelopeSignature(signer.KeyId, Convert.ToBase64String(signature))]);
+    }
+
+    public static byte[] Serialize(Envelope envelope) => JsonSerializer.SerializeToUtf8Bytes(envelope, AttestationJson.Options);
+
+    /// <summary>The digest recorded in the ledger: SHA-256 of the envelope's canonical JSON bytes.</summary>
+    public static string DigestOf(Envelope envelope) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Serialize(envelope)));
+}
+
+/// <summary>An ECDSA P-256 key held in a PEM file: the file/PEM implementation of the signer.</summary>
+public sealed class PemSigner(string keyId, ECDsa key) : IAttestationSigner, IDisposable
+{
+    public string KeyId { get; } = keyId;
+    public ECDsa Key { get; } = key;
+
+    public byte[] Sign(byte[] data) => Key.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+
+    public void Dispose() => Key.Dispose();
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Governance.Attestations;
+
+/// <summary>An in-toto Statement v1 (https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md).</summary>
+public sealed record Statement(
+    [property: JsonPropertyName("_type")] string Type,
+    [property: JsonPropertyName("subject")] IReadOnlyList<Subject> Subjects,
+    [property: JsonPropertyName("predicateType")] string PredicateType,
+    [property: JsonPropertyName("predicate")] ModelApprovalPredicate Predicate)
+{
+    public const string TypeV1 = "https://in-toto.io/Statement/v1";
+    public const string PayloadType = "application/vnd.in-toto+json";
+}
+
+public sealed record Subject(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("digest")] IReadOnlyDictionary<string, string> Digest);
+
+/// <summary>
+/// Our predicate: this artifact was approved for this environment, by these people, until this time, after this
+/// validation, trained and validated on these datasets; and the ledger event that made it so.
+/// </summary>
+public sealed record ModelApprovalPredicate(
+    string ApprovalId,
+    string Model,
+    string Version,
+    string Environment,
+    string RiskTier,
+    string IntendedUse,
+    IReadOnlyList<ApproverClaim> Approvers,
+    IReadOnlyList<string> Conditions,
+    DateTimeOffset ApprovedAt,
+    DateTimeOffset ExpiresAt,
+    ValidationClaim Validation,
+    string TrainingDatasetDigest,
+    string ValidationDatasetDigest,
+    LedgerReference LedgerEvent)
+{
+    public const string Type = "urn:governance:predicate:model-approval:v1";
+}
+
+public sealed record ApproverClaim(string SubjectId, string Name, string Role, DateTimeOffset SignedAt);
+
+public sealed record ValidationClaim(string Outcome, string ValidatorSubjectId, string ValidatorName, DateTimeOffset ValidatedAt);
+
+/// <summary>Where in the ledger the approval was recorded: the model version's stream and the version of its approval event.</summary>
+public sealed record LedgerReference(string Stream, long StreamVersion, string EventType);
+
+public static class AttestationJson
+{
+    /// <summary>One fixed serialization, so the same approval always yields the same statement bytes.</summary>
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = false,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+}
