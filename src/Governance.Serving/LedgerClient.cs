@@ -1,0 +1,115 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Governance.Attestations;
+
+namespace Governance.Serving;
+
+/// <summary>The ledger's answer on an approval's standing, as the model server needs it.</summary>
+public sealed record ApprovalStanding(string ApprovalId, string Status, bool Revoked, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, string? RevocationReason);
+
+public sealed record LoadOutcome(string Model, string Version, string Environment, string Host, string ArtifactDigest, bool Loaded, string? ApprovalId, string? ReasonCode, string? Reason);
+
+/// <summary>The calls a model server makes to the ledger.</summary>
+public interface ILedgerClient
+{
+    /// <summary>Null when the ledger does not know the approval.</summary>
+    Task<ApprovalStanding?> GetApprovalStandingAsync(string approvalId, CancellationToken ct);
+    Task<JwkSet> GetAttestationKeysAsync(CancellationToken ct);
+    Task<byte[]> GetAttestationAsync(string approvalId, CancellationToken ct);
+    Task ReportLoadAsync(LoadOutcome outcome, CancellationToken ct);
+}
+
+/// <summary>Raised when the ledger cannot be asked (network failure, timeout, 5xx), as opposed to it answering "no".</summary>
+public sealed class LedgerUnreachableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// The ledger over HTTP, authenticated as a machine client (client credentials) with approvals:read and loads:write.
+/// The access token is cached until shortly before it expires.
+/// </summary>
+public sealed class HttpLedgerClient(HttpClient http, HttpLedgerClient.Credentials? credentials = null) : ILedgerClient
+{
+    public sealed record Credentials(string ClientId, string ClientSecret);
+
+    private string? _token;
+    private DateTimeOffset _tokenExpires;
+    private readonly SemaphoreSlim _tokenGate = new(1, 1);
+
+    public async Task<ApprovalStanding?> GetApprovalStandingAsync(string approvalId, CancellationToken ct)
+    {
+        using var response = await Send(HttpMethod.Get, $"api/v1/approvals/{Uri.EscapeDataString(approvalId)}/status", null, ct);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return null;
+        await EnsureAnswered(response);
+        return await response.Content.ReadFromJsonAsync<ApprovalStanding>(ct);
+    }
+
+    public async Task<JwkSet> GetAttestationKeysAsync(CancellationToken ct)
+    {
+        using var response = await Send(HttpMethod.Get, "api/v1/attestation-keys", null, ct);
+        await EnsureAnswered(response);
+        return (await response.Content.ReadFromJsonAsync<JwkSet>(ct))!;
+    }
+
+    public async Task<byte[]> GetAttestationAsync(string approvalId, CancellationToken ct)
+    {
+        using var response = await Send(HttpMethod.Get, $"api/v1/approvals/{Uri.EscapeDataString(approvalId)}/attestation", null, ct);
+        await EnsureAnswered(response);
+        return await response.Content.ReadAsByteArrayAsync(ct);
+    }
+
+    public async Task ReportLoadAsync(LoadOutcome outcome, CancellationToken ct)
+    {
+        using var response = await Send(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(outcome.Model)}/versions/{Uri.EscapeDataString(outcome.Version)}/loads",
+            JsonContent.Create(new
+            {
+                environment = outcome.Environment, host = outcome.Host, artifactDigest = outcome.ArtifactDigest, loaded = outcome.Loaded,
+                approvalId = outcome.ApprovalId, reasonCode = outcome.ReasonCode, reason = outcome.Reason,
+            }), ct);
+        await EnsureAnswered(response);
+    }
+
+    private async Task<HttpResponseMessage> Send(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = content };
+            if (credentials is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await Token(ct));
+            return await http.SendAsync(request, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            throw new LedgerUnreachableException($"The ledger at {http.BaseAddress} could not be reached: {e.Message}", e);
+        }
+    }
+
+    private static async Task EnsureAnswered(HttpResponseMessage response)
+    {
+        if ((int)response.StatusCode >= 500)
+            throw new LedgerUnreachableException($"The ledger answered {(int)response.StatusCode}.");
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"The ledger refused the request ({(int)response.StatusCode}): {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private async Task<string> Token(CancellationToken ct)
+    {
+        await _tokenGate.WaitAsync(ct);
+        try
+        {
+            if (_token is not null && DateTimeOffset.UtcNow < _tokenExpires) return _token;
+            using var response = await http.PostAsync("connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials", ["client_id"] = credentials!.ClientId, ["client_secret"] = credentials.ClientSecret,
+                ["scope"] = "approvals:read loads:write",
+            }), ct);
+            await EnsureAnswered(response);
+            var token = (await response.Content.ReadFromJsonAsync<TokenResponse>(ct))!;
+            _token = token.AccessToken;
+            _tokenExpires = DateTimeOffset.UtcNow.AddSeconds(Math.Max(30, token.ExpiresIn - 30));
+            return _token;
+        }
+        finally { _tokenGate.Release(); }
+    }
+
+    private sealed record TokenResponse(
+        [property: System.Text.Json.Serialization.JsonPropertyName("access_token")] string AccessToken,
+        [property: System.Text.Json.Serialization.JsonPropertyName("expires_in")] int ExpiresIn);
+}

@@ -1,0 +1,30 @@
+using Governance.Attestations;
+
+namespace Governance.Serving;
+
+/// <summary>How a model server decides whether it may load an artifact.</summary>
+public sealed class ServingOptions
+{
+    /// <summary>The environment this server runs in; an attestation for any other environment is refused.</summary>
+    public required string Environment { get; init; }
+
+    /// <summary>This server's name, reported to the ledger with each load or refusal.</summary>
+    public string Host { get; init; } = System.Environment.MachineName;
+
+    /// <summary>Pinned attestation keys. When null, the keys are fetched from the ledger's JWKS (and cached for <see cref="KeyCacheDuration"/>).</summary>
+    public JwkSet? PinnedKeys { get; init; }
+
+    public TimeSpan KeyCacheDuration { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a revocation answer from the ledger is trusted before it is asked again.</summary>
+    public TimeSpan RevocationCacheDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// When the ledger cannot be reached and no fresh revocation answer is cached: refuse to load (true, the default) or
+    /// load with a logged warning that revocation was not checked (false).
+    /// </summary>
+    public bool FailClosedWhenLedgerUnreachable { get; init; } = true;
+
+    /// <summary>Artifacts up to this size are read once into memory, hashed and loaded from those same bytes, so nothing can swap the file in between.</summary>
+    public long MaxInMemoryArtifactBytes { get; init; } = 512L * 1024 * 1024;
+}
