@@ -77,7 +77,7 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
 
     private string Cell(JsonElement row, int index, string name, DataKind kind)
     {
-        if (!row.TryGetProperty(name, out var value))
+        if (Find(row, name) is not { } value)
         {
             if (options.NonFeatureColumns.Contains(name)) return kind == DataKind.Boolean ? "false" : kind == DataKind.String ? "" : "0";
             throw new ArgumentException($"Row {index} lacks the feature '{name}'.");
@@ -89,6 +89,15 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
             (DataKind.String, JsonValueKind.String) => "\"" + value.GetString()!.Replace("\"", "\"\"") + "\"",
             _ => throw new ArgumentException($"Row {index}: feature '{name}' must be a {kind} value."),
         };
+    }
+
+    /// <summary>Exact column names first; JSON clients that camelCase them are matched case-insensitively.</summary>
+    private static JsonElement? Find(JsonElement row, string name)
+    {
+        if (row.TryGetProperty(name, out var exact)) return exact;
+        foreach (var property in row.EnumerateObject())
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase)) return property.Value;
+        return null;
     }
 
     private static DataKind KindOf(DataViewSchema.Column column) => column.Type switch
