@@ -41,6 +41,8 @@ public static class GovernanceHost
             services.AddSingleton(DevelopmentIdentities.LoadOrCreate(DataFolder(builder.Configuration, builder.Environment)));
             services.AddHostedService<DevelopmentIdentities>();
         }
+        // After the identity schema and the development people exist, so the demo is seeded as them.
+        services.AddHostedService<Demo.DemoInventory>();
         return builder;
     }
 
