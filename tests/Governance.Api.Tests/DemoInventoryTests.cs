@@ -1,0 +1,55 @@
+using System.Net;
+using Governance.Api.Tests.Infrastructure;
+using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
+using Microsoft.AspNetCore.Hosting;
+
+namespace Governance.Api.Tests;
+
+/// <summary>The run command's demo: seeded on an empty ledger from the real German credit file, with every lifecycle state present.</summary>
+public sealed class DemoApp : LedgerApp
+{
+    public static string SharedDatasets
+    {
+        get
+        {
+            var folder = new DirectoryInfo(AppContext.BaseDirectory);
+            while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Governance.sln"))) folder = folder.Parent;
+            return Path.Combine(folder!.FullName, "..", "shared", "datasets");
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Governance:SeedDemo", "true");
+        builder.UseSetting("Governance:DatasetsFolder", SharedDatasets);
+    }
+}
+
+public sealed class DemoInventoryTests(DemoApp app) : IClassFixture<DemoApp>
+{
+    [Fact]
+    public async Task The_demo_inventory_has_a_high_risk_credit_model_on_the_real_data_and_versions_in_every_lifecycle_state()
+    {
+        var auditor = app.As("auditor-ada", Roles.Auditor);
+        var inventory = await auditor.GetAsync("/api/v1/inventory").Expect(HttpStatusCode.OK);
+        var statuses = inventory.EnumerateArray().SelectMany(m => m.GetProperty("versions").EnumerateArray()).Select(v => v.GetProperty("status").GetString()!).ToHashSet();
+        Assert.Equal(Enum.GetNames<ModelVersionStatus>().ToHashSet(), statuses);
+
+        var credit = await auditor.GetAsync("/api/v1/inventory/credit-scoring-de").Expect(HttpStatusCode.OK);
+        Assert.Equal("High", credit.GetProperty("model").GetProperty("riskTier").GetString());
+        var source = await auditor.GetAsync("/api/v1/datasets/german-credit-statlog/1994").Expect(HttpStatusCode.OK);
+        var file = Assert.Single(source.GetProperty("files").EnumerateArray());
+        Assert.Equal(Digest.OfBytes(await File.ReadAllBytesAsync(Path.Combine(DemoApp.SharedDatasets, "german_credit.csv"))), file.GetProperty("sha256").GetString());
+        Assert.True(source.GetProperty("containsPersonalData").GetBoolean());
+
+        var live = await auditor.GetAsync("/api/v1/models/credit-scoring-de/versions/1.1.0").Expect(HttpStatusCode.OK);
+        Assert.InRange(live.GetProperty("metrics").GetProperty("auc").GetDouble(), 0.6, 1.0);
+        var artifact = new Uri(live.GetProperty("artifactUri").GetString()!).LocalPath;
+        Assert.Equal(Digest.OfBytes(await File.ReadAllBytesAsync(artifact)), live.GetProperty("artifactDigest").GetString());
+        Assert.False(string.IsNullOrEmpty(live.GetProperty("approvals")[0].GetProperty("attestationDigest").GetString()));
+        var refused = await auditor.GetAsync("/api/v1/models/card-fraud-detection/versions/2.0.0").Expect(HttpStatusCode.OK);
+        Assert.NotEmpty(refused.GetProperty("refusedDeployments").EnumerateArray());
+    }
+}
