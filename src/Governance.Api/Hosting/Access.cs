@@ -26,7 +26,7 @@ public sealed class EndpointAccess : IAuthorizationRequirement, IAuthorizationHa
         var roles = endpoint?.Metadata.GetMetadata<ActingRoles>();
         if (roles is not null && context.User.Identity?.IsAuthenticated == true
             && roles.Roles.Any(context.User.IsInRole)
-            && Access.ScopesFor(endpoint!).Any(context.User.HasScope))
+            && Access.ScopesFor(endpoint!).Any(context.User.HoldsScope))
             context.Succeed(this);
         return Task.CompletedTask;
     }
@@ -45,7 +45,7 @@ public static class Access
         endpoint.Metadata.GetMetadata<RequiredScopes>()?.Scopes
         ?? (endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.All(m => m is "GET" or "HEAD") == true ? [ApiScopes.LedgerRead] : [ApiScopes.LedgerWrite]);
 
-    public static bool HasScope(this ClaimsPrincipal user, string scope) =>
+    public static bool HoldsScope(this ClaimsPrincipal user, string scope) =>
         OpenIddict.Abstractions.OpenIddictExtensions.HasScope(user, scope)
         || user.FindAll("scope").Any(c => c.Value.Split(' ').Contains(scope));
 

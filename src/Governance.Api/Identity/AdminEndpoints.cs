@@ -71,6 +71,17 @@ public static class AdminEndpoints
                 accounts.RotateSecretAsync(clientId, http.Actor(), http, http.RequestAborted))
             .AllowRoles(Roles.Admin).WithName("RotateClientSecret").WithSummary("Rotate a client's secret: the new one is shown once, the old one stops working.");
 
+        api.MapGet("/me", (HttpContext http) => Results.Ok(new
+            {
+                actor = http.Actor(),
+                roles = Roles.All.Where(http.User.IsInRole).ToArray(),
+                scopes = ApiScopes.All.Where(http.User.HoldsScope).ToArray(),
+            }))
+            .AllowRoles(Roles.All.ToArray())
+            .WithScopes(ApiScopes.All.ToArray())
+            .WithTags("Administration").WithName("WhoAmI")
+            .WithSummary("Who the ledger takes the caller to be: subject, name, acting role, client, roles and scopes. For checking a pipeline's credentials.");
+
         api.MapGet("/security-log", async (long? after, int? limit, IQuerySession session, CancellationToken ct) =>
             {
                 var check = new InputCheck();
