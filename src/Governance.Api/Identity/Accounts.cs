@@ -21,8 +21,8 @@ public sealed record ClientCredentials(string ClientId, string ClientSecret, IRe
 /// </summary>
 public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictApplicationManager applications, SecurityLogWriter log)
 {
-    /// <summary>Scopes a machine client may be granted; people get ledger scopes through their sign-in.</summary>
-    public static readonly IReadOnlyList<string> MachineScopes = [ApiScopes.ApprovalsRead, ApiScopes.DeploymentsWrite, ApiScopes.LoadsWrite, ApiScopes.LedgerRead];
+    /// <summary>Scopes a machine client may be granted: pipelines and model servers, and training pipelines that register versions (ledger:write, role ModelOwner).</summary>
+    public static readonly IReadOnlyList<string> MachineScopes = [ApiScopes.ApprovalsRead, ApiScopes.DeploymentsWrite, ApiScopes.LoadsWrite, ApiScopes.LedgerRead, ApiScopes.LedgerWrite];
 
     public async Task<GovernanceUser> CreateUserAsync(NewUser request, Actor actor, HttpContext? http, CancellationToken ct, string? id = null)
     {

@@ -1,0 +1,1 @@
+return await Governance.Cli.CliApp.RunAsync(args, Console.Out, Console.Error);
