@@ -4,6 +4,7 @@ using Governance.Api.Features.Attestations;
 using Governance.Api.Features.AuditTrail;
 using Governance.Api.Features.Datasets;
 using Governance.Api.Features.Deployments;
+using Governance.Api.Features.EvidencePacks;
 using Governance.Api.Features.Models;
 using Governance.Api.Features.ModelVersions;
 using Governance.Api.Features.Validation;
@@ -78,7 +79,8 @@ public static class GovernanceHost
             .MapDeployments()
             .MapAuditTrail()
             .MapAdministration()
-            .MapAttestations();
+            .MapAttestations()
+            .MapEvidencePacks();
         return app;
     }
 }

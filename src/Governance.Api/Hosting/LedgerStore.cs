@@ -27,7 +27,7 @@ public static class LedgerStore
         typeof(ModelVersionRegistered), typeof(SubmittedForValidation), typeof(ValidationCompleted), typeof(ApprovalRequested),
         typeof(ApprovalSignedOff), typeof(ModelVersionApproved), typeof(ApprovalRejected), typeof(ApprovalRevoked),
         typeof(ModelVersionDeployed), typeof(DeploymentRefused), typeof(DeploymentRolledBack), typeof(ModelVersionRetired),
-        typeof(ApprovalAttested), typeof(ModelLoaded), typeof(ModelLoadRefused),
+        typeof(ApprovalAttested), typeof(ModelLoaded), typeof(ModelLoadRefused), typeof(Domain.EvidencePacks.EvidencePackIssued),
         typeof(SignInSucceeded), typeof(SignInFailed), typeof(TokenIssuedToClient), typeof(UserCreated), typeof(UserRolesChanged),
         typeof(ClientRegistered), typeof(ClientSecretRotated),
     ];

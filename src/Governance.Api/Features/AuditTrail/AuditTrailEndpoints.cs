@@ -19,6 +19,9 @@ public static class AuditTrailEndpoints
 {
     public const int MaxPageSize = 500;
 
+    /// <summary>SHA-256 of an event's JSON as this API serves it; evidence packs print the same digest for each event.</summary>
+    public static string PayloadDigest(object data, JsonSerializerOptions options) => Digest.OfBytes(JsonSerializer.SerializeToUtf8Bytes(data, data.GetType(), options));
+
     public static RouteGroupBuilder MapAuditTrail(this RouteGroupBuilder api)
     {
         api.MapGet("/models/{modelId}/audit-trail", async (string modelId, long? after, int? limit, IQuerySession session, IOptions<JsonOptions> json, CancellationToken ct) =>
@@ -42,9 +45,8 @@ public static class AuditTrailEndpoints
                 var page = events.Take(size).Select(e =>
                 {
                     var audit = ((ILedgerEvent)e.Data).Audit;
-                    var payload = JsonSerializer.SerializeToUtf8Bytes(e.Data, e.Data.GetType(), json.Value.SerializerOptions);
                     return new AuditTrailEntry(e.Sequence, e.StreamKey!, e.Version, e.EventTypeName, e.Timestamp, e.CorrelationId,
-                        audit.Actor, audit.At, audit.Reason, Digest.OfBytes(payload), e.Data);
+                        audit.Actor, audit.At, audit.Reason, PayloadDigest(e.Data, json.Value.SerializerOptions), e.Data);
                 }).ToArray();
                 return Results.Ok(new AuditTrailPage(modelId, page, events.Count > size ? page[^1].Sequence : null));
             })

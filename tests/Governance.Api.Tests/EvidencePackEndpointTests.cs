@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Json;
+using Governance.Api.Tests.Infrastructure;
+using Governance.Domain.Shared;
+using UglyToad.PdfPig;
+
+namespace Governance.Api.Tests;
+
+[Collection(LedgerCollection.Name)]
+public sealed class EvidencePackEndpointTests(LedgerApp app)
+{
+    private readonly Scenario ledger = new(app);
+
+    private async Task<byte[]> Download(HttpClient client, string modelId, string kind)
+    {
+        using var response = await client.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/{kind}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
+        var pdf = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(Digest.OfBytes(pdf), response.Headers.GetValues("X-Content-SHA256").Single());
+        return pdf;
+    }
+
+    private static string Text(byte[] pdf)
+    {
+        using var document = PdfDocument.Open(pdf);
+        return string.Join("\n", document.GetPages().Select(p => p.Text));
+    }
+
+    [Fact]
+    public async Task An_auditor_downloads_each_pack_with_its_sections_approvers_digests_and_page_numbers()
+    {
+        var (modelId, digest, approvalId) = await ledger.ApprovedVersion("High");
+        var version = await ledger.GetVersion(modelId);
+        var attestation = version.GetProperty("approvals")[0].GetProperty("attestationDigest").GetString()!;
+
+        var sections = new Dictionary<string, string[]>
+        {
+            ["model-card"] = ["1. Model details", "2. Intended use", "3. Factors", "4. Metrics", "5. Evaluation data", "6. Training data", "8. Ethical considerations", "9. Caveats and recommendations"],
+            ["eu-ai-act-annex-iv"] = ["1. General description", "2. Elements of the AI system", "3. Monitoring, functioning and control", "4. Appropriateness of the performance metrics",
+                "5. Risk management system", "6. Changes through the lifecycle", "7. Harmonised standards", "8. EU declaration of conformity", "9. Post-market monitoring plan",
+                "Article 12", "Article 14", "Article 15"],
+            ["sr-11-7"] = ["1. Model inventory entry and risk tier", "3. Independent validation", "4. Approvals and segregation of duties", "6. Deployment history"],
+        };
+        foreach (var (kind, expected) in sections)
+        {
+            var pdf = await Download(ledger.Auditor, modelId, kind);
+            var text = Text(pdf);
+            using var document = PdfDocument.Open(pdf);
+            Assert.All(expected, s => Assert.Contains(s, text));
+            Assert.Contains("Appendix A: event trail of this version", text);
+            Assert.Contains(attestation, text);
+            Assert.Contains(digest, text.Replace("\n", ""));
+            Assert.Contains($"Page {document.NumberOfPages} of {document.NumberOfPages}", text);
+            if (kind != "model-card")
+            {
+                Assert.Contains("officer-rita", text);
+                Assert.Contains("officer-ravi", text);
+            }
+        }
+        Assert.Contains("Not recorded in the ledger.", Text(await Download(ledger.Auditor, modelId, "eu-ai-act-annex-iv")));
+        Assert.Equal(approvalId, version.GetProperty("approvals")[0].GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task The_same_ledger_state_gives_the_same_bytes_and_each_issue_is_recorded_with_its_digest()
+    {
+        var (modelId, _, _) = await ledger.ApprovedVersion();
+        var first = await Download(ledger.Auditor, modelId, "sr-11-7");
+        var second = await Download(ledger.OfficerRita, modelId, "sr-11-7");
+        Assert.Equal(first, second);
+
+        var issued = await ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
+        Assert.Equal(2, issued.GetArrayLength());
+        Assert.All(issued.EnumerateArray(), p => Assert.Equal(Digest.OfBytes(first), p.GetProperty("sha256").GetString()));
+        Assert.Equal(["auditor-ada", "officer-rita"], issued.EnumerateArray().Select(p => p.GetProperty("issuedTo").GetProperty("subjectId").GetString()));
+
+        // A new fact about the version gives a new pack, at a later ledger position.
+        await ledger.Deploy(modelId, (await ledger.GetVersion(modelId)).GetProperty("artifactDigest").GetString()!).Expect(HttpStatusCode.Created);
+        Assert.NotEqual(first, await Download(ledger.Auditor, modelId, "sr-11-7"));
+    }
+
+    [Fact]
+    public async Task Packs_refuse_other_roles_unknown_kinds_and_unknown_versions()
+    {
+        var (modelId, _, _) = await ledger.ApprovedVersion();
+        await ledger.Owner.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card").Expect(HttpStatusCode.Forbidden);
+        await ledger.Anonymous.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card").Expect(HttpStatusCode.Unauthorized);
+        var problem = await ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/annual-report").ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        Assert.True(problem.GetProperty("errors").TryGetProperty("kind", out _));
+        await ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId, "9.9.9")}/evidence-packs/model-card").ExpectProblem(HttpStatusCode.NotFound, "model_version.not_found");
+        var issued = await ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
+        Assert.Equal(0, issued.GetArrayLength());
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text;
+using Governance.Documents.Layout;
+using UglyToad.PdfPig;
+
+namespace Governance.Documents.Tests;
+
+public sealed class ComposerTests
+{
+    private static readonly DateTimeOffset Date = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private static DocumentSpec Spec(params Block[] blocks) =>
+        new("Test document", "A subtitle", [new("Model", "credit-scoring-de")], "Running header", "Footer note", blocks, "Author", "Subject", "kw", Date);
+
+    private static Table LongTable(int rows) => new(["Column A", "Column B"], [1, 3],
+        Enumerable.Range(0, rows).Select(i => (IReadOnlyList<string>)[$"row-{i}", "sha256:" + new string((char)('a' + i % 6), 64)]).ToArray(), Monospace: true);
+
+    [Fact]
+    public void Every_page_after_the_title_says_page_x_of_y()
+    {
+        var (pdf, pages) = Composer.Render(Spec(new Heading(1, "One"), LongTable(150)));
+        using var document = PdfDocument.Open(pdf);
+        Assert.Equal(pages, document.NumberOfPages);
+        Assert.True(pages >= 4);
+        for (var p = 2; p <= pages; p++) Assert.Contains($"Page {p} of {pages}", document.GetPage(p).Text);
+    }
+
+    [Fact]
+    public void A_table_that_breaks_across_pages_repeats_its_header_row_and_loses_no_row()
+    {
+        var (pdf, pages) = Composer.Render(Spec(new Heading(1, "Table"), LongTable(150)));
+        using var document = PdfDocument.Open(pdf);
+        var tablePages = Enumerable.Range(3, pages - 2).Select(p => document.GetPage(p).Text).ToArray();
+        Assert.All(tablePages, text => Assert.Contains("Column A", text));
+        var all = string.Concat(tablePages);
+        Assert.All(Enumerable.Range(0, 150), i => Assert.Contains($"row-{i}", all));
+    }
+
+    [Fact]
+    public void Headings_are_listed_in_the_contents_and_as_pdf_bookmarks()
+    {
+        var (pdf, _) = Composer.Render(Spec(new Heading(1, "First section"), new Paragraph("Text."), new Heading(2, "A subsection"), new PageBreak(), new Heading(1, "Second section")));
+        using var document = PdfDocument.Open(pdf);
+        Assert.Contains("Contents", document.GetPage(2).Text);
+        Assert.Contains("First section", document.GetPage(2).Text);
+        Assert.True(document.TryGetBookmarks(out var bookmarks));
+        var titles = bookmarks.GetNodes().Select(n => n.Title).ToArray();
+        Assert.Equal(["First section", "A subsection", "Second section"], titles);
+    }
+
+    [Fact]
+    public void The_same_spec_renders_the_same_bytes_and_carries_its_metadata()
+    {
+        var spec = Spec(new Heading(1, "One"), new BarChart("Metrics", [new("auc", 0.8)], 1), new LineChart("Events", [new(0, 1), new(1, 3)], "day", "events"),
+            new Monospace("sha256:" + new string('f', 64)), new Notice("Not recorded in the ledger."));
+        var (first, _) = Composer.Render(spec);
+        var (second, _) = Composer.Render(spec);
+        Assert.Equal(first, second);
+        using var document = PdfDocument.Open(first);
+        Assert.Equal("Test document", document.Information.Title);
+        Assert.Contains("sha256:" + new string('f', 64), string.Concat(document.GetPages().Select(p => p.Text)));
+    }
+
+    [Fact]
+    public void Long_unbreakable_text_wraps_without_losing_characters()
+    {
+        var digest = "sha256:" + string.Concat(Enumerable.Repeat("0123456789abcdef", 12));
+        var (pdf, _) = Composer.Render(Spec(new Paragraph($"Digest {digest} ends here.")));
+        using var document = PdfDocument.Open(pdf);
+        var text = new StringBuilder();
+        foreach (var page in document.GetPages()) text.Append(page.Text);
+        Assert.Contains(digest[..40], text.ToString());
+        Assert.Contains("ends here.", text.ToString());
+    }
+}
