@@ -139,25 +139,33 @@ internal static class Sections
         ];
     }
 
+    /// <summary>Long histories list their most recent entries; every entry is an event in Appendix A, so nothing is lost.</summary>
+    public const int MostRecentListed = 100;
+
+    private static IEnumerable<Block> Recent<T>(IReadOnlyList<T> items, string what, string[] header, float[] widths, Func<T, IReadOnlyList<string>> row)
+    {
+        if (items.Count > MostRecentListed)
+            yield return new Paragraph($"{items.Count:N0} {what} are recorded; the {MostRecentListed} most recent are listed here and every one is in Appendix A.");
+        yield return new Table(header, widths, items.Skip(Math.Max(0, items.Count - MostRecentListed)).Select(row).ToArray());
+    }
+
     public static IEnumerable<Block> Deployments(EvidencePackInput i)
     {
         var blocks = new List<Block>();
-        blocks.Add(i.Version.Deployments.Count == 0
-            ? new Paragraph("No deployment of this version has been recorded.")
-            : new Table(["Environment", "Pipeline run", "Deployed", "By", "Rolled back"], [1.4f, 1.6f, 1.6f, 2, 2.6f], i.Version.Deployments.Select(d =>
-                (IReadOnlyList<string>)[d.Environment, d.PipelineRunId, Time(d.DeployedAt), d.DeployedBy.DisplayName,
-                    d.RolledBackAt is null ? "Live" : $"{Time(d.RolledBackAt)}: {d.RollbackReason}"]).ToArray()));
+        if (i.Version.Deployments.Count == 0) blocks.Add(new Paragraph("No deployment of this version has been recorded."));
+        else blocks.AddRange(Recent(i.Version.Deployments, "deployments", ["Environment", "Pipeline run", "Deployed", "By", "Rolled back"], [1.4f, 1.6f, 1.6f, 2, 2.6f], d =>
+            [d.Environment, d.PipelineRunId, Time(d.DeployedAt), d.DeployedBy.DisplayName, d.RolledBackAt is null ? "Live" : $"{Time(d.RolledBackAt)}: {d.RollbackReason}"]));
         if (i.Version.RefusedDeployments.Count > 0)
         {
             blocks.Add(new Paragraph("Deployment attempts the ledger refused:"));
-            blocks.Add(new Table(["Environment", "Pipeline run", "Attempted", "By", "Why refused"], [1.4f, 1.6f, 1.6f, 2, 4], i.Version.RefusedDeployments.Select(r =>
-                (IReadOnlyList<string>)[r.Environment, r.PipelineRunId, Time(r.AttemptedAt), r.AttemptedBy.DisplayName, string.Join(" ", r.Reasons.Select(x => x.Code))]).ToArray()));
+            blocks.AddRange(Recent(i.Version.RefusedDeployments, "refused attempts", ["Environment", "Pipeline run", "Attempted", "By", "Why refused"], [1.4f, 1.6f, 1.6f, 2, 4], r =>
+                [r.Environment, r.PipelineRunId, Time(r.AttemptedAt), r.AttemptedBy.DisplayName, string.Join(" ", r.Reasons.Select(x => x.Code))]));
         }
         if (i.Version.Loads.Count > 0)
         {
             blocks.Add(new Paragraph("Model servers' load reports:"));
-            blocks.Add(new Table(["Environment", "Host", "When", "Outcome"], [1.4f, 2, 1.6f, 3], i.Version.Loads.Select(l =>
-                (IReadOnlyList<string>)[l.Environment, l.Host, Time(l.At), l.Loaded ? "Loaded after verification" : $"Refused: {l.RefusalCode}"]).ToArray()));
+            blocks.AddRange(Recent(i.Version.Loads, "load reports", ["Environment", "Host", "When", "Outcome"], [1.4f, 2, 1.6f, 3], l =>
+                [l.Environment, l.Host, Time(l.At), l.Loaded ? "Loaded after verification" : $"Refused: {l.RefusalCode}"]));
         }
         return blocks;
     }

@@ -26,6 +26,27 @@ public static class Composer
         HeaderFill = SKColor.Parse("#e3ebf4"), Zebra = SKColor.Parse("#f6f8fa"), Rule = SKColor.Parse("#c3ceda"),
         NoticeFill = SKColor.Parse("#fff4e0"), NoticeEdge = SKColor.Parse("#d08a1c"), Bar = SKColor.Parse("#2f6fa8");
 
+    /// <summary>Fonts and paints for one render: created once per face, size and colour instead of per call (native objects).</summary>
+    private sealed class Tools : IDisposable
+    {
+        private readonly Dictionary<(SKTypeface, float), SKFont> _fonts = new();
+        private readonly Dictionary<SKColor, SKPaint> _paints = new();
+
+        public SKFont Font(SKTypeface face, float size) =>
+            _fonts.TryGetValue((face, size), out var font) ? font : _fonts[(face, size)] = new SKFont(face, size) { Subpixel = true, Edging = SKFontEdging.SubpixelAntialias };
+
+        public SKPaint Paint(SKColor color) => _paints.TryGetValue(color, out var paint) ? paint : _paints[color] = new SKPaint { Color = color, IsAntialias = true };
+
+        public void Dispose()
+        {
+            foreach (var f in _fonts.Values) f.Dispose();
+            foreach (var p in _paints.Values) p.Dispose();
+        }
+    }
+
+    [ThreadStatic] private static Tools? _tools;
+    private static Tools T => _tools ?? throw new InvalidOperationException("Drawing tools are only available while rendering.");
+
     private sealed class Layout(DocumentSpec spec)
     {
         public readonly List<List<Action<SKCanvas, int>>> Pages = [];
@@ -50,6 +71,13 @@ public static class Composer
     }
 
     public static (byte[] Pdf, int Pages) Render(DocumentSpec spec)
+    {
+        using var tools = _tools = new Tools();
+        try { return RenderWith(spec); }
+        finally { _tools = null; }
+    }
+
+    private static (byte[] Pdf, int Pages) RenderWith(DocumentSpec spec)
     {
         var layout = new Layout(spec);
         TitlePage(layout);
@@ -84,7 +112,7 @@ public static class Composer
 
     private static void Furniture(SKCanvas canvas, DocumentSpec spec, int page, int pages)
     {
-        using var small = Font(Faces.Value.Regular, 7.5f);
+        var small = Font(Faces.Value.Regular, 7.5f);
         Text(canvas, spec.RunningHeader, Left, 44, small, Muted);
         Line(canvas, Left, 52, PageWidth - Right, 52, Rule, 0.6f);
         Line(canvas, Left, PageHeight - 50, PageWidth - Right, PageHeight - 50, Rule, 0.6f);
@@ -105,11 +133,11 @@ public static class Composer
         foreach (var line in Wrap(spec.Title, Faces.Value.Bold, 24, ContentWidth))
         {
             var y = layout.Y;
-            layout.Page.Add((c, _) => { using var f = Font(Faces.Value.Bold, 24); Text(c, line, Left, y, f, Ink); });
+            layout.Page.Add((c, _) => { var f = Font(Faces.Value.Bold, 24); Text(c, line, Left, y, f, Ink); });
             layout.Y += 31;
         }
         var subtitleY = layout.Y + 6;
-        layout.Page.Add((c, _) => { using var f = Font(Faces.Value.Regular, 13); Text(c, spec.Subtitle, Left, subtitleY, f, Accent); });
+        layout.Page.Add((c, _) => { var f = Font(Faces.Value.Regular, 13); Text(c, spec.Subtitle, Left, subtitleY, f, Accent); });
         layout.Y += 40;
         layout.Page.Add((c, _) => Line(c, Left, subtitleY + 18, PageWidth - Right, subtitleY + 18, Rule, 0.8f));
         layout.Y += 6;
@@ -127,7 +155,7 @@ public static class Composer
             var (y, indent, name) = (layout.Y + 10, heading!.Level == 1 ? 0f : 16f, Destination(index));
             layout.Page.Add((c, _) =>
             {
-                using var f = Font(heading.Level == 1 ? Faces.Value.Bold : Faces.Value.Regular, 9.5f);
+                var f = Font(heading.Level == 1 ? Faces.Value.Bold : Faces.Value.Regular, 9.5f);
                 var title = Fit(heading.Text, f, ContentWidth - indent - 40);
                 Text(c, title, Left + indent, y, f, Ink);
                 Text(c, layout.HeadingPages[name].ToString(CultureInfo.InvariantCulture), PageWidth - Right, y, f, Ink, SKTextAlign.Right);
@@ -150,7 +178,7 @@ public static class Composer
                 foreach (var line in Wrap(h.Text, Faces.Value.Bold, size, ContentWidth))
                 {
                     var y = layout.Y + size;
-                    layout.Page.Add((c, _) => { using var f = Font(Faces.Value.Bold, size); Text(c, line, Left, y, f, h.Level == 1 ? Accent : Ink); });
+                    layout.Page.Add((c, _) => { var f = Font(Faces.Value.Bold, size); Text(c, line, Left, y, f, h.Level == 1 ? Accent : Ink); });
                     layout.Y += size * 1.35f;
                 }
                 if (index >= 0)
@@ -201,11 +229,11 @@ public static class Composer
                     var values = Wrap(value, Faces.Value.Regular, 9, ContentWidth * 0.68f);
                     layout.Ensure(values.Count * 12.5f + 4);
                     var y = layout.Y + 9;
-                    layout.Page.Add((c, _) => { using var f = Font(Faces.Value.Bold, 8.5f); Text(c, Fit(key, f, ContentWidth * 0.3f), Left, y, f, Muted); });
+                    layout.Page.Add((c, _) => { var f = Font(Faces.Value.Bold, 8.5f); Text(c, Fit(key, f, ContentWidth * 0.3f), Left, y, f, Muted); });
                     foreach (var line in values)
                     {
                         var ly = layout.Y + 9;
-                        layout.Page.Add((c, _) => { using var f = Font(Faces.Value.Regular, 9); Text(c, line, Left + ContentWidth * 0.32f, ly, f, Ink); });
+                        layout.Page.Add((c, _) => { var f = Font(Faces.Value.Regular, 9); Text(c, line, Left + ContentWidth * 0.32f, ly, f, Ink); });
                         layout.Y += 12.5f;
                     }
                     layout.Y += 3;
@@ -237,7 +265,7 @@ public static class Composer
         {
             layout.Ensure(leading);
             var y = layout.Y + size;
-            layout.Page.Add((c, _) => { using var f = Font(face, size); Text(c, line, Left + indent, y, f, color); });
+            layout.Page.Add((c, _) => { var f = Font(face, size); Text(c, line, Left + indent, y, f, color); });
             layout.Y += leading;
         }
     }
@@ -257,9 +285,8 @@ public static class Composer
             var top = layout.Y;
             layout.Page.Add((c, _) =>
             {
-                using var fill = new SKPaint { Color = HeaderFill };
-                c.DrawRect(Left, top, ContentWidth, height, fill);
-                using var f = Font(Faces.Value.Bold, 8);
+                c.DrawRect(Left, top, ContentWidth, height, T.Paint(HeaderFill));
+                var f = Font(Faces.Value.Bold, 8);
                 var x = Left;
                 for (var i = 0; i < cells.Length; i++)
                 {
@@ -286,9 +313,9 @@ public static class Composer
             var (top, zebra) = (layout.Y, r % 2 == 1);
             layout.Page.Add((c, _) =>
             {
-                if (zebra) { using var fill = new SKPaint { Color = Zebra }; c.DrawRect(Left, top, ContentWidth, height, fill); }
+                if (zebra) c.DrawRect(Left, top, ContentWidth, height, T.Paint(Zebra));
                 Line(c, Left, top + height, PageWidth - Right, top + height, Rule, 0.4f);
-                using var f = Font(face, size);
+                var f = Font(face, size);
                 var x = Left;
                 for (var i = 0; i < cells.Length; i++)
                 {
@@ -309,8 +336,8 @@ public static class Composer
         var top = layout.Y;
         layout.Page.Add((c, _) =>
         {
-            using var title = Font(Faces.Value.Bold, 9);
-            using var label = Font(Faces.Value.Regular, 8);
+            var title = Font(Faces.Value.Bold, 9);
+            var label = Font(Faces.Value.Regular, 8);
             Text(c, chart.Title, Left, top + 10, title, Ink);
             var x0 = Left + labelWidth;
             var width = ContentWidth - labelWidth - 50;
@@ -338,8 +365,8 @@ public static class Composer
         var top = layout.Y;
         layout.Page.Add((c, _) =>
         {
-            using var title = Font(Faces.Value.Bold, 9);
-            using var label = Font(Faces.Value.Regular, 7.5f);
+            var title = Font(Faces.Value.Bold, 9);
+            var label = Font(Faces.Value.Regular, 7.5f);
             Text(c, chart.Title, Left, top + 10, title, Ink);
             var (x0, y0, w, h) = (Left + 40, top + height - 25, ContentWidth - 60, height - 50);
             Line(c, x0, y0, x0 + w, y0, Muted, 0.6f);
@@ -368,24 +395,24 @@ public static class Composer
         layout.Y += height + 12;
     }
 
-    private static SKFont Font(SKTypeface face, float size) => new(face, size) { Subpixel = true, Edging = SKFontEdging.SubpixelAntialias };
+    private static SKFont Font(SKTypeface face, float size) => T.Font(face, size);
 
     private static void Text(SKCanvas canvas, string text, float x, float y, SKFont font, SKColor color, SKTextAlign align = SKTextAlign.Left)
     {
-        using var paint = new SKPaint { Color = color, IsAntialias = true };
-        canvas.DrawText(text, x, y, align, font, paint);
+        canvas.DrawText(text, x, y, align, font, T.Paint(color));
     }
 
     private static void Line(SKCanvas canvas, float x0, float y0, float x1, float y1, SKColor color, float width)
     {
-        using var paint = new SKPaint { Color = color, StrokeWidth = width, IsAntialias = true };
+        var paint = T.Paint(color);
+        paint.StrokeWidth = width;
         canvas.DrawLine(x0, y0, x1, y1, paint);
     }
 
     /// <summary>Greedy word wrap; a word longer than the line (a digest) is broken by characters.</summary>
     internal static IReadOnlyList<string> Wrap(string text, SKTypeface face, float size, float width)
     {
-        using var font = Font(face, size);
+        var font = Font(face, size);
         var lines = new List<string>();
         foreach (var paragraph in (text ?? "").Replace("\r", "").Split('\n'))
         {
@@ -407,7 +434,7 @@ public static class Composer
 
     internal static IReadOnlyList<string> WrapChars(string text, SKTypeface face, float size, float width)
     {
-        using var font = Font(face, size);
+        var font = Font(face, size);
         var lines = new List<string>();
         var start = 0;
         while (start < text.Length)
