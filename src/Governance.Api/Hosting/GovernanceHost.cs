@@ -11,6 +11,7 @@ using Governance.Api.Features.Validation;
 using Governance.Api.Ledger;
 using Governance.Api.Identity;
 using Microsoft.AspNetCore.Http.Json;
+using MudBlazor.Services;
 using Scalar.AspNetCore;
 
 namespace Governance.Api.Hosting;
@@ -33,6 +34,10 @@ public static class GovernanceHost
         services.AddProblemDetails();
         services.AddExceptionHandler<Problems>();
         services.AddOpenApi();
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddCascadingAuthenticationState();
+        services.AddMudServices();
+        services.AddScoped<Governance.Ui.IGovernanceDesk, Features.Desk.LedgerDesk>();
 
         builder.AddGovernanceIdentity();
         services.AddSingleton<Features.Attestations.AttestationKeyRing>();
@@ -64,6 +69,9 @@ public static class GovernanceHost
 
         app.MapSignIn();
         app.MapConnect();
+        app.MapStaticAssets().AllowAnonymous();
+        // Pages authorize themselves with the sign-in cookie ([Authorize] on each page); the API keeps its own policies.
+        app.MapRazorComponents<Governance.Ui.Components.App>().AddInteractiveServerRenderMode().AllowAnonymous();
 
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs").AllowAnonymous();

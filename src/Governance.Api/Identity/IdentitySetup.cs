@@ -17,6 +17,7 @@ namespace Governance.Api.Identity;
 public static class IdentitySetup
 {
     public const string CredentialsRateLimit = "credentials";
+    public const string PolicyScheme = "governance";
 
     public static WebApplicationBuilder AddGovernanceIdentity(this WebApplicationBuilder builder)
     {
@@ -77,7 +78,13 @@ public static class IdentitySetup
                 o.UseAspNetCore();
             });
 
-        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+        // The API takes bearer tokens only; the web UI's pages take the sign-in cookie. Cookie principals carry no
+        // scopes, so EndpointAccess refuses them on the API even if a browser sends the cookie there.
+        services.AddAuthentication(PolicyScheme)
+            .AddPolicyScheme(PolicyScheme, "Bearer tokens for the API, the sign-in cookie for pages", o => o.ForwardDefaultSelector = http =>
+                http.Request.Path.StartsWithSegments("/api") || http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal)
+                    ? OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme
+                    : IdentityConstants.ApplicationScheme)
             .AddIdentityCookies(cookies => cookies.ApplicationCookie?.Configure(o =>
             {
                 o.LoginPath = SignInEndpoints.Path;

@@ -1,0 +1,41 @@
+using System.Security.Claims;
+using Governance.Domain.Approvals;
+using Governance.Domain.Datasets;
+using Governance.Domain.Models;
+using Governance.Domain.ModelVersions;
+
+namespace Governance.Ui;
+
+/// <summary>What the dashboard counts: the numbers a risk team watches.</summary>
+public sealed record DashboardCounts(int PendingApprovals, int ExpiringWithin30Days, int RefusedDeploymentAttempts, int Models, int LiveVersions);
+
+/// <summary>One approval awaiting decision, as the risk officer's queue lists it.</summary>
+public sealed record QueueItem(
+    string ApprovalId, string ModelId, string ModelName, string Version, string Environment, RiskTier RiskTier,
+    DateTimeOffset RequestedAt, string RequestedBy, int SignOffs, int RequiredApprovals, DateTimeOffset DueBy);
+
+/// <summary>Everything the officer sees before signing: the version's facts from the ledger, its data, validation and history.</summary>
+public sealed record ReviewFile(Approval Approval, ModelVersion Version, Model Model, Dataset? TrainingDataset, Dataset? ValidationDataset,
+    IReadOnlyList<ModelVersion> EarlierVersions);
+
+/// <summary>The officer's decision, restating what is signed: the digest and environment shown on the review page.</summary>
+public sealed record ApprovalDecision(string ApprovalId, string ArtifactDigest, string Environment, string Rationale, IReadOnlyList<string> Conditions, DateTimeOffset ExpiresAt);
+
+/// <summary>A decision's outcome: recorded, or refused by a governance rule (code and message shown to the officer).</summary>
+public sealed record DecisionOutcome(bool Recorded, string? Code, string Message);
+
+/// <summary>The UI's port to the ledger; the host implements it with the same deciders as the API, as the signed-in person.</summary>
+public interface IGovernanceDesk
+{
+    Task<DashboardCounts> DashboardAsync(CancellationToken ct);
+    Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(CancellationToken ct);
+    Task<ReviewFile?> ReviewAsync(string approvalId, CancellationToken ct);
+    Task<DecisionOutcome> ApproveAsync(ClaimsPrincipal officer, ApprovalDecision decision, CancellationToken ct);
+    Task<DecisionOutcome> RejectAsync(ClaimsPrincipal officer, string approvalId, string reason, CancellationToken ct);
+}
+
+public static class ReviewPolicy
+{
+    /// <summary>How long a risk officer has to decide: 5 days for a high-risk model, 10 otherwise.</summary>
+    public static DateTimeOffset DueBy(RiskTier tier, DateTimeOffset requestedAt) => requestedAt.AddDays(tier == RiskTier.High ? 5 : 10);
+}

@@ -1,0 +1,191 @@
+using System.Net;
+using System.Text.Json;
+using Governance.Api.Identity;
+using Governance.Api.Tests.Infrastructure;
+using Governance.Domain.Shared;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Governance.Api.Tests;
+
+/// <summary>
+/// The product on a real port in Development (its development people exist), people signing in through the real
+/// sign-in page in Debian's chromium; the ledger is set up over HTTP by test callers (X-Test-* headers).
+/// </summary>
+public sealed class BrowserApp : LedgerApp
+{
+    protected override bool UsesTestAuthentication => false;
+
+    public string Address { get; private set; } = "";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseEnvironment("Development");
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TestAuthentication>(TestAuthentication.SchemeName, null);
+            services.PostConfigure<PolicySchemeOptions>(IdentitySetup.PolicyScheme, o =>
+            {
+                var product = o.ForwardDefaultSelector!;
+                o.ForwardDefaultSelector = http => http.Request.Headers.ContainsKey("X-Test-Subject") ? TestAuthentication.SchemeName : product(http);
+            });
+        });
+    }
+
+    public void Start()
+    {
+        UseKestrel(0);
+        StartServer();
+        Address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1");
+    }
+
+    public (string UserName, string Password) Person(string userName)
+    {
+        var credentials = JsonDocument.Parse(File.ReadAllText(Path.Combine(DataFolder, "development-credentials.json"))).RootElement;
+        var person = credentials.GetProperty("people").EnumerateArray().Single(p => p.GetProperty("userName").GetString() == userName);
+        return (userName, person.GetProperty("password").GetString()!);
+    }
+}
+
+public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IAsyncLifetime
+{
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+    private static readonly string Screenshots = Path.Combine(RepositoryRoot(), "artifacts", "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        if (app.Address.Length == 0) app.Start();
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium", Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        Directory.CreateDirectory(Screenshots);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+
+    private static string RepositoryRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(folder!.FullName, "Governance.sln"))) folder = folder.Parent;
+        return folder.FullName;
+    }
+
+    private async Task<IPage> SignedIn(string path, string userName, string password)
+    {
+        var page = await (await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } })).NewPageAsync();
+        page.Console += (_, message) => _browserLog.Add($"console {message.Type}: {message.Text}");
+        page.RequestFailed += (_, request) => _browserLog.Add($"failed {request.Url}: {request.Failure}");
+        page.Response += (_, response) => { if (response.Status >= 400) _browserLog.Add($"{response.Status} {response.Url}"); };
+        await page.GotoAsync(app.Address + path);
+        await page.GetByLabel("User name").FillAsync(userName);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Ready(page);
+        return page;
+    }
+
+    /// <summary>Clicks on prerendered HTML are lost: wait until the page says it is interactive.</summary>
+    private async Task Ready(IPage page)
+    {
+        try { await page.Locator("#interactive-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 }); }
+        catch (TimeoutException)
+        {
+            await Shot(page, "failure-" + Guid.NewGuid().ToString("N")[..6]);
+            throw new TimeoutException($"{page.Url} never became interactive. Browser log:\n{string.Join("\n", _browserLog)}");
+        }
+    }
+
+    private readonly List<string> _browserLog = [];
+
+    private static Task Shot(IPage page, string name) => page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+
+    private async Task<(string ModelId, string Digest, string ApprovalId)> AwaitingApproval(string? ownerSubject = null)
+    {
+        var ledger = new Scenario(app);
+        var owner = ownerSubject is null ? ledger.Owner : app.As(ownerSubject, Roles.ModelOwner);
+        var modelId = Scenario.NewId("ui");
+        await owner.PostAsync("/api/v1/models", System.Net.Http.Json.JsonContent.Create(new
+        {
+            modelId, name = $"Retail PD {modelId}", businessPurpose = "Probability of default for retail loans", riskTier = "Medium", jurisdictions = new[] { "EU" },
+        })).Expect(HttpStatusCode.Created);
+        var digest = Scenario.DigestOf(modelId);
+        var dataset = await ledger.RegisterDataset();
+        await owner.PostAsync($"/api/v1/models/{modelId}/versions", System.Net.Http.Json.JsonContent.Create(Scenario.VersionBody("1.0.0", digest, dataset))).Expect(HttpStatusCode.Created);
+        await owner.PostAsync($"{Scenario.VersionPath(modelId)}/validation-submissions", System.Net.Http.Json.JsonContent.Create(new { summary = "Pack" })).Expect(HttpStatusCode.OK);
+        await ledger.Validator.PostAsync($"{Scenario.VersionPath(modelId)}/validation", System.Net.Http.Json.JsonContent.Create(new { outcome = "Passed", opinion = "Sound." })).Expect(HttpStatusCode.OK);
+        var approval = await owner.PostAsync($"{Scenario.VersionPath(modelId)}/approvals", System.Net.Http.Json.JsonContent.Create(new { environment = "production", intendedUse = "Retail credit decisions" }))
+            .Expect(HttpStatusCode.Created);
+        return (modelId, digest, approval.GetProperty("id").GetString()!);
+    }
+
+    [Fact]
+    public async Task A_risk_officer_approves_from_the_queue_after_confirming_and_the_pipeline_check_then_allows()
+    {
+        var (modelId, digest, approvalId) = await AwaitingApproval();
+        var (user, password) = app.Person("rita");
+        var page = await SignedIn("/", user, password);
+        await Shot(page, "01-dashboard");
+
+        await page.GotoAsync(app.Address + "/approvals");
+        await Ready(page);
+        await Shot(page, "02-approval-queue");
+        await page.GetByRole(AriaRole.Link, new() { Name = $"Review Retail PD {modelId} 1.0.0 for production" }).ClickAsync();
+        await page.WaitForURLAsync($"**/approvals/{approvalId}");
+        await Ready(page);
+        Assert.Equal(digest, await page.Locator("#artifact-digest").InnerTextAsync());
+
+        await page.GetByLabel("Rationale").FillAsync("Validation is sound; residual risk within appetite.");
+        await page.GetByLabel("Conditions (one per line)").FillAsync("Quarterly monitoring of PSI");
+        await Shot(page, "03-review");
+        await page.Locator("#approve").ClickAsync();
+        var confirmation = page.Locator("#confirmation");
+        await confirmation.WaitForAsync();
+        Assert.Contains(digest, await confirmation.InnerTextAsync());
+        Assert.Contains("production", await confirmation.InnerTextAsync());
+        await Shot(page, "04-confirmation");
+        await page.Locator("#confirm").ClickAsync();
+        await page.Locator("#decision-recorded").WaitForAsync();
+        await Shot(page, "05-approved");
+
+        var check = await new Scenario(app).Check(modelId, digest);
+        Assert.True(check.GetProperty("allowed").GetBoolean(), check.ToString());
+        Assert.Equal(approvalId, check.GetProperty("approvalId").GetString());
+        var approval = await new Scenario(app).Auditor.GetAsync($"/api/v1/approvals/{approvalId}").Expect(HttpStatusCode.OK);
+        Assert.Equal("dev-officer-rita", approval.GetProperty("signOffs")[0].GetProperty("officer").GetProperty("subjectId").GetString());
+    }
+
+    [Fact]
+    public async Task A_model_owner_who_is_also_a_risk_officer_is_told_they_cannot_approve_their_own_version()
+    {
+        const string ownerId = "ui-owner-and-officer";
+        await using (var scope = app.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<Accounts>().CreateUserAsync(new NewUser("oscar", "Oscar Owner-Officer", null, "Owner-and-officer-1",
+                [Roles.ModelOwner, Roles.RiskOfficer]), new Actor("test", "Test", Roles.Admin), null, CancellationToken.None, id: ownerId);
+        var (modelId, _, approvalId) = await AwaitingApproval(ownerId);
+
+        var page = await SignedIn($"/approvals/{approvalId}", "oscar", "Owner-and-officer-1");
+        await page.GetByLabel("Rationale").FillAsync("It is my own model and it is fine.");
+        await page.Locator("#approve").ClickAsync();
+        await page.Locator("#confirm").ClickAsync();
+        var refusal = page.Locator("#decision-refused");
+        await refusal.WaitForAsync();
+        Assert.Contains("model owner cannot approve their own model version", await refusal.InnerTextAsync());
+        await Shot(page, "06-segregation-of-duties-refused");
+        var version = await new Scenario(app).GetVersion(modelId);
+        Assert.Empty(version.GetProperty("approvals")[0].GetProperty("signOffs").EnumerateArray());
+    }
+}

@@ -1,0 +1,130 @@
+using System.Security.Claims;
+using Bunit;
+using Governance.Domain.Approvals;
+using Governance.Domain.Datasets;
+using Governance.Domain.Models;
+using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
+using Governance.Domain.Validation;
+using Governance.Ui.Pages;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace Governance.Ui.Tests;
+
+/// <summary>The ledger as the UI sees it, in memory: one version awaiting approval, and the outcome the next decision gets.</summary>
+internal sealed class DeskWithOneRequest : IGovernanceDesk
+{
+    public static readonly DateTimeOffset T0 = new(2026, 10, 1, 9, 0, 0, TimeSpan.Zero);
+    public DecisionOutcome NextOutcome { get; set; } = new(true, null, "Approved: all required sign-offs are recorded and the signed attestation was issued.");
+    public List<ApprovalDecision> Decisions { get; } = [];
+
+    private static readonly Actor Owner = new("owner", "Olivia Owner", Roles.ModelOwner);
+    public static readonly ModelVersion Version = new object[]
+    {
+        new ModelVersionRegistered("credit", "1.1.0", "s3://m/1.1.0.zip", "sha256:" + new string('a', 64), 100, ArtifactFormat.MlNetZip,
+            "sha256:" + new string('c', 64), "sha256:" + new string('d', 64), new Dictionary<string, double> { ["auc"] = 0.79 }, "abc", new Dictionary<string, string>(),
+            RiskTier.High, Owner.SubjectId, new Audit(Owner, T0, "r", "c")),
+        new SubmittedForValidation("credit", "1.1.0", "Evidence", null, null, new Audit(Owner, T0, "r", "c")),
+        new ValidationCompleted("credit", "1.1.0", ValidationOutcome.Passed, [], new Audit(new Actor("val", "Victor Validator", Roles.Validator), T0, "Sound", "c")),
+        new ApprovalRequested("credit", "1.1.0", "approval-1", "production", "Retail credit decisions", "sha256:" + new string('a', 64), 2, new Audit(Owner, T0, "r", "c")),
+    }.Aggregate((ModelVersion?)null, ModelVersion.Evolve)!;
+
+    public static readonly Model Model = Model.Evolve(null, new ModelRegistered("credit", "Retail credit scoring", Owner.SubjectId, Owner.DisplayName, "Scores applicants",
+        RiskTier.High, "Annex III 5(b)", ["EU"], new Audit(Owner, T0, "r", "c")))!;
+
+    public Task<DashboardCounts> DashboardAsync(CancellationToken ct) => Task.FromResult(new DashboardCounts(1, 2, 3, 4, 5));
+
+    public Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<QueueItem>>(
+        [new QueueItem("approval-1", "credit", "Retail credit scoring", "1.1.0", "production", RiskTier.High, T0, "Olivia Owner", 0, 2, ReviewPolicy.DueBy(RiskTier.High, T0))]);
+
+    public Task<ReviewFile?> ReviewAsync(string approvalId, CancellationToken ct) =>
+        Task.FromResult<ReviewFile?>(approvalId == "approval-1" ? new ReviewFile(Version.FindApproval("approval-1")!, Version, Model, null, null, []) : null);
+
+    public Task<DecisionOutcome> ApproveAsync(ClaimsPrincipal officer, ApprovalDecision decision, CancellationToken ct)
+    {
+        Decisions.Add(decision);
+        return Task.FromResult(NextOutcome);
+    }
+
+    public Task<DecisionOutcome> RejectAsync(ClaimsPrincipal officer, string approvalId, string reason, CancellationToken ct) => Task.FromResult(NextOutcome);
+}
+
+public sealed class ComponentTests
+{
+    private static async Task<(BunitContext Context, DeskWithOneRequest Desk)> Context()
+    {
+        var context = new BunitContext();
+        context.Services.AddMudServices();
+        var desk = new DeskWithOneRequest();
+        context.Services.AddSingleton<IGovernanceDesk>(desk);
+        context.AddAuthorization().SetAuthorized("rita").SetRoles(Roles.RiskOfficer);
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
+        await Task.CompletedTask;
+        return (context, desk);
+    }
+
+    [Fact]
+    public async Task The_dashboard_shows_the_counts_that_matter()
+    {
+        var (context, _) = await Context();
+        await using var _ = context;
+        var page = context.Render<Dashboard>();
+        page.WaitForAssertion(() => Assert.Equal("1", page.Find("#pending-approvals").TextContent));
+        Assert.Equal("2", page.Find("#expiring-approvals").TextContent);
+        Assert.Equal("3", page.Find("#refused-deployments").TextContent);
+    }
+
+    [Fact]
+    public async Task Approving_restates_model_version_digest_and_environment_before_anything_is_signed()
+    {
+        var (context, desk) = await Context();
+        await using var _ = context;
+        var page = context.Render<Review>(p => p.Add(r => r.ApprovalId, "approval-1"));
+        page.WaitForAssertion(() => page.Find("#approve"));
+        page.Find("textarea").Change("Sound and proportionate.");
+        page.Find("#approve").Click();
+
+        var confirmation = page.Find("#confirmation").TextContent;
+        Assert.Contains("credit 1.1.0", confirmation);
+        Assert.Contains("production", confirmation);
+        Assert.Contains("sha256:" + new string('a', 64), confirmation);
+        Assert.Empty(desk.Decisions);
+
+        page.Find("#confirm").Click();
+        page.WaitForAssertion(() => page.Find("#decision-recorded"));
+        var decision = Assert.Single(desk.Decisions);
+        Assert.Equal(("sha256:" + new string('a', 64), "production", "Sound and proportionate."), (decision.ArtifactDigest, decision.Environment, decision.Rationale));
+    }
+
+    [Fact]
+    public async Task A_segregation_of_duties_refusal_is_shown_as_a_message_and_the_form_stays()
+    {
+        var (context, desk) = await Context();
+        await using var _ = context;
+        desk.NextOutcome = new DecisionOutcome(false, "segregation_of_duties.model_owner_cannot_approve", "The model owner cannot approve their own model version.");
+        var page = context.Render<Review>(p => p.Add(r => r.ApprovalId, "approval-1"));
+        page.WaitForAssertion(() => page.Find("#approve"));
+        page.Find("textarea").Change("Mine.");
+        page.Find("#approve").Click();
+        page.Find("#confirm").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("cannot approve their own", page.Find("#decision-refused").TextContent));
+        Assert.NotNull(page.Find("#approve"));
+    }
+
+    [Fact]
+    public async Task A_decision_without_a_rationale_is_not_offered_for_confirmation()
+    {
+        var (context, desk) = await Context();
+        await using var _ = context;
+        var page = context.Render<Review>(p => p.Add(r => r.ApprovalId, "approval-1"));
+        page.WaitForAssertion(() => page.Find("#approve"));
+        page.Find("#approve").Click();
+        Assert.Contains("Give a rationale", page.Find("#decision-refused").TextContent);
+        Assert.Empty(page.FindAll("#confirmation"));
+        Assert.Empty(desk.Decisions);
+    }
+}
