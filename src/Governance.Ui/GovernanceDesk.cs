@@ -3,6 +3,7 @@ using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
 
 namespace Governance.Ui;
 
@@ -24,6 +25,16 @@ public sealed record ApprovalDecision(string ApprovalId, string ArtifactDigest, 
 /// <summary>A decision's outcome: recorded, or refused by a governance rule (code and message shown to the officer).</summary>
 public sealed record DecisionOutcome(bool Recorded, string? Code, string Message);
 
+/// <summary>Inventory filters, as an auditor sets them; null means any.</summary>
+public sealed record InventoryFilter(RiskTier? RiskTier = null, ModelVersionStatus? Status = null, string? Environment = null, string? Owner = null);
+
+public sealed record InventoryRow(Model Model, IReadOnlyList<ModelVersion> Versions);
+
+/// <summary>One event of a model's timeline: where it sits in the ledger, who did what and why, and its payload.</summary>
+public sealed record TimelineEvent(long Sequence, string Stream, string EventType, DateTimeOffset At, Actor Actor, string Reason, string PayloadDigest, string PayloadJson);
+
+public sealed record ModelTimeline(Model Model, IReadOnlyList<ModelVersion> Versions, IReadOnlyList<TimelineEvent> Events);
+
 /// <summary>The UI's port to the ledger; the host implements it with the same deciders as the API, as the signed-in person.</summary>
 public interface IGovernanceDesk
 {
@@ -32,6 +43,10 @@ public interface IGovernanceDesk
     Task<ReviewFile?> ReviewAsync(string approvalId, CancellationToken ct);
     Task<DecisionOutcome> ApproveAsync(ClaimsPrincipal officer, ApprovalDecision decision, CancellationToken ct);
     Task<DecisionOutcome> RejectAsync(ClaimsPrincipal officer, string approvalId, string reason, CancellationToken ct);
+    Task<IReadOnlyList<InventoryRow>> InventoryAsync(InventoryFilter filter, CancellationToken ct);
+    Task<ModelTimeline?> TimelineAsync(string modelId, CancellationToken ct);
+    /// <summary>"Which approvals cover this file?": every approval of the artifact with this SHA-256.</summary>
+    Task<IReadOnlyList<Approval>> ApprovalsCoveringAsync(string artifactDigest, CancellationToken ct);
 }
 
 public static class ReviewPolicy

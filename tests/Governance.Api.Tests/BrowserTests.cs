@@ -188,4 +188,37 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         var version = await new Scenario(app).GetVersion(modelId);
         Assert.Empty(version.GetProperty("approvals")[0].GetProperty("signOffs").EnumerateArray());
     }
+
+    [Fact]
+    public async Task An_auditor_finds_a_model_in_the_inventory_downloads_its_evidence_pack_and_finds_the_approvals_covering_a_file()
+    {
+        var (modelId, digest, approvalId) = await AwaitingApproval();
+        var ledger = new Scenario(app);
+        await ledger.SignOff(ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
+        var (user, password) = app.Person("ada");
+        var page = await SignedIn("/inventory", user, password);
+        await Shot(page, "07-inventory");
+        await page.GetByRole(AriaRole.Link, new() { Name = $"Retail PD {modelId}" }).ClickAsync();
+        await page.WaitForURLAsync($"**/models/{modelId}");
+        await Ready(page);
+        await page.Locator("#timeline").WaitForAsync();
+        await Shot(page, "08-model-timeline");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#pack-1\\.0\\.0-model-card").ClickAsync());
+        var path = Path.Combine(Screenshots, "..", $"{modelId}-model-card.pdf");
+        await download.SaveAsAsync(path);
+        var pdf = await File.ReadAllBytesAsync(path);
+        Assert.Equal("%PDF", System.Text.Encoding.ASCII.GetString(pdf, 0, 4));
+        var issued = await ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
+        Assert.Equal(Digest.OfBytes(pdf), issued[0].GetProperty("sha256").GetString());
+        Assert.Equal("dev-auditor-ada", issued[0].GetProperty("issuedTo").GetProperty("subjectId").GetString());
+
+        await page.GotoAsync(app.Address + "/search");
+        await Ready(page);
+        await page.GetByLabel("Artifact SHA-256").FillAsync(digest[7..]);
+        await page.Locator("#find").ClickAsync();
+        await page.Locator("#covering-approvals").WaitForAsync();
+        Assert.Contains(modelId, await page.Locator("#covering-approvals").InnerTextAsync());
+        await Shot(page, "09-search-by-digest");
+    }
 }

@@ -70,6 +70,8 @@ public static class GovernanceHost
         app.MapSignIn();
         app.MapConnect();
         app.MapStaticAssets().AllowAnonymous();
+        app.MapEvidencePackDownloads();
+        app.MapAttestationDownloads();
         // Pages authorize themselves with the sign-in cookie ([Authorize] on each page); the API keeps its own policies.
         app.MapRazorComponents<Governance.Ui.Components.App>().AddInteractiveServerRenderMode().AllowAnonymous();
 

@@ -37,20 +37,32 @@ public static class AttestationEndpoints
         ];
     };
 
+    /// <summary>The web UI's link to an attestation, for a person signed in with the cookie.</summary>
+    public static IEndpointRouteBuilder MapAttestationDownloads(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/attestations/{approvalId}", (string approvalId, IQuerySession session, CancellationToken ct) => Envelope(approvalId, session, ct))
+            .RequireAuthorization(p => p.AddAuthenticationSchemes(Microsoft.AspNetCore.Identity.IdentityConstants.ApplicationScheme)
+                .RequireRole(Roles.Auditor, Roles.RiskOfficer, Roles.ModelOwner, Roles.Validator, Roles.Admin))
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task<IResult> Envelope(string approvalId, IQuerySession session, CancellationToken ct)
+    {
+        var approval = await session.LoadAsync<Approval>(approvalId, ct)
+                       ?? throw GovernanceRuleException.NotFound("approval.not_found", $"No approval {approvalId}.");
+        if (approval.AttestationEnvelope is null)
+            throw GovernanceRuleException.NotFound("attestation.not_issued", $"Approval {approvalId} is {approval.Status}; attestations are issued when an approval is granted.");
+        return Results.Text(approval.AttestationEnvelope, "application/vnd.dsse.envelope+json", Encoding.UTF8);
+    }
+
     public sealed record LoadReportRequest(string? Environment, string? Host, string? ArtifactDigest, bool? Loaded, string? ApprovalId, string? ReasonCode, string? Reason);
 
     public static RouteGroupBuilder MapAttestations(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("").WithTags("Signed approvals");
 
-        group.MapGet("/approvals/{approvalId}/attestation", async (string approvalId, IQuerySession session, CancellationToken ct) =>
-            {
-                var approval = await session.LoadAsync<Approval>(approvalId, ct)
-                               ?? throw GovernanceRuleException.NotFound("approval.not_found", $"No approval {approvalId}.");
-                if (approval.AttestationEnvelope is null)
-                    throw GovernanceRuleException.NotFound("attestation.not_issued", $"Approval {approvalId} is {approval.Status}; attestations are issued when an approval is granted.");
-                return Results.Text(approval.AttestationEnvelope, "application/vnd.dsse.envelope+json", Encoding.UTF8);
-            })
+        group.MapGet("/approvals/{approvalId}/attestation", (string approvalId, IQuerySession session, CancellationToken ct) => Envelope(approvalId, session, ct))
             .AllowRoles(Roles.DeploymentPipeline, Roles.Auditor, Roles.RiskOfficer, Roles.ModelOwner, Roles.Validator, Roles.Admin)
             .WithScopes(ApiScopes.ApprovalsRead, ApiScopes.LedgerRead)
             .WithName("GetAttestation").WithSummary("The DSSE envelope of a granted approval (in-toto Statement v1, ES256), as issued.");

@@ -10,6 +10,7 @@ using Governance.Domain.Shared;
 using Governance.Ui;
 using Marten;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 
 namespace Governance.Api.Features.Desk;
 
@@ -17,8 +18,47 @@ namespace Governance.Api.Features.Desk;
 /// The web UI's port to the ledger: reads the same projections as the API and decides with the same deciders (and
 /// the same attestation follow-up), as the signed-in person. A governance refusal comes back as an outcome to show.
 /// </summary>
-public sealed class LedgerDesk(IDocumentStore store, UserManager<GovernanceUser> users, AttestationKeyRing keys, TimeProvider clock) : IGovernanceDesk
+public sealed class LedgerDesk(IDocumentStore store, UserManager<GovernanceUser> users, AttestationKeyRing keys, TimeProvider clock,
+    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : IGovernanceDesk
 {
+    public async Task<IReadOnlyList<InventoryRow>> InventoryAsync(InventoryFilter filter, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var models = await session.Query<Model>().OrderBy(m => m.Id).ToListAsync(ct);
+        var versions = (await session.Query<ModelVersion>().ToListAsync(ct)).ToLookup(v => v.ModelId);
+        return models
+            .Where(m => filter.RiskTier is null || m.RiskTier == filter.RiskTier)
+            .Where(m => string.IsNullOrWhiteSpace(filter.Owner) || m.OwnerName.Contains(filter.Owner, StringComparison.OrdinalIgnoreCase) || m.OwnerId == filter.Owner)
+            .Select(m => new InventoryRow(m, versions[m.Id].OrderBy(v => v.RegisteredAt).ToArray()))
+            .Where(r => filter.Status is null || r.Versions.Any(v => v.Status == filter.Status))
+            .Where(r => string.IsNullOrWhiteSpace(filter.Environment) || r.Versions.Any(v => v.LiveEnvironments.Contains(filter.Environment.Trim())))
+            .ToArray();
+    }
+
+    public async Task<ModelTimeline?> TimelineAsync(string modelId, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        if (await session.LoadAsync<Model>(modelId, ct) is not { } model) return null;
+        var versions = await session.Query<ModelVersion>().Where(v => v.ModelId == modelId).OrderBy(v => v.RegisteredAt).ToListAsync(ct);
+        var prefix = modelId + "@";
+        var events = await session.Events.QueryAllRawEvents().Where(e => e.StreamKey == modelId || e.StreamKey!.StartsWith(prefix)).OrderBy(e => e.Sequence).ToListAsync(ct);
+        var options = new System.Text.Json.JsonSerializerOptions(json.Value.SerializerOptions) { WriteIndented = true };
+        return new ModelTimeline(model, versions, events.Select(e =>
+        {
+            var audit = ((ILedgerEvent)e.Data).Audit;
+            return new TimelineEvent(e.Sequence, e.StreamKey!, e.EventTypeName, audit.At, audit.Actor, audit.Reason,
+                AuditTrail.AuditTrailEndpoints.PayloadDigest(e.Data, json.Value.SerializerOptions), System.Text.Json.JsonSerializer.Serialize(e.Data, e.Data.GetType(), options));
+        }).ToArray());
+    }
+
+    public async Task<IReadOnlyList<Approval>> ApprovalsCoveringAsync(string artifactDigest, CancellationToken ct)
+    {
+        if (!Digest.IsSha256(artifactDigest)) return [];
+        await using var session = store.QuerySession();
+        var digest = Digest.Normalize(artifactDigest);
+        return await session.Query<Approval>().Where(a => a.ArtifactDigest == digest).OrderBy(a => a.RequestedAt).ToListAsync(ct);
+    }
+
     public async Task<DashboardCounts> DashboardAsync(CancellationToken ct)
     {
         await using var session = store.QuerySession();

@@ -21,21 +21,8 @@ public static class EvidencePackEndpoints
     {
         var packs = api.MapGroup("/models/{modelId}/versions/{version}/evidence-packs").WithTags("Evidence packs");
 
-        packs.MapGet("/{kind}", async (string modelId, string version, string kind, IDocumentSession session, IOptions<JsonOptions> json, HttpContext http, TimeProvider clock) =>
-            {
-                var ct = http.RequestAborted;
-                var packKind = EvidencePack.FromSlug(kind) ?? throw GovernanceRuleException.InvalidField("kind",
-                    $"must be one of: {string.Join(", ", Enum.GetValues<EvidencePackKind>().Select(EvidencePack.Slug))}");
-                var input = await InputAsync(session, modelId, version, json.Value.SerializerOptions, ct);
-                var (pdf, pages) = EvidencePack.Render(packKind, input);
-                var digest = Digest.OfBytes(pdf);
-                var context = new CommandContext(http.Actor(), clock.GetUtcNow(), http.CorrelationId());
-                session.Events.Append(EvidencePackIssued.StreamKey(modelId, version), new EvidencePackIssued(modelId, version, EvidencePack.Slug(packKind), digest,
-                    pdf.LongLength, pages, input.LedgerPosition, context.Audit($"Evidence pack {EvidencePack.Slug(packKind)} issued")));
-                await session.SaveChangesAsync(ct);
-                http.Response.Headers["X-Content-SHA256"] = digest;
-                return Results.File(pdf, "application/pdf", $"{modelId}-{version}-{EvidencePack.Slug(packKind)}.pdf");
-            })
+        packs.MapGet("/{kind}", (string modelId, string version, string kind, IDocumentSession session, IOptions<JsonOptions> json, HttpContext http, TimeProvider clock) =>
+                Issue(modelId, version, kind, session, json.Value.SerializerOptions, http, clock))
             .AllowRoles(Roles.Auditor, Roles.RiskOfficer)
             .WithName("DownloadEvidencePack")
             .WithSummary("A PDF evidence pack for one version (model-card, eu-ai-act-annex-iv, sr-11-7), built from the ledger; its SHA-256 is recorded with who downloaded it.");
@@ -50,6 +37,35 @@ public static class EvidencePackEndpoints
             .AllowRoles(Roles.Auditor, Roles.RiskOfficer)
             .WithName("ListIssuedEvidencePacks").WithSummary("Every evidence pack issued for a version: kind, SHA-256, ledger position, who and when; for re-verifying a copy.");
         return api;
+    }
+
+    /// <summary>The web UI's download link: the same pack and the same issue record, for a person signed in with the cookie.</summary>
+    public static IEndpointRouteBuilder MapEvidencePackDownloads(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/evidence-packs/{modelId}/{version}/{kind}", (string modelId, string version, string kind, IDocumentSession session, IOptions<JsonOptions> json,
+                HttpContext http, TimeProvider clock) => Issue(modelId, version, kind, session, json.Value.SerializerOptions, http, clock))
+            .RequireAuthorization(p => p.AddAuthenticationSchemes(Microsoft.AspNetCore.Identity.IdentityConstants.ApplicationScheme).RequireRole(Roles.Auditor, Roles.RiskOfficer))
+            .WithMetadata(new ActingRoles([Roles.Auditor, Roles.RiskOfficer]))
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>Renders a pack from the ledger, records who was issued which bytes, and returns the PDF.</summary>
+    private static async Task<IResult> Issue(string modelId, string version, string kind, IDocumentSession session, System.Text.Json.JsonSerializerOptions json,
+        HttpContext http, TimeProvider clock)
+    {
+        var ct = http.RequestAborted;
+        var packKind = EvidencePack.FromSlug(kind) ?? throw GovernanceRuleException.InvalidField("kind",
+            $"must be one of: {string.Join(", ", Enum.GetValues<EvidencePackKind>().Select(EvidencePack.Slug))}");
+        var input = await InputAsync(session, modelId, version, json, ct);
+        var (pdf, pages) = EvidencePack.Render(packKind, input);
+        var digest = Digest.OfBytes(pdf);
+        var context = new CommandContext(http.Actor(), clock.GetUtcNow(), http.CorrelationId());
+        session.Events.Append(EvidencePackIssued.StreamKey(modelId, version), new EvidencePackIssued(modelId, version, EvidencePack.Slug(packKind), digest,
+            pdf.LongLength, pages, input.LedgerPosition, context.Audit($"Evidence pack {EvidencePack.Slug(packKind)} issued")));
+        await session.SaveChangesAsync(ct);
+        http.Response.Headers["X-Content-SHA256"] = digest;
+        return Results.File(pdf, "application/pdf", $"{modelId}-{version}-{EvidencePack.Slug(packKind)}.pdf");
     }
 
     /// <summary>The ledger facts a pack is drawn from, read at the version's current stream position.</summary>
