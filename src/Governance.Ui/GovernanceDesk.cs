@@ -4,6 +4,7 @@ using Governance.Domain.Datasets;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
+using Governance.Domain.Validation;
 
 namespace Governance.Ui;
 
@@ -45,6 +46,16 @@ public interface IGovernanceDesk
     Task<DecisionOutcome> RejectAsync(ClaimsPrincipal officer, string approvalId, string reason, CancellationToken ct);
     Task<IReadOnlyList<InventoryRow>> InventoryAsync(InventoryFilter filter, CancellationToken ct);
     Task<ModelTimeline?> TimelineAsync(string modelId, CancellationToken ct);
+    /// <summary>Versions handed to independent validation and awaiting an outcome.</summary>
+    Task<IReadOnlyList<ModelVersion>> ValidationQueueAsync(CancellationToken ct);
+    Task<DecisionOutcome> RecordValidationAsync(ClaimsPrincipal validator, string modelId, string version, RecordValidationOutcome outcome, CancellationToken ct);
+    Task<DecisionOutcome> RegisterModelAsync(ClaimsPrincipal owner, RegisterModel command, CancellationToken ct);
+    Task<DecisionOutcome> RegisterDatasetAsync(ClaimsPrincipal owner, RegisterDataset command, CancellationToken ct);
+    Task<DecisionOutcome> RegisterVersionAsync(ClaimsPrincipal owner, RegisterModelVersion command, CancellationToken ct);
+    Task<DecisionOutcome> SubmitForValidationAsync(ClaimsPrincipal owner, string modelId, string version, SubmitForValidation command, CancellationToken ct);
+    Task<DecisionOutcome> RequestApprovalAsync(ClaimsPrincipal owner, string modelId, string version, string environment, string intendedUse, CancellationToken ct);
+    Task<IReadOnlyList<Dataset>> DatasetsAsync(CancellationToken ct);
+
     /// <summary>"Which approvals cover this file?": every approval of the artifact with this SHA-256.</summary>
     Task<IReadOnlyList<Approval>> ApprovalsCoveringAsync(string artifactDigest, CancellationToken ct);
 }

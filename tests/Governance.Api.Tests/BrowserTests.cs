@@ -221,4 +221,107 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         Assert.Contains(modelId, await page.Locator("#covering-approvals").InnerTextAsync());
         await Shot(page, "09-search-by-digest");
     }
+
+    private static async Task Choose(IPage page, string label, string option)
+    {
+        await page.GetByLabel(label, new() { Exact = true }).ClickAsync(new() { Force = true });
+        await page.Locator(".mud-popover-open").GetByText(option, new() { Exact = true }).First.ClickAsync();
+        await page.Locator(".mud-popover-open").WaitForAsync(new() { State = WaitForSelectorState.Hidden });
+    }
+
+    private static async Task Recorded(IPage page)
+    {
+        var outcome = page.Locator("#outcome-recorded, #outcome-refused");
+        try { await outcome.First.WaitForAsync(); }
+        catch (TimeoutException)
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "failure-outcome.png"), FullPage = true });
+            throw;
+        }
+        Assert.True(await page.Locator("#outcome-recorded").CountAsync() == 1, await outcome.First.InnerTextAsync());
+    }
+
+    [Fact]
+    public async Task Each_role_signs_in_as_its_development_user_and_completes_its_workflow()
+    {
+        var modelId = Scenario.NewId("wf");
+        var files = Directory.CreateTempSubdirectory("ui-files-").FullName;
+        File.WriteAllText(Path.Combine(files, "applications.csv"), "amount,age,default\n1000,30,0\n5000,45,1\n");
+        File.WriteAllText(Path.Combine(files, "model.zip"), $"model bytes for {modelId}");
+        var artifactDigest = Digest.OfBytes(File.ReadAllBytes(Path.Combine(files, "model.zip")));
+
+        // The model owner registers the model, its dataset (hashed in the browser session), the version (artifact hashed) and submits it.
+        var (ownerName, ownerPassword) = app.Person("olivia");
+        var owner = await SignedIn("/owner", ownerName, ownerPassword);
+        await owner.GetByLabel("Model id (lower-case, hyphens)").FillAsync(modelId);
+        await owner.GetByLabel("Name", new() { Exact = true }).FillAsync($"Workflow model {modelId}");
+        await owner.GetByLabel("Business purpose").FillAsync("Scores small-business loan applications.");
+        await Choose(owner, "Risk tier", "Low");
+        await owner.Locator("#register-model").ClickAsync();
+        await Recorded(owner);
+
+        await owner.GetByRole(AriaRole.Tab, new() { Name = "Dataset" }).ClickAsync();
+        await owner.GetByLabel("Dataset name").FillAsync($"{modelId}-data");
+        await owner.GetByLabel("Dataset version").FillAsync("1");
+        await owner.Locator("input[type=file]").SetInputFilesAsync(Path.Combine(files, "applications.csv"));
+        await owner.GetByText("applications.csv ·").WaitForAsync();
+        await owner.GetByLabel("Rows").FillAsync("2");
+        await owner.GetByLabel("Columns (name:type, comma-separated)").FillAsync("amount:float, age:float, default:bool");
+        await owner.Locator("#register-dataset").ClickAsync();
+        await Recorded(owner);
+
+        await owner.GetByRole(AriaRole.Tab, new() { Name = "Version" }).ClickAsync();
+        await owner.GetByLabel("Model id", new() { Exact = true }).FillAsync(modelId);
+        await owner.GetByLabel("Version (e.g. 1.2.0)").FillAsync("1.0.0");
+        await owner.Locator("input[type=file]").SetInputFilesAsync(Path.Combine(files, "model.zip"));
+        await Assertions.Expect(owner.GetByLabel("Artifact SHA-256 (sha256:...)")).ToHaveValueAsync(artifactDigest);
+        await owner.GetByLabel("Artifact URI (where it is kept)").FillAsync($"s3://models/{modelId}/1.0.0/model.zip");
+        await Choose(owner, "Training dataset", $"{modelId}-data 1");
+        await Choose(owner, "Validation dataset", $"{modelId}-data 1");
+        await owner.GetByLabel("Metrics (name=value, comma-separated)").FillAsync("auc=0.81");
+        await owner.GetByLabel("Code commit").FillAsync("9f1c2ab");
+        await owner.Locator("#register-version").ClickAsync();
+        await Recorded(owner);
+
+        await owner.GetByRole(AriaRole.Tab, new() { Name = "Validation and approval" }).ClickAsync();
+        await owner.GetByLabel("Model id", new() { Exact = true }).FillAsync(modelId);
+        await owner.GetByLabel("Version", new() { Exact = true }).FillAsync("1.0.0");
+        await owner.GetByLabel("Evidence for the validator").FillAsync("Holdout metrics and data lineage.");
+        await owner.Locator("#submit-validation").ClickAsync();
+        await Recorded(owner);
+        await Shot(owner, "10-owner-submitted");
+
+        // The independent validator records the outcome.
+        var (validatorName, validatorPassword) = app.Person("victor");
+        var validator = await SignedIn("/validation", validatorName, validatorPassword);
+        await validator.GetByText($"{modelId} 1.0.0").ClickAsync();
+        await Choose(validator, "Outcome", "Passed");
+        await validator.GetByLabel("Opinion").FillAsync("Conceptually sound; metrics meet the agreed thresholds.");
+        await Shot(validator, "11-validation");
+        await validator.Locator("#record-validation").ClickAsync();
+        await Recorded(validator);
+
+        // The owner asks for approval; a risk officer approves; the pipeline's check then allows the artifact.
+        await owner.GetByLabel("Intended use").FillAsync("Small-business credit decisions.");
+        await owner.Locator("#request-approval").ClickAsync();
+        await Recorded(owner);
+
+        var (officerName, officerPassword) = app.Person("ravi");
+        var officer = await SignedIn("/approvals", officerName, officerPassword);
+        await officer.GetByRole(AriaRole.Link, new() { Name = $"Review Workflow model {modelId} 1.0.0 for production" }).ClickAsync();
+        await Ready(officer);
+        await officer.GetByLabel("Rationale").FillAsync("Low risk; validation passed.");
+        await officer.Locator("#approve").ClickAsync();
+        await officer.Locator("#confirm").ClickAsync();
+        await officer.Locator("#decision-recorded").WaitForAsync();
+        Assert.True((await new Scenario(app).Check(modelId, artifactDigest)).GetProperty("allowed").GetBoolean());
+
+        // The auditor reads the model's timeline and downloads its SR 11-7 pack.
+        var (auditorName, auditorPassword) = app.Person("ada");
+        var auditor = await SignedIn($"/models/{modelId}", auditorName, auditorPassword);
+        Assert.Contains("validation_completed", await auditor.Locator("#timeline").InnerTextAsync());
+        var download = await auditor.RunAndWaitForDownloadAsync(() => auditor.GetByRole(AriaRole.Link, new() { Name = "SR 11-7" }).ClickAsync());
+        Assert.EndsWith("sr-11-7.pdf", download.SuggestedFilename);
+        Directory.Delete(files, recursive: true);
+    }
 }

@@ -4,6 +4,8 @@ using Governance.Api.Features.Datasets;
 using Governance.Api.Identity;
 using Governance.Api.Ledger;
 using Governance.Domain.Approvals;
+using Governance.Domain.Datasets;
+using Governance.Domain.Validation;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
@@ -108,19 +110,79 @@ public sealed class LedgerDesk(IDocumentStore store, UserManager<GovernanceUser>
     public Task<DecisionOutcome> RejectAsync(ClaimsPrincipal officer, string approvalId, string reason, CancellationToken ct) =>
         Decide(officer, approvalId, (v, c) => [ApprovalDecisions.Decide(new RejectApproval(approvalId, reason), v, c)], _ => "Rejected; the reasons are recorded.", ct);
 
+    public async Task<IReadOnlyList<ModelVersion>> ValidationQueueAsync(CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        return await session.Query<ModelVersion>().Where(v => v.Status == ModelVersionStatus.ValidationSubmitted).OrderBy(v => v.LastChangedAt).ToListAsync(ct);
+    }
+
+    public Task<DecisionOutcome> RecordValidationAsync(ClaimsPrincipal validator, string modelId, string version, RecordValidationOutcome outcome, CancellationToken ct) =>
+        OnVersion(validator, Roles.Validator, modelId, version, (v, c) => [ValidationDecisions.Decide(outcome, v, c)], _ => "The validation outcome is recorded.", ct);
+
+    public Task<DecisionOutcome> SubmitForValidationAsync(ClaimsPrincipal owner, string modelId, string version, SubmitForValidation command, CancellationToken ct) =>
+        OnVersion(owner, Roles.ModelOwner, modelId, version, (v, c) => [ValidationDecisions.Decide(command, v, c)], _ => "Submitted for independent validation.", ct);
+
+    public Task<DecisionOutcome> RequestApprovalAsync(ClaimsPrincipal owner, string modelId, string version, string environment, string intendedUse, CancellationToken ct) =>
+        OnVersion(owner, Roles.ModelOwner, modelId, version, (v, c) => [RequestApprovalDecision.Decide(new RequestApproval(Guid.CreateVersion7().ToString(), environment, intendedUse, null), v, c)],
+            _ => $"Approval for {environment} requested; it is in the risk officers' queue.", ct);
+
+    public Task<DecisionOutcome> RegisterModelAsync(ClaimsPrincipal owner, RegisterModel command, CancellationToken ct) =>
+        Execute<Model>(owner, Roles.ModelOwner, command.ModelId ?? "", (m, c) => [RegisterModelDecision.Decide(command, m, c)], Model.Evolve, _ => $"Model {command.ModelId} is in the inventory.", ct);
+
+    public Task<DecisionOutcome> RegisterDatasetAsync(ClaimsPrincipal owner, RegisterDataset command, CancellationToken ct) =>
+        Execute<Dataset>(owner, Roles.ModelOwner, Dataset.StreamKey(command.Name ?? "", command.Version ?? ""), (d, c) => [RegisterDatasetDecision.Decide(command, d, c)], Dataset.Evolve,
+            d => $"Dataset {d.Name} {d.Version} registered; manifest {d.ManifestDigest}.", ct);
+
+    public async Task<DecisionOutcome> RegisterVersionAsync(ClaimsPrincipal owner, RegisterModelVersion command, CancellationToken ct)
+    {
+        Model? model;
+        Dataset? training, validation;
+        await using (var query = store.QuerySession())
+        {
+            model = await query.LoadAsync<Model>(command.ModelId, ct);
+            training = await query.FindByDigestAsync(command.TrainingDatasetDigest, ct);
+            validation = await query.FindByDigestAsync(command.ValidationDatasetDigest, ct);
+        }
+        return await Execute<ModelVersion>(owner, Roles.ModelOwner, ModelVersion.StreamKey(command.ModelId, command.Version ?? ""),
+            (existing, c) => [RegisterModelVersionDecision.Decide(command, model, existing, training, validation, c)], ModelVersion.Evolve,
+            v => $"Version {v.Version} of {v.ModelId} registered with artifact {v.ArtifactDigest}.", ct);
+    }
+
+    public async Task<IReadOnlyList<Dataset>> DatasetsAsync(CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        return await session.Query<Dataset>().OrderBy(d => d.Id).ToListAsync(ct);
+    }
+
     private async Task<DecisionOutcome> Decide(ClaimsPrincipal officer, string approvalId, Func<ModelVersion, CommandContext, IReadOnlyList<object>> decide,
         Func<ModelVersion, string> success, CancellationToken ct)
     {
-        if (!officer.IsInRole(Roles.RiskOfficer)) return new DecisionOutcome(false, "forbidden", "Only risk officers decide approvals.");
-        var user = await users.GetUserAsync(officer) ?? throw new InvalidOperationException("The signed-in person has no account.");
-        var context = new CommandContext(new Actor(user.Id, user.DisplayName, Roles.RiskOfficer), clock.GetUtcNow(), $"ui-{Guid.NewGuid():N}");
+        Approval? approval;
+        await using (var query = store.QuerySession()) approval = await query.LoadAsync<Approval>(approvalId, ct);
+        if (approval is null) return new DecisionOutcome(false, "approval.not_found", $"No approval {approvalId}.");
+        return await Execute<ModelVersion>(officer, Roles.RiskOfficer, ModelVersion.StreamKey(approval.ModelId, approval.Version), (v, c) => decide(v!, c), ModelVersion.Evolve,
+            success, ct, AttestationEndpoints.AttestWhenApproved(keys));
+    }
+
+    private Task<DecisionOutcome> OnVersion(ClaimsPrincipal person, string role, string modelId, string version, Func<ModelVersion, CommandContext, IReadOnlyList<object>> decide,
+        Func<ModelVersion, string> success, CancellationToken ct) =>
+        Execute<ModelVersion>(person, role, ModelVersion.StreamKey(modelId, version),
+            (v, c) => decide(v ?? throw GovernanceRuleException.NotFound("model_version.not_found", $"Model '{modelId}' has no registered version '{version}'."), c),
+            ModelVersion.Evolve, success, ct);
+
+    /// <summary>Decides one command as the signed-in person acting in <paramref name="role"/>; a governance refusal comes back as an outcome, and nothing is written.</summary>
+    private async Task<DecisionOutcome> Execute<TState>(ClaimsPrincipal person, string role, string streamKey, Func<TState?, CommandContext, IReadOnlyList<object>> decide,
+        Func<TState?, object, TState?> evolve, Func<TState, string> success, CancellationToken ct, Func<Decided<TState>, IReadOnlyList<object>>? followUp = null)
+        where TState : class
+    {
+        if (!person.IsInRole(role)) return new DecisionOutcome(false, "forbidden", $"This needs the {role} role.");
+        var user = await users.GetUserAsync(person) ?? throw new InvalidOperationException("The signed-in person has no account.");
+        var context = new CommandContext(new Actor(user.Id, user.DisplayName, role), clock.GetUtcNow(), $"ui-{Guid.NewGuid():N}");
         try
         {
             await using var session = store.LightweightSession();
             session.CorrelationId = context.CorrelationId;
-            var approval = await session.LoadAsync<Approval>(approvalId, ct) ?? throw GovernanceRuleException.NotFound("approval.not_found", $"No approval {approvalId}.");
-            var decided = await session.DecideAsync<ModelVersion>(ModelVersion.StreamKey(approval.ModelId, approval.Version), null, v => decide(v!, context),
-                ModelVersion.Evolve, ct, AttestationEndpoints.AttestWhenApproved(keys));
+            var decided = await session.DecideAsync(streamKey, null, s => decide(s, context), evolve, ct, followUp);
             await session.SaveChangesAsync(ct);
             return new DecisionOutcome(true, null, success(decided.After!));
         }
@@ -128,9 +190,9 @@ public sealed class LedgerDesk(IDocumentStore store, UserManager<GovernanceUser>
         {
             return new DecisionOutcome(false, refused.Code, refused.Message);
         }
-        catch (JasperFx.ConcurrencyException)
+        catch (Exception e) when (e is JasperFx.ConcurrencyException or JasperFx.Events.ExistingStreamIdCollisionException)
         {
-            return new DecisionOutcome(false, "concurrency.stale_version", "Someone else decided on this version at the same time; nothing was recorded. Reload and review again.");
+            return new DecisionOutcome(false, "concurrency.stale_version", "Someone else changed this record at the same time; nothing was recorded. Reload and try again.");
         }
     }
 }
