@@ -229,16 +229,17 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         await page.Locator(".mud-popover-open").WaitForAsync(new() { State = WaitForSelectorState.Hidden });
     }
 
-    private static async Task Recorded(IPage page)
+    /// <summary>Waits for this step's own answer (its text), not a message left from the previous step.</summary>
+    private static async Task Recorded(IPage page, string expected)
     {
-        var outcome = page.Locator("#outcome-recorded, #outcome-refused");
+        var outcome = page.Locator($"#outcome-recorded:has-text(\"{expected}\"), #outcome-refused");
         try { await outcome.First.WaitForAsync(); }
         catch (TimeoutException)
         {
             await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "failure-outcome.png"), FullPage = true });
             throw;
         }
-        Assert.True(await page.Locator("#outcome-recorded").CountAsync() == 1, await outcome.First.InnerTextAsync());
+        Assert.True(await page.Locator("#outcome-refused").CountAsync() == 0, await outcome.First.InnerTextAsync());
     }
 
     [Fact]
@@ -258,7 +259,7 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         await owner.GetByLabel("Business purpose").FillAsync("Scores small-business loan applications.");
         await Choose(owner, "Risk tier", "Low");
         await owner.Locator("#register-model").ClickAsync();
-        await Recorded(owner);
+        await Recorded(owner, "is in the inventory");
 
         await owner.GetByRole(AriaRole.Tab, new() { Name = "Dataset" }).ClickAsync();
         await owner.GetByLabel("Dataset name").FillAsync($"{modelId}-data");
@@ -268,7 +269,7 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         await owner.GetByLabel("Rows").FillAsync("2");
         await owner.GetByLabel("Columns (name:type, comma-separated)").FillAsync("amount:float, age:float, default:bool");
         await owner.Locator("#register-dataset").ClickAsync();
-        await Recorded(owner);
+        await Recorded(owner, "registered; manifest");
 
         await owner.GetByRole(AriaRole.Tab, new() { Name = "Version" }).ClickAsync();
         await owner.GetByLabel("Model id", new() { Exact = true }).FillAsync(modelId);
@@ -281,14 +282,14 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         await owner.GetByLabel("Metrics (name=value, comma-separated)").FillAsync("auc=0.81");
         await owner.GetByLabel("Code commit").FillAsync("9f1c2ab");
         await owner.Locator("#register-version").ClickAsync();
-        await Recorded(owner);
+        await Recorded(owner, "registered with artifact");
 
         await owner.GetByRole(AriaRole.Tab, new() { Name = "Validation and approval" }).ClickAsync();
         await owner.GetByLabel("Model id", new() { Exact = true }).FillAsync(modelId);
         await owner.GetByLabel("Version", new() { Exact = true }).FillAsync("1.0.0");
         await owner.GetByLabel("Evidence for the validator").FillAsync("Holdout metrics and data lineage.");
         await owner.Locator("#submit-validation").ClickAsync();
-        await Recorded(owner);
+        await Recorded(owner, "Submitted for independent validation");
         await Shot(owner, "10-owner-submitted");
 
         // The independent validator records the outcome.
@@ -299,12 +300,12 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         await validator.GetByLabel("Opinion").FillAsync("Conceptually sound; metrics meet the agreed thresholds.");
         await Shot(validator, "11-validation");
         await validator.Locator("#record-validation").ClickAsync();
-        await Recorded(validator);
+        await Recorded(validator, "validation outcome is recorded");
 
         // The owner asks for approval; a risk officer approves; the pipeline's check then allows the artifact.
         await owner.GetByLabel("Intended use").FillAsync("Small-business credit decisions.");
         await owner.Locator("#request-approval").ClickAsync();
-        await Recorded(owner);
+        await Recorded(owner, "requested; it is in");
 
         var (officerName, officerPassword) = app.Person("ravi");
         var officer = await SignedIn("/approvals", officerName, officerPassword);
