@@ -49,6 +49,31 @@ internal sealed class DeskWithOneRequest : IGovernanceDesk
     }
 
     public Task<DecisionOutcome> RejectAsync(ClaimsPrincipal officer, string approvalId, string reason, CancellationToken ct) => Task.FromResult(NextOutcome);
+
+    public Task<IReadOnlyList<InventoryRow>> InventoryAsync(InventoryFilter filter, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<InventoryRow>>(filter.RiskTier is null or RiskTier.High ? [new InventoryRow(Model, [Version])] : []);
+
+    public Task<ModelTimeline?> TimelineAsync(string modelId, CancellationToken ct) => Task.FromResult<ModelTimeline?>(modelId == "credit" ? new ModelTimeline(Model, [Version], []) : null);
+
+    public Task<IReadOnlyList<ModelVersion>> ValidationQueueAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<ModelVersion>>([]);
+
+    public Task<DecisionOutcome> RecordValidationAsync(ClaimsPrincipal validator, string modelId, string version, RecordValidationOutcome outcome, CancellationToken ct) => Task.FromResult(NextOutcome);
+
+    public Task<DecisionOutcome> RegisterModelAsync(ClaimsPrincipal owner, RegisterModel command, CancellationToken ct) => Task.FromResult(NextOutcome);
+
+    public Task<DecisionOutcome> RegisterDatasetAsync(ClaimsPrincipal owner, RegisterDataset command, CancellationToken ct) => Task.FromResult(NextOutcome);
+
+    public Task<DecisionOutcome> RegisterVersionAsync(ClaimsPrincipal owner, RegisterModelVersion command, CancellationToken ct) => Task.FromResult(NextOutcome);
+
+    public Task<DecisionOutcome> SubmitForValidationAsync(ClaimsPrincipal owner, string modelId, string version, SubmitForValidation command, CancellationToken ct) => Task.FromResult(NextOutcome);
+
+    public Task<DecisionOutcome> RequestApprovalAsync(ClaimsPrincipal owner, string modelId, string version, string environment, string intendedUse, CancellationToken ct) =>
+        Task.FromResult(NextOutcome);
+
+    public Task<IReadOnlyList<Dataset>> DatasetsAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<Dataset>>([]);
+
+    public Task<IReadOnlyList<Approval>> ApprovalsCoveringAsync(string artifactDigest, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<Approval>>(artifactDigest == Version.ArtifactDigest ? Version.Approvals : []);
 }
 
 public sealed class ComponentTests
@@ -84,7 +109,7 @@ public sealed class ComponentTests
         await using var _ = context;
         var page = context.Render<Review>(p => p.Add(r => r.ApprovalId, "approval-1"));
         page.WaitForAssertion(() => page.Find("#approve"));
-        page.Find("textarea").Change("Sound and proportionate.");
+        page.Find("textarea").Input("Sound and proportionate.");
         page.Find("#approve").Click();
 
         var confirmation = page.Find("#confirmation").TextContent;
@@ -107,12 +132,27 @@ public sealed class ComponentTests
         desk.NextOutcome = new DecisionOutcome(false, "segregation_of_duties.model_owner_cannot_approve", "The model owner cannot approve their own model version.");
         var page = context.Render<Review>(p => p.Add(r => r.ApprovalId, "approval-1"));
         page.WaitForAssertion(() => page.Find("#approve"));
-        page.Find("textarea").Change("Mine.");
+        page.Find("textarea").Input("Mine.");
         page.Find("#approve").Click();
         page.Find("#confirm").Click();
 
         page.WaitForAssertion(() => Assert.Contains("cannot approve their own", page.Find("#decision-refused").TextContent));
         Assert.NotNull(page.Find("#approve"));
+    }
+
+    [Fact]
+    public async Task Search_by_digest_refuses_text_that_is_not_a_sha256_and_finds_the_approvals_covering_a_file()
+    {
+        var (context, _) = await Context();
+        await using var _ = context;
+        var page = context.Render<Search>();
+        page.Find("input").Input("not a digest");
+        page.Find("#find").Click();
+        Assert.Contains("not a SHA-256", page.Find("[role=alert]").TextContent);
+
+        page.Find("input").Input(new string('a', 64));
+        page.Find("#find").Click();
+        page.WaitForAssertion(() => Assert.Contains("credit", page.Find("#covering-approvals").TextContent));
     }
 
     [Fact]
