@@ -23,10 +23,23 @@ public sealed class BrowserApp : LedgerApp
 
     public string Address { get; private set; } = "";
 
+    /// <summary>A port known before start, because the UI's OpenID Connect client must know its issuer (this host) at configuration time.</summary>
+    private readonly int _port = FreePort();
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
         builder.UseEnvironment("Development");
+        builder.UseSetting("Governance:PublicUrl", $"http://127.0.0.1:{_port}/");
         builder.ConfigureTestServices(services =>
         {
             services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TestAuthentication>(TestAuthentication.SchemeName, null);
@@ -40,9 +53,9 @@ public sealed class BrowserApp : LedgerApp
 
     public void Start()
     {
-        UseKestrel(0);
+        UseKestrel(_port);
         StartServer();
-        Address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1");
+        Address = $"http://127.0.0.1:{_port}";
     }
 
     public (string UserName, string Password) Person(string userName)
@@ -88,6 +101,7 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
     {
         var page = await (await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } })).NewPageAsync();
         page.Console += (_, message) => _browserLog.Add($"console {message.Type}: {message.Text}");
+        page.Request += (_, request) => { if (request.IsNavigationRequest) _navigations.Add(request.Url); };
         page.RequestFailed += (_, request) => _browserLog.Add($"failed {request.Url}: {request.Failure}");
         page.Response += (_, response) => { if (response.Status >= 400) _browserLog.Add($"{response.Status} {response.Url}"); };
         await page.GotoAsync(app.Address + path);
@@ -110,6 +124,7 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
     }
 
     private readonly List<string> _browserLog = [];
+    private readonly List<string> _navigations = [];
 
     private static Task Shot(IPage page, string name) => page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
 
@@ -139,6 +154,9 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         var (user, password) = app.Person("rita");
         var page = await SignedIn("/", user, password);
         await Shot(page, "01-dashboard");
+        // The UI signed the officer in as an OpenID Connect client: authorization code with PKCE, then the redirect back.
+        Assert.Contains(_navigations, u => u.Contains("/connect/authorize?") && u.Contains("client_id=governance-ui") && u.Contains("code_challenge="));
+        Assert.Contains(_navigations, u => u.Contains("/signin-oidc?") && u.Contains("code="));
 
         await page.GotoAsync(app.Address + "/approvals");
         await Ready(page);
@@ -272,7 +290,7 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         await Recorded(owner, "registered; manifest");
 
         await owner.GetByRole(AriaRole.Tab, new() { Name = "Version" }).ClickAsync();
-        await owner.GetByLabel("Model id", new() { Exact = true }).FillAsync(modelId);
+        await Assertions.Expect(owner.GetByLabel("Model id", new() { Exact = true })).ToHaveValueAsync(modelId);
         await owner.GetByLabel("Version (e.g. 1.2.0)").FillAsync("1.0.0");
         await owner.Locator("input[type=file]").SetInputFilesAsync(Path.Combine(files, "model.zip"));
         await Assertions.Expect(owner.GetByLabel("Artifact SHA-256 (sha256:...)")).ToHaveValueAsync(artifactDigest);
@@ -285,8 +303,8 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         await Recorded(owner, "registered with artifact");
 
         await owner.GetByRole(AriaRole.Tab, new() { Name = "Validation and approval" }).ClickAsync();
-        await owner.GetByLabel("Model id", new() { Exact = true }).FillAsync(modelId);
-        await owner.GetByLabel("Version", new() { Exact = true }).FillAsync("1.0.0");
+        await Assertions.Expect(owner.GetByLabel("Model id", new() { Exact = true })).ToHaveValueAsync(modelId);
+        await Assertions.Expect(owner.GetByLabel("Version", new() { Exact = true })).ToHaveValueAsync("1.0.0");
         await owner.GetByLabel("Evidence for the validator").FillAsync("Holdout metrics and data lineage.");
         await owner.Locator("#submit-validation").ClickAsync();
         await Recorded(owner, "Submitted for independent validation");

@@ -163,7 +163,7 @@ public sealed class ComponentTests
         var page = context.Render<Review>(p => p.Add(r => r.ApprovalId, "approval-1"));
         page.WaitForAssertion(() => page.Find("#approve"));
         page.Find("#approve").Click();
-        Assert.Contains("Give a rationale", page.Find("#decision-refused").TextContent);
+        page.WaitForAssertion(() => Assert.Contains("Give a rationale", page.Find("#decision-refused").TextContent));
         Assert.Empty(page.FindAll("#confirmation"));
         Assert.Empty(desk.Decisions);
     }

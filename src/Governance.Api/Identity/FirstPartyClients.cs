@@ -19,7 +19,7 @@ public sealed class FirstPartyClients(IServiceProvider services, IConfiguration 
         string[] personScopes = [Scopes.OpenId, Scopes.Profile, Scopes.Roles, Scopes.OfflineAccess, ApiScopes.LedgerRead, ApiScopes.LedgerWrite, ApiScopes.ApprovalsRead];
 
         var redirects = configuration.GetSection("Governance:Identity:UiRedirectUris").Get<string[]>()
-                        ?? ["http://127.0.0.1:5080/signin-oidc", "http://localhost:5080/signin-oidc"];
+                        ?? [new Uri(IdentitySetup.PublicUrl(configuration), "signin-oidc").AbsoluteUri];
         var ui = new OpenIddictApplicationDescriptor
         {
             ClientId = WebUi, DisplayName = "Governance web UI", ClientType = ClientTypes.Public, ConsentType = ConsentTypes.Implicit,

@@ -18,6 +18,12 @@ public static class IdentitySetup
 {
     public const string CredentialsRateLimit = "credentials";
     public const string PolicyScheme = "governance";
+    /// <summary>The web UI's session: set once the authorization code flow has signed the person in.</summary>
+    public const string UiCookie = "governance.ui";
+
+    /// <summary>Where this host is reached (Governance:PublicUrl): the issuer the web UI trusts and the base of its redirect URI.</summary>
+    public static Uri PublicUrl(IConfiguration configuration) =>
+        new(configuration["Governance:PublicUrl"] is { Length: > 0 } url ? (url.EndsWith('/') ? url : url + "/") : "http://127.0.0.1:5080/");
 
     public static WebApplicationBuilder AddGovernanceIdentity(this WebApplicationBuilder builder)
     {
@@ -76,15 +82,38 @@ public static class IdentitySetup
                 o.UseLocalServer();
                 o.AddAudiences(ApiScopes.ApiResource);
                 o.UseAspNetCore();
+            })
+            // The web UI is a client of this same server: authorization code flow with PKCE, like any other client.
+            .AddClient(o =>
+            {
+                o.AllowAuthorizationCodeFlow();
+                o.AddSigningCertificate(keys.Signing).AddEncryptionCertificate(keys.Encryption);
+                var aspNetCore = o.UseAspNetCore().EnableRedirectionEndpointPassthrough();
+                if (!environment.IsProduction() || configuration.GetValue<bool>("Governance:Identity:AllowHttp"))
+                    aspNetCore.DisableTransportSecurityRequirement();
+                o.UseSystemNetHttp();
+                o.SetRedirectionEndpointUris("signin-oidc");
+                o.AddRegistration(new OpenIddict.Client.OpenIddictClientRegistration
+                {
+                    Issuer = PublicUrl(configuration), ClientId = FirstPartyClients.WebUi, RedirectUri = new Uri("signin-oidc", UriKind.Relative),
+                    Scopes = { Scopes.OpenId, Scopes.Profile, Scopes.Roles },
+                });
             });
 
-        // The API takes bearer tokens only; the web UI's pages take the sign-in cookie. Cookie principals carry no
+        // The API takes bearer tokens only; the web UI's pages take the UI session cookie. Cookie principals carry no
         // scopes, so EndpointAccess refuses them on the API even if a browser sends the cookie there.
         services.AddAuthentication(PolicyScheme)
-            .AddPolicyScheme(PolicyScheme, "Bearer tokens for the API, the sign-in cookie for pages", o => o.ForwardDefaultSelector = http =>
+            .AddPolicyScheme(PolicyScheme, "Bearer tokens for the API, the UI session for pages", o => o.ForwardDefaultSelector = http =>
                 http.Request.Path.StartsWithSegments("/api") || http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal)
                     ? OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme
-                    : IdentityConstants.ApplicationScheme)
+                    : UiCookie)
+            .AddCookie(UiCookie, o =>
+            {
+                o.Cookie.Name = UiCookie;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.ForwardChallenge = OpenIddict.Client.AspNetCore.OpenIddictClientAspNetCoreDefaults.AuthenticationScheme;
+            })
             .AddIdentityCookies(cookies => cookies.ApplicationCookie?.Configure(o =>
             {
                 o.LoginPath = SignInEndpoints.Path;

@@ -1,6 +1,8 @@
 using Governance.Domain.Security;
 using Governance.Domain.Shared;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 
@@ -52,12 +54,36 @@ public static class SignInEndpoints
             })
             .AllowAnonymous().RequireRateLimiting(IdentitySetup.CredentialsRateLimit).ExcludeFromDescription();
 
-        app.MapPost("/account/sign-out", async (SignInManager<GovernanceUser> signIn) =>
+        app.MapPost("/account/sign-out", async (SignInManager<GovernanceUser> signIn, HttpContext http) =>
             {
                 await signIn.SignOutAsync();
-                return Results.LocalRedirect(Path);
+                await http.SignOutAsync(IdentitySetup.UiCookie);
+                return Results.LocalRedirect("/");
             })
             .AllowAnonymous().ExcludeFromDescription();
+
+        // The web UI starts the authorization code flow here, and the server sends the browser back to /signin-oidc.
+        app.MapGet("/ui/sign-in", (string? returnUrl) => Results.Challenge(new AuthenticationProperties { RedirectUri = IsLocal(returnUrl) ? returnUrl : "/" },
+                [OpenIddict.Client.AspNetCore.OpenIddictClientAspNetCoreDefaults.AuthenticationScheme]))
+            .AllowAnonymous().ExcludeFromDescription();
+
+        app.MapMethods("/signin-oidc", [HttpMethods.Get, HttpMethods.Post], async (HttpContext http) =>
+            {
+                var result = await http.AuthenticateAsync(OpenIddict.Client.AspNetCore.OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
+                if (!result.Succeeded || result.Principal is null)
+                    return Pages.Render("Sign-in failed", Pages.Error("The sign-in could not be completed. Go back to the application and try again."), StatusCodes.Status400BadRequest);
+                // The UI session keeps who the person is and their roles, from the identity token the server issued.
+                var identity = new ClaimsIdentity(IdentitySetup.UiCookie, "name", "role");
+                var subject = result.Principal.FindFirst("sub")!.Value;
+                identity.AddClaim(new Claim("sub", subject));
+                identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, subject));
+                identity.AddClaim(new Claim("name", result.Principal.FindFirst("name")?.Value ?? subject));
+                foreach (var role in result.Principal.FindAll("role")) identity.AddClaim(new Claim("role", role.Value));
+                var returnUrl = result.Properties?.RedirectUri;
+                await http.SignInAsync(IdentitySetup.UiCookie, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
+                return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+            })
+            .AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         return app;
     }
 

@@ -41,7 +41,7 @@ public static class AttestationEndpoints
     public static IEndpointRouteBuilder MapAttestationDownloads(this IEndpointRouteBuilder app)
     {
         app.MapGet("/attestations/{approvalId}", (string approvalId, IQuerySession session, CancellationToken ct) => Envelope(approvalId, session, ct))
-            .RequireAuthorization(p => p.AddAuthenticationSchemes(Microsoft.AspNetCore.Identity.IdentityConstants.ApplicationScheme)
+            .RequireAuthorization(p => p.AddAuthenticationSchemes(IdentitySetup.UiCookie)
                 .RequireRole(Roles.Auditor, Roles.RiskOfficer, Roles.ModelOwner, Roles.Validator, Roles.Admin))
             .ExcludeFromDescription();
         return app;

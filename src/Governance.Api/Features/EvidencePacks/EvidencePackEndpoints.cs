@@ -2,6 +2,7 @@ using Governance.Api.Features.AuditTrail;
 using Governance.Api.Features.Datasets;
 using Governance.Api.Features.ModelVersions;
 using Governance.Api.Hosting;
+using Governance.Api.Identity;
 using Governance.Documents.EvidencePacks;
 using Governance.Domain.EvidencePacks;
 using Governance.Domain.Models;
@@ -44,7 +45,7 @@ public static class EvidencePackEndpoints
     {
         app.MapGet("/evidence-packs/{modelId}/{version}/{kind}", (string modelId, string version, string kind, IDocumentSession session, IOptions<JsonOptions> json,
                 HttpContext http, TimeProvider clock) => Issue(modelId, version, kind, session, json.Value.SerializerOptions, http, clock))
-            .RequireAuthorization(p => p.AddAuthenticationSchemes(Microsoft.AspNetCore.Identity.IdentityConstants.ApplicationScheme).RequireRole(Roles.Auditor, Roles.RiskOfficer))
+            .RequireAuthorization(p => p.AddAuthenticationSchemes(IdentitySetup.UiCookie).RequireRole(Roles.Auditor, Roles.RiskOfficer))
             .WithMetadata(new ActingRoles([Roles.Auditor, Roles.RiskOfficer]))
             .ExcludeFromDescription();
         return app;
