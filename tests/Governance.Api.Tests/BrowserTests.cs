@@ -290,7 +290,7 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         await Recorded(owner, "registered; manifest");
 
         await owner.GetByRole(AriaRole.Tab, new() { Name = "Version" }).ClickAsync();
-        await Assertions.Expect(owner.GetByLabel("Model id", new() { Exact = true })).ToHaveValueAsync(modelId);
+        await Assertions.Expect(owner.GetByLabel("Model id of the version")).ToHaveValueAsync(modelId);
         await owner.GetByLabel("Version (e.g. 1.2.0)").FillAsync("1.0.0");
         await owner.Locator("input[type=file]").SetInputFilesAsync(Path.Combine(files, "model.zip"));
         await Assertions.Expect(owner.GetByLabel("Artifact SHA-256 (sha256:...)")).ToHaveValueAsync(artifactDigest);
@@ -303,8 +303,8 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         await Recorded(owner, "registered with artifact");
 
         await owner.GetByRole(AriaRole.Tab, new() { Name = "Validation and approval" }).ClickAsync();
-        await Assertions.Expect(owner.GetByLabel("Model id", new() { Exact = true })).ToHaveValueAsync(modelId);
-        await Assertions.Expect(owner.GetByLabel("Version", new() { Exact = true })).ToHaveValueAsync("1.0.0");
+        await Assertions.Expect(owner.GetByLabel("Model id to submit")).ToHaveValueAsync(modelId);
+        await Assertions.Expect(owner.GetByLabel("Version to submit")).ToHaveValueAsync("1.0.0");
         await owner.GetByLabel("Evidence for the validator").FillAsync("Holdout metrics and data lineage.");
         await owner.Locator("#submit-validation").ClickAsync();
         await Recorded(owner, "Submitted for independent validation");
