@@ -7,9 +7,20 @@ public static class ArtifactHash
 {
     public const int BufferSize = 1 << 20;
 
-    public static async Task<(string Digest, long Size)> OfFileAsync(string path, IProgress<long>? progress = null, CancellationToken ct = default)
+    public static async Task<(string Digest, long Size)> OfFileAsync(
+        string path,
+        IProgress<long>? progress = null,
+        CancellationToken ct = default
+    )
     {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        await using var file = new FileStream(
+            path,
+            FileMode.Open,
+            FileAccess.Read,
+            FileShare.Read,
+            BufferSize,
+            FileOptions.SequentialScan | FileOptions.Asynchronous
+        );
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[BufferSize];
         long total = 0;

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 
 namespace Governance.Attestations;
@@ -23,15 +22,30 @@ public static class AttestationVerifier
     public static Verification Verify(byte[] envelopeJson, Expectation expected, JwkSet trusted, DateTimeOffset now)
     {
         Envelope? envelope;
-        try { envelope = JsonSerializer.Deserialize<Envelope>(envelopeJson, AttestationJson.Options); }
-        catch (JsonException e) { return Verification.Refused("envelope_malformed", $"The envelope is not valid JSON: {e.Message}"); }
+        try
+        {
+            envelope = JsonSerializer.Deserialize<Envelope>(envelopeJson, AttestationJson.Options);
+        }
+        catch (JsonException e)
+        {
+            return Verification.Refused("envelope_malformed", $"The envelope is not valid JSON: {e.Message}");
+        }
         if (envelope is null || envelope.PayloadType is null || envelope.Payload is null || envelope.Signatures is not { Count: > 0 })
             return Verification.Refused("envelope_malformed", "The envelope lacks payloadType, payload or signatures.");
         if (envelope.PayloadType != Statement.PayloadType)
-            return Verification.Refused("payload_type_unsupported", $"The payload type is '{envelope.PayloadType}', not '{Statement.PayloadType}'.");
+            return Verification.Refused(
+                "payload_type_unsupported",
+                $"The payload type is '{envelope.PayloadType}', not '{Statement.PayloadType}'."
+            );
         byte[] payload;
-        try { payload = Convert.FromBase64String(envelope.Payload); }
-        catch (FormatException) { return Verification.Refused("envelope_malformed", "The payload is not valid base64."); }
+        try
+        {
+            payload = Convert.FromBase64String(envelope.Payload);
+        }
+        catch (FormatException)
+        {
+            return Verification.Refused("envelope_malformed", "The payload is not valid base64.");
+        }
 
         var signed = Dsse.PreAuthenticationEncoding(envelope.PayloadType, payload);
         string? keyId = null;
@@ -39,42 +53,103 @@ public static class AttestationVerifier
         foreach (var signature in envelope.Signatures)
         {
             var jwk = trusted.Keys.FirstOrDefault(k => k.Kid == signature?.KeyId);
-            if (jwk is null) { unknownKeys.Add(signature?.KeyId ?? "(none)"); continue; }
+            if (jwk is null)
+            {
+                unknownKeys.Add(signature?.KeyId ?? "(none)");
+                continue;
+            }
             byte[] sig;
-            try { sig = Convert.FromBase64String(signature!.Sig ?? ""); }
-            catch (FormatException) { return Verification.Refused("envelope_malformed", "A signature is not valid base64."); }
+            try
+            {
+                sig = Convert.FromBase64String(signature!.Sig ?? "");
+            }
+            catch (FormatException)
+            {
+                return Verification.Refused("envelope_malformed", "A signature is not valid base64.");
+            }
             using var key = Jwks.ToKey(jwk);
-            if (key.VerifyData(signed, sig, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence)) { keyId = jwk.Kid; break; }
-            return Verification.Refused("signature_invalid", $"The signature by key {jwk.Kid} does not verify: the envelope was altered or signed by another key.");
+            if (key.VerifyData(signed, sig, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence))
+            {
+                keyId = jwk.Kid;
+                break;
+            }
+            return Verification.Refused(
+                "signature_invalid",
+                $"The signature by key {jwk.Kid} does not verify: the envelope was altered or signed by another key."
+            );
         }
         if (keyId is null)
-            return Verification.Refused("signature_unknown_key", $"No signature is by a trusted key (signed by {string.Join(", ", unknownKeys)}).");
+            return Verification.Refused(
+                "signature_unknown_key",
+                $"No signature is by a trusted key (signed by {string.Join(", ", unknownKeys)})."
+            );
 
         Statement? statement;
-        try { statement = JsonSerializer.Deserialize<Statement>(payload, AttestationJson.Options); }
-        catch (JsonException e) { return Verification.Refused("statement_malformed", $"The payload is not an in-toto statement: {e.Message}"); }
-        if (statement is null || statement.Type != Statement.TypeV1 || statement.Subjects is not { Count: > 0 } || statement.Predicate is null)
-            return Verification.Refused("statement_malformed", "The payload is not an in-toto Statement v1 with a subject and a predicate.");
+        try
+        {
+            statement = JsonSerializer.Deserialize<Statement>(payload, AttestationJson.Options);
+        }
+        catch (JsonException e)
+        {
+            return Verification.Refused("statement_malformed", $"The payload is not an in-toto statement: {e.Message}");
+        }
+        if (
+            statement is null
+            || statement.Type != Statement.TypeV1
+            || statement.Subjects is not { Count: > 0 }
+            || statement.Predicate is null
+        )
+            return Verification.Refused(
+                "statement_malformed",
+                "The payload is not an in-toto Statement v1 with a subject and a predicate."
+            );
         if (statement.PredicateType != ModelApprovalPredicate.Type)
-            return Verification.Refused("statement_malformed", $"The predicate type is '{statement.PredicateType}', not '{ModelApprovalPredicate.Type}'.");
+            return Verification.Refused(
+                "statement_malformed",
+                $"The predicate type is '{statement.PredicateType}', not '{ModelApprovalPredicate.Type}'."
+            );
         var approval = statement.Predicate;
         if (approval.Environment is null || approval.Model is null || approval.Version is null || approval.ApprovalId is null)
             return Verification.Refused("statement_malformed", "The predicate lacks its model, version, environment or approval id.");
 
         var artifactHex = expected.ArtifactDigest.StartsWith("sha256:") ? expected.ArtifactDigest[7..] : expected.ArtifactDigest;
-        if (!statement.Subjects.Any(s => s?.Digest is not null && s.Digest.TryGetValue("sha256", out var d) && string.Equals(d, artifactHex, StringComparison.OrdinalIgnoreCase)))
-            return Verification.Refused("digest_mismatch", $"The attestation covers {Describe(statement)}, not this artifact (sha256:{artifactHex}).");
+        if (
+            !statement.Subjects.Any(s =>
+                s?.Digest is not null
+                && s.Digest.TryGetValue("sha256", out var d)
+                && string.Equals(d, artifactHex, StringComparison.OrdinalIgnoreCase)
+            )
+        )
+            return Verification.Refused(
+                "digest_mismatch",
+                $"The attestation covers {Describe(statement)}, not this artifact (sha256:{artifactHex})."
+            );
         if (expected.Model is not null && approval.Model != expected.Model)
             return Verification.Refused("model_mismatch", $"The attestation is for model '{approval.Model}', not '{expected.Model}'.");
         if (expected.Version is not null && approval.Version != expected.Version)
-            return Verification.Refused("model_mismatch", $"The attestation is for version '{approval.Version}', not '{expected.Version}'.");
+            return Verification.Refused(
+                "model_mismatch",
+                $"The attestation is for version '{approval.Version}', not '{expected.Version}'."
+            );
         if (approval.Environment != expected.Environment)
-            return Verification.Refused("environment_mismatch", $"The approval is for '{approval.Environment}', not '{expected.Environment}'.");
+            return Verification.Refused(
+                "environment_mismatch",
+                $"The approval is for '{approval.Environment}', not '{expected.Environment}'."
+            );
         if (approval.ExpiresAt <= now)
             return Verification.Refused("approval_expired", $"The approval expired on {approval.ExpiresAt:u}.");
-        return new Verification(true, "verified", $"Approval {approval.ApprovalId} by {string.Join(", ", approval.Approvers.Select(a => a.Name))} verified with key {keyId}.", approval, keyId);
+        return new Verification(
+            true,
+            "verified",
+            $"Approval {approval.ApprovalId} by {string.Join(", ", approval.Approvers.Select(a => a.Name))} verified with key {keyId}.",
+            approval,
+            keyId
+        );
     }
 
     private static string Describe(Statement statement) =>
-        string.Join(", ", statement.Subjects.Select(s => $"{s?.Name} (sha256:{(s?.Digest?.TryGetValue("sha256", out var d) == true ? d : "?")})"));
+        string.Join(
+            ", ",
+            statement.Subjects.Select(s => $"{s?.Name} (sha256:{(s?.Digest?.TryGetValue("sha256", out var d) == true ? d : "?")})")
+        );
 }

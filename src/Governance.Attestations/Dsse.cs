@@ -9,11 +9,10 @@ namespace Governance.Attestations;
 public sealed record Envelope(
     [property: JsonPropertyName("payloadType")] string PayloadType,
     [property: JsonPropertyName("payload")] string Payload,
-    [property: JsonPropertyName("signatures")] IReadOnlyList<EnvelopeSignature> Signatures);
+    [property: JsonPropertyName("signatures")] IReadOnlyList<EnvelopeSignature> Signatures
+);
 
-public sealed record EnvelopeSignature(
-    [property: JsonPropertyName("keyid")] string KeyId,
-    [property: JsonPropertyName("sig")] string Sig);
+public sealed record EnvelopeSignature([property: JsonPropertyName("keyid")] string KeyId, [property: JsonPropertyName("sig")] string Sig);
 
 public interface IAttestationSigner
 {
@@ -38,7 +37,11 @@ public static class Dsse
     {
         var payload = JsonSerializer.SerializeToUtf8Bytes(statement, AttestationJson.Options);
         var signature = signer.Sign(PreAuthenticationEncoding(Statement.PayloadType, payload));
-        return new Envelope(Statement.PayloadType, Convert.ToBase64String(payload), [new EnvelopeSignature(signer.KeyId, Convert.ToBase64String(signature))]);
+        return new Envelope(
+            Statement.PayloadType,
+            Convert.ToBase64String(payload),
+            [new EnvelopeSignature(signer.KeyId, Convert.ToBase64String(signature))]
+        );
     }
 
     public static byte[] Serialize(Envelope envelope) => JsonSerializer.SerializeToUtf8Bytes(envelope, AttestationJson.Options);

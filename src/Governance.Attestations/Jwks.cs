@@ -13,7 +13,8 @@ public sealed record Jwk(
     [property: JsonPropertyName("kid")] string Kid,
     [property: JsonPropertyName("use")] string Use,
     [property: JsonPropertyName("alg")] string Alg,
-    [property: JsonPropertyName("status")] string Status);
+    [property: JsonPropertyName("status")] string Status
+);
 
 public sealed record JwkSet([property: JsonPropertyName("keys")] IReadOnlyList<Jwk> Keys);
 
@@ -33,8 +34,15 @@ public static class Jwks
 
     public static ECDsa ToKey(Jwk jwk)
     {
-        if (jwk.Kty != "EC" || jwk.Crv != "P-256") throw new CryptographicException($"Key {jwk.Kid} is not an EC P-256 key.");
-        return ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = new ECPoint { X = FromBase64Url(jwk.X), Y = FromBase64Url(jwk.Y) } });
+        if (jwk.Kty != "EC" || jwk.Crv != "P-256")
+            throw new CryptographicException($"Key {jwk.Kid} is not an EC P-256 key.");
+        return ECDsa.Create(
+            new ECParameters
+            {
+                Curve = ECCurve.NamedCurves.nistP256,
+                Q = new ECPoint { X = FromBase64Url(jwk.X), Y = FromBase64Url(jwk.Y) },
+            }
+        );
     }
 
     public static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

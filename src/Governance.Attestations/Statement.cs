@@ -8,7 +8,8 @@ public sealed record Statement(
     [property: JsonPropertyName("_type")] string Type,
     [property: JsonPropertyName("subject")] IReadOnlyList<Subject> Subjects,
     [property: JsonPropertyName("predicateType")] string PredicateType,
-    [property: JsonPropertyName("predicate")] ModelApprovalPredicate Predicate)
+    [property: JsonPropertyName("predicate")] ModelApprovalPredicate Predicate
+)
 {
     public const string TypeV1 = "https://in-toto.io/Statement/v1";
     public const string PayloadType = "application/vnd.in-toto+json";
@@ -16,7 +17,8 @@ public sealed record Statement(
 
 public sealed record Subject(
     [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("digest")] IReadOnlyDictionary<string, string> Digest);
+    [property: JsonPropertyName("digest")] IReadOnlyDictionary<string, string> Digest
+);
 
 /// <summary>
 /// Our predicate: this artifact was approved for this environment, by these people, until this time, after this
@@ -36,7 +38,8 @@ public sealed record ModelApprovalPredicate(
     ValidationClaim Validation,
     string TrainingDatasetDigest,
     string ValidationDatasetDigest,
-    LedgerReference LedgerEvent)
+    LedgerReference LedgerEvent
+)
 {
     public const string Type = "urn:governance:predicate:model-approval:v1";
 }

@@ -13,61 +13,139 @@ public static class CliApp
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, HttpMessageHandler? transport = null, TokenCache? tokens = null) =>
-        Build(output, error, transport, tokens ?? TokenCache.Default()).Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+    public static Task<int> RunAsync(
+        string[] args,
+        TextWriter output,
+        TextWriter error,
+        HttpMessageHandler? transport = null,
+        TokenCache? tokens = null
+    ) =>
+        Build(output, error, transport, tokens ?? TokenCache.Default())
+            .Parse(args)
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
 
-    private sealed record Globals(Option<string> Server, Option<string?> ClientId, Option<string?> ClientSecret, Option<bool> Json, Option<string?> CorrelationId);
+    private sealed record Globals(
+        Option<string> Server,
+        Option<string?> ClientId,
+        Option<string?> ClientSecret,
+        Option<bool> Json,
+        Option<string?> CorrelationId
+    );
 
     public static RootCommand Build(TextWriter output, TextWriter error, HttpMessageHandler? transport, TokenCache tokens)
     {
         var g = new Globals(
-            new Option<string>("--server") { Description = "The ledger's base URL (env GOVERNANCE_URL)", Recursive = true,
-                DefaultValueFactory = _ => Environment.GetEnvironmentVariable("GOVERNANCE_URL") ?? "http://127.0.0.1:5080" },
-            new Option<string?>("--client-id") { Description = "Machine client id for client credentials (env GOVERNANCE_CLIENT_ID)", Recursive = true,
-                DefaultValueFactory = _ => Environment.GetEnvironmentVariable("GOVERNANCE_CLIENT_ID") },
-            new Option<string?>("--client-secret") { Description = "Machine client secret (env GOVERNANCE_CLIENT_SECRET)", Recursive = true,
-                DefaultValueFactory = _ => Environment.GetEnvironmentVariable("GOVERNANCE_CLIENT_SECRET") },
+            new Option<string>("--server")
+            {
+                Description = "The ledger's base URL (env GOVERNANCE_URL)",
+                Recursive = true,
+                DefaultValueFactory = _ => Environment.GetEnvironmentVariable("GOVERNANCE_URL") ?? "http://127.0.0.1:5080",
+            },
+            new Option<string?>("--client-id")
+            {
+                Description = "Machine client id for client credentials (env GOVERNANCE_CLIENT_ID)",
+                Recursive = true,
+                DefaultValueFactory = _ => Environment.GetEnvironmentVariable("GOVERNANCE_CLIENT_ID"),
+            },
+            new Option<string?>("--client-secret")
+            {
+                Description = "Machine client secret (env GOVERNANCE_CLIENT_SECRET)",
+                Recursive = true,
+                DefaultValueFactory = _ => Environment.GetEnvironmentVariable("GOVERNANCE_CLIENT_SECRET"),
+            },
             new Option<bool>("--json") { Description = "Print one JSON object on stdout", Recursive = true },
-            new Option<string?>("--correlation-id") { Description = "Stored on every event this call writes (default: GITHUB_RUN_ID or CI_PIPELINE_ID)", Recursive = true,
-                DefaultValueFactory = _ => Environment.GetEnvironmentVariable("GITHUB_RUN_ID") ?? Environment.GetEnvironmentVariable("CI_PIPELINE_ID") });
+            new Option<string?>("--correlation-id")
+            {
+                Description = "Stored on every event this call writes (default: GITHUB_RUN_ID or CI_PIPELINE_ID)",
+                Recursive = true,
+                DefaultValueFactory = _ =>
+                    Environment.GetEnvironmentVariable("GITHUB_RUN_ID") ?? Environment.GetEnvironmentVariable("CI_PIPELINE_ID"),
+            }
+        );
         var root = new RootCommand("Governance: check approvals, verify attestations and record deployments from a pipeline.")
         {
-            g.Server, g.ClientId, g.ClientSecret, g.Json, g.CorrelationId,
+            g.Server,
+            g.ClientId,
+            g.ClientSecret,
+            g.Json,
+            g.CorrelationId,
         };
 
-        Command Run(Command command, Func<ParseResult, LedgerConnection, Func<string, object, Task<int>>, CancellationToken, Task<int>> action)
+        Command Run(
+            Command command,
+            Func<ParseResult, LedgerConnection, Func<string, object, Task<int>>, CancellationToken, Task<int>> action
+        )
         {
-            command.SetAction(async (parse, ct) =>
-            {
-                var json = parse.GetValue(g.Json);
-                var server = parse.GetValue(g.Server)!.TrimEnd('/') + "/";
-                var http = new HttpClient(transport ?? new HttpClientHandler(), disposeHandler: transport is null) { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(60) };
-                var ledger = new LedgerConnection(http, server, parse.GetValue(g.ClientId), parse.GetValue(g.ClientSecret), tokens, parse.GetValue(g.CorrelationId));
-                Task<int> Print(string human, object result)
+            command.SetAction(
+                async (parse, ct) =>
                 {
-                    output.WriteLine(json ? JsonSerializer.Serialize(result, Json) : human);
-                    return Task.FromResult(ExitCodes.Ok);
+                    var json = parse.GetValue(g.Json);
+                    var server = parse.GetValue(g.Server)!.TrimEnd('/') + "/";
+                    var http = new HttpClient(transport ?? new HttpClientHandler(), disposeHandler: transport is null)
+                    {
+                        BaseAddress = new Uri(server),
+                        Timeout = TimeSpan.FromSeconds(60),
+                    };
+                    var ledger = new LedgerConnection(
+                        http,
+                        server,
+                        parse.GetValue(g.ClientId),
+                        parse.GetValue(g.ClientSecret),
+                        tokens,
+                        parse.GetValue(g.CorrelationId)
+                    );
+                    Task<int> Print(string human, object result)
+                    {
+                        output.WriteLine(json ? JsonSerializer.Serialize(result, Json) : human);
+                        return Task.FromResult(ExitCodes.Ok);
+                    }
+                    try
+                    {
+                        return await action(parse, ledger, Print, ct);
+                    }
+                    catch (CliFailure failure)
+                    {
+                        if (json)
+                            output.WriteLine(
+                                JsonSerializer.Serialize(
+                                    new
+                                    {
+                                        error = failure.Code,
+                                        message = failure.Message,
+                                        exitCode = failure.ExitCode,
+                                        details = failure.Details,
+                                    },
+                                    Json
+                                )
+                            );
+                        error.WriteLine($"governance: {failure.Message}");
+                        return failure.ExitCode;
+                    }
+                    finally
+                    {
+                        http.Dispose();
+                    }
                 }
-                try { return await action(parse, ledger, Print, ct); }
-                catch (CliFailure failure)
-                {
-                    if (json) output.WriteLine(JsonSerializer.Serialize(new { error = failure.Code, message = failure.Message, exitCode = failure.ExitCode, details = failure.Details }, Json));
-                    error.WriteLine($"governance: {failure.Message}");
-                    return failure.ExitCode;
-                }
-                finally { http.Dispose(); }
-            });
+            );
             return command;
         }
 
         // login
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the browser confirmation", DefaultValueFactory = _ => 300 };
-        root.Add(Run(new Command("login", "Sign in as yourself with the device flow (for people; pipelines use client credentials)") { timeout },
-            async (p, ledger, print, ct) =>
-            {
-                await ledger.LoginAsync(output, TimeSpan.FromSeconds(p.GetValue(timeout)), ct);
-                return await print($"Signed in to {ledger.Server}", new { signedIn = true, server = ledger.Server });
-            }));
+        var timeout = new Option<int>("--timeout")
+        {
+            Description = "Seconds to wait for the browser confirmation",
+            DefaultValueFactory = _ => 300,
+        };
+        root.Add(
+            Run(
+                new Command("login", "Sign in as yourself with the device flow (for people; pipelines use client credentials)") { timeout },
+                async (p, ledger, print, ct) =>
+                {
+                    await ledger.LoginAsync(output, TimeSpan.FromSeconds(p.GetValue(timeout)), ct);
+                    return await print($"Signed in to {ledger.Server}", new { signedIn = true, server = ledger.Server });
+                }
+            )
+        );
 
         root.Add(DatasetCommands(Run, output));
         root.Add(VersionCommands(Run, output));
@@ -77,19 +155,46 @@ public static class CliApp
         return root;
     }
 
-    private delegate Command Runner(Command command, Func<ParseResult, LedgerConnection, Func<string, object, Task<int>>, CancellationToken, Task<int>> action);
+    private delegate Command Runner(
+        Command command,
+        Func<ParseResult, LedgerConnection, Func<string, object, Task<int>>, CancellationToken, Task<int>> action
+    );
 
     private static Command DatasetCommands(Runner run, TextWriter output)
     {
         var name = new Option<string>("--name") { Required = true };
         var version = new Option<string>("--version") { Required = true };
-        var files = new Option<FileInfo[]>("--file") { Required = true, Description = "A file of the dataset (repeat for each)", AllowMultipleArgumentsPerToken = true };
+        var files = new Option<FileInfo[]>("--file")
+        {
+            Required = true,
+            Description = "A file of the dataset (repeat for each)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var rows = new Option<long>("--rows") { Required = true };
-        var columns = new Option<string[]>("--column") { Required = true, Description = "name:type (repeat for each column)", AllowMultipleArgumentsPerToken = true };
-        var personal = new Option<bool>("--personal-data") { Description = "The dataset holds personal data (then --legal-basis is required)" };
+        var columns = new Option<string[]>("--column")
+        {
+            Required = true,
+            Description = "name:type (repeat for each column)",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var personal = new Option<bool>("--personal-data")
+        {
+            Description = "The dataset holds personal data (then --legal-basis is required)",
+        };
         var basis = new Option<LegalBasis?>("--legal-basis");
         var description = new Option<string?>("--description");
-        var register = run(new Command("register", "Register a dataset version: hashes each file (SHA-256, size) and the manifest") { name, version, files, rows, columns, personal, basis, description },
+        var register = run(
+            new Command("register", "Register a dataset version: hashes each file (SHA-256, size) and the manifest")
+            {
+                name,
+                version,
+                files,
+                rows,
+                columns,
+                personal,
+                basis,
+                description,
+            },
             async (p, ledger, print, ct) =>
             {
                 var hashed = new List<DatasetFile>();
@@ -98,19 +203,39 @@ public static class CliApp
                     var (digest, size) = await Hash(file.FullName, "--file", output, p, ct);
                     hashed.Add(new DatasetFile(file.Name, digest, size));
                 }
-                var schema = p.GetValue(columns)!.Select(c => c.Split(':', 2) is [var n, var t] && n.Length > 0 && t.Length > 0
-                    ? new DatasetColumn(n, t) : throw new CliFailure(ExitCodes.InvalidInput, "invalid_column", $"--column '{c}' must be name:type")).ToArray();
+                var schema = p.GetValue(columns)!
+                    .Select(c =>
+                        c.Split(':', 2) is [var n, var t] && n.Length > 0 && t.Length > 0
+                            ? new DatasetColumn(n, t)
+                            : throw new CliFailure(ExitCodes.InvalidInput, "invalid_column", $"--column '{c}' must be name:type")
+                    )
+                    .ToArray();
                 var manifest = Dataset.ManifestDigestOf(hashed);
                 var body = new
                 {
-                    name = p.GetValue(name), version = p.GetValue(version), description = p.GetValue(description), files = hashed, manifestDigest = manifest,
-                    rowCount = p.GetValue(rows), schema, containsPersonalData = p.GetValue(personal), legalBasis = p.GetValue(basis)?.ToString(),
+                    name = p.GetValue(name),
+                    version = p.GetValue(version),
+                    description = p.GetValue(description),
+                    files = hashed,
+                    manifestDigest = manifest,
+                    rowCount = p.GetValue(rows),
+                    schema,
+                    containsPersonalData = p.GetValue(personal),
+                    legalBasis = p.GetValue(basis)?.ToString(),
                 };
-                var (status, answer) = await ledger.SendAsync(HttpMethod.Post, "api/v1/datasets", body, "ledger:write",
-                    LedgerConnection.IdempotencyKey("dataset", body.name, body.version, manifest), ct);
-                if (status != HttpStatusCode.Created) throw LedgerConnection.Refusal(status, answer);
+                var (status, answer) = await ledger.SendAsync(
+                    HttpMethod.Post,
+                    "api/v1/datasets",
+                    body,
+                    "ledger:write",
+                    LedgerConnection.IdempotencyKey("dataset", body.name, body.version, manifest),
+                    ct
+                );
+                if (status != HttpStatusCode.Created)
+                    throw LedgerConnection.Refusal(status, answer);
                 return await print($"Registered dataset {body.name} {body.version}: manifest {manifest} ({hashed.Count} files)", answer);
-            });
+            }
+        );
         return new Command("dataset", "The dataset register") { register };
     }
 
@@ -118,33 +243,93 @@ public static class CliApp
     {
         var model = new Option<string>("--model") { Required = true };
         var version = new Option<string>("--version") { Required = true };
-        var artifact = new Option<FileInfo>("--artifact") { Required = true, Description = "The model file: its SHA-256 and size are registered" };
-        var uri = new Option<string>("--uri") { Required = true, Description = "Where the artifact is kept (e.g. s3://models/credit/1.2.0/model.zip)" };
+        var artifact = new Option<FileInfo>("--artifact")
+        {
+            Required = true,
+            Description = "The model file: its SHA-256 and size are registered",
+        };
+        var uri = new Option<string>("--uri")
+        {
+            Required = true,
+            Description = "Where the artifact is kept (e.g. s3://models/credit/1.2.0/model.zip)",
+        };
         var format = new Option<string>("--format") { Required = true, Description = "MlNetZip, Onnx or Other" };
-        var training = new Option<string>("--training-dataset") { Required = true, Description = "Manifest digest of the training dataset" };
-        var validation = new Option<string>("--validation-dataset") { Required = true, Description = "Manifest digest of the validation dataset" };
+        var training = new Option<string>("--training-dataset")
+        {
+            Required = true,
+            Description = "Manifest digest of the training dataset",
+        };
+        var validation = new Option<string>("--validation-dataset")
+        {
+            Required = true,
+            Description = "Manifest digest of the validation dataset",
+        };
         var metrics = new Option<string[]>("--metric") { Description = "name=value (repeat)", AllowMultipleArgumentsPerToken = true };
         var parameters = new Option<string[]>("--param") { Description = "name=value (repeat)", AllowMultipleArgumentsPerToken = true };
         var commit = new Option<string>("--commit") { Required = true, Description = "Code commit that produced the artifact" };
-        var register = run(new Command("register", "Register a model version from its artifact file") { model, version, artifact, uri, format, training, validation, metrics, parameters, commit },
+        var register = run(
+            new Command("register", "Register a model version from its artifact file")
+            {
+                model,
+                version,
+                artifact,
+                uri,
+                format,
+                training,
+                validation,
+                metrics,
+                parameters,
+                commit,
+            },
             async (p, ledger, print, ct) =>
             {
-                foreach (var (option, value) in new[] { ("--training-dataset", p.GetValue(training)), ("--validation-dataset", p.GetValue(validation)) })
-                    if (!Digest.IsSha256(value)) throw new CliFailure(ExitCodes.InvalidInput, "invalid_digest", $"{option} must be sha256:<64 hex>, got '{value}'");
+                foreach (
+                    var (option, value) in new[]
+                    {
+                        ("--training-dataset", p.GetValue(training)),
+                        ("--validation-dataset", p.GetValue(validation)),
+                    }
+                )
+                    if (!Digest.IsSha256(value))
+                        throw new CliFailure(ExitCodes.InvalidInput, "invalid_digest", $"{option} must be sha256:<64 hex>, got '{value}'");
                 var (digest, size) = await Hash(p.GetValue(artifact)!.FullName, "--artifact", output, p, ct);
                 var body = new
                 {
-                    version = p.GetValue(version), artifactUri = p.GetValue(uri), artifactDigest = digest, artifactSizeBytes = size, format = p.GetValue(format),
-                    trainingDatasetDigest = p.GetValue(training), validationDatasetDigest = p.GetValue(validation),
-                    metrics = Pairs(p.GetValue(metrics), "--metric").ToDictionary(kv => kv.Key, kv => double.TryParse(kv.Value, System.Globalization.CultureInfo.InvariantCulture, out var d)
-                        ? d : throw new CliFailure(ExitCodes.InvalidInput, "invalid_metric", $"--metric {kv.Key}={kv.Value}: the value is not a number")),
-                    hyperparameters = Pairs(p.GetValue(parameters), "--param"), codeCommit = p.GetValue(commit),
+                    version = p.GetValue(version),
+                    artifactUri = p.GetValue(uri),
+                    artifactDigest = digest,
+                    artifactSizeBytes = size,
+                    format = p.GetValue(format),
+                    trainingDatasetDigest = p.GetValue(training),
+                    validationDatasetDigest = p.GetValue(validation),
+                    metrics = Pairs(p.GetValue(metrics), "--metric")
+                        .ToDictionary(
+                            kv => kv.Key,
+                            kv =>
+                                double.TryParse(kv.Value, System.Globalization.CultureInfo.InvariantCulture, out var d)
+                                    ? d
+                                    : throw new CliFailure(
+                                        ExitCodes.InvalidInput,
+                                        "invalid_metric",
+                                        $"--metric {kv.Key}={kv.Value}: the value is not a number"
+                                    )
+                        ),
+                    hyperparameters = Pairs(p.GetValue(parameters), "--param"),
+                    codeCommit = p.GetValue(commit),
                 };
-                var (status, answer) = await ledger.SendAsync(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(p.GetValue(model)!)}/versions", body, "ledger:write",
-                    LedgerConnection.IdempotencyKey("version", p.GetValue(model), body.version, digest), ct);
-                if (status != HttpStatusCode.Created) throw LedgerConnection.Refusal(status, answer);
+                var (status, answer) = await ledger.SendAsync(
+                    HttpMethod.Post,
+                    $"api/v1/models/{Uri.EscapeDataString(p.GetValue(model)!)}/versions",
+                    body,
+                    "ledger:write",
+                    LedgerConnection.IdempotencyKey("version", p.GetValue(model), body.version, digest),
+                    ct
+                );
+                if (status != HttpStatusCode.Created)
+                    throw LedgerConnection.Refusal(status, answer);
                 return await print($"Registered {p.GetValue(model)} {body.version}: {digest} ({size} bytes)", answer);
-            });
+            }
+        );
         return new Command("version", "Model versions") { register };
     }
 
@@ -155,19 +340,45 @@ public static class CliApp
         var environment = new Option<string>("--environment") { Required = true };
         var digest = new Option<string?>("--digest") { Description = "sha256:<hex> of the artifact (or give --artifact)" };
         var artifact = new Option<FileInfo?>("--artifact") { Description = "The artifact file, hashed locally" };
-        var check = run(new Command("check", "May this artifact be deployed to this environment now? Exit 0 allowed, 3 denied.") { model, version, environment, digest, artifact },
+        var check = run(
+            new Command("check", "May this artifact be deployed to this environment now? Exit 0 allowed, 3 denied.")
+            {
+                model,
+                version,
+                environment,
+                digest,
+                artifact,
+            },
             async (p, ledger, print, ct) =>
             {
                 var sha = await DigestOf(p, digest, artifact, output, ct);
-                var (status, answer) = await ledger.SendAsync(HttpMethod.Get,
+                var (status, answer) = await ledger.SendAsync(
+                    HttpMethod.Get,
                     $"api/v1/approvals/check?model={Uri.EscapeDataString(p.GetValue(model)!)}&version={Uri.EscapeDataString(p.GetValue(version)!)}&digest={sha}&environment={Uri.EscapeDataString(p.GetValue(environment)!)}",
-                    null, "approvals:read", null, ct);
-                if (status != HttpStatusCode.OK) throw LedgerConnection.Refusal(status, answer);
+                    null,
+                    "approvals:read",
+                    null,
+                    ct
+                );
+                if (status != HttpStatusCode.OK)
+                    throw LedgerConnection.Refusal(status, answer);
                 var allowed = answer.GetProperty("allowed").GetBoolean();
-                var reasons = string.Join("; ", answer.GetProperty("reasons").EnumerateArray().Select(r => $"{r.GetProperty("code").GetString()}: {r.GetProperty("message").GetString()}"));
-                await print(allowed ? $"ALLOWED by approval {answer.GetProperty("approvalId").GetString()} (expires {answer.GetProperty("expiresAt").GetDateTimeOffset():u})" : $"DENIED: {reasons}", answer);
+                var reasons = string.Join(
+                    "; ",
+                    answer
+                        .GetProperty("reasons")
+                        .EnumerateArray()
+                        .Select(r => $"{r.GetProperty("code").GetString()}: {r.GetProperty("message").GetString()}")
+                );
+                await print(
+                    allowed
+                        ? $"ALLOWED by approval {answer.GetProperty("approvalId").GetString()} (expires {answer.GetProperty("expiresAt").GetDateTimeOffset():u})"
+                        : $"DENIED: {reasons}",
+                    answer
+                );
                 return allowed ? ExitCodes.Ok : ExitCodes.Denied;
-            });
+            }
+        );
         return new Command("approval", "Approvals") { check };
     }
 
@@ -175,23 +386,41 @@ public static class CliApp
     {
         var approvalId = new Option<string>("--approval-id") { Required = true };
         var outFile = new Option<FileInfo>("--out") { Required = true };
-        var fetch = run(new Command("fetch", "Save the DSSE envelope of a granted approval") { approvalId, outFile }, async (p, ledger, print, ct) =>
-        {
-            var (status, answer) = await ledger.SendAsync(HttpMethod.Get, $"api/v1/approvals/{Uri.EscapeDataString(p.GetValue(approvalId)!)}/attestation", null, "approvals:read", null, ct);
-            if (status != HttpStatusCode.OK) throw LedgerConnection.Refusal(status, answer);
-            var bytes = System.Text.Encoding.UTF8.GetBytes(answer.GetRawText());
-            await File.WriteAllBytesAsync(p.GetValue(outFile)!.FullName, bytes, ct);
-            return await print($"Saved the attestation to {p.GetValue(outFile)!.FullName} ({Digest.OfBytes(bytes)})", new { path = p.GetValue(outFile)!.FullName, digest = Digest.OfBytes(bytes) });
-        });
+        var fetch = run(
+            new Command("fetch", "Save the DSSE envelope of a granted approval") { approvalId, outFile },
+            async (p, ledger, print, ct) =>
+            {
+                var (status, answer) = await ledger.SendAsync(
+                    HttpMethod.Get,
+                    $"api/v1/approvals/{Uri.EscapeDataString(p.GetValue(approvalId)!)}/attestation",
+                    null,
+                    "approvals:read",
+                    null,
+                    ct
+                );
+                if (status != HttpStatusCode.OK)
+                    throw LedgerConnection.Refusal(status, answer);
+                var bytes = System.Text.Encoding.UTF8.GetBytes(answer.GetRawText());
+                await File.WriteAllBytesAsync(p.GetValue(outFile)!.FullName, bytes, ct);
+                return await print(
+                    $"Saved the attestation to {p.GetValue(outFile)!.FullName} ({Digest.OfBytes(bytes)})",
+                    new { path = p.GetValue(outFile)!.FullName, digest = Digest.OfBytes(bytes) }
+                );
+            }
+        );
 
         var keysOut = new Option<FileInfo>("--out") { Required = true };
-        var keys = run(new Command("keys", "Save the ledger's attestation keys (JWKS) for offline verification") { keysOut }, async (p, ledger, print, ct) =>
-        {
-            var (status, answer) = await ledger.SendAsync(HttpMethod.Get, "api/v1/attestation-keys", null, "approvals:read", null, ct);
-            if (status != HttpStatusCode.OK) throw LedgerConnection.Refusal(status, answer);
-            await File.WriteAllTextAsync(p.GetValue(keysOut)!.FullName, answer.GetRawText(), ct);
-            return await print($"Saved {answer.GetProperty("keys").GetArrayLength()} keys to {p.GetValue(keysOut)!.FullName}", answer);
-        });
+        var keys = run(
+            new Command("keys", "Save the ledger's attestation keys (JWKS) for offline verification") { keysOut },
+            async (p, ledger, print, ct) =>
+            {
+                var (status, answer) = await ledger.SendAsync(HttpMethod.Get, "api/v1/attestation-keys", null, "approvals:read", null, ct);
+                if (status != HttpStatusCode.OK)
+                    throw LedgerConnection.Refusal(status, answer);
+                await File.WriteAllTextAsync(p.GetValue(keysOut)!.FullName, answer.GetRawText(), ct);
+                return await print($"Saved {answer.GetProperty("keys").GetArrayLength()} keys to {p.GetValue(keysOut)!.FullName}", answer);
+            }
+        );
 
         var artifact = new Option<FileInfo>("--artifact") { Required = true };
         var attestation = new Option<FileInfo>("--attestation") { Required = true };
@@ -199,19 +428,50 @@ public static class CliApp
         var environment = new Option<string>("--environment") { Required = true };
         var model = new Option<string?>("--model");
         var version = new Option<string?>("--version");
-        var verify = run(new Command("verify", "Verify an artifact against an attestation and a key set, offline. Exit 0 verified, 4 refused.")
-            { artifact, attestation, keySet, environment, model, version }, async (p, _, print, ct) =>
-        {
-            var (digest, _) = await Hash(p.GetValue(artifact)!.FullName, "--artifact", output, p, ct);
-            var envelope = await Read(p.GetValue(attestation)!, "--attestation", ct);
-            JwkSet trusted;
-            try { trusted = JsonSerializer.Deserialize<JwkSet>(await Read(p.GetValue(keySet)!, "--keys", ct))!; }
-            catch (JsonException e) { throw new CliFailure(ExitCodes.InvalidInput, "invalid_keys", $"--keys is not a JWKS file: {e.Message}"); }
-            var result = AttestationVerifier.Verify(envelope, new Expectation(digest, p.GetValue(environment)!, p.GetValue(model), p.GetValue(version)), trusted, DateTimeOffset.UtcNow);
-            await print(result.Verified ? $"VERIFIED: {result.Message}" : $"REFUSED ({result.Code}): {result.Message}",
-                new { verified = result.Verified, code = result.Code, message = result.Message, artifactDigest = digest, approval = result.Approval, keyId = result.KeyId });
-            return result.Verified ? ExitCodes.Ok : ExitCodes.VerificationFailed;
-        });
+        var verify = run(
+            new Command("verify", "Verify an artifact against an attestation and a key set, offline. Exit 0 verified, 4 refused.")
+            {
+                artifact,
+                attestation,
+                keySet,
+                environment,
+                model,
+                version,
+            },
+            async (p, _, print, ct) =>
+            {
+                var (digest, _) = await Hash(p.GetValue(artifact)!.FullName, "--artifact", output, p, ct);
+                var envelope = await Read(p.GetValue(attestation)!, "--attestation", ct);
+                JwkSet trusted;
+                try
+                {
+                    trusted = JsonSerializer.Deserialize<JwkSet>(await Read(p.GetValue(keySet)!, "--keys", ct))!;
+                }
+                catch (JsonException e)
+                {
+                    throw new CliFailure(ExitCodes.InvalidInput, "invalid_keys", $"--keys is not a JWKS file: {e.Message}");
+                }
+                var result = AttestationVerifier.Verify(
+                    envelope,
+                    new Expectation(digest, p.GetValue(environment)!, p.GetValue(model), p.GetValue(version)),
+                    trusted,
+                    DateTimeOffset.UtcNow
+                );
+                await print(
+                    result.Verified ? $"VERIFIED: {result.Message}" : $"REFUSED ({result.Code}): {result.Message}",
+                    new
+                    {
+                        verified = result.Verified,
+                        code = result.Code,
+                        message = result.Message,
+                        artifactDigest = digest,
+                        approval = result.Approval,
+                        keyId = result.KeyId,
+                    }
+                );
+                return result.Verified ? ExitCodes.Ok : ExitCodes.VerificationFailed;
+            }
+        );
         return new Command("attestation", "Signed approvals (in-toto statements in DSSE envelopes)") { fetch, keys, verify };
     }
 
@@ -223,50 +483,107 @@ public static class CliApp
         var runId = new Option<string>("--run-id") { Required = true, Description = "The pipeline run that deploys" };
         var digest = new Option<string?>("--digest");
         var artifact = new Option<FileInfo?>("--artifact");
-        var record = run(new Command("record", "Record a deployment; without an active approval the ledger refuses (and records) it: exit 3")
-            { model, version, environment, runId, digest, artifact }, async (p, ledger, print, ct) =>
-        {
-            var sha = await DigestOf(p, digest, artifact, output, ct);
-            var body = new { environment = p.GetValue(environment), pipelineRunId = p.GetValue(runId), artifactDigest = sha };
-            var (status, answer) = await ledger.SendAsync(HttpMethod.Post,
-                $"api/v1/models/{Uri.EscapeDataString(p.GetValue(model)!)}/versions/{Uri.EscapeDataString(p.GetValue(version)!)}/deployments", body, "deployments:write",
-                LedgerConnection.IdempotencyKey("deployment", p.GetValue(model), p.GetValue(version), body.environment, body.pipelineRunId, sha), ct);
-            if (status != HttpStatusCode.Created) throw LedgerConnection.Refusal(status, answer);
-            return await print($"Recorded the deployment of {p.GetValue(model)} {p.GetValue(version)} to {body.environment} (approval {answer.GetProperty("approvalId").GetString()})", answer);
-        });
+        var record = run(
+            new Command("record", "Record a deployment; without an active approval the ledger refuses (and records) it: exit 3")
+            {
+                model,
+                version,
+                environment,
+                runId,
+                digest,
+                artifact,
+            },
+            async (p, ledger, print, ct) =>
+            {
+                var sha = await DigestOf(p, digest, artifact, output, ct);
+                var body = new
+                {
+                    environment = p.GetValue(environment),
+                    pipelineRunId = p.GetValue(runId),
+                    artifactDigest = sha,
+                };
+                var (status, answer) = await ledger.SendAsync(
+                    HttpMethod.Post,
+                    $"api/v1/models/{Uri.EscapeDataString(p.GetValue(model)!)}/versions/{Uri.EscapeDataString(p.GetValue(version)!)}/deployments",
+                    body,
+                    "deployments:write",
+                    LedgerConnection.IdempotencyKey(
+                        "deployment",
+                        p.GetValue(model),
+                        p.GetValue(version),
+                        body.environment,
+                        body.pipelineRunId,
+                        sha
+                    ),
+                    ct
+                );
+                if (status != HttpStatusCode.Created)
+                    throw LedgerConnection.Refusal(status, answer);
+                return await print(
+                    $"Recorded the deployment of {p.GetValue(model)} {p.GetValue(version)} to {body.environment} (approval {answer.GetProperty("approvalId").GetString()})",
+                    answer
+                );
+            }
+        );
         return new Command("deployment", "Deployments") { record };
     }
 
-    private static async Task<string> DigestOf(ParseResult p, Option<string?> digest, Option<FileInfo?> artifact, TextWriter output, CancellationToken ct)
+    private static async Task<string> DigestOf(
+        ParseResult p,
+        Option<string?> digest,
+        Option<FileInfo?> artifact,
+        TextWriter output,
+        CancellationToken ct
+    )
     {
         var given = p.GetValue(digest);
         var file = p.GetValue(artifact);
-        if ((given is null) == (file is null)) throw new CliFailure(ExitCodes.InvalidInput, "digest_or_artifact", "Give exactly one of --digest or --artifact.");
+        if ((given is null) == (file is null))
+            throw new CliFailure(ExitCodes.InvalidInput, "digest_or_artifact", "Give exactly one of --digest or --artifact.");
         if (given is not null)
-            return Digest.IsSha256(given) ? Digest.Normalize(given) : throw new CliFailure(ExitCodes.InvalidInput, "invalid_digest", $"--digest must be sha256:<64 hex>, got '{given}'");
+            return Digest.IsSha256(given)
+                ? Digest.Normalize(given)
+                : throw new CliFailure(ExitCodes.InvalidInput, "invalid_digest", $"--digest must be sha256:<64 hex>, got '{given}'");
         return (await Hash(file!.FullName, "--artifact", output, p, ct)).Digest;
     }
 
     /// <summary>SHA-256 of a file, with a progress bar when a person is watching a terminal.</summary>
-    private static async Task<(string Digest, long Size)> Hash(string path, string option, TextWriter output, ParseResult p, CancellationToken ct)
+    private static async Task<(string Digest, long Size)> Hash(
+        string path,
+        string option,
+        TextWriter output,
+        ParseResult p,
+        CancellationToken ct
+    )
     {
-        if (!File.Exists(path)) throw new CliFailure(ExitCodes.InvalidInput, "file_not_found", $"{option}: no such file {path}");
+        if (!File.Exists(path))
+            throw new CliFailure(ExitCodes.InvalidInput, "file_not_found", $"{option}: no such file {path}");
         var size = new FileInfo(path).Length;
         var interactive = output == Console.Out && !Console.IsOutputRedirected && !p.GetValue<bool>("--json");
-        if (!interactive || size < 64L * 1024 * 1024) return await ArtifactHash.OfFileAsync(path, null, ct);
+        if (!interactive || size < 64L * 1024 * 1024)
+            return await ArtifactHash.OfFileAsync(path, null, ct);
         (string, long) result = default;
-        await AnsiConsole.Progress().StartAsync(async context =>
-        {
-            var task = context.AddTask($"SHA-256 {Path.GetFileName(path)}", maxValue: size);
-            result = await ArtifactHash.OfFileAsync(path, new Progress<long>(done => task.Value = done), ct);
-        });
+        await AnsiConsole
+            .Progress()
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask($"SHA-256 {Path.GetFileName(path)}", maxValue: size);
+                result = await ArtifactHash.OfFileAsync(path, new Progress<long>(done => task.Value = done), ct);
+            });
         return result;
     }
 
     private static async Task<byte[]> Read(FileInfo file, string option, CancellationToken ct) =>
-        file.Exists ? await File.ReadAllBytesAsync(file.FullName, ct) : throw new CliFailure(ExitCodes.InvalidInput, "file_not_found", $"{option}: no such file {file.FullName}");
+        file.Exists
+            ? await File.ReadAllBytesAsync(file.FullName, ct)
+            : throw new CliFailure(ExitCodes.InvalidInput, "file_not_found", $"{option}: no such file {file.FullName}");
 
     private static Dictionary<string, string> Pairs(string[]? values, string option) =>
-        (values ?? []).Select(v => v.Split('=', 2) is [var k, var val] && k.Length > 0
-            ? (k, val) : throw new CliFailure(ExitCodes.InvalidInput, "invalid_pair", $"{option} '{v}' must be name=value")).ToDictionary(x => x.k, x => x.val);
+        (values ?? [])
+            .Select(v =>
+                v.Split('=', 2) is [var k, var val] && k.Length > 0
+                    ? (k, val)
+                    : throw new CliFailure(ExitCodes.InvalidInput, "invalid_pair", $"{option} '{v}' must be name=value")
+            )
+            .ToDictionary(x => x.k, x => x.val);
 }

@@ -4,12 +4,16 @@ namespace Governance.Cli;
 public static class ExitCodes
 {
     public const int Ok = 0;
+
     /// <summary>Bad usage or input (missing file, malformed digest, a 400/404 from the ledger): nothing was recorded.</summary>
     public const int InvalidInput = 1;
+
     /// <summary>The ledger could not be reached, failed, or refused the credentials.</summary>
     public const int ServerOrAuth = 2;
+
     /// <summary>The ledger said no: approval denied, deployment refused (and recorded), forbidden, or a state conflict.</summary>
     public const int Denied = 3;
+
     /// <summary>Offline verification of an attestation failed.</summary>
     public const int VerificationFailed = 4;
 }

@@ -12,12 +12,20 @@ public sealed class TokenCache(string path)
 {
     public sealed record Entry(string AccessToken, string? RefreshToken, DateTimeOffset ExpiresAt);
 
-    public static TokenCache Default() => new(Path.Combine(
-        Environment.GetEnvironmentVariable("GOVERNANCE_CONFIG_DIR") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config", "governance"),
-        "tokens.json"));
+    public static TokenCache Default() =>
+        new(
+            Path.Combine(
+                Environment.GetEnvironmentVariable("GOVERNANCE_CONFIG_DIR")
+                    ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config", "governance"),
+                "tokens.json"
+            )
+        );
 
     public Entry? Get(string server) =>
-        File.Exists(path) && JsonSerializer.Deserialize<Dictionary<string, Entry>>(File.ReadAllText(path))?.GetValueOrDefault(server) is { } entry ? entry : null;
+        File.Exists(path)
+        && JsonSerializer.Deserialize<Dictionary<string, Entry>>(File.ReadAllText(path))?.GetValueOrDefault(server) is { } entry
+            ? entry
+            : null;
 
     public void Put(string server, Entry entry)
     {
@@ -25,13 +33,21 @@ public sealed class TokenCache(string path)
         var all = File.Exists(path) ? JsonSerializer.Deserialize<Dictionary<string, Entry>>(File.ReadAllText(path)) ?? new() : new();
         all[server] = entry;
         File.WriteAllText(path, "");
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.WriteAllText(path, JsonSerializer.Serialize(all));
     }
 }
 
 /// <summary>The ledger over HTTP: authenticates (client credentials, or the cached device-flow login) and turns answers into exit codes.</summary>
-public sealed class LedgerConnection(HttpClient http, string server, string? clientId, string? clientSecret, TokenCache tokens, string? correlationId)
+public sealed class LedgerConnection(
+    HttpClient http,
+    string server,
+    string? clientId,
+    string? clientSecret,
+    TokenCache tokens,
+    string? correlationId
+)
 {
     public const string CliClientId = "governance-cli";
     public const string PersonScopes = "openid offline_access ledger:read ledger:write approvals:read";
@@ -43,85 +59,175 @@ public sealed class LedgerConnection(HttpClient http, string server, string? cli
         [property: JsonPropertyName("refresh_token")] string? RefreshToken,
         [property: JsonPropertyName("expires_in")] int ExpiresIn,
         [property: JsonPropertyName("error")] string? Error,
-        [property: JsonPropertyName("error_description")] string? ErrorDescription);
+        [property: JsonPropertyName("error_description")] string? ErrorDescription
+    );
 
-    public async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, object? body, string scopes, string? idempotencyKey, CancellationToken ct)
+    public async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(
+        HttpMethod method,
+        string path,
+        object? body,
+        string scopes,
+        string? idempotencyKey,
+        CancellationToken ct
+    )
     {
         using var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(scopes, ct));
-        if (body is not null) request.Content = JsonContent.Create(body);
-        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
-        if (correlationId is not null) request.Headers.Add("X-Correlation-Id", correlationId);
+        if (body is not null)
+            request.Content = JsonContent.Create(body);
+        if (idempotencyKey is not null)
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        if (correlationId is not null)
+            request.Headers.Add("X-Correlation-Id", correlationId);
         using var response = await Transport(() => http.SendAsync(request, ct));
         var text = await response.Content.ReadAsStringAsync(ct);
         if (response.StatusCode == HttpStatusCode.Unauthorized)
-            throw new CliFailure(ExitCodes.ServerOrAuth, "unauthorized", "The ledger did not accept the credentials (expired login or wrong client secret).");
+            throw new CliFailure(
+                ExitCodes.ServerOrAuth,
+                "unauthorized",
+                "The ledger did not accept the credentials (expired login or wrong client secret)."
+            );
         if ((int)response.StatusCode >= 500)
             throw new CliFailure(ExitCodes.ServerOrAuth, "server_error", $"The ledger failed ({(int)response.StatusCode}): {text}");
-        var json = text.Length > 0 && (response.Content.Headers.ContentType?.MediaType?.Contains("json") ?? false) ? JsonDocument.Parse(text).RootElement.Clone() : default;
+        var json =
+            text.Length > 0 && (response.Content.Headers.ContentType?.MediaType?.Contains("json") ?? false)
+                ? JsonDocument.Parse(text).RootElement.Clone()
+                : default;
         return (response.StatusCode, json);
     }
 
     /// <summary>A refusal from the ledger (RFC 9457 problem) as the exit code a pipeline branches on.</summary>
     public static CliFailure Refusal(HttpStatusCode status, JsonElement problem)
     {
-        var code = problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("code", out var c) ? c.GetString() ?? "refused" : "refused";
+        var code =
+            problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("code", out var c) ? c.GetString() ?? "refused" : "refused";
         var detail = problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("detail", out var d) ? d.GetString() : null;
-        var exit = status is HttpStatusCode.BadRequest or HttpStatusCode.NotFound ? ExitCodes.InvalidInput
-            : status is HttpStatusCode.Forbidden or HttpStatusCode.Conflict ? ExitCodes.Denied : ExitCodes.ServerOrAuth;
-        var errors = problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("errors", out var e)
-            ? " (" + string.Join("; ", e.EnumerateObject().Select(f => $"{f.Name}: {string.Join(", ", f.Value.EnumerateArray().Select(m => m.GetString()))}")) + ")"
-            : "";
-        return new CliFailure(exit, code, $"{(int)status} {code}: {detail ?? status.ToString()}{errors}", problem.ValueKind == JsonValueKind.Undefined ? null : problem);
+        var exit =
+            status is HttpStatusCode.BadRequest or HttpStatusCode.NotFound ? ExitCodes.InvalidInput
+            : status is HttpStatusCode.Forbidden or HttpStatusCode.Conflict ? ExitCodes.Denied
+            : ExitCodes.ServerOrAuth;
+        var errors =
+            problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("errors", out var e)
+                ? " ("
+                    + string.Join(
+                        "; ",
+                        e.EnumerateObject()
+                            .Select(f => $"{f.Name}: {string.Join(", ", f.Value.EnumerateArray().Select(m => m.GetString()))}")
+                    )
+                    + ")"
+                : "";
+        return new CliFailure(
+            exit,
+            code,
+            $"{(int)status} {code}: {detail ?? status.ToString()}{errors}",
+            problem.ValueKind == JsonValueKind.Undefined ? null : problem
+        );
     }
 
     private async Task<string> TokenAsync(string scopes, CancellationToken ct)
     {
         if (clientId is not null)
         {
-            var answer = await PostForm("connect/token", new() { ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = clientSecret ?? "", ["scope"] = scopes }, ct);
-            return answer.AccessToken ?? throw new CliFailure(ExitCodes.ServerOrAuth, answer.Error ?? "token_refused",
-                $"The token endpoint refused client '{clientId}': {answer.ErrorDescription ?? answer.Error}");
+            var answer = await PostForm(
+                "connect/token",
+                new()
+                {
+                    ["grant_type"] = "client_credentials",
+                    ["client_id"] = clientId,
+                    ["client_secret"] = clientSecret ?? "",
+                    ["scope"] = scopes,
+                },
+                ct
+            );
+            return answer.AccessToken
+                ?? throw new CliFailure(
+                    ExitCodes.ServerOrAuth,
+                    answer.Error ?? "token_refused",
+                    $"The token endpoint refused client '{clientId}': {answer.ErrorDescription ?? answer.Error}"
+                );
         }
-        var cached = tokens.Get(server)
-                     ?? throw new CliFailure(ExitCodes.ServerOrAuth, "not_signed_in", "Not signed in: run 'governance login', or set GOVERNANCE_CLIENT_ID and GOVERNANCE_CLIENT_SECRET.");
-        if (cached.ExpiresAt > DateTimeOffset.UtcNow.AddSeconds(30)) return cached.AccessToken;
-        if (cached.RefreshToken is null) throw new CliFailure(ExitCodes.ServerOrAuth, "login_expired", "The login has expired: run 'governance login' again.");
-        var refreshed = await PostForm("connect/token", new() { ["grant_type"] = "refresh_token", ["client_id"] = CliClientId, ["refresh_token"] = cached.RefreshToken }, ct);
-        if (refreshed.AccessToken is null) throw new CliFailure(ExitCodes.ServerOrAuth, "login_expired", "The login has expired: run 'governance login' again.");
-        tokens.Put(server, new TokenCache.Entry(refreshed.AccessToken, refreshed.RefreshToken ?? cached.RefreshToken, DateTimeOffset.UtcNow.AddSeconds(refreshed.ExpiresIn)));
+        var cached =
+            tokens.Get(server)
+            ?? throw new CliFailure(
+                ExitCodes.ServerOrAuth,
+                "not_signed_in",
+                "Not signed in: run 'governance login', or set GOVERNANCE_CLIENT_ID and GOVERNANCE_CLIENT_SECRET."
+            );
+        if (cached.ExpiresAt > DateTimeOffset.UtcNow.AddSeconds(30))
+            return cached.AccessToken;
+        if (cached.RefreshToken is null)
+            throw new CliFailure(ExitCodes.ServerOrAuth, "login_expired", "The login has expired: run 'governance login' again.");
+        var refreshed = await PostForm(
+            "connect/token",
+            new()
+            {
+                ["grant_type"] = "refresh_token",
+                ["client_id"] = CliClientId,
+                ["refresh_token"] = cached.RefreshToken,
+            },
+            ct
+        );
+        if (refreshed.AccessToken is null)
+            throw new CliFailure(ExitCodes.ServerOrAuth, "login_expired", "The login has expired: run 'governance login' again.");
+        tokens.Put(
+            server,
+            new TokenCache.Entry(
+                refreshed.AccessToken,
+                refreshed.RefreshToken ?? cached.RefreshToken,
+                DateTimeOffset.UtcNow.AddSeconds(refreshed.ExpiresIn)
+            )
+        );
         return refreshed.AccessToken;
     }
 
     /// <summary>The device flow: show the code, wait for the person to confirm it in a browser, keep the tokens.</summary>
     public async Task LoginAsync(TextWriter output, TimeSpan timeout, CancellationToken ct)
     {
-        using var device = await Transport(() => http.PostAsync("connect/device", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["client_id"] = CliClientId, ["scope"] = PersonScopes,
-        }), ct));
+        using var device = await Transport(() =>
+            http.PostAsync(
+                "connect/device",
+                new FormUrlEncodedContent(new Dictionary<string, string> { ["client_id"] = CliClientId, ["scope"] = PersonScopes }),
+                ct
+            )
+        );
         var started = JsonDocument.Parse(await device.Content.ReadAsStringAsync(ct)).RootElement;
         if (!device.IsSuccessStatusCode)
             throw new CliFailure(ExitCodes.ServerOrAuth, "device_refused", $"The ledger refused the device sign-in: {started}");
-        var verification = started.TryGetProperty("verification_uri_complete", out var complete) ? complete.GetString() : started.GetProperty("verification_uri").GetString();
+        var verification = started.TryGetProperty("verification_uri_complete", out var complete)
+            ? complete.GetString()
+            : started.GetProperty("verification_uri").GetString();
         output.WriteLine($"To sign in, open {verification} and confirm the code {started.GetProperty("user_code").GetString()}");
         var interval = TimeSpan.FromSeconds(started.TryGetProperty("interval", out var i) ? i.GetInt32() : 5);
         var deadline = DateTimeOffset.UtcNow + timeout;
         while (DateTimeOffset.UtcNow < deadline)
         {
             await Task.Delay(interval, ct);
-            var answer = await PostForm("connect/token", new()
-            {
-                ["grant_type"] = "urn:ietf:params:oauth:grant-type:device_code", ["client_id"] = CliClientId, ["device_code"] = started.GetProperty("device_code").GetString()!,
-            }, ct);
+            var answer = await PostForm(
+                "connect/token",
+                new()
+                {
+                    ["grant_type"] = "urn:ietf:params:oauth:grant-type:device_code",
+                    ["client_id"] = CliClientId,
+                    ["device_code"] = started.GetProperty("device_code").GetString()!,
+                },
+                ct
+            );
             if (answer.AccessToken is not null)
             {
-                tokens.Put(server, new TokenCache.Entry(answer.AccessToken, answer.RefreshToken, DateTimeOffset.UtcNow.AddSeconds(answer.ExpiresIn)));
+                tokens.Put(
+                    server,
+                    new TokenCache.Entry(answer.AccessToken, answer.RefreshToken, DateTimeOffset.UtcNow.AddSeconds(answer.ExpiresIn))
+                );
                 return;
             }
-            if (answer.Error == "slow_down") interval += TimeSpan.FromSeconds(5);
+            if (answer.Error == "slow_down")
+                interval += TimeSpan.FromSeconds(5);
             else if (answer.Error != "authorization_pending")
-                throw new CliFailure(ExitCodes.ServerOrAuth, answer.Error ?? "device_refused", $"The sign-in did not complete: {answer.ErrorDescription ?? answer.Error}");
+                throw new CliFailure(
+                    ExitCodes.ServerOrAuth,
+                    answer.Error ?? "device_refused",
+                    $"The sign-in did not complete: {answer.ErrorDescription ?? answer.Error}"
+                );
         }
         throw new CliFailure(ExitCodes.ServerOrAuth, "login_timeout", $"No confirmation within {timeout.TotalSeconds:F0} s.");
     }
@@ -130,16 +236,29 @@ public sealed class LedgerConnection(HttpClient http, string server, string? cli
     {
         using var response = await Transport(() => http.PostAsync(path, new FormUrlEncodedContent(form), ct));
         if ((int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests)
-            throw new CliFailure(ExitCodes.ServerOrAuth, "token_endpoint_failed", $"The token endpoint answered {(int)response.StatusCode}.");
+            throw new CliFailure(
+                ExitCodes.ServerOrAuth,
+                "token_endpoint_failed",
+                $"The token endpoint answered {(int)response.StatusCode}."
+            );
         return (await response.Content.ReadFromJsonAsync<TokenAnswer>(ct))!;
     }
 
     private async Task<HttpResponseMessage> Transport(Func<Task<HttpResponseMessage>> send)
     {
-        try { return await send(); }
-        catch (HttpRequestException e) { throw new CliFailure(ExitCodes.ServerOrAuth, "ledger_unreachable", $"The ledger at {server} could not be reached: {e.Message}"); }
+        try
+        {
+            return await send();
+        }
+        catch (HttpRequestException e)
+        {
+            throw new CliFailure(ExitCodes.ServerOrAuth, "ledger_unreachable", $"The ledger at {server} could not be reached: {e.Message}");
+        }
     }
 
     public static string IdempotencyKey(params object?[] parts) =>
-        "cli-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\u001f", parts))))[..32];
+        "cli-"
+        + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\u001f", parts))))[
+            ..32
+        ];
 }

@@ -15,26 +15,48 @@ public static class CreditScoringDemo
     /// <c>credit-scoring-{variant}.zip</c> there and evaluates it on the holdout (auc, gini, aucpr, accuracy, f1, logLoss,
     /// precision, recall of the "Bad" class, ks, brier).
     /// </summary>
-    public static TrainedDemoModel Train(string germanCreditCsvPath, string outputFolder, string variant, int numberOfTrees, int numberOfLeaves)
+    public static TrainedDemoModel Train(
+        string germanCreditCsvPath,
+        string outputFolder,
+        string variant,
+        int numberOfTrees,
+        int numberOfLeaves
+    )
     {
         DemoTraining.CheckArguments(outputFolder, variant, numberOfTrees, numberOfLeaves);
         var lines = File.ReadAllLines(germanCreditCsvPath);
-        if (lines.Length < 2) throw new InvalidDataException($"{germanCreditCsvPath} has no data rows.");
+        if (lines.Length < 2)
+            throw new InvalidDataException($"{germanCreditCsvPath} has no data rows.");
         var header = lines[0];
         var names = header.Split(',').Select(h => h.Trim().Trim('"')).ToArray();
         if (names.Length != ExpectedColumns || !names.Contains(LabelColumn))
-            throw new InvalidDataException($"{germanCreditCsvPath} is not the one-hot German credit data: expected {ExpectedColumns} columns including \"{LabelColumn}\", found {names.Length}.");
+            throw new InvalidDataException(
+                $"{germanCreditCsvPath} is not the one-hot German credit data: expected {ExpectedColumns} columns including \"{LabelColumn}\", found {names.Length}."
+            );
 
-        var (train, trainRows, holdout, holdoutRows) = DemoTraining.Split(header, lines.Skip(1).Where(l => l.Length > 0).ToArray(),
-            outputFolder, "german_credit");
+        var (train, trainRows, holdout, holdoutRows) = DemoTraining.Split(
+            header,
+            lines.Skip(1).Where(l => l.Length > 0).ToArray(),
+            outputFolder,
+            "german_credit"
+        );
         var features = names.Where(n => n != LabelColumn).ToArray();
         var columns = names.Select((n, i) => new TextLoader.Column(n, n == LabelColumn ? DataKind.String : DataKind.Single, i)).ToArray();
         var ml = new MLContext(seed: DemoTraining.Seed);
         // An expression rather than MapValue: MapValue saves its map as a binary IDV whose blocks ML.NET writes in a varying
         // order, which would make the artifact's bytes (and digest) differ from run to run.
         var label = ml.Transforms.Expression("Label", "c => c == \"Bad\"", LabelColumn);
-        return DemoTraining.Train(ml, columns, features, label, (train, trainRows), (holdout, holdoutRows),
-            Path.Combine(outputFolder, $"credit-scoring-{variant}.zip"), numberOfTrees, numberOfLeaves,
-            names.Select(n => (n, n == LabelColumn ? "string" : "float")).ToArray());
+        return DemoTraining.Train(
+            ml,
+            columns,
+            features,
+            label,
+            (train, trainRows),
+            (holdout, holdoutRows),
+            Path.Combine(outputFolder, $"credit-scoring-{variant}.zip"),
+            numberOfTrees,
+            numberOfLeaves,
+            names.Select(n => (n, n == LabelColumn ? "string" : "float")).ToArray()
+        );
     }
 }

@@ -22,7 +22,14 @@ public sealed record DemoFile(string Path, string FullPath, string Sha256, long 
 /// <param name="Metrics">Finite values only (NaN/infinite metrics are left out), rounded to 4 decimals.</param>
 /// <param name="Schema">The columns of the training and validation files: name and type (<c>float</c>, <c>bool</c> or <c>string</c>).</param>
 public sealed record TrainedDemoModel(
-    string ArtifactPath, string ArtifactSha256, long ArtifactSizeBytes,
-    IReadOnlyDictionary<string, double> Metrics, IReadOnlyDictionary<string, string> Hyperparameters,
-    DemoFile TrainingSet, long TrainingRows, DemoFile ValidationSet, long ValidationRows,
-    IReadOnlyList<(string Name, string Type)> Schema);
+    string ArtifactPath,
+    string ArtifactSha256,
+    long ArtifactSizeBytes,
+    IReadOnlyDictionary<string, double> Metrics,
+    IReadOnlyDictionary<string, string> Hyperparameters,
+    DemoFile TrainingSet,
+    long TrainingRows,
+    DemoFile ValidationSet,
+    long ValidationRows,
+    IReadOnlyList<(string Name, string Type)> Schema
+);

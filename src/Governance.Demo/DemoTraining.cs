@@ -21,12 +21,18 @@ internal static class DemoTraining
     public static void WriteCsv(string path, string header, IEnumerable<string> rows)
     {
         var text = new StringBuilder(header).Append('\n');
-        foreach (var row in rows) text.Append(row).Append('\n');
+        foreach (var row in rows)
+            text.Append(row).Append('\n');
         File.WriteAllText(path, text.ToString(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
     }
 
     /// <summary>Writes a fixed-seed split (each row goes to the holdout with probability <see cref="HoldoutShare"/>) of the rows, same input, same files.</summary>
-    public static (string Train, long TrainRows, string Holdout, long HoldoutRows) Split(string header, IReadOnlyList<string> rows, string folder, string stem)
+    public static (string Train, long TrainRows, string Holdout, long HoldoutRows) Split(
+        string header,
+        IReadOnlyList<string> rows,
+        string folder,
+        string stem
+    )
     {
         Directory.CreateDirectory(folder);
         var random = new Random(Seed);
@@ -52,16 +58,33 @@ internal static class DemoTraining
     /// Fits label mapping (if any) + feature concatenation + FastTree on the training file, saves the model zip, then scores the
     /// holdout with the model loaded back from the saved zip: the metrics describe exactly the bytes the digest names.
     /// </summary>
-    public static TrainedDemoModel Train(MLContext ml, TextLoader.Column[] columns, string[] features, IEstimator<ITransformer>? label,
-        (string Path, long Rows) train, (string Path, long Rows) holdout, string artifactPath, int trees, int leaves, IReadOnlyList<(string, string)> schema)
+    public static TrainedDemoModel Train(
+        MLContext ml,
+        TextLoader.Column[] columns,
+        string[] features,
+        IEstimator<ITransformer>? label,
+        (string Path, long Rows) train,
+        (string Path, long Rows) holdout,
+        string artifactPath,
+        int trees,
+        int leaves,
+        IReadOnlyList<(string, string)> schema
+    )
     {
         var loader = ml.Data.CreateTextLoader(columns, separatorChar: ',', hasHeader: true, allowQuoting: true);
         var trainData = loader.Load(train.Path);
         var start = label is null ? new EstimatorChain<ITransformer>() : new EstimatorChain<ITransformer>().Append(label);
         var pipeline = start
             .Append(ml.Transforms.Concatenate("Features", features))
-            .Append(ml.BinaryClassification.Trainers.FastTree(labelColumnName: "Label", numberOfTrees: trees, numberOfLeaves: leaves,
-                minimumExampleCountPerLeaf: MinimumExampleCountPerLeaf, learningRate: LearningRate));
+            .Append(
+                ml.BinaryClassification.Trainers.FastTree(
+                    labelColumnName: "Label",
+                    numberOfTrees: trees,
+                    numberOfLeaves: leaves,
+                    minimumExampleCountPerLeaf: MinimumExampleCountPerLeaf,
+                    learningRate: LearningRate
+                )
+            );
         var model = pipeline.Fit(trainData);
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(artifactPath))!);
@@ -71,7 +94,8 @@ internal static class DemoTraining
             File.WriteAllBytes(artifactPath, WithFixedEntryTimes(saved.ToArray()));
         }
         ITransformer reloaded;
-        using (var stream = File.OpenRead(artifactPath)) reloaded = ml.Model.Load(stream, out _);
+        using (var stream = File.OpenRead(artifactPath))
+            reloaded = ml.Model.Load(stream, out _);
 
         var scored = reloaded.Transform(loader.Load(holdout.Path));
         var m = ml.BinaryClassification.Evaluate(scored, "Label");
@@ -79,23 +103,42 @@ internal static class DemoTraining
         var labels = scored.GetColumn<bool>("Label").ToArray();
         var metrics = new Dictionary<string, double>
         {
-            ["auc"] = m.AreaUnderRocCurve, ["gini"] = 2 * m.AreaUnderRocCurve - 1, ["aucpr"] = m.AreaUnderPrecisionRecallCurve,
-            ["accuracy"] = m.Accuracy, ["f1"] = m.F1Score, ["logLoss"] = m.LogLoss,
-            ["precision"] = m.PositivePrecision, ["recall"] = m.PositiveRecall,
+            ["auc"] = m.AreaUnderRocCurve,
+            ["gini"] = 2 * m.AreaUnderRocCurve - 1,
+            ["aucpr"] = m.AreaUnderPrecisionRecallCurve,
+            ["accuracy"] = m.Accuracy,
+            ["f1"] = m.F1Score,
+            ["logLoss"] = m.LogLoss,
+            ["precision"] = m.PositivePrecision,
+            ["recall"] = m.PositiveRecall,
             ["ks"] = KolmogorovSmirnov(probabilities, labels),
-            ["brier"] = probabilities.Length == 0 ? double.NaN : probabilities.Zip(labels, (p, y) => Math.Pow(p - (y ? 1 : 0), 2)).Average(),
-        }.Where(kv => double.IsFinite(kv.Value)).ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4));
+            ["brier"] =
+                probabilities.Length == 0 ? double.NaN : probabilities.Zip(labels, (p, y) => Math.Pow(p - (y ? 1 : 0), 2)).Average(),
+        }
+            .Where(kv => double.IsFinite(kv.Value))
+            .ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4));
 
         var artifact = DemoFile.Of(artifactPath);
-        return new TrainedDemoModel(artifact.FullPath, artifact.Sha256, artifact.SizeBytes, metrics,
+        return new TrainedDemoModel(
+            artifact.FullPath,
+            artifact.Sha256,
+            artifact.SizeBytes,
+            metrics,
             new Dictionary<string, string>
             {
-                ["trainer"] = "FastTreeBinary", ["numberOfTrees"] = trees.ToString(CultureInfo.InvariantCulture),
+                ["trainer"] = "FastTreeBinary",
+                ["numberOfTrees"] = trees.ToString(CultureInfo.InvariantCulture),
                 ["numberOfLeaves"] = leaves.ToString(CultureInfo.InvariantCulture),
                 ["minimumExampleCountPerLeaf"] = MinimumExampleCountPerLeaf.ToString(CultureInfo.InvariantCulture),
-                ["learningRate"] = LearningRate.ToString(CultureInfo.InvariantCulture), ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
+                ["learningRate"] = LearningRate.ToString(CultureInfo.InvariantCulture),
+                ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
             },
-            DemoFile.Of(train.Path), train.Rows, DemoFile.Of(holdout.Path), holdout.Rows, schema);
+            DemoFile.Of(train.Path),
+            train.Rows,
+            DemoFile.Of(holdout.Path),
+            holdout.Rows,
+            schema
+        );
     }
 
     /// <summary>
@@ -123,16 +166,21 @@ internal static class DemoTraining
     {
         var positives = labels.Count(l => l);
         var negatives = labels.Length - positives;
-        if (positives == 0 || negatives == 0) return double.NaN;
+        if (positives == 0 || negatives == 0)
+            return double.NaN;
         double ks = 0;
-        int tp = 0, fp = 0;
+        int tp = 0,
+            fp = 0;
         // Walk thresholds from the highest score down; tied scores move together, so the order among ties cannot matter.
         var ordered = scores.Zip(labels).OrderByDescending(x => x.First).ToArray();
-        for (var i = 0; i < ordered.Length;)
+        for (var i = 0; i < ordered.Length; )
         {
             var score = ordered[i].First;
             for (; i < ordered.Length && ordered[i].First == score; i++)
-                if (ordered[i].Second) tp++; else fp++;
+                if (ordered[i].Second)
+                    tp++;
+                else
+                    fp++;
             ks = Math.Max(ks, Math.Abs((double)tp / positives - (double)fp / negatives));
         }
         return ks;

@@ -15,7 +15,8 @@ public static class FraudDemo
     public const double FraudRate = 0.02;
 
     /// <summary>The feature columns, in file order; <c>merchant_category</c> is a category code 0–9, <c>card_present</c> is 0/1.</summary>
-    public static IReadOnlyList<string> Features { get; } = ["amount", "hour", "merchant_category", "card_present", "distance_from_home_km", "txn_count_24h"];
+    public static IReadOnlyList<string> Features { get; } =
+    ["amount", "hour", "merchant_category", "card_present", "distance_from_home_km", "txn_count_24h"];
 
     public const string LabelColumn = "is_fraud";
 
@@ -35,12 +36,23 @@ public static class FraudDemo
         var (train, trainRows, holdout, holdoutRows) = DemoTraining.Split(header, rows, outputFolder, DatasetStem);
 
         // The label is loaded as "Label" (what the trainer and the scoring host's non-feature columns expect); the files call it is_fraud.
-        var columns = Features.Select((f, i) => new TextLoader.Column(f, DataKind.Single, i))
-            .Append(new TextLoader.Column("Label", DataKind.Boolean, Features.Count)).ToArray();
+        var columns = Features
+            .Select((f, i) => new TextLoader.Column(f, DataKind.Single, i))
+            .Append(new TextLoader.Column("Label", DataKind.Boolean, Features.Count))
+            .ToArray();
         var ml = new MLContext(seed: DemoTraining.Seed);
-        return DemoTraining.Train(ml, columns, [.. Features], label: null, (train, trainRows), (holdout, holdoutRows),
-            Path.Combine(outputFolder, $"card-fraud-{variant}.zip"), numberOfTrees, numberOfLeaves,
-            [.. Features.Select(f => (f, "float")), (LabelColumn, "bool")]);
+        return DemoTraining.Train(
+            ml,
+            columns,
+            [.. Features],
+            label: null,
+            (train, trainRows),
+            (holdout, holdoutRows),
+            Path.Combine(outputFolder, $"card-fraud-{variant}.zip"),
+            numberOfTrees,
+            numberOfLeaves,
+            [.. Features.Select(f => (f, "float")), (LabelColumn, "bool")]
+        );
     }
 
     /// <summary>
@@ -56,8 +68,12 @@ public static class FraudDemo
         {
             var fraud = random.NextDouble() < FraudRate;
             var pattern = fraud && random.NextDouble() < 0.75;
-            double amount, distance;
-            int hour, category, cardPresent, count;
+            double amount,
+                distance;
+            int hour,
+                category,
+                cardPresent,
+                count;
             if (pattern)
             {
                 amount = Math.Exp(4.9 + 1.0 * Gaussian(random));
@@ -76,12 +92,15 @@ public static class FraudDemo
                 distance = Math.Exp(1.5 + 1.0 * Gaussian(random)) + (random.NextDouble() < 0.03 ? 100 + 1900 * random.NextDouble() : 0);
                 count = 1 + random.Next(0, 6);
             }
-            rows[i] = string.Create(CultureInfo.InvariantCulture,
-                $"{amount:0.00},{hour},{category},{cardPresent},{distance:0.0},{count},{(fraud ? "true" : "false")}");
+            rows[i] = string.Create(
+                CultureInfo.InvariantCulture,
+                $"{amount:0.00},{hour},{category},{cardPresent},{distance:0.0},{count},{(fraud ? "true" : "false")}"
+            );
         }
         return rows;
     }
 
     /// <summary>A standard normal draw (Box–Muller) from the seeded generator.</summary>
-    private static double Gaussian(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }

@@ -13,15 +13,19 @@ public sealed class ScoringHostOptions
     public string Model { get; set; } = "";
     public string Version { get; set; } = "";
     public string ArtifactPath { get; set; } = "";
+
     /// <summary>A DSSE envelope file; when absent, the attestation of <see cref="ApprovalId"/> is fetched from the ledger.</summary>
     public string? AttestationPath { get; set; }
     public string? ApprovalId { get; set; }
+
     /// <summary>A JWKS file of trusted attestation keys; when absent, the ledger's key set is used.</summary>
     public string? PinnedKeysPath { get; set; }
     public bool FailClosed { get; set; } = true;
     public int RevocationCacheSeconds { get; set; } = 30;
+
     /// <summary>How often the served model's approval is re-verified; a revoked approval stops scoring.</summary>
     public int RecheckSeconds { get; set; } = 60;
+
     /// <summary>Input columns of the model that are not features (the training label), filled with defaults when scoring.</summary>
     public string[] NonFeatureColumns { get; set; } = ["Label", "Class"];
 }
@@ -33,20 +37,27 @@ public static class ScoringHost
         var options = builder.Configuration.GetSection("Serving").Get<ScoringHostOptions>() ?? new ScoringHostOptions();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(new ServingOptions
-        {
-            Environment = options.Environment,
-            PinnedKeys = options.PinnedKeysPath is null ? null : JsonSerializer.Deserialize<JwkSet>(File.ReadAllBytes(options.PinnedKeysPath)),
-            FailClosedWhenLedgerUnreachable = options.FailClosed,
-            RevocationCacheDuration = TimeSpan.FromSeconds(options.RevocationCacheSeconds),
-        });
-        builder.Services.AddHttpClient<ILedgerClient, HttpLedgerClient>(http =>
+        builder.Services.AddSingleton(
+            new ServingOptions
+            {
+                Environment = options.Environment,
+                PinnedKeys = options.PinnedKeysPath is null
+                    ? null
+                    : JsonSerializer.Deserialize<JwkSet>(File.ReadAllBytes(options.PinnedKeysPath)),
+                FailClosedWhenLedgerUnreachable = options.FailClosed,
+                RevocationCacheDuration = TimeSpan.FromSeconds(options.RevocationCacheSeconds),
+            }
+        );
+        builder
+            .Services.AddHttpClient<ILedgerClient, HttpLedgerClient>(http =>
             {
                 http.BaseAddress = new Uri(options.LedgerUrl.EndsWith('/') ? options.LedgerUrl : options.LedgerUrl + "/");
                 http.Timeout = TimeSpan.FromSeconds(10);
             })
-            .AddTypedClient<ILedgerClient>(http => new HttpLedgerClient(http,
-                options.ClientId is null ? null : new HttpLedgerClient.Credentials(options.ClientId, options.ClientSecret ?? "")));
+            .AddTypedClient<ILedgerClient>(http => new HttpLedgerClient(
+                http,
+                options.ClientId is null ? null : new HttpLedgerClient.Credentials(options.ClientId, options.ClientSecret ?? "")
+            ));
         builder.Services.AddSingleton<ApprovedModelLoader>();
         builder.Services.AddSingleton<ServedModel>();
         builder.Services.AddHostedService<ApprovalWatch>();
@@ -55,29 +66,73 @@ public static class ScoringHost
 
     public static WebApplication MapScoringHost(this WebApplication app)
     {
-        app.MapGet("/health", (ServedModel served) => served.Current is { } current
-            ? Results.Ok(new { status = "serving", model = current.Model, version = current.Version, artifactDigest = current.Artifact.ArtifactDigest,
-                approvalId = current.Artifact.Approval.ApprovalId, expiresAt = current.Artifact.Approval.ExpiresAt })
-            : Results.Json(new { status = "refused", code = served.Refusal?.Code ?? "not_loaded", message = served.Refusal?.Message ?? "No model is loaded." },
-                statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet(
+            "/health",
+            (ServedModel served) =>
+                served.Current is { } current
+                    ? Results.Ok(
+                        new
+                        {
+                            status = "serving",
+                            model = current.Model,
+                            version = current.Version,
+                            artifactDigest = current.Artifact.ArtifactDigest,
+                            approvalId = current.Artifact.Approval.ApprovalId,
+                            expiresAt = current.Artifact.Approval.ExpiresAt,
+                        }
+                    )
+                    : Results.Json(
+                        new
+                        {
+                            status = "refused",
+                            code = served.Refusal?.Code ?? "not_loaded",
+                            message = served.Refusal?.Message ?? "No model is loaded.",
+                        },
+                        statusCode: StatusCodes.Status503ServiceUnavailable
+                    )
+        );
 
-        app.MapPost("/score", (JsonElement body, ServedModel served) =>
-        {
-            if (served.Current is null)
-                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "No approved model is loaded",
-                    detail: served.Refusal?.Message, extensions: new Dictionary<string, object?> { ["code"] = served.Refusal?.Code ?? "not_loaded" });
-            var rows = body.ValueKind == JsonValueKind.Array ? body.EnumerateArray().ToArray() : [body];
-            try { return Results.Ok(served.Score(rows)); }
-            catch (ArgumentException bad) { return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid input", detail: bad.Message); }
-        });
+        app.MapPost(
+            "/score",
+            (JsonElement body, ServedModel served) =>
+            {
+                if (served.Current is null)
+                    return Results.Problem(
+                        statusCode: StatusCodes.Status503ServiceUnavailable,
+                        title: "No approved model is loaded",
+                        detail: served.Refusal?.Message,
+                        extensions: new Dictionary<string, object?> { ["code"] = served.Refusal?.Code ?? "not_loaded" }
+                    );
+                var rows = body.ValueKind == JsonValueKind.Array ? body.EnumerateArray().ToArray() : [body];
+                try
+                {
+                    return Results.Ok(served.Score(rows));
+                }
+                catch (ArgumentException bad)
+                {
+                    return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid input", detail: bad.Message);
+                }
+            }
+        );
 
-        app.MapPost("/reload", async (ServedModel served, CancellationToken ct) =>
-        {
-            await served.LoadAsync(ct);
-            return served.Current is not null
-                ? Results.Ok(new { status = "serving", artifactDigest = served.Current.Artifact.ArtifactDigest })
-                : Results.Json(new { status = "refused", code = served.Refusal!.Code, message = served.Refusal.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
-        });
+        app.MapPost(
+            "/reload",
+            async (ServedModel served, CancellationToken ct) =>
+            {
+                await served.LoadAsync(ct);
+                return served.Current is not null
+                    ? Results.Ok(new { status = "serving", artifactDigest = served.Current.Artifact.ArtifactDigest })
+                    : Results.Json(
+                        new
+                        {
+                            status = "refused",
+                            code = served.Refusal!.Code,
+                            message = served.Refusal.Message,
+                        },
+                        statusCode: StatusCodes.Status503ServiceUnavailable
+                    );
+            }
+        );
         return app;
     }
 }

@@ -9,7 +9,13 @@ namespace Governance.Serving.Host;
 /// <summary>The ML.NET model currently served, or why none is: only ever a model whose approval verified.</summary>
 public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader loader, ILedgerClient ledger, ILogger<ServedModel> log)
 {
-    public sealed record Loaded(string Model, string Version, ITransformer Transformer, DataViewSchema InputSchema, VerifiedArtifact Artifact);
+    public sealed record Loaded(
+        string Model,
+        string Version,
+        ITransformer Transformer,
+        DataViewSchema InputSchema,
+        VerifiedArtifact Artifact
+    );
 
     public sealed record Refused(string Code, string Message);
 
@@ -26,15 +32,24 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
         {
             var envelope = options.AttestationPath is not null
                 ? await File.ReadAllBytesAsync(options.AttestationPath, ct)
-                : await ledger.GetAttestationAsync(options.ApprovalId ?? throw new InvalidOperationException("Set Serving:AttestationPath or Serving:ApprovalId."), ct);
-            var ((transformer, schema), artifact) = await loader.LoadAsync(options.ArtifactPath, envelope, new IntendedModel(options.Model, options.Version),
-                stream => (_ml.Model.Load(stream, out var inputSchema), inputSchema), ct);
+                : await ledger.GetAttestationAsync(
+                    options.ApprovalId ?? throw new InvalidOperationException("Set Serving:AttestationPath or Serving:ApprovalId."),
+                    ct
+                );
+            var ((transformer, schema), artifact) = await loader.LoadAsync(
+                options.ArtifactPath,
+                envelope,
+                new IntendedModel(options.Model, options.Version),
+                stream => (_ml.Model.Load(stream, out var inputSchema), inputSchema),
+                ct
+            );
             Current = new Loaded(options.Model, options.Version, transformer, schema, artifact);
             Refusal = null;
         }
         catch (ModelLoadRefusedException refused)
         {
-            if (Current is not null) log.LogError("Stopped serving {Model} {Version}: {Code}", options.Model, options.Version, refused.Code);
+            if (Current is not null)
+                log.LogError("Stopped serving {Model} {Version}: {Code}", options.Model, options.Version, refused.Code);
             Current = null;
             Refusal = new Refused(refused.Code, refused.Message);
         }
@@ -44,7 +59,10 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
             Refusal = new Refused(e is LedgerUnreachableException ? "ledger_unreachable" : "attestation_unavailable", e.Message);
             log.LogError("No model served: {Message}", e.Message);
         }
-        finally { _gate.Release(); }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>Scores rows given as JSON objects of input column name to value; every feature column of the model is required.</summary>
@@ -55,10 +73,16 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
         var csv = new StringBuilder();
         for (var r = 0; r < rows.Count; r++)
         {
-            if (rows[r].ValueKind != JsonValueKind.Object) throw new ArgumentException($"Row {r} is not a JSON object of feature values.");
+            if (rows[r].ValueKind != JsonValueKind.Object)
+                throw new ArgumentException($"Row {r} is not a JSON object of feature values.");
             csv.AppendJoin(',', columns.Select(c => Cell(rows[r], r, c.Name, c.Kind))).Append('\n');
         }
-        var loader = _ml.Data.CreateTextLoader(columns.Select((c, i) => new TextLoader.Column(c.Name, c.Kind, i)).ToArray(), separatorChar: ',', hasHeader: false, allowQuoting: true);
+        var loader = _ml.Data.CreateTextLoader(
+            columns.Select((c, i) => new TextLoader.Column(c.Name, c.Kind, i)).ToArray(),
+            separatorChar: ',',
+            hasHeader: false,
+            allowQuoting: true
+        );
         var scored = model.Transformer.Transform(loader.Load(new InMemoryText(csv.ToString())));
 
         var results = Enumerable.Range(0, rows.Count).Select(_ => new Dictionary<string, object>()).ToList();
@@ -70,16 +94,21 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
 
     private static void Collect<T>(IDataView data, string column, List<Dictionary<string, object>> results)
     {
-        if (data.Schema.GetColumnOrNull(column) is null) return;
+        if (data.Schema.GetColumnOrNull(column) is null)
+            return;
         var i = 0;
-        foreach (var value in data.GetColumn<T>(column)) results[i++][column] = value!;
+        foreach (var value in data.GetColumn<T>(column))
+            results[i++][column] = value!;
     }
 
     private string Cell(JsonElement row, int index, string name, DataKind kind)
     {
         if (Find(row, name) is not { } value)
         {
-            if (options.NonFeatureColumns.Contains(name)) return kind == DataKind.Boolean ? "false" : kind == DataKind.String ? "" : "0";
+            if (options.NonFeatureColumns.Contains(name))
+                return kind == DataKind.Boolean ? "false"
+                    : kind == DataKind.String ? ""
+                    : "0";
             throw new ArgumentException($"Row {index} lacks the feature '{name}'.");
         }
         return (kind, value.ValueKind) switch
@@ -94,27 +123,35 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
     /// <summary>Exact column names first; JSON clients that camelCase them are matched case-insensitively.</summary>
     private static JsonElement? Find(JsonElement row, string name)
     {
-        if (row.TryGetProperty(name, out var exact)) return exact;
+        if (row.TryGetProperty(name, out var exact))
+            return exact;
         foreach (var property in row.EnumerateObject())
-            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase)) return property.Value;
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+                return property.Value;
         return null;
     }
 
-    private static DataKind KindOf(DataViewSchema.Column column) => column.Type switch
-    {
-        NumberDataViewType n when n == NumberDataViewType.Single => DataKind.Single,
-        NumberDataViewType n when n == NumberDataViewType.Double => DataKind.Double,
-        BooleanDataViewType => DataKind.Boolean,
-        TextDataViewType => DataKind.String,
-        _ => throw new NotSupportedException($"Input column '{column.Name}' is {column.Type}; this host serves models with scalar number, boolean or text inputs."),
-    };
+    private static DataKind KindOf(DataViewSchema.Column column) =>
+        column.Type switch
+        {
+            NumberDataViewType n when n == NumberDataViewType.Single => DataKind.Single,
+            NumberDataViewType n when n == NumberDataViewType.Double => DataKind.Double,
+            BooleanDataViewType => DataKind.Boolean,
+            TextDataViewType => DataKind.String,
+            _ => throw new NotSupportedException(
+                $"Input column '{column.Name}' is {column.Type}; this host serves models with scalar number, boolean or text inputs."
+            ),
+        };
 
     /// <summary>One in-memory "file" of CSV rows for ML.NET's text loader.</summary>
     private sealed class InMemoryText(string text) : IMultiStreamSource
     {
         public int Count => 1;
+
         public string? GetPathOrNull(int index) => null;
+
         public Stream Open(int index) => new MemoryStream(Encoding.UTF8.GetBytes(text));
+
         public TextReader OpenTextReader(int index) => new StringReader(text);
     }
 }

@@ -16,7 +16,13 @@ public sealed class ModelLoadRefusedException(string code, string message) : Exc
 }
 
 /// <summary>An artifact that passed every check, with what the attestation says about it.</summary>
-public sealed record VerifiedArtifact(string ArtifactDigest, long SizeBytes, ModelApprovalPredicate Approval, string KeyId, bool RevocationChecked);
+public sealed record VerifiedArtifact(
+    string ArtifactDigest,
+    long SizeBytes,
+    ModelApprovalPredicate Approval,
+    string KeyId,
+    bool RevocationChecked
+);
 
 /// <summary>
 /// Loads a model only when a signed approval says: this exact artifact (by SHA-256) was approved for this environment,
@@ -32,15 +38,26 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
     /// Verifies and loads: the artifact is read once (into memory up to MaxInMemoryArtifactBytes), hashed, verified,
     /// and <paramref name="load"/> gets exactly the bytes that were hashed.
     /// </summary>
-    public async Task<(T Model, VerifiedArtifact Artifact)> LoadAsync<T>(string artifactPath, byte[] envelope, IntendedModel intended,
-        Func<Stream, T> load, CancellationToken ct = default)
+    public async Task<(T Model, VerifiedArtifact Artifact)> LoadAsync<T>(
+        string artifactPath,
+        byte[] envelope,
+        IntendedModel intended,
+        Func<Stream, T> load,
+        CancellationToken ct = default
+    )
     {
         await using var file = OpenArtifact(artifactPath, intended);
         if (file.Length <= options.MaxInMemoryArtifactBytes)
         {
             var bytes = new byte[file.Length];
             await file.ReadExactlyAsync(bytes, ct);
-            var verified = await VerifyAsync("sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.LongLength, envelope, intended, ct);
+            var verified = await VerifyAsync(
+                "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes)),
+                bytes.LongLength,
+                envelope,
+                intended,
+                ct
+            );
             return (load(new MemoryStream(bytes, writable: false)), verified);
         }
 
@@ -52,7 +69,12 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
     }
 
     /// <summary>Verifies an artifact on disk by streaming its SHA-256 (for artifacts another process loads).</summary>
-    public async Task<VerifiedArtifact> VerifyFileAsync(string artifactPath, byte[] envelope, IntendedModel intended, CancellationToken ct = default)
+    public async Task<VerifiedArtifact> VerifyFileAsync(
+        string artifactPath,
+        byte[] envelope,
+        IntendedModel intended,
+        CancellationToken ct = default
+    )
     {
         await using var file = OpenArtifact(artifactPath, intended);
         var (digest, size) = await HashAsync(file, ct);
@@ -63,7 +85,14 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
     {
         try
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, ArtifactHash.BufferSize, FileOptions.SequentialScan | FileOptions.Asynchronous);
+            return new FileStream(
+                path,
+                FileMode.Open,
+                FileAccess.Read,
+                FileShare.Read,
+                ArtifactHash.BufferSize,
+                FileOptions.SequentialScan | FileOptions.Asynchronous
+            );
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -85,10 +114,21 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
         return ("sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset()), total);
     }
 
-    private async Task<VerifiedArtifact> VerifyAsync(string digest, long size, byte[] envelope, IntendedModel intended, CancellationToken ct)
+    private async Task<VerifiedArtifact> VerifyAsync(
+        string digest,
+        long size,
+        byte[] envelope,
+        IntendedModel intended,
+        CancellationToken ct
+    )
     {
         var now = clock.GetUtcNow();
-        var verification = AttestationVerifier.Verify(envelope, new Expectation(digest, options.Environment, intended.Model, intended.Version), await TrustedKeys(intended, digest, ct), now);
+        var verification = AttestationVerifier.Verify(
+            envelope,
+            new Expectation(digest, options.Environment, intended.Model, intended.Version),
+            await TrustedKeys(intended, digest, ct),
+            now
+        );
         if (!verification.Verified)
             throw await Refuse(intended, digest, null, verification.Code, verification.Message, ct);
         var approval = verification.Approval!;
@@ -96,25 +136,72 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
         var (standing, checkedOnline) = await Standing(approval.ApprovalId, intended, digest, ct);
         if (standing is null)
         {
-            if (checkedOnline) throw await Refuse(intended, digest, approval.ApprovalId, "approval_unknown", $"The ledger does not know approval {approval.ApprovalId}.", ct);
-            log.LogWarning("Loading {Model} {Version} with approval {ApprovalId} WITHOUT a revocation check: the ledger is unreachable and fail-closed is off",
-                intended.Model, intended.Version, approval.ApprovalId);
+            if (checkedOnline)
+                throw await Refuse(
+                    intended,
+                    digest,
+                    approval.ApprovalId,
+                    "approval_unknown",
+                    $"The ledger does not know approval {approval.ApprovalId}.",
+                    ct
+                );
+            log.LogWarning(
+                "Loading {Model} {Version} with approval {ApprovalId} WITHOUT a revocation check: the ledger is unreachable and fail-closed is off",
+                intended.Model,
+                intended.Version,
+                approval.ApprovalId
+            );
         }
         else if (standing.Revoked)
-            throw await Refuse(intended, digest, approval.ApprovalId, "approval_revoked",
-                $"Approval {approval.ApprovalId} was revoked on {standing.RevokedAt:u}: {standing.RevocationReason}", ct);
+            throw await Refuse(
+                intended,
+                digest,
+                approval.ApprovalId,
+                "approval_revoked",
+                $"Approval {approval.ApprovalId} was revoked on {standing.RevokedAt:u}: {standing.RevocationReason}",
+                ct
+            );
         else if (standing.Status != "Approved")
-            throw await Refuse(intended, digest, approval.ApprovalId, "approval_not_granted", $"The ledger says approval {approval.ApprovalId} is {standing.Status}.", ct);
+            throw await Refuse(
+                intended,
+                digest,
+                approval.ApprovalId,
+                "approval_not_granted",
+                $"The ledger says approval {approval.ApprovalId} is {standing.Status}.",
+                ct
+            );
 
-        log.LogInformation("Verified {Model} {Version} ({Digest}) for {Environment}: {Message}", intended.Model, intended.Version, digest, options.Environment, verification.Message);
-        await Report(new LoadOutcome(intended.Model, intended.Version, options.Environment, options.Host, digest, true, approval.ApprovalId, null, verification.Message), ct);
+        log.LogInformation(
+            "Verified {Model} {Version} ({Digest}) for {Environment}: {Message}",
+            intended.Model,
+            intended.Version,
+            digest,
+            options.Environment,
+            verification.Message
+        );
+        await Report(
+            new LoadOutcome(
+                intended.Model,
+                intended.Version,
+                options.Environment,
+                options.Host,
+                digest,
+                true,
+                approval.ApprovalId,
+                null,
+                verification.Message
+            ),
+            ct
+        );
         return new VerifiedArtifact(digest, size, approval, verification.KeyId!, standing is not null);
     }
 
     private async Task<JwkSet> TrustedKeys(IntendedModel intended, string digest, CancellationToken ct)
     {
-        if (options.PinnedKeys is not null) return options.PinnedKeys;
-        if (_keys is { } cached && clock.GetUtcNow() - cached.FetchedAt < options.KeyCacheDuration) return cached.Keys;
+        if (options.PinnedKeys is not null)
+            return options.PinnedKeys;
+        if (_keys is { } cached && clock.GetUtcNow() - cached.FetchedAt < options.KeyCacheDuration)
+            return cached.Keys;
         try
         {
             var keys = await ledger.GetAttestationKeysAsync(ct);
@@ -129,26 +216,46 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
         }
         catch (LedgerUnreachableException e)
         {
-            throw await Refuse(intended, digest, null, "ledger_unreachable", $"No pinned keys and the ledger's keys could not be fetched: {e.Message}", ct);
+            throw await Refuse(
+                intended,
+                digest,
+                null,
+                "ledger_unreachable",
+                $"No pinned keys and the ledger's keys could not be fetched: {e.Message}",
+                ct
+            );
         }
     }
 
     /// <summary>The approval's standing: fresh from cache, else asked online; when the ledger is unreachable, fail closed unless configured otherwise.</summary>
-    private async Task<(ApprovalStanding? Standing, bool CheckedOnline)> Standing(string approvalId, IntendedModel intended, string digest, CancellationToken ct)
+    private async Task<(ApprovalStanding? Standing, bool CheckedOnline)> Standing(
+        string approvalId,
+        IntendedModel intended,
+        string digest,
+        CancellationToken ct
+    )
     {
         var now = clock.GetUtcNow();
-        if (_standings.TryGetValue(approvalId, out var cached) && now - cached.FetchedAt < options.RevocationCacheDuration) return (cached.Standing, true);
+        if (_standings.TryGetValue(approvalId, out var cached) && now - cached.FetchedAt < options.RevocationCacheDuration)
+            return (cached.Standing, true);
         try
         {
             var standing = await ledger.GetApprovalStandingAsync(approvalId, ct);
-            if (standing is not null) _standings[approvalId] = (standing, now);
+            if (standing is not null)
+                _standings[approvalId] = (standing, now);
             return (standing, true);
         }
         catch (LedgerUnreachableException e)
         {
             if (options.FailClosedWhenLedgerUnreachable)
-                throw await Refuse(intended, digest, approvalId, "ledger_unreachable",
-                    $"Revocation could not be checked and no answer younger than {options.RevocationCacheDuration} is cached: {e.Message}", ct);
+                throw await Refuse(
+                    intended,
+                    digest,
+                    approvalId,
+                    "ledger_unreachable",
+                    $"Revocation could not be checked and no answer younger than {options.RevocationCacheDuration} is cached: {e.Message}",
+                    ct
+                );
             return (null, false);
         }
     }
@@ -156,23 +263,51 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
     /// <summary>Forgets cached revocation answers, so the next load asks the ledger (e.g. on a periodic re-check).</summary>
     public void ForgetRevocationAnswers() => _standings.Clear();
 
-    private async Task<ModelLoadRefusedException> Refuse(IntendedModel intended, string digest, string? approvalId, string code, string message, CancellationToken ct)
+    private async Task<ModelLoadRefusedException> Refuse(
+        IntendedModel intended,
+        string digest,
+        string? approvalId,
+        string code,
+        string message,
+        CancellationToken ct
+    )
     {
-        log.LogError("Refused to load {Model} {Version} ({Digest}) for {Environment}: {Code}: {Message}", intended.Model, intended.Version, digest, options.Environment, code, message);
-        await Report(new LoadOutcome(intended.Model, intended.Version, options.Environment, options.Host, digest, false, approvalId, code, message), ct);
+        log.LogError(
+            "Refused to load {Model} {Version} ({Digest}) for {Environment}: {Code}: {Message}",
+            intended.Model,
+            intended.Version,
+            digest,
+            options.Environment,
+            code,
+            message
+        );
+        await Report(
+            new LoadOutcome(intended.Model, intended.Version, options.Environment, options.Host, digest, false, approvalId, code, message),
+            ct
+        );
         return new ModelLoadRefusedException(code, message);
     }
 
     private ModelLoadRefusedException RefuseUnreported(IntendedModel intended, string code, string message)
     {
-        log.LogError("Refused to load {Model} {Version} for {Environment}: {Code}: {Message}", intended.Model, intended.Version, options.Environment, code, message);
+        log.LogError(
+            "Refused to load {Model} {Version} for {Environment}: {Code}: {Message}",
+            intended.Model,
+            intended.Version,
+            options.Environment,
+            code,
+            message
+        );
         return new ModelLoadRefusedException(code, message);
     }
 
     /// <summary>Best effort: an unreachable ledger must not turn a refusal into a crash, nor block a verified load.</summary>
     private async Task Report(LoadOutcome outcome, CancellationToken ct)
     {
-        try { await ledger.ReportLoadAsync(outcome, ct); }
+        try
+        {
+            await ledger.ReportLoadAsync(outcome, ct);
+        }
         catch (Exception e) when (e is LedgerUnreachableException or InvalidOperationException or JsonException)
         {
             log.LogWarning("Could not report the load outcome to the ledger: {Reason}", e.Message);

@@ -5,9 +5,26 @@ using Governance.Attestations;
 namespace Governance.Serving;
 
 /// <summary>The ledger's answer on an approval's standing, as the model server needs it.</summary>
-public sealed record ApprovalStanding(string ApprovalId, string Status, bool Revoked, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, string? RevocationReason);
+public sealed record ApprovalStanding(
+    string ApprovalId,
+    string Status,
+    bool Revoked,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? RevokedAt,
+    string? RevocationReason
+);
 
-public sealed record LoadOutcome(string Model, string Version, string Environment, string Host, string ArtifactDigest, bool Loaded, string? ApprovalId, string? ReasonCode, string? Reason);
+public sealed record LoadOutcome(
+    string Model,
+    string Version,
+    string Environment,
+    string Host,
+    string ArtifactDigest,
+    bool Loaded,
+    string? ApprovalId,
+    string? ReasonCode,
+    string? Reason
+);
 
 /// <summary>The calls a model server makes to the ledger.</summary>
 public interface ILedgerClient
@@ -37,7 +54,8 @@ public sealed class HttpLedgerClient(HttpClient http, HttpLedgerClient.Credentia
     public async Task<ApprovalStanding?> GetApprovalStandingAsync(string approvalId, CancellationToken ct)
     {
         using var response = await Send(HttpMethod.Get, $"api/v1/approvals/{Uri.EscapeDataString(approvalId)}/status", null, ct);
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return null;
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            return null;
         await EnsureAnswered(response);
         return await response.Content.ReadFromJsonAsync<ApprovalStanding>(ct);
     }
@@ -58,12 +76,23 @@ public sealed class HttpLedgerClient(HttpClient http, HttpLedgerClient.Credentia
 
     public async Task ReportLoadAsync(LoadOutcome outcome, CancellationToken ct)
     {
-        using var response = await Send(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(outcome.Model)}/versions/{Uri.EscapeDataString(outcome.Version)}/loads",
-            JsonContent.Create(new
-            {
-                environment = outcome.Environment, host = outcome.Host, artifactDigest = outcome.ArtifactDigest, loaded = outcome.Loaded,
-                approvalId = outcome.ApprovalId, reasonCode = outcome.ReasonCode, reason = outcome.Reason,
-            }), ct);
+        using var response = await Send(
+            HttpMethod.Post,
+            $"api/v1/models/{Uri.EscapeDataString(outcome.Model)}/versions/{Uri.EscapeDataString(outcome.Version)}/loads",
+            JsonContent.Create(
+                new
+                {
+                    environment = outcome.Environment,
+                    host = outcome.Host,
+                    artifactDigest = outcome.ArtifactDigest,
+                    loaded = outcome.Loaded,
+                    approvalId = outcome.ApprovalId,
+                    reasonCode = outcome.ReasonCode,
+                    reason = outcome.Reason,
+                }
+            ),
+            ct
+        );
         await EnsureAnswered(response);
     }
 
@@ -72,7 +101,8 @@ public sealed class HttpLedgerClient(HttpClient http, HttpLedgerClient.Credentia
         try
         {
             using var request = new HttpRequestMessage(method, path) { Content = content };
-            if (credentials is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await Token(ct));
+            if (credentials is not null)
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await Token(ct));
             return await http.SendAsync(request, ct);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
@@ -86,7 +116,9 @@ public sealed class HttpLedgerClient(HttpClient http, HttpLedgerClient.Credentia
         if ((int)response.StatusCode >= 500)
             throw new LedgerUnreachableException($"The ledger answered {(int)response.StatusCode}.");
         if (!response.IsSuccessStatusCode)
-            throw new InvalidOperationException($"The ledger refused the request ({(int)response.StatusCode}): {await response.Content.ReadAsStringAsync()}");
+            throw new InvalidOperationException(
+                $"The ledger refused the request ({(int)response.StatusCode}): {await response.Content.ReadAsStringAsync()}"
+            );
     }
 
     private async Task<string> Token(CancellationToken ct)
@@ -94,22 +126,35 @@ public sealed class HttpLedgerClient(HttpClient http, HttpLedgerClient.Credentia
         await _tokenGate.WaitAsync(ct);
         try
         {
-            if (_token is not null && DateTimeOffset.UtcNow < _tokenExpires) return _token;
-            using var response = await http.PostAsync("connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["grant_type"] = "client_credentials", ["client_id"] = credentials!.ClientId, ["client_secret"] = credentials.ClientSecret,
-                ["scope"] = "approvals:read loads:write",
-            }), ct);
+            if (_token is not null && DateTimeOffset.UtcNow < _tokenExpires)
+                return _token;
+            using var response = await http.PostAsync(
+                "connect/token",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "client_credentials",
+                        ["client_id"] = credentials!.ClientId,
+                        ["client_secret"] = credentials.ClientSecret,
+                        ["scope"] = "approvals:read loads:write",
+                    }
+                ),
+                ct
+            );
             await EnsureAnswered(response);
             var token = (await response.Content.ReadFromJsonAsync<TokenResponse>(ct))!;
             _token = token.AccessToken;
             _tokenExpires = DateTimeOffset.UtcNow.AddSeconds(Math.Max(30, token.ExpiresIn - 30));
             return _token;
         }
-        finally { _tokenGate.Release(); }
+        finally
+        {
+            _tokenGate.Release();
+        }
     }
 
     private sealed record TokenResponse(
         [property: System.Text.Json.Serialization.JsonPropertyName("access_token")] string AccessToken,
-        [property: System.Text.Json.Serialization.JsonPropertyName("expires_in")] int ExpiresIn);
+        [property: System.Text.Json.Serialization.JsonPropertyName("expires_in")] int ExpiresIn
+    );
 }

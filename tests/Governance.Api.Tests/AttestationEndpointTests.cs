@@ -11,61 +11,75 @@ namespace Governance.Api.Tests;
 [Collection(LedgerCollection.Name)]
 public sealed class AttestationEndpointTests(LedgerApp app)
 {
-    private readonly Scenario ledger = new(app);
+    private readonly Scenario _ledger = new(app);
 
     private async Task<(byte[] Envelope, JwkSet Keys)> Fetch(string approvalId)
     {
-        using var response = await ledger.Pipeline.GetAsync($"/api/v1/approvals/{approvalId}/attestation");
+        using var response = await _ledger.Pipeline.GetAsync($"/api/v1/approvals/{approvalId}/attestation");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var envelope = await response.Content.ReadAsByteArrayAsync();
-        var keys = (await ledger.Pipeline.GetFromJsonAsync<JwkSet>("/api/v1/attestation-keys"))!;
+        var keys = (await _ledger.Pipeline.GetFromJsonAsync<JwkSet>("/api/v1/attestation-keys"))!;
         return (envelope, keys);
     }
 
     [Fact]
     public async Task A_granted_high_risk_approval_is_attested_with_a_signature_that_verifies_against_the_published_keys()
     {
-        var (modelId, digest, approvalId) = await ledger.ApprovedVersion("High");
+        var (modelId, digest, approvalId) = await _ledger.ApprovedVersion("High");
         var (envelope, keys) = await Fetch(approvalId);
 
-        var verified = AttestationVerifier.Verify(envelope, new Expectation(digest, "production", modelId, "1.0.0"), keys, DateTimeOffset.UtcNow);
+        var verified = AttestationVerifier.Verify(
+            envelope,
+            new Expectation(digest, "production", modelId, "1.0.0"),
+            keys,
+            DateTimeOffset.UtcNow
+        );
         Assert.True(verified.Verified, verified.Message);
         Assert.Equal(["officer-rita", "officer-ravi"], verified.Approval!.Approvers.Select(a => a.SubjectId));
         Assert.Equal("High", verified.Approval.RiskTier);
         Assert.Equal("Passed", verified.Approval.Validation.Outcome);
         Assert.Equal("model_version_approved", verified.Approval.LedgerEvent.EventType);
 
-        var approval = await ledger.Auditor.GetAsync($"/api/v1/approvals/{approvalId}").Expect(HttpStatusCode.OK);
+        var approval = await _ledger.Auditor.GetAsync($"/api/v1/approvals/{approvalId}").Expect(HttpStatusCode.OK);
         Assert.Equal(Digest.OfBytes(envelope), approval.GetProperty("attestationDigest").GetString());
     }
 
     [Fact]
     public async Task No_attestation_exists_before_all_required_approvals_are_in()
     {
-        var modelId = await ledger.RegisterModel(Scenario.NewId(), "High");
-        var digest = await ledger.RegisterVersion(modelId);
-        await ledger.Validate(modelId);
-        var approvalId = await ledger.RequestApproval(modelId);
-        await ledger.SignOff(ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
+        var modelId = await _ledger.RegisterModel(Scenario.NewId(), "High");
+        var digest = await _ledger.RegisterVersion(modelId);
+        await _ledger.Validate(modelId);
+        var approvalId = await _ledger.RequestApproval(modelId);
+        await _ledger.SignOff(_ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
 
-        await ledger.Pipeline.GetAsync($"/api/v1/approvals/{approvalId}/attestation").ExpectProblem(HttpStatusCode.NotFound, "attestation.not_issued");
-        await ledger.Pipeline.GetAsync($"/api/v1/approvals/{Guid.NewGuid()}/attestation").ExpectProblem(HttpStatusCode.NotFound, "approval.not_found");
+        await _ledger
+            .Pipeline.GetAsync($"/api/v1/approvals/{approvalId}/attestation")
+            .ExpectProblem(HttpStatusCode.NotFound, "attestation.not_issued");
+        await _ledger
+            .Pipeline.GetAsync($"/api/v1/approvals/{Guid.NewGuid()}/attestation")
+            .ExpectProblem(HttpStatusCode.NotFound, "approval.not_found");
     }
 
     [Fact]
     public async Task After_a_key_rotation_earlier_attestations_still_verify_and_new_ones_use_the_new_key()
     {
-        var (firstModel, firstDigest, firstApproval) = await ledger.ApprovedVersion();
+        var (firstModel, firstDigest, firstApproval) = await _ledger.ApprovedVersion();
         var admin = app.As("admin-adam", Roles.Admin);
         var rotated = await admin.PostAsync("/api/v1/admin/attestation-keys/rotation", null).Expect(HttpStatusCode.OK);
         Assert.True(rotated.GetProperty("keys").GetArrayLength() >= 2);
-        await ledger.Auditor.PostAsync("/api/v1/admin/attestation-keys/rotation", null).Expect(HttpStatusCode.Forbidden);
+        await _ledger.Auditor.PostAsync("/api/v1/admin/attestation-keys/rotation", null).Expect(HttpStatusCode.Forbidden);
 
-        var (secondModel, secondDigest, secondApproval) = await ledger.ApprovedVersion();
+        var (secondModel, secondDigest, secondApproval) = await _ledger.ApprovedVersion();
         var (first, keys) = await Fetch(firstApproval);
         var (second, _) = await Fetch(secondApproval);
         var old = AttestationVerifier.Verify(first, new Expectation(firstDigest, "production", firstModel), keys, DateTimeOffset.UtcNow);
-        var fresh = AttestationVerifier.Verify(second, new Expectation(secondDigest, "production", secondModel), keys, DateTimeOffset.UtcNow);
+        var fresh = AttestationVerifier.Verify(
+            second,
+            new Expectation(secondDigest, "production", secondModel),
+            keys,
+            DateTimeOffset.UtcNow
+        );
         Assert.True(old.Verified, old.Message);
         Assert.True(fresh.Verified, fresh.Message);
         Assert.NotEqual(old.KeyId, fresh.KeyId);
@@ -76,11 +90,13 @@ public sealed class AttestationEndpointTests(LedgerApp app)
     [Fact]
     public async Task The_status_endpoint_reports_a_revocation_for_model_servers()
     {
-        var (modelId, _, approvalId) = await ledger.ApprovedVersion();
-        var before = await ledger.Pipeline.GetAsync($"/api/v1/approvals/{approvalId}/status").Expect(HttpStatusCode.OK);
+        var (modelId, _, approvalId) = await _ledger.ApprovedVersion();
+        var before = await _ledger.Pipeline.GetAsync($"/api/v1/approvals/{approvalId}/status").Expect(HttpStatusCode.OK);
         Assert.False(before.GetProperty("revoked").GetBoolean());
-        await ledger.OfficerRita.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/approvals/{approvalId}/revocation", new { reason = "Drift" }).Expect(HttpStatusCode.OK);
-        var after = await ledger.Pipeline.GetAsync($"/api/v1/approvals/{approvalId}/status").Expect(HttpStatusCode.OK);
+        await _ledger
+            .OfficerRita.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/approvals/{approvalId}/revocation", new { reason = "Drift" })
+            .Expect(HttpStatusCode.OK);
+        var after = await _ledger.Pipeline.GetAsync($"/api/v1/approvals/{approvalId}/status").Expect(HttpStatusCode.OK);
         Assert.True(after.GetProperty("revoked").GetBoolean());
         Assert.Equal("Drift", after.GetProperty("revocationReason").GetString());
     }
@@ -88,18 +104,62 @@ public sealed class AttestationEndpointTests(LedgerApp app)
     [Fact]
     public async Task Model_servers_report_loads_and_refusals_which_the_version_keeps()
     {
-        var (modelId, digest, approvalId) = await ledger.ApprovedVersion();
+        var (modelId, digest, approvalId) = await _ledger.ApprovedVersion();
         var server = app.As("model-server", Roles.DeploymentPipeline);
         var path = $"{Scenario.VersionPath(modelId)}/loads";
-        await server.PostAsJsonAsync(path, new { environment = "production", host = "scorer-1", artifactDigest = digest, loaded = true, approvalId }).Expect(HttpStatusCode.Created);
-        await server.PostAsJsonAsync(path, new { environment = "production", host = "scorer-2", artifactDigest = Scenario.DigestOf("swapped"), loaded = false, reasonCode = "digest_mismatch" })
+        await server
+            .PostAsJsonAsync(
+                path,
+                new
+                {
+                    environment = "production",
+                    host = "scorer-1",
+                    artifactDigest = digest,
+                    loaded = true,
+                    approvalId,
+                }
+            )
             .Expect(HttpStatusCode.Created);
-        var problem = await server.PostAsJsonAsync(path, new { environment = "production", host = "scorer-3", artifactDigest = digest, loaded = false })
+        await server
+            .PostAsJsonAsync(
+                path,
+                new
+                {
+                    environment = "production",
+                    host = "scorer-2",
+                    artifactDigest = Scenario.DigestOf("swapped"),
+                    loaded = false,
+                    reasonCode = "digest_mismatch",
+                }
+            )
+            .Expect(HttpStatusCode.Created);
+        var problem = await server
+            .PostAsJsonAsync(
+                path,
+                new
+                {
+                    environment = "production",
+                    host = "scorer-3",
+                    artifactDigest = digest,
+                    loaded = false,
+                }
+            )
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
         Assert.True(problem.GetProperty("errors").TryGetProperty("reasonCode", out _));
-        await ledger.Owner.PostAsJsonAsync(path, new { environment = "production", host = "x", artifactDigest = digest, loaded = true }).Expect(HttpStatusCode.Forbidden);
+        await _ledger
+            .Owner.PostAsJsonAsync(
+                path,
+                new
+                {
+                    environment = "production",
+                    host = "x",
+                    artifactDigest = digest,
+                    loaded = true,
+                }
+            )
+            .Expect(HttpStatusCode.Forbidden);
 
-        var loads = (await ledger.GetVersion(modelId)).GetProperty("loads").EnumerateArray().ToArray();
+        var loads = (await _ledger.GetVersion(modelId)).GetProperty("loads").EnumerateArray().ToArray();
         Assert.Equal([true, false], loads.Select(l => l.GetProperty("loaded").GetBoolean()));
         Assert.Equal("digest_mismatch", loads[1].GetProperty("refusalCode").GetString());
     }
@@ -107,7 +167,7 @@ public sealed class AttestationEndpointTests(LedgerApp app)
     [Fact]
     public async Task The_signature_is_over_the_dsse_pre_authentication_encoding_of_the_payload()
     {
-        var (_, _, approvalId) = await ledger.ApprovedVersion();
+        var (_, _, approvalId) = await _ledger.ApprovedVersion();
         var (envelopeBytes, keys) = await Fetch(approvalId);
         var envelope = JsonSerializer.Deserialize<Envelope>(envelopeBytes)!;
         var payload = Convert.FromBase64String(envelope.Payload);
@@ -115,7 +175,13 @@ public sealed class AttestationEndpointTests(LedgerApp app)
 
         Assert.StartsWith($"DSSEv1 28 application/vnd.in-toto+json {payload.Length} ", Encoding.ASCII.GetString(pae));
         using var key = Jwks.ToKey(keys.Keys.Single(k => k.Kid == envelope.Signatures[0].KeyId));
-        Assert.True(key.VerifyData(pae, Convert.FromBase64String(envelope.Signatures[0].Sig), System.Security.Cryptography.HashAlgorithmName.SHA256,
-            System.Security.Cryptography.DSASignatureFormat.Rfc3279DerSequence));
+        Assert.True(
+            key.VerifyData(
+                pae,
+                Convert.FromBase64String(envelope.Signatures[0].Sig),
+                System.Security.Cryptography.HashAlgorithmName.SHA256,
+                System.Security.Cryptography.DSASignatureFormat.Rfc3279DerSequence
+            )
+        );
     }
 }

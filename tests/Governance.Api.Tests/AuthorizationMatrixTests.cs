@@ -17,7 +17,9 @@ namespace Governance.Api.Tests;
 public sealed class AuthorizationMatrixTests(LedgerApp app, ITestOutputHelper output)
 {
     private IReadOnlyList<RouteEndpoint> ApiEndpoints() =>
-        app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+        app
+            .Services.GetRequiredService<EndpointDataSource>()
+            .Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal))
             .ToArray();
 
@@ -44,14 +46,17 @@ public sealed class AuthorizationMatrixTests(LedgerApp app, ITestOutputHelper ou
             {
                 var client = role is null ? app.As(null) : app.As($"matrix-{role.ToLowerInvariant()}", role);
                 using var request = new HttpRequestMessage(new HttpMethod(method), path);
-                if (method != "GET") request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+                if (method != "GET")
+                    request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
                 using var response = await client.SendAsync(request);
                 var status = response.StatusCode;
-                var ok = role is null ? status == HttpStatusCode.Unauthorized
+                var ok =
+                    role is null ? status == HttpStatusCode.Unauthorized
                     : admitted.Contains(role) ? status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) && (int)status < 500
                     : status == HttpStatusCode.Forbidden;
                 rows++;
-                if (!ok) failures.Add($"{method} {path} as {role ?? "anonymous"}: {(int)status} (admits {string.Join(", ", admitted)})");
+                if (!ok)
+                    failures.Add($"{method} {path} as {role ?? "anonymous"}: {(int)status} (admits {string.Join(", ", admitted)})");
             }
         }
         output.WriteLine($"{rows} endpoint x caller combinations checked");
@@ -63,17 +68,28 @@ public sealed class AuthorizationMatrixTests(LedgerApp app, ITestOutputHelper ou
     {
         var client = app.As("model-server", Roles.DeploymentPipeline);
         client.DefaultRequestHeaders.Add("X-Test-Scopes", "approvals:read");
-        using var deploy = await client.PostAsync("/api/v1/models/m/versions/1/deployments", new StringContent("{}", Encoding.UTF8, "application/json"));
+        using var deploy = await client.PostAsync(
+            "/api/v1/models/m/versions/1/deployments",
+            new StringContent("{}", Encoding.UTF8, "application/json")
+        );
         Assert.Equal(HttpStatusCode.Forbidden, deploy.StatusCode);
-        using var check = await client.GetAsync($"/api/v1/approvals/check?model=m&version=1&digest={Scenario.DigestOf("x")}&environment=production");
+        using var check = await client.GetAsync(
+            $"/api/v1/approvals/check?model=m&version=1&digest={Scenario.DigestOf("x")}&environment=production"
+        );
         Assert.Equal(HttpStatusCode.OK, check.StatusCode);
     }
 
-    private static string Fill(string pattern) => System.Text.RegularExpressions.Regex.Replace(pattern, "{([^}:]+)[^}]*}", m => m.Groups[1].Value switch
-    {
-        "version" => "1.0.0",
-        "approvalId" => Guid.Empty.ToString(),
-        "kind" => "model-card",
-        var name => $"matrix-{name.ToLowerInvariant()}",
-    });
+    private static string Fill(string pattern) =>
+        System.Text.RegularExpressions.Regex.Replace(
+            pattern,
+            "{([^}:]+)[^}]*}",
+            m =>
+                m.Groups[1].Value switch
+                {
+                    "version" => "1.0.0",
+                    "approvalId" => Guid.Empty.ToString(),
+                    "kind" => "model-card",
+                    var name => $"matrix-{name.ToLowerInvariant()}",
+                }
+        );
 }

@@ -5,8 +5,6 @@ using Governance.Api.Tests.Infrastructure;
 using Governance.Domain.Shared;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -43,11 +41,15 @@ public sealed class BrowserApp : LedgerApp
         builder.ConfigureTestServices(services =>
         {
             services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TestAuthentication>(TestAuthentication.SchemeName, null);
-            services.PostConfigure<PolicySchemeOptions>(IdentitySetup.PolicyScheme, o =>
-            {
-                var product = o.ForwardDefaultSelector!;
-                o.ForwardDefaultSelector = http => http.Request.Headers.ContainsKey("X-Test-Subject") ? TestAuthentication.SchemeName : product(http);
-            });
+            services.PostConfigure<PolicySchemeOptions>(
+                IdentitySetup.PolicyScheme,
+                o =>
+                {
+                    var product = o.ForwardDefaultSelector!;
+                    o.ForwardDefaultSelector = http =>
+                        http.Request.Headers.ContainsKey("X-Test-Subject") ? TestAuthentication.SchemeName : product(http);
+                }
+            );
         });
     }
 
@@ -74,13 +76,25 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
 
     public async Task InitializeAsync()
     {
-        if (app.Address.Length == 0) app.Start();
+        if (app.Address.Length == 0)
+            app.Start();
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium", Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        _browser = await _playwright.Chromium.LaunchAsync(
+            new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = "/usr/bin/chromium",
+                Headless = true,
+                Args =
+                [
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            }
+        );
         Directory.CreateDirectory(Screenshots);
     }
 
@@ -93,17 +107,33 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
     private static string RepositoryRoot()
     {
         var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(folder!.FullName, "Governance.sln"))) folder = folder.Parent;
+        while (!File.Exists(Path.Combine(folder!.FullName, "Governance.sln")))
+            folder = folder.Parent;
         return folder.FullName;
     }
 
     private async Task<IPage> SignedIn(string path, string userName, string password)
     {
-        var page = await (await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } })).NewPageAsync();
+        var page = await (
+            await _browser.NewContextAsync(
+                new BrowserNewContextOptions
+                {
+                    ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
+                }
+            )
+        ).NewPageAsync();
         page.Console += (_, message) => _browserLog.Add($"console {message.Type}: {message.Text}");
-        page.Request += (_, request) => { if (request.IsNavigationRequest) _navigations.Add(request.Url); };
+        page.Request += (_, request) =>
+        {
+            if (request.IsNavigationRequest)
+                _navigations.Add(request.Url);
+        };
         page.RequestFailed += (_, request) => _browserLog.Add($"failed {request.Url}: {request.Failure}");
-        page.Response += (_, response) => { if (response.Status >= 400) _browserLog.Add($"{response.Status} {response.Url}"); };
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+                _browserLog.Add($"{response.Status} {response.Url}");
+        };
         await page.GotoAsync(app.Address + path);
         await page.GetByLabel("User name").FillAsync(userName);
         await page.GetByLabel("Password").FillAsync(password);
@@ -115,7 +145,10 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
     /// <summary>Clicks on prerendered HTML are lost: wait until the page says it is interactive.</summary>
     private async Task Ready(IPage page)
     {
-        try { await page.Locator("#interactive-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 }); }
+        try
+        {
+            await page.Locator("#interactive-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+        }
         catch (TimeoutException)
         {
             await Shot(page, "failure-" + Guid.NewGuid().ToString("N")[..6]);
@@ -126,23 +159,54 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
     private readonly List<string> _browserLog = [];
     private readonly List<string> _navigations = [];
 
-    private static Task Shot(IPage page, string name) => page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+    private static Task Shot(IPage page, string name) =>
+        page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
 
     private async Task<(string ModelId, string Digest, string ApprovalId)> AwaitingApproval(string? ownerSubject = null)
     {
         var ledger = new Scenario(app);
         var owner = ownerSubject is null ? ledger.Owner : app.As(ownerSubject, Roles.ModelOwner);
         var modelId = Scenario.NewId("ui");
-        await owner.PostAsync("/api/v1/models", System.Net.Http.Json.JsonContent.Create(new
-        {
-            modelId, name = $"Retail PD {modelId}", businessPurpose = "Probability of default for retail loans", riskTier = "Medium", jurisdictions = new[] { "EU" },
-        })).Expect(HttpStatusCode.Created);
+        await owner
+            .PostAsync(
+                "/api/v1/models",
+                System.Net.Http.Json.JsonContent.Create(
+                    new
+                    {
+                        modelId,
+                        name = $"Retail PD {modelId}",
+                        businessPurpose = "Probability of default for retail loans",
+                        riskTier = "Medium",
+                        jurisdictions = new[] { "EU" },
+                    }
+                )
+            )
+            .Expect(HttpStatusCode.Created);
         var digest = Scenario.DigestOf(modelId);
         var dataset = await ledger.RegisterDataset();
-        await owner.PostAsync($"/api/v1/models/{modelId}/versions", System.Net.Http.Json.JsonContent.Create(Scenario.VersionBody("1.0.0", digest, dataset))).Expect(HttpStatusCode.Created);
-        await owner.PostAsync($"{Scenario.VersionPath(modelId)}/validation-submissions", System.Net.Http.Json.JsonContent.Create(new { summary = "Pack" })).Expect(HttpStatusCode.OK);
-        await ledger.Validator.PostAsync($"{Scenario.VersionPath(modelId)}/validation", System.Net.Http.Json.JsonContent.Create(new { outcome = "Passed", opinion = "Sound." })).Expect(HttpStatusCode.OK);
-        var approval = await owner.PostAsync($"{Scenario.VersionPath(modelId)}/approvals", System.Net.Http.Json.JsonContent.Create(new { environment = "production", intendedUse = "Retail credit decisions" }))
+        await owner
+            .PostAsync(
+                $"/api/v1/models/{modelId}/versions",
+                System.Net.Http.Json.JsonContent.Create(Scenario.VersionBody("1.0.0", digest, dataset))
+            )
+            .Expect(HttpStatusCode.Created);
+        await owner
+            .PostAsync(
+                $"{Scenario.VersionPath(modelId)}/validation-submissions",
+                System.Net.Http.Json.JsonContent.Create(new { summary = "Pack" })
+            )
+            .Expect(HttpStatusCode.OK);
+        await ledger
+            .Validator.PostAsync(
+                $"{Scenario.VersionPath(modelId)}/validation",
+                System.Net.Http.Json.JsonContent.Create(new { outcome = "Passed", opinion = "Sound." })
+            )
+            .Expect(HttpStatusCode.OK);
+        var approval = await owner
+            .PostAsync(
+                $"{Scenario.VersionPath(modelId)}/approvals",
+                System.Net.Http.Json.JsonContent.Create(new { environment = "production", intendedUse = "Retail credit decisions" })
+            )
             .Expect(HttpStatusCode.Created);
         return (modelId, digest, approval.GetProperty("id").GetString()!);
     }
@@ -155,7 +219,10 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         var page = await SignedIn("/", user, password);
         await Shot(page, "01-dashboard");
         // The UI signed the officer in as an OpenID Connect client: authorization code with PKCE, then the redirect back.
-        Assert.Contains(_navigations, u => u.Contains("/connect/authorize?") && u.Contains("client_id=governance-ui") && u.Contains("code_challenge="));
+        Assert.Contains(
+            _navigations,
+            u => u.Contains("/connect/authorize?") && u.Contains("client_id=governance-ui") && u.Contains("code_challenge=")
+        );
         Assert.Contains(_navigations, u => u.Contains("/signin-oidc?") && u.Contains("code="));
 
         await page.GotoAsync(app.Address + "/approvals");
@@ -191,8 +258,15 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
     {
         const string ownerId = "ui-owner-and-officer";
         await using (var scope = app.Services.CreateAsyncScope())
-            await scope.ServiceProvider.GetRequiredService<Accounts>().CreateUserAsync(new NewUser("oscar", "Oscar Owner-Officer", null, "Owner-and-officer-1",
-                [Roles.ModelOwner, Roles.RiskOfficer]), new Actor("test", "Test", Roles.Admin), null, CancellationToken.None, id: ownerId);
+            await scope
+                .ServiceProvider.GetRequiredService<Accounts>()
+                .CreateUserAsync(
+                    new NewUser("oscar", "Oscar Owner-Officer", null, "Owner-and-officer-1", [Roles.ModelOwner, Roles.RiskOfficer]),
+                    new Actor("test", "Test", Roles.Admin),
+                    null,
+                    CancellationToken.None,
+                    id: ownerId
+                );
         var (modelId, _, approvalId) = await AwaitingApproval(ownerId);
 
         var page = await SignedIn($"/approvals/{approvalId}", "oscar", "Owner-and-officer-1");
@@ -251,7 +325,10 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
     private static async Task Recorded(IPage page, string expected)
     {
         var outcome = page.Locator($"#outcome-recorded:has-text(\"{expected}\"), #outcome-refused");
-        try { await outcome.First.WaitForAsync(); }
+        try
+        {
+            await outcome.First.WaitForAsync();
+        }
         catch (TimeoutException)
         {
             await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "failure-outcome.png"), FullPage = true });
@@ -339,7 +416,9 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         var (auditorName, auditorPassword) = app.Person("ada");
         var auditor = await SignedIn($"/models/{modelId}", auditorName, auditorPassword);
         Assert.Contains("validation_completed", await auditor.Locator("#timeline").InnerTextAsync());
-        var download = await auditor.RunAndWaitForDownloadAsync(() => auditor.GetByRole(AriaRole.Link, new() { Name = "SR 11-7" }).ClickAsync());
+        var download = await auditor.RunAndWaitForDownloadAsync(() =>
+            auditor.GetByRole(AriaRole.Link, new() { Name = "SR 11-7" }).ClickAsync()
+        );
         Assert.EndsWith("sr-11-7.pdf", download.SuggestedFilename);
         Directory.Delete(files, recursive: true);
     }

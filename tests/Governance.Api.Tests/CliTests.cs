@@ -10,10 +10,10 @@ namespace Governance.Api.Tests;
 [Collection(LedgerCollection.Name)]
 public sealed class CliTests(LedgerApp app) : IDisposable
 {
-    private readonly Scenario ledger = new(app);
-    private readonly string folder = Directory.CreateTempSubdirectory("cli-tests-").FullName;
+    private readonly Scenario _ledger = new(app);
+    private readonly string _folder = Directory.CreateTempSubdirectory("cli-tests-").FullName;
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>The test host authenticates callers by headers; this stands in for the pipeline's token.</summary>
     private sealed class AsCaller(HttpMessageHandler inner, string subject, string role) : DelegatingHandler(inner)
@@ -28,18 +28,23 @@ public sealed class CliTests(LedgerApp app) : IDisposable
 
     private async Task<(int Exit, string Out, string Err)> Cli(string role, params string[] args)
     {
-        var tokens = new TokenCache(Path.Combine(folder, "tokens.json"));
+        var tokens = new TokenCache(Path.Combine(_folder, "tokens.json"));
         tokens.Put("http://localhost/", new TokenCache.Entry("test-token", null, DateTimeOffset.UtcNow.AddHours(1)));
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = await CliApp.RunAsync([.. args, "--server", "http://localhost"], output, error,
-            new AsCaller(app.Server.CreateHandler(), $"cli-{role.ToLowerInvariant()}", role), tokens);
+        var exit = await CliApp.RunAsync(
+            [.. args, "--server", "http://localhost"],
+            output,
+            error,
+            new AsCaller(app.Server.CreateHandler(), $"cli-{role.ToLowerInvariant()}", role),
+            tokens
+        );
         return (exit, output.ToString(), error.ToString());
     }
 
     private string Write(string name, string content)
     {
-        var path = Path.Combine(folder, name);
+        var path = Path.Combine(_folder, name);
         File.WriteAllText(path, content);
         return path;
     }
@@ -49,34 +54,114 @@ public sealed class CliTests(LedgerApp app) : IDisposable
     {
         var artifact = Write("model.zip", "the approved model bytes");
         var digest = Digest.OfBytes(File.ReadAllBytes(artifact));
-        var modelId = await ledger.RegisterModel(Scenario.NewId(), "High");
-        await ledger.RegisterVersion(modelId, artifactDigest: digest);
-        await ledger.Validate(modelId);
-        var approvalId = await ledger.RequestApproval(modelId);
-        Assert.Equal(ExitCodes.Denied, (await Cli(Roles.DeploymentPipeline, "approval", "check", "--model", modelId, "--version", "1.0.0", "--artifact", artifact, "--environment", "production")).Exit);
-        await ledger.SignOff(ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
-        await ledger.SignOff(ledger.OfficerRavi, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
+        var modelId = await _ledger.RegisterModel(Scenario.NewId(), "High");
+        await _ledger.RegisterVersion(modelId, artifactDigest: digest);
+        await _ledger.Validate(modelId);
+        var approvalId = await _ledger.RequestApproval(modelId);
+        Assert.Equal(
+            ExitCodes.Denied,
+            (
+                await Cli(
+                    Roles.DeploymentPipeline,
+                    "approval",
+                    "check",
+                    "--model",
+                    modelId,
+                    "--version",
+                    "1.0.0",
+                    "--artifact",
+                    artifact,
+                    "--environment",
+                    "production"
+                )
+            ).Exit
+        );
+        await _ledger.SignOff(_ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
+        await _ledger.SignOff(_ledger.OfficerRavi, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
 
-        var check = await Cli(Roles.DeploymentPipeline, "approval", "check", "--model", modelId, "--version", "1.0.0", "--artifact", artifact, "--environment", "production", "--json");
+        var check = await Cli(
+            Roles.DeploymentPipeline,
+            "approval",
+            "check",
+            "--model",
+            modelId,
+            "--version",
+            "1.0.0",
+            "--artifact",
+            artifact,
+            "--environment",
+            "production",
+            "--json"
+        );
         Assert.Equal(ExitCodes.Ok, check.Exit);
         Assert.Equal(approvalId, JsonDocument.Parse(check.Out).RootElement.GetProperty("approvalId").GetString());
 
-        var attestation = Path.Combine(folder, "attestation.json");
-        var keys = Path.Combine(folder, "keys.json");
-        Assert.Equal(ExitCodes.Ok, (await Cli(Roles.DeploymentPipeline, "attestation", "fetch", "--approval-id", approvalId, "--out", attestation)).Exit);
+        var attestation = Path.Combine(_folder, "attestation.json");
+        var keys = Path.Combine(_folder, "keys.json");
+        Assert.Equal(
+            ExitCodes.Ok,
+            (await Cli(Roles.DeploymentPipeline, "attestation", "fetch", "--approval-id", approvalId, "--out", attestation)).Exit
+        );
         Assert.Equal(ExitCodes.Ok, (await Cli(Roles.DeploymentPipeline, "attestation", "keys", "--out", keys)).Exit);
-        var verified = await Cli(Roles.DeploymentPipeline, "attestation", "verify", "--artifact", artifact, "--attestation", attestation, "--keys", keys,
-            "--environment", "production", "--model", modelId, "--version", "1.0.0");
+        var verified = await Cli(
+            Roles.DeploymentPipeline,
+            "attestation",
+            "verify",
+            "--artifact",
+            artifact,
+            "--attestation",
+            attestation,
+            "--keys",
+            keys,
+            "--environment",
+            "production",
+            "--model",
+            modelId,
+            "--version",
+            "1.0.0"
+        );
         Assert.Equal(ExitCodes.Ok, verified.Exit);
         Assert.Contains("VERIFIED", verified.Out);
 
-        var deployed = await Cli(Roles.DeploymentPipeline, "deployment", "record", "--model", modelId, "--version", "1.0.0", "--environment", "production",
-            "--run-id", "gh-991", "--artifact", artifact, "--json");
+        var deployed = await Cli(
+            Roles.DeploymentPipeline,
+            "deployment",
+            "record",
+            "--model",
+            modelId,
+            "--version",
+            "1.0.0",
+            "--environment",
+            "production",
+            "--run-id",
+            "gh-991",
+            "--artifact",
+            artifact,
+            "--json"
+        );
         Assert.Equal(ExitCodes.Ok, deployed.Exit);
         // A retried CI step sends the same idempotency key: recorded once.
-        Assert.Equal(ExitCodes.Ok, (await Cli(Roles.DeploymentPipeline, "deployment", "record", "--model", modelId, "--version", "1.0.0", "--environment", "production",
-            "--run-id", "gh-991", "--artifact", artifact)).Exit);
-        Assert.Single((await ledger.GetVersion(modelId)).GetProperty("deployments").EnumerateArray());
+        Assert.Equal(
+            ExitCodes.Ok,
+            (
+                await Cli(
+                    Roles.DeploymentPipeline,
+                    "deployment",
+                    "record",
+                    "--model",
+                    modelId,
+                    "--version",
+                    "1.0.0",
+                    "--environment",
+                    "production",
+                    "--run-id",
+                    "gh-991",
+                    "--artifact",
+                    artifact
+                )
+            ).Exit
+        );
+        Assert.Single((await _ledger.GetVersion(modelId)).GetProperty("deployments").EnumerateArray());
     }
 
     [Fact]
@@ -84,19 +169,32 @@ public sealed class CliTests(LedgerApp app) : IDisposable
     {
         var artifact = Write("model.zip", "approved bytes for verification");
         var digest = Digest.OfBytes(File.ReadAllBytes(artifact));
-        var modelId = await ledger.RegisterModel(Scenario.NewId());
-        await ledger.RegisterVersion(modelId, artifactDigest: digest);
-        await ledger.Validate(modelId);
-        var approvalId = await ledger.RequestApproval(modelId);
-        await ledger.SignOff(ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
-        var attestation = Path.Combine(folder, "a.json");
-        var keys = Path.Combine(folder, "k.json");
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        await _ledger.RegisterVersion(modelId, artifactDigest: digest);
+        await _ledger.Validate(modelId);
+        var approvalId = await _ledger.RequestApproval(modelId);
+        await _ledger.SignOff(_ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
+        var attestation = Path.Combine(_folder, "a.json");
+        var keys = Path.Combine(_folder, "k.json");
         await Cli(Roles.DeploymentPipeline, "attestation", "fetch", "--approval-id", approvalId, "--out", attestation);
         await Cli(Roles.DeploymentPipeline, "attestation", "keys", "--out", keys);
 
         async Task<string> Refusal(string file, string keyFile, string environment)
         {
-            var result = await Cli(Roles.DeploymentPipeline, "attestation", "verify", "--artifact", file, "--attestation", attestation, "--keys", keyFile, "--environment", environment, "--json");
+            var result = await Cli(
+                Roles.DeploymentPipeline,
+                "attestation",
+                "verify",
+                "--artifact",
+                file,
+                "--attestation",
+                attestation,
+                "--keys",
+                keyFile,
+                "--environment",
+                environment,
+                "--json"
+            );
             Assert.Equal(ExitCodes.VerificationFailed, result.Exit);
             return JsonDocument.Parse(result.Out).RootElement.GetProperty("code").GetString()!;
         }
@@ -104,7 +202,10 @@ public sealed class CliTests(LedgerApp app) : IDisposable
         var flipped = Write("flipped.zip", "approved bytes for verificatioN");
         Assert.Equal("digest_mismatch", await Refusal(flipped, keys, "production"));
         Assert.Equal("environment_mismatch", await Refusal(artifact, keys, "staging"));
-        var stranger = Write("stranger.json", """{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","kid":"stranger","use":"sig","alg":"ES256","status":"current"}]}""");
+        var stranger = Write(
+            "stranger.json",
+            """{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","kid":"stranger","use":"sig","alg":"ES256","status":"current"}]}"""
+        );
         Assert.Equal("signature_unknown_key", await Refusal(artifact, stranger, "production"));
     }
 
@@ -112,21 +213,80 @@ public sealed class CliTests(LedgerApp app) : IDisposable
     public async Task A_deployment_without_approval_is_refused_and_recorded_and_bad_input_sends_nothing()
     {
         var artifact = Write("model.zip", "unapproved bytes");
-        var modelId = await ledger.RegisterModel(Scenario.NewId());
-        await ledger.RegisterVersion(modelId, artifactDigest: Digest.OfBytes(File.ReadAllBytes(artifact)));
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        await _ledger.RegisterVersion(modelId, artifactDigest: Digest.OfBytes(File.ReadAllBytes(artifact)));
 
-        var refused = await Cli(Roles.DeploymentPipeline, "deployment", "record", "--model", modelId, "--version", "1.0.0", "--environment", "production", "--run-id", "r1", "--artifact", artifact);
+        var refused = await Cli(
+            Roles.DeploymentPipeline,
+            "deployment",
+            "record",
+            "--model",
+            modelId,
+            "--version",
+            "1.0.0",
+            "--environment",
+            "production",
+            "--run-id",
+            "r1",
+            "--artifact",
+            artifact
+        );
         Assert.Equal(ExitCodes.Denied, refused.Exit);
         Assert.Contains("deployment.refused", refused.Err);
-        Assert.Single((await ledger.GetVersion(modelId)).GetProperty("refusedDeployments").EnumerateArray());
+        Assert.Single((await _ledger.GetVersion(modelId)).GetProperty("refusedDeployments").EnumerateArray());
 
-        var missing = await Cli(Roles.DeploymentPipeline, "approval", "check", "--model", modelId, "--version", "1.0.0", "--artifact", Path.Combine(folder, "nope.zip"), "--environment", "production");
+        var missing = await Cli(
+            Roles.DeploymentPipeline,
+            "approval",
+            "check",
+            "--model",
+            modelId,
+            "--version",
+            "1.0.0",
+            "--artifact",
+            Path.Combine(_folder, "nope.zip"),
+            "--environment",
+            "production"
+        );
         Assert.Equal(ExitCodes.InvalidInput, missing.Exit);
         Assert.Contains("--artifact", missing.Err);
-        var badDigest = await Cli(Roles.DeploymentPipeline, "deployment", "record", "--model", modelId, "--version", "1.0.0", "--environment", "production", "--run-id", "r2", "--digest", "md5:1");
+        var badDigest = await Cli(
+            Roles.DeploymentPipeline,
+            "deployment",
+            "record",
+            "--model",
+            modelId,
+            "--version",
+            "1.0.0",
+            "--environment",
+            "production",
+            "--run-id",
+            "r2",
+            "--digest",
+            "md5:1"
+        );
         Assert.Equal(ExitCodes.InvalidInput, badDigest.Exit);
-        Assert.Single((await ledger.GetVersion(modelId)).GetProperty("refusedDeployments").EnumerateArray());
-        Assert.Equal(ExitCodes.Denied, (await Cli(Roles.Auditor, "deployment", "record", "--model", modelId, "--version", "1.0.0", "--environment", "production", "--run-id", "r3", "--artifact", artifact)).Exit);
+        Assert.Single((await _ledger.GetVersion(modelId)).GetProperty("refusedDeployments").EnumerateArray());
+        Assert.Equal(
+            ExitCodes.Denied,
+            (
+                await Cli(
+                    Roles.Auditor,
+                    "deployment",
+                    "record",
+                    "--model",
+                    modelId,
+                    "--version",
+                    "1.0.0",
+                    "--environment",
+                    "production",
+                    "--run-id",
+                    "r3",
+                    "--artifact",
+                    artifact
+                )
+            ).Exit
+        );
     }
 
     [Fact]
@@ -135,22 +295,85 @@ public sealed class CliTests(LedgerApp app) : IDisposable
         var train = Write("train.csv", "a,b\n1,2\n");
         var test = Write("test.csv", "a,b\n3,4\n");
         var name = Scenario.NewId("ds");
-        var dataset = await Cli(Roles.ModelOwner, "dataset", "register", "--name", name, "--version", "1", "--file", train, "--file", test, "--rows", "2",
-            "--column", "a:float", "--column", "b:float", "--json");
+        var dataset = await Cli(
+            Roles.ModelOwner,
+            "dataset",
+            "register",
+            "--name",
+            name,
+            "--version",
+            "1",
+            "--file",
+            train,
+            "--file",
+            test,
+            "--rows",
+            "2",
+            "--column",
+            "a:float",
+            "--column",
+            "b:float",
+            "--json"
+        );
         Assert.Equal(ExitCodes.Ok, dataset.Exit);
         var manifest = JsonDocument.Parse(dataset.Out).RootElement.GetProperty("manifestDigest").GetString()!;
-        Assert.Equal(Governance.Domain.Datasets.Dataset.ManifestDigestOf([
-            new(Path.GetFileName(train), Digest.OfBytes(File.ReadAllBytes(train)), new FileInfo(train).Length),
-            new(Path.GetFileName(test), Digest.OfBytes(File.ReadAllBytes(test)), new FileInfo(test).Length)]), manifest);
+        Assert.Equal(
+            Governance.Domain.Datasets.Dataset.ManifestDigestOf([
+                new(Path.GetFileName(train), Digest.OfBytes(File.ReadAllBytes(train)), new FileInfo(train).Length),
+                new(Path.GetFileName(test), Digest.OfBytes(File.ReadAllBytes(test)), new FileInfo(test).Length),
+            ]),
+            manifest
+        );
 
-        var modelId = await ledger.RegisterModel(Scenario.NewId());
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
         var artifact = Write("model.onnx", "onnx bytes");
-        var version = await Cli(Roles.ModelOwner, "version", "register", "--model", modelId, "--version", "2.0.0", "--artifact", artifact, "--uri", "s3://m/model.onnx",
-            "--format", "Onnx", "--training-dataset", manifest, "--validation-dataset", manifest, "--metric", "auc=0.81", "--param", "trees=200", "--commit", "abc123");
+        var version = await Cli(
+            Roles.ModelOwner,
+            "version",
+            "register",
+            "--model",
+            modelId,
+            "--version",
+            "2.0.0",
+            "--artifact",
+            artifact,
+            "--uri",
+            "s3://m/model.onnx",
+            "--format",
+            "Onnx",
+            "--training-dataset",
+            manifest,
+            "--validation-dataset",
+            manifest,
+            "--metric",
+            "auc=0.81",
+            "--param",
+            "trees=200",
+            "--commit",
+            "abc123"
+        );
         Assert.Equal(ExitCodes.Ok, version.Exit);
-        Assert.Equal(Digest.OfBytes(File.ReadAllBytes(artifact)), (await ledger.GetVersion(modelId, "2.0.0")).GetProperty("artifactDigest").GetString());
+        Assert.Equal(
+            Digest.OfBytes(File.ReadAllBytes(artifact)),
+            (await _ledger.GetVersion(modelId, "2.0.0")).GetProperty("artifactDigest").GetString()
+        );
 
-        var personal = await Cli(Roles.ModelOwner, "dataset", "register", "--name", Scenario.NewId("ds"), "--version", "1", "--file", train, "--rows", "1", "--column", "a:float", "--personal-data");
+        var personal = await Cli(
+            Roles.ModelOwner,
+            "dataset",
+            "register",
+            "--name",
+            Scenario.NewId("ds"),
+            "--version",
+            "1",
+            "--file",
+            train,
+            "--rows",
+            "1",
+            "--column",
+            "a:float",
+            "--personal-data"
+        );
         Assert.Equal(ExitCodes.InvalidInput, personal.Exit);
         Assert.Contains("legalBasis", personal.Err);
     }

@@ -14,7 +14,8 @@ public sealed class DemoApp : LedgerApp
         get
         {
             var folder = new DirectoryInfo(AppContext.BaseDirectory);
-            while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Governance.sln"))) folder = folder.Parent;
+            while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Governance.sln")))
+                folder = folder.Parent;
             return Path.Combine(folder!.FullName, "..", "shared", "datasets");
         }
     }
@@ -34,14 +35,21 @@ public sealed class DemoInventoryTests(DemoApp app) : IClassFixture<DemoApp>
     {
         var auditor = app.As("auditor-ada", Roles.Auditor);
         var inventory = await auditor.GetAsync("/api/v1/inventory").Expect(HttpStatusCode.OK);
-        var statuses = inventory.EnumerateArray().SelectMany(m => m.GetProperty("versions").EnumerateArray()).Select(v => v.GetProperty("status").GetString()!).ToHashSet();
+        var statuses = inventory
+            .EnumerateArray()
+            .SelectMany(m => m.GetProperty("versions").EnumerateArray())
+            .Select(v => v.GetProperty("status").GetString()!)
+            .ToHashSet();
         Assert.Equal(Enum.GetNames<ModelVersionStatus>().ToHashSet(), statuses);
 
         var credit = await auditor.GetAsync("/api/v1/inventory/credit-scoring-de").Expect(HttpStatusCode.OK);
         Assert.Equal("High", credit.GetProperty("model").GetProperty("riskTier").GetString());
         var source = await auditor.GetAsync("/api/v1/datasets/german-credit-statlog/1994").Expect(HttpStatusCode.OK);
         var file = Assert.Single(source.GetProperty("files").EnumerateArray());
-        Assert.Equal(Digest.OfBytes(await File.ReadAllBytesAsync(Path.Combine(DemoApp.SharedDatasets, "german_credit.csv"))), file.GetProperty("sha256").GetString());
+        Assert.Equal(
+            Digest.OfBytes(await File.ReadAllBytesAsync(Path.Combine(DemoApp.SharedDatasets, "german_credit.csv"))),
+            file.GetProperty("sha256").GetString()
+        );
         Assert.True(source.GetProperty("containsPersonalData").GetBoolean());
 
         var live = await auditor.GetAsync("/api/v1/models/credit-scoring-de/versions/1.1.0").Expect(HttpStatusCode.OK);

@@ -10,7 +10,7 @@ namespace Governance.Api.Tests;
 [Collection(LedgerCollection.Name)]
 public sealed class DeploymentAndLedgerTests(LedgerApp app)
 {
-    private readonly Scenario ledger = new(app);
+    private readonly Scenario _ledger = new(app);
 
     private async Task<long> StreamVersion(string modelId, string version = "1.0.0")
     {
@@ -21,21 +21,50 @@ public sealed class DeploymentAndLedgerTests(LedgerApp app)
     [Fact]
     public async Task An_approved_deployment_is_recorded_and_rolled_back()
     {
-        var (modelId, digest, approvalId) = await ledger.ApprovedVersion();
-        var deployed = await ledger.Deploy(modelId, digest, run: "gh-run-42").Expect(HttpStatusCode.Created);
+        var (modelId, digest, approvalId) = await _ledger.ApprovedVersion();
+        var deployed = await _ledger.Deploy(modelId, digest, run: "gh-run-42").Expect(HttpStatusCode.Created);
         Assert.Equal(approvalId, deployed.GetProperty("approvalId").GetString());
-        Assert.Equal("Deployed", (await ledger.GetVersion(modelId)).GetProperty("status").GetString());
+        Assert.Equal("Deployed", (await _ledger.GetVersion(modelId)).GetProperty("status").GetString());
 
         var rollback = $"{Scenario.VersionPath(modelId)}/rollbacks";
-        await ledger.Pipeline.PostAsJsonAsync(rollback, new { environment = "production", pipelineRunId = "gh-run-43" })
+        await _ledger
+            .Pipeline.PostAsJsonAsync(rollback, new { environment = "production", pipelineRunId = "gh-run-43" })
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
-        await ledger.Pipeline.PostAsJsonAsync(rollback, new { environment = "production", pipelineRunId = "gh-run-43", reason = "Latency regression" })
+        await _ledger
+            .Pipeline.PostAsJsonAsync(
+                rollback,
+                new
+                {
+                    environment = "production",
+                    pipelineRunId = "gh-run-43",
+                    reason = "Latency regression",
+                }
+            )
             .Expect(HttpStatusCode.Created);
-        await ledger.Pipeline.PostAsJsonAsync(rollback, new { environment = "production", pipelineRunId = "gh-run-44", reason = "again" })
+        await _ledger
+            .Pipeline.PostAsJsonAsync(
+                rollback,
+                new
+                {
+                    environment = "production",
+                    pipelineRunId = "gh-run-44",
+                    reason = "again",
+                }
+            )
             .ExpectProblem(HttpStatusCode.Conflict, "deployment.not_live");
-        await ledger.OfficerRita.PostAsJsonAsync(rollback, new { environment = "production", pipelineRunId = "x", reason = "x" }).Expect(HttpStatusCode.Forbidden);
+        await _ledger
+            .OfficerRita.PostAsJsonAsync(
+                rollback,
+                new
+                {
+                    environment = "production",
+                    pipelineRunId = "x",
+                    reason = "x",
+                }
+            )
+            .Expect(HttpStatusCode.Forbidden);
 
-        var version = await ledger.GetVersion(modelId);
+        var version = await _ledger.GetVersion(modelId);
         Assert.Equal("RolledBack", version.GetProperty("status").GetString());
         Assert.Empty(version.GetProperty("liveEnvironments").EnumerateArray());
     }
@@ -43,14 +72,14 @@ public sealed class DeploymentAndLedgerTests(LedgerApp app)
     [Fact]
     public async Task A_refused_deployment_attempt_is_itself_recorded()
     {
-        var modelId = await ledger.RegisterModel(Scenario.NewId());
-        var digest = await ledger.RegisterVersion(modelId);
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        var digest = await _ledger.RegisterVersion(modelId);
 
-        var problem = await ledger.Deploy(modelId, digest, run: "rogue-1").ExpectProblem(HttpStatusCode.Conflict, "deployment.refused");
+        var problem = await _ledger.Deploy(modelId, digest, run: "rogue-1").ExpectProblem(HttpStatusCode.Conflict, "deployment.refused");
         Assert.True(problem.GetProperty("recorded").GetBoolean());
         Assert.Equal("no_approval_for_environment", problem.GetProperty("reasons")[0].GetProperty("code").GetString());
 
-        var refused = Assert.Single((await ledger.GetVersion(modelId)).GetProperty("refusedDeployments").EnumerateArray());
+        var refused = Assert.Single((await _ledger.GetVersion(modelId)).GetProperty("refusedDeployments").EnumerateArray());
         Assert.Equal("rogue-1", refused.GetProperty("pipelineRunId").GetString());
         Assert.Equal("pipeline-ci", refused.GetProperty("attemptedBy").GetProperty("subjectId").GetString());
         Assert.Equal(2, await StreamVersion(modelId));
@@ -59,59 +88,87 @@ public sealed class DeploymentAndLedgerTests(LedgerApp app)
     [Fact]
     public async Task Deployment_records_refuse_bad_input_other_roles_and_unknown_versions_writing_nothing()
     {
-        var (modelId, digest, _) = await ledger.ApprovedVersion();
+        var (modelId, digest, _) = await _ledger.ApprovedVersion();
         var before = await StreamVersion(modelId);
-        var problem = await ledger.Pipeline.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/deployments", new { environment = "production", artifactDigest = "sha1:x" })
+        var problem = await _ledger
+            .Pipeline.PostAsJsonAsync(
+                $"{Scenario.VersionPath(modelId)}/deployments",
+                new { environment = "production", artifactDigest = "sha1:x" }
+            )
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
         Assert.True(problem.GetProperty("errors").TryGetProperty("pipelineRunId", out _));
         Assert.True(problem.GetProperty("errors").TryGetProperty("artifactDigest", out _));
-        await ledger.Owner.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/deployments", new { environment = "production", pipelineRunId = "r", artifactDigest = digest })
+        await _ledger
+            .Owner.PostAsJsonAsync(
+                $"{Scenario.VersionPath(modelId)}/deployments",
+                new
+                {
+                    environment = "production",
+                    pipelineRunId = "r",
+                    artifactDigest = digest,
+                }
+            )
             .Expect(HttpStatusCode.Forbidden);
-        await ledger.Deploy(modelId, digest, version: "7.7.7").ExpectProblem(HttpStatusCode.NotFound, "model_version.not_found");
+        await _ledger.Deploy(modelId, digest, version: "7.7.7").ExpectProblem(HttpStatusCode.NotFound, "model_version.not_found");
         Assert.Equal(before, await StreamVersion(modelId));
     }
 
     [Fact]
     public async Task A_repeated_pipeline_call_with_the_same_idempotency_key_is_recorded_once()
     {
-        var (modelId, digest, _) = await ledger.ApprovedVersion();
+        var (modelId, digest, _) = await _ledger.ApprovedVersion();
         var before = await StreamVersion(modelId);
-        HttpRequestMessage Request(string run) => new(HttpMethod.Post, $"{Scenario.VersionPath(modelId)}/deployments")
-        {
-            Content = JsonContent.Create(new { environment = "production", pipelineRunId = run, artifactDigest = digest }),
-            Headers = { { "Idempotency-Key", "deploy-run-77" } },
-        };
+        HttpRequestMessage Request(string run) =>
+            new(HttpMethod.Post, $"{Scenario.VersionPath(modelId)}/deployments")
+            {
+                Content = JsonContent.Create(
+                    new
+                    {
+                        environment = "production",
+                        pipelineRunId = run,
+                        artifactDigest = digest,
+                    }
+                ),
+                Headers = { { "Idempotency-Key", "deploy-run-77" } },
+            };
 
-        using var first = await ledger.Pipeline.SendAsync(Request("run-77"));
-        using var second = await ledger.Pipeline.SendAsync(Request("run-77"));
+        using var first = await _ledger.Pipeline.SendAsync(Request("run-77"));
+        using var second = await _ledger.Pipeline.SendAsync(Request("run-77"));
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.Equal(HttpStatusCode.Created, second.StatusCode);
         Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
         Assert.True(second.Headers.Contains("Idempotent-Replayed"));
         Assert.Equal(before + 1, await StreamVersion(modelId));
 
-        await ledger.Pipeline.SendAsync(Request("run-78")).ExpectProblem(HttpStatusCode.Conflict, "idempotency.key_reused");
+        await _ledger.Pipeline.SendAsync(Request("run-78")).ExpectProblem(HttpStatusCode.Conflict, "idempotency.key_reused");
         Assert.Equal(before + 1, await StreamVersion(modelId));
     }
 
     [Fact]
     public async Task A_stale_if_match_is_a_409_and_writes_nothing()
     {
-        var (modelId, digest, _) = await ledger.ApprovedVersion();
+        var (modelId, digest, _) = await _ledger.ApprovedVersion();
         var current = await StreamVersion(modelId);
         var request = new HttpRequestMessage(HttpMethod.Post, $"{Scenario.VersionPath(modelId)}/deployments")
         {
-            Content = JsonContent.Create(new { environment = "production", pipelineRunId = "late", artifactDigest = digest }),
+            Content = JsonContent.Create(
+                new
+                {
+                    environment = "production",
+                    pipelineRunId = "late",
+                    artifactDigest = digest,
+                }
+            ),
             Headers = { { "If-Match", $"\"{current - 1}\"" } },
         };
-        await ledger.Pipeline.SendAsync(request).ExpectProblem(HttpStatusCode.Conflict, "concurrency.stale_version");
+        await _ledger.Pipeline.SendAsync(request).ExpectProblem(HttpStatusCode.Conflict, "concurrency.stale_version");
         Assert.Equal(current, await StreamVersion(modelId));
     }
 
     [Fact]
     public async Task Eight_concurrent_writers_on_one_version_lose_no_event_and_stale_ones_get_409()
     {
-        var (modelId, digest, _) = await ledger.ApprovedVersion();
+        var (modelId, digest, _) = await _ledger.ApprovedVersion();
         var start = await StreamVersion(modelId);
         const int writers = 8;
         var firstRound = new Barrier(writers);
@@ -124,14 +181,23 @@ public sealed class DeploymentAndLedgerTests(LedgerApp app)
             {
                 using var get = await app.As("auditor-ada", Governance.Domain.Shared.Roles.Auditor).GetAsync(Scenario.VersionPath(modelId));
                 var etag = get.Headers.ETag!.Tag;
-                if (attempt == 0) firstRound.SignalAndWait(TimeSpan.FromSeconds(30));
+                if (attempt == 0)
+                    firstRound.SignalAndWait(TimeSpan.FromSeconds(30));
                 var request = new HttpRequestMessage(HttpMethod.Post, $"{Scenario.VersionPath(modelId)}/deployments")
                 {
-                    Content = JsonContent.Create(new { environment = "production", pipelineRunId = $"writer-{n}", artifactDigest = digest }),
+                    Content = JsonContent.Create(
+                        new
+                        {
+                            environment = "production",
+                            pipelineRunId = $"writer-{n}",
+                            artifactDigest = digest,
+                        }
+                    ),
                     Headers = { { "If-Match", etag } },
                 };
                 using var response = await client.SendAsync(request);
-                if (response.StatusCode == HttpStatusCode.Created) return;
+                if (response.StatusCode == HttpStatusCode.Created)
+                    return;
                 Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
                 Interlocked.Increment(ref conflicts);
                 Assert.True(attempt < 100, "a writer never got through");
@@ -141,7 +207,11 @@ public sealed class DeploymentAndLedgerTests(LedgerApp app)
         await Task.WhenAll(Enumerable.Range(0, writers).Select(n => Task.Run(() => Writer(n))));
 
         Assert.Equal(start + writers, await StreamVersion(modelId));
-        var runs = (await ledger.GetVersion(modelId)).GetProperty("deployments").EnumerateArray().Select(d => d.GetProperty("pipelineRunId").GetString()!).ToHashSet();
+        var runs = (await _ledger.GetVersion(modelId))
+            .GetProperty("deployments")
+            .EnumerateArray()
+            .Select(d => d.GetProperty("pipelineRunId").GetString()!)
+            .ToHashSet();
         Assert.Equal(Enumerable.Range(0, writers).Select(n => $"writer-{n}").ToHashSet(), runs);
         Assert.True(conflicts >= writers - 1, $"writers that read the same version must conflict: {conflicts} conflicts");
     }
@@ -149,40 +219,71 @@ public sealed class DeploymentAndLedgerTests(LedgerApp app)
     [Fact]
     public async Task The_audit_trail_lists_every_event_of_a_model_with_actor_time_reason_and_payload_in_pages()
     {
-        var (modelId, digest, _) = await ledger.ApprovedVersion("High");
+        var (modelId, digest, _) = await _ledger.ApprovedVersion("High");
         var deploy = new HttpRequestMessage(HttpMethod.Post, $"{Scenario.VersionPath(modelId)}/deployments")
         {
-            Content = JsonContent.Create(new { environment = "production", pipelineRunId = "trail", artifactDigest = digest }),
+            Content = JsonContent.Create(
+                new
+                {
+                    environment = "production",
+                    pipelineRunId = "trail",
+                    artifactDigest = digest,
+                }
+            ),
             Headers = { { "X-Correlation-Id", "pipeline-run-trail" } },
         };
-        await ledger.Pipeline.SendAsync(deploy).Expect(HttpStatusCode.Created);
+        await _ledger.Pipeline.SendAsync(deploy).Expect(HttpStatusCode.Created);
 
         var events = new List<JsonElement>();
         long? after = 0;
         while (after is not null)
         {
-            var page = await ledger.Auditor.GetAsync($"/api/v1/models/{modelId}/audit-trail?limit=3&after={after}").Expect(HttpStatusCode.OK);
+            var page = await _ledger
+                .Auditor.GetAsync($"/api/v1/models/{modelId}/audit-trail?limit=3&after={after}")
+                .Expect(HttpStatusCode.OK);
             events.AddRange(page.GetProperty("events").EnumerateArray());
             after = page.GetProperty("nextAfter").ValueKind == JsonValueKind.Null ? null : page.GetProperty("nextAfter").GetInt64();
         }
 
         Assert.Equal(
-            ["model_registered", "model_version_registered", "submitted_for_validation", "validation_completed", "approval_requested",
-             "approval_signed_off", "approval_signed_off", "model_version_approved", "approval_attested", "model_version_deployed"],
-            events.Select(e => e.GetProperty("eventType").GetString()));
-        Assert.All(events, e =>
-        {
-            Assert.False(string.IsNullOrEmpty(e.GetProperty("actor").GetProperty("subjectId").GetString()));
-            Assert.False(string.IsNullOrEmpty(e.GetProperty("reason").GetString()));
-            Assert.False(string.IsNullOrEmpty(e.GetProperty("correlationId").GetString()));
-            Assert.StartsWith("sha256:", e.GetProperty("payloadDigest").GetString());
-        });
+            [
+                "model_registered",
+                "model_version_registered",
+                "submitted_for_validation",
+                "validation_completed",
+                "approval_requested",
+                "approval_signed_off",
+                "approval_signed_off",
+                "model_version_approved",
+                "approval_attested",
+                "model_version_deployed",
+            ],
+            events.Select(e => e.GetProperty("eventType").GetString())
+        );
+        Assert.All(
+            events,
+            e =>
+            {
+                Assert.False(string.IsNullOrEmpty(e.GetProperty("actor").GetProperty("subjectId").GetString()));
+                Assert.False(string.IsNullOrEmpty(e.GetProperty("reason").GetString()));
+                Assert.False(string.IsNullOrEmpty(e.GetProperty("correlationId").GetString()));
+                Assert.StartsWith("sha256:", e.GetProperty("payloadDigest").GetString());
+            }
+        );
         Assert.Equal("pipeline-run-trail", events[^1].GetProperty("correlationId").GetString());
         Assert.Equal("DeploymentPipeline", events[^1].GetProperty("actor").GetProperty("role").GetString());
-        Assert.True(events.Select(e => e.GetProperty("sequence").GetInt64()).SequenceEqual(events.Select(e => e.GetProperty("sequence").GetInt64()).Order()));
+        Assert.True(
+            events
+                .Select(e => e.GetProperty("sequence").GetInt64())
+                .SequenceEqual(events.Select(e => e.GetProperty("sequence").GetInt64()).Order())
+        );
 
-        await ledger.Auditor.GetAsync($"/api/v1/models/{modelId}/audit-trail?limit=0").ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
-        await ledger.Auditor.GetAsync($"/api/v1/models/{Scenario.NewId()}/audit-trail").ExpectProblem(HttpStatusCode.NotFound, "model.not_found");
-        await ledger.Pipeline.GetAsync($"/api/v1/models/{modelId}/audit-trail").Expect(HttpStatusCode.Forbidden);
+        await _ledger
+            .Auditor.GetAsync($"/api/v1/models/{modelId}/audit-trail?limit=0")
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        await _ledger
+            .Auditor.GetAsync($"/api/v1/models/{Scenario.NewId()}/audit-trail")
+            .ExpectProblem(HttpStatusCode.NotFound, "model.not_found");
+        await _ledger.Pipeline.GetAsync($"/api/v1/models/{modelId}/audit-trail").Expect(HttpStatusCode.Forbidden);
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using Governance.Api.Tests.Infrastructure;
 using Governance.Domain.Shared;
 using UglyToad.PdfPig;
@@ -9,7 +8,7 @@ namespace Governance.Api.Tests;
 [Collection(LedgerCollection.Name)]
 public sealed class EvidencePackEndpointTests(LedgerApp app)
 {
-    private readonly Scenario ledger = new(app);
+    private readonly Scenario _ledger = new(app);
 
     private async Task<byte[]> Download(HttpClient client, string modelId, string kind)
     {
@@ -30,21 +29,49 @@ public sealed class EvidencePackEndpointTests(LedgerApp app)
     [Fact]
     public async Task An_auditor_downloads_each_pack_with_its_sections_approvers_digests_and_page_numbers()
     {
-        var (modelId, digest, approvalId) = await ledger.ApprovedVersion("High");
-        var version = await ledger.GetVersion(modelId);
+        var (modelId, digest, approvalId) = await _ledger.ApprovedVersion("High");
+        var version = await _ledger.GetVersion(modelId);
         var attestation = version.GetProperty("approvals")[0].GetProperty("attestationDigest").GetString()!;
 
         var sections = new Dictionary<string, string[]>
         {
-            ["model-card"] = ["1. Model details", "2. Intended use", "3. Factors", "4. Metrics", "5. Evaluation data", "6. Training data", "8. Ethical considerations", "9. Caveats and recommendations"],
-            ["eu-ai-act-annex-iv"] = ["1. General description", "2. Elements of the AI system", "3. Monitoring, functioning and control", "4. Appropriateness of the performance metrics",
-                "5. Risk management system", "6. Changes through the lifecycle", "7. Harmonised standards", "8. EU declaration of conformity", "9. Post-market monitoring plan",
-                "Article 12", "Article 14", "Article 15"],
-            ["sr-11-7"] = ["1. Model inventory entry and risk tier", "3. Independent validation", "4. Approvals and segregation of duties", "6. Deployment history"],
+            ["model-card"] =
+            [
+                "1. Model details",
+                "2. Intended use",
+                "3. Factors",
+                "4. Metrics",
+                "5. Evaluation data",
+                "6. Training data",
+                "8. Ethical considerations",
+                "9. Caveats and recommendations",
+            ],
+            ["eu-ai-act-annex-iv"] =
+            [
+                "1. General description",
+                "2. Elements of the AI system",
+                "3. Monitoring, functioning and control",
+                "4. Appropriateness of the performance metrics",
+                "5. Risk management system",
+                "6. Changes through the lifecycle",
+                "7. Harmonised standards",
+                "8. EU declaration of conformity",
+                "9. Post-market monitoring plan",
+                "Article 12",
+                "Article 14",
+                "Article 15",
+            ],
+            ["sr-11-7"] =
+            [
+                "1. Model inventory entry and risk tier",
+                "3. Independent validation",
+                "4. Approvals and segregation of duties",
+                "6. Deployment history",
+            ],
         };
         foreach (var (kind, expected) in sections)
         {
-            var pdf = await Download(ledger.Auditor, modelId, kind);
+            var pdf = await Download(_ledger.Auditor, modelId, kind);
             var text = Text(pdf);
             using var document = PdfDocument.Open(pdf);
             Assert.All(expected, s => Assert.Contains(s, text));
@@ -58,38 +85,47 @@ public sealed class EvidencePackEndpointTests(LedgerApp app)
                 Assert.Contains("officer-ravi", text);
             }
         }
-        Assert.Contains("Not recorded in the ledger.", Text(await Download(ledger.Auditor, modelId, "eu-ai-act-annex-iv")));
+        Assert.Contains("Not recorded in the ledger.", Text(await Download(_ledger.Auditor, modelId, "eu-ai-act-annex-iv")));
         Assert.Equal(approvalId, version.GetProperty("approvals")[0].GetProperty("id").GetString());
     }
 
     [Fact]
     public async Task The_same_ledger_state_gives_the_same_bytes_and_each_issue_is_recorded_with_its_digest()
     {
-        var (modelId, _, _) = await ledger.ApprovedVersion();
-        var first = await Download(ledger.Auditor, modelId, "sr-11-7");
-        var second = await Download(ledger.OfficerRita, modelId, "sr-11-7");
+        var (modelId, _, _) = await _ledger.ApprovedVersion();
+        var first = await Download(_ledger.Auditor, modelId, "sr-11-7");
+        var second = await Download(_ledger.OfficerRita, modelId, "sr-11-7");
         Assert.Equal(first, second);
 
-        var issued = await ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
+        var issued = await _ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
         Assert.Equal(2, issued.GetArrayLength());
         Assert.All(issued.EnumerateArray(), p => Assert.Equal(Digest.OfBytes(first), p.GetProperty("sha256").GetString()));
-        Assert.Equal(["auditor-ada", "officer-rita"], issued.EnumerateArray().Select(p => p.GetProperty("issuedTo").GetProperty("subjectId").GetString()));
+        Assert.Equal(
+            ["auditor-ada", "officer-rita"],
+            issued.EnumerateArray().Select(p => p.GetProperty("issuedTo").GetProperty("subjectId").GetString())
+        );
 
         // A new fact about the version gives a new pack, at a later ledger position.
-        await ledger.Deploy(modelId, (await ledger.GetVersion(modelId)).GetProperty("artifactDigest").GetString()!).Expect(HttpStatusCode.Created);
-        Assert.NotEqual(first, await Download(ledger.Auditor, modelId, "sr-11-7"));
+        await _ledger
+            .Deploy(modelId, (await _ledger.GetVersion(modelId)).GetProperty("artifactDigest").GetString()!)
+            .Expect(HttpStatusCode.Created);
+        Assert.NotEqual(first, await Download(_ledger.Auditor, modelId, "sr-11-7"));
     }
 
     [Fact]
     public async Task Packs_refuse_other_roles_unknown_kinds_and_unknown_versions()
     {
-        var (modelId, _, _) = await ledger.ApprovedVersion();
-        await ledger.Owner.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card").Expect(HttpStatusCode.Forbidden);
-        await ledger.Anonymous.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card").Expect(HttpStatusCode.Unauthorized);
-        var problem = await ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/annual-report").ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        var (modelId, _, _) = await _ledger.ApprovedVersion();
+        await _ledger.Owner.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card").Expect(HttpStatusCode.Forbidden);
+        await _ledger.Anonymous.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card").Expect(HttpStatusCode.Unauthorized);
+        var problem = await _ledger
+            .Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/annual-report")
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
         Assert.True(problem.GetProperty("errors").TryGetProperty("kind", out _));
-        await ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId, "9.9.9")}/evidence-packs/model-card").ExpectProblem(HttpStatusCode.NotFound, "model_version.not_found");
-        var issued = await ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
+        await _ledger
+            .Auditor.GetAsync($"{Scenario.VersionPath(modelId, "9.9.9")}/evidence-packs/model-card")
+            .ExpectProblem(HttpStatusCode.NotFound, "model_version.not_found");
+        var issued = await _ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
         Assert.Equal(0, issued.GetArrayLength());
     }
 }

@@ -26,8 +26,14 @@ public sealed partial class IdentityTests(IdentityApp app)
     private async Task<ClientCredentials> Client(params string[] scopes)
     {
         await using var scope = app.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<Accounts>()
-            .RegisterClientAsync(new NewClient(Scenario.NewId("client"), "Test pipeline", scopes, null), Setup, null, CancellationToken.None);
+        return await scope
+            .ServiceProvider.GetRequiredService<Accounts>()
+            .RegisterClientAsync(
+                new NewClient(Scenario.NewId("client"), "Test pipeline", scopes, null),
+                Setup,
+                null,
+                CancellationToken.None
+            );
     }
 
     private async Task<(string UserName, string Password)> Person(string role)
@@ -35,19 +41,31 @@ public sealed partial class IdentityTests(IdentityApp app)
         var userName = Scenario.NewId("user");
         const string password = "Correct-Horse-42";
         await using var scope = app.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<Accounts>()
+        await scope
+            .ServiceProvider.GetRequiredService<Accounts>()
             .CreateUserAsync(new NewUser(userName, $"{role} person", null, password, [role]), Setup, null, CancellationToken.None);
         return (userName, password);
     }
 
-    private HttpClient Browser() => app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+    private HttpClient Browser() =>
+        app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
     private async Task<string> ClientCredentialsToken(ClientCredentials client, string scope)
     {
-        var token = await app.CreateClient().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials", ["client_id"] = client.ClientId, ["client_secret"] = client.ClientSecret, ["scope"] = scope,
-        })).Expect(HttpStatusCode.OK);
+        var token = await app.CreateClient()
+            .PostAsync(
+                "/connect/token",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "client_credentials",
+                        ["client_id"] = client.ClientId,
+                        ["client_secret"] = client.ClientSecret,
+                        ["scope"] = scope,
+                    }
+                )
+            )
+            .Expect(HttpStatusCode.OK);
         Assert.Equal("Bearer", token.GetProperty("token_type").GetString());
         return token.GetProperty("access_token").GetString()!;
     }
@@ -70,7 +88,9 @@ public sealed partial class IdentityTests(IdentityApp app)
         Assert.Contains("authorization_code", discovery.GetProperty("grant_types_supported").Strings());
         Assert.Contains("urn:ietf:params:oauth:grant-type:device_code", discovery.GetProperty("grant_types_supported").Strings());
         Assert.Contains("S256", discovery.GetProperty("code_challenge_methods_supported").Strings());
-        var jwks = await app.CreateClient().GetAsync(new Uri(discovery.GetProperty("jwks_uri").GetString()!).PathAndQuery).Expect(HttpStatusCode.OK);
+        var jwks = await app.CreateClient()
+            .GetAsync(new Uri(discovery.GetProperty("jwks_uri").GetString()!).PathAndQuery)
+            .Expect(HttpStatusCode.OK);
         Assert.NotEmpty(jwks.GetProperty("keys").EnumerateArray());
     }
 
@@ -82,28 +102,62 @@ public sealed partial class IdentityTests(IdentityApp app)
 
         var answer = await CheckWith(token).Expect(HttpStatusCode.OK);
         Assert.Equal("denied", answer.GetProperty("decision").GetString());
-        await Bearer(token).PostAsJsonAsync("/api/v1/models/nope/versions/1.0.0/deployments",
-            new { environment = "production", pipelineRunId = "r1", artifactDigest = UnknownDigest }).ExpectProblem(HttpStatusCode.NotFound, "model_version.not_found");
+        await Bearer(token)
+            .PostAsJsonAsync(
+                "/api/v1/models/nope/versions/1.0.0/deployments",
+                new
+                {
+                    environment = "production",
+                    pipelineRunId = "r1",
+                    artifactDigest = UnknownDigest,
+                }
+            )
+            .ExpectProblem(HttpStatusCode.NotFound, "model_version.not_found");
         await Bearer(token).GetAsync("/api/v1/inventory").Expect(HttpStatusCode.Forbidden);
 
         var log = await SecurityLog();
-        Assert.Contains(log, e => e.GetProperty("eventType").GetString() == "token_issued_to_client" && e.GetProperty("subject").GetString() == client.ClientId);
+        Assert.Contains(
+            log,
+            e =>
+                e.GetProperty("eventType").GetString() == "token_issued_to_client"
+                && e.GetProperty("subject").GetString() == client.ClientId
+        );
     }
 
     [Fact]
     public async Task A_client_cannot_get_scopes_it_was_not_granted_nor_use_a_wrong_secret()
     {
         var modelServer = await Client(ApiScopes.ApprovalsRead);
-        var invalidScope = await app.CreateClient().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials", ["client_id"] = modelServer.ClientId, ["client_secret"] = modelServer.ClientSecret, ["scope"] = "deployments:write",
-        })).Expect(HttpStatusCode.BadRequest);
+        var invalidScope = await app.CreateClient()
+            .PostAsync(
+                "/connect/token",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "client_credentials",
+                        ["client_id"] = modelServer.ClientId,
+                        ["client_secret"] = modelServer.ClientSecret,
+                        ["scope"] = "deployments:write",
+                    }
+                )
+            )
+            .Expect(HttpStatusCode.BadRequest);
         Assert.Contains("not allowed to use the specified scope", invalidScope.GetProperty("error_description").GetString());
 
-        await app.CreateClient().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials", ["client_id"] = modelServer.ClientId, ["client_secret"] = "wrong", ["scope"] = "approvals:read",
-        })).Expect(HttpStatusCode.Unauthorized);
+        await app.CreateClient()
+            .PostAsync(
+                "/connect/token",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "client_credentials",
+                        ["client_id"] = modelServer.ClientId,
+                        ["client_secret"] = "wrong",
+                        ["scope"] = "approvals:read",
+                    }
+                )
+            )
+            .Expect(HttpStatusCode.Unauthorized);
 
         var token = await ClientCredentialsToken(modelServer, "approvals:read");
         await CheckWith(token).Expect(HttpStatusCode.OK);
@@ -114,15 +168,30 @@ public sealed partial class IdentityTests(IdentityApp app)
     public async Task Expired_tampered_foreign_and_wrong_audience_tokens_are_refused()
     {
         var token = await ClientCredentialsToken(await Client(ApiScopes.ApprovalsRead), "approvals:read");
-        var signingKey = new X509SecurityKey(X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(app.DataFolder, "identity-keys", "signing.pfx"), null));
+        var signingKey = new X509SecurityKey(
+            X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(app.DataFolder, "identity-keys", "signing.pfx"), null)
+        );
 
         // Control: the same claims re-signed with the server's key are accepted, so each refusal below is for its own reason.
         await CheckWith(Resign(token, signingKey)).Expect(HttpStatusCode.OK);
 
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        await CheckWith(Resign(token, signingKey, p => { p["exp"] = now - 120; p["iat"] = now - 1000; p["nbf"] = now - 1000; })).Expect(HttpStatusCode.Unauthorized);
+        await CheckWith(
+                Resign(
+                    token,
+                    signingKey,
+                    p =>
+                    {
+                        p["exp"] = now - 120;
+                        p["iat"] = now - 1000;
+                        p["nbf"] = now - 1000;
+                    }
+                )
+            )
+            .Expect(HttpStatusCode.Unauthorized);
         await CheckWith(Resign(token, signingKey, p => p["aud"] = "another-api")).Expect(HttpStatusCode.Unauthorized);
-        await CheckWith(Resign(token, new RsaSecurityKey(RSA.Create(2048)) { KeyId = signingKey.KeyId })).Expect(HttpStatusCode.Unauthorized);
+        await CheckWith(Resign(token, new RsaSecurityKey(RSA.Create(2048)) { KeyId = signingKey.KeyId }))
+            .Expect(HttpStatusCode.Unauthorized);
         var parts = token.Split('.');
         var payload = Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(parts[1])).Replace("approvals:read", "deployments:write");
         await CheckWith($"{parts[0]}.{Base64UrlEncoder.Encode(payload)}.{parts[2]}").Expect(HttpStatusCode.Unauthorized);
@@ -136,8 +205,9 @@ public sealed partial class IdentityTests(IdentityApp app)
         var verifier = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
         var challenge = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         const string redirect = "http://127.0.0.1:5080/signin-oidc";
-        var authorize = $"/connect/authorize?client_id=governance-ui&response_type=code&redirect_uri={Uri.EscapeDataString(redirect)}" +
-                        $"&scope={Uri.EscapeDataString("openid profile roles ledger:read approvals:read")}&state=s-123&code_challenge={challenge}&code_challenge_method=S256";
+        var authorize =
+            $"/connect/authorize?client_id=governance-ui&response_type=code&redirect_uri={Uri.EscapeDataString(redirect)}"
+            + $"&scope={Uri.EscapeDataString("openid profile roles ledger:read approvals:read")}&state=s-123&code_challenge={challenge}&code_challenge_method=S256";
 
         using var toSignIn = await browser.GetAsync(authorize);
         Assert.Equal(HttpStatusCode.Redirect, toSignIn.StatusCode);
@@ -152,18 +222,33 @@ public sealed partial class IdentityTests(IdentityApp app)
         var code = Regex.Match(callback.Query, "code=([^&]+)").Groups[1].Value;
         Assert.Contains("state=s-123", callback.Query);
 
-        var token = await app.CreateClient().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code", ["client_id"] = "governance-ui", ["code"] = Uri.UnescapeDataString(code),
-            ["redirect_uri"] = redirect, ["code_verifier"] = verifier,
-        })).Expect(HttpStatusCode.OK);
+        var token = await app.CreateClient()
+            .PostAsync(
+                "/connect/token",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "authorization_code",
+                        ["client_id"] = "governance-ui",
+                        ["code"] = Uri.UnescapeDataString(code),
+                        ["redirect_uri"] = redirect,
+                        ["code_verifier"] = verifier,
+                    }
+                )
+            )
+            .Expect(HttpStatusCode.OK);
         var accessToken = token.GetProperty("access_token").GetString()!;
         Assert.True(token.TryGetProperty("id_token", out _));
 
         await Bearer(accessToken).GetAsync("/api/v1/inventory").Expect(HttpStatusCode.OK);
         await Bearer(accessToken).GetAsync("/api/v1/admin/users").Expect(HttpStatusCode.Forbidden);
         var log = await SecurityLog();
-        Assert.Contains(log, e => e.GetProperty("eventType").GetString() == "sign_in_succeeded" && e.GetProperty("payload").GetProperty("userName").GetString() == userName);
+        Assert.Contains(
+            log,
+            e =>
+                e.GetProperty("eventType").GetString() == "sign_in_succeeded"
+                && e.GetProperty("payload").GetProperty("userName").GetString() == userName
+        );
     }
 
     [Fact]
@@ -173,16 +258,29 @@ public sealed partial class IdentityTests(IdentityApp app)
         var browser = Browser();
         var challenge = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes("the-real-verifier-the-real-verifier-1234567")));
         const string redirect = "http://127.0.0.1:5080/signin-oidc";
-        using var toSignIn = await browser.GetAsync($"/connect/authorize?client_id=governance-ui&response_type=code&redirect_uri={Uri.EscapeDataString(redirect)}" +
-                                                    $"&scope=openid&code_challenge={challenge}&code_challenge_method=S256");
+        using var toSignIn = await browser.GetAsync(
+            $"/connect/authorize?client_id=governance-ui&response_type=code&redirect_uri={Uri.EscapeDataString(redirect)}"
+                + $"&scope=openid&code_challenge={challenge}&code_challenge_method=S256"
+        );
         using var back = await SignIn(browser, toSignIn.Headers.Location!.PathAndQuery, userName, password);
         using var toClient = await browser.GetAsync(back.Headers.Location!.OriginalString);
         var code = Uri.UnescapeDataString(Regex.Match(toClient.Headers.Location!.Query, "code=([^&]+)").Groups[1].Value);
 
-        var refused = await app.CreateClient().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code", ["client_id"] = "governance-ui", ["code"] = code, ["redirect_uri"] = redirect, ["code_verifier"] = "a-different-verifier-a-different-verifier-12",
-        })).Expect(HttpStatusCode.BadRequest);
+        var refused = await app.CreateClient()
+            .PostAsync(
+                "/connect/token",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "authorization_code",
+                        ["client_id"] = "governance-ui",
+                        ["code"] = code,
+                        ["redirect_uri"] = redirect,
+                        ["code_verifier"] = "a-different-verifier-a-different-verifier-12",
+                    }
+                )
+            )
+            .Expect(HttpStatusCode.BadRequest);
         Assert.Equal("invalid_grant", refused.GetProperty("error").GetString());
     }
 
@@ -190,14 +288,20 @@ public sealed partial class IdentityTests(IdentityApp app)
     public async Task A_person_authorizes_the_command_line_tool_with_the_device_flow()
     {
         var (userName, password) = await Person(Roles.ModelOwner);
-        var device = await app.CreateClient().PostAsync("/connect/device", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["client_id"] = "governance-cli", ["scope"] = "openid ledger:read ledger:write",
-        })).Expect(HttpStatusCode.OK);
+        var device = await app.CreateClient()
+            .PostAsync(
+                "/connect/device",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string> { ["client_id"] = "governance-cli", ["scope"] = "openid ledger:read ledger:write" }
+                )
+            )
+            .Expect(HttpStatusCode.OK);
         var deviceCode = device.GetProperty("device_code").GetString()!;
         var userCode = device.GetProperty("user_code").GetString()!;
 
-        var pending = await app.CreateClient().PostAsync("/connect/token", DeviceTokenRequest(deviceCode)).Expect(HttpStatusCode.BadRequest);
+        var pending = await app.CreateClient()
+            .PostAsync("/connect/token", DeviceTokenRequest(deviceCode))
+            .Expect(HttpStatusCode.BadRequest);
         Assert.Equal("authorization_pending", pending.GetProperty("error").GetString());
 
         var browser = Browser();
@@ -205,10 +309,12 @@ public sealed partial class IdentityTests(IdentityApp app)
         using var back = await SignIn(browser, toSignIn.Headers.Location!.PathAndQuery, userName, password);
         using var form = await browser.GetAsync(back.Headers.Location!.OriginalString);
         var html = await form.Content.ReadAsStringAsync();
-        using var confirmed = await browser.PostAsync("/connect/verify", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["user_code"] = userCode, ["__RequestVerificationToken"] = AntiforgeryToken(html),
-        }));
+        using var confirmed = await browser.PostAsync(
+            "/connect/verify",
+            new FormUrlEncodedContent(
+                new Dictionary<string, string> { ["user_code"] = userCode, ["__RequestVerificationToken"] = AntiforgeryToken(html) }
+            )
+        );
         Assert.Equal(HttpStatusCode.Redirect, confirmed.StatusCode);
 
         var token = await app.CreateClient().PostAsync("/connect/token", DeviceTokenRequest(deviceCode)).Expect(HttpStatusCode.OK);
@@ -229,8 +335,12 @@ public sealed partial class IdentityTests(IdentityApp app)
         Assert.Equal(HttpStatusCode.BadRequest, locked.StatusCode);
         Assert.Contains("locked", await locked.Content.ReadAsStringAsync());
 
-        var failures = (await SecurityLog()).Where(e => e.GetProperty("eventType").GetString() == "sign_in_failed"
-                                                       && e.GetProperty("payload").GetProperty("userName").GetString() == userName).ToArray();
+        var failures = (await SecurityLog())
+            .Where(e =>
+                e.GetProperty("eventType").GetString() == "sign_in_failed"
+                && e.GetProperty("payload").GetProperty("userName").GetString() == userName
+            )
+            .ToArray();
         Assert.Equal(6, failures.Length);
         Assert.Equal("locked_out", failures[^1].GetProperty("payload").GetProperty("failure").GetString());
     }
@@ -241,29 +351,75 @@ public sealed partial class IdentityTests(IdentityApp app)
         var (adminName, adminPassword) = await Person(Roles.Admin);
         var admin = Bearer(await PersonToken(adminName, adminPassword, "openid ledger:read ledger:write"));
 
-        var problem = await admin.PostAsJsonAsync("/api/v1/admin/users", new { userName = "weak", displayName = "Weak", password = "short", roles = new[] { "Auditor" } })
+        var problem = await admin
+            .PostAsJsonAsync(
+                "/api/v1/admin/users",
+                new
+                {
+                    userName = "weak",
+                    displayName = "Weak",
+                    password = "short",
+                    roles = new[] { "Auditor" },
+                }
+            )
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
         Assert.True(problem.GetProperty("errors").TryGetProperty("password", out _));
         var userName = Scenario.NewId("new");
-        var created = await admin.PostAsJsonAsync("/api/v1/admin/users", new { userName, displayName = "New Auditor", password = "Long-enough-password-1", roles = new[] { "Auditor" } })
+        var created = await admin
+            .PostAsJsonAsync(
+                "/api/v1/admin/users",
+                new
+                {
+                    userName,
+                    displayName = "New Auditor",
+                    password = "Long-enough-password-1",
+                    roles = new[] { "Auditor" },
+                }
+            )
             .Expect(HttpStatusCode.Created);
         var userId = created.GetProperty("id").GetString()!;
-        await admin.PutAsJsonAsync($"/api/v1/admin/users/{userId}/roles", new { roles = new[] { "Auditor", "Emperor" } }).ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        await admin
+            .PutAsJsonAsync($"/api/v1/admin/users/{userId}/roles", new { roles = new[] { "Auditor", "Emperor" } })
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
         await admin.PutAsJsonAsync($"/api/v1/admin/users/{userId}/roles", new { roles = new[] { "Validator" } }).Expect(HttpStatusCode.OK);
 
-        var client = await admin.PostAsJsonAsync("/api/v1/admin/clients", new { clientId = Scenario.NewId("ci"), displayName = "CI", scopes = new[] { "approvals:read" } })
+        var client = await admin
+            .PostAsJsonAsync(
+                "/api/v1/admin/clients",
+                new
+                {
+                    clientId = Scenario.NewId("ci"),
+                    displayName = "CI",
+                    scopes = new[] { "approvals:read" },
+                }
+            )
             .Expect(HttpStatusCode.Created);
         var clientId = client.GetProperty("clientId").GetString()!;
         var oldSecret = client.GetProperty("clientSecret").GetString()!;
         var rotated = await admin.PostAsync($"/api/v1/admin/clients/{clientId}/secret", null).Expect(HttpStatusCode.OK);
         Assert.NotEqual(oldSecret, rotated.GetProperty("clientSecret").GetString());
-        await app.CreateClient().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = oldSecret, ["scope"] = "approvals:read",
-        })).Expect(HttpStatusCode.Unauthorized);
-        await ClientCredentialsToken(new ClientCredentials(clientId, rotated.GetProperty("clientSecret").GetString()!, [], []), "approvals:read");
+        await app.CreateClient()
+            .PostAsync(
+                "/connect/token",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "client_credentials",
+                        ["client_id"] = clientId,
+                        ["client_secret"] = oldSecret,
+                        ["scope"] = "approvals:read",
+                    }
+                )
+            )
+            .Expect(HttpStatusCode.Unauthorized);
+        await ClientCredentialsToken(
+            new ClientCredentials(clientId, rotated.GetProperty("clientSecret").GetString()!, [], []),
+            "approvals:read"
+        );
 
-        var types = (await SecurityLog()).Select(e => (Type: e.GetProperty("eventType").GetString(), Subject: e.GetProperty("subject").GetString())).ToArray();
+        var types = (await SecurityLog())
+            .Select(e => (Type: e.GetProperty("eventType").GetString(), Subject: e.GetProperty("subject").GetString()))
+            .ToArray();
         Assert.Contains(("user_created", userId), types);
         Assert.Contains(("user_roles_changed", userId), types);
         Assert.Contains(("client_registered", clientId), types);
@@ -277,10 +433,19 @@ public sealed partial class IdentityTests(IdentityApp app)
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 5; i++)
         {
-            using var response = await limited.CreateClient().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["grant_type"] = "client_credentials", ["client_id"] = "nobody", ["client_secret"] = "x",
-            }));
+            using var response = await limited
+                .CreateClient()
+                .PostAsync(
+                    "/connect/token",
+                    new FormUrlEncodedContent(
+                        new Dictionary<string, string>
+                        {
+                            ["grant_type"] = "client_credentials",
+                            ["client_id"] = "nobody",
+                            ["client_secret"] = "x",
+                        }
+                    )
+                );
             statuses.Add(response.StatusCode);
         }
         Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
@@ -293,15 +458,28 @@ public sealed partial class IdentityTests(IdentityApp app)
         var verifier = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
         var challenge = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         const string redirect = "http://127.0.0.1:5080/signin-oidc";
-        using var toSignIn = await browser.GetAsync($"/connect/authorize?client_id=governance-ui&response_type=code&redirect_uri={Uri.EscapeDataString(redirect)}" +
-                                                    $"&scope={Uri.EscapeDataString(scope)}&code_challenge={challenge}&code_challenge_method=S256");
+        using var toSignIn = await browser.GetAsync(
+            $"/connect/authorize?client_id=governance-ui&response_type=code&redirect_uri={Uri.EscapeDataString(redirect)}"
+                + $"&scope={Uri.EscapeDataString(scope)}&code_challenge={challenge}&code_challenge_method=S256"
+        );
         using var back = await SignIn(browser, toSignIn.Headers.Location!.PathAndQuery, userName, password);
         using var toClient = await browser.GetAsync(back.Headers.Location!.OriginalString);
         var code = Uri.UnescapeDataString(Regex.Match(toClient.Headers.Location!.Query, "code=([^&]+)").Groups[1].Value);
-        var token = await app.CreateClient().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code", ["client_id"] = "governance-ui", ["code"] = code, ["redirect_uri"] = redirect, ["code_verifier"] = verifier,
-        })).Expect(HttpStatusCode.OK);
+        var token = await app.CreateClient()
+            .PostAsync(
+                "/connect/token",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "authorization_code",
+                        ["client_id"] = "governance-ui",
+                        ["code"] = code,
+                        ["redirect_uri"] = redirect,
+                        ["code_verifier"] = verifier,
+                    }
+                )
+            )
+            .Expect(HttpStatusCode.OK);
         return token.GetProperty("access_token").GetString()!;
     }
 
@@ -310,10 +488,18 @@ public sealed partial class IdentityTests(IdentityApp app)
     {
         var page = await (await browser.GetAsync(signInUrl)).Content.ReadAsStringAsync();
         var returnUrl = WebUtility.HtmlDecode(Regex.Match(page, "name=\"returnUrl\" value=\"([^\"]*)\"").Groups[1].Value);
-        return await browser.PostAsync("/account/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["userName"] = userName, ["password"] = password, ["returnUrl"] = returnUrl, ["__RequestVerificationToken"] = AntiforgeryToken(page),
-        }));
+        return await browser.PostAsync(
+            "/account/sign-in",
+            new FormUrlEncodedContent(
+                new Dictionary<string, string>
+                {
+                    ["userName"] = userName,
+                    ["password"] = password,
+                    ["returnUrl"] = returnUrl,
+                    ["__RequestVerificationToken"] = AntiforgeryToken(page),
+                }
+            )
+        );
     }
 
     private static string AntiforgeryToken(string html) => WebUtility.HtmlDecode(AntiforgeryField().Match(html).Groups[1].Value);
@@ -321,10 +507,15 @@ public sealed partial class IdentityTests(IdentityApp app)
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryField();
 
-    private static FormUrlEncodedContent DeviceTokenRequest(string deviceCode) => new(new Dictionary<string, string>
-    {
-        ["grant_type"] = "urn:ietf:params:oauth:grant-type:device_code", ["client_id"] = "governance-cli", ["device_code"] = deviceCode,
-    });
+    private static FormUrlEncodedContent DeviceTokenRequest(string deviceCode) =>
+        new(
+            new Dictionary<string, string>
+            {
+                ["grant_type"] = "urn:ietf:params:oauth:grant-type:device_code",
+                ["client_id"] = "governance-cli",
+                ["device_code"] = deviceCode,
+            }
+        );
 
     private async Task<IReadOnlyList<JsonElement>> SecurityLog()
     {
@@ -349,7 +540,10 @@ public sealed partial class IdentityTests(IdentityApp app)
         change?.Invoke(claims);
         var payload = JsonSerializer.Serialize(claims);
         key.KeyId = jwt.Kid;
-        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(payload, new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
-            new Dictionary<string, object> { ["typ"] = jwt.Typ });
+        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(
+            payload,
+            new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
+            new Dictionary<string, object> { ["typ"] = jwt.Typ }
+        );
     }
 }

@@ -8,20 +8,30 @@ namespace Governance.Api.Tests;
 [Collection(LedgerCollection.Name)]
 public sealed class ModelAndDatasetEndpointTests(LedgerApp app)
 {
-    private readonly Scenario ledger = new(app);
+    private readonly Scenario _ledger = new(app);
 
     [Fact]
     public async Task A_model_owner_registers_a_model_and_becomes_its_owner_whatever_the_body_says()
     {
         var id = Scenario.NewId();
-        var model = await ledger.Owner.PostAsJsonAsync("/api/v1/models", new
-        {
-            modelId = id, name = "Retail PD", businessPurpose = "Probability of default", riskTier = "High",
-            euAiActCategory = "Annex III 5(b)", jurisdictions = new[] { "EU" }, ownerId = "someone-else",
-        }).Expect(HttpStatusCode.Created);
+        var model = await _ledger
+            .Owner.PostAsJsonAsync(
+                "/api/v1/models",
+                new
+                {
+                    modelId = id,
+                    name = "Retail PD",
+                    businessPurpose = "Probability of default",
+                    riskTier = "High",
+                    euAiActCategory = "Annex III 5(b)",
+                    jurisdictions = new[] { "EU" },
+                    ownerId = "someone-else",
+                }
+            )
+            .Expect(HttpStatusCode.Created);
 
         Assert.Equal("owner-olivia", model.GetProperty("ownerId").GetString());
-        var entry = await ledger.Auditor.GetAsync($"/api/v1/inventory/{id}").Expect(HttpStatusCode.OK);
+        var entry = await _ledger.Auditor.GetAsync($"/api/v1/inventory/{id}").Expect(HttpStatusCode.OK);
         Assert.Equal("High", entry.GetProperty("model").GetProperty("riskTier").GetString());
     }
 
@@ -29,19 +39,29 @@ public sealed class ModelAndDatasetEndpointTests(LedgerApp app)
     public async Task Registering_a_model_with_bad_fields_names_each_field_and_stores_nothing()
     {
         var id = Scenario.NewId();
-        var problem = await ledger.Owner.PostAsJsonAsync("/api/v1/models", new { modelId = id, riskTier = "High", jurisdictions = new[] { "europe" } })
+        var problem = await _ledger
+            .Owner.PostAsJsonAsync(
+                "/api/v1/models",
+                new
+                {
+                    modelId = id,
+                    riskTier = "High",
+                    jurisdictions = new[] { "europe" },
+                }
+            )
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
 
         var errors = problem.GetProperty("errors");
         foreach (var field in new[] { "name", "businessPurpose", "euAiActCategory", "jurisdictions" })
             Assert.True(errors.TryGetProperty(field, out _), $"missing error for {field}: {errors}");
-        await ledger.Auditor.GetAsync($"/api/v1/inventory/{id}").ExpectProblem(HttpStatusCode.NotFound, "model.not_found");
+        await _ledger.Auditor.GetAsync($"/api/v1/inventory/{id}").ExpectProblem(HttpStatusCode.NotFound, "model.not_found");
     }
 
     [Fact]
     public async Task A_value_of_the_wrong_type_is_a_400_naming_its_json_path()
     {
-        var problem = await ledger.Owner.PostAsync("/api/v1/models", JsonContent.Create(new { modelId = "x", riskTier = "Enormous" }))
+        var problem = await _ledger
+            .Owner.PostAsync("/api/v1/models", JsonContent.Create(new { modelId = "x", riskTier = "Enormous" }))
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_request");
         Assert.Contains("$.riskTier", problem.GetProperty("detail").GetString());
     }
@@ -49,34 +69,59 @@ public sealed class ModelAndDatasetEndpointTests(LedgerApp app)
     [Fact]
     public async Task Registering_the_same_model_twice_is_a_conflict()
     {
-        var id = await ledger.RegisterModel(Scenario.NewId());
-        await ledger.Owner.PostAsJsonAsync("/api/v1/models", new
-        {
-            modelId = id, name = "Again", businessPurpose = "x", riskTier = "Low", jurisdictions = new[] { "EU" },
-        }).ExpectProblem(HttpStatusCode.Conflict, "model.already_registered");
+        var id = await _ledger.RegisterModel(Scenario.NewId());
+        await _ledger
+            .Owner.PostAsJsonAsync(
+                "/api/v1/models",
+                new
+                {
+                    modelId = id,
+                    name = "Again",
+                    businessPurpose = "x",
+                    riskTier = "Low",
+                    jurisdictions = new[] { "EU" },
+                }
+            )
+            .ExpectProblem(HttpStatusCode.Conflict, "model.already_registered");
     }
 
     [Fact]
     public async Task Only_model_owners_register_models_and_anonymous_callers_are_refused()
     {
-        var body = new { modelId = Scenario.NewId(), name = "x", businessPurpose = "x", riskTier = "Low", jurisdictions = new[] { "EU" } };
-        await ledger.Auditor.PostAsJsonAsync("/api/v1/models", body).Expect(HttpStatusCode.Forbidden);
-        await ledger.Anonymous.PostAsJsonAsync("/api/v1/models", body).Expect(HttpStatusCode.Unauthorized);
+        var body = new
+        {
+            modelId = Scenario.NewId(),
+            name = "x",
+            businessPurpose = "x",
+            riskTier = "Low",
+            jurisdictions = new[] { "EU" },
+        };
+        await _ledger.Auditor.PostAsJsonAsync("/api/v1/models", body).Expect(HttpStatusCode.Forbidden);
+        await _ledger.Anonymous.PostAsJsonAsync("/api/v1/models", body).Expect(HttpStatusCode.Unauthorized);
     }
 
     [Fact]
     public async Task A_retired_model_takes_no_new_versions()
     {
-        var id = await ledger.RegisterModel(Scenario.NewId());
-        await ledger.Owner.PostAsJsonAsync($"/api/v1/models/{id}/retirement", new { reason = "Replaced by the 2025 scorecard" }).Expect(HttpStatusCode.OK);
-        var dataset = await ledger.RegisterDataset();
+        var id = await _ledger.RegisterModel(Scenario.NewId());
+        await _ledger
+            .Owner.PostAsJsonAsync($"/api/v1/models/{id}/retirement", new { reason = "Replaced by the 2025 scorecard" })
+            .Expect(HttpStatusCode.OK);
+        var dataset = await _ledger.RegisterDataset();
 
-        await ledger.Owner.PostAsJsonAsync($"/api/v1/models/{id}/versions", Scenario.VersionBody("2.0.0", Scenario.DigestOf("new"), dataset))
+        await _ledger
+            .Owner.PostAsJsonAsync($"/api/v1/models/{id}/versions", Scenario.VersionBody("2.0.0", Scenario.DigestOf("new"), dataset))
             .ExpectProblem(HttpStatusCode.Conflict, "model.retired");
-        await ledger.Owner.PostAsJsonAsync($"/api/v1/models/{id}/retirement", new { reason = "again" }).ExpectProblem(HttpStatusCode.Conflict, "model.retired");
-        await ledger.Owner.PostAsJsonAsync($"/api/v1/models/{id}/retirement", new { }).ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
-        await ledger.Pipeline.PostAsJsonAsync($"/api/v1/models/{id}/retirement", new { reason = "x" }).Expect(HttpStatusCode.Forbidden);
-        await ledger.Owner.PostAsJsonAsync($"/api/v1/models/{Scenario.NewId()}/retirement", new { reason = "x" }).ExpectProblem(HttpStatusCode.NotFound, "model.not_found");
+        await _ledger
+            .Owner.PostAsJsonAsync($"/api/v1/models/{id}/retirement", new { reason = "again" })
+            .ExpectProblem(HttpStatusCode.Conflict, "model.retired");
+        await _ledger
+            .Owner.PostAsJsonAsync($"/api/v1/models/{id}/retirement", new { })
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        await _ledger.Pipeline.PostAsJsonAsync($"/api/v1/models/{id}/retirement", new { reason = "x" }).Expect(HttpStatusCode.Forbidden);
+        await _ledger
+            .Owner.PostAsJsonAsync($"/api/v1/models/{Scenario.NewId()}/retirement", new { reason = "x" })
+            .ExpectProblem(HttpStatusCode.NotFound, "model.not_found");
     }
 
     [Fact]
@@ -84,62 +129,87 @@ public sealed class ModelAndDatasetEndpointTests(LedgerApp app)
     {
         var name = Scenario.NewId("ds");
         var fileDigest = Scenario.DigestOf(name);
-        var dataset = await ledger.Owner.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(name)).Expect(HttpStatusCode.Created);
+        var dataset = await _ledger.Owner.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(name)).Expect(HttpStatusCode.Created);
 
         var expected = Digest.OfText($"{fileDigest[7..]}  135006  applications.csv\n");
         Assert.Equal(expected, dataset.GetProperty("manifestDigest").GetString());
-        var found = await ledger.Auditor.GetAsync($"/api/v1/datasets?digest={expected}").Expect(HttpStatusCode.OK);
+        var found = await _ledger.Auditor.GetAsync($"/api/v1/datasets?digest={expected}").Expect(HttpStatusCode.OK);
         Assert.Equal(name, Assert.Single(found.EnumerateArray()).GetProperty("name").GetString());
-        await ledger.Auditor.GetAsync($"/api/v1/datasets/{name}/2024.1").Expect(HttpStatusCode.OK);
+        await _ledger.Auditor.GetAsync($"/api/v1/datasets/{name}/2024.1").Expect(HttpStatusCode.OK);
     }
 
     [Fact]
     public async Task A_dataset_with_a_bad_file_digest_or_a_wrong_manifest_digest_is_refused_and_not_stored()
     {
         var name = Scenario.NewId("ds");
-        var problem = await ledger.Owner.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(name, sha256: "md5:abc"))
+        var problem = await _ledger
+            .Owner.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(name, sha256: "md5:abc"))
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
         Assert.True(problem.GetProperty("errors").TryGetProperty("files[0].sha256", out _));
 
-        problem = await ledger.Owner.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(name, manifestDigest: Scenario.DigestOf("not it")))
+        problem = await _ledger
+            .Owner.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(name, manifestDigest: Scenario.DigestOf("not it")))
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
         Assert.True(problem.GetProperty("errors").TryGetProperty("manifestDigest", out _));
 
-        await ledger.Auditor.GetAsync($"/api/v1/datasets/{name}/2024.1").ExpectProblem(HttpStatusCode.NotFound, "dataset.not_found");
+        await _ledger.Auditor.GetAsync($"/api/v1/datasets/{name}/2024.1").ExpectProblem(HttpStatusCode.NotFound, "dataset.not_found");
     }
 
     [Fact]
     public async Task Personal_data_needs_a_legal_basis_and_duplicates_and_other_roles_are_refused()
     {
         var name = Scenario.NewId("ds");
-        await ledger.Owner.PostAsJsonAsync("/api/v1/datasets", new
-        {
-            name, version = "1", files = new[] { new { path = "a.csv", sha256 = Scenario.DigestOf("a"), sizeBytes = 1 } },
-            rowCount = 1, schema = new[] { new { name = "a", type = "int" } }, containsPersonalData = true,
-        }).ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        await _ledger
+            .Owner.PostAsJsonAsync(
+                "/api/v1/datasets",
+                new
+                {
+                    name,
+                    version = "1",
+                    files = new[]
+                    {
+                        new
+                        {
+                            path = "a.csv",
+                            sha256 = Scenario.DigestOf("a"),
+                            sizeBytes = 1,
+                        },
+                    },
+                    rowCount = 1,
+                    schema = new[] { new { name = "a", type = "int" } },
+                    containsPersonalData = true,
+                }
+            )
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
 
-        await ledger.Owner.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(name)).Expect(HttpStatusCode.Created);
-        await ledger.Owner.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(name)).ExpectProblem(HttpStatusCode.Conflict, "dataset.already_registered");
-        await ledger.Validator.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(Scenario.NewId("ds"))).Expect(HttpStatusCode.Forbidden);
+        await _ledger.Owner.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(name)).Expect(HttpStatusCode.Created);
+        await _ledger
+            .Owner.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(name))
+            .ExpectProblem(HttpStatusCode.Conflict, "dataset.already_registered");
+        await _ledger
+            .Validator.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(Scenario.NewId("ds")))
+            .Expect(HttpStatusCode.Forbidden);
     }
 
     [Fact]
     public async Task The_inventory_filters_by_risk_tier_version_status_and_live_environment()
     {
-        var (modelId, digest, _) = await ledger.ApprovedVersion("High");
-        await ledger.Deploy(modelId, digest, run: "inv-1").Expect(HttpStatusCode.Created);
-        var lowId = await ledger.RegisterModel(Scenario.NewId(), "Low");
+        var (modelId, digest, _) = await _ledger.ApprovedVersion("High");
+        await _ledger.Deploy(modelId, digest, run: "inv-1").Expect(HttpStatusCode.Created);
+        var lowId = await _ledger.RegisterModel(Scenario.NewId(), "Low");
 
-        var high = await ledger.Auditor.GetAsync("/api/v1/inventory?riskTier=High&status=Deployed&environment=production").Expect(HttpStatusCode.OK);
+        var high = await _ledger
+            .Auditor.GetAsync("/api/v1/inventory?riskTier=High&status=Deployed&environment=production")
+            .Expect(HttpStatusCode.OK);
         var ids = high.EnumerateArray().Select(e => e.GetProperty("id").GetString()).ToArray();
         Assert.Contains(modelId, ids);
         Assert.DoesNotContain(lowId, ids);
         var entry = high.EnumerateArray().Single(e => e.GetProperty("id").GetString() == modelId);
         Assert.Equal("Deployed", entry.GetProperty("versions")[0].GetProperty("status").GetString());
 
-        var staging = await ledger.Auditor.GetAsync("/api/v1/inventory?environment=staging").Expect(HttpStatusCode.OK);
+        var staging = await _ledger.Auditor.GetAsync("/api/v1/inventory?environment=staging").Expect(HttpStatusCode.OK);
         Assert.DoesNotContain(modelId, staging.EnumerateArray().Select(e => e.GetProperty("id").GetString()));
-        await ledger.Auditor.GetAsync("/api/v1/inventory?riskTier=Extreme").Expect(HttpStatusCode.BadRequest);
-        await ledger.Pipeline.GetAsync("/api/v1/inventory").Expect(HttpStatusCode.Forbidden);
+        await _ledger.Auditor.GetAsync("/api/v1/inventory?riskTier=Extreme").Expect(HttpStatusCode.BadRequest);
+        await _ledger.Pipeline.GetAsync("/api/v1/inventory").Expect(HttpStatusCode.Forbidden);
     }
 }

@@ -8,15 +8,15 @@ namespace Governance.Api.Tests;
 [Collection(LedgerCollection.Name)]
 public sealed class ModelVersionAndValidationEndpointTests(LedgerApp app)
 {
-    private readonly Scenario ledger = new(app);
+    private readonly Scenario _ledger = new(app);
 
     [Fact]
     public async Task A_version_is_registered_against_registered_datasets_and_read_back_with_its_etag()
     {
-        var modelId = await ledger.RegisterModel(Scenario.NewId(), "High");
-        var digest = await ledger.RegisterVersion(modelId);
+        var modelId = await _ledger.RegisterModel(Scenario.NewId(), "High");
+        var digest = await _ledger.RegisterVersion(modelId);
 
-        using var response = await ledger.Auditor.GetAsync(Scenario.VersionPath(modelId));
+        using var response = await _ledger.Auditor.GetAsync(Scenario.VersionPath(modelId));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("\"1\"", response.Headers.ETag?.Tag);
         var version = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
@@ -29,40 +29,53 @@ public sealed class ModelVersionAndValidationEndpointTests(LedgerApp app)
     [Fact]
     public async Task A_version_naming_an_unregistered_dataset_is_a_400_naming_that_field()
     {
-        var modelId = await ledger.RegisterModel(Scenario.NewId());
-        var problem = await ledger.Owner.PostAsJsonAsync($"/api/v1/models/{modelId}/versions",
-                Scenario.VersionBody("1.0.0", Scenario.DigestOf("a"), Scenario.DigestOf("no such dataset")))
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        var problem = await _ledger
+            .Owner.PostAsJsonAsync(
+                $"/api/v1/models/{modelId}/versions",
+                Scenario.VersionBody("1.0.0", Scenario.DigestOf("a"), Scenario.DigestOf("no such dataset"))
+            )
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
         Assert.True(problem.GetProperty("errors").TryGetProperty("trainingDatasetDigest", out _));
-        await ledger.Auditor.GetAsync(Scenario.VersionPath(modelId)).ExpectProblem(HttpStatusCode.NotFound, "model_version.not_found");
+        await _ledger.Auditor.GetAsync(Scenario.VersionPath(modelId)).ExpectProblem(HttpStatusCode.NotFound, "model_version.not_found");
     }
 
     [Fact]
     public async Task Version_registration_refuses_bad_digests_unknown_models_duplicates_and_other_roles()
     {
-        var modelId = await ledger.RegisterModel(Scenario.NewId());
-        var dataset = await ledger.RegisterDataset();
-        var problem = await ledger.Owner.PostAsJsonAsync($"/api/v1/models/{modelId}/versions", Scenario.VersionBody("1.0.0", "sha256:zz", dataset))
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        var dataset = await _ledger.RegisterDataset();
+        var problem = await _ledger
+            .Owner.PostAsJsonAsync($"/api/v1/models/{modelId}/versions", Scenario.VersionBody("1.0.0", "sha256:zz", dataset))
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
         Assert.True(problem.GetProperty("errors").TryGetProperty("artifactDigest", out _));
 
-        await ledger.Owner.PostAsJsonAsync($"/api/v1/models/{Scenario.NewId()}/versions", Scenario.VersionBody("1.0.0", Scenario.DigestOf("a"), dataset))
+        await _ledger
+            .Owner.PostAsJsonAsync(
+                $"/api/v1/models/{Scenario.NewId()}/versions",
+                Scenario.VersionBody("1.0.0", Scenario.DigestOf("a"), dataset)
+            )
             .ExpectProblem(HttpStatusCode.NotFound, "model.not_found");
-        await ledger.RegisterVersion(modelId, datasetDigest: dataset);
-        await ledger.Owner.PostAsJsonAsync($"/api/v1/models/{modelId}/versions", Scenario.VersionBody("1.0.0", Scenario.DigestOf("b"), dataset))
+        await _ledger.RegisterVersion(modelId, datasetDigest: dataset);
+        await _ledger
+            .Owner.PostAsJsonAsync($"/api/v1/models/{modelId}/versions", Scenario.VersionBody("1.0.0", Scenario.DigestOf("b"), dataset))
             .ExpectProblem(HttpStatusCode.Conflict, "model_version.already_registered");
-        await ledger.OfficerRita.PostAsJsonAsync($"/api/v1/models/{modelId}/versions", Scenario.VersionBody("1.0.1", Scenario.DigestOf("c"), dataset))
+        await _ledger
+            .OfficerRita.PostAsJsonAsync(
+                $"/api/v1/models/{modelId}/versions",
+                Scenario.VersionBody("1.0.1", Scenario.DigestOf("c"), dataset)
+            )
             .Expect(HttpStatusCode.Forbidden);
     }
 
     [Fact]
     public async Task An_independent_validator_records_the_outcome_and_findings()
     {
-        var modelId = await ledger.RegisterModel(Scenario.NewId());
-        await ledger.RegisterVersion(modelId);
-        await ledger.Validate(modelId, outcome: "PassedWithConditions");
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        await _ledger.RegisterVersion(modelId);
+        await _ledger.Validate(modelId, outcome: "PassedWithConditions");
 
-        var version = await ledger.GetVersion(modelId);
+        var version = await _ledger.GetVersion(modelId);
         Assert.Equal("Validated", version.GetProperty("status").GetString());
         var validation = version.GetProperty("validation");
         Assert.Equal("PassedWithConditions", validation.GetProperty("outcome").GetString());
@@ -73,53 +86,85 @@ public sealed class ModelVersionAndValidationEndpointTests(LedgerApp app)
     [Fact]
     public async Task The_model_owner_cannot_validate_their_own_model_even_holding_the_validator_role()
     {
-        var modelId = await ledger.RegisterModel(Scenario.NewId());
-        await ledger.RegisterVersion(modelId);
-        await ledger.Owner.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/validation-submissions", new { summary = "pack" }).Expect(HttpStatusCode.OK);
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        await _ledger.RegisterVersion(modelId);
+        await _ledger
+            .Owner.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/validation-submissions", new { summary = "pack" })
+            .Expect(HttpStatusCode.OK);
 
-        var ownerAsValidator = ledger.As("owner-olivia", $"{Roles.ModelOwner},{Roles.Validator}");
-        await ownerAsValidator.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/validation", new { outcome = "Passed", opinion = "fine" })
+        var ownerAsValidator = _ledger.As("owner-olivia", $"{Roles.ModelOwner},{Roles.Validator}");
+        await ownerAsValidator
+            .PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/validation", new { outcome = "Passed", opinion = "fine" })
             .ExpectProblem(HttpStatusCode.Forbidden, "segregation_of_duties.validator_is_model_owner");
-        Assert.Equal("ValidationSubmitted", (await ledger.GetVersion(modelId)).GetProperty("status").GetString());
+        Assert.Equal("ValidationSubmitted", (await _ledger.GetVersion(modelId)).GetProperty("status").GetString());
     }
 
     [Fact]
     public async Task Validation_refuses_bad_input_the_wrong_lifecycle_step_and_other_roles()
     {
-        var modelId = await ledger.RegisterModel(Scenario.NewId());
-        await ledger.RegisterVersion(modelId);
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        await _ledger.RegisterVersion(modelId);
         var path = Scenario.VersionPath(modelId);
 
-        await ledger.Validator.PostAsJsonAsync($"{path}/validation", new { outcome = "Passed", opinion = "ok" })
+        await _ledger
+            .Validator.PostAsJsonAsync($"{path}/validation", new { outcome = "Passed", opinion = "ok" })
             .ExpectProblem(HttpStatusCode.Conflict, "validation.not_submitted");
-        await ledger.Owner.PostAsJsonAsync($"{path}/validation-submissions", new { }).ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
-        await ledger.Owner.PostAsJsonAsync($"{path}/validation-submissions", new { summary = "pack", reportDigest = "nope" })
+        await _ledger
+            .Owner.PostAsJsonAsync($"{path}/validation-submissions", new { })
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
-        await ledger.Validator.PostAsJsonAsync($"{path}/validation-submissions", new { summary = "pack" }).Expect(HttpStatusCode.Forbidden);
-        await ledger.Owner.PostAsJsonAsync($"{path}/validation-submissions", new { summary = "pack" }).Expect(HttpStatusCode.OK);
-        await ledger.Owner.PostAsJsonAsync($"{path}/validation-submissions", new { summary = "pack" }).ExpectProblem(HttpStatusCode.Conflict, "validation.not_submittable");
+        await _ledger
+            .Owner.PostAsJsonAsync($"{path}/validation-submissions", new { summary = "pack", reportDigest = "nope" })
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        await _ledger.Validator.PostAsJsonAsync($"{path}/validation-submissions", new { summary = "pack" }).Expect(HttpStatusCode.Forbidden);
+        await _ledger.Owner.PostAsJsonAsync($"{path}/validation-submissions", new { summary = "pack" }).Expect(HttpStatusCode.OK);
+        await _ledger
+            .Owner.PostAsJsonAsync($"{path}/validation-submissions", new { summary = "pack" })
+            .ExpectProblem(HttpStatusCode.Conflict, "validation.not_submittable");
 
-        var problem = await ledger.Validator.PostAsJsonAsync($"{path}/validation", new
-        {
-            outcome = "Passed", opinion = "ok", findings = new[] { new { severity = "Critical", title = "Leakage", status = "Open" } },
-        }).ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        var problem = await _ledger
+            .Validator.PostAsJsonAsync(
+                $"{path}/validation",
+                new
+                {
+                    outcome = "Passed",
+                    opinion = "ok",
+                    findings = new[]
+                    {
+                        new
+                        {
+                            severity = "Critical",
+                            title = "Leakage",
+                            status = "Open",
+                        },
+                    },
+                }
+            )
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
         Assert.True(problem.GetProperty("errors").TryGetProperty("outcome", out _));
-        await ledger.Pipeline.PostAsJsonAsync($"{path}/validation", new { outcome = "Passed", opinion = "ok" }).Expect(HttpStatusCode.Forbidden);
-        await ledger.Validator.PostAsJsonAsync($"/api/v1/models/{modelId}/versions/9.9.9/validation", new { outcome = "Passed", opinion = "ok" })
+        await _ledger
+            .Pipeline.PostAsJsonAsync($"{path}/validation", new { outcome = "Passed", opinion = "ok" })
+            .Expect(HttpStatusCode.Forbidden);
+        await _ledger
+            .Validator.PostAsJsonAsync($"/api/v1/models/{modelId}/versions/9.9.9/validation", new { outcome = "Passed", opinion = "ok" })
             .ExpectProblem(HttpStatusCode.NotFound, "model_version.not_found");
     }
 
     [Fact]
     public async Task A_retired_version_cannot_be_deployed_and_retiring_twice_is_a_conflict()
     {
-        var (modelId, digest, _) = await ledger.ApprovedVersion();
-        await ledger.Owner.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/retirement", new { reason = "Superseded" }).Expect(HttpStatusCode.OK);
+        var (modelId, digest, _) = await _ledger.ApprovedVersion();
+        await _ledger
+            .Owner.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/retirement", new { reason = "Superseded" })
+            .Expect(HttpStatusCode.OK);
 
-        var check = await ledger.Check(modelId, digest);
+        var check = await _ledger.Check(modelId, digest);
         Assert.False(check.GetProperty("allowed").GetBoolean());
         Assert.Contains("version_retired", check.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("code").GetString()));
-        await ledger.Owner.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/retirement", new { reason = "again" })
+        await _ledger
+            .Owner.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/retirement", new { reason = "again" })
             .ExpectProblem(HttpStatusCode.Conflict, "model_version.retired");
-        await ledger.Auditor.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/retirement", new { reason = "x" }).Expect(HttpStatusCode.Forbidden);
+        await _ledger
+            .Auditor.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/retirement", new { reason = "x" })
+            .Expect(HttpStatusCode.Forbidden);
     }
 }

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Governance.Api.Tests.Infrastructure;
 using Governance.Domain.Shared;
 using Governance.Serving;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,10 +15,10 @@ namespace Governance.Api.Tests;
 [Collection(LedgerCollection.Name)]
 public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
 {
-    private readonly Scenario ledger = new(app);
-    private readonly string folder = Directory.CreateTempSubdirectory("e2e-serving-").FullName;
+    private readonly Scenario _ledger = new(app);
+    private readonly string _folder = Directory.CreateTempSubdirectory("e2e-serving-").FullName;
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private sealed class Applicant
     {
@@ -34,17 +33,27 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
     {
         var ml = new MLContext(seed: 7);
         var random = new Random(7);
-        var rows = Enumerable.Range(0, 400).Select(_ =>
-        {
-            var duration = random.Next(6, 60);
-            var amount = random.Next(500, 15000);
-            return new Applicant { Duration = duration, Amount = amount, Age = random.Next(19, 75), Label = duration * amount > 200_000 };
-        }).ToArray();
+        var rows = Enumerable
+            .Range(0, 400)
+            .Select(_ =>
+            {
+                var duration = random.Next(6, 60);
+                var amount = random.Next(500, 15000);
+                return new Applicant
+                {
+                    Duration = duration,
+                    Amount = amount,
+                    Age = random.Next(19, 75),
+                    Label = duration * amount > 200_000,
+                };
+            })
+            .ToArray();
         var data = ml.Data.LoadFromEnumerable(rows);
-        var model = ml.Transforms.Concatenate("Features", nameof(Applicant.Duration), nameof(Applicant.Amount), nameof(Applicant.Age))
+        var model = ml
+            .Transforms.Concatenate("Features", nameof(Applicant.Duration), nameof(Applicant.Amount), nameof(Applicant.Age))
             .Append(ml.BinaryClassification.Trainers.FastTree(numberOfTrees: 20, numberOfLeaves: 4, minimumExampleCountPerLeaf: 5))
             .Fit(data);
-        var path = Path.Combine(folder, "model.zip");
+        var path = Path.Combine(_folder, "model.zip");
         ml.Model.Save(model, data.Schema, path);
         return path;
     }
@@ -60,7 +69,9 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
             host.UseSetting("Serving:RecheckSeconds", "3600");
             host.UseSetting("Serving:RevocationCacheSeconds", "0");
             // The scoring host reaches the ledger under test as a model-server client.
-            host.ConfigureTestServices(services => services.AddSingleton<ILedgerClient>(new HttpLedgerClient(app.As("model-server-e2e", Roles.DeploymentPipeline))));
+            host.ConfigureTestServices(services =>
+                services.AddSingleton<ILedgerClient>(new HttpLedgerClient(app.As("model-server-e2e", Roles.DeploymentPipeline)))
+            );
         });
 
     private static async Task<JsonElement> WaitForHealth(HttpClient scorer)
@@ -69,7 +80,8 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
         {
             using var response = await scorer.GetAsync("/health");
             var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-            if (body.GetProperty("status").GetString() != "refused" || body.GetProperty("code").GetString() != "not_loaded" || i > 100) return body;
+            if (body.GetProperty("status").GetString() != "refused" || body.GetProperty("code").GetString() != "not_loaded" || i > 100)
+                return body;
             await Task.Delay(100);
         }
     }
@@ -79,13 +91,13 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
     {
         var artifact = TrainArtifact();
         var digest = Digest.OfBytes(await File.ReadAllBytesAsync(artifact));
-        var modelId = await ledger.RegisterModel(Scenario.NewId(), "High");
-        await ledger.RegisterVersion(modelId, artifactDigest: digest);
-        await ledger.Validate(modelId);
-        var approvalId = await ledger.RequestApproval(modelId);
-        await ledger.SignOff(ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
-        await ledger.SignOff(ledger.OfficerRavi, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
-        await ledger.Pipeline.GetAsync($"/api/v1/approvals/{approvalId}/attestation").Expect(HttpStatusCode.OK);
+        var modelId = await _ledger.RegisterModel(Scenario.NewId(), "High");
+        await _ledger.RegisterVersion(modelId, artifactDigest: digest);
+        await _ledger.Validate(modelId);
+        var approvalId = await _ledger.RequestApproval(modelId);
+        await _ledger.SignOff(_ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
+        await _ledger.SignOff(_ledger.OfficerRavi, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
+        await _ledger.Pipeline.GetAsync($"/api/v1/approvals/{approvalId}/attestation").Expect(HttpStatusCode.OK);
 
         using var host = ScoringHost(modelId, artifact, approvalId);
         var scorer = host.CreateClient();
@@ -93,19 +105,51 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
         Assert.Equal("serving", health.GetProperty("status").GetString());
         Assert.Equal(digest, health.GetProperty("artifactDigest").GetString());
 
-        var scores = await scorer.PostAsJsonAsync("/score", new[] { new { Duration = 48, Amount = 12000, Age = 30 }, new { Duration = 6, Amount = 800, Age = 45 } })
+        var scores = await scorer
+            .PostAsJsonAsync(
+                "/score",
+                new[]
+                {
+                    new
+                    {
+                        Duration = 48,
+                        Amount = 12000,
+                        Age = 30,
+                    },
+                    new
+                    {
+                        Duration = 6,
+                        Amount = 800,
+                        Age = 45,
+                    },
+                }
+            )
             .Expect(HttpStatusCode.OK);
         Assert.Equal(2, scores.GetArrayLength());
         Assert.True(scores[0].GetProperty("Probability").GetSingle() > scores[1].GetProperty("Probability").GetSingle());
         await scorer.PostAsJsonAsync("/score", new { Duration = 12 }).Expect(HttpStatusCode.BadRequest);
 
-        await ledger.OfficerRita.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/approvals/{approvalId}/revocation", new { reason = "Drift beyond tolerance" })
+        await _ledger
+            .OfficerRita.PostAsJsonAsync(
+                $"{Scenario.VersionPath(modelId)}/approvals/{approvalId}/revocation",
+                new { reason = "Drift beyond tolerance" }
+            )
             .Expect(HttpStatusCode.OK);
         var reload = await scorer.PostAsync("/reload", null).Expect(HttpStatusCode.ServiceUnavailable);
         Assert.Equal("approval_revoked", reload.GetProperty("code").GetString());
-        await scorer.PostAsJsonAsync("/score", new { Duration = 48, Amount = 12000, Age = 30 }).Expect(HttpStatusCode.ServiceUnavailable);
+        await scorer
+            .PostAsJsonAsync(
+                "/score",
+                new
+                {
+                    Duration = 48,
+                    Amount = 12000,
+                    Age = 30,
+                }
+            )
+            .Expect(HttpStatusCode.ServiceUnavailable);
 
-        var loads = (await ledger.GetVersion(modelId)).GetProperty("loads").EnumerateArray().ToArray();
+        var loads = (await _ledger.GetVersion(modelId)).GetProperty("loads").EnumerateArray().ToArray();
         Assert.True(loads[0].GetProperty("loaded").GetBoolean());
         Assert.Equal("approval_revoked", loads[^1].GetProperty("refusalCode").GetString());
     }
@@ -115,12 +159,16 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
     {
         var artifact = TrainArtifact();
         var digest = Digest.OfBytes(await File.ReadAllBytesAsync(artifact));
-        var modelId = await ledger.RegisterModel(Scenario.NewId());
-        await ledger.RegisterVersion(modelId, artifactDigest: digest);
-        await ledger.Validate(modelId);
-        var approvalId = await ledger.RequestApproval(modelId);
-        await ledger.SignOff(ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
-        await using (var file = File.OpenWrite(artifact)) { file.Seek(100, SeekOrigin.Begin); file.WriteByte(0x42); }
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        await _ledger.RegisterVersion(modelId, artifactDigest: digest);
+        await _ledger.Validate(modelId);
+        var approvalId = await _ledger.RequestApproval(modelId);
+        await _ledger.SignOff(_ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
+        await using (var file = File.OpenWrite(artifact))
+        {
+            file.Seek(100, SeekOrigin.Begin);
+            file.WriteByte(0x42);
+        }
 
         using var host = ScoringHost(modelId, artifact, approvalId);
         var health = await WaitForHealth(host.CreateClient());

@@ -9,10 +9,29 @@ public sealed class ComposerTests
     private static readonly DateTimeOffset Date = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
     private static DocumentSpec Spec(params Block[] blocks) =>
-        new("Test document", "A subtitle", [new("Model", "credit-scoring-de")], "Running header", "Footer note", blocks, "Author", "Subject", "kw", Date);
+        new(
+            "Test document",
+            "A subtitle",
+            [new("Model", "credit-scoring-de")],
+            "Running header",
+            "Footer note",
+            blocks,
+            "Author",
+            "Subject",
+            "kw",
+            Date
+        );
 
-    private static Table LongTable(int rows) => new(["Column A", "Column B"], [1, 3],
-        Enumerable.Range(0, rows).Select(i => (IReadOnlyList<string>)[$"row-{i}", "sha256:" + new string((char)('a' + i % 6), 64)]).ToArray(), Monospace: true);
+    private static Table LongTable(int rows) =>
+        new(
+            ["Column A", "Column B"],
+            [1, 3],
+            Enumerable
+                .Range(0, rows)
+                .Select(i => (IReadOnlyList<string>)[$"row-{i}", "sha256:" + new string((char)('a' + i % 6), 64)])
+                .ToArray(),
+            Monospace: true
+        );
 
     [Fact]
     public void Every_page_after_the_title_says_page_x_of_y()
@@ -21,7 +40,8 @@ public sealed class ComposerTests
         using var document = PdfDocument.Open(pdf);
         Assert.Equal(pages, document.NumberOfPages);
         Assert.True(pages >= 4);
-        for (var p = 2; p <= pages; p++) Assert.Contains($"Page {p} of {pages}", document.GetPage(p).Text);
+        for (var p = 2; p <= pages; p++)
+            Assert.Contains($"Page {p} of {pages}", document.GetPage(p).Text);
     }
 
     [Fact]
@@ -38,7 +58,15 @@ public sealed class ComposerTests
     [Fact]
     public void Headings_are_listed_in_the_contents_and_as_pdf_bookmarks()
     {
-        var (pdf, _) = Composer.Render(Spec(new Heading(1, "First section"), new Paragraph("Text."), new Heading(2, "A subsection"), new PageBreak(), new Heading(1, "Second section")));
+        var (pdf, _) = Composer.Render(
+            Spec(
+                new Heading(1, "First section"),
+                new Paragraph("Text."),
+                new Heading(2, "A subsection"),
+                new PageBreak(),
+                new Heading(1, "Second section")
+            )
+        );
         using var document = PdfDocument.Open(pdf);
         Assert.Contains("Contents", document.GetPage(2).Text);
         Assert.Contains("First section", document.GetPage(2).Text);
@@ -50,8 +78,13 @@ public sealed class ComposerTests
     [Fact]
     public void The_same_spec_renders_the_same_bytes_and_carries_its_metadata()
     {
-        var spec = Spec(new Heading(1, "One"), new BarChart("Metrics", [new("auc", 0.8)], 1), new LineChart("Events", [new(0, 1), new(1, 3)], "day", "events"),
-            new Monospace("sha256:" + new string('f', 64)), new Notice("Not recorded in the ledger."));
+        var spec = Spec(
+            new Heading(1, "One"),
+            new BarChart("Metrics", [new("auc", 0.8)], 1),
+            new LineChart("Events", [new(0, 1), new(1, 3)], "day", "events"),
+            new Monospace("sha256:" + new string('f', 64)),
+            new Notice("Not recorded in the ledger.")
+        );
         var (first, _) = Composer.Render(spec);
         var (second, _) = Composer.Render(spec);
         Assert.Equal(first, second);
@@ -67,7 +100,8 @@ public sealed class ComposerTests
         var (pdf, _) = Composer.Render(Spec(new Paragraph($"Digest {digest} ends here.")));
         using var document = PdfDocument.Open(pdf);
         var text = new StringBuilder();
-        foreach (var page in document.GetPages()) text.Append(page.Text);
+        foreach (var page in document.GetPages())
+            text.Append(page.Text);
         Assert.Contains(digest[..40], text.ToString());
         Assert.Contains("ends here.", text.ToString());
     }

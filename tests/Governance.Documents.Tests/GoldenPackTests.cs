@@ -4,7 +4,6 @@ using System.Text.Json;
 using Governance.Documents.EvidencePacks;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
-using Governance.Domain.Deployments;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
@@ -26,7 +25,12 @@ public sealed class GoldenPackTests
     private static readonly Actor Validator = new("dev-validator-victor", "Victor Validator (independent validation)", Roles.Validator);
     private static readonly Actor Rita = new("dev-officer-rita", "Rita Risk (risk officer)", Roles.RiskOfficer);
     private static readonly Actor Ravi = new("dev-officer-ravi", "Ravi Risk (risk officer)", Roles.RiskOfficer);
-    private static readonly Actor Pipeline = new("governance-pipeline", "Deployment pipeline (CI)", Roles.DeploymentPipeline, "governance-pipeline");
+    private static readonly Actor Pipeline = new(
+        "governance-pipeline",
+        "Deployment pipeline (CI)",
+        Roles.DeploymentPipeline,
+        "governance-pipeline"
+    );
     private const string Artifact = "sha256:c3f1b21bc3d0d3232a69931103209fd3766a04b923a3707071208c8344ac48ab";
     private const string ApprovalId = "01a205fe-172b-7fbe-9767-b0e5bc78313b";
 
@@ -34,51 +38,209 @@ public sealed class GoldenPackTests
 
     internal static EvidencePackInput DemoCreditModel()
     {
-        var model = Model.Evolve(null, new ModelRegistered("credit-scoring-de", "Retail credit scoring (Germany)", Owner.SubjectId, Owner.DisplayName,
-            "Estimates the probability that a retail loan applicant defaults, to decide and price consumer credit in Germany.", RiskTier.High,
-            "Annex III 5(b): creditworthiness assessment and credit scoring of natural persons", ["EU", "DE"], At(Owner, 0, "New scorecard")))!;
-        Dataset Data(string name, string file, string sha, long size, long rows) => Dataset.Evolve(null, new DatasetRegistered($"dataset:{name}@1", name, "1",
-            "Split of the Statlog German credit data (fixed seed).", [new DatasetFile(file, sha, size)], Dataset.ManifestDigestOf([new DatasetFile(file, sha, size)]),
-            rows, [new DatasetColumn("Duration", "float"), new DatasetColumn("Class", "string")], true, LegalBasis.LegitimateInterests, At(Owner, 1, "Registered")))!;
-        var training = Data("german-credit-train", "german_credit_train.csv", "sha256:383841f296b6c746715bf78dc2e64b76f5676101289551c74b806f7b7f9984e0", 95_092, 701);
-        var validation = Data("german-credit-holdout", "german_credit_holdout.csv", "sha256:2ba92bbb6d1a1b79f5cb10e4cb6c14d7b7dd49c03d7b16ff6d1d3f0e0d23bc7a", 41_439, 299);
+        var model = Model.Evolve(
+            null,
+            new ModelRegistered(
+                "credit-scoring-de",
+                "Retail credit scoring (Germany)",
+                Owner.SubjectId,
+                Owner.DisplayName,
+                "Estimates the probability that a retail loan applicant defaults, to decide and price consumer credit in Germany.",
+                RiskTier.High,
+                "Annex III 5(b): creditworthiness assessment and credit scoring of natural persons",
+                ["EU", "DE"],
+                At(Owner, 0, "New scorecard")
+            )
+        )!;
+        Dataset Data(string name, string file, string sha, long size, long rows) =>
+            Dataset.Evolve(
+                null,
+                new DatasetRegistered(
+                    $"dataset:{name}@1",
+                    name,
+                    "1",
+                    "Split of the Statlog German credit data (fixed seed).",
+                    [new DatasetFile(file, sha, size)],
+                    Dataset.ManifestDigestOf([new DatasetFile(file, sha, size)]),
+                    rows,
+                    [new DatasetColumn("Duration", "float"), new DatasetColumn("Class", "string")],
+                    true,
+                    LegalBasis.LegitimateInterests,
+                    At(Owner, 1, "Registered")
+                )
+            )!;
+        var training = Data(
+            "german-credit-train",
+            "german_credit_train.csv",
+            "sha256:383841f296b6c746715bf78dc2e64b76f5676101289551c74b806f7b7f9984e0",
+            95_092,
+            701
+        );
+        var validation = Data(
+            "german-credit-holdout",
+            "german_credit_holdout.csv",
+            "sha256:2ba92bbb6d1a1b79f5cb10e4cb6c14d7b7dd49c03d7b16ff6d1d3f0e0d23bc7a",
+            41_439,
+            299
+        );
 
         object[] events =
         [
-            new ModelVersionRegistered("credit-scoring-de", "1.1.0", "file:///models/credit-scoring-de/1.1.0/credit-scoring-1.1.0.zip", Artifact, 64_313, ArtifactFormat.MlNetZip,
-                training.ManifestDigest, validation.ManifestDigest,
-                new Dictionary<string, double> { ["auc"] = 0.7856, ["gini"] = 0.5712, ["ks"] = 0.4477, ["brier"] = 0.1624, ["accuracy"] = 0.7592, ["f1"] = 0.5556 },
-                "demo-1.1.0", new Dictionary<string, string> { ["trainer"] = "FastTreeBinary", ["numberOfTrees"] = "100", ["numberOfLeaves"] = "16" },
-                RiskTier.High, Owner.SubjectId, At(Owner, 2, "Trained by the demo seeder")),
-            new SubmittedForValidation("credit-scoring-de", "1.1.0", "Development evidence: lineage, holdout metrics, stability analysis.", null, null, At(Owner, 3, "Submitted")),
-            new ValidationCompleted("credit-scoring-de", "1.1.0", ValidationOutcome.PassedWithConditions,
-                [new ValidationFinding("F-1", FindingSeverity.Medium, "Age used as a direct input", "Monitor the adverse-impact ratio across age bands quarterly.", FindingStatus.Accepted),
-                 new ValidationFinding("F-2", FindingSeverity.Low, "Calibration above the 0.6 score band", "Recalibrate at the next annual review.", FindingStatus.Open)],
-                At(Validator, 26, "Conceptually sound and adequately discriminating on the holdout; fit for use subject to the conditions in the findings.")),
-            new ApprovalRequested("credit-scoring-de", "1.1.0", ApprovalId, "production", "Credit decisions in production for retail applicants in Germany.", Artifact, 2, At(Owner, 27, "Approval requested")),
-            new ApprovalSignedOff("credit-scoring-de", "1.1.0", ApprovalId, "production", Artifact, ["Quarterly monitoring of PSI and the adverse-impact ratio"],
-                T0.AddDays(180), At(Rita, 50, "Findings are proportionate; residual risk within appetite.")),
-            new ApprovalSignedOff("credit-scoring-de", "1.1.0", ApprovalId, "production", Artifact, ["Re-validation before any retraining"],
-                T0.AddDays(120), At(Ravi, 52, "Agree with the validator; approve with conditions.")),
-            new ModelVersionApproved("credit-scoring-de", "1.1.0", ApprovalId, "production", Artifact,
-                [new Approver(Rita, T0.AddHours(50), "Findings are proportionate; residual risk within appetite."), new Approver(Ravi, T0.AddHours(52), "Agree with the validator; approve with conditions.")],
-                ["Quarterly monitoring of PSI and the adverse-impact ratio", "Re-validation before any retraining"], T0.AddDays(120), At(Ravi, 52, "All 2 required approvals recorded")),
-            new ApprovalAttested("credit-scoring-de", "1.1.0", ApprovalId, "production", Artifact, "sha256:3abcbb4ec05aaf3791533e9f1c84058d0951bc26fa43fb645fee4bed6837a6cf",
-                "CbiVzCej6PHQMWUI7VNXXYEZIyiEFC6K_W6t86otU5E", "{}", At(Ravi, 52, "Signed attestation of the granted approval")),
-            new ModelVersionDeployed("credit-scoring-de", "1.1.0", "production", "gh-actions-1841", Artifact, ApprovalId, At(Pipeline, 75, "Deployed by pipeline")),
+            new ModelVersionRegistered(
+                "credit-scoring-de",
+                "1.1.0",
+                "file:///models/credit-scoring-de/1.1.0/credit-scoring-1.1.0.zip",
+                Artifact,
+                64_313,
+                ArtifactFormat.MlNetZip,
+                training.ManifestDigest,
+                validation.ManifestDigest,
+                new Dictionary<string, double>
+                {
+                    ["auc"] = 0.7856,
+                    ["gini"] = 0.5712,
+                    ["ks"] = 0.4477,
+                    ["brier"] = 0.1624,
+                    ["accuracy"] = 0.7592,
+                    ["f1"] = 0.5556,
+                },
+                "demo-1.1.0",
+                new Dictionary<string, string>
+                {
+                    ["trainer"] = "FastTreeBinary",
+                    ["numberOfTrees"] = "100",
+                    ["numberOfLeaves"] = "16",
+                },
+                RiskTier.High,
+                Owner.SubjectId,
+                At(Owner, 2, "Trained by the demo seeder")
+            ),
+            new SubmittedForValidation(
+                "credit-scoring-de",
+                "1.1.0",
+                "Development evidence: lineage, holdout metrics, stability analysis.",
+                null,
+                null,
+                At(Owner, 3, "Submitted")
+            ),
+            new ValidationCompleted(
+                "credit-scoring-de",
+                "1.1.0",
+                ValidationOutcome.PassedWithConditions,
+                [
+                    new ValidationFinding(
+                        "F-1",
+                        FindingSeverity.Medium,
+                        "Age used as a direct input",
+                        "Monitor the adverse-impact ratio across age bands quarterly.",
+                        FindingStatus.Accepted
+                    ),
+                    new ValidationFinding(
+                        "F-2",
+                        FindingSeverity.Low,
+                        "Calibration above the 0.6 score band",
+                        "Recalibrate at the next annual review.",
+                        FindingStatus.Open
+                    ),
+                ],
+                At(
+                    Validator,
+                    26,
+                    "Conceptually sound and adequately discriminating on the holdout; fit for use subject to the conditions in the findings."
+                )
+            ),
+            new ApprovalRequested(
+                "credit-scoring-de",
+                "1.1.0",
+                ApprovalId,
+                "production",
+                "Credit decisions in production for retail applicants in Germany.",
+                Artifact,
+                2,
+                At(Owner, 27, "Approval requested")
+            ),
+            new ApprovalSignedOff(
+                "credit-scoring-de",
+                "1.1.0",
+                ApprovalId,
+                "production",
+                Artifact,
+                ["Quarterly monitoring of PSI and the adverse-impact ratio"],
+                T0.AddDays(180),
+                At(Rita, 50, "Findings are proportionate; residual risk within appetite.")
+            ),
+            new ApprovalSignedOff(
+                "credit-scoring-de",
+                "1.1.0",
+                ApprovalId,
+                "production",
+                Artifact,
+                ["Re-validation before any retraining"],
+                T0.AddDays(120),
+                At(Ravi, 52, "Agree with the validator; approve with conditions.")
+            ),
+            new ModelVersionApproved(
+                "credit-scoring-de",
+                "1.1.0",
+                ApprovalId,
+                "production",
+                Artifact,
+                [
+                    new Approver(Rita, T0.AddHours(50), "Findings are proportionate; residual risk within appetite."),
+                    new Approver(Ravi, T0.AddHours(52), "Agree with the validator; approve with conditions."),
+                ],
+                ["Quarterly monitoring of PSI and the adverse-impact ratio", "Re-validation before any retraining"],
+                T0.AddDays(120),
+                At(Ravi, 52, "All 2 required approvals recorded")
+            ),
+            new ApprovalAttested(
+                "credit-scoring-de",
+                "1.1.0",
+                ApprovalId,
+                "production",
+                Artifact,
+                "sha256:3abcbb4ec05aaf3791533e9f1c84058d0951bc26fa43fb645fee4bed6837a6cf",
+                "CbiVzCej6PHQMWUI7VNXXYEZIyiEFC6K_W6t86otU5E",
+                "{}",
+                At(Ravi, 52, "Signed attestation of the granted approval")
+            ),
+            new ModelVersionDeployed(
+                "credit-scoring-de",
+                "1.1.0",
+                "production",
+                "gh-actions-1841",
+                Artifact,
+                ApprovalId,
+                At(Pipeline, 75, "Deployed by pipeline")
+            ),
         ];
         var state = events.Aggregate((ModelVersion?)null, ModelVersion.Evolve)!;
         var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        var trail = events.Select((e, i) =>
-        {
-            var audit = ((ILedgerEvent)e).Audit;
-            return new TrailEntry(100 + i, i + 1, audit.At, audit.Actor.DisplayName, audit.Actor.Role, SnakeCase(e.GetType().Name), audit.Reason,
-                Digest.OfBytes(JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), json)));
-        }).ToArray();
+        var trail = events
+            .Select(
+                (e, i) =>
+                {
+                    var audit = ((ILedgerEvent)e).Audit;
+                    return new TrailEntry(
+                        100 + i,
+                        i + 1,
+                        audit.At,
+                        audit.Actor.DisplayName,
+                        audit.Actor.Role,
+                        SnakeCase(e.GetType().Name),
+                        audit.Reason,
+                        Digest.OfBytes(JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), json))
+                    );
+                }
+            )
+            .ToArray();
         return new EvidencePackInput(model, state, training, validation, trail);
     }
 
-    private static string SnakeCase(string name) => string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+    private static string SnakeCase(string name) =>
+        string.Concat(
+            name.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString())
+        );
 
     [Theory]
     [InlineData(EvidencePackKind.ModelCard)]
@@ -89,9 +251,11 @@ public sealed class GoldenPackTests
         var (pdf, _) = EvidencePack.Render(kind, DemoCreditModel());
         using var document = PdfDocument.Open(pdf);
         var text = new StringBuilder();
-        foreach (var page in document.GetPages()) text.Append($"--- page {page.Number}\n").Append(string.Join("\n", page.GetWords().Select(w => w.Text))).Append('\n');
+        foreach (var page in document.GetPages())
+            text.Append($"--- page {page.Number}\n").Append(string.Join("\n", page.GetWords().Select(w => w.Text))).Append('\n');
         var golden = Path.Combine(SourceFolder(), "Golden", $"credit-scoring-de-1.1.0.{EvidencePack.Slug(kind)}.txt");
-        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1") File.WriteAllText(golden, text.ToString());
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+            File.WriteAllText(golden, text.ToString());
         Assert.True(File.Exists(golden), $"No golden file {golden}: run with UPDATE_GOLDEN=1 once and review it.");
         Assert.Equal(File.ReadAllText(golden), text.ToString());
     }

@@ -16,8 +16,11 @@ public class SegregationOfDutiesInApprovalTests
         // Requested by a delegate who is neither the model owner nor the registrant, so only the requester rule applies.
         var version = Given(AwaitingApproval(requestedBy: Requester));
 
-        Refused(() => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(Requester)),
-            RuleKind.Forbidden, "segregation_of_duties.requester_cannot_approve");
+        Refused(
+            () => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(Requester)),
+            RuleKind.Forbidden,
+            "segregation_of_duties.requester_cannot_approve"
+        );
     }
 
     [Fact]
@@ -26,8 +29,11 @@ public class SegregationOfDutiesInApprovalTests
         // The owner neither registered the version nor requested the approval: only the owner rule can refuse them.
         var version = Given(AwaitingApproval(requestedBy: Requester));
 
-        Refused(() => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(Owner)),
-            RuleKind.Forbidden, "segregation_of_duties.model_owner_cannot_approve");
+        Refused(
+            () => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(Owner)),
+            RuleKind.Forbidden,
+            "segregation_of_duties.model_owner_cannot_approve"
+        );
     }
 
     [Fact]
@@ -36,8 +42,11 @@ public class SegregationOfDutiesInApprovalTests
         var ownerAsOfficer = Owner with { Role = Roles.RiskOfficer };
         var version = Given(AwaitingApproval(requestedBy: Requester));
 
-        Refused(() => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(ownerAsOfficer)),
-            RuleKind.Forbidden, "segregation_of_duties.model_owner_cannot_approve");
+        Refused(
+            () => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(ownerAsOfficer)),
+            RuleKind.Forbidden,
+            "segregation_of_duties.model_owner_cannot_approve"
+        );
     }
 
     [Fact]
@@ -45,8 +54,11 @@ public class SegregationOfDutiesInApprovalTests
     {
         var version = Given(AwaitingApproval());
 
-        Refused(() => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(Developer)),
-            RuleKind.Forbidden, "segregation_of_duties.developer_cannot_approve");
+        Refused(
+            () => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(Developer)),
+            RuleKind.Forbidden,
+            "segregation_of_duties.developer_cannot_approve"
+        );
     }
 
     [Fact]
@@ -67,7 +79,11 @@ public class HighRiskApprovalTests
     {
         var version = Given(Validated(RiskTier.High));
 
-        var requested = RequestApprovalDecision.Decide(new RequestApproval(ApprovalId, Production, "Retail scoring", null), version, Ctx(Owner));
+        var requested = RequestApprovalDecision.Decide(
+            new RequestApproval(ApprovalId, Production, "Retail scoring", null),
+            version,
+            Ctx(Owner)
+        );
 
         Assert.Equal(2, requested.RequiredApprovals);
     }
@@ -79,7 +95,11 @@ public class HighRiskApprovalTests
     {
         var version = Given(Validated(tier));
 
-        var requested = RequestApprovalDecision.Decide(new RequestApproval(ApprovalId, Production, "Retail scoring", null), version, Ctx(Owner));
+        var requested = RequestApprovalDecision.Decide(
+            new RequestApproval(ApprovalId, Production, "Retail scoring", null),
+            version,
+            Ctx(Owner)
+        );
 
         Assert.Equal(1, requested.RequiredApprovals);
     }
@@ -117,8 +137,11 @@ public class HighRiskApprovalTests
     {
         var version = Given([.. AwaitingApproval(RiskTier.High), SignedOffEvent(OfficerA, Day(4))]);
 
-        Refused(() => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(OfficerA, Day(5))),
-            RuleKind.Forbidden, "segregation_of_duties.distinct_approvers_required");
+        Refused(
+            () => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(OfficerA, Day(5))),
+            RuleKind.Forbidden,
+            "segregation_of_duties.distinct_approvers_required"
+        );
     }
 
     [Fact]
@@ -127,8 +150,11 @@ public class HighRiskApprovalTests
         var version = Given([.. AwaitingApproval(RiskTier.High), SignedOffEvent(OfficerA, Day(4))]);
         var sameOfficerRenamed = OfficerA with { DisplayName = "R. Risk (second session)" };
 
-        Refused(() => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(sameOfficerRenamed, Day(5))),
-            RuleKind.Forbidden, "segregation_of_duties.distinct_approvers_required");
+        Refused(
+            () => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(sameOfficerRenamed, Day(5))),
+            RuleKind.Forbidden,
+            "segregation_of_duties.distinct_approvers_required"
+        );
     }
 
     [Fact]
@@ -136,15 +162,18 @@ public class HighRiskApprovalTests
     {
         var firstExpiry = Day(90);
         var secondExpiry = Day(120);
-        var version = Given([.. AwaitingApproval(RiskTier.High),
-            SignedOffEvent(OfficerA, Day(4), firstExpiry, conditions: ["Monthly drift report", "Human review of declines"])]);
+        var version = Given([
+            .. AwaitingApproval(RiskTier.High),
+            SignedOffEvent(OfficerA, Day(4), firstExpiry, conditions: ["Monthly drift report", "Human review of declines"]),
+        ]);
 
         var events = ApproveModelVersionDecision.Decide(
-            Approve(expiresAt: secondExpiry, conditions: ["Human review of declines", "Annual revalidation"]), version, Ctx(OfficerB, Day(5)));
+            Approve(expiresAt: secondExpiry, conditions: ["Human review of declines", "Annual revalidation"]),
+            version,
+            Ctx(OfficerB, Day(5))
+        );
 
-        Assert.Collection(events,
-            e => Assert.IsType<ApprovalSignedOff>(e),
-            e => Assert.IsType<ModelVersionApproved>(e));
+        Assert.Collection(events, e => Assert.IsType<ApprovalSignedOff>(e), e => Assert.IsType<ModelVersionApproved>(e));
         var approved = (ModelVersionApproved)events[1];
         Assert.Equal(new[] { OfficerA.SubjectId, OfficerB.SubjectId }, approved.Approvers.Select(a => a.Officer.SubjectId));
         Assert.Equal(firstExpiry, approved.ExpiresAt);
@@ -161,14 +190,23 @@ public class HighRiskApprovalTests
         var events = ApproveModelVersionDecision.Decide(Approve(expiresAt: Day(90)), version, Ctx(OfficerB, Day(6)));
 
         Assert.IsType<ApprovalSignedOff>(Assert.Single(events));
-        Assert.Equal("approval_pending", DeploymentPolicy.Check(events.Aggregate(version, (v, e) => ModelVersion.Evolve(v, e)!), ArtifactDigest, Production, Day(6))
-            .Reasons.Single().Code);
+        Assert.Equal(
+            "approval_pending",
+            DeploymentPolicy
+                .Check(events.Aggregate(version, (v, e) => ModelVersion.Evolve(v, e)!), ArtifactDigest, Production, Day(6))
+                .Reasons.Single()
+                .Code
+        );
     }
 
     [Fact]
     public void An_officer_whose_sign_off_expired_may_sign_again_and_complete_the_approval()
     {
-        var version = Given([.. AwaitingApproval(RiskTier.High), SignedOffEvent(OfficerA, Day(4), expiresAt: Day(5)), SignedOffEvent(OfficerB, Day(6), expiresAt: Day(90))]);
+        var version = Given([
+            .. AwaitingApproval(RiskTier.High),
+            SignedOffEvent(OfficerA, Day(4), expiresAt: Day(5)),
+            SignedOffEvent(OfficerB, Day(6), expiresAt: Day(90)),
+        ]);
 
         var events = ApproveModelVersionDecision.Decide(Approve(expiresAt: Day(60)), version, Ctx(OfficerA, Day(7)));
 
@@ -193,7 +231,8 @@ public class HighRiskApprovalTests
         var version = Given([.. AwaitingApproval(RiskTier.High), SignedOffEvent(OfficerA, Day(4))]);
         var events = ApproveModelVersionDecision.Decide(Approve(), version, Ctx(OfficerB, Day(5)));
 
-        foreach (var e in events) version = ModelVersion.Evolve(version, e)!;
+        foreach (var e in events)
+            version = ModelVersion.Evolve(version, e)!;
 
         var approval = Assert.Single(version.Approvals);
         Assert.Equal(ApprovalStatus.Approved, approval.Status);
@@ -211,9 +250,11 @@ public class HighRiskApprovalTests
 
         var events = ApproveModelVersionDecision.Decide(Approve(), version, Ctx(OfficerA, Day(4)));
 
-        Assert.Collection(events,
+        Assert.Collection(
+            events,
             e => Assert.IsType<ApprovalSignedOff>(e),
-            e => Assert.Equal(OfficerA, Assert.Single(Assert.IsType<ModelVersionApproved>(e).Approvers).Officer));
+            e => Assert.Equal(OfficerA, Assert.Single(Assert.IsType<ModelVersionApproved>(e).Approvers).Officer)
+        );
     }
 }
 
@@ -224,8 +265,11 @@ public class ApprovalBindingTests
     {
         var version = Given(AwaitingApproval());
 
-        Refused(() => ApproveModelVersionDecision.Decide(Approve(digest: OtherDigest), version, Ctx(OfficerA)),
-            RuleKind.Conflict, "approval.digest_mismatch");
+        Refused(
+            () => ApproveModelVersionDecision.Decide(Approve(digest: OtherDigest), version, Ctx(OfficerA)),
+            RuleKind.Conflict,
+            "approval.digest_mismatch"
+        );
     }
 
     [Fact]
@@ -233,8 +277,11 @@ public class ApprovalBindingTests
     {
         var version = Given(AwaitingApproval(environment: Production));
 
-        Refused(() => ApproveModelVersionDecision.Decide(Approve(environment: Staging), version, Ctx(OfficerA)),
-            RuleKind.Conflict, "approval.environment_mismatch");
+        Refused(
+            () => ApproveModelVersionDecision.Decide(Approve(environment: Staging), version, Ctx(OfficerA)),
+            RuleKind.Conflict,
+            "approval.environment_mismatch"
+        );
     }
 
     [Fact]
@@ -252,7 +299,11 @@ public class ApprovalBindingTests
     {
         var version = Given(Validated());
 
-        var requested = RequestApprovalDecision.Decide(new RequestApproval(ApprovalId, Staging, "Shadow scoring", null), version, Ctx(Owner));
+        var requested = RequestApprovalDecision.Decide(
+            new RequestApproval(ApprovalId, Staging, "Shadow scoring", null),
+            version,
+            Ctx(Owner)
+        );
 
         Assert.Equal(ArtifactDigest, requested.ArtifactDigest);
         Assert.Equal(Staging, requested.Environment);
@@ -304,7 +355,10 @@ public class ApprovalInputTests
     {
         var version = Given(AwaitingApproval());
 
-        InvalidField(() => ApproveModelVersionDecision.Decide(Approve(conditions: ["Monthly report", " "]), version, Ctx(OfficerA)), "conditions");
+        InvalidField(
+            () => ApproveModelVersionDecision.Decide(Approve(conditions: ["Monthly report", " "]), version, Ctx(OfficerA)),
+            "conditions"
+        );
     }
 
     [Fact]
@@ -315,13 +369,17 @@ public class ApprovalInputTests
 
         var ex = InvalidField(() => ApproveModelVersionDecision.Decide(command, version, Ctx(OfficerA)), "artifactDigest");
 
-        Assert.Equal(new[] { "artifactDigest", "environment", "expiresAt", "rationale" }, ex.FieldErrors.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(
+            new[] { "artifactDigest", "environment", "expiresAt", "rationale" },
+            ex.FieldErrors.Keys.Order(StringComparer.Ordinal)
+        );
     }
 }
 
 public class ApprovalLifecycleTests
 {
-    private static RequestApproval Request(string environment = Production) => new(ApprovalId + "-new", environment, "Retail scoring", null);
+    private static RequestApproval Request(string environment = Production) =>
+        new(ApprovalId + "-new", environment, "Retail scoring", null);
 
     [Fact]
     public void Approval_cannot_be_requested_before_independent_validation()
@@ -362,7 +420,11 @@ public class ApprovalLifecycleTests
     {
         var version = Given(AwaitingApproval(environment: Production));
 
-        Refused(() => RequestApprovalDecision.Decide(Request(Production), version, Ctx(Owner)), RuleKind.Conflict, "approval.already_pending");
+        Refused(
+            () => RequestApprovalDecision.Decide(Request(Production), version, Ctx(Owner)),
+            RuleKind.Conflict,
+            "approval.already_pending"
+        );
     }
 
     [Fact]
@@ -370,7 +432,11 @@ public class ApprovalLifecycleTests
     {
         var version = Given(Approved(environment: Production));
 
-        Refused(() => RequestApprovalDecision.Decide(Request(Production), version, Ctx(Owner)), RuleKind.Conflict, "approval.already_active");
+        Refused(
+            () => RequestApprovalDecision.Decide(Request(Production), version, Ctx(Owner)),
+            RuleKind.Conflict,
+            "approval.already_active"
+        );
     }
 
     [Fact]
@@ -420,8 +486,11 @@ public class ApprovalLifecycleTests
     {
         var version = Given(AwaitingApproval());
 
-        Refused(() => ApproveModelVersionDecision.Decide(Approve(approvalId: "apr-unknown"), version, Ctx(OfficerA)),
-            RuleKind.NotFound, "approval.not_found");
+        Refused(
+            () => ApproveModelVersionDecision.Decide(Approve(approvalId: "apr-unknown"), version, Ctx(OfficerA)),
+            RuleKind.NotFound,
+            "approval.not_found"
+        );
     }
 
     [Fact]
@@ -429,7 +498,11 @@ public class ApprovalLifecycleTests
     {
         var version = Given(AwaitingApproval());
 
-        var rejected = ApprovalDecisions.Decide(new RejectApproval(ApprovalId, "Fairness gaps in validation"), version, Ctx(OfficerA, Day(4)));
+        var rejected = ApprovalDecisions.Decide(
+            new RejectApproval(ApprovalId, "Fairness gaps in validation"),
+            version,
+            Ctx(OfficerA, Day(4))
+        );
         version = ModelVersion.Evolve(version, rejected)!;
 
         var approval = Assert.Single(version.Approvals);
@@ -465,7 +538,10 @@ public class ApprovalLifecycleTests
     {
         var version = Given(AwaitingApproval());
 
-        Refused(() => ApprovalDecisions.Decide(new RevokeApproval(ApprovalId, "Changed my mind"), version, Ctx(OfficerA)),
-            RuleKind.Conflict, "approval.not_granted");
+        Refused(
+            () => ApprovalDecisions.Decide(new RevokeApproval(ApprovalId, "Changed my mind"), version, Ctx(OfficerA)),
+            RuleKind.Conflict,
+            "approval.not_granted"
+        );
     }
 }

@@ -22,7 +22,10 @@ public class AuditTests
         var ctx = ContextFor(Owner);
 
         var e = RegisterModelDecision.Decide(
-            new RegisterModel(ModelId, "Credit scoring", "Retail credit", RiskTier.Low, null, ["EU"], "New product line"), null, ctx);
+            new RegisterModel(ModelId, "Credit scoring", "Retail credit", RiskTier.Low, null, ["EU"], "New product line"),
+            null,
+            ctx
+        );
 
         AssertAudit(e, ctx, "New product line");
     }
@@ -31,10 +34,35 @@ public class AuditTests
     public void A_model_version_registration_carries_the_commands_audit_facts_with_a_default_reason()
     {
         var ctx = ContextFor(Developer);
-        var dataset = GivenDataset(new DatasetRegistered("dataset:x@1", "x", "1", null, [new DatasetFile("x.csv", TrainingDigest, 1)], TrainingDigest, 1,
-            [new DatasetColumn("a", "int")], false, null, AuditOf(Developer, T0)));
-        var command = new RegisterModelVersion(ModelId, "2.0.0", "s3://m/2.zip", ArtifactDigest, 10, ArtifactFormat.Onnx, TrainingDigest, TrainingDigest,
-            null, "abc", null, null);
+        var dataset = GivenDataset(
+            new DatasetRegistered(
+                "dataset:x@1",
+                "x",
+                "1",
+                null,
+                [new DatasetFile("x.csv", TrainingDigest, 1)],
+                TrainingDigest,
+                1,
+                [new DatasetColumn("a", "int")],
+                false,
+                null,
+                AuditOf(Developer, T0)
+            )
+        );
+        var command = new RegisterModelVersion(
+            ModelId,
+            "2.0.0",
+            "s3://m/2.zip",
+            ArtifactDigest,
+            10,
+            ArtifactFormat.Onnx,
+            TrainingDigest,
+            TrainingDigest,
+            null,
+            "abc",
+            null,
+            null
+        );
 
         var e = RegisterModelVersionDecision.Decide(command, GivenModel(ModelRegisteredEvent()), null, dataset, dataset, ctx);
 
@@ -46,8 +74,11 @@ public class AuditTests
     {
         var ctx = ContextFor(Validator);
 
-        var e = ValidationDecisions.Decide(new RecordValidationOutcome(ValidationOutcome.Passed, [], "  Sound model  "),
-            Given(VersionRegistered(), SubmittedEvent()), ctx);
+        var e = ValidationDecisions.Decide(
+            new RecordValidationOutcome(ValidationOutcome.Passed, [], "  Sound model  "),
+            Given(VersionRegistered(), SubmittedEvent()),
+            ctx
+        );
 
         AssertAudit(e, ctx, "Sound model");
     }
@@ -72,7 +103,11 @@ public class AuditTests
     {
         var ctx = ContextFor(Owner);
 
-        var e = RequestApprovalDecision.Decide(new RequestApproval(ApprovalId, Production, "Scoring", "Go-live Q2"), Given(Validated()), ctx);
+        var e = RequestApprovalDecision.Decide(
+            new RequestApproval(ApprovalId, Production, "Scoring", "Go-live Q2"),
+            Given(Validated()),
+            ctx
+        );
 
         AssertAudit(e, ctx, "Go-live Q2");
     }
@@ -94,7 +129,11 @@ public class AuditTests
     {
         var ctx = ContextFor(Pipeline);
 
-        var deployed = DeploymentDecisions.Decide(new RecordDeployment(Production, "run-1", ArtifactDigest, "Release 42"), Given(Approved()), ctx);
+        var deployed = DeploymentDecisions.Decide(
+            new RecordDeployment(Production, "run-1", ArtifactDigest, "Release 42"),
+            Given(Approved()),
+            ctx
+        );
         var refused = DeploymentDecisions.Decide(new RecordDeployment(Production, "run-2", OtherDigest, null), Given(Approved()), ctx);
 
         AssertAudit(Assert.IsType<ModelVersionDeployed>(deployed), ctx, "Release 42");
@@ -106,7 +145,11 @@ public class AuditTests
     public void Folded_state_takes_who_and_when_from_the_event_audit()
     {
         var ctx = ContextFor(Owner);
-        var requested = RequestApprovalDecision.Decide(new RequestApproval(ApprovalId, Production, "Scoring", null), Given(Validated()), ctx);
+        var requested = RequestApprovalDecision.Decide(
+            new RequestApproval(ApprovalId, Production, "Scoring", null),
+            Given(Validated()),
+            ctx
+        );
 
         var approval = Approval.Evolve(null, requested)!;
 

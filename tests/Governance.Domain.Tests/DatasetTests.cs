@@ -17,10 +17,24 @@ public class DatasetTests
     /// </summary>
     private const string ManifestOfTrainAndLabels = "sha256:576a3a8d72cabe3cffff274d03c510b51d6fbd2703fd5acb657862eb4ab9dc52";
 
-    private static RegisterDataset Register(IReadOnlyList<DatasetFile>? files = null, string? manifestDigest = null, bool? personalData = false,
-        LegalBasis? legalBasis = null) =>
-        new("credit-applications", "2025-03", "Applications 2019-2024", files ?? [Train, Labels], manifestDigest, 120_000,
-            [new DatasetColumn("income", "decimal"), new DatasetColumn("defaulted", "bool")], personalData, legalBasis, null);
+    private static RegisterDataset Register(
+        IReadOnlyList<DatasetFile>? files = null,
+        string? manifestDigest = null,
+        bool? personalData = false,
+        LegalBasis? legalBasis = null
+    ) =>
+        new(
+            "credit-applications",
+            "2025-03",
+            "Applications 2019-2024",
+            files ?? [Train, Labels],
+            manifestDigest,
+            120_000,
+            [new DatasetColumn("income", "decimal"), new DatasetColumn("defaulted", "bool")],
+            personalData,
+            legalBasis,
+            null
+        );
 
     [Fact]
     public void The_manifest_digest_matches_a_hand_computed_sha256_of_the_documented_manifest_lines()
@@ -55,7 +69,10 @@ public class DatasetTests
     [Fact]
     public void A_manifest_digest_that_does_not_match_the_files_is_refused_naming_the_field()
     {
-        var ex = InvalidField(() => RegisterDatasetDecision.Decide(Register(manifestDigest: OtherDigest), null, Ctx(Owner)), "manifestDigest");
+        var ex = InvalidField(
+            () => RegisterDatasetDecision.Decide(Register(manifestDigest: OtherDigest), null, Ctx(Owner)),
+            "manifestDigest"
+        );
 
         Assert.Contains(ManifestOfTrainAndLabels, Assert.Single(ex.FieldErrors["manifestDigest"]));
     }
@@ -63,7 +80,11 @@ public class DatasetTests
     [Fact]
     public void A_matching_manifest_digest_is_accepted_in_any_letter_case()
     {
-        var registered = RegisterDatasetDecision.Decide(Register(manifestDigest: ManifestOfTrainAndLabels.ToUpperInvariant()), null, Ctx(Owner));
+        var registered = RegisterDatasetDecision.Decide(
+            Register(manifestDigest: ManifestOfTrainAndLabels.ToUpperInvariant()),
+            null,
+            Ctx(Owner)
+        );
 
         Assert.Equal(ManifestOfTrainAndLabels, registered.ManifestDigest);
     }
@@ -82,14 +103,19 @@ public class DatasetTests
     [Fact]
     public void A_file_with_a_malformed_digest_names_that_file()
     {
-        InvalidField(() => RegisterDatasetDecision.Decide(Register(files: [Train, Labels with { Sha256 = "abc" }]), null, Ctx(Owner)),
-            "files[1].sha256");
+        InvalidField(
+            () => RegisterDatasetDecision.Decide(Register(files: [Train, Labels with { Sha256 = "abc" }]), null, Ctx(Owner)),
+            "files[1].sha256"
+        );
     }
 
     [Fact]
     public void The_same_path_listed_twice_is_refused()
     {
-        InvalidField(() => RegisterDatasetDecision.Decide(Register(files: [Train, Train with { SizeBytes = 5 }]), null, Ctx(Owner)), "files");
+        InvalidField(
+            () => RegisterDatasetDecision.Decide(Register(files: [Train, Train with { SizeBytes = 5 }]), null, Ctx(Owner)),
+            "files"
+        );
     }
 
     [Fact]

@@ -141,10 +141,13 @@ public class DeploymentPolicyTests
     [Fact]
     public void A_later_active_approval_allows_deployment_after_an_earlier_one_was_revoked()
     {
-        var version = Given([.. Approved(RiskTier.Low), RevokedEvent(at: Day(8)),
+        var version = Given([
+            .. Approved(RiskTier.Low),
+            RevokedEvent(at: Day(8)),
             RequestedEvent(RiskTier.Low, "apr-prod-2", at: Day(9)),
             SignedOffEvent(OfficerA, Day(9.5), Day(100), "apr-prod-2"),
-            ApprovedEvent([OfficerA], Day(9.5), Day(100), "apr-prod-2")]);
+            ApprovedEvent([OfficerA], Day(9.5), Day(100), "apr-prod-2"),
+        ]);
 
         var decision = DeploymentPolicy.Check(version, ArtifactDigest, Production, Day(10));
 
@@ -183,16 +186,17 @@ public class RecordDeploymentTests
         Assert.Equal([Production], version.LiveEnvironments);
     }
 
-    public static TheoryData<string, string> RefusedScenarios => new()
-    {
-        { "expired", "approval_expired" },
-        { "revoked", "approval_revoked" },
-        { "rejected", "approval_rejected" },
-        { "pending", "approval_pending" },
-        { "other-digest", "digest_mismatch" },
-        { "other-environment", "no_approval_for_environment" },
-        { "retired", "version_retired" },
-    };
+    public static TheoryData<string, string> RefusedScenarios =>
+        new()
+        {
+            { "expired", "approval_expired" },
+            { "revoked", "approval_revoked" },
+            { "rejected", "approval_rejected" },
+            { "pending", "approval_pending" },
+            { "other-digest", "digest_mismatch" },
+            { "other-environment", "no_approval_for_environment" },
+            { "retired", "version_retired" },
+        };
 
     [Theory]
     [MemberData(nameof(RefusedScenarios))]
@@ -246,8 +250,11 @@ public class RecordDeploymentTests
     {
         var version = Given(Approved());
 
-        Refused(() => DeploymentDecisions.Decide(new RecordRollback(Production, "run-43", "Latency"), version, Ctx(Pipeline)),
-            RuleKind.Conflict, "deployment.not_live");
+        Refused(
+            () => DeploymentDecisions.Decide(new RecordRollback(Production, "run-43", "Latency"), version, Ctx(Pipeline)),
+            RuleKind.Conflict,
+            "deployment.not_live"
+        );
     }
 
     [Fact]
@@ -255,8 +262,11 @@ public class RecordDeploymentTests
     {
         var version = Given([.. Approved(), DeployedEvent(), RolledBackEvent()]);
 
-        Refused(() => DeploymentDecisions.Decide(new RecordRollback(Production, "run-44", "Again"), version, Ctx(Pipeline)),
-            RuleKind.Conflict, "deployment.not_live");
+        Refused(
+            () => DeploymentDecisions.Decide(new RecordRollback(Production, "run-44", "Again"), version, Ctx(Pipeline)),
+            RuleKind.Conflict,
+            "deployment.not_live"
+        );
     }
 
     [Fact]
@@ -264,7 +274,11 @@ public class RecordDeploymentTests
     {
         var version = Given([.. Approved(), DeployedEvent()]);
 
-        var rolledBack = DeploymentDecisions.Decide(new RecordRollback(Production, "run-43", "Latency regression"), version, Ctx(Pipeline, Day(11)));
+        var rolledBack = DeploymentDecisions.Decide(
+            new RecordRollback(Production, "run-43", "Latency regression"),
+            version,
+            Ctx(Pipeline, Day(11))
+        );
         version = ModelVersion.Evolve(version, rolledBack)!;
 
         Assert.Empty(version.LiveEnvironments);

@@ -11,8 +11,11 @@ namespace Governance.Domain.Tests;
 
 public class ModelRegistrationTests
 {
-    private static RegisterModel Register(RiskTier? tier = RiskTier.High, string? euCategory = "Annex III 5(b)", IReadOnlyList<string>? jurisdictions = null) =>
-        new(ModelId, "Credit scoring", "Retail credit decisions", tier, euCategory, jurisdictions ?? ["EU", "DE", "EU"], null);
+    private static RegisterModel Register(
+        RiskTier? tier = RiskTier.High,
+        string? euCategory = "Annex III 5(b)",
+        IReadOnlyList<string>? jurisdictions = null
+    ) => new(ModelId, "Credit scoring", "Retail credit decisions", tier, euCategory, jurisdictions ?? ["EU", "DE", "EU"], null);
 
     [Fact]
     public void Whoever_registers_a_model_becomes_its_owner()
@@ -62,7 +65,10 @@ public class ModelRegistrationTests
     [Fact]
     public void Retiring_a_model_requires_a_reason()
     {
-        InvalidField(() => RetireModelDecision.Decide(new RetireModel(ModelId, null), GivenModel(ModelRegisteredEvent()), Ctx(Owner)), "reason");
+        InvalidField(
+            () => RetireModelDecision.Decide(new RetireModel(ModelId, null), GivenModel(ModelRegisteredEvent()), Ctx(Owner)),
+            "reason"
+        );
     }
 
     [Fact]
@@ -86,28 +92,59 @@ public class ModelVersionRegistrationTests
     private static readonly Dataset TrainingSet = DatasetWithDigest(TrainingDigest);
     private static readonly Dataset ValidationSet = DatasetWithDigest(ValidationDigest);
 
-    private static Dataset DatasetWithDigest(string digest) => GivenDataset(new DatasetRegistered(
-        "dataset:x@1", "x", "1", null, [new DatasetFile("x.csv", "sha256:" + new string('e', 64), 1)], digest, 1,
-        [new DatasetColumn("a", "int")], false, null, AuditOf(Developer, T0)));
+    private static Dataset DatasetWithDigest(string digest) =>
+        GivenDataset(
+            new DatasetRegistered(
+                "dataset:x@1",
+                "x",
+                "1",
+                null,
+                [new DatasetFile("x.csv", "sha256:" + new string('e', 64), 1)],
+                digest,
+                1,
+                [new DatasetColumn("a", "int")],
+                false,
+                null,
+                AuditOf(Developer, T0)
+            )
+        );
 
     private static RegisterModelVersion Register(string? artifactDigest = null) =>
-        new(ModelId, "2.0.0", "s3://models/credit-scoring/2.0.0/model.zip", artifactDigest ?? ArtifactDigest.ToUpperInvariant().Replace("SHA256:", "sha256:"),
-            2048, ArtifactFormat.Onnx, TrainingDigest, ValidationDigest, new Dictionary<string, double> { ["auc"] = 0.83 }, " 9f8e7d ", null, null);
+        new(
+            ModelId,
+            "2.0.0",
+            "s3://models/credit-scoring/2.0.0/model.zip",
+            artifactDigest ?? ArtifactDigest.ToUpperInvariant().Replace("SHA256:", "sha256:"),
+            2048,
+            ArtifactFormat.Onnx,
+            TrainingDigest,
+            ValidationDigest,
+            new Dictionary<string, double> { ["auc"] = 0.83 },
+            " 9f8e7d ",
+            null,
+            null
+        );
 
     [Fact]
     public void A_retired_model_takes_no_new_versions()
     {
         var retired = GivenModel(ModelRegisteredEvent(), ModelRetiredEvent());
 
-        Refused(() => RegisterModelVersionDecision.Decide(Register(), retired, null, TrainingSet, ValidationSet, Ctx(Developer)),
-            RuleKind.Conflict, "model.retired");
+        Refused(
+            () => RegisterModelVersionDecision.Decide(Register(), retired, null, TrainingSet, ValidationSet, Ctx(Developer)),
+            RuleKind.Conflict,
+            "model.retired"
+        );
     }
 
     [Fact]
     public void A_version_of_an_unregistered_model_is_not_found()
     {
-        Refused(() => RegisterModelVersionDecision.Decide(Register(), null, null, TrainingSet, ValidationSet, Ctx(Developer)),
-            RuleKind.NotFound, "model.not_found");
+        Refused(
+            () => RegisterModelVersionDecision.Decide(Register(), null, null, TrainingSet, ValidationSet, Ctx(Developer)),
+            RuleKind.NotFound,
+            "model.not_found"
+        );
     }
 
     [Fact]
@@ -116,8 +153,11 @@ public class ModelVersionRegistrationTests
         var model = GivenModel(ModelRegisteredEvent());
         var existing = Given(Registered());
 
-        Refused(() => RegisterModelVersionDecision.Decide(Register(), model, existing, TrainingSet, ValidationSet, Ctx(Developer)),
-            RuleKind.Conflict, "model_version.already_registered");
+        Refused(
+            () => RegisterModelVersionDecision.Decide(Register(), model, existing, TrainingSet, ValidationSet, Ctx(Developer)),
+            RuleKind.Conflict,
+            "model_version.already_registered"
+        );
     }
 
     [Theory]
@@ -128,8 +168,10 @@ public class ModelVersionRegistrationTests
     {
         var model = GivenModel(ModelRegisteredEvent());
 
-        InvalidField(() => RegisterModelVersionDecision.Decide(Register(digest), model, null, TrainingSet, ValidationSet, Ctx(Developer)),
-            "artifactDigest");
+        InvalidField(
+            () => RegisterModelVersionDecision.Decide(Register(digest), model, null, TrainingSet, ValidationSet, Ctx(Developer)),
+            "artifactDigest"
+        );
     }
 
     [Fact]
@@ -137,7 +179,10 @@ public class ModelVersionRegistrationTests
     {
         var model = GivenModel(ModelRegisteredEvent());
 
-        InvalidField(() => RegisterModelVersionDecision.Decide(Register(), model, null, null, ValidationSet, Ctx(Developer)), "trainingDatasetDigest");
+        InvalidField(
+            () => RegisterModelVersionDecision.Decide(Register(), model, null, null, ValidationSet, Ctx(Developer)),
+            "trainingDatasetDigest"
+        );
     }
 
     [Fact]
@@ -162,23 +207,40 @@ public class ModelVersionLifecycleTests
 {
     private static readonly Audit A = AuditOf(Owner, Day(1));
 
-    public static TheoryData<ModelVersionStatus, IModelVersionEvent, ModelVersionStatus> Transitions => new()
-    {
-        { ModelVersionStatus.Registered, new SubmittedForValidation(ModelId, VersionLabel, "s", null, null, A), ModelVersionStatus.ValidationSubmitted },
-        { ModelVersionStatus.ValidationSubmitted, new ValidationCompleted(ModelId, VersionLabel, ValidationOutcome.Passed, [], A), ModelVersionStatus.Validated },
-        { ModelVersionStatus.ValidationSubmitted, new ValidationCompleted(ModelId, VersionLabel, ValidationOutcome.PassedWithConditions, [], A), ModelVersionStatus.Validated },
-        { ModelVersionStatus.ValidationSubmitted, new ValidationCompleted(ModelId, VersionLabel, ValidationOutcome.Failed, [], A), ModelVersionStatus.ValidationFailed },
-        { ModelVersionStatus.Validated, RequestedEvent(), ModelVersionStatus.ApprovalRequested },
-        { ModelVersionStatus.ApprovalRequested, SignedOffEvent(OfficerA, Day(4)), ModelVersionStatus.ApprovalRequested },
-        { ModelVersionStatus.ApprovalRequested, ApprovedEvent([OfficerA, OfficerB], Day(5)), ModelVersionStatus.Approved },
-        { ModelVersionStatus.ApprovalRequested, RejectedEvent(), ModelVersionStatus.Rejected },
-        { ModelVersionStatus.Approved, RevokedEvent(), ModelVersionStatus.Revoked },
-        { ModelVersionStatus.Approved, DeployedEvent(), ModelVersionStatus.Deployed },
-        { ModelVersionStatus.Approved, RefusedEvent(), ModelVersionStatus.Approved },
-        { ModelVersionStatus.Deployed, RefusedEvent(), ModelVersionStatus.Deployed },
-        { ModelVersionStatus.Deployed, RolledBackEvent(), ModelVersionStatus.RolledBack },
-        { ModelVersionStatus.Deployed, VersionRetiredEvent(), ModelVersionStatus.Retired },
-    };
+    public static TheoryData<ModelVersionStatus, IModelVersionEvent, ModelVersionStatus> Transitions =>
+        new()
+        {
+            {
+                ModelVersionStatus.Registered,
+                new SubmittedForValidation(ModelId, VersionLabel, "s", null, null, A),
+                ModelVersionStatus.ValidationSubmitted
+            },
+            {
+                ModelVersionStatus.ValidationSubmitted,
+                new ValidationCompleted(ModelId, VersionLabel, ValidationOutcome.Passed, [], A),
+                ModelVersionStatus.Validated
+            },
+            {
+                ModelVersionStatus.ValidationSubmitted,
+                new ValidationCompleted(ModelId, VersionLabel, ValidationOutcome.PassedWithConditions, [], A),
+                ModelVersionStatus.Validated
+            },
+            {
+                ModelVersionStatus.ValidationSubmitted,
+                new ValidationCompleted(ModelId, VersionLabel, ValidationOutcome.Failed, [], A),
+                ModelVersionStatus.ValidationFailed
+            },
+            { ModelVersionStatus.Validated, RequestedEvent(), ModelVersionStatus.ApprovalRequested },
+            { ModelVersionStatus.ApprovalRequested, SignedOffEvent(OfficerA, Day(4)), ModelVersionStatus.ApprovalRequested },
+            { ModelVersionStatus.ApprovalRequested, ApprovedEvent([OfficerA, OfficerB], Day(5)), ModelVersionStatus.Approved },
+            { ModelVersionStatus.ApprovalRequested, RejectedEvent(), ModelVersionStatus.Rejected },
+            { ModelVersionStatus.Approved, RevokedEvent(), ModelVersionStatus.Revoked },
+            { ModelVersionStatus.Approved, DeployedEvent(), ModelVersionStatus.Deployed },
+            { ModelVersionStatus.Approved, RefusedEvent(), ModelVersionStatus.Approved },
+            { ModelVersionStatus.Deployed, RefusedEvent(), ModelVersionStatus.Deployed },
+            { ModelVersionStatus.Deployed, RolledBackEvent(), ModelVersionStatus.RolledBack },
+            { ModelVersionStatus.Deployed, VersionRetiredEvent(), ModelVersionStatus.Retired },
+        };
 
     [Theory]
     [MemberData(nameof(Transitions))]
@@ -210,8 +272,11 @@ public class ModelVersionLifecycleTests
     {
         var version = Given(VersionRegistered(), VersionRetiredEvent());
 
-        Refused(() => RetireModelVersionDecision.Decide(new RetireModelVersion("Again"), version, Ctx(Owner)),
-            RuleKind.Conflict, "model_version.retired");
+        Refused(
+            () => RetireModelVersionDecision.Decide(new RetireModelVersion("Again"), version, Ctx(Owner)),
+            RuleKind.Conflict,
+            "model_version.retired"
+        );
     }
 
     [Fact]

@@ -54,73 +54,170 @@ internal static class TestLedger
     public static ModelVersion Given(params object[] events)
     {
         ModelVersion? state = null;
-        foreach (var e in events) state = ModelVersion.Evolve(state, e);
+        foreach (var e in events)
+            state = ModelVersion.Evolve(state, e);
         return state ?? throw new InvalidOperationException("The events did not register a model version.");
     }
 
     public static Model GivenModel(params object[] events)
     {
         Model? state = null;
-        foreach (var e in events) state = Model.Evolve(state, e);
+        foreach (var e in events)
+            state = Model.Evolve(state, e);
         return state ?? throw new InvalidOperationException("The events did not register a model.");
     }
 
     public static Dataset GivenDataset(params object[] events)
     {
         Dataset? state = null;
-        foreach (var e in events) state = Dataset.Evolve(state, e);
+        foreach (var e in events)
+            state = Dataset.Evolve(state, e);
         return state ?? throw new InvalidOperationException("The events did not register a dataset.");
     }
 
     // ---- single events ---------------------------------------------------------------------------------------
 
     public static ModelRegistered ModelRegisteredEvent(RiskTier tier = RiskTier.High, Actor? owner = null) =>
-        new(ModelId, "Credit scoring", (owner ?? Owner).SubjectId, (owner ?? Owner).DisplayName, "Retail credit decisions", tier,
-            tier == RiskTier.High ? "Annex III 5(b) creditworthiness assessment" : null, ["EU", "DE"], AuditOf(owner ?? Owner, T0));
+        new(
+            ModelId,
+            "Credit scoring",
+            (owner ?? Owner).SubjectId,
+            (owner ?? Owner).DisplayName,
+            "Retail credit decisions",
+            tier,
+            tier == RiskTier.High ? "Annex III 5(b) creditworthiness assessment" : null,
+            ["EU", "DE"],
+            AuditOf(owner ?? Owner, T0)
+        );
 
     public static ModelRetired ModelRetiredEvent(DateTimeOffset? at = null) => new(ModelId, AuditOf(Owner, at ?? Day(1), "Replaced"));
 
-    public static ModelVersionRegistered VersionRegistered(RiskTier tier = RiskTier.High, Actor? registeredBy = null, Actor? owner = null) =>
-        new(ModelId, VersionLabel, "s3://models/credit-scoring/1.0.0/model.zip", ArtifactDigest, 4096, ArtifactFormat.MlNetZip,
-            TrainingDigest, ValidationDigest, new Dictionary<string, double> { ["auc"] = 0.81 }, "0123abc",
-            new Dictionary<string, string> { ["trees"] = "100" }, tier, (owner ?? Owner).SubjectId, AuditOf(registeredBy ?? Developer, T0));
+    public static ModelVersionRegistered VersionRegistered(
+        RiskTier tier = RiskTier.High,
+        Actor? registeredBy = null,
+        Actor? owner = null
+    ) =>
+        new(
+            ModelId,
+            VersionLabel,
+            "s3://models/credit-scoring/1.0.0/model.zip",
+            ArtifactDigest,
+            4096,
+            ArtifactFormat.MlNetZip,
+            TrainingDigest,
+            ValidationDigest,
+            new Dictionary<string, double> { ["auc"] = 0.81 },
+            "0123abc",
+            new Dictionary<string, string> { ["trees"] = "100" },
+            tier,
+            (owner ?? Owner).SubjectId,
+            AuditOf(registeredBy ?? Developer, T0)
+        );
 
     public static SubmittedForValidation SubmittedEvent(DateTimeOffset? at = null) =>
         new(ModelId, VersionLabel, "Backtest and fairness review", null, null, AuditOf(Owner, at ?? Day(1)));
 
-    public static ValidationCompleted ValidationCompletedEvent(ValidationOutcome outcome = ValidationOutcome.Passed, DateTimeOffset? at = null) =>
-        new(ModelId, VersionLabel, outcome, [], AuditOf(Validator, at ?? Day(2), "Independent opinion"));
+    public static ValidationCompleted ValidationCompletedEvent(
+        ValidationOutcome outcome = ValidationOutcome.Passed,
+        DateTimeOffset? at = null
+    ) => new(ModelId, VersionLabel, outcome, [], AuditOf(Validator, at ?? Day(2), "Independent opinion"));
 
     public static ApprovalRequested RequestedEvent(
-        RiskTier tier = RiskTier.High, string approvalId = ApprovalId, string environment = Production, Actor? requestedBy = null,
-        DateTimeOffset? at = null) =>
-        new(ModelId, VersionLabel, approvalId, environment, "Score retail applications", ArtifactDigest,
-            tier == RiskTier.High ? 2 : 1, AuditOf(requestedBy ?? Owner, at ?? Day(3), "Approval requested"));
+        RiskTier tier = RiskTier.High,
+        string approvalId = ApprovalId,
+        string environment = Production,
+        Actor? requestedBy = null,
+        DateTimeOffset? at = null
+    ) =>
+        new(
+            ModelId,
+            VersionLabel,
+            approvalId,
+            environment,
+            "Score retail applications",
+            ArtifactDigest,
+            tier == RiskTier.High ? 2 : 1,
+            AuditOf(requestedBy ?? Owner, at ?? Day(3), "Approval requested")
+        );
 
     public static ApprovalSignedOff SignedOffEvent(
-        Actor officer, DateTimeOffset at, DateTimeOffset? expiresAt = null, string approvalId = ApprovalId, string environment = Production,
-        params string[] conditions) =>
-        new(ModelId, VersionLabel, approvalId, environment, ArtifactDigest, conditions, expiresAt ?? DefaultExpiry, AuditOf(officer, at, "Looks sound"));
+        Actor officer,
+        DateTimeOffset at,
+        DateTimeOffset? expiresAt = null,
+        string approvalId = ApprovalId,
+        string environment = Production,
+        params string[] conditions
+    ) =>
+        new(
+            ModelId,
+            VersionLabel,
+            approvalId,
+            environment,
+            ArtifactDigest,
+            conditions,
+            expiresAt ?? DefaultExpiry,
+            AuditOf(officer, at, "Looks sound")
+        );
 
     public static ModelVersionApproved ApprovedEvent(
-        IReadOnlyList<Actor> officers, DateTimeOffset at, DateTimeOffset? expiresAt = null, string approvalId = ApprovalId, string environment = Production) =>
-        new(ModelId, VersionLabel, approvalId, environment, ArtifactDigest,
-            officers.Select(o => new Approver(o, at, "Looks sound")).ToArray(), [], expiresAt ?? DefaultExpiry, AuditOf(officers[^1], at, "All approvals recorded"));
+        IReadOnlyList<Actor> officers,
+        DateTimeOffset at,
+        DateTimeOffset? expiresAt = null,
+        string approvalId = ApprovalId,
+        string environment = Production
+    ) =>
+        new(
+            ModelId,
+            VersionLabel,
+            approvalId,
+            environment,
+            ArtifactDigest,
+            officers.Select(o => new Approver(o, at, "Looks sound")).ToArray(),
+            [],
+            expiresAt ?? DefaultExpiry,
+            AuditOf(officers[^1], at, "All approvals recorded")
+        );
 
-    public static ApprovalRejected RejectedEvent(string approvalId = ApprovalId, string environment = Production, DateTimeOffset? at = null) =>
-        new(ModelId, VersionLabel, approvalId, environment, AuditOf(OfficerA, at ?? Day(4), "Fairness gaps"));
+    public static ApprovalRejected RejectedEvent(
+        string approvalId = ApprovalId,
+        string environment = Production,
+        DateTimeOffset? at = null
+    ) => new(ModelId, VersionLabel, approvalId, environment, AuditOf(OfficerA, at ?? Day(4), "Fairness gaps"));
 
-    public static ApprovalRevoked RevokedEvent(string approvalId = ApprovalId, string environment = Production, DateTimeOffset? at = null) =>
-        new(ModelId, VersionLabel, approvalId, environment, ArtifactDigest, AuditOf(OfficerA, at ?? Day(8), "Drift detected"));
+    public static ApprovalRevoked RevokedEvent(
+        string approvalId = ApprovalId,
+        string environment = Production,
+        DateTimeOffset? at = null
+    ) => new(ModelId, VersionLabel, approvalId, environment, ArtifactDigest, AuditOf(OfficerA, at ?? Day(8), "Drift detected"));
 
-    public static ModelVersionDeployed DeployedEvent(string environment = Production, string approvalId = ApprovalId, DateTimeOffset? at = null) =>
-        new(ModelId, VersionLabel, environment, "run-1", ArtifactDigest, approvalId, AuditOf(Pipeline, at ?? Day(7), "Deployed by pipeline"));
+    public static ModelVersionDeployed DeployedEvent(
+        string environment = Production,
+        string approvalId = ApprovalId,
+        DateTimeOffset? at = null
+    ) =>
+        new(
+            ModelId,
+            VersionLabel,
+            environment,
+            "run-1",
+            ArtifactDigest,
+            approvalId,
+            AuditOf(Pipeline, at ?? Day(7), "Deployed by pipeline")
+        );
 
     public static DeploymentRolledBack RolledBackEvent(string environment = Production, DateTimeOffset? at = null) =>
         new(ModelId, VersionLabel, environment, "run-2", AuditOf(Pipeline, at ?? Day(9), "Latency regression"));
 
     public static DeploymentRefused RefusedEvent(string environment = Production, DateTimeOffset? at = null) =>
-        new(ModelId, VersionLabel, environment, "run-x", OtherDigest, [new DenialReason("digest_mismatch", "no")], AuditOf(Pipeline, at ?? Day(6)));
+        new(
+            ModelId,
+            VersionLabel,
+            environment,
+            "run-x",
+            OtherDigest,
+            [new DenialReason("digest_mismatch", "no")],
+            AuditOf(Pipeline, at ?? Day(6))
+        );
 
     public static ModelVersionRetired VersionRetiredEvent(DateTimeOffset? at = null) =>
         new(ModelId, VersionLabel, AuditOf(Owner, at ?? Day(9), "Superseded by 2.0.0"));
@@ -140,15 +237,31 @@ internal static class TestLedger
     {
         Actor[] officers = tier == RiskTier.High ? [OfficerA, OfficerB] : [OfficerA];
         var signOffs = officers.Select((o, i) => (object)SignedOffEvent(o, Day(4 + i), expiresAt, environment: environment)).ToArray();
-        return [.. AwaitingApproval(tier, environment), .. signOffs, ApprovedEvent(officers, Day(4 + officers.Length - 1), expiresAt, environment: environment)];
+        return
+        [
+            .. AwaitingApproval(tier, environment),
+            .. signOffs,
+            ApprovedEvent(officers, Day(4 + officers.Length - 1), expiresAt, environment: environment),
+        ];
     }
 
     // ---- commands ---------------------------------------------------------------------------------------------
 
     public static ApproveModelVersion Approve(
-        string? digest = null, string? environment = Production, DateTimeOffset? expiresAt = null, string approvalId = ApprovalId,
-        params string[] conditions) =>
-        new(approvalId, digest ?? ArtifactDigest, environment, "Reviewed validation report and monitoring plan", conditions, expiresAt ?? DefaultExpiry);
+        string? digest = null,
+        string? environment = Production,
+        DateTimeOffset? expiresAt = null,
+        string approvalId = ApprovalId,
+        params string[] conditions
+    ) =>
+        new(
+            approvalId,
+            digest ?? ArtifactDigest,
+            environment,
+            "Reviewed validation report and monitoring plan",
+            conditions,
+            expiresAt ?? DefaultExpiry
+        );
 
     // ---- assertions -------------------------------------------------------------------------------------------
 
@@ -164,7 +277,10 @@ internal static class TestLedger
     public static GovernanceRuleException InvalidField(Func<object> decide, string field)
     {
         var ex = Refused(decide, RuleKind.InvalidInput, "invalid_input");
-        Assert.True(ex.FieldErrors.ContainsKey(field), $"Expected a field error for '{field}', got: {string.Join(", ", ex.FieldErrors.Keys)}");
+        Assert.True(
+            ex.FieldErrors.ContainsKey(field),
+            $"Expected a field error for '{field}', got: {string.Join(", ", ex.FieldErrors.Keys)}"
+        );
         Assert.NotEmpty(ex.FieldErrors[field]);
         return ex;
     }

@@ -16,8 +16,11 @@ public class ValidationIndependenceTests
         // Owner did not register the version (the developer did), so only the owner rule applies.
         var version = Given(VersionRegistered(registeredBy: Developer, owner: Owner), SubmittedEvent());
 
-        Refused(() => ValidationDecisions.Decide(Passed, version, Ctx(Owner)),
-            RuleKind.Forbidden, "segregation_of_duties.validator_is_model_owner");
+        Refused(
+            () => ValidationDecisions.Decide(Passed, version, Ctx(Owner)),
+            RuleKind.Forbidden,
+            "segregation_of_duties.validator_is_model_owner"
+        );
     }
 
     [Fact]
@@ -25,25 +28,38 @@ public class ValidationIndependenceTests
     {
         var version = Given(VersionRegistered(registeredBy: Developer, owner: Owner), SubmittedEvent());
 
-        Refused(() => ValidationDecisions.Decide(Passed, version, Ctx(Developer)),
-            RuleKind.Forbidden, "segregation_of_duties.validator_is_developer");
+        Refused(
+            () => ValidationDecisions.Decide(Passed, version, Ctx(Developer)),
+            RuleKind.Forbidden,
+            "segregation_of_duties.validator_is_developer"
+        );
     }
 
     [Fact]
     public void An_independent_validator_records_the_outcome_with_their_opinion_as_reason()
     {
         var version = Given(VersionRegistered(), SubmittedEvent());
-        var command = new RecordValidationOutcome(ValidationOutcome.PassedWithConditions,
-            [new FindingInput(null, FindingSeverity.Medium, " Calibration drift in tail ", null, FindingStatus.Open),
-             new FindingInput("VAL-7", FindingSeverity.Low, "Docs", "Minor", FindingStatus.Accepted)],
-            "Fit for purpose with monitoring");
+        var command = new RecordValidationOutcome(
+            ValidationOutcome.PassedWithConditions,
+            [
+                new FindingInput(null, FindingSeverity.Medium, " Calibration drift in tail ", null, FindingStatus.Open),
+                new FindingInput("VAL-7", FindingSeverity.Low, "Docs", "Minor", FindingStatus.Accepted),
+            ],
+            "Fit for purpose with monitoring"
+        );
 
         var completed = ValidationDecisions.Decide(command, version, Ctx(Validator, Day(2)));
 
         Assert.Equal(ValidationOutcome.PassedWithConditions, completed.Outcome);
-        Assert.Collection(completed.Findings,
-            f => Assert.Equal(new ValidationFinding("F-1", FindingSeverity.Medium, "Calibration drift in tail", null, FindingStatus.Open), f),
-            f => Assert.Equal(new ValidationFinding("VAL-7", FindingSeverity.Low, "Docs", "Minor", FindingStatus.Accepted), f));
+        Assert.Collection(
+            completed.Findings,
+            f =>
+                Assert.Equal(
+                    new ValidationFinding("F-1", FindingSeverity.Medium, "Calibration drift in tail", null, FindingStatus.Open),
+                    f
+                ),
+            f => Assert.Equal(new ValidationFinding("VAL-7", FindingSeverity.Low, "Docs", "Minor", FindingStatus.Accepted), f)
+        );
 
         var validated = ModelVersion.Evolve(version, completed)!;
         Assert.Equal(ModelVersionStatus.Validated, validated.Status);
@@ -64,8 +80,10 @@ public class ValidationOutcomeRuleTests
     [InlineData(FindingSeverity.Critical)]
     public void A_version_cannot_pass_outright_while_a_high_or_critical_finding_is_open(FindingSeverity severity)
     {
-        InvalidField(() => ValidationDecisions.Decide(Outcome(ValidationOutcome.Passed, severity, FindingStatus.Open), Submitted(), Ctx(Validator)),
-            "outcome");
+        InvalidField(
+            () => ValidationDecisions.Decide(Outcome(ValidationOutcome.Passed, severity, FindingStatus.Open), Submitted(), Ctx(Validator)),
+            "outcome"
+        );
     }
 
     [Theory]
@@ -75,7 +93,11 @@ public class ValidationOutcomeRuleTests
     [InlineData(ValidationOutcome.Passed, FindingSeverity.Critical, FindingStatus.Accepted)]
     [InlineData(ValidationOutcome.Passed, FindingSeverity.Medium, FindingStatus.Open)]
     [InlineData(ValidationOutcome.Passed, FindingSeverity.Low, FindingStatus.Open)]
-    public void Other_outcome_and_finding_combinations_are_accepted(ValidationOutcome outcome, FindingSeverity severity, FindingStatus status)
+    public void Other_outcome_and_finding_combinations_are_accepted(
+        ValidationOutcome outcome,
+        FindingSeverity severity,
+        FindingStatus status
+    )
     {
         var completed = ValidationDecisions.Decide(Outcome(outcome, severity, status), Submitted(), Ctx(Validator));
 
@@ -86,14 +108,20 @@ public class ValidationOutcomeRuleTests
     [Fact]
     public void An_outcome_without_an_opinion_is_invalid()
     {
-        InvalidField(() => ValidationDecisions.Decide(new RecordValidationOutcome(ValidationOutcome.Passed, [], " "), Submitted(), Ctx(Validator)),
-            "opinion");
+        InvalidField(
+            () => ValidationDecisions.Decide(new RecordValidationOutcome(ValidationOutcome.Passed, [], " "), Submitted(), Ctx(Validator)),
+            "opinion"
+        );
     }
 
     [Fact]
     public void A_finding_without_severity_names_the_finding_field()
     {
-        var command = new RecordValidationOutcome(ValidationOutcome.Failed, [new FindingInput(null, null, "Title", null, FindingStatus.Open)], "Opinion");
+        var command = new RecordValidationOutcome(
+            ValidationOutcome.Failed,
+            [new FindingInput(null, null, "Title", null, FindingStatus.Open)],
+            "Opinion"
+        );
 
         InvalidField(() => ValidationDecisions.Decide(command, Submitted(), Ctx(Validator)), "findings[0].severity");
     }
@@ -101,7 +129,12 @@ public class ValidationOutcomeRuleTests
 
 public class ValidationLifecycleTests
 {
-    private static readonly SubmitForValidation Submit = new("Backtest, stability and fairness review", "https://reports/val-1.pdf", null, null);
+    private static readonly SubmitForValidation Submit = new(
+        "Backtest, stability and fairness review",
+        "https://reports/val-1.pdf",
+        null,
+        null
+    );
 
     [Fact]
     public void A_registered_version_can_be_submitted_for_validation()
@@ -138,8 +171,11 @@ public class ValidationLifecycleTests
     {
         var version = Given(Registered());
 
-        Refused(() => ValidationDecisions.Decide(new RecordValidationOutcome(ValidationOutcome.Passed, [], "Fine"), version, Ctx(Validator)),
-            RuleKind.Conflict, "validation.not_submitted");
+        Refused(
+            () => ValidationDecisions.Decide(new RecordValidationOutcome(ValidationOutcome.Passed, [], "Fine"), version, Ctx(Validator)),
+            RuleKind.Conflict,
+            "validation.not_submitted"
+        );
     }
 
     [Fact]

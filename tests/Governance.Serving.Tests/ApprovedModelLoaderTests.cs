@@ -8,34 +8,42 @@ namespace Governance.Serving.Tests;
 
 public sealed class ApprovedModelLoaderTests : IDisposable
 {
-    private readonly LoaderFixture given = new();
+    private readonly LoaderFixture _given = new();
     private static readonly IntendedModel Intended = new(LoaderFixture.Model, LoaderFixture.Version);
 
-    public void Dispose() => given.Dispose();
+    public void Dispose() => _given.Dispose();
 
     private async Task<string> RefusalOf(byte[] envelope, ApprovedModelLoader? loader = null, IntendedModel? intended = null)
     {
         var refused = await Assert.ThrowsAsync<ModelLoadRefusedException>(() =>
-            (loader ?? given.Loader()).LoadAsync(given.ArtifactPath, envelope, intended ?? Intended, s => s.Length));
+            (loader ?? _given.Loader()).LoadAsync(_given.ArtifactPath, envelope, intended ?? Intended, s => s.Length)
+        );
         return refused.Code;
     }
 
     [Fact]
     public async Task An_approved_unrevoked_artifact_loads_from_exactly_the_bytes_that_were_verified_and_the_load_is_reported()
     {
-        given.Approved();
-        var (loaded, artifact) = await given.Loader().LoadAsync(given.ArtifactPath, given.Envelope(), Intended, s =>
-        {
-            using var copy = new MemoryStream();
-            s.CopyTo(copy);
-            return copy.ToArray();
-        });
+        _given.Approved();
+        var (loaded, artifact) = await _given
+            .Loader()
+            .LoadAsync(
+                _given.ArtifactPath,
+                _given.Envelope(),
+                Intended,
+                s =>
+                {
+                    using var copy = new MemoryStream();
+                    s.CopyTo(copy);
+                    return copy.ToArray();
+                }
+            );
 
-        Assert.Equal(given.ArtifactBytes, loaded);
-        Assert.Equal(given.ArtifactDigest, artifact.ArtifactDigest);
+        Assert.Equal(_given.ArtifactBytes, loaded);
+        Assert.Equal(_given.ArtifactDigest, artifact.ArtifactDigest);
         Assert.True(artifact.RevocationChecked);
         Assert.Equal(["rita", "ravi"], artifact.Approval.Approvers.Select(a => a.SubjectId));
-        var report = Assert.Single(given.Ledger.Reports);
+        var report = Assert.Single(_given.Ledger.Reports);
         Assert.True(report.Loaded);
         Assert.Equal("approval-1", report.ApprovalId);
     }
@@ -43,13 +51,13 @@ public sealed class ApprovedModelLoaderTests : IDisposable
     [Fact]
     public async Task A_flipped_byte_in_the_artifact_is_refused_as_a_digest_mismatch_and_reported()
     {
-        given.Approved();
-        var bytes = given.ArtifactBytes.ToArray();
+        _given.Approved();
+        var bytes = _given.ArtifactBytes.ToArray();
         bytes[1234] ^= 0x01;
-        await File.WriteAllBytesAsync(given.ArtifactPath, bytes);
+        await File.WriteAllBytesAsync(_given.ArtifactPath, bytes);
 
-        Assert.Equal("digest_mismatch", await RefusalOf(given.Envelope()));
-        var report = Assert.Single(given.Ledger.Reports);
+        Assert.Equal("digest_mismatch", await RefusalOf(_given.Envelope()));
+        var report = Assert.Single(_given.Ledger.Reports);
         Assert.False(report.Loaded);
         Assert.Equal("digest_mismatch", report.ReasonCode);
     }
@@ -57,41 +65,41 @@ public sealed class ApprovedModelLoaderTests : IDisposable
     [Fact]
     public async Task A_truncated_artifact_is_refused()
     {
-        given.Approved();
-        await File.WriteAllBytesAsync(given.ArtifactPath, given.ArtifactBytes[..^100]);
-        Assert.Equal("digest_mismatch", await RefusalOf(given.Envelope()));
+        _given.Approved();
+        await File.WriteAllBytesAsync(_given.ArtifactPath, _given.ArtifactBytes[..^100]);
+        Assert.Equal("digest_mismatch", await RefusalOf(_given.Envelope()));
     }
 
     [Fact]
     public async Task A_missing_artifact_is_refused_as_unreadable()
     {
-        File.Delete(given.ArtifactPath);
-        Assert.Equal("artifact_unreadable", await RefusalOf(given.Envelope()));
+        File.Delete(_given.ArtifactPath);
+        Assert.Equal("artifact_unreadable", await RefusalOf(_given.Envelope()));
     }
 
     [Fact]
     public async Task An_envelope_signed_by_an_unknown_key_is_refused()
     {
-        given.Approved();
+        _given.Approved();
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var stranger = new PemSigner(Jwks.FromKey(key, "current").Kid, key);
-        Assert.Equal("signature_unknown_key", await RefusalOf(given.Envelope(signer: stranger)));
+        Assert.Equal("signature_unknown_key", await RefusalOf(_given.Envelope(signer: stranger)));
     }
 
     [Fact]
     public async Task An_envelope_whose_signature_was_made_by_another_key_under_a_trusted_key_id_is_refused()
     {
-        given.Approved();
+        _given.Approved();
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var impostor = new PemSigner(given.Signer.KeyId, key);
-        Assert.Equal("signature_invalid", await RefusalOf(given.Envelope(signer: impostor)));
+        using var impostor = new PemSigner(_given.Signer.KeyId, key);
+        Assert.Equal("signature_invalid", await RefusalOf(_given.Envelope(signer: impostor)));
     }
 
     [Fact]
     public async Task A_payload_altered_after_signing_is_refused()
     {
-        given.Approved();
-        var envelope = JsonNode.Parse(given.Envelope())!;
+        _given.Approved();
+        var envelope = JsonNode.Parse(_given.Envelope())!;
         var statement = JsonNode.Parse(Convert.FromBase64String(envelope["payload"]!.GetValue<string>()))!;
         statement["predicate"]!["environment"] = "staging";
         envelope["payload"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(statement.ToJsonString()));
@@ -101,106 +109,134 @@ public sealed class ApprovedModelLoaderTests : IDisposable
     [Fact]
     public async Task A_valid_envelope_for_another_digest_environment_model_or_version_is_refused()
     {
-        given.Approved();
-        Assert.Equal("digest_mismatch", await RefusalOf(given.Envelope(given.Statement(digest: "sha256:" + new string('e', 64)))));
-        Assert.Equal("environment_mismatch", await RefusalOf(given.Envelope(given.Statement(environment: "staging"))));
-        Assert.Equal("model_mismatch", await RefusalOf(given.Envelope(given.Statement(model: "card-fraud-detection"))));
-        Assert.Equal("model_mismatch", await RefusalOf(given.Envelope(given.Statement(version: "1.0.0"))));
+        _given.Approved();
+        Assert.Equal("digest_mismatch", await RefusalOf(_given.Envelope(_given.Statement(digest: "sha256:" + new string('e', 64)))));
+        Assert.Equal("environment_mismatch", await RefusalOf(_given.Envelope(_given.Statement(environment: "staging"))));
+        Assert.Equal("model_mismatch", await RefusalOf(_given.Envelope(_given.Statement(model: "card-fraud-detection"))));
+        Assert.Equal("model_mismatch", await RefusalOf(_given.Envelope(_given.Statement(version: "1.0.0"))));
     }
 
     [Fact]
     public async Task An_expired_approval_is_refused()
     {
-        given.Approved();
-        Assert.Equal("approval_expired", await RefusalOf(given.Envelope(given.Statement(expiresAt: given.Clock.Now.AddMinutes(-1)))));
+        _given.Approved();
+        Assert.Equal("approval_expired", await RefusalOf(_given.Envelope(_given.Statement(expiresAt: _given.Clock.Now.AddMinutes(-1)))));
     }
 
     [Fact]
     public async Task A_revoked_approval_is_refused_even_though_its_signature_verifies()
     {
-        given.Ledger.Standings["approval-1"] = new ApprovalStanding("approval-1", "Revoked", true, given.Clock.Now.AddDays(90), given.Clock.Now, "Drift beyond tolerance");
-        Assert.Equal("approval_revoked", await RefusalOf(given.Envelope()));
+        _given.Ledger.Standings["approval-1"] = new ApprovalStanding(
+            "approval-1",
+            "Revoked",
+            true,
+            _given.Clock.Now.AddDays(90),
+            _given.Clock.Now,
+            "Drift beyond tolerance"
+        );
+        Assert.Equal("approval_revoked", await RefusalOf(_given.Envelope()));
     }
 
     [Fact]
     public async Task An_approval_the_ledger_says_was_rejected_or_does_not_know_is_refused()
     {
-        given.Ledger.Standings["approval-1"] = new ApprovalStanding("approval-1", "Rejected", false, null, null, null);
-        Assert.Equal("approval_not_granted", await RefusalOf(given.Envelope()));
-        given.Ledger.Standings.Clear();
-        Assert.Equal("approval_unknown", await RefusalOf(given.Envelope()));
+        _given.Ledger.Standings["approval-1"] = new ApprovalStanding("approval-1", "Rejected", false, null, null, null);
+        Assert.Equal("approval_not_granted", await RefusalOf(_given.Envelope()));
+        _given.Ledger.Standings.Clear();
+        Assert.Equal("approval_unknown", await RefusalOf(_given.Envelope()));
     }
 
     [Theory]
     [InlineData("{", "envelope_malformed")]
-    [InlineData("""{"payloadType":"application/vnd.in-toto+json","payload":"%%%not-base64%%%","signatures":[{"keyid":"k","sig":"AA=="}]}""", "envelope_malformed")]
+    [InlineData(
+        """{"payloadType":"application/vnd.in-toto+json","payload":"%%%not-base64%%%","signatures":[{"keyid":"k","sig":"AA=="}]}""",
+        "envelope_malformed"
+    )]
     [InlineData("""{"payloadType":"application/vnd.in-toto+json","signatures":[{"keyid":"k","sig":"AA=="}]}""", "envelope_malformed")]
-    [InlineData("""{"payloadType":"application/json","payload":"e30=","signatures":[{"keyid":"k","sig":"AA=="}]}""", "payload_type_unsupported")]
+    [InlineData(
+        """{"payloadType":"application/json","payload":"e30=","signatures":[{"keyid":"k","sig":"AA=="}]}""",
+        "payload_type_unsupported"
+    )]
     [InlineData("""{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]}""", "envelope_malformed")]
     public async Task A_malformed_envelope_is_refused(string envelope, string code)
     {
-        given.Approved();
+        _given.Approved();
         Assert.Equal(code, await RefusalOf(Encoding.UTF8.GetBytes(envelope)));
     }
 
     [Fact]
     public async Task A_signed_payload_that_is_not_our_statement_is_refused()
     {
-        given.Approved();
-        var payload = Encoding.UTF8.GetBytes("""{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}""");
-        var sig = given.Signer.Sign(Dsse.PreAuthenticationEncoding(Statement.PayloadType, payload));
-        var envelope = new Envelope(Statement.PayloadType, Convert.ToBase64String(payload), [new EnvelopeSignature(given.Signer.KeyId, Convert.ToBase64String(sig))]);
+        _given.Approved();
+        var payload = Encoding.UTF8.GetBytes(
+            """{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}"""
+        );
+        var sig = _given.Signer.Sign(Dsse.PreAuthenticationEncoding(Statement.PayloadType, payload));
+        var envelope = new Envelope(
+            Statement.PayloadType,
+            Convert.ToBase64String(payload),
+            [new EnvelopeSignature(_given.Signer.KeyId, Convert.ToBase64String(sig))]
+        );
         Assert.Equal("statement_malformed", await RefusalOf(Dsse.Serialize(envelope)));
     }
 
     [Fact]
     public async Task When_the_ledger_is_unreachable_a_fresh_cached_answer_is_used_and_otherwise_the_load_fails_closed()
     {
-        given.Approved();
-        var loader = given.Loader();
-        await loader.LoadAsync(given.ArtifactPath, given.Envelope(), Intended, s => s.Length);
+        _given.Approved();
+        var loader = _given.Loader();
+        await loader.LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
 
-        given.Ledger.Unreachable = true;
-        given.Clock.Now = given.Clock.Now.AddSeconds(10);
-        var (_, cached) = await loader.LoadAsync(given.ArtifactPath, given.Envelope(), Intended, s => s.Length);
+        _given.Ledger.Unreachable = true;
+        _given.Clock.Now = _given.Clock.Now.AddSeconds(10);
+        var (_, cached) = await loader.LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
         Assert.True(cached.RevocationChecked);
 
-        given.Clock.Now = given.Clock.Now.AddSeconds(60);
-        Assert.Equal("ledger_unreachable", await RefusalOf(given.Envelope(), loader));
+        _given.Clock.Now = _given.Clock.Now.AddSeconds(60);
+        Assert.Equal("ledger_unreachable", await RefusalOf(_given.Envelope(), loader));
     }
 
     [Fact]
     public async Task Fail_open_is_a_choice_that_loads_without_a_revocation_check()
     {
-        given.Ledger.Unreachable = true;
-        var (_, artifact) = await given.Loader(failClosed: false).LoadAsync(given.ArtifactPath, given.Envelope(), Intended, s => s.Length);
+        _given.Ledger.Unreachable = true;
+        var (_, artifact) = await _given.Loader(failClosed: false).LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
         Assert.False(artifact.RevocationChecked);
     }
 
     [Fact]
     public async Task Without_pinned_keys_the_ledgers_key_set_is_used_and_an_unreachable_ledger_refuses()
     {
-        given.Approved();
-        await given.Loader(pinKeys: false).LoadAsync(given.ArtifactPath, given.Envelope(), Intended, s => s.Length);
-        given.Ledger.Unreachable = true;
-        Assert.Equal("ledger_unreachable", await RefusalOf(given.Envelope(), given.Loader(pinKeys: false)));
+        _given.Approved();
+        await _given.Loader(pinKeys: false).LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
+        _given.Ledger.Unreachable = true;
+        Assert.Equal("ledger_unreachable", await RefusalOf(_given.Envelope(), _given.Loader(pinKeys: false)));
     }
 
     [Fact]
     public async Task Large_artifacts_are_verified_by_streaming_and_loaded_from_the_same_handle()
     {
-        given.Approved();
-        var loader = new ApprovedModelLoader(new ServingOptions { Environment = LoaderFixture.Environment, PinnedKeys = given.Ledger.Keys, MaxInMemoryArtifactBytes = 1024 },
-            given.Ledger, given.Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ApprovedModelLoader>.Instance);
-        var (length, artifact) = await loader.LoadAsync(given.ArtifactPath, given.Envelope(), Intended, s => s.Length - s.Position);
-        Assert.Equal(given.ArtifactBytes.Length, length);
-        Assert.Equal(given.ArtifactDigest, artifact.ArtifactDigest);
+        _given.Approved();
+        var loader = new ApprovedModelLoader(
+            new ServingOptions
+            {
+                Environment = LoaderFixture.Environment,
+                PinnedKeys = _given.Ledger.Keys,
+                MaxInMemoryArtifactBytes = 1024,
+            },
+            _given.Ledger,
+            _given.Clock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ApprovedModelLoader>.Instance
+        );
+        var (length, artifact) = await loader.LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length - s.Position);
+        Assert.Equal(_given.ArtifactBytes.Length, length);
+        Assert.Equal(_given.ArtifactDigest, artifact.ArtifactDigest);
     }
 
     [Fact]
     public void The_envelope_digest_is_the_sha256_of_its_canonical_json()
     {
-        var envelope = Dsse.Sign(given.Statement(), given.Signer);
+        var envelope = Dsse.Sign(_given.Statement(), _given.Signer);
         Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(Dsse.Serialize(envelope))), Dsse.DigestOf(envelope));
         Assert.Equal(JsonSerializer.Serialize(envelope, AttestationJson.Options), Encoding.UTF8.GetString(Dsse.Serialize(envelope)));
     }

@@ -22,11 +22,13 @@ public sealed class InMemoryLedger : ILedgerClient
     public Task<JwkSet> GetAttestationKeysAsync(CancellationToken ct) =>
         Unreachable ? throw new LedgerUnreachableException("connection refused") : Task.FromResult(Keys);
 
-    public Task<byte[]> GetAttestationAsync(string approvalId, CancellationToken ct) => throw new NotSupportedException("The loader is given envelopes directly.");
+    public Task<byte[]> GetAttestationAsync(string approvalId, CancellationToken ct) =>
+        throw new NotSupportedException("The loader is given envelopes directly.");
 
     public Task ReportLoadAsync(LoadOutcome outcome, CancellationToken ct)
     {
-        if (Unreachable) throw new LedgerUnreachableException("connection refused");
+        if (Unreachable)
+            throw new LedgerUnreachableException("connection refused");
         Reports.Add(outcome);
         return Task.CompletedTask;
     }
@@ -35,6 +37,7 @@ public sealed class InMemoryLedger : ILedgerClient
 public sealed class MovableClock : TimeProvider
 {
     public DateTimeOffset Now { get; set; } = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+
     public override DateTimeOffset GetUtcNow() => Now;
 }
 
@@ -64,22 +67,53 @@ public sealed class LoaderFixture : IDisposable
         Ledger.Keys = new JwkSet([Jwks.FromKey(Signer.Key, "current")]);
     }
 
-    public ApprovedModelLoader Loader(bool failClosed = true, bool pinKeys = true) => new(new ServingOptions
-    {
-        Environment = Environment, Host = "scorer-test", FailClosedWhenLedgerUnreachable = failClosed,
-        PinnedKeys = pinKeys ? Ledger.Keys : null, RevocationCacheDuration = TimeSpan.FromSeconds(30),
-    }, Ledger, Clock, NullLogger<ApprovedModelLoader>.Instance);
+    public ApprovedModelLoader Loader(bool failClosed = true, bool pinKeys = true) =>
+        new(
+            new ServingOptions
+            {
+                Environment = Environment,
+                Host = "scorer-test",
+                FailClosedWhenLedgerUnreachable = failClosed,
+                PinnedKeys = pinKeys ? Ledger.Keys : null,
+                RevocationCacheDuration = TimeSpan.FromSeconds(30),
+            },
+            Ledger,
+            Clock,
+            NullLogger<ApprovedModelLoader>.Instance
+        );
 
-    public Statement Statement(string? digest = null, string environment = Environment, string model = Model, string version = Version,
-        DateTimeOffset? expiresAt = null, string approvalId = "approval-1") =>
-        new(Attestations.Statement.TypeV1,
+    public Statement Statement(
+        string? digest = null,
+        string environment = Environment,
+        string model = Model,
+        string version = Version,
+        DateTimeOffset? expiresAt = null,
+        string approvalId = "approval-1"
+    ) =>
+        new(
+            Attestations.Statement.TypeV1,
             [new Subject("s3://models/credit/model.zip", new Dictionary<string, string> { ["sha256"] = (digest ?? ArtifactDigest)[7..] })],
             ModelApprovalPredicate.Type,
-            new ModelApprovalPredicate(approvalId, model, version, environment, "High", "Retail credit decisions",
-                [new ApproverClaim("rita", "Rita Risk", "RiskOfficer", Clock.Now.AddDays(-2)), new ApproverClaim("ravi", "Ravi Risk", "RiskOfficer", Clock.Now.AddDays(-1))],
-                ["Quarterly monitoring"], Clock.Now.AddDays(-1), expiresAt ?? Clock.Now.AddDays(90),
+            new ModelApprovalPredicate(
+                approvalId,
+                model,
+                version,
+                environment,
+                "High",
+                "Retail credit decisions",
+                [
+                    new ApproverClaim("rita", "Rita Risk", "RiskOfficer", Clock.Now.AddDays(-2)),
+                    new ApproverClaim("ravi", "Ravi Risk", "RiskOfficer", Clock.Now.AddDays(-1)),
+                ],
+                ["Quarterly monitoring"],
+                Clock.Now.AddDays(-1),
+                expiresAt ?? Clock.Now.AddDays(90),
                 new ValidationClaim("Passed", "victor", "Victor Validator", Clock.Now.AddDays(-3)),
-                "sha256:" + new string('c', 64), "sha256:" + new string('d', 64), new LedgerReference($"{model}@{version}", 9, "model_version_approved")));
+                "sha256:" + new string('c', 64),
+                "sha256:" + new string('d', 64),
+                new LedgerReference($"{model}@{version}", 9, "model_version_approved")
+            )
+        );
 
     public byte[] Envelope(Statement? statement = null, IAttestationSigner? signer = null) =>
         Dsse.Serialize(Dsse.Sign(statement ?? Statement(), signer ?? Signer));

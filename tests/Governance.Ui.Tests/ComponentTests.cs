@@ -7,7 +7,6 @@ using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Domain.Validation;
 using Governance.Ui.Pages;
-using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 
@@ -17,30 +16,87 @@ namespace Governance.Ui.Tests;
 internal sealed class DeskWithOneRequest : IGovernanceDesk
 {
     public static readonly DateTimeOffset T0 = new(2026, 10, 1, 9, 0, 0, TimeSpan.Zero);
-    public DecisionOutcome NextOutcome { get; set; } = new(true, null, "Approved: all required sign-offs are recorded and the signed attestation was issued.");
+    public DecisionOutcome NextOutcome { get; set; } =
+        new(true, null, "Approved: all required sign-offs are recorded and the signed attestation was issued.");
     public List<ApprovalDecision> Decisions { get; } = [];
 
     private static readonly Actor Owner = new("owner", "Olivia Owner", Roles.ModelOwner);
     public static readonly ModelVersion Version = new object[]
     {
-        new ModelVersionRegistered("credit", "1.1.0", "s3://m/1.1.0.zip", "sha256:" + new string('a', 64), 100, ArtifactFormat.MlNetZip,
-            "sha256:" + new string('c', 64), "sha256:" + new string('d', 64), new Dictionary<string, double> { ["auc"] = 0.79 }, "abc", new Dictionary<string, string>(),
-            RiskTier.High, Owner.SubjectId, new Audit(Owner, T0, "r", "c")),
+        new ModelVersionRegistered(
+            "credit",
+            "1.1.0",
+            "s3://m/1.1.0.zip",
+            "sha256:" + new string('a', 64),
+            100,
+            ArtifactFormat.MlNetZip,
+            "sha256:" + new string('c', 64),
+            "sha256:" + new string('d', 64),
+            new Dictionary<string, double> { ["auc"] = 0.79 },
+            "abc",
+            new Dictionary<string, string>(),
+            RiskTier.High,
+            Owner.SubjectId,
+            new Audit(Owner, T0, "r", "c")
+        ),
         new SubmittedForValidation("credit", "1.1.0", "Evidence", null, null, new Audit(Owner, T0, "r", "c")),
-        new ValidationCompleted("credit", "1.1.0", ValidationOutcome.Passed, [], new Audit(new Actor("val", "Victor Validator", Roles.Validator), T0, "Sound", "c")),
-        new ApprovalRequested("credit", "1.1.0", "approval-1", "production", "Retail credit decisions", "sha256:" + new string('a', 64), 2, new Audit(Owner, T0, "r", "c")),
+        new ValidationCompleted(
+            "credit",
+            "1.1.0",
+            ValidationOutcome.Passed,
+            [],
+            new Audit(new Actor("val", "Victor Validator", Roles.Validator), T0, "Sound", "c")
+        ),
+        new ApprovalRequested(
+            "credit",
+            "1.1.0",
+            "approval-1",
+            "production",
+            "Retail credit decisions",
+            "sha256:" + new string('a', 64),
+            2,
+            new Audit(Owner, T0, "r", "c")
+        ),
     }.Aggregate((ModelVersion?)null, ModelVersion.Evolve)!;
 
-    public static readonly Model Model = Model.Evolve(null, new ModelRegistered("credit", "Retail credit scoring", Owner.SubjectId, Owner.DisplayName, "Scores applicants",
-        RiskTier.High, "Annex III 5(b)", ["EU"], new Audit(Owner, T0, "r", "c")))!;
+    public static readonly Model Model = Model.Evolve(
+        null,
+        new ModelRegistered(
+            "credit",
+            "Retail credit scoring",
+            Owner.SubjectId,
+            Owner.DisplayName,
+            "Scores applicants",
+            RiskTier.High,
+            "Annex III 5(b)",
+            ["EU"],
+            new Audit(Owner, T0, "r", "c")
+        )
+    )!;
 
     public Task<DashboardCounts> DashboardAsync(CancellationToken ct) => Task.FromResult(new DashboardCounts(1, 2, 3, 4, 5));
 
-    public Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<QueueItem>>(
-        [new QueueItem("approval-1", "credit", "Retail credit scoring", "1.1.0", "production", RiskTier.High, T0, "Olivia Owner", 0, 2, ReviewPolicy.DueBy(RiskTier.High, T0))]);
+    public Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<QueueItem>>([
+            new QueueItem(
+                "approval-1",
+                "credit",
+                "Retail credit scoring",
+                "1.1.0",
+                "production",
+                RiskTier.High,
+                T0,
+                "Olivia Owner",
+                0,
+                2,
+                ReviewPolicy.DueBy(RiskTier.High, T0)
+            ),
+        ]);
 
     public Task<ReviewFile?> ReviewAsync(string approvalId, CancellationToken ct) =>
-        Task.FromResult<ReviewFile?>(approvalId == "approval-1" ? new ReviewFile(Version.FindApproval("approval-1")!, Version, Model, null, null, []) : null);
+        Task.FromResult<ReviewFile?>(
+            approvalId == "approval-1" ? new ReviewFile(Version.FindApproval("approval-1")!, Version, Model, null, null, []) : null
+        );
 
     public Task<DecisionOutcome> ApproveAsync(ClaimsPrincipal officer, ApprovalDecision decision, CancellationToken ct)
     {
@@ -48,27 +104,50 @@ internal sealed class DeskWithOneRequest : IGovernanceDesk
         return Task.FromResult(NextOutcome);
     }
 
-    public Task<DecisionOutcome> RejectAsync(ClaimsPrincipal officer, string approvalId, string reason, CancellationToken ct) => Task.FromResult(NextOutcome);
+    public Task<DecisionOutcome> RejectAsync(ClaimsPrincipal officer, string approvalId, string reason, CancellationToken ct) =>
+        Task.FromResult(NextOutcome);
 
     public Task<IReadOnlyList<InventoryRow>> InventoryAsync(InventoryFilter filter, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<InventoryRow>>(filter.RiskTier is null or RiskTier.High ? [new InventoryRow(Model, [Version])] : []);
 
-    public Task<ModelTimeline?> TimelineAsync(string modelId, CancellationToken ct) => Task.FromResult<ModelTimeline?>(modelId == "credit" ? new ModelTimeline(Model, [Version], []) : null);
+    public Task<ModelTimeline?> TimelineAsync(string modelId, CancellationToken ct) =>
+        Task.FromResult<ModelTimeline?>(modelId == "credit" ? new ModelTimeline(Model, [Version], []) : null);
 
     public Task<IReadOnlyList<ModelVersion>> ValidationQueueAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<ModelVersion>>([]);
 
-    public Task<DecisionOutcome> RecordValidationAsync(ClaimsPrincipal validator, string modelId, string version, RecordValidationOutcome outcome, CancellationToken ct) => Task.FromResult(NextOutcome);
+    public Task<DecisionOutcome> RecordValidationAsync(
+        ClaimsPrincipal validator,
+        string modelId,
+        string version,
+        RecordValidationOutcome outcome,
+        CancellationToken ct
+    ) => Task.FromResult(NextOutcome);
 
-    public Task<DecisionOutcome> RegisterModelAsync(ClaimsPrincipal owner, RegisterModel command, CancellationToken ct) => Task.FromResult(NextOutcome);
-
-    public Task<DecisionOutcome> RegisterDatasetAsync(ClaimsPrincipal owner, RegisterDataset command, CancellationToken ct) => Task.FromResult(NextOutcome);
-
-    public Task<DecisionOutcome> RegisterVersionAsync(ClaimsPrincipal owner, RegisterModelVersion command, CancellationToken ct) => Task.FromResult(NextOutcome);
-
-    public Task<DecisionOutcome> SubmitForValidationAsync(ClaimsPrincipal owner, string modelId, string version, SubmitForValidation command, CancellationToken ct) => Task.FromResult(NextOutcome);
-
-    public Task<DecisionOutcome> RequestApprovalAsync(ClaimsPrincipal owner, string modelId, string version, string environment, string intendedUse, CancellationToken ct) =>
+    public Task<DecisionOutcome> RegisterModelAsync(ClaimsPrincipal owner, RegisterModel command, CancellationToken ct) =>
         Task.FromResult(NextOutcome);
+
+    public Task<DecisionOutcome> RegisterDatasetAsync(ClaimsPrincipal owner, RegisterDataset command, CancellationToken ct) =>
+        Task.FromResult(NextOutcome);
+
+    public Task<DecisionOutcome> RegisterVersionAsync(ClaimsPrincipal owner, RegisterModelVersion command, CancellationToken ct) =>
+        Task.FromResult(NextOutcome);
+
+    public Task<DecisionOutcome> SubmitForValidationAsync(
+        ClaimsPrincipal owner,
+        string modelId,
+        string version,
+        SubmitForValidation command,
+        CancellationToken ct
+    ) => Task.FromResult(NextOutcome);
+
+    public Task<DecisionOutcome> RequestApprovalAsync(
+        ClaimsPrincipal owner,
+        string modelId,
+        string version,
+        string environment,
+        string intendedUse,
+        CancellationToken ct
+    ) => Task.FromResult(NextOutcome);
 
     public Task<IReadOnlyList<Dataset>> DatasetsAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<Dataset>>([]);
 
@@ -121,7 +200,10 @@ public sealed class ComponentTests
         page.Find("#confirm").Click();
         page.WaitForAssertion(() => page.Find("#decision-recorded"));
         var decision = Assert.Single(desk.Decisions);
-        Assert.Equal(("sha256:" + new string('a', 64), "production", "Sound and proportionate."), (decision.ArtifactDigest, decision.Environment, decision.Rationale));
+        Assert.Equal(
+            ("sha256:" + new string('a', 64), "production", "Sound and proportionate."),
+            (decision.ArtifactDigest, decision.Environment, decision.Rationale)
+        );
     }
 
     [Fact]
@@ -129,7 +211,11 @@ public sealed class ComponentTests
     {
         var (context, desk) = await Context();
         await using var _ = context;
-        desk.NextOutcome = new DecisionOutcome(false, "segregation_of_duties.model_owner_cannot_approve", "The model owner cannot approve their own model version.");
+        desk.NextOutcome = new DecisionOutcome(
+            false,
+            "segregation_of_duties.model_owner_cannot_approve",
+            "The model owner cannot approve their own model version."
+        );
         var page = context.Render<Review>(p => p.Add(r => r.ApprovalId, "approval-1"));
         page.WaitForAssertion(() => page.Find("#approve"));
         page.Find("textarea").Input("Mine.");

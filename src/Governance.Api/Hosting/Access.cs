@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Governance.Api.Identity;
 using Governance.Domain.Shared;
 using Microsoft.AspNetCore.Authorization;
-using OpenIddict.Abstractions;
 
 namespace Governance.Api.Hosting;
 
@@ -24,9 +23,12 @@ public sealed class EndpointAccess : IAuthorizationRequirement, IAuthorizationHa
     {
         var endpoint = (context.Resource as HttpContext)?.GetEndpoint() ?? context.Resource as Endpoint;
         var roles = endpoint?.Metadata.GetMetadata<ActingRoles>();
-        if (roles is not null && context.User.Identity?.IsAuthenticated == true
+        if (
+            roles is not null
+            && context.User.Identity?.IsAuthenticated == true
             && roles.Roles.Any(context.User.IsInRole)
-            && Access.ScopesFor(endpoint!).Any(context.User.HoldsScope))
+            && Access.ScopesFor(endpoint!).Any(context.User.HoldsScope)
+        )
             context.Succeed(this);
         return Task.CompletedTask;
     }
@@ -34,16 +36,21 @@ public sealed class EndpointAccess : IAuthorizationRequirement, IAuthorizationHa
 
 public static class Access
 {
-    public static TBuilder AllowRoles<TBuilder>(this TBuilder builder, params string[] roles) where TBuilder : IEndpointConventionBuilder =>
+    public static TBuilder AllowRoles<TBuilder>(this TBuilder builder, params string[] roles)
+        where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(EndpointAccess.Policy).WithMetadata(new ActingRoles(roles));
 
     /// <summary>Narrows the scopes an endpoint accepts, e.g. approvals:read for the pipelines' approval check.</summary>
-    public static TBuilder WithScopes<TBuilder>(this TBuilder builder, params string[] scopes) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new RequiredScopes(scopes));
+    public static TBuilder WithScopes<TBuilder>(this TBuilder builder, params string[] scopes)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new RequiredScopes(scopes));
 
     public static IReadOnlyList<string> ScopesFor(Endpoint endpoint) =>
         endpoint.Metadata.GetMetadata<RequiredScopes>()?.Scopes
-        ?? (endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.All(m => m is "GET" or "HEAD") == true ? [ApiScopes.LedgerRead] : [ApiScopes.LedgerWrite]);
+        ?? (
+            endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.All(m => m is "GET" or "HEAD") == true
+                ? [ApiScopes.LedgerRead]
+                : [ApiScopes.LedgerWrite]
+        );
 
     public static bool HoldsScope(this ClaimsPrincipal user, string scope) =>
         OpenIddict.Abstractions.OpenIddictExtensions.HasScope(user, scope)
@@ -54,10 +61,13 @@ public static class Access
     {
         var user = http.User;
         var roles = http.GetEndpoint()?.Metadata.GetMetadata<ActingRoles>()?.Roles ?? Domain.Shared.Roles.All;
-        var role = roles.FirstOrDefault(user.IsInRole)
-                   ?? throw new InvalidOperationException("The endpoint admitted a principal holding none of its roles.");
-        var subject = user.FindFirstValue("sub") ?? user.FindFirstValue(ClaimTypes.NameIdentifier)
-                      ?? throw new InvalidOperationException("The authenticated principal has no subject.");
+        var role =
+            roles.FirstOrDefault(user.IsInRole)
+            ?? throw new InvalidOperationException("The endpoint admitted a principal holding none of its roles.");
+        var subject =
+            user.FindFirstValue("sub")
+            ?? user.FindFirstValue(ClaimTypes.NameIdentifier)
+            ?? throw new InvalidOperationException("The authenticated principal has no subject.");
         var name = user.FindFirstValue("name") ?? user.Identity?.Name ?? subject;
         var client = user.FindFirstValue("client_id") ?? user.FindFirstValue("azp");
         return new Actor(subject, name, role, client);

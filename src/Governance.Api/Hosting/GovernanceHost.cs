@@ -8,9 +8,8 @@ using Governance.Api.Features.EvidencePacks;
 using Governance.Api.Features.Models;
 using Governance.Api.Features.ModelVersions;
 using Governance.Api.Features.Validation;
-using Governance.Api.Ledger;
 using Governance.Api.Identity;
-using Microsoft.AspNetCore.Http.Json;
+using Governance.Api.Ledger;
 using MudBlazor.Services;
 using Scalar.AspNetCore;
 

@@ -23,24 +23,47 @@ public static class LedgerStore
     /// <summary>Every event type the ledger stores, so any stream can be read back (the audit trail reads them all).</summary>
     public static readonly Type[] EventTypes =
     [
-        typeof(ModelRegistered), typeof(ModelRetired), typeof(DatasetRegistered),
-        typeof(ModelVersionRegistered), typeof(SubmittedForValidation), typeof(ValidationCompleted), typeof(ApprovalRequested),
-        typeof(ApprovalSignedOff), typeof(ModelVersionApproved), typeof(ApprovalRejected), typeof(ApprovalRevoked),
-        typeof(ModelVersionDeployed), typeof(DeploymentRefused), typeof(DeploymentRolledBack), typeof(ModelVersionRetired),
-        typeof(ApprovalAttested), typeof(ModelLoaded), typeof(ModelLoadRefused), typeof(Domain.EvidencePacks.EvidencePackIssued),
-        typeof(SignInSucceeded), typeof(SignInFailed), typeof(TokenIssuedToClient), typeof(UserCreated), typeof(UserRolesChanged),
-        typeof(ClientRegistered), typeof(ClientSecretRotated),
+        typeof(ModelRegistered),
+        typeof(ModelRetired),
+        typeof(DatasetRegistered),
+        typeof(ModelVersionRegistered),
+        typeof(SubmittedForValidation),
+        typeof(ValidationCompleted),
+        typeof(ApprovalRequested),
+        typeof(ApprovalSignedOff),
+        typeof(ModelVersionApproved),
+        typeof(ApprovalRejected),
+        typeof(ApprovalRevoked),
+        typeof(ModelVersionDeployed),
+        typeof(DeploymentRefused),
+        typeof(DeploymentRolledBack),
+        typeof(ModelVersionRetired),
+        typeof(ApprovalAttested),
+        typeof(ModelLoaded),
+        typeof(ModelLoadRefused),
+        typeof(Domain.EvidencePacks.EvidencePackIssued),
+        typeof(SignInSucceeded),
+        typeof(SignInFailed),
+        typeof(TokenIssuedToClient),
+        typeof(UserCreated),
+        typeof(UserRolesChanged),
+        typeof(ClientRegistered),
+        typeof(ClientSecretRotated),
     ];
 
     /// <summary>The connection string: GOVERNANCE_DB if set (the README's contract), else ConnectionStrings:Governance.</summary>
     public static string ConnectionString(IConfiguration configuration) =>
-        configuration["GOVERNANCE_DB"] is { Length: > 0 } fromEnvironment ? fromEnvironment
-        : configuration.GetConnectionString(ConnectionStringName)
-          ?? throw new InvalidOperationException("Set GOVERNANCE_DB (a PostgreSQL connection string) or ConnectionStrings:Governance; the README's ./gov commands do this for you.");
+        configuration["GOVERNANCE_DB"] is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : configuration.GetConnectionString(ConnectionStringName)
+                ?? throw new InvalidOperationException(
+                    "Set GOVERNANCE_DB (a PostgreSQL connection string) or ConnectionStrings:Governance; the README's ./gov commands do this for you."
+                );
 
     public static IServiceCollection AddLedgerStore(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddMarten(_ => Configure(new StoreOptions(), ConnectionString(configuration)))
+        services
+            .AddMarten(_ => Configure(new StoreOptions(), ConnectionString(configuration)))
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
         services.AddScoped<Commands>();

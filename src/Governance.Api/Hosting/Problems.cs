@@ -18,15 +18,31 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
         var problem = exception switch
         {
             GovernanceRuleException rule => FromRule(rule),
-            BadHttpRequestException bad => Create(StatusCodes.Status400BadRequest, "invalid_request", "The request could not be read", DescribeBadRequest(bad)),
-            ConcurrencyException or ExistingStreamIdCollisionException => Create(StatusCodes.Status409Conflict, "concurrency.stale_version",
+            BadHttpRequestException bad => Create(
+                StatusCodes.Status400BadRequest,
+                "invalid_request",
+                "The request could not be read",
+                DescribeBadRequest(bad)
+            ),
+            ConcurrencyException or ExistingStreamIdCollisionException => Create(
+                StatusCodes.Status409Conflict,
+                "concurrency.stale_version",
                 "The record changed since you read it",
-                "Another change was written to this record first, so nothing was written. Read it again (its ETag is its version) and retry with the new version in If-Match."),
+                "Another change was written to this record first, so nothing was written. Read it again (its ETag is its version) and retry with the new version in If-Match."
+            ),
             _ => null,
         };
-        if (problem is null) return false;
+        if (problem is null)
+            return false;
         http.Response.StatusCode = problem.Status!.Value;
-        return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+        return await problemDetails.TryWriteAsync(
+            new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = problem,
+                Exception = exception,
+            }
+        );
     }
 
     public static ProblemDetails FromRule(GovernanceRuleException rule)
@@ -39,20 +55,28 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
             _ => (StatusCodes.Status409Conflict, "The ledger's current state does not allow this"),
         };
         var problem = Create(status, rule.Code, title, rule.Message);
-        if (rule.FieldErrors.Count > 0) problem.Extensions["errors"] = rule.FieldErrors;
+        if (rule.FieldErrors.Count > 0)
+            problem.Extensions["errors"] = rule.FieldErrors;
         return problem;
     }
 
     public static ProblemDetails Create(int status, string code, string title, string detail)
     {
-        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = $"urn:governance:problem:{code}" };
+        var problem = new ProblemDetails
+        {
+            Status = status,
+            Title = title,
+            Detail = detail,
+            Type = $"urn:governance:problem:{code}",
+        };
         problem.Extensions["code"] = code;
         return problem;
     }
 
-    private static string DescribeBadRequest(BadHttpRequestException bad) => bad.InnerException switch
-    {
-        JsonException json => $"The JSON body is malformed or has a value of the wrong type at {json.Path ?? "$"}.",
-        _ => bad.Message,
-    };
+    private static string DescribeBadRequest(BadHttpRequestException bad) =>
+        bad.InnerException switch
+        {
+            JsonException json => $"The JSON body is malformed or has a value of the wrong type at {json.Path ?? "$"}.",
+            _ => bad.Message,
+        };
 }

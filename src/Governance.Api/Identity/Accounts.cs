@@ -22,24 +22,61 @@ public sealed record ClientCredentials(string ClientId, string ClientSecret, IRe
 public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictApplicationManager applications, SecurityLogWriter log)
 {
     /// <summary>Scopes a machine client may be granted: pipelines and model servers, and training pipelines that register versions (ledger:write, role ModelOwner).</summary>
-    public static readonly IReadOnlyList<string> MachineScopes = [ApiScopes.ApprovalsRead, ApiScopes.DeploymentsWrite, ApiScopes.LoadsWrite, ApiScopes.LedgerRead, ApiScopes.LedgerWrite];
+    public static readonly IReadOnlyList<string> MachineScopes =
+    [
+        ApiScopes.ApprovalsRead,
+        ApiScopes.DeploymentsWrite,
+        ApiScopes.LoadsWrite,
+        ApiScopes.LedgerRead,
+        ApiScopes.LedgerWrite,
+    ];
 
-    public async Task<GovernanceUser> CreateUserAsync(NewUser request, Actor actor, HttpContext? http, CancellationToken ct, string? id = null)
+    public async Task<GovernanceUser> CreateUserAsync(
+        NewUser request,
+        Actor actor,
+        HttpContext? http,
+        CancellationToken ct,
+        string? id = null
+    )
     {
-        var check = new InputCheck().Required(request.UserName, "userName", 256).Required(request.DisplayName, "displayName", 200).Required(request.Password, "password", 256);
+        var check = new InputCheck()
+            .Required(request.UserName, "userName", 256)
+            .Required(request.DisplayName, "displayName", 200)
+            .Required(request.Password, "password", 256);
         CheckRoles(check, request.Roles, "roles", required: true);
         check.ThrowIfAny();
 
-        var user = new GovernanceUser { UserName = request.UserName!.Trim(), DisplayName = request.DisplayName!.Trim(), Email = request.Email, LockoutEnabled = true };
-        if (id is not null) user.Id = id;
+        var user = new GovernanceUser
+        {
+            UserName = request.UserName!.Trim(),
+            DisplayName = request.DisplayName!.Trim(),
+            Email = request.Email,
+            LockoutEnabled = true,
+        };
+        if (id is not null)
+            user.Id = id;
         Throw(await users.CreateAsync(user, request.Password!), "password");
         Throw(await users.AddToRolesAsync(user, request.Roles!.Distinct()), "roles");
-        await log.RecordAsync(new UserCreated(user.Id, user.UserName, user.DisplayName, request.Roles!.Distinct().ToArray(),
-            log.Audit(http, actor, "User account created")), ct);
+        await log.RecordAsync(
+            new UserCreated(
+                user.Id,
+                user.UserName,
+                user.DisplayName,
+                request.Roles!.Distinct().ToArray(),
+                log.Audit(http, actor, "User account created")
+            ),
+            ct
+        );
         return user;
     }
 
-    public async Task<(IReadOnlyList<string> Added, IReadOnlyList<string> Removed)> SetRolesAsync(string userId, IReadOnlyList<string>? roles, Actor actor, HttpContext? http, CancellationToken ct)
+    public async Task<(IReadOnlyList<string> Added, IReadOnlyList<string> Removed)> SetRolesAsync(
+        string userId,
+        IReadOnlyList<string>? roles,
+        Actor actor,
+        HttpContext? http,
+        CancellationToken ct
+    )
     {
         var check = new InputCheck();
         CheckRoles(check, roles, "roles", required: false);
@@ -56,11 +93,19 @@ public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictAppli
         return (added, removed);
     }
 
-    public async Task<ClientCredentials> RegisterClientAsync(NewClient request, Actor actor, HttpContext? http, CancellationToken ct, string? secret = null)
+    public async Task<ClientCredentials> RegisterClientAsync(
+        NewClient request,
+        Actor actor,
+        HttpContext? http,
+        CancellationToken ct,
+        string? secret = null
+    )
     {
         var check = new InputCheck().Slug(request.ClientId, "clientId").Required(request.DisplayName, "displayName", 200);
-        if (request.Scopes is not { Count: > 0 }) check.Fail("scopes", $"must list at least one of: {string.Join(", ", MachineScopes)}");
-        else if (request.Scopes.Except(MachineScopes).Any()) check.Fail("scopes", $"may only contain: {string.Join(", ", MachineScopes)}");
+        if (request.Scopes is not { Count: > 0 })
+            check.Fail("scopes", $"must list at least one of: {string.Join(", ", MachineScopes)}");
+        else if (request.Scopes.Except(MachineScopes).Any())
+            check.Fail("scopes", $"may only contain: {string.Join(", ", MachineScopes)}");
         var roles = request.Roles is { Count: > 0 } ? request.Roles : [Domain.Shared.Roles.DeploymentPipeline];
         CheckRoles(check, roles, "roles", required: true);
         check.ThrowIfAny();
@@ -70,21 +115,34 @@ public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictAppli
         secret ??= NewSecret();
         var descriptor = new OpenIddictApplicationDescriptor
         {
-            ClientId = request.ClientId, ClientSecret = secret, DisplayName = request.DisplayName!.Trim(), ClientType = ClientTypes.Confidential,
+            ClientId = request.ClientId,
+            ClientSecret = secret,
+            DisplayName = request.DisplayName!.Trim(),
+            ClientType = ClientTypes.Confidential,
             Permissions = { Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials },
         };
-        foreach (var scope in request.Scopes!.Distinct()) descriptor.Permissions.Add(Permissions.Prefixes.Scope + scope);
+        foreach (var scope in request.Scopes!.Distinct())
+            descriptor.Permissions.Add(Permissions.Prefixes.Scope + scope);
         descriptor.Properties["roles"] = JsonSerializer.SerializeToElement(roles.Distinct().ToArray());
         await applications.CreateAsync(descriptor, ct);
-        await log.RecordAsync(new ClientRegistered(request.ClientId!, descriptor.DisplayName, request.Scopes!.Distinct().ToArray(), roles.Distinct().ToArray(),
-            log.Audit(http, actor, "Machine client registered")), ct);
+        await log.RecordAsync(
+            new ClientRegistered(
+                request.ClientId!,
+                descriptor.DisplayName,
+                request.Scopes!.Distinct().ToArray(),
+                roles.Distinct().ToArray(),
+                log.Audit(http, actor, "Machine client registered")
+            ),
+            ct
+        );
         return new ClientCredentials(request.ClientId!, secret, request.Scopes!.Distinct().ToArray(), roles.Distinct().ToArray());
     }
 
     public async Task<ClientCredentials> RotateSecretAsync(string clientId, Actor actor, HttpContext? http, CancellationToken ct)
     {
-        var application = await applications.FindByClientIdAsync(clientId, ct)
-                          ?? throw GovernanceRuleException.NotFound("client.not_found", $"No client '{clientId}'.");
+        var application =
+            await applications.FindByClientIdAsync(clientId, ct)
+            ?? throw GovernanceRuleException.NotFound("client.not_found", $"No client '{clientId}'.");
         if (!await applications.HasClientTypeAsync(application, ClientTypes.Confidential, ct))
             throw GovernanceRuleException.Conflict("client.public", $"Client '{clientId}' is a public client and has no secret.");
         var descriptor = new OpenIddictApplicationDescriptor();
@@ -92,9 +150,19 @@ public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictAppli
         var secret = NewSecret();
         descriptor.ClientSecret = secret;
         await applications.UpdateAsync(application, descriptor, ct);
-        await log.RecordAsync(new ClientSecretRotated(clientId, log.Audit(http, actor, "Client secret rotated; the previous secret no longer works")), ct);
-        return new ClientCredentials(clientId, secret, descriptor.Permissions.Where(p => p.StartsWith(Permissions.Prefixes.Scope)).Select(p => p[Permissions.Prefixes.Scope.Length..]).ToArray(),
-            RolesOf(descriptor.Properties));
+        await log.RecordAsync(
+            new ClientSecretRotated(clientId, log.Audit(http, actor, "Client secret rotated; the previous secret no longer works")),
+            ct
+        );
+        return new ClientCredentials(
+            clientId,
+            secret,
+            descriptor
+                .Permissions.Where(p => p.StartsWith(Permissions.Prefixes.Scope))
+                .Select(p => p[Permissions.Prefixes.Scope.Length..])
+                .ToArray(),
+            RolesOf(descriptor.Properties)
+        );
     }
 
     /// <summary>A client's roles, kept in its OpenIddict properties; clients registered without any act as deployment pipelines.</summary>
@@ -103,20 +171,25 @@ public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictAppli
             ? roles.Value.EnumerateArray().Select(r => r.GetString()!).ToArray()
             : [Domain.Shared.Roles.DeploymentPipeline];
 
-    public static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string NewSecret() =>
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static void CheckRoles(InputCheck check, IReadOnlyList<string>? roles, string field, bool required)
     {
-        if (roles is null || (required && roles.Count == 0)) check.Fail(field, $"must list at least one of: {string.Join(", ", Domain.Shared.Roles.All)}");
-        else if (roles.Except(Domain.Shared.Roles.All).Any()) check.Fail(field, $"may only contain: {string.Join(", ", Domain.Shared.Roles.All)}");
+        if (roles is null || (required && roles.Count == 0))
+            check.Fail(field, $"must list at least one of: {string.Join(", ", Domain.Shared.Roles.All)}");
+        else if (roles.Except(Domain.Shared.Roles.All).Any())
+            check.Fail(field, $"may only contain: {string.Join(", ", Domain.Shared.Roles.All)}");
     }
 
     private static void Throw(IdentityResult result, string field)
     {
         if (!result.Succeeded)
-            throw new GovernanceRuleException(result.Errors.Any(e => e.Code.StartsWith("Duplicate")) ? RuleKind.Conflict : RuleKind.InvalidInput,
+            throw new GovernanceRuleException(
+                result.Errors.Any(e => e.Code.StartsWith("Duplicate")) ? RuleKind.Conflict : RuleKind.InvalidInput,
                 result.Errors.Any(e => e.Code.StartsWith("Duplicate")) ? "user.already_exists" : "invalid_input",
                 string.Join(" ", result.Errors.Select(e => e.Description)),
-                new Dictionary<string, string[]> { [field] = result.Errors.Select(e => e.Description).ToArray() });
+                new Dictionary<string, string[]> { [field] = result.Errors.Select(e => e.Description).ToArray() }
+            );
     }
 }

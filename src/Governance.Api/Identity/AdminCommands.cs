@@ -14,7 +14,11 @@ public static class AdminCommands
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
         var options = Parse(args.Skip(1));
-        var actor = new Actor($"os:{Environment.UserName}", $"{Environment.UserName} (command line on {Environment.MachineName})", Roles.Admin);
+        var actor = new Actor(
+            $"os:{Environment.UserName}",
+            $"{Environment.UserName} (command line on {Environment.MachineName})",
+            Roles.Admin
+        );
         await IdentityDb.EnsureSchemaAsync(services, CancellationToken.None);
         await using var scope = services.CreateAsyncScope();
         var accounts = scope.ServiceProvider.GetRequiredService<Accounts>();
@@ -24,13 +28,32 @@ public static class AdminCommands
             {
                 case "create-user":
                     var password = stdin.ReadLine();
-                    var user = await accounts.CreateUserAsync(new NewUser(One(options, "user"), One(options, "display-name"), One(options, "email"), password,
-                        options.GetValueOrDefault("role") ?? []), actor, null, CancellationToken.None);
+                    var user = await accounts.CreateUserAsync(
+                        new NewUser(
+                            One(options, "user"),
+                            One(options, "display-name"),
+                            One(options, "email"),
+                            password,
+                            options.GetValueOrDefault("role") ?? []
+                        ),
+                        actor,
+                        null,
+                        CancellationToken.None
+                    );
                     stdout.WriteLine($"created user {user.UserName} ({user.Id}) with roles {string.Join(", ", options["role"])}");
                     return 0;
                 case "register-client":
-                    var client = await accounts.RegisterClientAsync(new NewClient(One(options, "client-id"), One(options, "display-name"),
-                        options.GetValueOrDefault("scope"), options.GetValueOrDefault("role")), actor, null, CancellationToken.None);
+                    var client = await accounts.RegisterClientAsync(
+                        new NewClient(
+                            One(options, "client-id"),
+                            One(options, "display-name"),
+                            options.GetValueOrDefault("scope"),
+                            options.GetValueOrDefault("role")
+                        ),
+                        actor,
+                        null,
+                        CancellationToken.None
+                    );
                     stdout.WriteLine($"client_id={client.ClientId}");
                     stdout.WriteLine($"client_secret={client.ClientSecret}");
                     return 0;
@@ -40,7 +63,9 @@ public static class AdminCommands
                     stdout.WriteLine($"client_secret={rotated.ClientSecret}");
                     return 0;
                 default:
-                    stderr.WriteLine("usage: admin create-user --user NAME --display-name NAME --role ROLE [--email E] (password on stdin)");
+                    stderr.WriteLine(
+                        "usage: admin create-user --user NAME --display-name NAME --role ROLE [--email E] (password on stdin)"
+                    );
                     stderr.WriteLine("       admin register-client --client-id ID --display-name NAME --scope SCOPE [--role ROLE]");
                     stderr.WriteLine("       admin rotate-secret --client-id ID");
                     return 2;
@@ -61,10 +86,12 @@ public static class AdminCommands
         string? name = null;
         foreach (var arg in args)
         {
-            if (arg.StartsWith("--")) name = arg[2..];
+            if (arg.StartsWith("--"))
+                name = arg[2..];
             else if (name is not null)
             {
-                if (!options.TryGetValue(name, out var values)) options[name] = values = [];
+                if (!options.TryGetValue(name, out var values))
+                    options[name] = values = [];
                 values.Add(arg);
             }
         }

@@ -7,6 +7,7 @@ public static class ApiScopes
     public const string LedgerWrite = "ledger:write";
     public const string ApprovalsRead = "approvals:read";
     public const string DeploymentsWrite = "deployments:write";
+
     /// <summary>Model servers reporting that they loaded, or refused to load, an artifact.</summary>
     public const string LoadsWrite = "loads:write";
 

@@ -23,12 +23,23 @@ public static class ConnectEndpoints
     public static IEndpointRouteBuilder MapConnect(this IEndpointRouteBuilder app)
     {
         app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], Authorize).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/connect/token", Token).AllowAnonymous().DisableAntiforgery().RequireRateLimiting(IdentitySetup.CredentialsRateLimit).ExcludeFromDescription();
+        app.MapPost("/connect/token", Token)
+            .AllowAnonymous()
+            .DisableAntiforgery()
+            .RequireRateLimiting(IdentitySetup.CredentialsRateLimit)
+            .ExcludeFromDescription();
         app.MapGet("/connect/verify", VerifyForm).AllowAnonymous().ExcludeFromDescription();
         app.MapPost("/connect/verify", Verify).AllowAnonymous().ExcludeFromDescription();
-        app.MapGet("/connect/verify/done", () => Pages.Render("Device signed in",
-                """<h1>Done</h1><p class="ok" role="status">The command line tool is now signed in as you. You can close this page.</p>"""))
-            .AllowAnonymous().ExcludeFromDescription();
+        app.MapGet(
+                "/connect/verify/done",
+                () =>
+                    Pages.Render(
+                        "Device signed in",
+                        """<h1>Done</h1><p class="ok" role="status">The command line tool is now signed in as you. You can close this page.</p>"""
+                    )
+            )
+            .AllowAnonymous()
+            .ExcludeFromDescription();
         return app;
     }
 
@@ -43,8 +54,10 @@ public static class ConnectEndpoints
                 return Forbid(Errors.LoginRequired, "The user is not signed in.");
             var parameters = http.Request.HasFormContentType ? http.Request.Form.ToList() : http.Request.Query.ToList();
             parameters.RemoveAll(p => p.Key == Parameters.Prompt);
-            return Results.Challenge(new AuthenticationProperties { RedirectUri = http.Request.PathBase + http.Request.Path + QueryString.Create(parameters) },
-                [IdentityConstants.ApplicationScheme]);
+            return Results.Challenge(
+                new AuthenticationProperties { RedirectUri = http.Request.PathBase + http.Request.Path + QueryString.Create(parameters) },
+                [IdentityConstants.ApplicationScheme]
+            );
         }
 
         // First-party clients only (the web UI, the CLI): consent is implied by the bank's own registration of the client.
@@ -52,16 +65,22 @@ public static class ConnectEndpoints
         return Results.SignIn(new ClaimsPrincipal(identity), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
-    private static async Task<IResult> Token(HttpContext http, UserManager<GovernanceUser> users, SignInManager<GovernanceUser> signIn,
-        IOpenIddictApplicationManager applications, SecurityLogWriter log)
+    private static async Task<IResult> Token(
+        HttpContext http,
+        UserManager<GovernanceUser> users,
+        SignInManager<GovernanceUser> signIn,
+        IOpenIddictApplicationManager applications,
+        SecurityLogWriter log
+    )
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
 
         if (request.IsClientCredentialsGrantType())
         {
             // OpenIddict has authenticated the client and checked the requested scopes against its permissions.
-            var application = await applications.FindByClientIdAsync(request.ClientId!, http.RequestAborted)
-                              ?? throw new InvalidOperationException("The authenticated client no longer exists.");
+            var application =
+                await applications.FindByClientIdAsync(request.ClientId!, http.RequestAborted)
+                ?? throw new InvalidOperationException("The authenticated client no longer exists.");
             var name = await applications.GetDisplayNameAsync(application, http.RequestAborted) ?? request.ClientId!;
             var roles = Accounts.RolesOf(await applications.GetPropertiesAsync(application, http.RequestAborted));
             var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
@@ -69,8 +88,19 @@ public static class ConnectEndpoints
             identity.SetScopes(request.GetScopes());
             identity.SetAudiences(ApiScopes.ApiResource);
             identity.SetDestinations(_ => [Destinations.AccessToken]);
-            await log.RecordAsync(new TokenIssuedToClient(request.ClientId!, GrantTypes.ClientCredentials, request.GetScopes().ToArray(),
-                log.Audit(http, new Actor(request.ClientId!, name, roles[0], request.ClientId), "Access token issued to a machine client")), http.RequestAborted);
+            await log.RecordAsync(
+                new TokenIssuedToClient(
+                    request.ClientId!,
+                    GrantTypes.ClientCredentials,
+                    request.GetScopes().ToArray(),
+                    log.Audit(
+                        http,
+                        new Actor(request.ClientId!, name, roles[0], request.ClientId),
+                        "Access token issued to a machine client"
+                    )
+                ),
+                http.RequestAborted
+            );
             return Results.SignIn(new ClaimsPrincipal(identity), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
@@ -88,12 +118,18 @@ public static class ConnectEndpoints
         return Forbid(Errors.UnsupportedGrantType, "This grant type is not supported.");
     }
 
-    private static async Task<IResult> VerifyForm(HttpContext http, IAntiforgery antiforgery, [FromQuery(Name = "user_code")] string? userCode)
+    private static async Task<IResult> VerifyForm(
+        HttpContext http,
+        IAntiforgery antiforgery,
+        [FromQuery(Name = "user_code")] string? userCode
+    )
     {
         var signedIn = await http.AuthenticateAsync(IdentityConstants.ApplicationScheme);
         if (!signedIn.Succeeded)
-            return Results.Challenge(new AuthenticationProperties { RedirectUri = http.Request.PathBase + http.Request.Path + http.Request.QueryString },
-                [IdentityConstants.ApplicationScheme]);
+            return Results.Challenge(
+                new AuthenticationProperties { RedirectUri = http.Request.PathBase + http.Request.Path + http.Request.QueryString },
+                [IdentityConstants.ApplicationScheme]
+            );
         return VerifyPage(http, antiforgery, userCode, null);
     }
 
@@ -102,22 +138,41 @@ public static class ConnectEndpoints
         var signedIn = await http.AuthenticateAsync(IdentityConstants.ApplicationScheme);
         var user = signedIn.Succeeded ? await users.GetUserAsync(signedIn.Principal) : null;
         if (user is null)
-            return Results.Challenge(new AuthenticationProperties { RedirectUri = "/connect/verify" }, [IdentityConstants.ApplicationScheme]);
+            return Results.Challenge(
+                new AuthenticationProperties { RedirectUri = "/connect/verify" },
+                [IdentityConstants.ApplicationScheme]
+            );
 
         // OpenIddict resolves the user_code of the form into the device's pending request.
         var device = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         if (!device.Succeeded || device.Principal is null)
-            return VerifyPage(http, antiforgery, http.Request.Form["user_code"], "That code is not valid or has expired. Check the code shown by the command line tool.",
-                StatusCodes.Status400BadRequest);
+            return VerifyPage(
+                http,
+                antiforgery,
+                http.Request.Form["user_code"],
+                "That code is not valid or has expired. Check the code shown by the command line tool.",
+                StatusCodes.Status400BadRequest
+            );
         var identity = await PersonIdentity(user, users, device.Principal.GetScopes());
-        return Results.SignIn(new ClaimsPrincipal(identity), new AuthenticationProperties { RedirectUri = "/connect/verify/done" },
-            OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        return Results.SignIn(
+            new ClaimsPrincipal(identity),
+            new AuthenticationProperties { RedirectUri = "/connect/verify/done" },
+            OpenIddictServerAspNetCoreDefaults.AuthenticationScheme
+        );
     }
 
-    private static IResult VerifyPage(HttpContext http, IAntiforgery antiforgery, string? userCode, string? error, int status = StatusCodes.Status200OK)
+    private static IResult VerifyPage(
+        HttpContext http,
+        IAntiforgery antiforgery,
+        string? userCode,
+        string? error,
+        int status = StatusCodes.Status200OK
+    )
     {
         var tokens = antiforgery.GetAndStoreTokens(http);
-        return Pages.Render("Confirm device sign-in", $"""
+        return Pages.Render(
+            "Confirm device sign-in",
+            $"""
             <h1>Confirm a command-line sign-in</h1>
             <p class="lead">Enter the code shown by the Governance command line tool to let it act as you.</p>
             {Pages.Error(error)}
@@ -127,31 +182,50 @@ public static class ConnectEndpoints
               <input id="user_code" name="user_code" type="text" autocomplete="off" required autofocus value="{Pages.Encode(userCode)}">
               <button type="submit">Allow</button>
             </form>
-            """, status);
+            """,
+            status
+        );
     }
 
     /// <summary>A person's token identity: subject, name, roles from the identity store now (not when they first signed in), and the granted scopes.</summary>
-    private static async Task<ClaimsIdentity> PersonIdentity(GovernanceUser user, UserManager<GovernanceUser> users, ImmutableArray<string> requestedScopes)
+    private static async Task<ClaimsIdentity> PersonIdentity(
+        GovernanceUser user,
+        UserManager<GovernanceUser> users,
+        ImmutableArray<string> requestedScopes
+    )
     {
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
-        identity.SetClaim(Claims.Subject, user.Id)
+        identity
+            .SetClaim(Claims.Subject, user.Id)
             .SetClaim(Claims.Name, user.DisplayName)
             .SetClaim(Claims.PreferredUsername, user.UserName)
             .SetClaim(Claims.Email, user.Email)
             .SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)]);
         identity.SetScopes(requestedScopes);
         identity.SetAudiences(ApiScopes.ApiResource);
-        identity.SetDestinations(claim => claim.Type switch
-        {
-            Claims.Name or Claims.PreferredUsername or Claims.Role or Claims.Email => [Destinations.AccessToken, Destinations.IdentityToken],
-            _ => [Destinations.AccessToken],
-        });
+        identity.SetDestinations(claim =>
+            claim.Type switch
+            {
+                Claims.Name or Claims.PreferredUsername or Claims.Role or Claims.Email =>
+                [
+                    Destinations.AccessToken,
+                    Destinations.IdentityToken,
+                ],
+                _ => [Destinations.AccessToken],
+            }
+        );
         return identity;
     }
 
-    private static IResult Forbid(string error, string description) => Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
-    {
-        [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
-        [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
-    }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+    private static IResult Forbid(string error, string description) =>
+        Results.Forbid(
+            new AuthenticationProperties(
+                new Dictionary<string, string?>
+                {
+                    [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+                    [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+                }
+            ),
+            [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]
+        );
 }

@@ -28,21 +28,32 @@ public sealed class DevelopmentIdentities(IServiceProvider services, Development
         ("dev-admin-adam", "adam", "Adam Admin", Roles.Admin),
     ];
 
-    public static readonly (string Subject, string Name, string Role) Pipeline = ("governance-pipeline", "Deployment pipeline (CI)", Roles.DeploymentPipeline);
+    public static readonly (string Subject, string Name, string Role) Pipeline = (
+        "governance-pipeline",
+        "Deployment pipeline (CI)",
+        Roles.DeploymentPipeline
+    );
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static Credentials LoadOrCreate(string dataFolder)
     {
         var path = Path.Combine(dataFolder, "development-credentials.json");
-        if (File.Exists(path)) return JsonSerializer.Deserialize<Credentials>(File.ReadAllText(path), Json)!;
+        if (File.Exists(path))
+            return JsonSerializer.Deserialize<Credentials>(File.ReadAllText(path), Json)!;
         Directory.CreateDirectory(dataFolder);
         var created = new Credentials(
             People.Select(p => new Person(p.Subject, p.UserName, p.Name, p.Role, Password())).ToArray(),
             [
                 new Machine(Pipeline.Subject, Pipeline.Name, [ApiScopes.ApprovalsRead, ApiScopes.DeploymentsWrite], Accounts.NewSecret()),
-                new Machine("governance-model-server", "Model server (scoring host)", [ApiScopes.ApprovalsRead, ApiScopes.LoadsWrite], Accounts.NewSecret()),
-            ]);
+                new Machine(
+                    "governance-model-server",
+                    "Model server (scoring host)",
+                    [ApiScopes.ApprovalsRead, ApiScopes.LoadsWrite],
+                    Accounts.NewSecret()
+                ),
+            ]
+        );
         File.WriteAllText(path, JsonSerializer.Serialize(created, Json));
         return created;
     }
@@ -56,10 +67,22 @@ public sealed class DevelopmentIdentities(IServiceProvider services, Development
         var seed = new Actor("development-seed", "Development seed", Roles.Admin);
         foreach (var person in credentials.People)
             if (await users.FindByIdAsync(person.Subject) is null)
-                await accounts.CreateUserAsync(new NewUser(person.UserName, person.DisplayName, null, person.Password, [person.Role]), seed, null, ct, id: person.Subject);
+                await accounts.CreateUserAsync(
+                    new NewUser(person.UserName, person.DisplayName, null, person.Password, [person.Role]),
+                    seed,
+                    null,
+                    ct,
+                    id: person.Subject
+                );
         foreach (var client in credentials.Clients)
             if (await applications.FindByClientIdAsync(client.ClientId, ct) is null)
-                await accounts.RegisterClientAsync(new NewClient(client.ClientId, client.DisplayName, client.Scopes, [Roles.DeploymentPipeline]), seed, null, ct, client.Secret);
+                await accounts.RegisterClientAsync(
+                    new NewClient(client.ClientId, client.DisplayName, client.Scopes, [Roles.DeploymentPipeline]),
+                    seed,
+                    null,
+                    ct,
+                    client.Secret
+                );
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

@@ -16,38 +16,72 @@ public sealed class FirstPartyClients(IServiceProvider services, IConfiguration 
     {
         await using var scope = services.CreateAsyncScope();
         var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
-        string[] personScopes = [Scopes.OpenId, Scopes.Profile, Scopes.Roles, Scopes.OfflineAccess, ApiScopes.LedgerRead, ApiScopes.LedgerWrite, ApiScopes.ApprovalsRead];
+        string[] personScopes =
+        [
+            Scopes.OpenId,
+            Scopes.Profile,
+            Scopes.Roles,
+            Scopes.OfflineAccess,
+            ApiScopes.LedgerRead,
+            ApiScopes.LedgerWrite,
+            ApiScopes.ApprovalsRead,
+        ];
 
-        var redirects = configuration.GetSection("Governance:Identity:UiRedirectUris").Get<string[]>()
-                        ?? [new Uri(IdentitySetup.PublicUrl(configuration), "signin-oidc").AbsoluteUri];
+        var redirects =
+            configuration.GetSection("Governance:Identity:UiRedirectUris").Get<string[]>()
+            ?? [new Uri(IdentitySetup.PublicUrl(configuration), "signin-oidc").AbsoluteUri];
         var ui = new OpenIddictApplicationDescriptor
         {
-            ClientId = WebUi, DisplayName = "Governance web UI", ClientType = ClientTypes.Public, ConsentType = ConsentTypes.Implicit,
+            ClientId = WebUi,
+            DisplayName = "Governance web UI",
+            ClientType = ClientTypes.Public,
+            ConsentType = ConsentTypes.Implicit,
             Permissions =
             {
-                Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.Endpoints.EndSession,
-                Permissions.GrantTypes.AuthorizationCode, Permissions.GrantTypes.RefreshToken, Permissions.ResponseTypes.Code,
+                Permissions.Endpoints.Authorization,
+                Permissions.Endpoints.Token,
+                Permissions.Endpoints.EndSession,
+                Permissions.GrantTypes.AuthorizationCode,
+                Permissions.GrantTypes.RefreshToken,
+                Permissions.ResponseTypes.Code,
             },
             Requirements = { Requirements.Features.ProofKeyForCodeExchange },
         };
-        foreach (var uri in redirects) ui.RedirectUris.Add(new Uri(uri));
+        foreach (var uri in redirects)
+            ui.RedirectUris.Add(new Uri(uri));
         await Upsert(applications, ui, personScopes, ct);
 
         var cli = new OpenIddictApplicationDescriptor
         {
-            ClientId = Cli, DisplayName = "Governance command line", ClientType = ClientTypes.Public, ConsentType = ConsentTypes.Implicit,
-            Permissions = { Permissions.Endpoints.DeviceAuthorization, Permissions.Endpoints.Token, Permissions.GrantTypes.DeviceCode, Permissions.GrantTypes.RefreshToken },
+            ClientId = Cli,
+            DisplayName = "Governance command line",
+            ClientType = ClientTypes.Public,
+            ConsentType = ConsentTypes.Implicit,
+            Permissions =
+            {
+                Permissions.Endpoints.DeviceAuthorization,
+                Permissions.Endpoints.Token,
+                Permissions.GrantTypes.DeviceCode,
+                Permissions.GrantTypes.RefreshToken,
+            },
         };
         await Upsert(applications, cli, personScopes, ct);
     }
 
-    private static async Task Upsert(IOpenIddictApplicationManager applications, OpenIddictApplicationDescriptor descriptor, string[] scopes, CancellationToken ct)
+    private static async Task Upsert(
+        IOpenIddictApplicationManager applications,
+        OpenIddictApplicationDescriptor descriptor,
+        string[] scopes,
+        CancellationToken ct
+    )
     {
         foreach (var scope in scopes.Where(s => s is not (Scopes.OpenId or Scopes.OfflineAccess)))
             descriptor.Permissions.Add(Permissions.Prefixes.Scope + scope);
         var existing = await applications.FindByClientIdAsync(descriptor.ClientId!, ct);
-        if (existing is null) await applications.CreateAsync(descriptor, ct);
-        else await applications.UpdateAsync(existing, descriptor, ct);
+        if (existing is null)
+            await applications.CreateAsync(descriptor, ct);
+        else
+            await applications.UpdateAsync(existing, descriptor, ct);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

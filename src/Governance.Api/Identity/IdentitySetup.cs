@@ -1,6 +1,5 @@
 using System.Threading.RateLimiting;
 using Governance.Api.Hosting;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -18,12 +17,15 @@ public static class IdentitySetup
 {
     public const string CredentialsRateLimit = "credentials";
     public const string PolicyScheme = "governance";
+
     /// <summary>The web UI's session: set once the authorization code flow has signed the person in.</summary>
     public const string UiCookie = "governance.ui";
 
     /// <summary>Where this host is reached (Governance:PublicUrl): the issuer the web UI trusts and the base of its redirect URI.</summary>
     public static Uri PublicUrl(IConfiguration configuration) =>
-        new(configuration["Governance:PublicUrl"] is { Length: > 0 } url ? (url.EndsWith('/') ? url : url + "/") : "http://127.0.0.1:5080/");
+        new(
+            configuration["Governance:PublicUrl"] is { Length: > 0 } url ? (url.EndsWith('/') ? url : url + "/") : "http://127.0.0.1:5080/"
+        );
 
     public static WebApplicationBuilder AddGovernanceIdentity(this WebApplicationBuilder builder)
     {
@@ -32,10 +34,16 @@ public static class IdentitySetup
         var environment = builder.Environment;
         var keys = SigningKeys.Load(configuration, environment, GovernanceHost.DataFolder(configuration, environment));
 
-        services.AddDbContext<IdentityDb>(o => o.UseNpgsql(LedgerStore.ConnectionString(configuration),
-            npgsql => npgsql.MigrationsHistoryTable("__ef_migrations", IdentityDb.Schema)).UseOpenIddict());
+        services.AddDbContext<IdentityDb>(o =>
+            o.UseNpgsql(
+                    LedgerStore.ConnectionString(configuration),
+                    npgsql => npgsql.MigrationsHistoryTable("__ef_migrations", IdentityDb.Schema)
+                )
+                .UseOpenIddict()
+        );
 
-        services.AddIdentityCore<GovernanceUser>(o =>
+        services
+            .AddIdentityCore<GovernanceUser>(o =>
             {
                 o.Password.RequiredLength = 12;
                 o.Password.RequireNonAlphanumeric = false;
@@ -50,7 +58,8 @@ public static class IdentitySetup
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
-        services.AddOpenIddict()
+        services
+            .AddOpenIddict()
             .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<IdentityDb>())
             .AddServer(o =>
             {
@@ -59,7 +68,8 @@ public static class IdentitySetup
                     .SetDeviceAuthorizationEndpointUris("/connect/device")
                     .SetEndUserVerificationEndpointUris("/connect/verify")
                     .SetEndSessionEndpointUris("/connect/logout");
-                o.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange()
+                o.AllowAuthorizationCodeFlow()
+                    .RequireProofKeyForCodeExchange()
                     .AllowClientCredentialsFlow()
                     .AllowDeviceAuthorizationFlow()
                     .AllowRefreshTokenFlow();
@@ -93,35 +103,51 @@ public static class IdentitySetup
                     aspNetCore.DisableTransportSecurityRequirement();
                 o.UseSystemNetHttp();
                 o.SetRedirectionEndpointUris("signin-oidc");
-                o.AddRegistration(new OpenIddict.Client.OpenIddictClientRegistration
-                {
-                    Issuer = PublicUrl(configuration), ClientId = FirstPartyClients.WebUi, RedirectUri = new Uri("signin-oidc", UriKind.Relative),
-                    Scopes = { Scopes.OpenId, Scopes.Profile, Scopes.Roles },
-                });
+                o.AddRegistration(
+                    new OpenIddict.Client.OpenIddictClientRegistration
+                    {
+                        Issuer = PublicUrl(configuration),
+                        ClientId = FirstPartyClients.WebUi,
+                        RedirectUri = new Uri("signin-oidc", UriKind.Relative),
+                        Scopes = { Scopes.OpenId, Scopes.Profile, Scopes.Roles },
+                    }
+                );
             });
 
         // The API takes bearer tokens only; the web UI's pages take the UI session cookie. Cookie principals carry no
         // scopes, so EndpointAccess refuses them on the API even if a browser sends the cookie there.
-        services.AddAuthentication(PolicyScheme)
-            .AddPolicyScheme(PolicyScheme, "Bearer tokens for the API, the UI session for pages", o => o.ForwardDefaultSelector = http =>
-                http.Request.Path.StartsWithSegments("/api") || http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal)
-                    ? OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme
-                    : UiCookie)
-            .AddCookie(UiCookie, o =>
-            {
-                o.Cookie.Name = UiCookie;
-                o.Cookie.SameSite = SameSiteMode.Lax;
-                o.ExpireTimeSpan = TimeSpan.FromHours(8);
-                o.ForwardChallenge = OpenIddict.Client.AspNetCore.OpenIddictClientAspNetCoreDefaults.AuthenticationScheme;
-            })
-            .AddIdentityCookies(cookies => cookies.ApplicationCookie?.Configure(o =>
-            {
-                o.LoginPath = SignInEndpoints.Path;
-                o.ReturnUrlParameter = "returnUrl";
-                o.Cookie.Name = "governance.identity";
-                o.Cookie.SameSite = SameSiteMode.Lax;
-                o.ExpireTimeSpan = TimeSpan.FromHours(8);
-            }));
+        services
+            .AddAuthentication(PolicyScheme)
+            .AddPolicyScheme(
+                PolicyScheme,
+                "Bearer tokens for the API, the UI session for pages",
+                o =>
+                    o.ForwardDefaultSelector = http =>
+                        http.Request.Path.StartsWithSegments("/api")
+                        || http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal)
+                            ? OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme
+                            : UiCookie
+            )
+            .AddCookie(
+                UiCookie,
+                o =>
+                {
+                    o.Cookie.Name = UiCookie;
+                    o.Cookie.SameSite = SameSiteMode.Lax;
+                    o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                    o.ForwardChallenge = OpenIddict.Client.AspNetCore.OpenIddictClientAspNetCoreDefaults.AuthenticationScheme;
+                }
+            )
+            .AddIdentityCookies(cookies =>
+                cookies.ApplicationCookie?.Configure(o =>
+                {
+                    o.LoginPath = SignInEndpoints.Path;
+                    o.ReturnUrlParameter = "returnUrl";
+                    o.Cookie.Name = "governance.identity";
+                    o.Cookie.SameSite = SameSiteMode.Lax;
+                    o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                })
+            );
         services.AddAntiforgery();
 
         services.AddSingleton<IAuthorizationHandler, EndpointAccess>();
@@ -136,9 +162,19 @@ public static class IdentitySetup
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(CredentialsRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.AddPolicy(
+                CredentialsRateLimit,
+                http =>
+                    RateLimitPartition.GetFixedWindowLimiter(
+                        http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                        _ => new FixedWindowRateLimiterOptions
+                        {
+                            PermitLimit = perMinute,
+                            Window = TimeSpan.FromMinutes(1),
+                            QueueLimit = 0,
+                        }
+                    )
+            );
         });
 
         services.AddScoped<Accounts>();
@@ -151,6 +187,7 @@ public static class IdentitySetup
     private sealed class IdentitySchema(IServiceProvider services) : IHostedService
     {
         public Task StartAsync(CancellationToken ct) => IdentityDb.EnsureSchemaAsync(services, ct);
+
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
     }
 }

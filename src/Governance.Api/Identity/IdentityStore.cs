@@ -40,7 +40,8 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
         try
         {
             // One process creates the schema; others wait on the lock, then see it exists.
-            await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(4242001)", connection)) await lockCommand.ExecuteNonQueryAsync(ct);
+            await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(4242001)", connection))
+                await lockCommand.ExecuteNonQueryAsync(ct);
             await using var exists = new NpgsqlCommand("SELECT to_regclass('identity.\"AspNetUsers\"') IS NOT NULL", connection);
             if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
                 await db.GetService<IRelationalDatabaseCreator>().CreateTablesAsync(ct);
@@ -54,6 +55,7 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
 
         var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
         foreach (var role in Domain.Shared.Roles.All)
-            if (!await roles.RoleExistsAsync(role)) await roles.CreateAsync(new IdentityRole(role));
+            if (!await roles.RoleExistsAsync(role))
+                await roles.CreateAsync(new IdentityRole(role));
     }
 }

@@ -16,24 +16,30 @@ public static class SigningKeys
         var section = configuration.GetSection("Governance:Identity");
         var signing = FromConfiguration(section.GetSection("SigningCertificate"));
         var encryption = FromConfiguration(section.GetSection("EncryptionCertificate"));
-        if (signing is not null && encryption is not null) return new Pair(signing, encryption);
+        if (signing is not null && encryption is not null)
+            return new Pair(signing, encryption);
         if (environment.IsProduction())
             throw new InvalidOperationException(
-                "Configure Governance:Identity:SigningCertificate and Governance:Identity:EncryptionCertificate (Path, optional Password or KeyPath for PEM): " +
-                "generated keys are only used in Development and Testing.");
+                "Configure Governance:Identity:SigningCertificate and Governance:Identity:EncryptionCertificate (Path, optional Password or KeyPath for PEM): "
+                    + "generated keys are only used in Development and Testing."
+            );
 
         var folder = Path.Combine(dataFolder, "identity-keys");
         Directory.CreateDirectory(folder);
         return new Pair(
             signing ?? LoadOrCreate(Path.Combine(folder, "signing.pfx"), "Governance token signing", X509KeyUsageFlags.DigitalSignature),
-            encryption ?? LoadOrCreate(Path.Combine(folder, "encryption.pfx"), "Governance token encryption", X509KeyUsageFlags.KeyEncipherment));
+            encryption
+                ?? LoadOrCreate(Path.Combine(folder, "encryption.pfx"), "Governance token encryption", X509KeyUsageFlags.KeyEncipherment)
+        );
     }
 
     private static X509Certificate2? FromConfiguration(IConfigurationSection section)
     {
         var path = section["Path"];
-        if (string.IsNullOrEmpty(path)) return null;
-        if (!File.Exists(path)) throw new FileNotFoundException($"{section.Path}:Path points to a missing file", path);
+        if (string.IsNullOrEmpty(path))
+            return null;
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{section.Path}:Path points to a missing file", path);
         return path.EndsWith(".pem", StringComparison.OrdinalIgnoreCase)
             ? X509Certificate2.CreateFromPemFile(path, section["KeyPath"])
             : X509CertificateLoader.LoadPkcs12FromFile(path, section["Password"], X509KeyStorageFlags.EphemeralKeySet);
@@ -41,7 +47,8 @@ public static class SigningKeys
 
     private static X509Certificate2 LoadOrCreate(string path, string subject, X509KeyUsageFlags usage)
     {
-        if (File.Exists(path)) return X509CertificateLoader.LoadPkcs12FromFile(path, null, X509KeyStorageFlags.EphemeralKeySet);
+        if (File.Exists(path))
+            return X509CertificateLoader.LoadPkcs12FromFile(path, null, X509KeyStorageFlags.EphemeralKeySet);
         using var rsa = RSA.Create(2048);
         var request = new CertificateRequest($"CN={subject}", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, critical: true));

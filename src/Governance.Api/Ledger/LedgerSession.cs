@@ -3,7 +3,8 @@ using Marten;
 namespace Governance.Api.Ledger;
 
 /// <summary>The result of deciding one command against one stream: state before, events appended, state after.</summary>
-public sealed record Decided<TState>(TState? Before, IReadOnlyList<object> Events, TState? After, long Version) where TState : class;
+public sealed record Decided<TState>(TState? Before, IReadOnlyList<object> Events, TState? After, long Version)
+    where TState : class;
 
 public static class LedgerSession
 {
@@ -13,9 +14,14 @@ public static class LedgerSession
     /// stale reader at once. Either way a concurrent writer loses with a ConcurrencyException, never silently.
     /// </summary>
     public static async Task<Decided<TState>> DecideAsync<TState>(
-        this IDocumentSession session, string streamKey, long? expectedVersion,
-        Func<TState?, IReadOnlyList<object>> decide, Func<TState?, object, TState?> evolve, CancellationToken ct,
-        Func<Decided<TState>, IReadOnlyList<object>>? followUp = null)
+        this IDocumentSession session,
+        string streamKey,
+        long? expectedVersion,
+        Func<TState?, IReadOnlyList<object>> decide,
+        Func<TState?, object, TState?> evolve,
+        CancellationToken ct,
+        Func<Decided<TState>, IReadOnlyList<object>>? followUp = null
+    )
         where TState : class
     {
         // A command without an identity (e.g. no modelId) cannot address a stream: its decision refuses it as invalid input.
@@ -32,7 +38,8 @@ public static class LedgerSession
         var events = decide(before);
         stream.AppendMany(events);
         var decided = new Decided<TState>(before, events, events.Aggregate(before, evolve), (stream.StartingVersion ?? 0) + events.Count);
-        if (followUp is null) return decided;
+        if (followUp is null)
+            return decided;
 
         // Facts that follow from the decision itself (e.g. the signed attestation of a granted approval), in the same transaction.
         var more = followUp(decided);

@@ -11,12 +11,13 @@ public static class EvidencePack
 {
     public static (byte[] Pdf, int Pages) Render(EvidencePackKind kind, EvidencePackInput input) => Composer.Render(Define(kind, input));
 
-    public static string Slug(EvidencePackKind kind) => kind switch
-    {
-        EvidencePackKind.ModelCard => "model-card",
-        EvidencePackKind.EuAiActAnnexIV => "eu-ai-act-annex-iv",
-        _ => "sr-11-7",
-    };
+    public static string Slug(EvidencePackKind kind) =>
+        kind switch
+        {
+            EvidencePackKind.ModelCard => "model-card",
+            EvidencePackKind.EuAiActAnnexIV => "eu-ai-act-annex-iv",
+            _ => "sr-11-7",
+        };
 
     public static EvidencePackKind? FromSlug(string slug) =>
         Enum.GetValues<EvidencePackKind>().Cast<EvidencePackKind?>().FirstOrDefault(k => Slug(k!.Value) == slug);
@@ -25,92 +26,169 @@ public static class EvidencePack
     {
         var (title, subtitle, blocks) = kind switch
         {
-            EvidencePackKind.ModelCard => ($"Model card: {i.Model.Name} {i.Version.Version}", "Model card (Mitchell et al., 2019), from the governance ledger", ModelCard(i)),
-            EvidencePackKind.EuAiActAnnexIV => ($"Technical documentation: {i.Model.Name} {i.Version.Version}",
-                "EU AI Act (Regulation (EU) 2024/1689), Article 11 and Annex IV, from the governance ledger", AnnexIV(i)),
-            _ => ($"Validation and approval pack: {i.Model.Name} {i.Version.Version}",
-                "Model risk management evidence for SR 11-7 / SR 26-2 and PRA SS1/23, from the governance ledger", Sr117(i)),
+            EvidencePackKind.ModelCard => (
+                $"Model card: {i.Model.Name} {i.Version.Version}",
+                "Model card (Mitchell et al., 2019), from the governance ledger",
+                ModelCard(i)
+            ),
+            EvidencePackKind.EuAiActAnnexIV => (
+                $"Technical documentation: {i.Model.Name} {i.Version.Version}",
+                "EU AI Act (Regulation (EU) 2024/1689), Article 11 and Annex IV, from the governance ledger",
+                AnnexIV(i)
+            ),
+            _ => (
+                $"Validation and approval pack: {i.Model.Name} {i.Version.Version}",
+                "Model risk management evidence for SR 11-7 / SR 26-2 and PRA SS1/23, from the governance ledger",
+                Sr117(i)
+            ),
         };
-        return new DocumentSpec(title, subtitle, TitleFacts(i), $"{title} · {i.Version.ArtifactDigest[..19]}…",
+        return new DocumentSpec(
+            title,
+            subtitle,
+            TitleFacts(i),
+            $"{title} · {i.Version.ArtifactDigest[..19]}…",
             $"Generated from ledger stream {i.Version.Id} at version {i.LedgerPosition}",
-            [.. blocks, .. Appendix(i)], "Governance ledger", subtitle, $"{i.Model.Id} {i.Version.Version} {Slug(kind)}", i.AsOf);
+            [.. blocks, .. Appendix(i)],
+            "Governance ledger",
+            subtitle,
+            $"{i.Model.Id} {i.Version.Version} {Slug(kind)}",
+            i.AsOf
+        );
     }
 
     private static IReadOnlyList<Block> ModelCard(EvidencePackInput i) =>
-    [
-        new Heading(1, "1. Model details"), .. ModelFacts(i), new Heading(2, "Training configuration"), .. Hyperparameters(i),
-        new Heading(1, "2. Intended use"),
-        new Paragraph(i.Model.BusinessPurpose),
-        .. i.Version.Approvals.Select(a => (Block)new Paragraph($"Approval requested for {a.Environment} ({a.Status}): {a.IntendedUse}")),
-        new Heading(2, "Out-of-scope uses"),
-        new Paragraph($"Use is approved only in the environments listed under approvals, for the intended use stated there, and only for the artifact with SHA-256 {i.Version.ArtifactDigest}."),
-        Missing("No list of out-of-scope uses is kept for this model."),
-        new Heading(1, "3. Factors"),
-        Missing("Relevant groups, instrumentation and environmental factors are not registered. The datasets below record whether personal data are involved."),
-        new Heading(1, "4. Metrics"), .. Metrics(i),
-        new Heading(1, "5. Evaluation data"), .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset),
-        new Heading(1, "6. Training data"), .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset),
-        new Heading(1, "7. Quantitative analyses"),
-        Missing("Disaggregated (per-group) results are not registered; only the overall metrics in section 4 are."),
-        new Heading(1, "8. Ethical considerations"),
-        new Paragraph(i.TrainingDataset?.ContainsPersonalData == true || i.ValidationDataset?.ContainsPersonalData == true
-            ? "The training or validation data contain personal data (see sections 5 and 6 for the recorded legal basis)."
-            : "Neither the training nor the validation dataset is registered as containing personal data."),
-        new Heading(1, "9. Caveats and recommendations"), .. OpenFindingsAndConditions(i),
-        new Heading(2, "Independent validation"), .. Validation(i),
-    ];
+        [
+            new Heading(1, "1. Model details"),
+            .. ModelFacts(i),
+            new Heading(2, "Training configuration"),
+            .. Hyperparameters(i),
+            new Heading(1, "2. Intended use"),
+            new Paragraph(i.Model.BusinessPurpose),
+            .. i.Version.Approvals.Select(a =>
+                (Block)new Paragraph($"Approval requested for {a.Environment} ({a.Status}): {a.IntendedUse}")
+            ),
+            new Heading(2, "Out-of-scope uses"),
+            new Paragraph(
+                $"Use is approved only in the environments listed under approvals, for the intended use stated there, and only for the artifact with SHA-256 {i.Version.ArtifactDigest}."
+            ),
+            Missing("No list of out-of-scope uses is kept for this model."),
+            new Heading(1, "3. Factors"),
+            Missing(
+                "Relevant groups, instrumentation and environmental factors are not registered. The datasets below record whether personal data are involved."
+            ),
+            new Heading(1, "4. Metrics"),
+            .. Metrics(i),
+            new Heading(1, "5. Evaluation data"),
+            .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset),
+            new Heading(1, "6. Training data"),
+            .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset),
+            new Heading(1, "7. Quantitative analyses"),
+            Missing("Disaggregated (per-group) results are not registered; only the overall metrics in section 4 are."),
+            new Heading(1, "8. Ethical considerations"),
+            new Paragraph(
+                i.TrainingDataset?.ContainsPersonalData == true || i.ValidationDataset?.ContainsPersonalData == true
+                    ? "The training or validation data contain personal data (see sections 5 and 6 for the recorded legal basis)."
+                    : "Neither the training nor the validation dataset is registered as containing personal data."
+            ),
+            new Heading(1, "9. Caveats and recommendations"),
+            .. OpenFindingsAndConditions(i),
+            new Heading(2, "Independent validation"),
+            .. Validation(i),
+        ];
 
     private static IReadOnlyList<Block> AnnexIV(EvidencePackInput i) =>
-    [
-        new Paragraph("One section per item of Annex IV. Each is filled from the governance ledger where it records the item; where it does not, the section says so. " +
-                      "This document is generated evidence for the provider's technical documentation, not a substitute for it."),
-        new Heading(1, "1. General description of the AI system"),
-        .. ModelFacts(i),
-        .. i.Version.Approvals.Select(a => (Block)new Paragraph($"Intended purpose in {a.Environment}: {a.IntendedUse}")),
-        Missing("Interaction with other hardware or software, forms of placing on the market, hardware and user-interface descriptions, and instructions for use are not recorded."),
-        new Heading(1, "2. Elements of the AI system and its development process"),
-        new Heading(2, "2(a)-(b) Methods, design choices and third-party components"), .. Hyperparameters(i),
-        new Paragraph($"Code commit: {i.Version.CodeCommit}. Artifact format: {i.Version.Format}."),
-        Missing("Design specifications, trade-offs and architecture are not recorded."),
-        new Heading(2, "2(d) Data requirements: datasheets of the training and validation data"),
-        .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset),
-        .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset),
-        new Heading(2, "2(e) Assessment of the human oversight measures"), .. SegregationOfDuties(i),
-        new Heading(2, "2(g) Validation and testing procedures, metrics and test logs"), .. Metrics(i), .. Validation(i),
-        new Heading(2, "2(h) Cybersecurity measures"),
-        new Paragraph("The artifact is bound by SHA-256 to each approval; approvals are signed (in-toto statement in a DSSE envelope, ES256) and model servers verify the signature, digest, environment, expiry and revocation before loading."),
-        new Heading(1, "3. Monitoring, functioning and control"),
-        .. OpenFindingsAndConditions(i),
-        Missing("Capabilities and limitations in performance per group, foreseeable unintended outcomes and input data specifications are not recorded."),
-        new Heading(1, "4. Appropriateness of the performance metrics"),
-        Missing("The rationale for the chosen metrics is not recorded; the validator's opinion in section 2(g) addresses their adequacy as far as recorded."),
-        new Heading(1, "5. Risk management system (Article 9)"),
-        new Paragraph($"Risk tier: {i.Model.RiskTier}. EU AI Act category: {i.Model.EuAiActCategory ?? "not recorded"}. Required approvals: {(i.Model.RiskTier == Domain.Models.RiskTier.High ? 2 : 1)} distinct risk officer(s)."),
-        Missing("The risk management file (risks identified, measures, residual risk) is not recorded."),
-        new Heading(1, "6. Changes through the lifecycle"),
-        new Paragraph("Every change to this version is an event in the appendix; each new model version is a separate ledger record with its own validation and approvals."),
-        new Heading(1, "7. Harmonised standards and other specifications applied"), Missing("No standards are recorded for this model."),
-        new Heading(1, "8. EU declaration of conformity"), Missing("No declaration of conformity is recorded."),
-        new Heading(1, "9. Post-market monitoring plan (Article 72)"),
-        .. Deployments(i),
-        Missing("A post-market monitoring plan is not recorded; the deployments, refusals and load reports above are what the ledger observes."),
-        new Heading(1, "Article 12: record-keeping"),
-        new Paragraph($"The ledger keeps every event of this version immutably, with actor, time, reason and correlation id; {i.Trail.Count} events are listed in Appendix A."),
-        new Heading(1, "Article 14: human oversight"), .. Approvals(i),
-        new Heading(1, "Article 15: accuracy, robustness and cybersecurity"), .. Metrics(i),
-    ];
+        [
+            new Paragraph(
+                "One section per item of Annex IV. Each is filled from the governance ledger where it records the item; where it does not, the section says so. "
+                    + "This document is generated evidence for the provider's technical documentation, not a substitute for it."
+            ),
+            new Heading(1, "1. General description of the AI system"),
+            .. ModelFacts(i),
+            .. i.Version.Approvals.Select(a => (Block)new Paragraph($"Intended purpose in {a.Environment}: {a.IntendedUse}")),
+            Missing(
+                "Interaction with other hardware or software, forms of placing on the market, hardware and user-interface descriptions, and instructions for use are not recorded."
+            ),
+            new Heading(1, "2. Elements of the AI system and its development process"),
+            new Heading(2, "2(a)-(b) Methods, design choices and third-party components"),
+            .. Hyperparameters(i),
+            new Paragraph($"Code commit: {i.Version.CodeCommit}. Artifact format: {i.Version.Format}."),
+            Missing("Design specifications, trade-offs and architecture are not recorded."),
+            new Heading(2, "2(d) Data requirements: datasheets of the training and validation data"),
+            .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset),
+            .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset),
+            new Heading(2, "2(e) Assessment of the human oversight measures"),
+            .. SegregationOfDuties(i),
+            new Heading(2, "2(g) Validation and testing procedures, metrics and test logs"),
+            .. Metrics(i),
+            .. Validation(i),
+            new Heading(2, "2(h) Cybersecurity measures"),
+            new Paragraph(
+                "The artifact is bound by SHA-256 to each approval; approvals are signed (in-toto statement in a DSSE envelope, ES256) and model servers verify the signature, digest, environment, expiry and revocation before loading."
+            ),
+            new Heading(1, "3. Monitoring, functioning and control"),
+            .. OpenFindingsAndConditions(i),
+            Missing(
+                "Capabilities and limitations in performance per group, foreseeable unintended outcomes and input data specifications are not recorded."
+            ),
+            new Heading(1, "4. Appropriateness of the performance metrics"),
+            Missing(
+                "The rationale for the chosen metrics is not recorded; the validator's opinion in section 2(g) addresses their adequacy as far as recorded."
+            ),
+            new Heading(1, "5. Risk management system (Article 9)"),
+            new Paragraph(
+                $"Risk tier: {i.Model.RiskTier}. EU AI Act category: {i.Model.EuAiActCategory ?? "not recorded"}. Required approvals: {(i.Model.RiskTier == Domain.Models.RiskTier.High ? 2 : 1)} distinct risk officer(s)."
+            ),
+            Missing("The risk management file (risks identified, measures, residual risk) is not recorded."),
+            new Heading(1, "6. Changes through the lifecycle"),
+            new Paragraph(
+                "Every change to this version is an event in the appendix; each new model version is a separate ledger record with its own validation and approvals."
+            ),
+            new Heading(1, "7. Harmonised standards and other specifications applied"),
+            Missing("No standards are recorded for this model."),
+            new Heading(1, "8. EU declaration of conformity"),
+            Missing("No declaration of conformity is recorded."),
+            new Heading(1, "9. Post-market monitoring plan (Article 72)"),
+            .. Deployments(i),
+            Missing(
+                "A post-market monitoring plan is not recorded; the deployments, refusals and load reports above are what the ledger observes."
+            ),
+            new Heading(1, "Article 12: record-keeping"),
+            new Paragraph(
+                $"The ledger keeps every event of this version immutably, with actor, time, reason and correlation id; {i.Trail.Count} events are listed in Appendix A."
+            ),
+            new Heading(1, "Article 14: human oversight"),
+            .. Approvals(i),
+            new Heading(1, "Article 15: accuracy, robustness and cybersecurity"),
+            .. Metrics(i),
+        ];
 
     private static IReadOnlyList<Block> Sr117(EvidencePackInput i) =>
-    [
-        new Heading(1, "1. Model inventory entry and risk tier (SS1/23 principle 1)"), .. ModelFacts(i),
-        new Heading(1, "2. Model development, implementation and use (SR 11-7 III; SS1/23 principle 3)"),
-        .. Hyperparameters(i), .. Metrics(i),
-        new Heading(2, "Training data"), .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset),
-        new Heading(2, "Validation data"), .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset),
-        new Heading(1, "3. Independent validation (SR 11-7 V; SS1/23 principle 4)"), .. Validation(i),
-        new Heading(1, "4. Approvals and segregation of duties (SS1/23 principles 2 and 5)"), .. SegregationOfDuties(i), .. Approvals(i),
-        new Heading(1, "5. Conditions, findings and expiry (SS1/23 principle 5)"), .. OpenFindingsAndConditions(i),
-        new Heading(1, "6. Deployment history, refusals and revocations"), .. Deployments(i),
-        .. i.Version.Approvals.Where(a => a.RevokedAt is not null).Select(a => (Block)new Paragraph($"Approval {a.Id} for {a.Environment} was revoked on {Time(a.RevokedAt)} by {a.RevokedBy?.DisplayName}: {a.RevocationReason}")),
-    ];
+        [
+            new Heading(1, "1. Model inventory entry and risk tier (SS1/23 principle 1)"),
+            .. ModelFacts(i),
+            new Heading(1, "2. Model development, implementation and use (SR 11-7 III; SS1/23 principle 3)"),
+            .. Hyperparameters(i),
+            .. Metrics(i),
+            new Heading(2, "Training data"),
+            .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset),
+            new Heading(2, "Validation data"),
+            .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset),
+            new Heading(1, "3. Independent validation (SR 11-7 V; SS1/23 principle 4)"),
+            .. Validation(i),
+            new Heading(1, "4. Approvals and segregation of duties (SS1/23 principles 2 and 5)"),
+            .. SegregationOfDuties(i),
+            .. Approvals(i),
+            new Heading(1, "5. Conditions, findings and expiry (SS1/23 principle 5)"),
+            .. OpenFindingsAndConditions(i),
+            new Heading(1, "6. Deployment history, refusals and revocations"),
+            .. Deployments(i),
+            .. i
+                .Version.Approvals.Where(a => a.RevokedAt is not null)
+                .Select(a =>
+                    (Block)
+                        new Paragraph(
+                            $"Approval {a.Id} for {a.Environment} was revoked on {Time(a.RevokedAt)} by {a.RevokedBy?.DisplayName}: {a.RevocationReason}"
+                        )
+                ),
+        ];
 }

@@ -4,14 +4,33 @@ using Governance.Domain.ModelVersions;
 
 namespace Governance.Documents.EvidencePacks;
 
-public enum EvidencePackKind { ModelCard, EuAiActAnnexIV, Sr117ValidationAndApproval }
+public enum EvidencePackKind
+{
+    ModelCard,
+    EuAiActAnnexIV,
+    Sr117ValidationAndApproval,
+}
 
 /// <summary>One event of the version's trail as the appendix lists it; the payload digest lets any line be traced to the ledger.</summary>
-public sealed record TrailEntry(long Sequence, long StreamVersion, DateTimeOffset At, string Actor, string Role, string EventType, string Reason, string PayloadDigest);
+public sealed record TrailEntry(
+    long Sequence,
+    long StreamVersion,
+    DateTimeOffset At,
+    string Actor,
+    string Role,
+    string EventType,
+    string Reason,
+    string PayloadDigest
+);
 
 /// <summary>Everything a pack says, read from the ledger at one position; the same input always renders the same bytes.</summary>
 public sealed record EvidencePackInput(
-    Model Model, ModelVersion Version, Dataset? TrainingDataset, Dataset? ValidationDataset, IReadOnlyList<TrailEntry> Trail)
+    Model Model,
+    ModelVersion Version,
+    Dataset? TrainingDataset,
+    Dataset? ValidationDataset,
+    IReadOnlyList<TrailEntry> Trail
+)
 {
     /// <summary>The ledger position the pack reflects: the stream version of the last event it includes.</summary>
     public long LedgerPosition => Trail.Count == 0 ? 0 : Trail[^1].StreamVersion;

@@ -11,63 +11,108 @@ internal static class Sections
 {
     public const string NotRecorded = "Not recorded in the ledger.";
 
-    public static string Time(DateTimeOffset? t) => t is null ? "—" : t.Value.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+    public static string Time(DateTimeOffset? t) =>
+        t is null ? "—" : t.Value.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
     public static Notice Missing(string what) => new($"{NotRecorded} {what}");
 
     public static KeyValuePair<string, string> Fact(string key, string? value) => new(key, string.IsNullOrWhiteSpace(value) ? "—" : value);
 
     public static IReadOnlyList<KeyValuePair<string, string>> TitleFacts(EvidencePackInput i) =>
-    [
-        Fact("Model", $"{i.Model.Name} ({i.Model.Id})"), Fact("Version", i.Version.Version), Fact("Risk tier", i.Model.RiskTier.ToString()),
-        Fact("EU AI Act category", i.Model.EuAiActCategory), Fact("Model owner", i.Model.OwnerName), Fact("Status", i.Version.Status.ToString()),
-        Fact("Artifact SHA-256", i.Version.ArtifactDigest), Fact("Ledger position", $"{i.Version.Id}, stream version {i.LedgerPosition}"),
-        Fact("Facts as of", Time(i.AsOf)),
-    ];
+        [
+            Fact("Model", $"{i.Model.Name} ({i.Model.Id})"),
+            Fact("Version", i.Version.Version),
+            Fact("Risk tier", i.Model.RiskTier.ToString()),
+            Fact("EU AI Act category", i.Model.EuAiActCategory),
+            Fact("Model owner", i.Model.OwnerName),
+            Fact("Status", i.Version.Status.ToString()),
+            Fact("Artifact SHA-256", i.Version.ArtifactDigest),
+            Fact("Ledger position", $"{i.Version.Id}, stream version {i.LedgerPosition}"),
+            Fact("Facts as of", Time(i.AsOf)),
+        ];
 
     public static IEnumerable<Block> ModelFacts(EvidencePackInput i) =>
-    [
-        new KeyValues([
-            Fact("Model", $"{i.Model.Name} ({i.Model.Id})"), Fact("Business purpose", i.Model.BusinessPurpose), Fact("Owner", $"{i.Model.OwnerName} ({i.Model.OwnerId})"),
-            Fact("Risk tier", i.Model.RiskTier.ToString()), Fact("EU AI Act category", i.Model.EuAiActCategory), Fact("Jurisdictions", string.Join(", ", i.Model.Jurisdictions)),
-            Fact("Version", i.Version.Version), Fact("Registered", $"{Time(i.Version.RegisteredAt)} by {i.Version.RegisteredBy.DisplayName}"),
-            Fact("Artifact", i.Version.ArtifactUri), Fact("Format", i.Version.Format.ToString()), Fact("Size", $"{i.Version.ArtifactSizeBytes:N0} bytes"),
-            Fact("Code commit", i.Version.CodeCommit),
-        ]),
-        new Monospace($"artifact sha256  {i.Version.ArtifactDigest}"),
-    ];
+        [
+            new KeyValues([
+                Fact("Model", $"{i.Model.Name} ({i.Model.Id})"),
+                Fact("Business purpose", i.Model.BusinessPurpose),
+                Fact("Owner", $"{i.Model.OwnerName} ({i.Model.OwnerId})"),
+                Fact("Risk tier", i.Model.RiskTier.ToString()),
+                Fact("EU AI Act category", i.Model.EuAiActCategory),
+                Fact("Jurisdictions", string.Join(", ", i.Model.Jurisdictions)),
+                Fact("Version", i.Version.Version),
+                Fact("Registered", $"{Time(i.Version.RegisteredAt)} by {i.Version.RegisteredBy.DisplayName}"),
+                Fact("Artifact", i.Version.ArtifactUri),
+                Fact("Format", i.Version.Format.ToString()),
+                Fact("Size", $"{i.Version.ArtifactSizeBytes:N0} bytes"),
+                Fact("Code commit", i.Version.CodeCommit),
+            ]),
+            new Monospace($"artifact sha256  {i.Version.ArtifactDigest}"),
+        ];
 
-    public static IEnumerable<Block> Hyperparameters(EvidencePackInput i) => i.Version.Hyperparameters.Count == 0
-        ? [Missing("No hyperparameters were registered with this version.")]
-        : [new Table(["Hyperparameter", "Value"], [1, 2], i.Version.Hyperparameters.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => (IReadOnlyList<string>)[h.Key, h.Value]).ToArray())];
+    public static IEnumerable<Block> Hyperparameters(EvidencePackInput i) =>
+        i.Version.Hyperparameters.Count == 0
+            ? [Missing("No hyperparameters were registered with this version.")]
+            :
+            [
+                new Table(
+                    ["Hyperparameter", "Value"],
+                    [1, 2],
+                    i.Version.Hyperparameters.OrderBy(h => h.Key, StringComparer.Ordinal)
+                        .Select(h => (IReadOnlyList<string>)[h.Key, h.Value])
+                        .ToArray()
+                ),
+            ];
 
     public static IEnumerable<Block> Metrics(EvidencePackInput i)
     {
-        if (i.Version.Metrics.Count == 0) return [Missing("No performance metrics were registered with this version.")];
+        if (i.Version.Metrics.Count == 0)
+            return [Missing("No performance metrics were registered with this version.")];
         var metrics = i.Version.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal).ToArray();
         var unit = metrics.Where(m => m.Value is >= 0 and <= 1).Select(m => new KeyValuePair<string, double>(m.Key, m.Value)).ToArray();
         var blocks = new List<Block>
         {
-            new Paragraph($"Metrics as registered by the model owner with the version on {Time(i.Version.RegisteredAt)}, measured on the validation dataset named below."),
-            new Table(["Metric", "Value"], [1, 1], metrics.Select(m => (IReadOnlyList<string>)[m.Key, m.Value.ToString("0.####", CultureInfo.InvariantCulture)]).ToArray()),
+            new Paragraph(
+                $"Metrics as registered by the model owner with the version on {Time(i.Version.RegisteredAt)}, measured on the validation dataset named below."
+            ),
+            new Table(
+                ["Metric", "Value"],
+                [1, 1],
+                metrics.Select(m => (IReadOnlyList<string>)[m.Key, m.Value.ToString("0.####", CultureInfo.InvariantCulture)]).ToArray()
+            ),
         };
-        if (unit.Length > 0) blocks.Add(new BarChart("Metrics on a 0-1 scale", unit, 1));
+        if (unit.Length > 0)
+            blocks.Add(new BarChart("Metrics on a 0-1 scale", unit, 1));
         return blocks;
     }
 
     public static IEnumerable<Block> Dataset(string role, string digest, Dataset? d)
     {
-        if (d is null) return [new Monospace($"{role} manifest sha256  {digest}"), Missing("The dataset with this manifest digest is not in the register.")];
+        if (d is null)
+            return
+            [
+                new Monospace($"{role} manifest sha256  {digest}"),
+                Missing("The dataset with this manifest digest is not in the register."),
+            ];
         return
         [
             new KeyValues([
-                Fact("Dataset", $"{d.Name} {d.Version}"), Fact("Description", d.Description), Fact("Rows", d.RowCount.ToString("N0", CultureInfo.InvariantCulture)),
-                Fact("Columns", d.Schema.Count.ToString(CultureInfo.InvariantCulture)), Fact("Personal data", d.ContainsPersonalData ? "Yes" : "No"),
+                Fact("Dataset", $"{d.Name} {d.Version}"),
+                Fact("Description", d.Description),
+                Fact("Rows", d.RowCount.ToString("N0", CultureInfo.InvariantCulture)),
+                Fact("Columns", d.Schema.Count.ToString(CultureInfo.InvariantCulture)),
+                Fact("Personal data", d.ContainsPersonalData ? "Yes" : "No"),
                 Fact("Legal basis (GDPR Art. 6)", d.LegalBasis?.ToString() ?? (d.ContainsPersonalData ? NotRecorded : "Not applicable")),
                 Fact("Registered", $"{Time(d.RegisteredAt)} by {d.RegisteredBy.DisplayName}"),
             ]),
             new Monospace($"{role} manifest sha256  {d.ManifestDigest}"),
-            new Table(["File", "SHA-256", "Bytes"], [2, 5, 1], d.Files.Select(f => (IReadOnlyList<string>)[f.Path, f.Sha256, f.SizeBytes.ToString("N0", CultureInfo.InvariantCulture)]).ToArray(), Monospace: true),
+            new Table(
+                ["File", "SHA-256", "Bytes"],
+                [2, 5, 1],
+                d.Files.Select(f => (IReadOnlyList<string>)[f.Path, f.Sha256, f.SizeBytes.ToString("N0", CultureInfo.InvariantCulture)])
+                    .ToArray(),
+                Monospace: true
+            ),
         ];
     }
 
@@ -75,40 +120,86 @@ internal static class Sections
     {
         var blocks = new List<Block>();
         if (i.Version.ValidationSubmission is { } s)
-            blocks.Add(new KeyValues([Fact("Submitted for validation", $"{Time(s.SubmittedAt)} by {s.SubmittedBy.DisplayName}"), Fact("Evidence submitted", s.Summary),
-                Fact("Report", s.ReportUri), Fact("Report SHA-256", s.ReportDigest)]));
+            blocks.Add(
+                new KeyValues([
+                    Fact("Submitted for validation", $"{Time(s.SubmittedAt)} by {s.SubmittedBy.DisplayName}"),
+                    Fact("Evidence submitted", s.Summary),
+                    Fact("Report", s.ReportUri),
+                    Fact("Report SHA-256", s.ReportDigest),
+                ])
+            );
         if (i.Version.Validation is not { } v)
         {
             blocks.Add(Missing("No independent validation outcome has been recorded for this version."));
             return blocks;
         }
-        blocks.Add(new KeyValues([Fact("Outcome", v.Outcome.ToString()), Fact("Validator", $"{v.Validator.DisplayName} ({v.Validator.SubjectId}, {v.Validator.Role})"),
-            Fact("Validated", Time(v.ValidatedAt)), Fact("Opinion", v.Opinion)]));
-        blocks.Add(v.Findings.Count == 0
-            ? new Paragraph("The validator recorded no findings.")
-            : new Table(["Id", "Severity", "Status", "Finding"], [1, 1.2f, 1.2f, 5], v.Findings.Select(f =>
-                (IReadOnlyList<string>)[f.Id, f.Severity.ToString(), f.Status.ToString(), string.IsNullOrEmpty(f.Description) ? f.Title : $"{f.Title}. {f.Description}"]).ToArray()));
+        blocks.Add(
+            new KeyValues([
+                Fact("Outcome", v.Outcome.ToString()),
+                Fact("Validator", $"{v.Validator.DisplayName} ({v.Validator.SubjectId}, {v.Validator.Role})"),
+                Fact("Validated", Time(v.ValidatedAt)),
+                Fact("Opinion", v.Opinion),
+            ])
+        );
+        blocks.Add(
+            v.Findings.Count == 0
+                ? new Paragraph("The validator recorded no findings.")
+                : new Table(
+                    ["Id", "Severity", "Status", "Finding"],
+                    [1, 1.2f, 1.2f, 5],
+                    v.Findings.Select(f =>
+                            (IReadOnlyList<string>)
+                                [
+                                    f.Id,
+                                    f.Severity.ToString(),
+                                    f.Status.ToString(),
+                                    string.IsNullOrEmpty(f.Description) ? f.Title : $"{f.Title}. {f.Description}",
+                                ]
+                        )
+                        .ToArray()
+                )
+        );
         return blocks;
     }
 
     public static IEnumerable<Block> Approvals(EvidencePackInput i)
     {
-        if (i.Version.Approvals.Count == 0) return [Missing("No approval has been requested for this version.")];
+        if (i.Version.Approvals.Count == 0)
+            return [Missing("No approval has been requested for this version.")];
         var blocks = new List<Block>();
         foreach (var a in i.Version.Approvals)
         {
             blocks.Add(new Heading(2, $"Approval for {a.Environment}: {a.Status}"));
-            blocks.Add(new KeyValues([
-                Fact("Approval id", a.Id), Fact("Requested", $"{Time(a.RequestedAt)} by {a.RequestedBy.DisplayName}"), Fact("Intended use", a.IntendedUse),
-                Fact("Required approvals", a.RequiredApprovals.ToString(CultureInfo.InvariantCulture)), Fact("Decided", Time(a.DecidedAt)), Fact("Expires", Time(a.ExpiresAt)),
-                Fact("Conditions", a.Conditions.Count == 0 ? "None" : string.Join("; ", a.Conditions)),
-                Fact("Rejection", a.RejectionReason is null ? null : $"{a.RejectionReason} ({a.RejectedBy?.DisplayName})"),
-                Fact("Revocation", a.RevokedAt is null ? null : $"{Time(a.RevokedAt)} by {a.RevokedBy?.DisplayName}: {a.RevocationReason}"),
-            ]));
+            blocks.Add(
+                new KeyValues([
+                    Fact("Approval id", a.Id),
+                    Fact("Requested", $"{Time(a.RequestedAt)} by {a.RequestedBy.DisplayName}"),
+                    Fact("Intended use", a.IntendedUse),
+                    Fact("Required approvals", a.RequiredApprovals.ToString(CultureInfo.InvariantCulture)),
+                    Fact("Decided", Time(a.DecidedAt)),
+                    Fact("Expires", Time(a.ExpiresAt)),
+                    Fact("Conditions", a.Conditions.Count == 0 ? "None" : string.Join("; ", a.Conditions)),
+                    Fact("Rejection", a.RejectionReason is null ? null : $"{a.RejectionReason} ({a.RejectedBy?.DisplayName})"),
+                    Fact(
+                        "Revocation",
+                        a.RevokedAt is null ? null : $"{Time(a.RevokedAt)} by {a.RevokedBy?.DisplayName}: {a.RevocationReason}"
+                    ),
+                ])
+            );
             if (a.SignOffs.Count > 0)
-                blocks.Add(new Table(["Risk officer", "Signed", "Rationale", "Expiry given"], [2.2f, 1.6f, 4, 1.6f],
-                    a.SignOffs.Select(s => (IReadOnlyList<string>)[$"{s.Officer.DisplayName} ({s.Officer.SubjectId})", Time(s.SignedAt), s.Rationale, Time(s.ExpiresAt)]).ToArray()));
-            if (a.AttestationDigest is not null) blocks.Add(new Monospace($"attestation sha256  {a.AttestationDigest}\nsigning key id      {a.AttestationKeyId}"));
+                blocks.Add(
+                    new Table(
+                        ["Risk officer", "Signed", "Rationale", "Expiry given"],
+                        [2.2f, 1.6f, 4, 1.6f],
+                        a.SignOffs.Select(s =>
+                                (IReadOnlyList<string>)
+                                    [$"{s.Officer.DisplayName} ({s.Officer.SubjectId})", Time(s.SignedAt), s.Rationale, Time(s.ExpiresAt)]
+                            )
+                            .ToArray()
+                    )
+                );
+            if (a.AttestationDigest is not null)
+                blocks.Add(new Monospace($"attestation sha256  {a.AttestationDigest}\nsigning key id      {a.AttestationKeyId}"));
         }
         return blocks;
     }
@@ -121,51 +212,105 @@ internal static class Sections
             new[] { "Model owner", i.Model.OwnerName, i.Model.OwnerId },
             new[] { "Registered the version", i.Version.RegisteredBy.DisplayName, i.Version.RegisteredBy.SubjectId },
         };
-        if (i.Version.Validation is { } v) rows.Add(["Independent validator", v.Validator.DisplayName, v.Validator.SubjectId]);
+        if (i.Version.Validation is { } v)
+            rows.Add(["Independent validator", v.Validator.DisplayName, v.Validator.SubjectId]);
         foreach (var a in i.Version.Approvals)
         {
             rows.Add([$"Requested approval ({a.Environment})", a.RequestedBy.DisplayName, a.RequestedBy.SubjectId]);
-            rows.AddRange(a.SignOffs.Select(s => (IReadOnlyList<string>)[$"Approved ({a.Environment})", s.Officer.DisplayName, s.Officer.SubjectId]));
+            rows.AddRange(
+                a.SignOffs.Select(s => (IReadOnlyList<string>)[$"Approved ({a.Environment})", s.Officer.DisplayName, s.Officer.SubjectId])
+            );
         }
         var approvers = i.Version.Approvals.SelectMany(a => a.SignOffs.Select(s => s.Officer.SubjectId)).ToHashSet();
-        var builders = new[] { i.Model.OwnerId, i.Version.RegisteredBy.SubjectId }.Concat(i.Version.Approvals.Select(a => a.RequestedBy.SubjectId)).ToHashSet();
-        var validatorIndependent = i.Version.Validation is not { } val || (val.Validator.SubjectId != i.Model.OwnerId && val.Validator.SubjectId != i.Version.RegisteredBy.SubjectId);
+        var builders = new[] { i.Model.OwnerId, i.Version.RegisteredBy.SubjectId }
+            .Concat(i.Version.Approvals.Select(a => a.RequestedBy.SubjectId))
+            .ToHashSet();
+        var validatorIndependent =
+            i.Version.Validation is not { } val
+            || (val.Validator.SubjectId != i.Model.OwnerId && val.Validator.SubjectId != i.Version.RegisteredBy.SubjectId);
         return
         [
             new Table(["Role in this version's lifecycle", "Person", "Subject id"], [2.4f, 2.6f, 2], rows),
-            new Paragraph(approvers.Overlaps(builders)
-                ? "Segregation of duties: an approver is also the owner, registrant or requester. The ledger refuses such approvals; this line would indicate tampering outside it."
-                : $"Segregation of duties: no approver is the model owner, the registrant or a requester; the validator is {(validatorIndependent ? "" : "NOT ")}independent of the owner and the registrant. The ledger enforces these rules when each event is recorded."),
+            new Paragraph(
+                approvers.Overlaps(builders)
+                    ? "Segregation of duties: an approver is also the owner, registrant or requester. The ledger refuses such approvals; this line would indicate tampering outside it."
+                    : $"Segregation of duties: no approver is the model owner, the registrant or a requester; the validator is {(validatorIndependent ? "" : "NOT ")}independent of the owner and the registrant. The ledger enforces these rules when each event is recorded."
+            ),
         ];
     }
 
     /// <summary>Long histories list their most recent entries; every entry is an event in Appendix A, so nothing is lost.</summary>
     public const int MostRecentListed = 100;
 
-    private static IEnumerable<Block> Recent<T>(IReadOnlyList<T> items, string what, string[] header, float[] widths, Func<T, IReadOnlyList<string>> row)
+    private static IEnumerable<Block> Recent<T>(
+        IReadOnlyList<T> items,
+        string what,
+        string[] header,
+        float[] widths,
+        Func<T, IReadOnlyList<string>> row
+    )
     {
         if (items.Count > MostRecentListed)
-            yield return new Paragraph($"{items.Count:N0} {what} are recorded; the {MostRecentListed} most recent are listed here and every one is in Appendix A.");
+            yield return new Paragraph(
+                $"{items.Count:N0} {what} are recorded; the {MostRecentListed} most recent are listed here and every one is in Appendix A."
+            );
         yield return new Table(header, widths, items.Skip(Math.Max(0, items.Count - MostRecentListed)).Select(row).ToArray());
     }
 
     public static IEnumerable<Block> Deployments(EvidencePackInput i)
     {
         var blocks = new List<Block>();
-        if (i.Version.Deployments.Count == 0) blocks.Add(new Paragraph("No deployment of this version has been recorded."));
-        else blocks.AddRange(Recent(i.Version.Deployments, "deployments", ["Environment", "Pipeline run", "Deployed", "By", "Rolled back"], [1.4f, 1.6f, 1.6f, 2, 2.6f], d =>
-            [d.Environment, d.PipelineRunId, Time(d.DeployedAt), d.DeployedBy.DisplayName, d.RolledBackAt is null ? "Live" : $"{Time(d.RolledBackAt)}: {d.RollbackReason}"]));
+        if (i.Version.Deployments.Count == 0)
+            blocks.Add(new Paragraph("No deployment of this version has been recorded."));
+        else
+            blocks.AddRange(
+                Recent(
+                    i.Version.Deployments,
+                    "deployments",
+                    ["Environment", "Pipeline run", "Deployed", "By", "Rolled back"],
+                    [1.4f, 1.6f, 1.6f, 2, 2.6f],
+                    d =>
+                        [
+                            d.Environment,
+                            d.PipelineRunId,
+                            Time(d.DeployedAt),
+                            d.DeployedBy.DisplayName,
+                            d.RolledBackAt is null ? "Live" : $"{Time(d.RolledBackAt)}: {d.RollbackReason}",
+                        ]
+                )
+            );
         if (i.Version.RefusedDeployments.Count > 0)
         {
             blocks.Add(new Paragraph("Deployment attempts the ledger refused:"));
-            blocks.AddRange(Recent(i.Version.RefusedDeployments, "refused attempts", ["Environment", "Pipeline run", "Attempted", "By", "Why refused"], [1.4f, 1.6f, 1.6f, 2, 4], r =>
-                [r.Environment, r.PipelineRunId, Time(r.AttemptedAt), r.AttemptedBy.DisplayName, string.Join(" ", r.Reasons.Select(x => x.Code))]));
+            blocks.AddRange(
+                Recent(
+                    i.Version.RefusedDeployments,
+                    "refused attempts",
+                    ["Environment", "Pipeline run", "Attempted", "By", "Why refused"],
+                    [1.4f, 1.6f, 1.6f, 2, 4],
+                    r =>
+                        [
+                            r.Environment,
+                            r.PipelineRunId,
+                            Time(r.AttemptedAt),
+                            r.AttemptedBy.DisplayName,
+                            string.Join(" ", r.Reasons.Select(x => x.Code)),
+                        ]
+                )
+            );
         }
         if (i.Version.Loads.Count > 0)
         {
             blocks.Add(new Paragraph("Model servers' load reports:"));
-            blocks.AddRange(Recent(i.Version.Loads, "load reports", ["Environment", "Host", "When", "Outcome"], [1.4f, 2, 1.6f, 3], l =>
-                [l.Environment, l.Host, Time(l.At), l.Loaded ? "Loaded after verification" : $"Refused: {l.RefusalCode}"]));
+            blocks.AddRange(
+                Recent(
+                    i.Version.Loads,
+                    "load reports",
+                    ["Environment", "Host", "When", "Outcome"],
+                    [1.4f, 2, 1.6f, 3],
+                    l => [l.Environment, l.Host, Time(l.At), l.Loaded ? "Loaded after verification" : $"Refused: {l.RefusalCode}"]
+                )
+            );
         }
         return blocks;
     }
@@ -173,12 +318,19 @@ internal static class Sections
     public static IEnumerable<Block> OpenFindingsAndConditions(EvidencePackInput i)
     {
         var open = i.Version.Validation?.Findings.Where(f => f.Status == FindingStatus.Open).ToArray() ?? [];
-        var conditions = i.Version.Approvals.Where(a => a.Status == ApprovalStatus.Approved).SelectMany(a => a.Conditions).Distinct().ToArray();
-        if (open.Length == 0 && conditions.Length == 0) return [new Paragraph("No open validation findings and no approval conditions are recorded.")];
+        var conditions = i
+            .Version.Approvals.Where(a => a.Status == ApprovalStatus.Approved)
+            .SelectMany(a => a.Conditions)
+            .Distinct()
+            .ToArray();
+        if (open.Length == 0 && conditions.Length == 0)
+            return [new Paragraph("No open validation findings and no approval conditions are recorded.")];
         return
         [
             .. conditions.Select(c => (Block)new Paragraph($"Approval condition: {c}")),
-            .. open.Select(f => (Block)new Paragraph($"Open finding {f.Id} ({f.Severity}): {f.Title}{(f.Description is null ? "" : ". " + f.Description)}")),
+            .. open.Select(f =>
+                (Block)new Paragraph($"Open finding {f.Id} ({f.Severity}): {f.Title}{(f.Description is null ? "" : ". " + f.Description)}")
+            ),
         ];
     }
 
@@ -191,21 +343,52 @@ internal static class Sections
         {
             new PageBreak(),
             new Heading(1, "Appendix A: event trail of this version"),
-            new Paragraph($"Every event of stream {i.Version.Id} in ledger order: {i.Trail.Count} events. The payload digest is the SHA-256 of the event's JSON as served by " +
-                          $"GET /api/v1/models/{i.Model.Id}/audit-trail, so each line can be traced to the ledger."),
+            new Paragraph(
+                $"Every event of stream {i.Version.Id} in ledger order: {i.Trail.Count} events. The payload digest is the SHA-256 of the event's JSON as served by "
+                    + $"GET /api/v1/models/{i.Model.Id}/audit-trail, so each line can be traced to the ledger."
+            ),
         };
         if (days.Length > 1)
-            blocks.Add(new LineChart("Events recorded (cumulative) by day", days.Select((g, d) => new KeyValuePair<double, double>(d, cumulative += g.Count())).ToArray(),
-                $"days since {days[0].Key:yyyy-MM-dd}", "events"));
-        blocks.Add(new Table(["#", "Time (UTC)", "Actor (role)", "Event", "Payload SHA-256"], [0.6f, 1.6f, 2.2f, 1.9f, 4.2f],
-            i.Trail.Select(t => (IReadOnlyList<string>)[t.StreamVersion.ToString(CultureInfo.InvariantCulture), Time(t.At), $"{t.Actor} ({t.Role})", t.EventType, t.PayloadDigest]).ToArray(),
-            Monospace: true));
+            blocks.Add(
+                new LineChart(
+                    "Events recorded (cumulative) by day",
+                    days.Select((g, d) => new KeyValuePair<double, double>(d, cumulative += g.Count())).ToArray(),
+                    $"days since {days[0].Key:yyyy-MM-dd}",
+                    "events"
+                )
+            );
+        blocks.Add(
+            new Table(
+                ["#", "Time (UTC)", "Actor (role)", "Event", "Payload SHA-256"],
+                [0.6f, 1.6f, 2.2f, 1.9f, 4.2f],
+                i.Trail.Select(t =>
+                        (IReadOnlyList<string>)
+                            [
+                                t.StreamVersion.ToString(CultureInfo.InvariantCulture),
+                                Time(t.At),
+                                $"{t.Actor} ({t.Role})",
+                                t.EventType,
+                                t.PayloadDigest,
+                            ]
+                    )
+                    .ToArray(),
+                Monospace: true
+            )
+        );
         blocks.Add(new Heading(1, "Appendix B: attestation digests"));
         var attested = i.Version.Approvals.Where(a => a.AttestationDigest is not null).ToArray();
-        blocks.Add(attested.Length == 0
-            ? Missing("No signed attestation has been issued for this version (attestations are issued when an approval is granted).")
-            : new Table(["Approval", "Environment", "Attestation SHA-256", "Key id"], [2.2f, 1.2f, 4.2f, 2.4f],
-                attested.Select(a => (IReadOnlyList<string>)[a.Id, a.Environment, a.AttestationDigest!, a.AttestationKeyId ?? "—"]).ToArray(), Monospace: true));
+        blocks.Add(
+            attested.Length == 0
+                ? Missing("No signed attestation has been issued for this version (attestations are issued when an approval is granted).")
+                : new Table(
+                    ["Approval", "Environment", "Attestation SHA-256", "Key id"],
+                    [2.2f, 1.2f, 4.2f, 2.4f],
+                    attested
+                        .Select(a => (IReadOnlyList<string>)[a.Id, a.Environment, a.AttestationDigest!, a.AttestationKeyId ?? "—"])
+                        .ToArray(),
+                    Monospace: true
+                )
+        );
         return blocks;
     }
 }

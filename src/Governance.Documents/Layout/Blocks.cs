@@ -12,7 +12,12 @@ public sealed record Paragraph(string Text, bool Emphasis = false) : Block;
 public sealed record KeyValues(IReadOnlyList<KeyValuePair<string, string>> Rows) : Block;
 
 /// <summary>A table that breaks across pages and repeats its header row on each.</summary>
-public sealed record Table(IReadOnlyList<string> Header, IReadOnlyList<float> Widths, IReadOnlyList<IReadOnlyList<string>> Rows, bool Monospace = false) : Block;
+public sealed record Table(
+    IReadOnlyList<string> Header,
+    IReadOnlyList<float> Widths,
+    IReadOnlyList<IReadOnlyList<string>> Rows,
+    bool Monospace = false
+) : Block;
 
 public sealed record BarChart(string Title, IReadOnlyList<KeyValuePair<string, double>> Bars, double Max, string Format = "0.000") : Block;
 
@@ -28,5 +33,14 @@ public sealed record PageBreak : Block;
 
 /// <summary>A whole document: its title page facts, its blocks, and fixed metadata so the same input gives the same bytes.</summary>
 public sealed record DocumentSpec(
-    string Title, string Subtitle, IReadOnlyList<KeyValuePair<string, string>> TitleFacts, string RunningHeader, string FooterNote,
-    IReadOnlyList<Block> Blocks, string Author, string Subject, string Keywords, DateTimeOffset Date);
+    string Title,
+    string Subtitle,
+    IReadOnlyList<KeyValuePair<string, string>> TitleFacts,
+    string RunningHeader,
+    string FooterNote,
+    IReadOnlyList<Block> Blocks,
+    string Author,
+    string Subject,
+    string Keywords,
+    DateTimeOffset Date
+);

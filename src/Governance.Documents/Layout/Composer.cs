@@ -11,20 +11,34 @@ namespace Governance.Documents.Layout;
 /// </summary>
 public static class Composer
 {
-    private const float PageWidth = 595.28f, PageHeight = 841.89f, Left = 56, Right = 56, Top = 80, Bottom = 72;
+    private const float PageWidth = 595.28f,
+        PageHeight = 841.89f,
+        Left = 56,
+        Right = 56,
+        Top = 80,
+        Bottom = 72;
     private const float ContentWidth = PageWidth - Left - Right;
     private const string FontFolder = "/usr/share/fonts/truetype/dejavu";
 
     private static readonly Lazy<(SKTypeface Regular, SKTypeface Bold, SKTypeface Italic, SKTypeface Mono)> Faces = new(() =>
     {
-        SKTypeface Load(string file) => SKTypeface.FromFile(Path.Combine(FontFolder, file))
-            ?? throw new FileNotFoundException($"The DejaVu fonts are needed to draw evidence packs (Debian package fonts-dejavu-core): {file} is missing.");
+        SKTypeface Load(string file) =>
+            SKTypeface.FromFile(Path.Combine(FontFolder, file))
+            ?? throw new FileNotFoundException(
+                $"The DejaVu fonts are needed to draw evidence packs (Debian package fonts-dejavu-core): {file} is missing."
+            );
         return (Load("DejaVuSans.ttf"), Load("DejaVuSans-Bold.ttf"), Load("DejaVuSans-Oblique.ttf"), Load("DejaVuSansMono.ttf"));
     });
 
-    private static readonly SKColor Ink = SKColor.Parse("#1b1f24"), Muted = SKColor.Parse("#5a6570"), Accent = SKColor.Parse("#0b4f8a"),
-        HeaderFill = SKColor.Parse("#e3ebf4"), Zebra = SKColor.Parse("#f6f8fa"), Rule = SKColor.Parse("#c3ceda"),
-        NoticeFill = SKColor.Parse("#fff4e0"), NoticeEdge = SKColor.Parse("#d08a1c"), Bar = SKColor.Parse("#2f6fa8");
+    private static readonly SKColor Ink = SKColor.Parse("#1b1f24"),
+        Muted = SKColor.Parse("#5a6570"),
+        Accent = SKColor.Parse("#0b4f8a"),
+        HeaderFill = SKColor.Parse("#e3ebf4"),
+        Zebra = SKColor.Parse("#f6f8fa"),
+        Rule = SKColor.Parse("#c3ceda"),
+        NoticeFill = SKColor.Parse("#fff4e0"),
+        NoticeEdge = SKColor.Parse("#d08a1c"),
+        Bar = SKColor.Parse("#2f6fa8");
 
     /// <summary>Fonts and paints for one render: created once per face, size and colour instead of per call (native objects).</summary>
     private sealed class Tools : IDisposable
@@ -33,18 +47,24 @@ public static class Composer
         private readonly Dictionary<SKColor, SKPaint> _paints = new();
 
         public SKFont Font(SKTypeface face, float size) =>
-            _fonts.TryGetValue((face, size), out var font) ? font : _fonts[(face, size)] = new SKFont(face, size) { Subpixel = true, Edging = SKFontEdging.SubpixelAntialias };
+            _fonts.TryGetValue((face, size), out var font)
+                ? font
+                : _fonts[(face, size)] = new SKFont(face, size) { Subpixel = true, Edging = SKFontEdging.SubpixelAntialias };
 
-        public SKPaint Paint(SKColor color) => _paints.TryGetValue(color, out var paint) ? paint : _paints[color] = new SKPaint { Color = color, IsAntialias = true };
+        public SKPaint Paint(SKColor color) =>
+            _paints.TryGetValue(color, out var paint) ? paint : _paints[color] = new SKPaint { Color = color, IsAntialias = true };
 
         public void Dispose()
         {
-            foreach (var f in _fonts.Values) f.Dispose();
-            foreach (var p in _paints.Values) p.Dispose();
+            foreach (var f in _fonts.Values)
+                f.Dispose();
+            foreach (var p in _paints.Values)
+                p.Dispose();
         }
     }
 
-    [ThreadStatic] private static Tools? _tools;
+    [ThreadStatic]
+    private static Tools? _tools;
     private static Tools T => _tools ?? throw new InvalidOperationException("Drawing tools are only available while rendering.");
 
     private sealed class Layout(DocumentSpec spec)
@@ -64,7 +84,8 @@ public static class Composer
 
         public void Ensure(float height)
         {
-            if (Y + height > PageHeight - Bottom) NewPage();
+            if (Y + height > PageHeight - Bottom)
+                NewPage();
         }
 
         public DocumentSpec Spec => spec;
@@ -73,8 +94,14 @@ public static class Composer
     public static (byte[] Pdf, int Pages) Render(DocumentSpec spec)
     {
         using var tools = _tools = new Tools();
-        try { return RenderWith(spec); }
-        finally { _tools = null; }
+        try
+        {
+            return RenderWith(spec);
+        }
+        finally
+        {
+            _tools = null;
+        }
     }
 
     private static (byte[] Pdf, int Pages) RenderWith(DocumentSpec spec)
@@ -83,7 +110,8 @@ public static class Composer
         TitlePage(layout);
         Contents(layout);
         layout.NewPage();
-        for (var i = 0; i < spec.Blocks.Count; i++) Place(layout, spec.Blocks[i], i);
+        for (var i = 0; i < spec.Blocks.Count; i++)
+            Place(layout, spec.Blocks[i], i);
 
         using var stream = new MemoryStream();
         var metadata = SKDocumentPdfMetadata.Default;
@@ -101,8 +129,10 @@ public static class Composer
             for (var p = 0; p < layout.Pages.Count; p++)
             {
                 var canvas = document.BeginPage(PageWidth, PageHeight);
-                if (p > 0) Furniture(canvas, spec, p + 1, layout.Pages.Count);
-                foreach (var draw in layout.Pages[p]) draw(canvas, layout.Pages.Count);
+                if (p > 0)
+                    Furniture(canvas, spec, p + 1, layout.Pages.Count);
+                foreach (var draw in layout.Pages[p])
+                    draw(canvas, layout.Pages.Count);
                 document.EndPage();
             }
             document.Close();
@@ -124,20 +154,34 @@ public static class Composer
     {
         var spec = layout.Spec;
         layout.NewPage();
-        layout.Page.Add((c, _) =>
-        {
-            using var paint = new SKPaint { Color = Accent };
-            c.DrawRect(0, 0, PageWidth, 10, paint);
-        });
+        layout.Page.Add(
+            (c, _) =>
+            {
+                using var paint = new SKPaint { Color = Accent };
+                c.DrawRect(0, 0, PageWidth, 10, paint);
+            }
+        );
         layout.Y = 190;
         foreach (var line in Wrap(spec.Title, Faces.Value.Bold, 24, ContentWidth))
         {
             var y = layout.Y;
-            layout.Page.Add((c, _) => { var f = Font(Faces.Value.Bold, 24); Text(c, line, Left, y, f, Ink); });
+            layout.Page.Add(
+                (c, _) =>
+                {
+                    var f = Font(Faces.Value.Bold, 24);
+                    Text(c, line, Left, y, f, Ink);
+                }
+            );
             layout.Y += 31;
         }
         var subtitleY = layout.Y + 6;
-        layout.Page.Add((c, _) => { var f = Font(Faces.Value.Regular, 13); Text(c, spec.Subtitle, Left, subtitleY, f, Accent); });
+        layout.Page.Add(
+            (c, _) =>
+            {
+                var f = Font(Faces.Value.Regular, 13);
+                Text(c, spec.Subtitle, Left, subtitleY, f, Accent);
+            }
+        );
         layout.Y += 40;
         layout.Page.Add((c, _) => Line(c, Left, subtitleY + 18, PageWidth - Right, subtitleY + 18, Rule, 0.8f));
         layout.Y += 6;
@@ -153,14 +197,24 @@ public static class Composer
         {
             layout.Ensure(16);
             var (y, indent, name) = (layout.Y + 10, heading!.Level == 1 ? 0f : 16f, Destination(index));
-            layout.Page.Add((c, _) =>
-            {
-                var f = Font(heading.Level == 1 ? Faces.Value.Bold : Faces.Value.Regular, 9.5f);
-                var title = Fit(heading.Text, f, ContentWidth - indent - 40);
-                Text(c, title, Left + indent, y, f, Ink);
-                Text(c, layout.HeadingPages[name].ToString(CultureInfo.InvariantCulture), PageWidth - Right, y, f, Ink, SKTextAlign.Right);
-                c.DrawLinkDestinationAnnotation(new SKRect(Left, y - 10, PageWidth - Right, y + 4), name);
-            });
+            layout.Page.Add(
+                (c, _) =>
+                {
+                    var f = Font(heading.Level == 1 ? Faces.Value.Bold : Faces.Value.Regular, 9.5f);
+                    var title = Fit(heading.Text, f, ContentWidth - indent - 40);
+                    Text(c, title, Left + indent, y, f, Ink);
+                    Text(
+                        c,
+                        layout.HeadingPages[name].ToString(CultureInfo.InvariantCulture),
+                        PageWidth - Right,
+                        y,
+                        f,
+                        Ink,
+                        SKTextAlign.Right
+                    );
+                    c.DrawLinkDestinationAnnotation(new SKRect(Left, y - 10, PageWidth - Right, y + 4), name);
+                }
+            );
             layout.Y += heading.Level == 1 ? 17 : 15;
         }
     }
@@ -178,7 +232,13 @@ public static class Composer
                 foreach (var line in Wrap(h.Text, Faces.Value.Bold, size, ContentWidth))
                 {
                     var y = layout.Y + size;
-                    layout.Page.Add((c, _) => { var f = Font(Faces.Value.Bold, size); Text(c, line, Left, y, f, h.Level == 1 ? Accent : Ink); });
+                    layout.Page.Add(
+                        (c, _) =>
+                        {
+                            var f = Font(Faces.Value.Bold, size);
+                            Text(c, line, Left, y, f, h.Level == 1 ? Accent : Ink);
+                        }
+                    );
                     layout.Y += size * 1.35f;
                 }
                 if (index >= 0)
@@ -197,12 +257,27 @@ public static class Composer
                 break;
 
             case Paragraph p:
-                Lines(layout, Wrap(p.Text, p.Emphasis ? Faces.Value.Italic : Faces.Value.Regular, 9.5f, ContentWidth), p.Emphasis ? Faces.Value.Italic : Faces.Value.Regular, 9.5f, 13.5f, p.Emphasis ? Muted : Ink);
+                Lines(
+                    layout,
+                    Wrap(p.Text, p.Emphasis ? Faces.Value.Italic : Faces.Value.Regular, 9.5f, ContentWidth),
+                    p.Emphasis ? Faces.Value.Italic : Faces.Value.Regular,
+                    9.5f,
+                    13.5f,
+                    p.Emphasis ? Muted : Ink
+                );
                 layout.Y += 6;
                 break;
 
             case Monospace m:
-                Lines(layout, m.Text.Split('\n').SelectMany(l => WrapChars(l, Faces.Value.Mono, 7.8f, ContentWidth - 12)).ToArray(), Faces.Value.Mono, 7.8f, 11f, Ink, indent: 6);
+                Lines(
+                    layout,
+                    m.Text.Split('\n').SelectMany(l => WrapChars(l, Faces.Value.Mono, 7.8f, ContentWidth - 12)).ToArray(),
+                    Faces.Value.Mono,
+                    7.8f,
+                    11f,
+                    Ink,
+                    indent: 6
+                );
                 layout.Y += 6;
                 break;
 
@@ -211,13 +286,15 @@ public static class Composer
                 var height = noticeLines.Count * 13 + 12;
                 layout.Ensure(height);
                 var top0 = layout.Y;
-                layout.Page.Add((c, _) =>
-                {
-                    using var fill = new SKPaint { Color = NoticeFill };
-                    using var edge = new SKPaint { Color = NoticeEdge };
-                    c.DrawRect(Left, top0, ContentWidth, height, fill);
-                    c.DrawRect(Left, top0, 3, height, edge);
-                });
+                layout.Page.Add(
+                    (c, _) =>
+                    {
+                        using var fill = new SKPaint { Color = NoticeFill };
+                        using var edge = new SKPaint { Color = NoticeEdge };
+                        c.DrawRect(Left, top0, ContentWidth, height, fill);
+                        c.DrawRect(Left, top0, 3, height, edge);
+                    }
+                );
                 layout.Y += 6;
                 Lines(layout, noticeLines, Faces.Value.Bold, 9, 13, SKColor.Parse("#6b4a10"), indent: 12);
                 layout.Y += 12;
@@ -229,11 +306,23 @@ public static class Composer
                     var values = Wrap(value, Faces.Value.Regular, 9, ContentWidth * 0.68f);
                     layout.Ensure(values.Count * 12.5f + 4);
                     var y = layout.Y + 9;
-                    layout.Page.Add((c, _) => { var f = Font(Faces.Value.Bold, 8.5f); Text(c, Fit(key, f, ContentWidth * 0.3f), Left, y, f, Muted); });
+                    layout.Page.Add(
+                        (c, _) =>
+                        {
+                            var f = Font(Faces.Value.Bold, 8.5f);
+                            Text(c, Fit(key, f, ContentWidth * 0.3f), Left, y, f, Muted);
+                        }
+                    );
                     foreach (var line in values)
                     {
                         var ly = layout.Y + 9;
-                        layout.Page.Add((c, _) => { var f = Font(Faces.Value.Regular, 9); Text(c, line, Left + ContentWidth * 0.32f, ly, f, Ink); });
+                        layout.Page.Add(
+                            (c, _) =>
+                            {
+                                var f = Font(Faces.Value.Regular, 9);
+                                Text(c, line, Left + ContentWidth * 0.32f, ly, f, Ink);
+                            }
+                        );
                         layout.Y += 12.5f;
                     }
                     layout.Y += 3;
@@ -259,13 +348,27 @@ public static class Composer
         }
     }
 
-    private static void Lines(Layout layout, IReadOnlyList<string> lines, SKTypeface face, float size, float leading, SKColor color, float indent = 0)
+    private static void Lines(
+        Layout layout,
+        IReadOnlyList<string> lines,
+        SKTypeface face,
+        float size,
+        float leading,
+        SKColor color,
+        float indent = 0
+    )
     {
         foreach (var line in lines)
         {
             layout.Ensure(leading);
             var y = layout.Y + size;
-            layout.Page.Add((c, _) => { var f = Font(face, size); Text(c, line, Left + indent, y, f, color); });
+            layout.Page.Add(
+                (c, _) =>
+                {
+                    var f = Font(face, size);
+                    Text(c, line, Left + indent, y, f, color);
+                }
+            );
             layout.Y += leading;
         }
     }
@@ -276,24 +379,28 @@ public static class Composer
         var widths = table.Widths.Select(w => w / total * ContentWidth).ToArray();
         var face = table.Monospace ? Faces.Value.Mono : Faces.Value.Regular;
         var size = table.Monospace ? 7.2f : 8.3f;
-        const float pad = 4, leading = 10.5f;
+        const float pad = 4,
+            leading = 10.5f;
 
         float Header()
         {
             var cells = table.Header.Select((h, i) => Wrap(h, Faces.Value.Bold, 8, widths[i] - 2 * pad)).ToArray();
             var height = cells.Max(c => c.Count) * leading + 2 * pad;
             var top = layout.Y;
-            layout.Page.Add((c, _) =>
-            {
-                c.DrawRect(Left, top, ContentWidth, height, T.Paint(HeaderFill));
-                var f = Font(Faces.Value.Bold, 8);
-                var x = Left;
-                for (var i = 0; i < cells.Length; i++)
+            layout.Page.Add(
+                (c, _) =>
                 {
-                    for (var l = 0; l < cells[i].Count; l++) Text(c, cells[i][l], x + pad, top + pad + 8 + l * leading, f, Ink);
-                    x += widths[i];
+                    c.DrawRect(Left, top, ContentWidth, height, T.Paint(HeaderFill));
+                    var f = Font(Faces.Value.Bold, 8);
+                    var x = Left;
+                    for (var i = 0; i < cells.Length; i++)
+                    {
+                        for (var l = 0; l < cells[i].Count; l++)
+                            Text(c, cells[i][l], x + pad, top + pad + 8 + l * leading, f, Ink);
+                        x += widths[i];
+                    }
                 }
-            });
+            );
             layout.Y += height;
             return height;
         }
@@ -303,7 +410,12 @@ public static class Composer
         Header();
         for (var r = 0; r < table.Rows.Count; r++)
         {
-            var cells = table.Rows[r].Select((v, i) => table.Monospace ? WrapChars(v, face, size, widths[i] - 2 * pad) : Wrap(v, face, size, widths[i] - 2 * pad)).ToArray();
+            var cells = table
+                .Rows[r]
+                .Select(
+                    (v, i) => table.Monospace ? WrapChars(v, face, size, widths[i] - 2 * pad) : Wrap(v, face, size, widths[i] - 2 * pad)
+                )
+                .ToArray();
             var height = cells.Max(c => c.Count) * leading + 2 * pad;
             if (layout.Y + height > PageHeight - Bottom)
             {
@@ -311,18 +423,22 @@ public static class Composer
                 Header(); // the header row repeats on every page the table spans
             }
             var (top, zebra) = (layout.Y, r % 2 == 1);
-            layout.Page.Add((c, _) =>
-            {
-                if (zebra) c.DrawRect(Left, top, ContentWidth, height, T.Paint(Zebra));
-                Line(c, Left, top + height, PageWidth - Right, top + height, Rule, 0.4f);
-                var f = Font(face, size);
-                var x = Left;
-                for (var i = 0; i < cells.Length; i++)
+            layout.Page.Add(
+                (c, _) =>
                 {
-                    for (var l = 0; l < cells[i].Count; l++) Text(c, cells[i][l], x + pad, top + pad + size + l * leading, f, Ink);
-                    x += widths[i];
+                    if (zebra)
+                        c.DrawRect(Left, top, ContentWidth, height, T.Paint(Zebra));
+                    Line(c, Left, top + height, PageWidth - Right, top + height, Rule, 0.4f);
+                    var f = Font(face, size);
+                    var x = Left;
+                    for (var i = 0; i < cells.Length; i++)
+                    {
+                        for (var l = 0; l < cells[i].Count; l++)
+                            Text(c, cells[i][l], x + pad, top + pad + size + l * leading, f, Ink);
+                        x += widths[i];
+                    }
                 }
-            });
+            );
             layout.Y += height;
         }
         layout.Y += 12;
@@ -330,31 +446,43 @@ public static class Composer
 
     private static void PlaceBarChart(Layout layout, BarChart chart)
     {
-        const float barHeight = 13, gap = 6, labelWidth = 130;
+        const float barHeight = 13,
+            gap = 6,
+            labelWidth = 130;
         var height = 22 + chart.Bars.Count * (barHeight + gap) + 16;
         layout.Ensure(height);
         var top = layout.Y;
-        layout.Page.Add((c, _) =>
-        {
-            var title = Font(Faces.Value.Bold, 9);
-            var label = Font(Faces.Value.Regular, 8);
-            Text(c, chart.Title, Left, top + 10, title, Ink);
-            var x0 = Left + labelWidth;
-            var width = ContentWidth - labelWidth - 50;
-            var y = top + 22;
-            using var bar = new SKPaint { Color = Bar, IsAntialias = true };
-            foreach (var (name, value) in chart.Bars)
+        layout.Page.Add(
+            (c, _) =>
             {
-                Text(c, Fit(name, label, labelWidth - 8), x0 - 6, y + 10, label, Ink, SKTextAlign.Right);
-                var w = (float)(Math.Clamp(value / chart.Max, 0, 1) * width);
-                c.DrawRect(x0, y, w, barHeight, bar);
-                Text(c, value.ToString(chart.Format, CultureInfo.InvariantCulture), x0 + w + 4, y + 10, label, Ink);
-                y += barHeight + gap;
+                var title = Font(Faces.Value.Bold, 9);
+                var label = Font(Faces.Value.Regular, 8);
+                Text(c, chart.Title, Left, top + 10, title, Ink);
+                var x0 = Left + labelWidth;
+                var width = ContentWidth - labelWidth - 50;
+                var y = top + 22;
+                using var bar = new SKPaint { Color = Bar, IsAntialias = true };
+                foreach (var (name, value) in chart.Bars)
+                {
+                    Text(c, Fit(name, label, labelWidth - 8), x0 - 6, y + 10, label, Ink, SKTextAlign.Right);
+                    var w = (float)(Math.Clamp(value / chart.Max, 0, 1) * width);
+                    c.DrawRect(x0, y, w, barHeight, bar);
+                    Text(c, value.ToString(chart.Format, CultureInfo.InvariantCulture), x0 + w + 4, y + 10, label, Ink);
+                    y += barHeight + gap;
+                }
+                Line(c, x0, top + 18, x0, y, Muted, 0.6f);
+                Text(c, "0", x0, y + 10, label, Muted, SKTextAlign.Center);
+                Text(
+                    c,
+                    chart.Max.ToString(chart.Format, CultureInfo.InvariantCulture),
+                    x0 + width,
+                    y + 10,
+                    label,
+                    Muted,
+                    SKTextAlign.Center
+                );
             }
-            Line(c, x0, top + 18, x0, y, Muted, 0.6f);
-            Text(c, "0", x0, y + 10, label, Muted, SKTextAlign.Center);
-            Text(c, chart.Max.ToString(chart.Format, CultureInfo.InvariantCulture), x0 + width, y + 10, label, Muted, SKTextAlign.Center);
-        });
+        );
         layout.Y += height + 8;
     }
 
@@ -363,41 +491,62 @@ public static class Composer
         const float height = 170;
         layout.Ensure(height + 20);
         var top = layout.Y;
-        layout.Page.Add((c, _) =>
-        {
-            var title = Font(Faces.Value.Bold, 9);
-            var label = Font(Faces.Value.Regular, 7.5f);
-            Text(c, chart.Title, Left, top + 10, title, Ink);
-            var (x0, y0, w, h) = (Left + 40, top + height - 25, ContentWidth - 60, height - 50);
-            Line(c, x0, y0, x0 + w, y0, Muted, 0.6f);
-            Line(c, x0, y0, x0, y0 - h, Muted, 0.6f);
-            if (chart.Points.Count == 0) return;
-            var (minX, maxX) = (chart.Points.Min(p => p.Key), chart.Points.Max(p => p.Key));
-            var (minY, maxY) = (Math.Min(0, chart.Points.Min(p => p.Value)), chart.Points.Max(p => p.Value));
-            if (maxX == minX) maxX = minX + 1;
-            if (maxY == minY) maxY = minY + 1;
-            SKPoint At(KeyValuePair<double, double> p) => new(x0 + (float)((p.Key - minX) / (maxX - minX)) * w, y0 - (float)((p.Value - minY) / (maxY - minY)) * h);
-            using var path = new SKPath();
-            path.MoveTo(At(chart.Points[0]));
-            foreach (var p in chart.Points.Skip(1)) path.LineTo(At(p));
-            using var stroke = new SKPaint { Color = Bar, IsAntialias = true, Style = SKPaintStyle.Stroke, StrokeWidth = 1.4f };
-            c.DrawPath(path, stroke);
-            Text(c, minX.ToString("0", CultureInfo.InvariantCulture), x0, y0 + 11, label, Muted, SKTextAlign.Center);
-            Text(c, maxX.ToString("0", CultureInfo.InvariantCulture), x0 + w, y0 + 11, label, Muted, SKTextAlign.Center);
-            Text(c, maxY.ToString("0", CultureInfo.InvariantCulture), x0 - 4, y0 - h + 3, label, Muted, SKTextAlign.Right);
-            Text(c, minY.ToString("0", CultureInfo.InvariantCulture), x0 - 4, y0 + 3, label, Muted, SKTextAlign.Right);
-            Text(c, chart.XLabel, x0 + w / 2, y0 + 21, label, Muted, SKTextAlign.Center);
-            c.Save();
-            c.RotateDegrees(-90, Left + 8, y0 - h / 2);
-            Text(c, chart.YLabel, Left + 8, y0 - h / 2, label, Muted, SKTextAlign.Center);
-            c.Restore();
-        });
+        layout.Page.Add(
+            (c, _) =>
+            {
+                var title = Font(Faces.Value.Bold, 9);
+                var label = Font(Faces.Value.Regular, 7.5f);
+                Text(c, chart.Title, Left, top + 10, title, Ink);
+                var (x0, y0, w, h) = (Left + 40, top + height - 25, ContentWidth - 60, height - 50);
+                Line(c, x0, y0, x0 + w, y0, Muted, 0.6f);
+                Line(c, x0, y0, x0, y0 - h, Muted, 0.6f);
+                if (chart.Points.Count == 0)
+                    return;
+                var (minX, maxX) = (chart.Points.Min(p => p.Key), chart.Points.Max(p => p.Key));
+                var (minY, maxY) = (Math.Min(0, chart.Points.Min(p => p.Value)), chart.Points.Max(p => p.Value));
+                if (maxX == minX)
+                    maxX = minX + 1;
+                if (maxY == minY)
+                    maxY = minY + 1;
+                SKPoint At(KeyValuePair<double, double> p) =>
+                    new(x0 + (float)((p.Key - minX) / (maxX - minX)) * w, y0 - (float)((p.Value - minY) / (maxY - minY)) * h);
+                using var path = new SKPath();
+                path.MoveTo(At(chart.Points[0]));
+                foreach (var p in chart.Points.Skip(1))
+                    path.LineTo(At(p));
+                using var stroke = new SKPaint
+                {
+                    Color = Bar,
+                    IsAntialias = true,
+                    Style = SKPaintStyle.Stroke,
+                    StrokeWidth = 1.4f,
+                };
+                c.DrawPath(path, stroke);
+                Text(c, minX.ToString("0", CultureInfo.InvariantCulture), x0, y0 + 11, label, Muted, SKTextAlign.Center);
+                Text(c, maxX.ToString("0", CultureInfo.InvariantCulture), x0 + w, y0 + 11, label, Muted, SKTextAlign.Center);
+                Text(c, maxY.ToString("0", CultureInfo.InvariantCulture), x0 - 4, y0 - h + 3, label, Muted, SKTextAlign.Right);
+                Text(c, minY.ToString("0", CultureInfo.InvariantCulture), x0 - 4, y0 + 3, label, Muted, SKTextAlign.Right);
+                Text(c, chart.XLabel, x0 + w / 2, y0 + 21, label, Muted, SKTextAlign.Center);
+                c.Save();
+                c.RotateDegrees(-90, Left + 8, y0 - h / 2);
+                Text(c, chart.YLabel, Left + 8, y0 - h / 2, label, Muted, SKTextAlign.Center);
+                c.Restore();
+            }
+        );
         layout.Y += height + 12;
     }
 
     private static SKFont Font(SKTypeface face, float size) => T.Font(face, size);
 
-    private static void Text(SKCanvas canvas, string text, float x, float y, SKFont font, SKColor color, SKTextAlign align = SKTextAlign.Left)
+    private static void Text(
+        SKCanvas canvas,
+        string text,
+        float x,
+        float y,
+        SKFont font,
+        SKColor color,
+        SKTextAlign align = SKTextAlign.Left
+    )
     {
         canvas.DrawText(text, x, y, align, font, T.Paint(color));
     }
@@ -420,9 +569,18 @@ public static class Composer
             foreach (var word in paragraph.Split(' '))
             {
                 var candidate = line.Length == 0 ? word : line + " " + word;
-                if (font.MeasureText(candidate) <= width) { line = candidate; continue; }
-                if (line.Length > 0) lines.Add(line);
-                if (font.MeasureText(word) <= width) { line = word; continue; }
+                if (font.MeasureText(candidate) <= width)
+                {
+                    line = candidate;
+                    continue;
+                }
+                if (line.Length > 0)
+                    lines.Add(line);
+                if (font.MeasureText(word) <= width)
+                {
+                    line = word;
+                    continue;
+                }
                 var pieces = WrapChars(word, face, size, width);
                 lines.AddRange(pieces.Take(pieces.Count - 1));
                 line = pieces[^1];
@@ -443,14 +601,17 @@ public static class Composer
             lines.Add(text.Substring(start, Math.Min(length, text.Length - start)));
             start += length;
         }
-        if (lines.Count == 0) lines.Add("");
+        if (lines.Count == 0)
+            lines.Add("");
         return lines;
     }
 
     private static string Fit(string text, SKFont font, float width)
     {
-        if (font.MeasureText(text) <= width) return text;
-        while (text.Length > 1 && font.MeasureText(text + "…") > width) text = text[..^1];
+        if (font.MeasureText(text) <= width)
+            return text;
+        while (text.Length > 1 && font.MeasureText(text + "…") > width)
+            text = text[..^1];
         return text + "…";
     }
 }

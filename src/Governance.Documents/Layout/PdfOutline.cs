@@ -13,7 +13,8 @@ public static partial class PdfOutline
 {
     public static byte[] Add(byte[] pdf, IReadOnlyList<(int Level, string Title, string Destination)> entries)
     {
-        if (entries.Count == 0) return pdf;
+        if (entries.Count == 0)
+            return pdf;
         var text = Encoding.Latin1.GetString(pdf);
         var trailerAt = text.LastIndexOf("trailer", StringComparison.Ordinal);
         var trailer = text[trailerAt..];
@@ -32,8 +33,13 @@ public static partial class PdfOutline
         var lastTop = -1;
         for (var e = 0; e < entries.Count; e++)
         {
-            if (entries[e].Level <= 1 || lastTop < 0) { parent[e] = -1; lastTop = e; }
-            else parent[e] = lastTop;
+            if (entries[e].Level <= 1 || lastTop < 0)
+            {
+                parent[e] = -1;
+                lastTop = e;
+            }
+            else
+                parent[e] = lastTop;
         }
         int[] Children(int p) => Enumerable.Range(0, entries.Count).Where(e => parent[e] == p).ToArray();
 
@@ -45,10 +51,15 @@ public static partial class PdfOutline
             var siblings = Children(parent[e]);
             var at = Array.IndexOf(siblings, e);
             var kids = Children(e);
-            var item = new StringBuilder($"<</Title {TextString(entries[e].Title)}\n/Parent {(parent[e] < 0 ? outlineRoot : number[parent[e]])} 0 R\n/Dest /{entries[e].Destination}");
-            if (at > 0) item.Append($"\n/Prev {number[siblings[at - 1]]} 0 R");
-            if (at < siblings.Length - 1) item.Append($"\n/Next {number[siblings[at + 1]]} 0 R");
-            if (kids.Length > 0) item.Append($"\n/First {number[kids[0]]} 0 R\n/Last {number[kids[^1]]} 0 R\n/Count -{kids.Length}");
+            var item = new StringBuilder(
+                $"<</Title {TextString(entries[e].Title)}\n/Parent {(parent[e] < 0 ? outlineRoot : number[parent[e]])} 0 R\n/Dest /{entries[e].Destination}"
+            );
+            if (at > 0)
+                item.Append($"\n/Prev {number[siblings[at - 1]]} 0 R");
+            if (at < siblings.Length - 1)
+                item.Append($"\n/Next {number[siblings[at + 1]]} 0 R");
+            if (kids.Length > 0)
+                item.Append($"\n/First {number[kids[0]]} 0 R\n/Last {number[kids[^1]]} 0 R\n/Count -{kids.Length}");
             objects.Add((number[e], item.Append(">>").ToString()));
         }
         objects.Add((root, $"{catalogBody}\n/Outlines {outlineRoot} 0 R\n/PageMode /UseOutlines>>"));
@@ -66,17 +77,27 @@ public static partial class PdfOutline
         {
             var entriesInGroup = group.ToArray();
             update.Append($"{entriesInGroup[0].Key} {entriesInGroup.Length}\n");
-            foreach (var (_, offset) in entriesInGroup) update.Append($"{offset:D10} 00000 n \n");
+            foreach (var (_, offset) in entriesInGroup)
+                update.Append($"{offset:D10} 00000 n \n");
         }
-        update.Append($"trailer\n<</Size {size + 1 + entries.Count}\n/Root {root} 0 R{info}\n/Prev {previousXref}>>\nstartxref\n{xref}\n%%EOF\n");
+        update.Append(
+            $"trailer\n<</Size {size + 1 + entries.Count}\n/Root {root} 0 R{info}\n/Prev {previousXref}>>\nstartxref\n{xref}\n%%EOF\n"
+        );
         return [.. pdf, .. Encoding.Latin1.GetBytes(update.ToString())];
     }
 
     /// <summary>A PDF text string in UTF-16BE with a byte order mark, so any title survives.</summary>
     private static string TextString(string text) => "<FEFF" + Convert.ToHexString(Encoding.BigEndianUnicode.GetBytes(text)) + ">";
 
-    [GeneratedRegex(@"/Size (\d+)")] private static partial Regex SizePattern();
-    [GeneratedRegex(@"/Root (\d+) 0 R")] private static partial Regex RootPattern();
-    [GeneratedRegex(@"/Info (\d+) 0 R")] private static partial Regex InfoPattern();
-    [GeneratedRegex(@"startxref\s+(\d+)")] private static partial Regex StartXrefPattern();
+    [GeneratedRegex(@"/Size (\d+)")]
+    private static partial Regex SizePattern();
+
+    [GeneratedRegex(@"/Root (\d+) 0 R")]
+    private static partial Regex RootPattern();
+
+    [GeneratedRegex(@"/Info (\d+) 0 R")]
+    private static partial Regex InfoPattern();
+
+    [GeneratedRegex(@"startxref\s+(\d+)")]
+    private static partial Regex StartXrefPattern();
 }

@@ -3,11 +3,23 @@ using Governance.Domain.Shared;
 
 namespace Governance.Domain.Approvals;
 
-public enum ApprovalStatus { Pending, Approved, Rejected, Revoked }
+public enum ApprovalStatus
+{
+    Pending,
+    Approved,
+    Rejected,
+    Revoked,
+}
 
 public sealed record Approver(Actor Officer, DateTimeOffset SignedAt, string Rationale);
 
-public sealed record SignOff(Actor Officer, DateTimeOffset SignedAt, string Rationale, IReadOnlyList<string> Conditions, DateTimeOffset ExpiresAt);
+public sealed record SignOff(
+    Actor Officer,
+    DateTimeOffset SignedAt,
+    string Rationale,
+    IReadOnlyList<string> Conditions,
+    DateTimeOffset ExpiresAt
+);
 
 /// <summary>
 /// One approval case: a request to use one artifact digest in one environment, and the risk officers' decisions on it.
@@ -27,6 +39,7 @@ public sealed record Approval
     public required ApprovalStatus Status { get; init; }
     public IReadOnlyList<SignOff> SignOffs { get; init; } = [];
     public IReadOnlyList<string> Conditions { get; init; } = [];
+
     /// <summary>Set once approved: the earliest expiry among the sign-offs that made the approval.</summary>
     public DateTimeOffset? ExpiresAt { get; init; }
     public DateTimeOffset? DecidedAt { get; init; }
@@ -35,6 +48,7 @@ public sealed record Approval
     public Actor? RevokedBy { get; init; }
     public DateTimeOffset? RevokedAt { get; init; }
     public string? RevocationReason { get; init; }
+
     /// <summary>The signed attestation of this approval, once granted: its digest, signing key and DSSE envelope.</summary>
     public string? AttestationDigest { get; init; }
     public string? AttestationKeyId { get; init; }
@@ -43,34 +57,53 @@ public sealed record Approval
     /// <summary>Allows deployment at <paramref name="now"/>: approved, not revoked, not expired.</summary>
     public bool IsActiveAt(DateTimeOffset now) => Status == ApprovalStatus.Approved && ExpiresAt > now;
 
-    public static Approval? Evolve(Approval? state, object @event) => @event switch
-    {
-        ApprovalRequested e => new Approval
+    public static Approval? Evolve(Approval? state, object @event) =>
+        @event switch
         {
-            Id = e.ApprovalId, ModelId = e.ModelId, Version = e.Version, Environment = e.Environment, ArtifactDigest = e.ArtifactDigest,
-            IntendedUse = e.IntendedUse, RequiredApprovals = e.RequiredApprovals, RequestedBy = e.Audit.Actor, RequestedAt = e.Audit.At,
-            Status = ApprovalStatus.Pending,
-        },
-        ApprovalSignedOff e when state is not null => state with
-        {
-            SignOffs = [.. state.SignOffs, new SignOff(e.Audit.Actor, e.Audit.At, e.Audit.Reason, e.Conditions, e.ExpiresAt)],
-        },
-        ModelVersionApproved e when state is not null => state with
-        {
-            Status = ApprovalStatus.Approved, Conditions = e.Conditions, ExpiresAt = e.ExpiresAt, DecidedAt = e.Audit.At,
-        },
-        ApprovalRejected e when state is not null => state with
-        {
-            Status = ApprovalStatus.Rejected, DecidedAt = e.Audit.At, RejectedBy = e.Audit.Actor, RejectionReason = e.Audit.Reason,
-        },
-        ApprovalAttested e when state is not null => state with
-        {
-            AttestationDigest = e.AttestationDigest, AttestationKeyId = e.KeyId, AttestationEnvelope = e.Envelope,
-        },
-        ApprovalRevoked e when state is not null => state with
-        {
-            Status = ApprovalStatus.Revoked, RevokedAt = e.Audit.At, RevokedBy = e.Audit.Actor, RevocationReason = e.Audit.Reason,
-        },
-        _ => state,
-    };
+            ApprovalRequested e => new Approval
+            {
+                Id = e.ApprovalId,
+                ModelId = e.ModelId,
+                Version = e.Version,
+                Environment = e.Environment,
+                ArtifactDigest = e.ArtifactDigest,
+                IntendedUse = e.IntendedUse,
+                RequiredApprovals = e.RequiredApprovals,
+                RequestedBy = e.Audit.Actor,
+                RequestedAt = e.Audit.At,
+                Status = ApprovalStatus.Pending,
+            },
+            ApprovalSignedOff e when state is not null => state with
+            {
+                SignOffs = [.. state.SignOffs, new SignOff(e.Audit.Actor, e.Audit.At, e.Audit.Reason, e.Conditions, e.ExpiresAt)],
+            },
+            ModelVersionApproved e when state is not null => state with
+            {
+                Status = ApprovalStatus.Approved,
+                Conditions = e.Conditions,
+                ExpiresAt = e.ExpiresAt,
+                DecidedAt = e.Audit.At,
+            },
+            ApprovalRejected e when state is not null => state with
+            {
+                Status = ApprovalStatus.Rejected,
+                DecidedAt = e.Audit.At,
+                RejectedBy = e.Audit.Actor,
+                RejectionReason = e.Audit.Reason,
+            },
+            ApprovalAttested e when state is not null => state with
+            {
+                AttestationDigest = e.AttestationDigest,
+                AttestationKeyId = e.KeyId,
+                AttestationEnvelope = e.Envelope,
+            },
+            ApprovalRevoked e when state is not null => state with
+            {
+                Status = ApprovalStatus.Revoked,
+                RevokedAt = e.Audit.At,
+                RevokedBy = e.Audit.Actor,
+                RevocationReason = e.Audit.Reason,
+            },
+            _ => state,
+        };
 }

@@ -15,7 +15,13 @@ public static class ApprovalDecisions
     {
         new InputCheck().Required(command.Reason, "reason", 10_000).ThrowIfAny();
         var approval = Pending(version, command.ApprovalId);
-        return new ApprovalRejected(version.ModelId, version.Version, approval.Id, approval.Environment, context.Audit(command.Reason!.Trim()));
+        return new ApprovalRejected(
+            version.ModelId,
+            version.Version,
+            approval.Id,
+            approval.Environment,
+            context.Audit(command.Reason!.Trim())
+        );
     }
 
     public static ApprovalRevoked Decide(RevokeApproval command, ModelVersion version, CommandContext context)
@@ -23,8 +29,18 @@ public static class ApprovalDecisions
         new InputCheck().Required(command.Reason, "reason", 10_000).ThrowIfAny();
         var approval = Find(version, command.ApprovalId);
         if (approval.Status != ApprovalStatus.Approved)
-            throw GovernanceRuleException.Conflict("approval.not_granted", $"Approval {approval.Id} is {approval.Status}; only a granted approval can be revoked.");
-        return new ApprovalRevoked(version.ModelId, version.Version, approval.Id, approval.Environment, approval.ArtifactDigest, context.Audit(command.Reason!.Trim()));
+            throw GovernanceRuleException.Conflict(
+                "approval.not_granted",
+                $"Approval {approval.Id} is {approval.Status}; only a granted approval can be revoked."
+            );
+        return new ApprovalRevoked(
+            version.ModelId,
+            version.Version,
+            approval.Id,
+            approval.Environment,
+            approval.ArtifactDigest,
+            context.Audit(command.Reason!.Trim())
+        );
     }
 
     internal static Approval Pending(ModelVersion version, string approvalId)
@@ -38,5 +54,8 @@ public static class ApprovalDecisions
 
     private static Approval Find(ModelVersion version, string approvalId) =>
         version.FindApproval(approvalId)
-        ?? throw GovernanceRuleException.NotFound("approval.not_found", $"Model version {version.ModelId} {version.Version} has no approval {approvalId}.");
+        ?? throw GovernanceRuleException.NotFound(
+            "approval.not_found",
+            $"Model version {version.ModelId} {version.Version} has no approval {approvalId}."
+        );
 }

@@ -8,7 +8,13 @@ namespace Governance.Domain.Approvals;
 /// exactly what they saw: if either differs from the request, nothing is signed.
 /// </summary>
 public sealed record ApproveModelVersion(
-    string ApprovalId, string? ArtifactDigest, string? Environment, string? Rationale, IReadOnlyList<string>? Conditions, DateTimeOffset? ExpiresAt);
+    string ApprovalId,
+    string? ArtifactDigest,
+    string? Environment,
+    string? Rationale,
+    IReadOnlyList<string>? Conditions,
+    DateTimeOffset? ExpiresAt
+);
 
 public static class ApproveModelVersionDecision
 {
@@ -18,46 +24,78 @@ public static class ApproveModelVersionDecision
             .Sha256(command.ArtifactDigest, "artifactDigest")
             .Slug(command.Environment, "environment")
             .Required(command.Rationale, "rationale", 10_000);
-        if (command.ExpiresAt is null) check.Fail("expiresAt", "is required: every approval has an expiry");
-        else if (command.ExpiresAt <= context.Now) check.Fail("expiresAt", "must be in the future");
-        if (command.Conditions?.Any(string.IsNullOrWhiteSpace) == true) check.Fail("conditions", "must not contain empty conditions");
+        if (command.ExpiresAt is null)
+            check.Fail("expiresAt", "is required: every approval has an expiry");
+        else if (command.ExpiresAt <= context.Now)
+            check.Fail("expiresAt", "must be in the future");
+        if (command.Conditions?.Any(string.IsNullOrWhiteSpace) == true)
+            check.Fail("conditions", "must not contain empty conditions");
         check.ThrowIfAny();
 
         var approval = ApprovalDecisions.Pending(version, command.ApprovalId);
         if (Digest.Normalize(command.ArtifactDigest!) != approval.ArtifactDigest)
-            throw GovernanceRuleException.Conflict("approval.digest_mismatch",
-                $"The digest signed ({command.ArtifactDigest}) is not the artifact under approval ({approval.ArtifactDigest}).");
+            throw GovernanceRuleException.Conflict(
+                "approval.digest_mismatch",
+                $"The digest signed ({command.ArtifactDigest}) is not the artifact under approval ({approval.ArtifactDigest})."
+            );
         if (command.Environment != approval.Environment)
-            throw GovernanceRuleException.Conflict("approval.environment_mismatch",
-                $"The environment signed ('{command.Environment}') is not the one requested ('{approval.Environment}').");
+            throw GovernanceRuleException.Conflict(
+                "approval.environment_mismatch",
+                $"The environment signed ('{command.Environment}') is not the one requested ('{approval.Environment}')."
+            );
 
         var officer = context.Actor.SubjectId;
         if (officer == version.ModelOwnerId)
-            throw GovernanceRuleException.Forbidden("segregation_of_duties.model_owner_cannot_approve",
-                "The model owner cannot approve their own model version.");
+            throw GovernanceRuleException.Forbidden(
+                "segregation_of_duties.model_owner_cannot_approve",
+                "The model owner cannot approve their own model version."
+            );
         if (officer == approval.RequestedBy.SubjectId)
-            throw GovernanceRuleException.Forbidden("segregation_of_duties.requester_cannot_approve",
-                "Whoever requested this approval cannot also grant it.");
+            throw GovernanceRuleException.Forbidden(
+                "segregation_of_duties.requester_cannot_approve",
+                "Whoever requested this approval cannot also grant it."
+            );
         if (officer == version.RegisteredBy.SubjectId)
-            throw GovernanceRuleException.Forbidden("segregation_of_duties.developer_cannot_approve",
-                "Whoever registered this model version cannot approve it.");
+            throw GovernanceRuleException.Forbidden(
+                "segregation_of_duties.developer_cannot_approve",
+                "Whoever registered this model version cannot approve it."
+            );
         // A sign-off whose own expiry has passed no longer counts: it can neither complete the approval nor block its officer from signing anew.
         var standing = approval.SignOffs.Where(s => s.ExpiresAt > context.Now).ToArray();
         if (standing.Any(s => s.Officer.SubjectId == officer))
-            throw GovernanceRuleException.Forbidden("segregation_of_duties.distinct_approvers_required",
-                $"You have already signed this approval; it needs {approval.RequiredApprovals} distinct risk officers.");
+            throw GovernanceRuleException.Forbidden(
+                "segregation_of_duties.distinct_approvers_required",
+                $"You have already signed this approval; it needs {approval.RequiredApprovals} distinct risk officers."
+            );
 
         var conditions = (command.Conditions ?? []).Select(c => c.Trim()).ToArray();
-        var signed = new ApprovalSignedOff(version.ModelId, version.Version, approval.Id, approval.Environment, approval.ArtifactDigest,
-            conditions, command.ExpiresAt!.Value, context.Audit(command.Rationale!.Trim()));
-        var signOffs = standing.Append(new SignOff(context.Actor, context.Now, signed.Audit.Reason, conditions, signed.ExpiresAt)).ToArray();
-        if (signOffs.Length < approval.RequiredApprovals) return [signed];
+        var signed = new ApprovalSignedOff(
+            version.ModelId,
+            version.Version,
+            approval.Id,
+            approval.Environment,
+            approval.ArtifactDigest,
+            conditions,
+            command.ExpiresAt!.Value,
+            context.Audit(command.Rationale!.Trim())
+        );
+        var signOffs = standing
+            .Append(new SignOff(context.Actor, context.Now, signed.Audit.Reason, conditions, signed.ExpiresAt))
+            .ToArray();
+        if (signOffs.Length < approval.RequiredApprovals)
+            return [signed];
 
-        var approved = new ModelVersionApproved(version.ModelId, version.Version, approval.Id, approval.Environment, approval.ArtifactDigest,
+        var approved = new ModelVersionApproved(
+            version.ModelId,
+            version.Version,
+            approval.Id,
+            approval.Environment,
+            approval.ArtifactDigest,
             signOffs.Select(s => new Approver(s.Officer, s.SignedAt, s.Rationale)).ToArray(),
             signOffs.SelectMany(s => s.Conditions).Distinct().ToArray(),
             signOffs.Min(s => s.ExpiresAt),
-            context.Audit($"All {approval.RequiredApprovals} required approvals recorded"));
+            context.Audit($"All {approval.RequiredApprovals} required approvals recorded")
+        );
         return [signed, approved];
     }
 }

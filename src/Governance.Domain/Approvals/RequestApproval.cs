@@ -15,22 +15,44 @@ public static class RequestApprovalDecision
 
     public static ApprovalRequested Decide(RequestApproval command, ModelVersion version, CommandContext context)
     {
-        new InputCheck().Slug(command.Environment, "environment").Required(command.IntendedUse, "intendedUse", 5000).Optional(command.Reason, "reason").ThrowIfAny();
+        new InputCheck()
+            .Slug(command.Environment, "environment")
+            .Required(command.IntendedUse, "intendedUse", 5000)
+            .Optional(command.Reason, "reason")
+            .ThrowIfAny();
 
         version.EnsureNotRetired();
         if (version.Validation is null)
-            throw GovernanceRuleException.Conflict("approval.not_validated",
-                $"Model version {version.ModelId} {version.Version} has no independent validation outcome yet; approval can be requested once it is validated.");
+            throw GovernanceRuleException.Conflict(
+                "approval.not_validated",
+                $"Model version {version.ModelId} {version.Version} has no independent validation outcome yet; approval can be requested once it is validated."
+            );
         if (version.Validation.Outcome == ValidationOutcome.Failed)
-            throw GovernanceRuleException.Conflict("approval.validation_failed",
-                $"Model version {version.ModelId} {version.Version} failed independent validation and cannot be put forward for approval.");
+            throw GovernanceRuleException.Conflict(
+                "approval.validation_failed",
+                $"Model version {version.ModelId} {version.Version} failed independent validation and cannot be put forward for approval."
+            );
         var environment = command.Environment!;
         if (version.Approvals.Any(a => a.Environment == environment && a.Status == ApprovalStatus.Pending))
-            throw GovernanceRuleException.Conflict("approval.already_pending", $"An approval for '{environment}' is already awaiting decision.");
+            throw GovernanceRuleException.Conflict(
+                "approval.already_pending",
+                $"An approval for '{environment}' is already awaiting decision."
+            );
         if (version.Approvals.Any(a => a.Environment == environment && a.IsActiveAt(context.Now)))
-            throw GovernanceRuleException.Conflict("approval.already_active", $"This version already holds an active approval for '{environment}'.");
+            throw GovernanceRuleException.Conflict(
+                "approval.already_active",
+                $"This version already holds an active approval for '{environment}'."
+            );
 
-        return new ApprovalRequested(version.ModelId, version.Version, command.ApprovalId, environment, command.IntendedUse!.Trim(),
-            version.ArtifactDigest, RequiredApprovalsFor(version.RiskTier), context.Audit(command.Reason ?? "Approval requested"));
+        return new ApprovalRequested(
+            version.ModelId,
+            version.Version,
+            command.ApprovalId,
+            environment,
+            command.IntendedUse!.Trim(),
+            version.ArtifactDigest,
+            RequiredApprovalsFor(version.RiskTier),
+            context.Audit(command.Reason ?? "Approval requested")
+        );
     }
 }

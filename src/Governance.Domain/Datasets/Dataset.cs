@@ -4,7 +4,15 @@ using Governance.Domain.Shared;
 namespace Governance.Domain.Datasets;
 
 /// <summary>GDPR Art. 6(1) lawful bases, for datasets holding personal data.</summary>
-public enum LegalBasis { Consent, Contract, LegalObligation, VitalInterests, PublicTask, LegitimateInterests }
+public enum LegalBasis
+{
+    Consent,
+    Contract,
+    LegalObligation,
+    VitalInterests,
+    PublicTask,
+    LegitimateInterests,
+}
 
 public sealed record DatasetFile(string Path, string Sha256, long SizeBytes);
 
@@ -21,7 +29,8 @@ public sealed record DatasetRegistered(
     IReadOnlyList<DatasetColumn> Schema,
     bool ContainsPersonalData,
     LegalBasis? LegalBasis,
-    Audit Audit) : ILedgerEvent;
+    Audit Audit
+) : ILedgerEvent;
 
 /// <summary>A registered dataset: identified by name and version, and by the digest of its file manifest.</summary>
 public sealed record Dataset
@@ -41,16 +50,26 @@ public sealed record Dataset
 
     public static string StreamKey(string name, string version) => $"dataset:{name}@{version}";
 
-    public static Dataset? Evolve(Dataset? state, object @event) => @event switch
-    {
-        DatasetRegistered e => new Dataset
+    public static Dataset? Evolve(Dataset? state, object @event) =>
+        @event switch
         {
-            Id = e.DatasetId, Name = e.Name, Version = e.Version, Description = e.Description, Files = e.Files,
-            ManifestDigest = e.ManifestDigest, RowCount = e.RowCount, Schema = e.Schema,
-            ContainsPersonalData = e.ContainsPersonalData, LegalBasis = e.LegalBasis, RegisteredBy = e.Audit.Actor, RegisteredAt = e.Audit.At,
-        },
-        _ => state,
-    };
+            DatasetRegistered e => new Dataset
+            {
+                Id = e.DatasetId,
+                Name = e.Name,
+                Version = e.Version,
+                Description = e.Description,
+                Files = e.Files,
+                ManifestDigest = e.ManifestDigest,
+                RowCount = e.RowCount,
+                Schema = e.Schema,
+                ContainsPersonalData = e.ContainsPersonalData,
+                LegalBasis = e.LegalBasis,
+                RegisteredBy = e.Audit.Actor,
+                RegisteredAt = e.Audit.At,
+            },
+            _ => state,
+        };
 
     /// <summary>
     /// The manifest digest: SHA-256 over one line per file, "&lt;sha256 hex&gt;  &lt;size&gt;  &lt;path&gt;\n", ordered by path (ordinal).
@@ -60,7 +79,13 @@ public sealed record Dataset
     {
         var manifest = new StringBuilder();
         foreach (var f in files.OrderBy(f => f.Path, StringComparer.Ordinal))
-            manifest.Append(f.Sha256[Digest.Sha256Prefix.Length..]).Append("  ").Append(f.SizeBytes).Append("  ").Append(f.Path).Append('\n');
+            manifest
+                .Append(f.Sha256[Digest.Sha256Prefix.Length..])
+                .Append("  ")
+                .Append(f.SizeBytes)
+                .Append("  ")
+                .Append(f.Path)
+                .Append('\n');
         return Digest.OfText(manifest.ToString());
     }
 }

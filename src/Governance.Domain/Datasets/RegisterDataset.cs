@@ -12,7 +12,8 @@ public sealed record RegisterDataset(
     IReadOnlyList<DatasetColumn>? Schema,
     bool? ContainsPersonalData,
     LegalBasis? LegalBasis,
-    string? Reason);
+    string? Reason
+);
 
 public static class RegisterDatasetDecision
 {
@@ -23,41 +24,71 @@ public static class RegisterDatasetDecision
             .VersionLabel(command.Version, "version")
             .Optional(command.Description, "description")
             .Optional(command.Reason, "reason");
-        if (command.Files is not { Count: > 0 }) check.Fail("files", "must list at least one file with its path, sha256 and sizeBytes");
+        if (command.Files is not { Count: > 0 })
+            check.Fail("files", "must list at least one file with its path, sha256 and sizeBytes");
         else
         {
             for (var i = 0; i < command.Files.Count; i++)
             {
                 var f = command.Files[i];
-                if (f is null) { check.Fail($"files[{i}]", "is required"); continue; }
+                if (f is null)
+                {
+                    check.Fail($"files[{i}]", "is required");
+                    continue;
+                }
                 check.Required(f.Path, $"files[{i}].path", 1000).Sha256(f.Sha256, $"files[{i}].sha256");
-                if (f.SizeBytes < 0) check.Fail($"files[{i}].sizeBytes", "must not be negative");
+                if (f.SizeBytes < 0)
+                    check.Fail($"files[{i}].sizeBytes", "must not be negative");
             }
-            var duplicates = command.Files.Where(f => f?.Path is not null).GroupBy(f => f.Path).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
-            if (duplicates.Length > 0) check.Fail("files", $"lists the same path more than once: {string.Join(", ", duplicates)}");
+            var duplicates = command
+                .Files.Where(f => f?.Path is not null)
+                .GroupBy(f => f.Path)
+                .Where(g => g.Count() > 1)
+                .Select(g => g.Key)
+                .ToArray();
+            if (duplicates.Length > 0)
+                check.Fail("files", $"lists the same path more than once: {string.Join(", ", duplicates)}");
         }
-        if (command.RowCount is null or < 0) check.Fail("rowCount", "is required and must not be negative");
-        if (command.Schema is not { Count: > 0 }) check.Fail("schema", "must list at least one column with its name and type");
+        if (command.RowCount is null or < 0)
+            check.Fail("rowCount", "is required and must not be negative");
+        if (command.Schema is not { Count: > 0 })
+            check.Fail("schema", "must list at least one column with its name and type");
         else if (command.Schema.Any(c => c is null || string.IsNullOrWhiteSpace(c.Name) || string.IsNullOrWhiteSpace(c.Type)))
             check.Fail("schema", "every column needs a name and a type");
-        if (command.ContainsPersonalData is null) check.Fail("containsPersonalData", "is required (true or false)");
-        if (command.ContainsPersonalData == true) check.Defined(command.LegalBasis, "legalBasis");
-        if (command.ManifestDigest is not null) check.Sha256(command.ManifestDigest, "manifestDigest");
+        if (command.ContainsPersonalData is null)
+            check.Fail("containsPersonalData", "is required (true or false)");
+        if (command.ContainsPersonalData == true)
+            check.Defined(command.LegalBasis, "legalBasis");
+        if (command.ManifestDigest is not null)
+            check.Sha256(command.ManifestDigest, "manifestDigest");
         check.ThrowIfAny();
 
         var files = command.Files!.Select(f => f with { Sha256 = Digest.Normalize(f.Sha256) }).ToArray();
         var manifestDigest = Dataset.ManifestDigestOf(files);
         if (command.ManifestDigest is not null && Digest.Normalize(command.ManifestDigest) != manifestDigest)
-            throw GovernanceRuleException.InvalidField("manifestDigest",
-                $"does not match the files listed: their manifest digest is {manifestDigest}");
+            throw GovernanceRuleException.InvalidField(
+                "manifestDigest",
+                $"does not match the files listed: their manifest digest is {manifestDigest}"
+            );
 
         if (existing is not null)
-            throw GovernanceRuleException.Conflict("dataset.already_registered", $"Dataset '{command.Name}' version '{command.Version}' is already registered.");
+            throw GovernanceRuleException.Conflict(
+                "dataset.already_registered",
+                $"Dataset '{command.Name}' version '{command.Version}' is already registered."
+            );
 
         return new DatasetRegistered(
-            Dataset.StreamKey(command.Name!, command.Version!), command.Name!, command.Version!, command.Description, files, manifestDigest,
-            command.RowCount!.Value, command.Schema!, command.ContainsPersonalData!.Value,
+            Dataset.StreamKey(command.Name!, command.Version!),
+            command.Name!,
+            command.Version!,
+            command.Description,
+            files,
+            manifestDigest,
+            command.RowCount!.Value,
+            command.Schema!,
+            command.ContainsPersonalData!.Value,
             command.ContainsPersonalData == true ? command.LegalBasis : null,
-            context.Audit(command.Reason ?? "Dataset registered"));
+            context.Audit(command.Reason ?? "Dataset registered")
+        );
     }
 }

@@ -4,27 +4,53 @@ using Governance.Domain.Shared;
 namespace Governance.Domain.Deployments;
 
 public sealed record Deployment(
-    string Environment, string PipelineRunId, string ArtifactDigest, string ApprovalId, Actor DeployedBy, DateTimeOffset DeployedAt,
-    DateTimeOffset? RolledBackAt = null, Actor? RolledBackBy = null, string? RollbackReason = null)
+    string Environment,
+    string PipelineRunId,
+    string ArtifactDigest,
+    string ApprovalId,
+    Actor DeployedBy,
+    DateTimeOffset DeployedAt,
+    DateTimeOffset? RolledBackAt = null,
+    Actor? RolledBackBy = null,
+    string? RollbackReason = null
+)
 {
     public static IReadOnlyList<string> LiveEnvironments(IEnumerable<Deployment> deployments) =>
         deployments.Where(d => d.RolledBackAt is null).Select(d => d.Environment).Distinct().Order(StringComparer.Ordinal).ToArray();
 
     /// <summary>Deployment history after a deploy or a rollback; a rollback closes every live deployment in its environment.</summary>
-    public static IReadOnlyList<Deployment> Evolve(IReadOnlyList<Deployment> deployments, IModelVersionEvent e) => e switch
-    {
-        ModelVersionDeployed d => [.. deployments, new Deployment(d.Environment, d.PipelineRunId, d.ArtifactDigest, d.ApprovalId, d.Audit.Actor, d.Audit.At)],
-        DeploymentRolledBack r => deployments
-            .Select(d => d.Environment == r.Environment && d.RolledBackAt is null
-                ? d with { RolledBackAt = r.Audit.At, RolledBackBy = r.Audit.Actor, RollbackReason = r.Audit.Reason }
-                : d)
-            .ToArray(),
-        _ => deployments,
-    };
+    public static IReadOnlyList<Deployment> Evolve(IReadOnlyList<Deployment> deployments, IModelVersionEvent e) =>
+        e switch
+        {
+            ModelVersionDeployed d =>
+            [
+                .. deployments,
+                new Deployment(d.Environment, d.PipelineRunId, d.ArtifactDigest, d.ApprovalId, d.Audit.Actor, d.Audit.At),
+            ],
+            DeploymentRolledBack r => deployments
+                .Select(d =>
+                    d.Environment == r.Environment && d.RolledBackAt is null
+                        ? d with
+                        {
+                            RolledBackAt = r.Audit.At,
+                            RolledBackBy = r.Audit.Actor,
+                            RollbackReason = r.Audit.Reason,
+                        }
+                        : d
+                )
+                .ToArray(),
+            _ => deployments,
+        };
 }
 
 public sealed record RefusedDeployment(
-    string Environment, string PipelineRunId, string ArtifactDigest, IReadOnlyList<DenialReason> Reasons, Actor AttemptedBy, DateTimeOffset AttemptedAt);
+    string Environment,
+    string PipelineRunId,
+    string ArtifactDigest,
+    IReadOnlyList<DenialReason> Reasons,
+    Actor AttemptedBy,
+    DateTimeOffset AttemptedAt
+);
 
 /// <summary>A pipeline reports that it is deploying (or wants to deploy) this artifact; the ledger allows it or records the refusal.</summary>
 public sealed record RecordDeployment(string? Environment, string? PipelineRunId, string? ArtifactDigest, string? Reason);
@@ -37,25 +63,54 @@ public static class DeploymentDecisions
     /// <summary>Always yields one event: the deployment, or the refused attempt with its reasons; refusals are evidence too.</summary>
     public static IModelVersionEvent Decide(RecordDeployment command, ModelVersion version, CommandContext context)
     {
-        new InputCheck().Slug(command.Environment, "environment").Required(command.PipelineRunId, "pipelineRunId", 200)
-            .Sha256(command.ArtifactDigest, "artifactDigest").Optional(command.Reason, "reason").ThrowIfAny();
+        new InputCheck()
+            .Slug(command.Environment, "environment")
+            .Required(command.PipelineRunId, "pipelineRunId", 200)
+            .Sha256(command.ArtifactDigest, "artifactDigest")
+            .Optional(command.Reason, "reason")
+            .ThrowIfAny();
 
         var digest = Digest.Normalize(command.ArtifactDigest!);
         var decision = DeploymentPolicy.Check(version, digest, command.Environment!, context.Now);
         return decision.Allowed
-            ? new ModelVersionDeployed(version.ModelId, version.Version, command.Environment!, command.PipelineRunId!, digest, decision.ApprovalId!,
-                context.Audit(command.Reason ?? "Deployed by pipeline"))
-            : new DeploymentRefused(version.ModelId, version.Version, command.Environment!, command.PipelineRunId!, digest, decision.Reasons,
-                context.Audit(command.Reason ?? "Deployment attempt refused by the ledger"));
+            ? new ModelVersionDeployed(
+                version.ModelId,
+                version.Version,
+                command.Environment!,
+                command.PipelineRunId!,
+                digest,
+                decision.ApprovalId!,
+                context.Audit(command.Reason ?? "Deployed by pipeline")
+            )
+            : new DeploymentRefused(
+                version.ModelId,
+                version.Version,
+                command.Environment!,
+                command.PipelineRunId!,
+                digest,
+                decision.Reasons,
+                context.Audit(command.Reason ?? "Deployment attempt refused by the ledger")
+            );
     }
 
     public static DeploymentRolledBack Decide(RecordRollback command, ModelVersion version, CommandContext context)
     {
-        new InputCheck().Slug(command.Environment, "environment").Required(command.PipelineRunId, "pipelineRunId", 200)
-            .Required(command.Reason, "reason", 10_000).ThrowIfAny();
+        new InputCheck()
+            .Slug(command.Environment, "environment")
+            .Required(command.PipelineRunId, "pipelineRunId", 200)
+            .Required(command.Reason, "reason", 10_000)
+            .ThrowIfAny();
         if (!version.LiveEnvironments.Contains(command.Environment!))
-            throw GovernanceRuleException.Conflict("deployment.not_live",
-                $"Model version {version.ModelId} {version.Version} is not deployed in '{command.Environment}', so there is nothing to roll back.");
-        return new DeploymentRolledBack(version.ModelId, version.Version, command.Environment!, command.PipelineRunId!, context.Audit(command.Reason!.Trim()));
+            throw GovernanceRuleException.Conflict(
+                "deployment.not_live",
+                $"Model version {version.ModelId} {version.Version} is not deployed in '{command.Environment}', so there is nothing to roll back."
+            );
+        return new DeploymentRolledBack(
+            version.ModelId,
+            version.Version,
+            command.Environment!,
+            command.PipelineRunId!,
+            context.Audit(command.Reason!.Trim())
+        );
     }
 }

@@ -24,26 +24,44 @@ public static class DeploymentPolicy
         if (version.IsRetired)
             reasons.Add(new("version_retired", $"Model version {version.ModelId} {version.Version} was retired on {version.RetiredAt:u}."));
         if (Digest.Normalize(digest) != version.ArtifactDigest)
-            reasons.Add(new("digest_mismatch", $"The artifact digest {digest} is not the registered artifact of this version ({version.ArtifactDigest})."));
+            reasons.Add(
+                new(
+                    "digest_mismatch",
+                    $"The artifact digest {digest} is not the registered artifact of this version ({version.ArtifactDigest})."
+                )
+            );
 
         var forEnvironment = version.Approvals.Where(a => a.Environment == environment).ToArray();
         var active = forEnvironment.Where(a => a.IsActiveAt(now) && a.ArtifactDigest == version.ArtifactDigest).MaxBy(a => a.ExpiresAt);
         if (active is not null && reasons.Count == 0)
             return new DeploymentDecision(true, active.Id, active.ExpiresAt, []);
-        if (active is null) reasons.Add(WhyNoActiveApproval(forEnvironment.MaxBy(a => a.RequestedAt), environment, now));
+        if (active is null)
+            reasons.Add(WhyNoActiveApproval(forEnvironment.MaxBy(a => a.RequestedAt), environment, now));
         return new DeploymentDecision(false, null, null, reasons);
     }
 
-    private static DenialReason WhyNoActiveApproval(Approval? latest, string environment, DateTimeOffset now) => latest switch
-    {
-        null => new("no_approval_for_environment", $"This version has never been approved for '{environment}'."),
-        { Status: ApprovalStatus.Pending } => new("approval_pending",
-            $"Approval {latest.Id} for '{environment}' is awaiting decision ({latest.SignOffs.Count} of {latest.RequiredApprovals} required approvals recorded)."),
-        { Status: ApprovalStatus.Rejected } => new("approval_rejected", $"Approval {latest.Id} for '{environment}' was rejected: {latest.RejectionReason}"),
-        { Status: ApprovalStatus.Revoked } => new("approval_revoked", $"Approval {latest.Id} for '{environment}' was revoked on {latest.RevokedAt:u}: {latest.RevocationReason}"),
-        _ when latest.ExpiresAt <= now => new("approval_expired", $"Approval {latest.Id} for '{environment}' expired on {latest.ExpiresAt:u}."),
-        _ => new("no_approval_for_environment", $"No active approval for '{environment}'."),
-    };
+    private static DenialReason WhyNoActiveApproval(Approval? latest, string environment, DateTimeOffset now) =>
+        latest switch
+        {
+            null => new("no_approval_for_environment", $"This version has never been approved for '{environment}'."),
+            { Status: ApprovalStatus.Pending } => new(
+                "approval_pending",
+                $"Approval {latest.Id} for '{environment}' is awaiting decision ({latest.SignOffs.Count} of {latest.RequiredApprovals} required approvals recorded)."
+            ),
+            { Status: ApprovalStatus.Rejected } => new(
+                "approval_rejected",
+                $"Approval {latest.Id} for '{environment}' was rejected: {latest.RejectionReason}"
+            ),
+            { Status: ApprovalStatus.Revoked } => new(
+                "approval_revoked",
+                $"Approval {latest.Id} for '{environment}' was revoked on {latest.RevokedAt:u}: {latest.RevocationReason}"
+            ),
+            _ when latest.ExpiresAt <= now => new(
+                "approval_expired",
+                $"Approval {latest.Id} for '{environment}' expired on {latest.ExpiresAt:u}."
+            ),
+            _ => new("no_approval_for_environment", $"No active approval for '{environment}'."),
+        };
 
     private static DeploymentDecision Deny(DenialReason reason) => new(false, null, null, [reason]);
 }

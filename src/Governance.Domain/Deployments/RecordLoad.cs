@@ -4,23 +4,50 @@ using Governance.Domain.Shared;
 namespace Governance.Domain.Deployments;
 
 /// <summary>A model server reports the outcome of loading an artifact: loaded (after verification) or refused, with the reason code.</summary>
-public sealed record RecordLoad(string? Environment, string? Host, string? ArtifactDigest, bool? Loaded, string? ApprovalId, string? ReasonCode, string? Reason);
+public sealed record RecordLoad(
+    string? Environment,
+    string? Host,
+    string? ArtifactDigest,
+    bool? Loaded,
+    string? ApprovalId,
+    string? ReasonCode,
+    string? Reason
+);
 
 public static class RecordLoadDecision
 {
     public static IModelVersionEvent Decide(RecordLoad command, ModelVersion version, CommandContext context)
     {
-        var check = new InputCheck().Slug(command.Environment, "environment").Required(command.Host, "host", 200)
-            .Sha256(command.ArtifactDigest, "artifactDigest").Optional(command.Reason, "reason");
-        if (command.Loaded is null) check.Fail("loaded", "is required (true or false)");
-        if (command.Loaded == false) check.Required(command.ReasonCode, "reasonCode", 100);
+        var check = new InputCheck()
+            .Slug(command.Environment, "environment")
+            .Required(command.Host, "host", 200)
+            .Sha256(command.ArtifactDigest, "artifactDigest")
+            .Optional(command.Reason, "reason");
+        if (command.Loaded is null)
+            check.Fail("loaded", "is required (true or false)");
+        if (command.Loaded == false)
+            check.Required(command.ReasonCode, "reasonCode", 100);
         check.ThrowIfAny();
 
         var digest = Digest.Normalize(command.ArtifactDigest!);
         return command.Loaded == true
-            ? new ModelLoaded(version.ModelId, version.Version, command.Environment!, command.Host!, digest, command.ApprovalId,
-                context.Audit(command.Reason ?? "Loaded after verifying its signed approval"))
-            : new ModelLoadRefused(version.ModelId, version.Version, command.Environment!, command.Host!, digest, command.ReasonCode!,
-                context.Audit(command.Reason ?? $"Load refused: {command.ReasonCode}"));
+            ? new ModelLoaded(
+                version.ModelId,
+                version.Version,
+                command.Environment!,
+                command.Host!,
+                digest,
+                command.ApprovalId,
+                context.Audit(command.Reason ?? "Loaded after verifying its signed approval")
+            )
+            : new ModelLoadRefused(
+                version.ModelId,
+                version.Version,
+                command.Environment!,
+                command.Host!,
+                digest,
+                command.ReasonCode!,
+                context.Audit(command.Reason ?? $"Load refused: {command.ReasonCode}")
+            );
     }
 }

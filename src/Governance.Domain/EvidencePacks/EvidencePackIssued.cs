@@ -8,7 +8,15 @@ namespace Governance.Domain.EvidencePacks;
 /// Kept in its own stream (<c>evidence:model@version</c>) so that issuing a pack does not change the version's state.
 /// </summary>
 public sealed record EvidencePackIssued(
-    string ModelId, string Version, string Kind, string Sha256, long SizeBytes, int Pages, long LedgerPosition, Audit Audit) : ILedgerEvent
+    string ModelId,
+    string Version,
+    string Kind,
+    string Sha256,
+    long SizeBytes,
+    int Pages,
+    long LedgerPosition,
+    Audit Audit
+) : ILedgerEvent
 {
     public static string StreamKey(string modelId, string version) => $"evidence:{modelId}@{version}";
 }

@@ -9,14 +9,44 @@ namespace Governance.Domain.ModelVersions;
 /// <summary>Where a version stands in its lifecycle: the step of its latest lifecycle event.</summary>
 public enum ModelVersionStatus
 {
-    Registered, ValidationSubmitted, Validated, ValidationFailed, ApprovalRequested, Approved, Rejected, Deployed, RolledBack, Revoked, Retired,
+    Registered,
+    ValidationSubmitted,
+    Validated,
+    ValidationFailed,
+    ApprovalRequested,
+    Approved,
+    Rejected,
+    Deployed,
+    RolledBack,
+    Revoked,
+    Retired,
 }
 
-public sealed record ValidationSubmission(string Summary, string? ReportUri, string? ReportDigest, Actor SubmittedBy, DateTimeOffset SubmittedAt);
+public sealed record ValidationSubmission(
+    string Summary,
+    string? ReportUri,
+    string? ReportDigest,
+    Actor SubmittedBy,
+    DateTimeOffset SubmittedAt
+);
 
-public sealed record LoadReport(string Environment, string Host, string ArtifactDigest, bool Loaded, string? RefusalCode, Actor ReportedBy, DateTimeOffset At);
+public sealed record LoadReport(
+    string Environment,
+    string Host,
+    string ArtifactDigest,
+    bool Loaded,
+    string? RefusalCode,
+    Actor ReportedBy,
+    DateTimeOffset At
+);
 
-public sealed record ValidationResult(ValidationOutcome Outcome, IReadOnlyList<ValidationFinding> Findings, string Opinion, Actor Validator, DateTimeOffset ValidatedAt);
+public sealed record ValidationResult(
+    ValidationOutcome Outcome,
+    IReadOnlyList<ValidationFinding> Findings,
+    string Opinion,
+    Actor Validator,
+    DateTimeOffset ValidatedAt
+);
 
 /// <summary>A model version's state, evolved from its stream; the same record is the inline projection the API reads.</summary>
 public sealed record ModelVersion
@@ -33,6 +63,7 @@ public sealed record ModelVersion
     public required IReadOnlyDictionary<string, double> Metrics { get; init; }
     public required string CodeCommit { get; init; }
     public required IReadOnlyDictionary<string, string> Hyperparameters { get; init; }
+
     /// <summary>The model's risk tier when this version was registered; it sets how many approvals are required.</summary>
     public required RiskTier RiskTier { get; init; }
     public required string ModelOwnerId { get; init; }
@@ -45,6 +76,7 @@ public sealed record ModelVersion
     public IReadOnlyList<Approval> Approvals { get; init; } = [];
     public IReadOnlyList<Deployment> Deployments { get; init; } = [];
     public IReadOnlyList<RefusedDeployment> RefusedDeployments { get; init; } = [];
+
     /// <summary>What model servers reported when they loaded, or refused to load, this version.</summary>
     public IReadOnlyList<LoadReport> Loads { get; init; } = [];
     public DateTimeOffset? RetiredAt { get; init; }
@@ -63,22 +95,40 @@ public sealed record ModelVersion
         if (@event is ModelVersionRegistered r)
             return new ModelVersion
             {
-                Id = StreamKey(r.ModelId, r.Version), ModelId = r.ModelId, Version = r.Version, ArtifactUri = r.ArtifactUri,
-                ArtifactDigest = r.ArtifactDigest, ArtifactSizeBytes = r.ArtifactSizeBytes, Format = r.Format,
-                TrainingDatasetDigest = r.TrainingDatasetDigest, ValidationDatasetDigest = r.ValidationDatasetDigest, Metrics = r.Metrics,
-                CodeCommit = r.CodeCommit, Hyperparameters = r.Hyperparameters, RiskTier = r.RiskTier, ModelOwnerId = r.ModelOwnerId,
-                RegisteredBy = r.Audit.Actor, RegisteredAt = r.Audit.At, Status = ModelVersionStatus.Registered, LastChangedAt = r.Audit.At,
+                Id = StreamKey(r.ModelId, r.Version),
+                ModelId = r.ModelId,
+                Version = r.Version,
+                ArtifactUri = r.ArtifactUri,
+                ArtifactDigest = r.ArtifactDigest,
+                ArtifactSizeBytes = r.ArtifactSizeBytes,
+                Format = r.Format,
+                TrainingDatasetDigest = r.TrainingDatasetDigest,
+                ValidationDatasetDigest = r.ValidationDatasetDigest,
+                Metrics = r.Metrics,
+                CodeCommit = r.CodeCommit,
+                Hyperparameters = r.Hyperparameters,
+                RiskTier = r.RiskTier,
+                ModelOwnerId = r.ModelOwnerId,
+                RegisteredBy = r.Audit.Actor,
+                RegisteredAt = r.Audit.At,
+                Status = ModelVersionStatus.Registered,
+                LastChangedAt = r.Audit.At,
             };
-        if (state is null || @event is not IModelVersionEvent e) return state;
+        if (state is null || @event is not IModelVersionEvent e)
+            return state;
 
         state = state with { Status = StatusAfter(state.Status, e), LastChangedAt = e.Audit.At };
         return e switch
         {
             SubmittedForValidation s => state with
             {
-                ValidationSubmission = new ValidationSubmission(s.Summary, s.ReportUri, s.ReportDigest, s.Audit.Actor, s.Audit.At), Validation = null,
+                ValidationSubmission = new ValidationSubmission(s.Summary, s.ReportUri, s.ReportDigest, s.Audit.Actor, s.Audit.At),
+                Validation = null,
             },
-            ValidationCompleted v => state with { Validation = new ValidationResult(v.Outcome, v.Findings, v.Audit.Reason, v.Audit.Actor, v.Audit.At) },
+            ValidationCompleted v => state with
+            {
+                Validation = new ValidationResult(v.Outcome, v.Findings, v.Audit.Reason, v.Audit.Actor, v.Audit.At),
+            },
             ApprovalRequested a => state with { Approvals = [.. state.Approvals, Approval.Evolve(null, a)!] },
             ApprovalSignedOff or ModelVersionApproved or ApprovalRejected or ApprovalRevoked or ApprovalAttested => state with
             {
@@ -87,45 +137,62 @@ public sealed record ModelVersion
             ModelVersionDeployed or DeploymentRolledBack => state with { Deployments = Deployment.Evolve(state.Deployments, e) },
             DeploymentRefused d => state with
             {
-                RefusedDeployments = [.. state.RefusedDeployments, new RefusedDeployment(d.Environment, d.PipelineRunId, d.ArtifactDigest, d.Reasons, d.Audit.Actor, d.Audit.At)],
+                RefusedDeployments =
+                [
+                    .. state.RefusedDeployments,
+                    new RefusedDeployment(d.Environment, d.PipelineRunId, d.ArtifactDigest, d.Reasons, d.Audit.Actor, d.Audit.At),
+                ],
             },
             ModelVersionRetired t => state with { RetiredAt = t.Audit.At },
-            ModelLoaded l => state with { Loads = [.. state.Loads, new LoadReport(l.Environment, l.Host, l.ArtifactDigest, true, null, l.Audit.Actor, l.Audit.At)] },
-            ModelLoadRefused l => state with { Loads = [.. state.Loads, new LoadReport(l.Environment, l.Host, l.ArtifactDigest, false, l.ReasonCode, l.Audit.Actor, l.Audit.At)] },
+            ModelLoaded l => state with
+            {
+                Loads = [.. state.Loads, new LoadReport(l.Environment, l.Host, l.ArtifactDigest, true, null, l.Audit.Actor, l.Audit.At)],
+            },
+            ModelLoadRefused l => state with
+            {
+                Loads =
+                [
+                    .. state.Loads,
+                    new LoadReport(l.Environment, l.Host, l.ArtifactDigest, false, l.ReasonCode, l.Audit.Actor, l.Audit.At),
+                ],
+            },
             _ => state,
         };
     }
 
     /// <summary>The lifecycle step after an event; shared by this state and the inventory so both always agree.</summary>
-    public static ModelVersionStatus StatusAfter(ModelVersionStatus current, IModelVersionEvent e) => e switch
-    {
-        ModelVersionRegistered => ModelVersionStatus.Registered,
-        SubmittedForValidation => ModelVersionStatus.ValidationSubmitted,
-        ValidationCompleted { Outcome: ValidationOutcome.Failed } => ModelVersionStatus.ValidationFailed,
-        ValidationCompleted => ModelVersionStatus.Validated,
-        ApprovalRequested => ModelVersionStatus.ApprovalRequested,
-        ModelVersionApproved => ModelVersionStatus.Approved,
-        ApprovalRejected => ModelVersionStatus.Rejected,
-        ApprovalRevoked => ModelVersionStatus.Revoked,
-        ModelVersionDeployed => ModelVersionStatus.Deployed,
-        DeploymentRolledBack => ModelVersionStatus.RolledBack,
-        ModelVersionRetired => ModelVersionStatus.Retired,
-        _ => current, // a sign-off short of the required count, an attestation, a refused deployment or a load report does not move the lifecycle
-    };
+    public static ModelVersionStatus StatusAfter(ModelVersionStatus current, IModelVersionEvent e) =>
+        e switch
+        {
+            ModelVersionRegistered => ModelVersionStatus.Registered,
+            SubmittedForValidation => ModelVersionStatus.ValidationSubmitted,
+            ValidationCompleted { Outcome: ValidationOutcome.Failed } => ModelVersionStatus.ValidationFailed,
+            ValidationCompleted => ModelVersionStatus.Validated,
+            ApprovalRequested => ModelVersionStatus.ApprovalRequested,
+            ModelVersionApproved => ModelVersionStatus.Approved,
+            ApprovalRejected => ModelVersionStatus.Rejected,
+            ApprovalRevoked => ModelVersionStatus.Revoked,
+            ModelVersionDeployed => ModelVersionStatus.Deployed,
+            DeploymentRolledBack => ModelVersionStatus.RolledBack,
+            ModelVersionRetired => ModelVersionStatus.Retired,
+            _ => current, // a sign-off short of the required count, an attestation, a refused deployment or a load report does not move the lifecycle
+        };
 
-    internal static string? ApprovalIdOf(IModelVersionEvent e) => e switch
-    {
-        ApprovalRequested a => a.ApprovalId,
-        ApprovalSignedOff s => s.ApprovalId,
-        ModelVersionApproved a => a.ApprovalId,
-        ApprovalRejected r => r.ApprovalId,
-        ApprovalRevoked r => r.ApprovalId,
-        ApprovalAttested a => a.ApprovalId,
-        _ => null,
-    };
+    internal static string? ApprovalIdOf(IModelVersionEvent e) =>
+        e switch
+        {
+            ApprovalRequested a => a.ApprovalId,
+            ApprovalSignedOff s => s.ApprovalId,
+            ModelVersionApproved a => a.ApprovalId,
+            ApprovalRejected r => r.ApprovalId,
+            ApprovalRevoked r => r.ApprovalId,
+            ApprovalAttested a => a.ApprovalId,
+            _ => null,
+        };
 
     internal void EnsureNotRetired()
     {
-        if (IsRetired) throw GovernanceRuleException.Conflict("model_version.retired", $"Model version {ModelId} {Version} is retired.");
+        if (IsRetired)
+            throw GovernanceRuleException.Conflict("model_version.retired", $"Model version {ModelId} {Version} is retired.");
     }
 }

@@ -13,7 +13,12 @@ public interface IModelVersionEvent : ILedgerEvent
     string Version { get; }
 }
 
-public enum ArtifactFormat { MlNetZip, Onnx, Other }
+public enum ArtifactFormat
+{
+    MlNetZip,
+    Onnx,
+    Other,
+}
 
 public sealed record ModelVersionRegistered(
     string ModelId,
@@ -29,39 +34,97 @@ public sealed record ModelVersionRegistered(
     IReadOnlyDictionary<string, string> Hyperparameters,
     RiskTier RiskTier,
     string ModelOwnerId,
-    Audit Audit) : IModelVersionEvent;
+    Audit Audit
+) : IModelVersionEvent;
 
-public sealed record SubmittedForValidation(string ModelId, string Version, string Summary, string? ReportUri, string? ReportDigest, Audit Audit) : IModelVersionEvent;
+public sealed record SubmittedForValidation(
+    string ModelId,
+    string Version,
+    string Summary,
+    string? ReportUri,
+    string? ReportDigest,
+    Audit Audit
+) : IModelVersionEvent;
 
-public sealed record ValidationCompleted(string ModelId, string Version, ValidationOutcome Outcome, IReadOnlyList<ValidationFinding> Findings, Audit Audit) : IModelVersionEvent;
+public sealed record ValidationCompleted(
+    string ModelId,
+    string Version,
+    ValidationOutcome Outcome,
+    IReadOnlyList<ValidationFinding> Findings,
+    Audit Audit
+) : IModelVersionEvent;
 
 public sealed record ApprovalRequested(
-    string ModelId, string Version, string ApprovalId, string Environment, string IntendedUse, string ArtifactDigest, int RequiredApprovals, Audit Audit)
-    : IModelVersionEvent;
+    string ModelId,
+    string Version,
+    string ApprovalId,
+    string Environment,
+    string IntendedUse,
+    string ArtifactDigest,
+    int RequiredApprovals,
+    Audit Audit
+) : IModelVersionEvent;
 
 /// <summary>One risk officer's sign-off; the reason in <see cref="Audit"/> is their rationale.</summary>
 public sealed record ApprovalSignedOff(
-    string ModelId, string Version, string ApprovalId, string Environment, string ArtifactDigest,
-    IReadOnlyList<string> Conditions, DateTimeOffset ExpiresAt, Audit Audit) : IModelVersionEvent;
+    string ModelId,
+    string Version,
+    string ApprovalId,
+    string Environment,
+    string ArtifactDigest,
+    IReadOnlyList<string> Conditions,
+    DateTimeOffset ExpiresAt,
+    Audit Audit
+) : IModelVersionEvent;
 
 /// <summary>All required sign-offs are present: the approval now allows deploying this digest to this environment until it expires.</summary>
 public sealed record ModelVersionApproved(
-    string ModelId, string Version, string ApprovalId, string Environment, string ArtifactDigest,
-    IReadOnlyList<Approver> Approvers, IReadOnlyList<string> Conditions, DateTimeOffset ExpiresAt, Audit Audit) : IModelVersionEvent;
+    string ModelId,
+    string Version,
+    string ApprovalId,
+    string Environment,
+    string ArtifactDigest,
+    IReadOnlyList<Approver> Approvers,
+    IReadOnlyList<string> Conditions,
+    DateTimeOffset ExpiresAt,
+    Audit Audit
+) : IModelVersionEvent;
 
-public sealed record ApprovalRejected(string ModelId, string Version, string ApprovalId, string Environment, Audit Audit) : IModelVersionEvent;
+public sealed record ApprovalRejected(string ModelId, string Version, string ApprovalId, string Environment, Audit Audit)
+    : IModelVersionEvent;
 
-public sealed record ApprovalRevoked(string ModelId, string Version, string ApprovalId, string Environment, string ArtifactDigest, Audit Audit) : IModelVersionEvent;
+public sealed record ApprovalRevoked(
+    string ModelId,
+    string Version,
+    string ApprovalId,
+    string Environment,
+    string ArtifactDigest,
+    Audit Audit
+) : IModelVersionEvent;
 
 public sealed record ModelVersionDeployed(
-    string ModelId, string Version, string Environment, string PipelineRunId, string ArtifactDigest, string ApprovalId, Audit Audit) : IModelVersionEvent;
+    string ModelId,
+    string Version,
+    string Environment,
+    string PipelineRunId,
+    string ArtifactDigest,
+    string ApprovalId,
+    Audit Audit
+) : IModelVersionEvent;
 
 /// <summary>A deployment attempt the ledger refused; recorded so that attempts to bypass the control are visible.</summary>
 public sealed record DeploymentRefused(
-    string ModelId, string Version, string Environment, string PipelineRunId, string ArtifactDigest, IReadOnlyList<DenialReason> Reasons, Audit Audit)
-    : IModelVersionEvent;
+    string ModelId,
+    string Version,
+    string Environment,
+    string PipelineRunId,
+    string ArtifactDigest,
+    IReadOnlyList<DenialReason> Reasons,
+    Audit Audit
+) : IModelVersionEvent;
 
-public sealed record DeploymentRolledBack(string ModelId, string Version, string Environment, string PipelineRunId, Audit Audit) : IModelVersionEvent;
+public sealed record DeploymentRolledBack(string ModelId, string Version, string Environment, string PipelineRunId, Audit Audit)
+    : IModelVersionEvent;
 
 public sealed record ModelVersionRetired(string ModelId, string Version, Audit Audit) : IModelVersionEvent;
 
@@ -70,13 +133,35 @@ public sealed record ModelVersionRetired(string ModelId, string Version, Audit A
 /// Kept whole in the ledger because an ECDSA signature cannot be re-derived; the digest lets anyone re-verify a copy.
 /// </summary>
 public sealed record ApprovalAttested(
-    string ModelId, string Version, string ApprovalId, string Environment, string ArtifactDigest,
-    string AttestationDigest, string KeyId, string Envelope, Audit Audit) : IModelVersionEvent;
+    string ModelId,
+    string Version,
+    string ApprovalId,
+    string Environment,
+    string ArtifactDigest,
+    string AttestationDigest,
+    string KeyId,
+    string Envelope,
+    Audit Audit
+) : IModelVersionEvent;
 
 /// <summary>A model server loaded this artifact after verifying its attestation.</summary>
-public sealed record ModelLoaded(string ModelId, string Version, string Environment, string Host, string ArtifactDigest, string? ApprovalId, Audit Audit)
-    : IModelVersionEvent;
+public sealed record ModelLoaded(
+    string ModelId,
+    string Version,
+    string Environment,
+    string Host,
+    string ArtifactDigest,
+    string? ApprovalId,
+    Audit Audit
+) : IModelVersionEvent;
 
 /// <summary>A model server refused to load an artifact; the reason code says which check failed.</summary>
-public sealed record ModelLoadRefused(string ModelId, string Version, string Environment, string Host, string ArtifactDigest, string ReasonCode, Audit Audit)
-    : IModelVersionEvent;
+public sealed record ModelLoadRefused(
+    string ModelId,
+    string Version,
+    string Environment,
+    string Host,
+    string ArtifactDigest,
+    string ReasonCode,
+    Audit Audit
+) : IModelVersionEvent;

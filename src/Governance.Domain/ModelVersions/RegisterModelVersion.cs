@@ -16,14 +16,26 @@ public sealed record RegisterModelVersion(
     IReadOnlyDictionary<string, double>? Metrics,
     string? CodeCommit,
     IReadOnlyDictionary<string, string>? Hyperparameters,
-    string? Reason);
+    string? Reason
+);
 
 public static class RegisterModelVersionDecision
 {
+    /// <summary>Registers a version of a registered, unretired model, binding its artifact digest and datasets.</summary>
+    /// <param name="command">The registration as the owner sent it.</param>
+    /// <param name="model">The model's state; null if the model is not registered.</param>
+    /// <param name="existing">The version's state; non-null means the version is already registered.</param>
     /// <param name="trainingDataset">The dataset whose manifest digest is the command's training digest, if one is registered.</param>
     /// <param name="validationDataset">Likewise for the validation digest.</param>
+    /// <param name="context">Actor, time and correlation id of the command.</param>
     public static ModelVersionRegistered Decide(
-        RegisterModelVersion command, Model? model, ModelVersion? existing, Dataset? trainingDataset, Dataset? validationDataset, CommandContext context)
+        RegisterModelVersion command,
+        Model? model,
+        ModelVersion? existing,
+        Dataset? trainingDataset,
+        Dataset? validationDataset,
+        CommandContext context
+    )
     {
         var check = new InputCheck()
             .VersionLabel(command.Version, "version")
@@ -34,7 +46,8 @@ public static class RegisterModelVersionDecision
             .Sha256(command.ValidationDatasetDigest, "validationDatasetDigest")
             .Required(command.CodeCommit, "codeCommit", 200)
             .Optional(command.Reason, "reason");
-        if (command.ArtifactSizeBytes is null or <= 0) check.Fail("artifactSizeBytes", "is required and must be positive");
+        if (command.ArtifactSizeBytes is null or <= 0)
+            check.Fail("artifactSizeBytes", "is required and must be positive");
         if (command.ArtifactUri is not null && !Uri.TryCreate(command.ArtifactUri, UriKind.Absolute, out _))
             check.Fail("artifactUri", "must be an absolute URI (e.g. s3://bucket/model.zip or file:///models/model.zip)");
         if (command.Metrics?.Any(m => string.IsNullOrWhiteSpace(m.Key) || !double.IsFinite(m.Value)) == true)
@@ -47,16 +60,31 @@ public static class RegisterModelVersionDecision
             check.Fail("validationDatasetDigest", "no registered dataset has this manifest digest; register the dataset first");
         check.ThrowIfAny();
 
-        if (model is null) throw GovernanceRuleException.NotFound("model.not_found", $"Model '{command.ModelId}' is not registered.");
+        if (model is null)
+            throw GovernanceRuleException.NotFound("model.not_found", $"Model '{command.ModelId}' is not registered.");
         if (model.IsRetired)
             throw GovernanceRuleException.Conflict("model.retired", $"Model '{model.Id}' is retired and takes no new versions.");
         if (existing is not null)
-            throw GovernanceRuleException.Conflict("model_version.already_registered", $"Model '{model.Id}' already has a version '{command.Version}'.");
+            throw GovernanceRuleException.Conflict(
+                "model_version.already_registered",
+                $"Model '{model.Id}' already has a version '{command.Version}'."
+            );
 
         return new ModelVersionRegistered(
-            model.Id, command.Version!, command.ArtifactUri!, Digest.Normalize(command.ArtifactDigest!), command.ArtifactSizeBytes!.Value,
-            command.Format!.Value, trainingDataset!.ManifestDigest, validationDataset!.ManifestDigest,
-            command.Metrics ?? new Dictionary<string, double>(), command.CodeCommit!.Trim(), command.Hyperparameters ?? new Dictionary<string, string>(),
-            model.RiskTier, model.OwnerId, context.Audit(command.Reason ?? "Model version registered"));
+            model.Id,
+            command.Version!,
+            command.ArtifactUri!,
+            Digest.Normalize(command.ArtifactDigest!),
+            command.ArtifactSizeBytes!.Value,
+            command.Format!.Value,
+            trainingDataset!.ManifestDigest,
+            validationDataset!.ManifestDigest,
+            command.Metrics ?? new Dictionary<string, double>(),
+            command.CodeCommit!.Trim(),
+            command.Hyperparameters ?? new Dictionary<string, string>(),
+            model.RiskTier,
+            model.OwnerId,
+            context.Audit(command.Reason ?? "Model version registered")
+        );
     }
 }

@@ -2,7 +2,12 @@ using Governance.Domain.Shared;
 
 namespace Governance.Domain.Models;
 
-public enum RiskTier { High, Medium, Low }
+public enum RiskTier
+{
+    High,
+    Medium,
+    Low,
+}
 
 public sealed record ModelRegistered(
     string ModelId,
@@ -13,7 +18,8 @@ public sealed record ModelRegistered(
     RiskTier RiskTier,
     string? EuAiActCategory,
     IReadOnlyList<string> Jurisdictions,
-    Audit Audit) : ILedgerEvent;
+    Audit Audit
+) : ILedgerEvent;
 
 public sealed record ModelRetired(string ModelId, Audit Audit) : ILedgerEvent;
 
@@ -32,14 +38,22 @@ public sealed record Model
     public DateTimeOffset? RetiredAt { get; init; }
     public bool IsRetired => RetiredAt is not null;
 
-    public static Model? Evolve(Model? state, object @event) => @event switch
-    {
-        ModelRegistered e => new Model
+    public static Model? Evolve(Model? state, object @event) =>
+        @event switch
         {
-            Id = e.ModelId, Name = e.Name, OwnerId = e.OwnerId, OwnerName = e.OwnerName, BusinessPurpose = e.BusinessPurpose,
-            RiskTier = e.RiskTier, EuAiActCategory = e.EuAiActCategory, Jurisdictions = e.Jurisdictions, RegisteredAt = e.Audit.At,
-        },
-        ModelRetired e when state is not null => state with { RetiredAt = e.Audit.At },
-        _ => state,
-    };
+            ModelRegistered e => new Model
+            {
+                Id = e.ModelId,
+                Name = e.Name,
+                OwnerId = e.OwnerId,
+                OwnerName = e.OwnerName,
+                BusinessPurpose = e.BusinessPurpose,
+                RiskTier = e.RiskTier,
+                EuAiActCategory = e.EuAiActCategory,
+                Jurisdictions = e.Jurisdictions,
+                RegisteredAt = e.Audit.At,
+            },
+            ModelRetired e when state is not null => state with { RetiredAt = e.Audit.At },
+            _ => state,
+        };
 }

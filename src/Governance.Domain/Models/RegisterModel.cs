@@ -11,7 +11,8 @@ public sealed record RegisterModel(
     RiskTier? RiskTier,
     string? EuAiActCategory,
     IReadOnlyList<string>? Jurisdictions,
-    string? Reason);
+    string? Reason
+);
 
 public static partial class RegisterModelDecision
 {
@@ -36,9 +37,16 @@ public static partial class RegisterModelDecision
             throw GovernanceRuleException.Conflict("model.already_registered", $"Model '{command.ModelId}' is already registered.");
 
         return new ModelRegistered(
-            command.ModelId!, command.Name!.Trim(), context.Actor.SubjectId, context.Actor.DisplayName, command.BusinessPurpose!.Trim(),
-            command.RiskTier!.Value, string.IsNullOrWhiteSpace(command.EuAiActCategory) ? null : command.EuAiActCategory.Trim(),
-            command.Jurisdictions!.Distinct().ToArray(), context.Audit(command.Reason ?? "Model entered in the inventory"));
+            command.ModelId!,
+            command.Name!.Trim(),
+            context.Actor.SubjectId,
+            context.Actor.DisplayName,
+            command.BusinessPurpose!.Trim(),
+            command.RiskTier!.Value,
+            string.IsNullOrWhiteSpace(command.EuAiActCategory) ? null : command.EuAiActCategory.Trim(),
+            command.Jurisdictions!.Distinct().ToArray(),
+            context.Audit(command.Reason ?? "Model entered in the inventory")
+        );
     }
 
     [GeneratedRegex("^[A-Z]{2,3}$")]

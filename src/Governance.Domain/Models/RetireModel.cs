@@ -10,8 +10,10 @@ public static class RetireModelDecision
     public static ModelRetired Decide(RetireModel command, Model? model, CommandContext context)
     {
         new InputCheck().Required(command.Reason, "reason").ThrowIfAny();
-        if (model is null) throw GovernanceRuleException.NotFound("model.not_found", $"Model '{command.ModelId}' is not registered.");
-        if (model.IsRetired) throw GovernanceRuleException.Conflict("model.retired", $"Model '{model.Id}' is already retired.");
+        if (model is null)
+            throw GovernanceRuleException.NotFound("model.not_found", $"Model '{command.ModelId}' is not registered.");
+        if (model.IsRetired)
+            throw GovernanceRuleException.Conflict("model.retired", $"Model '{model.Id}' is already retired.");
         return new ModelRetired(model.Id, context.Audit(command.Reason!));
     }
 }

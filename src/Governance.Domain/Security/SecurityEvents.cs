@@ -24,10 +24,18 @@ public sealed record SignInFailed(string Subject, string UserName, string Failur
 
 public sealed record TokenIssuedToClient(string Subject, string GrantType, IReadOnlyList<string> Scopes, Audit Audit) : ISecurityEvent;
 
-public sealed record UserCreated(string Subject, string UserName, string DisplayName, IReadOnlyList<string> Roles, Audit Audit) : ISecurityEvent;
+public sealed record UserCreated(string Subject, string UserName, string DisplayName, IReadOnlyList<string> Roles, Audit Audit)
+    : ISecurityEvent;
 
-public sealed record UserRolesChanged(string Subject, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, Audit Audit) : ISecurityEvent;
+public sealed record UserRolesChanged(string Subject, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, Audit Audit)
+    : ISecurityEvent;
 
-public sealed record ClientRegistered(string Subject, string DisplayName, IReadOnlyList<string> Scopes, IReadOnlyList<string> Roles, Audit Audit) : ISecurityEvent;
+public sealed record ClientRegistered(
+    string Subject,
+    string DisplayName,
+    IReadOnlyList<string> Scopes,
+    IReadOnlyList<string> Roles,
+    Audit Audit
+) : ISecurityEvent;
 
 public sealed record ClientSecretRotated(string Subject, Audit Audit) : ISecurityEvent;

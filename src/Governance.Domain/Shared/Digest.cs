@@ -9,8 +9,7 @@ public static class Digest
     public const string Sha256Prefix = "sha256:";
 
     public static bool IsSha256(string? value) =>
-        value is { Length: 71 } && value.StartsWith(Sha256Prefix, StringComparison.OrdinalIgnoreCase)
-        && value.AsSpan(7).ContainsOnlyHex();
+        value is { Length: 71 } && value.StartsWith(Sha256Prefix, StringComparison.OrdinalIgnoreCase) && value.AsSpan(7).ContainsOnlyHex();
 
     /// <summary>Lower-cases a digest already checked by <see cref="IsSha256"/>, so equal content compares equal.</summary>
     public static string Normalize(string value) => value.ToLowerInvariant();
@@ -25,7 +24,8 @@ file static class SpanHex
     public static bool ContainsOnlyHex(this ReadOnlySpan<char> s)
     {
         foreach (var c in s)
-            if (!char.IsAsciiHexDigit(c)) return false;
+            if (!char.IsAsciiHexDigit(c))
+                return false;
         return true;
     }
 }

@@ -4,10 +4,13 @@ public enum RuleKind
 {
     /// <summary>A field of the command is missing or malformed.</summary>
     InvalidInput,
+
     /// <summary>The actor may not do this (segregation of duties).</summary>
     Forbidden,
+
     /// <summary>The command does not fit the current state of the record.</summary>
     Conflict,
+
     /// <summary>A record the command refers to does not exist.</summary>
     NotFound,
 }
@@ -32,8 +35,11 @@ public sealed class GovernanceRuleException : Exception
     public IReadOnlyDictionary<string, string[]> FieldErrors { get; }
 
     public static GovernanceRuleException Forbidden(string code, string message) => new(RuleKind.Forbidden, code, message);
+
     public static GovernanceRuleException Conflict(string code, string message) => new(RuleKind.Conflict, code, message);
+
     public static GovernanceRuleException NotFound(string code, string message) => new(RuleKind.NotFound, code, message);
+
     public static GovernanceRuleException InvalidField(string field, string message) =>
         new(RuleKind.InvalidInput, "invalid_input", $"{field}: {message}", new Dictionary<string, string[]> { [field] = [message] });
 }

@@ -3,11 +3,27 @@ using Governance.Domain.Shared;
 
 namespace Governance.Domain.Validation;
 
-public enum ValidationOutcome { Passed, PassedWithConditions, Failed }
+public enum ValidationOutcome
+{
+    Passed,
+    PassedWithConditions,
+    Failed,
+}
 
-public enum FindingSeverity { Low, Medium, High, Critical }
+public enum FindingSeverity
+{
+    Low,
+    Medium,
+    High,
+    Critical,
+}
 
-public enum FindingStatus { Open, Remediated, Accepted }
+public enum FindingStatus
+{
+    Open,
+    Remediated,
+    Accepted,
+}
 
 public sealed record ValidationFinding(string Id, FindingSeverity Severity, string Title, string? Description, FindingStatus Status);
 
@@ -24,16 +40,26 @@ public static class ValidationDecisions
     public static SubmittedForValidation Decide(SubmitForValidation command, ModelVersion version, CommandContext context)
     {
         var check = new InputCheck().Required(command.Summary, "summary").Optional(command.Reason, "reason");
-        if (command.ReportUri is not null && !Uri.TryCreate(command.ReportUri, UriKind.Absolute, out _)) check.Fail("reportUri", "must be an absolute URI");
-        if (command.ReportDigest is not null) check.Sha256(command.ReportDigest, "reportDigest");
+        if (command.ReportUri is not null && !Uri.TryCreate(command.ReportUri, UriKind.Absolute, out _))
+            check.Fail("reportUri", "must be an absolute URI");
+        if (command.ReportDigest is not null)
+            check.Sha256(command.ReportDigest, "reportDigest");
         check.ThrowIfAny();
 
         version.EnsureNotRetired();
         if (version.Status is not (ModelVersionStatus.Registered or ModelVersionStatus.ValidationFailed))
-            throw GovernanceRuleException.Conflict("validation.not_submittable",
-                $"Model version {version.ModelId} {version.Version} is {version.Status}; only a registered version or one that failed validation can be submitted for validation.");
-        return new SubmittedForValidation(version.ModelId, version.Version, command.Summary!.Trim(), command.ReportUri,
-            command.ReportDigest is null ? null : Digest.Normalize(command.ReportDigest), context.Audit(command.Reason ?? "Submitted for independent validation"));
+            throw GovernanceRuleException.Conflict(
+                "validation.not_submittable",
+                $"Model version {version.ModelId} {version.Version} is {version.Status}; only a registered version or one that failed validation can be submitted for validation."
+            );
+        return new SubmittedForValidation(
+            version.ModelId,
+            version.Version,
+            command.Summary!.Trim(),
+            command.ReportUri,
+            command.ReportDigest is null ? null : Digest.Normalize(command.ReportDigest),
+            context.Audit(command.Reason ?? "Submitted for independent validation")
+        );
     }
 
     public static ValidationCompleted Decide(RecordValidationOutcome command, ModelVersion version, CommandContext context)
@@ -43,27 +69,60 @@ public static class ValidationDecisions
         for (var i = 0; i < findings.Count; i++)
         {
             var f = findings[i];
-            if (f is null) { check.Fail($"findings[{i}]", "is required"); continue; }
-            check.Required(f.Title, $"findings[{i}].title", 500).Defined(f.Severity, $"findings[{i}].severity").Defined(f.Status, $"findings[{i}].status")
-                .Optional(f.Description, $"findings[{i}].description", 10_000).Optional(f.Id, $"findings[{i}].id", 100);
+            if (f is null)
+            {
+                check.Fail($"findings[{i}]", "is required");
+                continue;
+            }
+            check
+                .Required(f.Title, $"findings[{i}].title", 500)
+                .Defined(f.Severity, $"findings[{i}].severity")
+                .Defined(f.Status, $"findings[{i}].status")
+                .Optional(f.Description, $"findings[{i}].description", 10_000)
+                .Optional(f.Id, $"findings[{i}].id", 100);
         }
-        if (command.Outcome == ValidationOutcome.Passed && findings.Any(f => f is { Status: FindingStatus.Open, Severity: FindingSeverity.High or FindingSeverity.Critical }))
+        if (
+            command.Outcome == ValidationOutcome.Passed
+            && findings.Any(f => f is { Status: FindingStatus.Open, Severity: FindingSeverity.High or FindingSeverity.Critical })
+        )
             check.Fail("outcome", "cannot be Passed while a High or Critical finding is Open; use PassedWithConditions or Failed");
         check.ThrowIfAny();
 
         version.EnsureNotRetired();
         if (version.Status != ModelVersionStatus.ValidationSubmitted)
-            throw GovernanceRuleException.Conflict("validation.not_submitted",
-                $"Model version {version.ModelId} {version.Version} is {version.Status}; a validation outcome can only be recorded for a version submitted for validation.");
+            throw GovernanceRuleException.Conflict(
+                "validation.not_submitted",
+                $"Model version {version.ModelId} {version.Version} is {version.Status}; a validation outcome can only be recorded for a version submitted for validation."
+            );
         if (context.Actor.SubjectId == version.ModelOwnerId)
-            throw GovernanceRuleException.Forbidden("segregation_of_duties.validator_is_model_owner",
-                "The model owner cannot validate their own model: validation must be independent.");
+            throw GovernanceRuleException.Forbidden(
+                "segregation_of_duties.validator_is_model_owner",
+                "The model owner cannot validate their own model: validation must be independent."
+            );
         if (context.Actor.SubjectId == version.RegisteredBy.SubjectId)
-            throw GovernanceRuleException.Forbidden("segregation_of_duties.validator_is_developer",
-                "Whoever registered this model version cannot validate it: validation must be independent.");
+            throw GovernanceRuleException.Forbidden(
+                "segregation_of_duties.validator_is_developer",
+                "Whoever registered this model version cannot validate it: validation must be independent."
+            );
 
-        var recorded = findings.Select((f, i) => new ValidationFinding(
-            string.IsNullOrWhiteSpace(f.Id) ? $"F-{i + 1}" : f.Id.Trim(), f.Severity!.Value, f.Title!.Trim(), f.Description, f.Status!.Value)).ToArray();
-        return new ValidationCompleted(version.ModelId, version.Version, command.Outcome!.Value, recorded, context.Audit(command.Opinion!.Trim()));
+        var recorded = findings
+            .Select(
+                (f, i) =>
+                    new ValidationFinding(
+                        string.IsNullOrWhiteSpace(f.Id) ? $"F-{i + 1}" : f.Id.Trim(),
+                        f.Severity!.Value,
+                        f.Title!.Trim(),
+                        f.Description,
+                        f.Status!.Value
+                    )
+            )
+            .ToArray();
+        return new ValidationCompleted(
+            version.ModelId,
+            version.Version,
+            command.Outcome!.Value,
+            recorded,
+            context.Audit(command.Opinion!.Trim())
+        );
     }
 }

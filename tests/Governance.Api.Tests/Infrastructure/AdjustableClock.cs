@@ -4,5 +4,6 @@ namespace Governance.Api.Tests.Infrastructure;
 public sealed class AdjustableClock : TimeProvider
 {
     public TimeSpan Offset { get; set; }
+
     public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
 }

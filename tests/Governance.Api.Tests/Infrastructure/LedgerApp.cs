@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using Governance.Api.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -27,8 +26,9 @@ public class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var server = Environment.GetEnvironmentVariable("GOVERNANCE_DB")
-                     ?? throw new InvalidOperationException("GOVERNANCE_DB is not set: run the tests with ./gov test, which starts PostgreSQL.");
+        var server =
+            Environment.GetEnvironmentVariable("GOVERNANCE_DB")
+            ?? throw new InvalidOperationException("GOVERNANCE_DB is not set: run the tests with ./gov test, which starts PostgreSQL.");
         var builder = new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false };
         var database = $"governance_test_{Environment.ProcessId}_{GetType().Name.ToLowerInvariant()}";
         await using (var admin = new NpgsqlConnection(builder.ConnectionString))
@@ -51,7 +51,8 @@ public class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
         {
             services.AddSingleton<TimeProvider>(Clock);
             if (UsesTestAuthentication)
-                services.AddAuthentication(TestAuthentication.SchemeName)
+                services
+                    .AddAuthentication(TestAuthentication.SchemeName)
                     .AddScheme<AuthenticationSchemeOptions, TestAuthentication>(TestAuthentication.SchemeName, null);
         });
     }
@@ -60,8 +61,10 @@ public class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
     public HttpClient As(string? subject, string? roles = null)
     {
         var client = CreateClient();
-        if (subject is not null) client.DefaultRequestHeaders.Add("X-Test-Subject", subject);
-        if (roles is not null) client.DefaultRequestHeaders.Add("X-Test-Role", roles);
+        if (subject is not null)
+            client.DefaultRequestHeaders.Add("X-Test-Subject", subject);
+        if (roles is not null)
+            client.DefaultRequestHeaders.Add("X-Test-Role", roles);
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return client;
     }
@@ -73,7 +76,10 @@ public class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
         var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres", Pooling = false };
         await using var admin = new NpgsqlConnection(builder.ConnectionString);
         await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {new NpgsqlConnectionStringBuilder(ConnectionString).Database} WITH (FORCE)", admin);
+        await using var drop = new NpgsqlCommand(
+            $"DROP DATABASE IF EXISTS {new NpgsqlConnectionStringBuilder(ConnectionString).Database} WITH (FORCE)",
+            admin
+        );
         await drop.ExecuteNonQueryAsync();
         Directory.Delete(DataFolder, recursive: true);
     }

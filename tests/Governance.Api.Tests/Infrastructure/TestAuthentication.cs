@@ -1,8 +1,8 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Governance.Api.Identity;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
-using Governance.Api.Identity;
 using Microsoft.Extensions.Options;
 
 namespace Governance.Api.Tests.Infrastructure;
@@ -16,11 +16,20 @@ public sealed class TestAuthentication(IOptionsMonitor<AuthenticationSchemeOptio
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var subject = Request.Headers["X-Test-Subject"].ToString();
-        if (subject.Length == 0) return Task.FromResult(AuthenticateResult.NoResult());
+        if (subject.Length == 0)
+            return Task.FromResult(AuthenticateResult.NoResult());
         var claims = new List<Claim> { new("sub", subject), new("name", $"{subject} (test)") };
-        claims.AddRange(Request.Headers["X-Test-Role"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => new Claim(ClaimTypes.Role, r)));
+        claims.AddRange(
+            Request
+                .Headers["X-Test-Role"]
+                .ToString()
+                .Split(',', StringSplitOptions.RemoveEmptyEntries)
+                .Select(r => new Claim(ClaimTypes.Role, r))
+        );
         // Test principals hold every API scope unless a test narrows them, as a token would.
-        var scopes = Request.Headers.TryGetValue("X-Test-Scopes", out var narrowed) ? narrowed.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries) : [.. ApiScopes.All];
+        var scopes = Request.Headers.TryGetValue("X-Test-Scopes", out var narrowed)
+            ? narrowed.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            : [.. ApiScopes.All];
         claims.AddRange(scopes.Select(s => new Claim(OpenIddict.Abstractions.OpenIddictConstants.Claims.Private.Scope, s)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, "name", ClaimTypes.Role));
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));

@@ -10,15 +10,33 @@ public static class ApprovalStatement
     public static Statement For(ModelVersion version, Approval approval, ModelVersionApproved approved, long approvedEventStreamVersion)
     {
         var validation = version.Validation ?? throw new InvalidOperationException("An approved version always has a validation outcome.");
-        return new Statement(Statement.TypeV1,
+        return new Statement(
+            Statement.TypeV1,
             [new Subject(version.ArtifactUri, new Dictionary<string, string> { ["sha256"] = approval.ArtifactDigest[7..] })],
             ModelApprovalPredicate.Type,
             new ModelApprovalPredicate(
-                approval.Id, version.ModelId, version.Version, approval.Environment, version.RiskTier.ToString(), approval.IntendedUse,
-                approved.Approvers.Select(a => new ApproverClaim(a.Officer.SubjectId, a.Officer.DisplayName, a.Officer.Role, a.SignedAt)).ToArray(),
-                approved.Conditions, approved.Audit.At, approved.ExpiresAt,
-                new ValidationClaim(validation.Outcome.ToString(), validation.Validator.SubjectId, validation.Validator.DisplayName, validation.ValidatedAt),
-                version.TrainingDatasetDigest, version.ValidationDatasetDigest,
-                new LedgerReference(version.Id, approvedEventStreamVersion, "model_version_approved")));
+                approval.Id,
+                version.ModelId,
+                version.Version,
+                approval.Environment,
+                version.RiskTier.ToString(),
+                approval.IntendedUse,
+                approved
+                    .Approvers.Select(a => new ApproverClaim(a.Officer.SubjectId, a.Officer.DisplayName, a.Officer.Role, a.SignedAt))
+                    .ToArray(),
+                approved.Conditions,
+                approved.Audit.At,
+                approved.ExpiresAt,
+                new ValidationClaim(
+                    validation.Outcome.ToString(),
+                    validation.Validator.SubjectId,
+                    validation.Validator.DisplayName,
+                    validation.ValidatedAt
+                ),
+                version.TrainingDatasetDigest,
+                version.ValidationDatasetDigest,
+                new LedgerReference(version.Id, approvedEventStreamVersion, "model_version_approved")
+            )
+        );
     }
 }

@@ -18,7 +18,9 @@ public sealed class AttestationKeyRing
     {
         var configured = configuration["Governance:Attestations:KeysFolder"];
         if (string.IsNullOrEmpty(configured) && environment.IsProduction())
-            throw new InvalidOperationException("Configure Governance:Attestations:KeysFolder: the folder of ES256 PEM keys that sign approval attestations.");
+            throw new InvalidOperationException(
+                "Configure Governance:Attestations:KeysFolder: the folder of ES256 PEM keys that sign approval attestations."
+            );
         _folder = configured ?? Path.Combine(GovernanceHost.DataFolder(configuration, environment), "attestation-keys");
         Directory.CreateDirectory(_folder);
     }
@@ -29,7 +31,8 @@ public sealed class AttestationKeyRing
         lock (_gate)
         {
             var pointer = Path.Combine(_folder, "current");
-            if (!File.Exists(pointer)) return Rotate();
+            if (!File.Exists(pointer))
+                return Rotate();
             var kid = File.ReadAllText(pointer).Trim();
             var key = ECDsa.Create();
             key.ImportFromPem(File.ReadAllText(Path.Combine(_folder, kid + ".pem")));
@@ -58,7 +61,8 @@ public sealed class AttestationKeyRing
         var keys = new List<Jwk> { Jwks.FromKey(current.Key, "current") };
         foreach (var file in Directory.GetFiles(_folder, "*.pem").Order(StringComparer.Ordinal))
         {
-            if (Path.GetFileNameWithoutExtension(file) == current.KeyId) continue;
+            if (Path.GetFileNameWithoutExtension(file) == current.KeyId)
+                continue;
             using var key = ECDsa.Create();
             key.ImportFromPem(File.ReadAllText(file));
             keys.Add(Jwks.FromKey(key, "retired"));

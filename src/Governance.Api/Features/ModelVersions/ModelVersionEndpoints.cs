@@ -21,19 +21,39 @@ public sealed class ModelVersionProjection : SingleStreamProjection<ModelVersion
 public static class ModelVersionEndpoints
 {
     public sealed record RegisterVersionRequest(
-        string? Version, string? ArtifactUri, string? ArtifactDigest, long? ArtifactSizeBytes, ArtifactFormat? Format,
-        string? TrainingDatasetDigest, string? ValidationDatasetDigest, Dictionary<string, double>? Metrics, string? CodeCommit,
-        Dictionary<string, string>? Hyperparameters, string? Reason);
+        string? Version,
+        string? ArtifactUri,
+        string? ArtifactDigest,
+        long? ArtifactSizeBytes,
+        ArtifactFormat? Format,
+        string? TrainingDatasetDigest,
+        string? ValidationDatasetDigest,
+        Dictionary<string, double>? Metrics,
+        string? CodeCommit,
+        Dictionary<string, string>? Hyperparameters,
+        string? Reason
+    );
 
     public sealed record RetireRequest(string? Reason);
 
     /// <summary>Runs a lifecycle command against an existing version's stream; 404 if the version is not registered.</summary>
-    public static Task<IResult> OnVersion(this Commands commands, HttpContext http, string modelId, string version,
-        Func<ModelVersion, CommandContext, IReadOnlyList<object>> decide, Func<Decided<ModelVersion>, CommandAnswer>? answer = null,
-        Func<Decided<ModelVersion>, IReadOnlyList<object>>? followUp = null) =>
-        commands.Execute<ModelVersion>(http, ModelVersion.StreamKey(modelId, version),
-            (state, ctx) => decide(state ?? throw NotFound(modelId, version), ctx), ModelVersion.Evolve,
-            answer ?? (d => new CommandAnswer(StatusCodes.Status200OK, d.After!)), followUp);
+    public static Task<IResult> OnVersion(
+        this Commands commands,
+        HttpContext http,
+        string modelId,
+        string version,
+        Func<ModelVersion, CommandContext, IReadOnlyList<object>> decide,
+        Func<Decided<ModelVersion>, CommandAnswer>? answer = null,
+        Func<Decided<ModelVersion>, IReadOnlyList<object>>? followUp = null
+    ) =>
+        commands.Execute<ModelVersion>(
+            http,
+            ModelVersion.StreamKey(modelId, version),
+            (state, ctx) => decide(state ?? throw NotFound(modelId, version), ctx),
+            ModelVersion.Evolve,
+            answer ?? (d => new CommandAnswer(StatusCodes.Status200OK, d.After!)),
+            followUp
+        );
 
     public static GovernanceRuleException NotFound(string modelId, string version) =>
         GovernanceRuleException.NotFound("model_version.not_found", $"Model '{modelId}' has no registered version '{version}'.");
@@ -42,36 +62,76 @@ public static class ModelVersionEndpoints
     {
         var versions = api.MapGroup("/models/{modelId}/versions").WithTags("Model versions");
 
-        versions.MapPost("/", async (string modelId, RegisterVersionRequest body, Commands commands, HttpContext http, CancellationToken ct) =>
-            {
-                var session = commands.Session;
-                var model = await session.LoadAsync<Model>(modelId, ct);
-                var training = await session.FindByDigestAsync(body.TrainingDatasetDigest, ct);
-                var validation = await session.FindByDigestAsync(body.ValidationDatasetDigest, ct);
-                var command = new RegisterModelVersion(modelId, body.Version, body.ArtifactUri, body.ArtifactDigest, body.ArtifactSizeBytes, body.Format,
-                    body.TrainingDatasetDigest, body.ValidationDatasetDigest, body.Metrics, body.CodeCommit, body.Hyperparameters, body.Reason);
-                return await commands.Execute<ModelVersion>(http, ModelVersion.StreamKey(modelId, body.Version ?? ""),
-                    (existing, ctx) => [RegisterModelVersionDecision.Decide(command, model, existing, training, validation, ctx)], ModelVersion.Evolve,
-                    d => new CommandAnswer(StatusCodes.Status201Created, d.After!, $"/api/v1/models/{modelId}/versions/{d.After!.Version}"));
-            })
+        versions
+            .MapPost(
+                "/",
+                async (string modelId, RegisterVersionRequest body, Commands commands, HttpContext http, CancellationToken ct) =>
+                {
+                    var session = commands.Session;
+                    var model = await session.LoadAsync<Model>(modelId, ct);
+                    var training = await session.FindByDigestAsync(body.TrainingDatasetDigest, ct);
+                    var validation = await session.FindByDigestAsync(body.ValidationDatasetDigest, ct);
+                    var command = new RegisterModelVersion(
+                        modelId,
+                        body.Version,
+                        body.ArtifactUri,
+                        body.ArtifactDigest,
+                        body.ArtifactSizeBytes,
+                        body.Format,
+                        body.TrainingDatasetDigest,
+                        body.ValidationDatasetDigest,
+                        body.Metrics,
+                        body.CodeCommit,
+                        body.Hyperparameters,
+                        body.Reason
+                    );
+                    return await commands.Execute<ModelVersion>(
+                        http,
+                        ModelVersion.StreamKey(modelId, body.Version ?? ""),
+                        (existing, ctx) => [RegisterModelVersionDecision.Decide(command, model, existing, training, validation, ctx)],
+                        ModelVersion.Evolve,
+                        d => new CommandAnswer(
+                            StatusCodes.Status201Created,
+                            d.After!,
+                            $"/api/v1/models/{modelId}/versions/{d.After!.Version}"
+                        )
+                    );
+                }
+            )
             .AllowRoles(Roles.ModelOwner)
-            .WithName("RegisterModelVersion").WithSummary("Register a model version: its artifact digest, datasets by digest, metrics, code commit and hyperparameters.");
+            .WithName("RegisterModelVersion")
+            .WithSummary("Register a model version: its artifact digest, datasets by digest, metrics, code commit and hyperparameters.");
 
-        versions.MapGet("/{version}", async (string modelId, string version, IQuerySession session, HttpContext http, CancellationToken ct) =>
-            {
-                var key = ModelVersion.StreamKey(modelId, version);
-                var state = await session.LoadAsync<ModelVersion>(key, ct) ?? throw NotFound(modelId, version);
-                var stream = await session.Events.FetchStreamStateAsync(key, ct);
-                http.Response.Headers.ETag = $"\"{stream?.Version ?? 0}\"";
-                return Results.Ok(state);
-            })
+        versions
+            .MapGet(
+                "/{version}",
+                async (string modelId, string version, IQuerySession session, HttpContext http, CancellationToken ct) =>
+                {
+                    var key = ModelVersion.StreamKey(modelId, version);
+                    var state = await session.LoadAsync<ModelVersion>(key, ct) ?? throw NotFound(modelId, version);
+                    var stream = await session.Events.FetchStreamStateAsync(key, ct);
+                    http.Response.Headers.ETag = $"\"{stream?.Version ?? 0}\"";
+                    return Results.Ok(state);
+                }
+            )
             .AllowRoles(Roles.Auditor, Roles.RiskOfficer, Roles.Validator, Roles.ModelOwner, Roles.Admin)
-            .WithName("GetModelVersion").WithSummary("One version's state: facts, validation, approvals, deployments. The ETag is its stream version, for If-Match.");
+            .WithName("GetModelVersion")
+            .WithSummary("One version's state: facts, validation, approvals, deployments. The ETag is its stream version, for If-Match.");
 
-        versions.MapPost("/{version}/retirement", (string modelId, string version, RetireRequest body, Commands commands, HttpContext http) =>
-                commands.OnVersion(http, modelId, version, (v, ctx) => [RetireModelVersionDecision.Decide(new RetireModelVersion(body.Reason), v, ctx)]))
+        versions
+            .MapPost(
+                "/{version}/retirement",
+                (string modelId, string version, RetireRequest body, Commands commands, HttpContext http) =>
+                    commands.OnVersion(
+                        http,
+                        modelId,
+                        version,
+                        (v, ctx) => [RetireModelVersionDecision.Decide(new RetireModelVersion(body.Reason), v, ctx)]
+                    )
+            )
             .AllowRoles(Roles.ModelOwner, Roles.RiskOfficer)
-            .WithName("RetireModelVersion").WithSummary("Retire a version: it can no longer be approved or deployed.");
+            .WithName("RetireModelVersion")
+            .WithSummary("Retire a version: it can no longer be approved or deployed.");
 
         return api;
     }

@@ -21,8 +21,13 @@ public sealed class ModelProjection : SingleStreamProjection<Model, string>
 
 /// <summary>One version's line in the model inventory.</summary>
 public sealed record InventoryVersion(
-    string Version, ModelVersionStatus Status, string ArtifactDigest, DateTimeOffset RegisteredAt, DateTimeOffset LastChangedAt,
-    IReadOnlyList<Deployment> Deployments)
+    string Version,
+    ModelVersionStatus Status,
+    string ArtifactDigest,
+    DateTimeOffset RegisteredAt,
+    DateTimeOffset LastChangedAt,
+    IReadOnlyList<Deployment> Deployments
+)
 {
     public IReadOnlyList<string> LiveEnvironments => Deployment.LiveEnvironments(Deployments);
 }
@@ -33,7 +38,8 @@ public sealed record InventoryEntry
     public required string Id { get; init; }
     public required Model Model { get; init; }
     public IReadOnlyList<InventoryVersion> Versions { get; init; } = [];
-    public IReadOnlyList<string> LiveEnvironments => Versions.SelectMany(v => v.LiveEnvironments).Distinct().Order(StringComparer.Ordinal).ToArray();
+    public IReadOnlyList<string> LiveEnvironments =>
+        Versions.SelectMany(v => v.LiveEnvironments).Distinct().Order(StringComparer.Ordinal).ToArray();
 }
 
 /// <summary>Inline, so the inventory is consistent with every committed command.</summary>
@@ -56,15 +62,27 @@ public sealed class InventoryProjection : MultiStreamProjection<InventoryEntry, 
             case ModelVersionRegistered r when snapshot is not null:
                 return snapshot with
                 {
-                    Versions = [.. snapshot.Versions, new InventoryVersion(r.Version, ModelVersionStatus.Registered, r.ArtifactDigest, r.Audit.At, r.Audit.At, [])],
+                    Versions =
+                    [
+                        .. snapshot.Versions,
+                        new InventoryVersion(r.Version, ModelVersionStatus.Registered, r.ArtifactDigest, r.Audit.At, r.Audit.At, []),
+                    ],
                 };
             case IModelVersionEvent v when snapshot is not null:
                 return snapshot with
                 {
-                    Versions = snapshot.Versions.Select(x => x.Version != v.Version ? x : x with
-                    {
-                        Status = ModelVersion.StatusAfter(x.Status, v), LastChangedAt = v.Audit.At, Deployments = Deployment.Evolve(x.Deployments, v),
-                    }).ToArray(),
+                    Versions = snapshot
+                        .Versions.Select(x =>
+                            x.Version != v.Version
+                                ? x
+                                : x with
+                                {
+                                    Status = ModelVersion.StatusAfter(x.Status, v),
+                                    LastChangedAt = v.Audit.At,
+                                    Deployments = Deployment.Evolve(x.Deployments, v),
+                                }
+                        )
+                        .ToArray(),
                 };
             default:
                 return snapshot;

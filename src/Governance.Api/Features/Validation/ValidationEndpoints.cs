@@ -12,15 +12,25 @@ public static class ValidationEndpoints
     {
         var version = api.MapGroup("/models/{modelId}/versions/{version}").WithTags("Independent validation");
 
-        version.MapPost("/validation-submissions", (string modelId, string version, SubmitForValidation command, Commands commands, HttpContext http) =>
-                commands.OnVersion(http, modelId, version, (v, ctx) => [ValidationDecisions.Decide(command, v, ctx)]))
+        version
+            .MapPost(
+                "/validation-submissions",
+                (string modelId, string version, SubmitForValidation command, Commands commands, HttpContext http) =>
+                    commands.OnVersion(http, modelId, version, (v, ctx) => [ValidationDecisions.Decide(command, v, ctx)])
+            )
             .AllowRoles(Roles.ModelOwner)
-            .WithName("SubmitForValidation").WithSummary("Hand a version to independent validation with its evidence.");
+            .WithName("SubmitForValidation")
+            .WithSummary("Hand a version to independent validation with its evidence.");
 
-        version.MapPost("/validation", (string modelId, string version, RecordValidationOutcome command, Commands commands, HttpContext http) =>
-                commands.OnVersion(http, modelId, version, (v, ctx) => [ValidationDecisions.Decide(command, v, ctx)]))
+        version
+            .MapPost(
+                "/validation",
+                (string modelId, string version, RecordValidationOutcome command, Commands commands, HttpContext http) =>
+                    commands.OnVersion(http, modelId, version, (v, ctx) => [ValidationDecisions.Decide(command, v, ctx)])
+            )
             .AllowRoles(Roles.Validator)
-            .WithName("RecordValidationOutcome").WithSummary("Record the independent validator's outcome and findings; the validator cannot be the model owner.");
+            .WithName("RecordValidationOutcome")
+            .WithSummary("Record the independent validator's outcome and findings; the validator cannot be the model owner.");
 
         return api;
     }
