@@ -24,7 +24,8 @@ public interface IAttestationSigner
 
 public static class Dsse
 {
-    /// <summary>The pre-authentication encoding that is signed: "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, lengths in ASCII decimal bytes.</summary>
+    /// <summary>The pre-authentication encoding that is signed: "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, lengths in ASCII
+    /// decimal bytes.</summary>
     public static byte[] PreAuthenticationEncoding(string payloadType, byte[] payload)
     {
         var type = Encoding.UTF8.GetBytes(payloadType);

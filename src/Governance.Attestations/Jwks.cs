@@ -4,7 +4,8 @@ using System.Text.Json.Serialization;
 
 namespace Governance.Attestations;
 
-/// <summary>An EC P-256 public key as a JWK (RFC 7517/7518), with our status member: "current" signs new attestations, "retired" only verifies old ones.</summary>
+/// <summary>An EC P-256 public key as a JWK (RFC 7517/7518), with our status member: "current" signs new attestations, "retired" only
+/// verifies old ones.</summary>
 public sealed record Jwk(
     [property: JsonPropertyName("kty")] string Kty,
     [property: JsonPropertyName("crv")] string Crv,

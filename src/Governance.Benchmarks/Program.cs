@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Governance.Api.Hosting;
-using Governance.Api.Ledger;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
 using Governance.Domain.Deployments;
@@ -9,11 +7,21 @@ using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Domain.Validation;
+using Governance.Ledger;
+using Governance.Ledger.Approvals;
+using Governance.Ledger.Datasets;
+using Governance.Ledger.Deployments;
+using Governance.Ledger.Models;
+using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Validation;
+using Governance.Ledger.Writing;
 using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 // Usage (src/Governance.Benchmarks/run.sh runs them all):
-//   Governance.Benchmarks reset-db <connection string>                     (re)creates governance_bench beside it; prints its connection string
+// Governance.Benchmarks reset-db <connection string>                     (re)creates governance_bench beside it; prints its connection
+// string
 //   Governance.Benchmarks appends <connection string> <seconds> <writers>   ledger commands vs raw single-row inserts, same database
 //   Governance.Benchmarks seed-check <connection string>                   one approved version; prints "model version digest"
 var (mode, connection) = (args[0], args[1]);
@@ -31,13 +39,19 @@ if (mode == "reset-db")
     Console.WriteLine(bench.ConnectionString);
     return;
 }
-await using var store = new DocumentStore(LedgerStore.Configure(new StoreOptions(), connection));
-await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+
+// The ledger as the API runs it: the same services and writer (attestation keys in a throwaway folder).
+await using var ledger = new ServiceCollection()
+    .AddLogging()
+    .AddSingleton(TimeProvider.System)
+    .AddGovernanceLedger(new LedgerOptions(connection, Directory.CreateTempSubdirectory("governance-bench-keys-").FullName))
+    .BuildServiceProvider();
+await ledger.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 var now = () => DateTimeOffset.UtcNow;
 
 if (mode == "seed-check")
 {
-    var (model, digest) = await ApprovedVersions(store, "check", 1);
+    var (model, digest) = await ApprovedVersions(ledger, "check", 1);
     Console.WriteLine($"{model[0]} 1.0.0 {digest}");
     return;
 }
@@ -45,28 +59,23 @@ if (mode == "seed-check")
 var seconds = int.Parse(args[2]);
 var writers = int.Parse(args[3]);
 const int streamsPerWriter = 16;
-var (streams, artifact) = await ApprovedVersions(store, $"w{writers}", writers * streamsPerWriter);
+var (streams, artifact) = await ApprovedVersions(ledger, $"w{writers}", writers * streamsPerWriter);
+var deployments = ledger.GetRequiredService<DeploymentRecords>();
 
-// The ledger: a pipeline's "record deployment" command, decided against the version's state (FetchForWriting of the
-// inline snapshot), appended with optimistic concurrency, inline projections (version state, inventory) in the same transaction.
-var pipeline = new Actor("bench-pipeline", "Benchmark pipeline", Roles.DeploymentPipeline, "bench-pipeline");
+// The ledger: a pipeline's "record deployment" command through the ledger's one write path: decided against the version's
+// state (FetchForWriting of the inline snapshot), appended with optimistic concurrency, inline projections (version state,
+// inventory) in the same transaction.
+var pipeline = new Caller("bench-pipeline", "Benchmark pipeline", [Roles.DeploymentPipeline], "bench-pipeline");
 var ledgerCount = await Run(
     seconds,
     writers,
     async (w, i) =>
-    {
-        await using var session = store.LightweightSession();
-        var key = ModelVersion.StreamKey(streams[w * streamsPerWriter + i % streamsPerWriter], "1.0.0");
-        var context = new CommandContext(pipeline, now(), $"bench-{w}-{i}");
-        await session.DecideAsync<ModelVersion>(
-            key,
-            null,
-            v => [DeploymentDecisions.Decide(new RecordDeployment("production", $"run-{w}-{i}", artifact, null), v!, context)],
-            ModelVersion.Evolve,
+        await deployments.RecordDeploymentAsync(
+            new VersionRef(streams[w * streamsPerWriter + i % streamsPerWriter], "1.0.0"),
+            new RecordDeployment("production", $"run-{w}-{i}", artifact, null),
+            new CommandCall(pipeline, $"bench-{w}-{i}"),
             CancellationToken.None
-        );
-        await session.SaveChangesAsync();
-    }
+        )
 );
 
 // The baseline: one row per call, its own autocommit transaction, carrying a payload like the event's.
@@ -78,13 +87,14 @@ var payload = JsonSerializer.Serialize(
         "run-0-0",
         artifact,
         Guid.NewGuid().ToString(),
-        new Audit(pipeline, now(), "Deployed by pipeline", "bench-0-0")
+        new Audit(pipeline.ActingIn(DeploymentRecords.Roles), now(), "Deployed by pipeline", "bench-0-0")
     )
 );
 await using var data = NpgsqlDataSource.Create(connection);
 await using (
     var create = data.CreateCommand(
-        "DROP TABLE IF EXISTS public.bench_rows; CREATE TABLE public.bench_rows (id bigserial PRIMARY KEY, stream text NOT NULL, type text NOT NULL, data jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())"
+        "DROP TABLE IF EXISTS public.bench_rows; CREATE TABLE public.bench_rows (id bigserial PRIMARY KEY, stream text NOT NULL, type "
+            + "text NOT NULL, data jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())"
     )
 )
     await create.ExecuteNonQueryAsync();
@@ -138,123 +148,65 @@ static async Task<long> Run(int seconds, int writers, Func<int, int, Task> once)
     return total;
 }
 
-// Approved versions to deploy, prepared through the same deciders as the API (one low-risk model per stream).
-static async Task<(string[] Models, string ArtifactDigest)> ApprovedVersions(IDocumentStore store, string prefix, int count)
+// Approved versions to deploy, prepared through the ledger's features as the API runs them (one low-risk model per stream),
+// so each granted approval carries its signed attestation.
+static async Task<(string[] Models, string ArtifactDigest)> ApprovedVersions(IServiceProvider ledger, string prefix, int count)
 {
-    var owner = new Actor("bench-owner", "Benchmark owner", Roles.ModelOwner);
-    var validator = new Actor("bench-validator", "Benchmark validator", Roles.Validator);
-    var officer = new Actor("bench-officer", "Benchmark officer", Roles.RiskOfficer);
+    var owner = new CommandCall(new Caller("bench-owner", "Benchmark owner", [Roles.ModelOwner]), "bench-seed");
+    var validator = new CommandCall(new Caller("bench-validator", "Benchmark validator", [Roles.Validator]), "bench-seed");
+    var officer = new CommandCall(new Caller("bench-officer", "Benchmark officer", [Roles.RiskOfficer]), "bench-seed");
+    var ct = CancellationToken.None;
     var run = Guid.NewGuid().ToString("N")[..8];
     var artifact = Digest.OfText("benchmark artifact");
     var file = new DatasetFile("bench.csv", Digest.OfText("bench data"), 1000);
-    var dataset = await Do<Dataset>(
-        store,
-        Dataset.StreamKey($"bench-{run}", "1"),
-        owner,
-        (d, c) =>
-            [
-                RegisterDatasetDecision.Decide(
-                    new RegisterDataset($"bench-{run}", "1", null, [file], null, 10, [new DatasetColumn("x", "float")], false, null, null),
-                    d,
-                    c
-                ),
-            ],
-        Dataset.Evolve
-    );
+    var dataset = (
+        await ledger
+            .GetRequiredService<DatasetRegister>()
+            .RegisterAsync(
+                new RegisterDataset($"bench-{run}", "1", null, [file], null, 10, [new DatasetColumn("x", "float")], false, null, null),
+                owner,
+                ct
+            )
+    ).Result;
     var models = new string[count];
     for (var i = 0; i < count; i++)
     {
         var id = models[i] = $"bench-{prefix}-{run}-{i}";
-        var model = await Do<Model>(
-            store,
-            id,
-            owner,
-            (m, c) => [RegisterModelDecision.Decide(new RegisterModel(id, id, "benchmark", RiskTier.Low, null, ["EU"], null), m, c)],
-            Model.Evolve
-        );
-        var key = ModelVersion.StreamKey(id, "1.0.0");
-        await Do<ModelVersion>(
-            store,
-            key,
-            owner,
-            (v, c) =>
-                [
-                    RegisterModelVersionDecision.Decide(
-                        new RegisterModelVersion(
-                            id,
-                            "1.0.0",
-                            "s3://bench/model.zip",
-                            artifact,
-                            1000,
-                            ArtifactFormat.MlNetZip,
-                            dataset!.ManifestDigest,
-                            dataset.ManifestDigest,
-                            null,
-                            "bench",
-                            null,
-                            null
-                        ),
-                        model,
-                        v,
-                        dataset,
-                        dataset,
-                        c
-                    ),
-                ],
-            ModelVersion.Evolve
-        );
-        await Do<ModelVersion>(
-            store,
-            key,
-            owner,
-            (v, c) => [ValidationDecisions.Decide(new SubmitForValidation("bench", null, null, null), v!, c)],
-            ModelVersion.Evolve
-        );
-        await Do<ModelVersion>(
-            store,
-            key,
-            validator,
-            (v, c) => [ValidationDecisions.Decide(new RecordValidationOutcome(ValidationOutcome.Passed, [], "bench"), v!, c)],
-            ModelVersion.Evolve
-        );
-        var approvalId = Guid.NewGuid().ToString();
-        await Do<ModelVersion>(
-            store,
-            key,
-            owner,
-            (v, c) => [RequestApprovalDecision.Decide(new RequestApproval(approvalId, "production", "bench", null), v!, c)],
-            ModelVersion.Evolve
-        );
-        await Do<ModelVersion>(
-            store,
-            key,
+        await ledger
+            .GetRequiredService<ModelInventory>()
+            .RegisterAsync(new RegisterModel(id, id, "benchmark", RiskTier.Low, null, ["EU"], null), owner, ct);
+        var target = new VersionRef(id, "1.0.0");
+        await ledger
+            .GetRequiredService<ModelVersionRecords>()
+            .RegisterAsync(
+                new RegisterModelVersion(
+                    id,
+                    "1.0.0",
+                    "s3://bench/model.zip",
+                    artifact,
+                    1000,
+                    ArtifactFormat.MlNetZip,
+                    dataset.ManifestDigest,
+                    dataset.ManifestDigest,
+                    null,
+                    "bench",
+                    null,
+                    null
+                ),
+                owner,
+                ct
+            );
+        var validation = ledger.GetRequiredService<ValidationRecords>();
+        await validation.SubmitAsync(target, new SubmitForValidation("bench", null, null, null), owner, ct);
+        await validation.RecordOutcomeAsync(target, new RecordValidationOutcome(ValidationOutcome.Passed, [], "bench"), validator, ct);
+        var approvals = ledger.GetRequiredService<ApprovalRecords>();
+        var approvalId = (await approvals.RequestAsync(target, "production", "bench", null, owner, ct)).Result.Id;
+        await approvals.SignOffAsync(
+            target,
+            new ApproveModelVersion(approvalId, artifact, "production", "bench", [], DateTimeOffset.UtcNow.AddDays(30)),
             officer,
-            (v, c) =>
-                [
-                    .. ApproveModelVersionDecision.Decide(
-                        new ApproveModelVersion(approvalId, artifact, "production", "bench", [], c.Now.AddDays(30)),
-                        v!,
-                        c
-                    ),
-                ],
-            ModelVersion.Evolve
+            ct
         );
     }
     return (models, artifact);
-}
-
-static async Task<TState?> Do<TState>(
-    IDocumentStore store,
-    string key,
-    Actor actor,
-    Func<TState?, CommandContext, IReadOnlyList<object>> decide,
-    Func<TState?, object, TState?> evolve
-)
-    where TState : class
-{
-    await using var session = store.LightweightSession();
-    var context = new CommandContext(actor, DateTimeOffset.UtcNow, "bench-seed");
-    var decided = await session.DecideAsync(key, null, s => decide(s, context), evolve, CancellationToken.None);
-    await session.SaveChangesAsync();
-    return decided.After;
 }

@@ -9,7 +9,8 @@ cd "$root"
 : "${GOVERNANCE_DB:?set GOVERNANCE_DB or run ./gov bench}"
 for tool in wrk jq; do command -v $tool >/dev/null || { apt-get update -qq && apt-get install -y -qq $tool >/dev/null; }; done
 seconds="${BENCH_SECONDS:-10}"
-dotnet build -c Release -nologo -v q src/Governance.Benchmarks >/dev/null  # builds the API it references too
+dotnet build -c Release -nologo -v q src/Governance.Benchmarks >/dev/null
+dotnet build -c Release -nologo -v q src/Governance.Api >/dev/null
 bench="dotnet src/Governance.Benchmarks/bin/Release/net10.0/Governance.Benchmarks.dll"
 
 db=$($bench reset-db "$GOVERNANCE_DB")
@@ -22,7 +23,7 @@ echo "== (a) approval check vs empty endpoint"
 read -r model version digest < <($bench seed-check "$db")
 data=$(mktemp -d)
 port=5090
-ASPNETCORE_ENVIRONMENT=Development Governance__SeedDemo=false Governance__DataFolder="$data" GOVERNANCE_DB="$db" Logging__LogLevel__Default=Warning \
+ASPNETCORE_ENVIRONMENT=Development Governance__DataFolder="$data" GOVERNANCE_DB="$db" Logging__LogLevel__Default=Warning \
   dotnet src/Governance.Api/bin/Release/net10.0/Governance.Api.dll --urls "http://127.0.0.1:$port" >"$data/api.log" 2>&1 &
 api=$!
 trap 'kill $api 2>/dev/null; wait $api 2>/dev/null; rm -rf "$data"' EXIT

@@ -8,7 +8,8 @@ using Spectre.Console;
 
 namespace Governance.Cli;
 
-/// <summary>The commands. Every command prints a human summary, or one JSON object with --json, and exits with an <see cref="ExitCodes"/> value.</summary>
+/// <summary>The commands. Every command prints a human summary, or one JSON object with --json, and exits with an <see cref="ExitCodes"/>
+/// value.</summary>
 public static class CliApp
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };

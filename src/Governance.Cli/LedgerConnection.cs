@@ -39,7 +39,8 @@ public sealed class TokenCache(string path)
     }
 }
 
-/// <summary>The ledger over HTTP: authenticates (client credentials, or the cached device-flow login) and turns answers into exit codes.</summary>
+/// <summary>The ledger over HTTP: authenticates (client credentials, or the cached device-flow login) and turns answers into exit
+/// codes.</summary>
 public sealed class LedgerConnection(
     HttpClient http,
     string server,

@@ -3,7 +3,8 @@ using Microsoft.ML.Data;
 
 namespace Governance.Demo;
 
-/// <summary>The high-risk credit scoring demo: FastTree on the Statlog German credit data, <c>Class == "Bad"</c> (default risk) as the positive class.</summary>
+/// <summary>The high-risk credit scoring demo: FastTree on the Statlog German credit data, <c>Class == "Bad"</c> (default risk) as the
+/// positive class.</summary>
 public static class CreditScoringDemo
 {
     public const string LabelColumn = "Class";
@@ -31,7 +32,8 @@ public static class CreditScoringDemo
         var names = header.Split(',').Select(h => h.Trim().Trim('"')).ToArray();
         if (names.Length != ExpectedColumns || !names.Contains(LabelColumn))
             throw new InvalidDataException(
-                $"{germanCreditCsvPath} is not the one-hot German credit data: expected {ExpectedColumns} columns including \"{LabelColumn}\", found {names.Length}."
+                $"{germanCreditCsvPath} is not the one-hot German credit data: expected {ExpectedColumns} columns including "
+                    + $"\"{LabelColumn}\", found {names.Length}."
             );
 
         var (train, trainRows, holdout, holdoutRows) = DemoTraining.Split(

@@ -20,7 +20,8 @@ public sealed record DemoFile(string Path, string FullPath, string Sha256, long 
 /// very artifact, its hyperparameters, and the data it was trained and validated on.
 /// </summary>
 /// <param name="Metrics">Finite values only (NaN/infinite metrics are left out), rounded to 4 decimals.</param>
-/// <param name="Schema">The columns of the training and validation files: name and type (<c>float</c>, <c>bool</c> or <c>string</c>).</param>
+/// <param name="Schema">The columns of the training and validation files: name and type (<c>float</c>, <c>bool</c> or
+/// <c>string</c>).</param>
 public sealed record TrainedDemoModel(
     string ArtifactPath,
     string ArtifactSha256,

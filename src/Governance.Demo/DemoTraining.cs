@@ -17,7 +17,8 @@ internal static class DemoTraining
     /// <summary>The time stamped on every entry of a saved model zip, so the same model always gives the same bytes.</summary>
     private static readonly DateTimeOffset FixedEntryTime = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    /// <summary>Writes lines as UTF-8 without BOM, each ended by '\n' whatever the platform, so the bytes (and the hash) never vary.</summary>
+    /// <summary>Writes lines as UTF-8 without BOM, each ended by '\n' whatever the platform, so the bytes (and the hash) never
+    /// vary.</summary>
     public static void WriteCsv(string path, string header, IEnumerable<string> rows)
     {
         var text = new StringBuilder(header).Append('\n');
@@ -26,7 +27,8 @@ internal static class DemoTraining
         File.WriteAllText(path, text.ToString(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
     }
 
-    /// <summary>Writes a fixed-seed split (each row goes to the holdout with probability <see cref="HoldoutShare"/>) of the rows, same input, same files.</summary>
+    /// <summary>Writes a fixed-seed split (each row goes to the holdout with probability <see cref="HoldoutShare"/>) of the rows, same
+    /// input, same files.</summary>
     public static (string Train, long TrainRows, string Holdout, long HoldoutRows) Split(
         string header,
         IReadOnlyList<string> rows,

@@ -243,11 +243,16 @@ static string Html(DocumentSpec spec)
 {
     string E(string s) => WebUtility.HtmlEncode(s);
     var html = new StringBuilder(
-        $"<!doctype html><html><head><meta charset='utf-8'><title>{E(spec.Title)}</title><style>@page {{ size: A4; margin: 20mm 20mm 25mm 20mm; }} "
-            + "body { font-family: 'DejaVu Sans'; font-size: 9.5pt; color: #1b1f24; } h1 { color: #0b4f8a; font-size: 15pt; border-bottom: 1px solid #c3ceda; } "
-            + "table { border-collapse: collapse; width: 100%; font-size: 8pt; } thead { display: table-header-group; } th { background: #e3ebf4; text-align: left; } "
-            + "td, th { padding: 3px; border-bottom: 0.5px solid #c3ceda; word-break: break-all; } .mono { font-family: 'DejaVu Sans Mono'; font-size: 7.5pt; } "
-            + ".notice { background: #fff4e0; border-left: 3px solid #d08a1c; padding: 6px; font-weight: bold; } .pb { page-break-after: always; }</style></head><body>"
+        $"<!doctype html><html><head><meta charset='utf-8'><title>{E(spec.Title)}</title><style>@page "
+            + $"{{ size: A4; margin: 20mm 20mm 25mm 20mm; }} "
+            + "body { font-family: 'DejaVu Sans'; font-size: 9.5pt; color: #1b1f24; } h1 { color: #0b4f8a; font-size: 15pt; "
+            + "border-bottom: 1px solid #c3ceda; } "
+            + "table { border-collapse: collapse; width: 100%; font-size: 8pt; } thead { display: table-header-group; } th { background: "
+            + "#e3ebf4; text-align: left; } "
+            + "td, th { padding: 3px; border-bottom: 0.5px solid #c3ceda; word-break: break-all; } .mono { font-family: 'DejaVu Sans "
+            + "Mono'; font-size: 7.5pt; } "
+            + ".notice { background: #fff4e0; border-left: 3px solid #d08a1c; padding: 6px; font-weight: bold; } .pb { page-break-after: "
+            + "always; }</style></head><body>"
     );
     html.Append(
         $"<h1>{E(spec.Title)}</h1><p>{E(spec.Subtitle)}</p><dl>{string.Concat(spec.TitleFacts.Select(f => $"<dt>{E(f.Key)}</dt><dd>{E(f.Value)}</dd>"))}</dl><div class='pb'></div>"

@@ -106,7 +106,8 @@ Console.WriteLine(
 );
 Console.WriteLine($"ratio library / sha256sum: {lib / sha:F3}  (target <= 1.10)");
 Console.WriteLine(
-    $"offline attestation verification alone (parse + ES256 verify + checks): {perSignature * 1000:F0} µs per load (mean of {signatureRounds})"
+    $"offline attestation verification alone (parse + ES256 verify + checks): {perSignature * 1000:F0} µs per load (mean of "
+        + $"{signatureRounds})"
 );
 
 static string Sha256Sum(string path)

@@ -62,7 +62,7 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
         }
 
         // Too large to hold: hash the open handle, then load from the same handle.
-        var (digest, size) = await HashAsync(file, ct);
+        var (digest, size) = await ArtifactHash.OfStreamAsync(file, ct: ct);
         var large = await VerifyAsync(digest, size, envelope, intended, ct);
         file.Position = 0;
         return (load(file), large);
@@ -77,7 +77,7 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
     )
     {
         await using var file = OpenArtifact(artifactPath, intended);
-        var (digest, size) = await HashAsync(file, ct);
+        var (digest, size) = await ArtifactHash.OfStreamAsync(file, ct: ct);
         return await VerifyAsync(digest, size, envelope, intended, ct);
     }
 
@@ -98,20 +98,6 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
         {
             throw RefuseUnreported(intended, "artifact_unreadable", $"The artifact {path} cannot be read: {e.Message}");
         }
-    }
-
-    private static async Task<(string Digest, long Size)> HashAsync(Stream stream, CancellationToken ct)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[ArtifactHash.BufferSize];
-        long total = 0;
-        int read;
-        while ((read = await stream.ReadAsync(buffer, ct)) > 0)
-        {
-            hash.AppendData(buffer, 0, read);
-            total += read;
-        }
-        return ("sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset()), total);
     }
 
     private async Task<VerifiedArtifact> VerifyAsync(
@@ -146,7 +132,8 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
                     ct
                 );
             log.LogWarning(
-                "Loading {Model} {Version} with approval {ApprovalId} WITHOUT a revocation check: the ledger is unreachable and fail-closed is off",
+                "Loading {Model} {Version} with approval {ApprovalId} WITHOUT a revocation check: the ledger is unreachable and "
+                    + "fail-closed is off",
                 intended.Model,
                 intended.Version,
                 approval.ApprovalId
@@ -227,7 +214,8 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
         }
     }
 
-    /// <summary>The approval's standing: fresh from cache, else asked online; when the ledger is unreachable, fail closed unless configured otherwise.</summary>
+    /// <summary>The approval's standing: fresh from cache, else asked online; when the ledger is unreachable, fail closed unless configured
+    /// otherwise.</summary>
     private async Task<(ApprovalStanding? Standing, bool CheckedOnline)> Standing(
         string approvalId,
         IntendedModel intended,

@@ -11,7 +11,8 @@ public sealed class ServingOptions
     /// <summary>This server's name, reported to the ledger with each load or refusal.</summary>
     public string Host { get; init; } = System.Environment.MachineName;
 
-    /// <summary>Pinned attestation keys. When null, the keys are fetched from the ledger's JWKS (and cached for <see cref="KeyCacheDuration"/>).</summary>
+    /// <summary>Pinned attestation keys. When null, the keys are fetched from the ledger's JWKS (and cached for <see
+    /// cref="KeyCacheDuration"/>).</summary>
     public JwkSet? PinnedKeys { get; init; }
 
     public TimeSpan KeyCacheDuration { get; init; } = TimeSpan.FromMinutes(10);
@@ -25,6 +26,7 @@ public sealed class ServingOptions
     /// </summary>
     public bool FailClosedWhenLedgerUnreachable { get; init; } = true;
 
-    /// <summary>Artifacts up to this size are read once into memory, hashed and loaded from those same bytes, so nothing can swap the file in between.</summary>
+    /// <summary>Artifacts up to this size are read once into memory, hashed and loaded from those same bytes, so nothing can swap the file
+    /// in between.</summary>
     public long MaxInMemoryArtifactBytes { get; init; } = 512L * 1024 * 1024;
 }

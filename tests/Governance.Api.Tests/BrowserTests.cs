@@ -21,7 +21,8 @@ public sealed class BrowserApp : LedgerApp
 
     public string Address { get; private set; } = "";
 
-    /// <summary>A port known before start, because the UI's OpenID Connect client must know its issuer (this host) at configuration time.</summary>
+    /// <summary>A port known before start, because the UI's OpenID Connect client must know its issuer (this host) at configuration
+    /// time.</summary>
     private readonly int _port = FreePort();
 
     private static int FreePort()

@@ -1,12 +1,14 @@
 using System.Net;
 using Governance.Api.Tests.Infrastructure;
+using Governance.Demo;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
-using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Governance.Api.Tests;
 
-/// <summary>The run command's demo: seeded on an empty ledger from the real German credit file, with every lifecycle state present.</summary>
+/// <summary>The run command's demo: seeded on an empty ledger from the real German credit file, with every lifecycle state
+/// present.</summary>
 public sealed class DemoApp : LedgerApp
 {
     public static string SharedDatasets
@@ -20,11 +22,12 @@ public sealed class DemoApp : LedgerApp
         }
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    /// <summary>The demo program's seeder, called directly on the host's own ledger services (and attestation keys).</summary>
+    public override async Task InitializeAsync()
     {
-        base.ConfigureWebHost(builder);
-        builder.UseSetting("Governance:SeedDemo", "true");
-        builder.UseSetting("Governance:DatasetsFolder", SharedDatasets);
+        await base.InitializeAsync();
+        var demo = ActivatorUtilities.CreateInstance<DemoInventory>(Services, TextWriter.Null);
+        await demo.SeedAsync(Path.Combine(SharedDatasets, "german_credit.csv"), Path.Combine(DataFolder, "demo"), CancellationToken.None);
     }
 }
 
@@ -59,5 +62,17 @@ public sealed class DemoInventoryTests(DemoApp app) : IClassFixture<DemoApp>
         Assert.False(string.IsNullOrEmpty(live.GetProperty("approvals")[0].GetProperty("attestationDigest").GetString()));
         var refused = await auditor.GetAsync("/api/v1/models/card-fraud-detection/versions/2.0.0").Expect(HttpStatusCode.OK);
         Assert.NotEmpty(refused.GetProperty("refusedDeployments").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Every_approval_the_demo_completed_carries_its_signed_attestation()
+    {
+        var auditor = app.As("auditor-ada", Roles.Auditor);
+        var approved = await auditor.GetAsync("/api/v1/approvals?status=Approved").Expect(HttpStatusCode.OK);
+        var revoked = await auditor.GetAsync("/api/v1/approvals?status=Revoked").Expect(HttpStatusCode.OK);
+
+        var granted = approved.EnumerateArray().Concat(revoked.EnumerateArray()).ToArray();
+        Assert.Equal(5, granted.Length);
+        Assert.All(granted, a => Assert.StartsWith("sha256:", a.GetProperty("attestationDigest").GetString()));
     }
 }

@@ -115,7 +115,9 @@ public sealed class ModelVersionAndValidationEndpointTests(LedgerApp app)
         await _ledger
             .Owner.PostAsJsonAsync($"{path}/validation-submissions", new { summary = "pack", reportDigest = "nope" })
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
-        await _ledger.Validator.PostAsJsonAsync($"{path}/validation-submissions", new { summary = "pack" }).Expect(HttpStatusCode.Forbidden);
+        await _ledger
+            .Validator.PostAsJsonAsync($"{path}/validation-submissions", new { summary = "pack" })
+            .Expect(HttpStatusCode.Forbidden);
         await _ledger.Owner.PostAsJsonAsync($"{path}/validation-submissions", new { summary = "pack" }).Expect(HttpStatusCode.OK);
         await _ledger
             .Owner.PostAsJsonAsync($"{path}/validation-submissions", new { summary = "pack" })

@@ -146,7 +146,8 @@ public sealed class GoldenPackTests
                 At(
                     Validator,
                     26,
-                    "Conceptually sound and adequately discriminating on the holdout; fit for use subject to the conditions in the findings."
+                    "Conceptually sound and adequately discriminating on the holdout; fit for use subject to the conditions in the "
+                        + "findings."
                 )
             ),
             new ApprovalRequested(

@@ -82,7 +82,8 @@ public class HighRiskApprovalTests
         var requested = RequestApprovalDecision.Decide(
             new RequestApproval(ApprovalId, Production, "Retail scoring", null),
             version,
-            Ctx(Owner)
+            Ctx(Owner),
+            ApprovalPolicy.Default
         );
 
         Assert.Equal(2, requested.RequiredApprovals);
@@ -98,7 +99,8 @@ public class HighRiskApprovalTests
         var requested = RequestApprovalDecision.Decide(
             new RequestApproval(ApprovalId, Production, "Retail scoring", null),
             version,
-            Ctx(Owner)
+            Ctx(Owner),
+            ApprovalPolicy.Default
         );
 
         Assert.Equal(1, requested.RequiredApprovals);
@@ -302,7 +304,8 @@ public class ApprovalBindingTests
         var requested = RequestApprovalDecision.Decide(
             new RequestApproval(ApprovalId, Staging, "Shadow scoring", null),
             version,
-            Ctx(Owner)
+            Ctx(Owner),
+            ApprovalPolicy.Default
         );
 
         Assert.Equal(ArtifactDigest, requested.ArtifactDigest);
@@ -386,7 +389,11 @@ public class ApprovalLifecycleTests
     {
         var version = Given(Registered());
 
-        Refused(() => RequestApprovalDecision.Decide(Request(), version, Ctx(Owner)), RuleKind.Conflict, "approval.not_validated");
+        Refused(
+            () => RequestApprovalDecision.Decide(Request(), version, Ctx(Owner), ApprovalPolicy.Default),
+            RuleKind.Conflict,
+            "approval.not_validated"
+        );
     }
 
     [Fact]
@@ -394,7 +401,11 @@ public class ApprovalLifecycleTests
     {
         var version = Given(VersionRegistered(), SubmittedEvent());
 
-        Refused(() => RequestApprovalDecision.Decide(Request(), version, Ctx(Owner)), RuleKind.Conflict, "approval.not_validated");
+        Refused(
+            () => RequestApprovalDecision.Decide(Request(), version, Ctx(Owner), ApprovalPolicy.Default),
+            RuleKind.Conflict,
+            "approval.not_validated"
+        );
     }
 
     [Fact]
@@ -402,7 +413,11 @@ public class ApprovalLifecycleTests
     {
         var version = Given(Validated(outcome: ValidationOutcome.Failed));
 
-        Refused(() => RequestApprovalDecision.Decide(Request(), version, Ctx(Owner)), RuleKind.Conflict, "approval.validation_failed");
+        Refused(
+            () => RequestApprovalDecision.Decide(Request(), version, Ctx(Owner), ApprovalPolicy.Default),
+            RuleKind.Conflict,
+            "approval.validation_failed"
+        );
     }
 
     [Fact]
@@ -410,7 +425,7 @@ public class ApprovalLifecycleTests
     {
         var version = Given(Validated(outcome: ValidationOutcome.PassedWithConditions));
 
-        var requested = RequestApprovalDecision.Decide(Request(), version, Ctx(Owner));
+        var requested = RequestApprovalDecision.Decide(Request(), version, Ctx(Owner), ApprovalPolicy.Default);
 
         Assert.Equal(version.ArtifactDigest, requested.ArtifactDigest);
     }
@@ -421,7 +436,7 @@ public class ApprovalLifecycleTests
         var version = Given(AwaitingApproval(environment: Production));
 
         Refused(
-            () => RequestApprovalDecision.Decide(Request(Production), version, Ctx(Owner)),
+            () => RequestApprovalDecision.Decide(Request(Production), version, Ctx(Owner), ApprovalPolicy.Default),
             RuleKind.Conflict,
             "approval.already_pending"
         );
@@ -433,7 +448,7 @@ public class ApprovalLifecycleTests
         var version = Given(Approved(environment: Production));
 
         Refused(
-            () => RequestApprovalDecision.Decide(Request(Production), version, Ctx(Owner)),
+            () => RequestApprovalDecision.Decide(Request(Production), version, Ctx(Owner), ApprovalPolicy.Default),
             RuleKind.Conflict,
             "approval.already_active"
         );
@@ -444,7 +459,7 @@ public class ApprovalLifecycleTests
     {
         var version = Given(Approved(expiresAt: Day(30)));
 
-        var requested = RequestApprovalDecision.Decide(Request(Production), version, Ctx(Owner, Day(31)));
+        var requested = RequestApprovalDecision.Decide(Request(Production), version, Ctx(Owner, Day(31)), ApprovalPolicy.Default);
 
         Assert.Equal(Production, requested.Environment);
     }
@@ -454,7 +469,11 @@ public class ApprovalLifecycleTests
     {
         var version = Given([.. Validated(), VersionRetiredEvent()]);
 
-        Refused(() => RequestApprovalDecision.Decide(Request(), version, Ctx(Owner)), RuleKind.Conflict, "model_version.retired");
+        Refused(
+            () => RequestApprovalDecision.Decide(Request(), version, Ctx(Owner), ApprovalPolicy.Default),
+            RuleKind.Conflict,
+            "model_version.retired"
+        );
     }
 
     [Fact]

@@ -106,7 +106,8 @@ public class AuditTests
         var e = RequestApprovalDecision.Decide(
             new RequestApproval(ApprovalId, Production, "Scoring", "Go-live Q2"),
             Given(Validated()),
-            ctx
+            ctx,
+            ApprovalPolicy.Default
         );
 
         AssertAudit(e, ctx, "Go-live Q2");
@@ -148,7 +149,8 @@ public class AuditTests
         var requested = RequestApprovalDecision.Decide(
             new RequestApproval(ApprovalId, Production, "Scoring", null),
             Given(Validated()),
-            ctx
+            ctx,
+            ApprovalPolicy.Default
         );
 
         var approval = Approval.Evolve(null, requested)!;

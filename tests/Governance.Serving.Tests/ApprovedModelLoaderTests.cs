@@ -200,7 +200,9 @@ public sealed class ApprovedModelLoaderTests : IDisposable
     public async Task Fail_open_is_a_choice_that_loads_without_a_revocation_check()
     {
         _given.Ledger.Unreachable = true;
-        var (_, artifact) = await _given.Loader(failClosed: false).LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
+        var (_, artifact) = await _given
+            .Loader(failClosed: false)
+            .LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
         Assert.False(artifact.RevocationChecked);
     }
 

@@ -6,6 +6,10 @@ using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Domain.Validation;
+using Governance.Ledger.Approvals;
+using Governance.Ledger.Models;
+using Governance.Ledger.Validation;
+using Governance.Ui.Desks;
 using Governance.Ui.Pages;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
@@ -13,7 +17,7 @@ using MudBlazor.Services;
 namespace Governance.Ui.Tests;
 
 /// <summary>The ledger as the UI sees it, in memory: one version awaiting approval, and the outcome the next decision gets.</summary>
-internal sealed class DeskWithOneRequest : IGovernanceDesk
+internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidationDesk, IOwnerDesk
 {
     public static readonly DateTimeOffset T0 = new(2026, 10, 1, 9, 0, 0, TimeSpan.Zero);
     public DecisionOutcome NextOutcome { get; set; } =
@@ -89,13 +93,13 @@ internal sealed class DeskWithOneRequest : IGovernanceDesk
                 "Olivia Owner",
                 0,
                 2,
-                ReviewPolicy.DueBy(RiskTier.High, T0)
+                ApprovalPolicy.Default.ReviewDueBy(RiskTier.High, T0)
             ),
         ]);
 
     public Task<ReviewFile?> ReviewAsync(string approvalId, CancellationToken ct) =>
         Task.FromResult<ReviewFile?>(
-            approvalId == "approval-1" ? new ReviewFile(Version.FindApproval("approval-1")!, Version, Model, null, null, []) : null
+            approvalId == "approval-1" ? new ReviewFile(Version.FindApproval("approval-1")!, Version, Model, null, null, [], 4) : null
         );
 
     public Task<DecisionOutcome> ApproveAsync(ClaimsPrincipal officer, ApprovalDecision decision, CancellationToken ct)
@@ -104,21 +108,38 @@ internal sealed class DeskWithOneRequest : IGovernanceDesk
         return Task.FromResult(NextOutcome);
     }
 
-    public Task<DecisionOutcome> RejectAsync(ClaimsPrincipal officer, string approvalId, string reason, CancellationToken ct) =>
-        Task.FromResult(NextOutcome);
+    public Task<DecisionOutcome> RejectAsync(
+        ClaimsPrincipal officer,
+        string approvalId,
+        string reason,
+        long renderedVersion,
+        CancellationToken ct
+    ) => Task.FromResult(NextOutcome);
 
-    public Task<IReadOnlyList<InventoryRow>> InventoryAsync(InventoryFilter filter, CancellationToken ct) =>
-        Task.FromResult<IReadOnlyList<InventoryRow>>(filter.RiskTier is null or RiskTier.High ? [new InventoryRow(Model, [Version])] : []);
+    public Task<IReadOnlyList<InventoryEntry>> InventoryAsync(InventoryFilter filter, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<InventoryEntry>>(
+            filter.RiskTier is null or RiskTier.High
+                ?
+                [
+                    new InventoryEntry
+                    {
+                        Id = Model.Id,
+                        Model = Model,
+                        Versions = [new InventoryVersion(Version.Version, Version.Status, Version.ArtifactDigest, T0, T0, [])],
+                    },
+                ]
+                : []
+        );
 
     public Task<ModelTimeline?> TimelineAsync(string modelId, CancellationToken ct) =>
         Task.FromResult<ModelTimeline?>(modelId == "credit" ? new ModelTimeline(Model, [Version], []) : null);
 
-    public Task<IReadOnlyList<ModelVersion>> ValidationQueueAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<ModelVersion>>([]);
+    public Task<IReadOnlyList<ValidationQueueItem>> ValidationQueueAsync(CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<ValidationQueueItem>>([]);
 
     public Task<DecisionOutcome> RecordValidationAsync(
         ClaimsPrincipal validator,
-        string modelId,
-        string version,
+        ValidationQueueItem item,
         RecordValidationOutcome outcome,
         CancellationToken ct
     ) => Task.FromResult(NextOutcome);
@@ -162,7 +183,10 @@ public sealed class ComponentTests
         var context = new BunitContext();
         context.Services.AddMudServices();
         var desk = new DeskWithOneRequest();
-        context.Services.AddSingleton<IGovernanceDesk>(desk);
+        context.Services.AddSingleton<IAuditDesk>(desk);
+        context.Services.AddSingleton<IApprovalDesk>(desk);
+        context.Services.AddSingleton<IValidationDesk>(desk);
+        context.Services.AddSingleton<IOwnerDesk>(desk);
         context.AddAuthorization().SetAuthorized("rita").SetRoles(Roles.RiskOfficer);
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         context.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));

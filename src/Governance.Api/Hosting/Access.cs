@@ -8,7 +8,8 @@ namespace Governance.Api.Hosting;
 /// <summary>The roles an endpoint admits; the first of them the caller holds is the role recorded on the events it writes.</summary>
 public sealed record ActingRoles(IReadOnlyList<string> Roles);
 
-/// <summary>The OAuth scopes of which a caller's token must carry one; by default ledger:read for reads and ledger:write for commands.</summary>
+/// <summary>The OAuth scopes of which a caller's token must carry one; by default ledger:read for reads and ledger:write for
+/// commands.</summary>
 public sealed record RequiredScopes(IReadOnlyList<string> Scopes);
 
 /// <summary>
@@ -36,7 +37,7 @@ public sealed class EndpointAccess : IAuthorizationRequirement, IAuthorizationHa
 
 public static class Access
 {
-    public static TBuilder AllowRoles<TBuilder>(this TBuilder builder, params string[] roles)
+    public static TBuilder AllowRoles<TBuilder>(this TBuilder builder, params IReadOnlyList<string> roles)
         where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(EndpointAccess.Policy).WithMetadata(new ActingRoles(roles));
 
@@ -56,24 +57,13 @@ public static class Access
         OpenIddict.Abstractions.OpenIddictExtensions.HasScope(user, scope)
         || user.FindAll("scope").Any(c => c.Value.Split(' ').Contains(scope));
 
-    /// <summary>The actor is always the authenticated principal: subject, display name, the role it acts in, and the client it came through.</summary>
-    public static Actor Actor(this HttpContext http)
-    {
-        var user = http.User;
-        var roles = http.GetEndpoint()?.Metadata.GetMetadata<ActingRoles>()?.Roles ?? Domain.Shared.Roles.All;
-        var role =
-            roles.FirstOrDefault(user.IsInRole)
-            ?? throw new InvalidOperationException("The endpoint admitted a principal holding none of its roles.");
-        var subject =
-            user.FindFirstValue("sub")
-            ?? user.FindFirstValue(ClaimTypes.NameIdentifier)
-            ?? throw new InvalidOperationException("The authenticated principal has no subject.");
-        var name = user.FindFirstValue("name") ?? user.Identity?.Name ?? subject;
-        var client = user.FindFirstValue("client_id") ?? user.FindFirstValue("azp");
-        return new Actor(subject, name, role, client);
-    }
+    /// <summary>The actor is always the authenticated principal: subject, display name, the endpoint's role it acts in, and its
+    /// client.</summary>
+    public static Actor Actor(this HttpContext http) =>
+        http.Caller().ActingIn(http.GetEndpoint()?.Metadata.GetMetadata<ActingRoles>()?.Roles ?? Domain.Shared.Roles.All);
 
-    /// <summary>The caller's correlation id when it sends one (X-Correlation-Id), so a pipeline run can tie its calls together; else this request's trace id.</summary>
+    /// <summary>The caller's correlation id when it sends one (X-Correlation-Id), so a pipeline run can tie its calls together; else this
+    /// request's trace id.</summary>
     public static string CorrelationId(this HttpContext http)
     {
         var sent = http.Request.Headers["X-Correlation-Id"].ToString();

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Governance.Api.Features.Approvals;
 using Governance.Api.Features.Attestations;
 using Governance.Api.Features.AuditTrail;
@@ -9,7 +8,8 @@ using Governance.Api.Features.Models;
 using Governance.Api.Features.ModelVersions;
 using Governance.Api.Features.Validation;
 using Governance.Api.Identity;
-using Governance.Api.Ledger;
+using Governance.Ledger;
+using Governance.Ui.Desks;
 using MudBlazor.Services;
 using Scalar.AspNetCore;
 
@@ -21,13 +21,11 @@ public static class GovernanceHost
     {
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddLedgerStore(builder.Configuration);
+        services.AddGovernanceLedger(
+            new LedgerOptions(ConnectionString(builder.Configuration), AttestationKeysFolder(builder.Configuration, builder.Environment))
+        );
 
-        services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
-            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
-        });
+        services.ConfigureHttpJsonOptions(o => LedgerJson.Configure(o.SerializerOptions));
         // Malformed bodies throw, so Problems can name the offending JSON path instead of an empty 400.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
@@ -36,22 +34,43 @@ public static class GovernanceHost
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddCascadingAuthenticationState();
         services.AddMudServices();
-        services.AddScoped<Governance.Ui.IGovernanceDesk, Features.Desk.LedgerDesk>();
+        services.AddGovernanceUi();
 
         builder.AddGovernanceIdentity();
-        services.AddSingleton<Features.Attestations.AttestationKeyRing>();
         services.AddHostedService<FirstPartyClients>();
         if (builder.Environment.IsDevelopment())
         {
             services.AddSingleton(DevelopmentIdentities.LoadOrCreate(DataFolder(builder.Configuration, builder.Environment)));
             services.AddHostedService<DevelopmentIdentities>();
         }
-        // After the identity schema and the development people exist, so the demo is seeded as them.
-        services.AddHostedService<Demo.DemoInventory>();
         return builder;
     }
 
-    /// <summary>Git-ignored folder for development keys and demo artifacts (Governance:DataFolder, default .data under the repo root).</summary>
+    public const string ConnectionStringName = "Governance";
+
+    /// <summary>The connection string: GOVERNANCE_DB if set (the README's contract), else ConnectionStrings:Governance.</summary>
+    public static string ConnectionString(IConfiguration configuration) =>
+        configuration["GOVERNANCE_DB"] is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : configuration.GetConnectionString(ConnectionStringName)
+                ?? throw new InvalidOperationException(
+                    "Set GOVERNANCE_DB (a PostgreSQL connection string) or ConnectionStrings:Governance; the README's ./gov commands do "
+                        + "this."
+                );
+
+    /// <summary>Governance:Attestations:KeysFolder; required in Production, else attestation-keys under the data folder.</summary>
+    public static string AttestationKeysFolder(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var configured = configuration["Governance:Attestations:KeysFolder"];
+        if (string.IsNullOrEmpty(configured) && environment.IsProduction())
+            throw new InvalidOperationException(
+                "Configure Governance:Attestations:KeysFolder: the folder of ES256 PEM keys that sign approval attestations."
+            );
+        return string.IsNullOrEmpty(configured) ? Path.Combine(DataFolder(configuration, environment), "attestation-keys") : configured;
+    }
+
+    /// <summary>Git-ignored folder for development keys and demo artifacts (Governance:DataFolder, default .data under the repo
+    /// root).</summary>
     public static string DataFolder(IConfiguration configuration, IHostEnvironment environment) =>
         Path.GetFullPath(configuration["Governance:DataFolder"] ?? Path.Combine(environment.ContentRootPath, "..", "..", ".data"));
 

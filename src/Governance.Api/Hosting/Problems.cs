@@ -1,7 +1,5 @@
 using System.Text.Json;
 using Governance.Domain.Shared;
-using JasperFx;
-using JasperFx.Events;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -9,7 +7,7 @@ namespace Governance.Api.Hosting;
 
 /// <summary>
 /// Turns refusals into RFC 9457 problem details: 400 naming the bad field, 403 for segregation of duties, 404, 409 for
-/// state and concurrency conflicts. A client's mistake is never a 500.
+/// state and concurrency conflicts (the ledger's writer maps Marten's own). A client's mistake is never a 500.
 /// </summary>
 public sealed class Problems(IProblemDetailsService problemDetails) : IExceptionHandler
 {
@@ -23,12 +21,6 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
                 "invalid_request",
                 "The request could not be read",
                 DescribeBadRequest(bad)
-            ),
-            ConcurrencyException or ExistingStreamIdCollisionException => Create(
-                StatusCodes.Status409Conflict,
-                "concurrency.stale_version",
-                "The record changed since you read it",
-                "Another change was written to this record first, so nothing was written. Read it again (its ETag is its version) and retry with the new version in If-Match."
             ),
             _ => null,
         };
@@ -50,7 +42,11 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
         var (status, title) = rule.Kind switch
         {
             RuleKind.InvalidInput => (StatusCodes.Status400BadRequest, "The request has invalid fields"),
-            RuleKind.Forbidden => (StatusCodes.Status403Forbidden, "Segregation of duties forbids this"),
+            RuleKind.Forbidden when rule.Code.StartsWith("segregation_of_duties", StringComparison.Ordinal) => (
+                StatusCodes.Status403Forbidden,
+                "Segregation of duties forbids this"
+            ),
+            RuleKind.Forbidden => (StatusCodes.Status403Forbidden, "Not permitted"),
             RuleKind.NotFound => (StatusCodes.Status404NotFound, "Not found"),
             _ => (StatusCodes.Status409Conflict, "The ledger's current state does not allow this"),
         };

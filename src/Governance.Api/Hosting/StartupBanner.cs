@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace Governance.Api.Hosting;
 
-/// <summary>Tells whoever ran ./gov run where to look once the host listens, and, in Development only, the credentials to act as each role.</summary>
+/// <summary>Tells whoever ran ./gov run where to look once the host listens, and, in Development only, the credentials to act as each
+/// role.</summary>
 public static class StartupBanner
 {
     public static void PrintWhenStarted(WebApplication app) =>
@@ -20,7 +21,8 @@ public static class StartupBanner
                 $"  API reference (Scalar):   {address}/docs",
                 $"  OpenAPI document:         {address}/openapi/v1.json",
                 $"  Model inventory:          GET {address}/api/v1/inventory",
-                $"  Approval check:           GET {address}/api/v1/approvals/check?model=credit-scoring-de&version=1.1.0&digest=sha256:...&environment=production",
+                $"  Approval check:           GET "
+                    + $"{address}/api/v1/approvals/check?model=credit-scoring-de&version=1.1.0&digest=sha256:...&environment=production",
             };
             if (app.Services.GetService<DevelopmentIdentities.Credentials>() is { } credentials)
             {
@@ -32,7 +34,8 @@ public static class StartupBanner
                 var pipeline = credentials.Clients[0];
                 lines.Add("  A pipeline's token and approval check:");
                 lines.Add(
-                    $"    TOKEN=$(curl -s {address}/connect/token -d grant_type=client_credentials -d client_id={pipeline.ClientId} -d client_secret={pipeline.Secret} -d scope=approvals:read | jq -r .access_token)"
+                    $"    TOKEN=$(curl -s {address}/connect/token -d grant_type=client_credentials -d client_id={pipeline.ClientId} -d "
+                        + $"client_secret={pipeline.Secret} -d scope=approvals:read | jq -r .access_token)"
                 );
                 lines.Add(
                     $"    curl -s -H \"Authorization: Bearer $TOKEN\" '{address}/api/v1/approvals/check?model=credit-scoring-de&version=1.1.0&digest=sha256:...&environment=production'"

@@ -21,7 +21,8 @@ public sealed record ClientCredentials(string ClientId, string ClientSecret, IRe
 /// </summary>
 public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictApplicationManager applications, SecurityLogWriter log)
 {
-    /// <summary>Scopes a machine client may be granted: pipelines and model servers, and training pipelines that register versions (ledger:write, role ModelOwner).</summary>
+    /// <summary>Scopes a machine client may be granted: pipelines and model servers, and training pipelines that register versions
+    /// (ledger:write, role ModelOwner).</summary>
     public static readonly IReadOnlyList<string> MachineScopes =
     [
         ApiScopes.ApprovalsRead,

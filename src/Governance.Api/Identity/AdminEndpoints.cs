@@ -1,7 +1,6 @@
 using Governance.Api.Hosting;
-using Governance.Domain.Security;
 using Governance.Domain.Shared;
-using Marten;
+using Governance.Ledger.SecurityLog;
 using Microsoft.AspNetCore.Identity;
 using OpenIddict.Abstractions;
 
@@ -17,19 +16,6 @@ public sealed record UserSummary(
 );
 
 public sealed record ClientSummary(string ClientId, string? DisplayName, string? ClientType, IReadOnlyList<string> Permissions);
-
-public sealed record SecurityLogEntry(
-    long Sequence,
-    string Stream,
-    string EventType,
-    DateTimeOffset RecordedAt,
-    string Subject,
-    Actor Actor,
-    string Reason,
-    object Payload
-);
-
-public sealed record SecurityLogPage(IReadOnlyList<SecurityLogEntry> Events, long? NextAfter);
 
 /// <summary>Administration of people and machine clients (Admin), and the security log (Admin, Auditor).</summary>
 public static class AdminEndpoints
@@ -166,47 +152,11 @@ public static class AdminEndpoints
             .WithTags("Administration")
             .WithName("WhoAmI")
             .WithSummary(
-                "Who the ledger takes the caller to be: subject, name, acting role, client, roles and scopes. For checking a pipeline's credentials."
+                "Who the ledger takes the caller to be: subject, name, acting role, client, roles and scopes. For checking a pipeline's "
+                    + "credentials."
             );
 
-        api.MapGet(
-                "/security-log",
-                async (long? after, int? limit, IQuerySession session, CancellationToken ct) =>
-                {
-                    var check = new InputCheck();
-                    if (after is < 0)
-                        check.Fail("after", "must be a sequence number of 0 or more");
-                    if (limit is < 1 or > 500)
-                        check.Fail("limit", "must be between 1 and 500");
-                    check.ThrowIfAny();
-                    var size = limit ?? 100;
-                    var from = after ?? 0;
-                    var events = await session
-                        .Events.QueryAllRawEvents()
-                        .Where(e => e.StreamKey!.StartsWith("security:") && e.Sequence > from)
-                        .OrderBy(e => e.Sequence)
-                        .Take(size + 1)
-                        .ToListAsync(ct);
-                    var page = events
-                        .Take(size)
-                        .Select(e =>
-                        {
-                            var security = (ISecurityEvent)e.Data;
-                            return new SecurityLogEntry(
-                                e.Sequence,
-                                e.StreamKey!,
-                                e.EventTypeName,
-                                e.Timestamp,
-                                security.Subject,
-                                security.Audit.Actor,
-                                security.Audit.Reason,
-                                e.Data
-                            );
-                        })
-                        .ToArray();
-                    return Results.Ok(new SecurityLogPage(page, events.Count > size ? page[^1].Sequence : null));
-                }
-            )
+        api.MapGet("/security-log", (long? after, int? limit, SecurityLogBook log, CancellationToken ct) => log.PageAsync(after, limit, ct))
             .AllowRoles(Roles.Admin, Roles.Auditor)
             .WithTags("Administration")
             .WithName("GetSecurityLog")

@@ -187,7 +187,8 @@ public static class ConnectEndpoints
         );
     }
 
-    /// <summary>A person's token identity: subject, name, roles from the identity store now (not when they first signed in), and the granted scopes.</summary>
+    /// <summary>A person's token identity: subject, name, roles from the identity store now (not when they first signed in), and the
+    /// granted scopes.</summary>
     private static async Task<ClaimsIdentity> PersonIdentity(
         GovernanceUser user,
         UserManager<GovernanceUser> users,

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Governance.Domain.Shared;
+using Governance.Ledger.Development;
 using Microsoft.AspNetCore.Identity;
 
 namespace Governance.Api.Identity;
@@ -17,23 +18,6 @@ public sealed class DevelopmentIdentities(IServiceProvider services, Development
 
     public sealed record Credentials(IReadOnlyList<Person> People, IReadOnlyList<Machine> Clients);
 
-    /// <summary>The development people; the demo inventory is seeded as them, so signing in as them acts on the same records.</summary>
-    public static readonly IReadOnlyList<(string Subject, string UserName, string Name, string Role)> People =
-    [
-        ("dev-owner-olivia", "olivia", "Olivia Owner (model owner)", Roles.ModelOwner),
-        ("dev-validator-victor", "victor", "Victor Validator (independent validation)", Roles.Validator),
-        ("dev-officer-rita", "rita", "Rita Risk (risk officer)", Roles.RiskOfficer),
-        ("dev-officer-ravi", "ravi", "Ravi Risk (risk officer)", Roles.RiskOfficer),
-        ("dev-auditor-ada", "ada", "Ada Auditor (internal audit)", Roles.Auditor),
-        ("dev-admin-adam", "adam", "Adam Admin", Roles.Admin),
-    ];
-
-    public static readonly (string Subject, string Name, string Role) Pipeline = (
-        "governance-pipeline",
-        "Deployment pipeline (CI)",
-        Roles.DeploymentPipeline
-    );
-
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static Credentials LoadOrCreate(string dataFolder)
@@ -43,9 +27,14 @@ public sealed class DevelopmentIdentities(IServiceProvider services, Development
             return JsonSerializer.Deserialize<Credentials>(File.ReadAllText(path), Json)!;
         Directory.CreateDirectory(dataFolder);
         var created = new Credentials(
-            People.Select(p => new Person(p.Subject, p.UserName, p.Name, p.Role, Password())).ToArray(),
+            DevelopmentParties.People.Select(p => new Person(p.Subject, p.UserName, p.Name, p.Role, Password())).ToArray(),
             [
-                new Machine(Pipeline.Subject, Pipeline.Name, [ApiScopes.ApprovalsRead, ApiScopes.DeploymentsWrite], Accounts.NewSecret()),
+                new Machine(
+                    DevelopmentParties.Pipeline.Subject,
+                    DevelopmentParties.Pipeline.Name,
+                    [ApiScopes.ApprovalsRead, ApiScopes.DeploymentsWrite],
+                    Accounts.NewSecret()
+                ),
                 new Machine(
                     "governance-model-server",
                     "Model server (scoring host)",

@@ -36,7 +36,7 @@ public static class IdentitySetup
 
         services.AddDbContext<IdentityDb>(o =>
             o.UseNpgsql(
-                    LedgerStore.ConnectionString(configuration),
+                    GovernanceHost.ConnectionString(configuration),
                     npgsql => npgsql.MigrationsHistoryTable("__ef_migrations", IdentityDb.Schema)
                 )
                 .UseOpenIddict()

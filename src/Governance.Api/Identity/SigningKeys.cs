@@ -20,7 +20,8 @@ public static class SigningKeys
             return new Pair(signing, encryption);
         if (environment.IsProduction())
             throw new InvalidOperationException(
-                "Configure Governance:Identity:SigningCertificate and Governance:Identity:EncryptionCertificate (Path, optional Password or KeyPath for PEM): "
+                "Configure Governance:Identity:SigningCertificate and Governance:Identity:EncryptionCertificate (Path, optional Password "
+                    + "or KeyPath for PEM): "
                     + "generated keys are only used in Development and Testing."
             );
 

@@ -69,12 +69,14 @@ public static class EvidencePack
             ),
             new Heading(2, "Out-of-scope uses"),
             new Paragraph(
-                $"Use is approved only in the environments listed under approvals, for the intended use stated there, and only for the artifact with SHA-256 {i.Version.ArtifactDigest}."
+                $"Use is approved only in the environments listed under approvals, for the intended use stated there, and only for the "
+                    + $"artifact with SHA-256 {i.Version.ArtifactDigest}."
             ),
             Missing("No list of out-of-scope uses is kept for this model."),
             new Heading(1, "3. Factors"),
             Missing(
-                "Relevant groups, instrumentation and environmental factors are not registered. The datasets below record whether personal data are involved."
+                "Relevant groups, instrumentation and environmental factors are not registered. The datasets below record whether "
+                    + "personal data are involved."
             ),
             new Heading(1, "4. Metrics"),
             .. Metrics(i),
@@ -99,14 +101,16 @@ public static class EvidencePack
     private static IReadOnlyList<Block> AnnexIV(EvidencePackInput i) =>
         [
             new Paragraph(
-                "One section per item of Annex IV. Each is filled from the governance ledger where it records the item; where it does not, the section says so. "
+                "One section per item of Annex IV. Each is filled from the governance ledger where it records the item; where it does "
+                    + "not, the section says so. "
                     + "This document is generated evidence for the provider's technical documentation, not a substitute for it."
             ),
             new Heading(1, "1. General description of the AI system"),
             .. ModelFacts(i),
             .. i.Version.Approvals.Select(a => (Block)new Paragraph($"Intended purpose in {a.Environment}: {a.IntendedUse}")),
             Missing(
-                "Interaction with other hardware or software, forms of placing on the market, hardware and user-interface descriptions, and instructions for use are not recorded."
+                "Interaction with other hardware or software, forms of placing on the market, hardware and user-interface descriptions, "
+                    + "and instructions for use are not recorded."
             ),
             new Heading(1, "2. Elements of the AI system and its development process"),
             new Heading(2, "2(a)-(b) Methods, design choices and third-party components"),
@@ -123,25 +127,30 @@ public static class EvidencePack
             .. Validation(i),
             new Heading(2, "2(h) Cybersecurity measures"),
             new Paragraph(
-                "The artifact is bound by SHA-256 to each approval; approvals are signed (in-toto statement in a DSSE envelope, ES256) and model servers verify the signature, digest, environment, expiry and revocation before loading."
+                "The artifact is bound by SHA-256 to each approval; approvals are signed (in-toto statement in a DSSE envelope, ES256) "
+                    + "and model servers verify the signature, digest, environment, expiry and revocation before loading."
             ),
             new Heading(1, "3. Monitoring, functioning and control"),
             .. OpenFindingsAndConditions(i),
             Missing(
-                "Capabilities and limitations in performance per group, foreseeable unintended outcomes and input data specifications are not recorded."
+                "Capabilities and limitations in performance per group, foreseeable unintended outcomes and input data specifications are "
+                    + "not recorded."
             ),
             new Heading(1, "4. Appropriateness of the performance metrics"),
             Missing(
-                "The rationale for the chosen metrics is not recorded; the validator's opinion in section 2(g) addresses their adequacy as far as recorded."
+                "The rationale for the chosen metrics is not recorded; the validator's opinion in section 2(g) addresses their adequacy "
+                    + "as far as recorded."
             ),
             new Heading(1, "5. Risk management system (Article 9)"),
             new Paragraph(
-                $"Risk tier: {i.Model.RiskTier}. EU AI Act category: {i.Model.EuAiActCategory ?? "not recorded"}. Required approvals: {(i.Model.RiskTier == Domain.Models.RiskTier.High ? 2 : 1)} distinct risk officer(s)."
+                $"Risk tier: {i.Model.RiskTier}. EU AI Act category: {i.Model.EuAiActCategory ?? "not recorded"}. "
+                    + $"Required approvals: {RequiredApprovals(i.Version)}."
             ),
             Missing("The risk management file (risks identified, measures, residual risk) is not recorded."),
             new Heading(1, "6. Changes through the lifecycle"),
             new Paragraph(
-                "Every change to this version is an event in the appendix; each new model version is a separate ledger record with its own validation and approvals."
+                "Every change to this version is an event in the appendix; each new model version is a separate ledger record with its "
+                    + "own validation and approvals."
             ),
             new Heading(1, "7. Harmonised standards and other specifications applied"),
             Missing("No standards are recorded for this model."),
@@ -150,17 +159,27 @@ public static class EvidencePack
             new Heading(1, "9. Post-market monitoring plan (Article 72)"),
             .. Deployments(i),
             Missing(
-                "A post-market monitoring plan is not recorded; the deployments, refusals and load reports above are what the ledger observes."
+                "A post-market monitoring plan is not recorded; the deployments, refusals and load reports above are what the ledger "
+                    + "observes."
             ),
             new Heading(1, "Article 12: record-keeping"),
             new Paragraph(
-                $"The ledger keeps every event of this version immutably, with actor, time, reason and correlation id; {i.Trail.Count} events are listed in Appendix A."
+                $"The ledger keeps every event of this version immutably, with actor, time, reason and correlation id; {i.Trail.Count} "
+                    + $"events are listed in Appendix A."
             ),
             new Heading(1, "Article 14: human oversight"),
             .. Approvals(i),
             new Heading(1, "Article 15: accuracy, robustness and cybersecurity"),
             .. Metrics(i),
         ];
+
+    /// <summary>The sign-offs each approval request was recorded as needing (the policy in force when it was requested).</summary>
+    private static string RequiredApprovals(Domain.ModelVersions.ModelVersion version) =>
+        version.Approvals.Select(a => a.RequiredApprovals).Distinct().Order().ToArray() switch
+        {
+            [] => "not recorded (no approval has been requested)",
+            var counts => $"{string.Join(" or ", counts)} distinct risk officer(s)",
+        };
 
     private static IReadOnlyList<Block> Sr117(EvidencePackInput i) =>
         [
@@ -187,7 +206,8 @@ public static class EvidencePack
                 .Select(a =>
                     (Block)
                         new Paragraph(
-                            $"Approval {a.Id} for {a.Environment} was revoked on {Time(a.RevokedAt)} by {a.RevokedBy?.DisplayName}: {a.RevocationReason}"
+                            $"Approval {a.Id} for {a.Environment} was revoked on {Time(a.RevokedAt)} by {a.RevokedBy?.DisplayName}: "
+                                + $"{a.RevocationReason}"
                         )
                 ),
         ];

@@ -73,7 +73,8 @@ internal static class Sections
         var blocks = new List<Block>
         {
             new Paragraph(
-                $"Metrics as registered by the model owner with the version on {Time(i.Version.RegisteredAt)}, measured on the validation dataset named below."
+                $"Metrics as registered by the model owner with the version on {Time(i.Version.RegisteredAt)}, measured on the validation "
+                    + $"dataset named below."
             ),
             new Table(
                 ["Metric", "Value"],
@@ -344,7 +345,8 @@ internal static class Sections
             new PageBreak(),
             new Heading(1, "Appendix A: event trail of this version"),
             new Paragraph(
-                $"Every event of stream {i.Version.Id} in ledger order: {i.Trail.Count} events. The payload digest is the SHA-256 of the event's JSON as served by "
+                $"Every event of stream {i.Version.Id} in ledger order: {i.Trail.Count} events. The payload digest is the SHA-256 of the "
+                    + $"event's JSON as served by "
                     + $"GET /api/v1/models/{i.Model.Id}/audit-trail, so each line can be traced to the ledger."
             ),
         };

@@ -52,7 +52,8 @@ public static partial class PdfOutline
             var at = Array.IndexOf(siblings, e);
             var kids = Children(e);
             var item = new StringBuilder(
-                $"<</Title {TextString(entries[e].Title)}\n/Parent {(parent[e] < 0 ? outlineRoot : number[parent[e]])} 0 R\n/Dest /{entries[e].Destination}"
+                $"<</Title {TextString(entries[e].Title)}\n/Parent {(parent[e] < 0 ? outlineRoot : number[parent[e]])} 0 R\n/Dest "
+                    + $"/{entries[e].Destination}"
             );
             if (at > 0)
                 item.Append($"\n/Prev {number[siblings[at - 1]]} 0 R");

@@ -60,7 +60,8 @@ public static class ApproveModelVersionDecision
                 "segregation_of_duties.developer_cannot_approve",
                 "Whoever registered this model version cannot approve it."
             );
-        // A sign-off whose own expiry has passed no longer counts: it can neither complete the approval nor block its officer from signing anew.
+        // A sign-off whose own expiry has passed no longer counts: it can neither complete the approval nor block its officer from signing
+        // anew.
         var standing = approval.SignOffs.Where(s => s.ExpiresAt > context.Now).ToArray();
         if (standing.Any(s => s.Officer.SubjectId == officer))
             throw GovernanceRuleException.Forbidden(

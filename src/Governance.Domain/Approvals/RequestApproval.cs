@@ -1,4 +1,3 @@
-using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Domain.Validation;
@@ -10,10 +9,11 @@ public sealed record RequestApproval(string ApprovalId, string? Environment, str
 
 public static class RequestApprovalDecision
 {
-    /// <summary>High-risk models need two distinct risk officers; others one.</summary>
-    public static int RequiredApprovalsFor(RiskTier tier) => tier == RiskTier.High ? 2 : 1;
-
-    public static ApprovalRequested Decide(RequestApproval command, ModelVersion version, CommandContext context)
+    /// <summary>Opens an approval case for a validated (not failed), unretired version; it needs the policy's number of
+    /// sign-offs.</summary>
+    /// <exception cref="GovernanceRuleException">Invalid fields; conflict when not validated, failed, or already pending or active
+    /// there.</exception>
+    public static ApprovalRequested Decide(RequestApproval command, ModelVersion version, CommandContext context, ApprovalPolicy policy)
     {
         new InputCheck()
             .Slug(command.Environment, "environment")
@@ -25,7 +25,8 @@ public static class RequestApprovalDecision
         if (version.Validation is null)
             throw GovernanceRuleException.Conflict(
                 "approval.not_validated",
-                $"Model version {version.ModelId} {version.Version} has no independent validation outcome yet; approval can be requested once it is validated."
+                $"Model version {version.ModelId} {version.Version} has no independent validation outcome yet; approval can be requested "
+                    + $"once it is validated."
             );
         if (version.Validation.Outcome == ValidationOutcome.Failed)
             throw GovernanceRuleException.Conflict(
@@ -51,7 +52,7 @@ public static class RequestApprovalDecision
             environment,
             command.IntendedUse!.Trim(),
             version.ArtifactDigest,
-            RequiredApprovalsFor(version.RiskTier),
+            policy.RequiredApprovals(version.RiskTier),
             context.Audit(command.Reason ?? "Approval requested")
         );
     }

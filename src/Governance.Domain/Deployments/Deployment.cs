@@ -52,7 +52,8 @@ public sealed record RefusedDeployment(
     DateTimeOffset AttemptedAt
 );
 
-/// <summary>A pipeline reports that it is deploying (or wants to deploy) this artifact; the ledger allows it or records the refusal.</summary>
+/// <summary>A pipeline reports that it is deploying (or wants to deploy) this artifact; the ledger allows it or records the
+/// refusal.</summary>
 public sealed record RecordDeployment(string? Environment, string? PipelineRunId, string? ArtifactDigest, string? Reason);
 
 /// <summary>A pipeline reports that it took this version out of an environment.</summary>
@@ -103,7 +104,8 @@ public static class DeploymentDecisions
         if (!version.LiveEnvironments.Contains(command.Environment!))
             throw GovernanceRuleException.Conflict(
                 "deployment.not_live",
-                $"Model version {version.ModelId} {version.Version} is not deployed in '{command.Environment}', so there is nothing to roll back."
+                $"Model version {version.ModelId} {version.Version} is not deployed in '{command.Environment}', so there is nothing to "
+                    + $"roll back."
             );
         return new DeploymentRolledBack(
             version.ModelId,

@@ -46,7 +46,8 @@ public static class DeploymentPolicy
             null => new("no_approval_for_environment", $"This version has never been approved for '{environment}'."),
             { Status: ApprovalStatus.Pending } => new(
                 "approval_pending",
-                $"Approval {latest.Id} for '{environment}' is awaiting decision ({latest.SignOffs.Count} of {latest.RequiredApprovals} required approvals recorded)."
+                $"Approval {latest.Id} for '{environment}' is awaiting decision ({latest.SignOffs.Count} of {latest.RequiredApprovals} "
+                    + $"required approvals recorded)."
             ),
             { Status: ApprovalStatus.Rejected } => new(
                 "approval_rejected",

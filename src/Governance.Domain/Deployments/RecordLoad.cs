@@ -3,7 +3,8 @@ using Governance.Domain.Shared;
 
 namespace Governance.Domain.Deployments;
 
-/// <summary>A model server reports the outcome of loading an artifact: loaded (after verification) or refused, with the reason code.</summary>
+/// <summary>A model server reports the outcome of loading an artifact: loaded (after verification) or refused, with the reason
+/// code.</summary>
 public sealed record RecordLoad(
     string? Environment,
     string? Host,

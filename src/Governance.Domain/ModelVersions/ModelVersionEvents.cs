@@ -6,7 +6,8 @@ using Governance.Domain.Validation;
 
 namespace Governance.Domain.ModelVersions;
 
-/// <summary>Every event in a model version's stream names the model and version it is about, so each reads on its own in an audit trail.</summary>
+/// <summary>Every event in a model version's stream names the model and version it is about, so each reads on its own in an audit
+/// trail.</summary>
 public interface IModelVersionEvent : ILedgerEvent
 {
     string ModelId { get; }
@@ -77,7 +78,8 @@ public sealed record ApprovalSignedOff(
     Audit Audit
 ) : IModelVersionEvent;
 
-/// <summary>All required sign-offs are present: the approval now allows deploying this digest to this environment until it expires.</summary>
+/// <summary>All required sign-offs are present: the approval now allows deploying this digest to this environment until it
+/// expires.</summary>
 public sealed record ModelVersionApproved(
     string ModelId,
     string Version,

@@ -3,7 +3,8 @@ namespace Governance.Domain.Shared;
 /// <summary>Who acted: always taken from the authenticated principal, never from a request body.</summary>
 public sealed record Actor(string SubjectId, string DisplayName, string Role, string? ClientId = null);
 
-/// <summary>What every event carries for an auditor: who, when, why, and the correlation id that ties one request's events together.</summary>
+/// <summary>What every event carries for an auditor: who, when, why, and the correlation id that ties one request's events
+/// together.</summary>
 public sealed record Audit(Actor Actor, DateTimeOffset At, string Reason, string CorrelationId);
 
 /// <summary>The context a command is decided in; the clock is read once by the caller so deciding stays pure.</summary>

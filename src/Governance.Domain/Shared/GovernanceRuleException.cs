@@ -31,7 +31,8 @@ public sealed class GovernanceRuleException : Exception
     /// <summary>Machine-readable rule name, e.g. <c>segregation_of_duties.owner_cannot_approve</c>.</summary>
     public string Code { get; }
 
-    /// <summary>For <see cref="RuleKind.InvalidInput"/>: the offending fields (camelCase, as in the API) and what is wrong with each.</summary>
+    /// <summary>For <see cref="RuleKind.InvalidInput"/>: the offending fields (camelCase, as in the API) and what is wrong with
+    /// each.</summary>
     public IReadOnlyDictionary<string, string[]> FieldErrors { get; }
 
     public static GovernanceRuleException Forbidden(string code, string message) => new(RuleKind.Forbidden, code, message);

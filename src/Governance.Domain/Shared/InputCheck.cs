@@ -2,7 +2,8 @@ using System.Text.RegularExpressions;
 
 namespace Governance.Domain.Shared;
 
-/// <summary>Collects every problem with a command's fields, so a caller learns all of them at once; throws before anything is decided.</summary>
+/// <summary>Collects every problem with a command's fields, so a caller learns all of them at once; throws before anything is
+/// decided.</summary>
 public sealed partial class InputCheck
 {
     private readonly Dictionary<string, List<string>> _errors = new();

@@ -50,7 +50,8 @@ public static class ValidationDecisions
         if (version.Status is not (ModelVersionStatus.Registered or ModelVersionStatus.ValidationFailed))
             throw GovernanceRuleException.Conflict(
                 "validation.not_submittable",
-                $"Model version {version.ModelId} {version.Version} is {version.Status}; only a registered version or one that failed validation can be submitted for validation."
+                $"Model version {version.ModelId} {version.Version} is {version.Status}; only a registered version or one that failed "
+                    + $"validation can be submitted for validation."
             );
         return new SubmittedForValidation(
             version.ModelId,
@@ -92,7 +93,8 @@ public static class ValidationDecisions
         if (version.Status != ModelVersionStatus.ValidationSubmitted)
             throw GovernanceRuleException.Conflict(
                 "validation.not_submitted",
-                $"Model version {version.ModelId} {version.Version} is {version.Status}; a validation outcome can only be recorded for a version submitted for validation."
+                $"Model version {version.ModelId} {version.Version} is {version.Status}; a validation outcome can only be recorded for a "
+                    + $"version submitted for validation."
             );
         if (context.Actor.SubjectId == version.ModelOwnerId)
             throw GovernanceRuleException.Forbidden(

@@ -24,7 +24,7 @@ public class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Per-run folder for the generated token signing keys.</summary>
     public string DataFolder { get; } = Directory.CreateTempSubdirectory("governance-tests-").FullName;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         var server =
             Environment.GetEnvironmentVariable("GOVERNANCE_DB")
@@ -57,7 +57,8 @@ public class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
         });
     }
 
-    /// <summary>A client acting as <paramref name="subject"/> in <paramref name="roles"/> (comma-separated); no subject = anonymous.</summary>
+    /// <summary>A client acting as <paramref name="subject"/> in <paramref name="roles"/> (comma-separated); no subject =
+    /// anonymous.</summary>
     public HttpClient As(string? subject, string? roles = null)
     {
         var client = CreateClient();

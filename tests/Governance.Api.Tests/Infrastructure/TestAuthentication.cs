@@ -7,7 +7,8 @@ using Microsoft.Extensions.Options;
 
 namespace Governance.Api.Tests.Infrastructure;
 
-/// <summary>Test-only scheme registered by the test host: the principal comes from X-Test-Subject / X-Test-Role (/ X-Test-Scopes) headers.</summary>
+/// <summary>Test-only scheme registered by the test host: the principal comes from X-Test-Subject / X-Test-Role (/ X-Test-Scopes)
+/// headers.</summary>
 public sealed class TestAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {

@@ -1,64 +1,65 @@
-using Governance.Api.Features.ModelVersions;
 using Governance.Api.Hosting;
 using Governance.Api.Identity;
-using Governance.Api.Ledger;
 using Governance.Domain.Deployments;
 using Governance.Domain.ModelVersions;
-using Governance.Domain.Shared;
+using Governance.Ledger.Deployments;
+using Governance.Ledger.ModelVersions;
 
 namespace Governance.Api.Features.Deployments;
 
+/// <summary>Deployments and rollbacks as pipelines report them; a refused deployment is recorded and answered 409.</summary>
 public static class DeploymentEndpoints
 {
     public static RouteGroupBuilder MapDeployments(this RouteGroupBuilder api)
     {
         var version = api.MapGroup("/models/{modelId}/versions/{version}").WithTags("Deployments");
-
         version
-            .MapPost(
-                "/deployments",
-                (string modelId, string version, RecordDeployment command, Commands commands, HttpContext http) =>
-                    commands.OnVersion(
-                        http,
-                        modelId,
-                        version,
-                        (v, ctx) => [DeploymentDecisions.Decide(command, v, ctx)],
-                        d =>
-                            d.Events[0] is DeploymentRefused refused
-                                ? new CommandAnswer(StatusCodes.Status409Conflict, Refusal(refused))
-                                : new CommandAnswer(StatusCodes.Status201Created, d.Events[0])
-                    )
-            )
-            .AllowRoles(Roles.DeploymentPipeline)
+            .MapPost("/deployments", RecordDeployment)
+            .AllowRoles(DeploymentRecords.Roles)
             .WithScopes(ApiScopes.DeploymentsWrite)
-            .WithName("RecordDeployment")
+            .WithName(nameof(RecordDeployment))
             .WithSummary(
-                "A pipeline records a deployment. Without an active approval for this digest and environment it is refused (409) and the refused attempt is recorded."
+                "A pipeline records a deployment. Without an active approval for this digest and environment it is refused (409) "
+                    + "and the refused attempt is recorded."
             );
-
         version
-            .MapPost(
-                "/rollbacks",
-                (string modelId, string version, RecordRollback command, Commands commands, HttpContext http) =>
-                    commands.OnVersion(
-                        http,
-                        modelId,
-                        version,
-                        (v, ctx) => [DeploymentDecisions.Decide(command, v, ctx)],
-                        d => new CommandAnswer(StatusCodes.Status201Created, d.Events[0])
-                    )
-            )
-            .AllowRoles(Roles.DeploymentPipeline)
+            .MapPost("/rollbacks", RecordRollback)
+            .AllowRoles(DeploymentRecords.Roles)
             .WithScopes(ApiScopes.DeploymentsWrite)
-            .WithName("RecordRollback")
+            .WithName(nameof(RecordRollback))
             .WithSummary("A pipeline records that it rolled this version back out of an environment.");
-
         return api;
     }
 
+    private static async Task<IResult> RecordDeployment(
+        string modelId,
+        string version,
+        RecordDeployment command,
+        DeploymentRecords deployments,
+        HttpContext http
+    ) =>
+        (
+            await deployments.RecordDeploymentAsync(new VersionRef(modelId, version), command, await http.CallAsync(), http.RequestAborted)
+        ).ToResult(outcome =>
+            outcome.Refused is { } refused
+                ? LedgerCalls.Answer(StatusCodes.Status409Conflict, Refusal(refused))
+                : LedgerCalls.Answer(StatusCodes.Status201Created, outcome.Deployed!)
+        );
+
+    private static async Task<IResult> RecordRollback(
+        string modelId,
+        string version,
+        RecordRollback command,
+        DeploymentRecords deployments,
+        HttpContext http
+    ) =>
+        (
+            await deployments.RecordRollbackAsync(new VersionRef(modelId, version), command, await http.CallAsync(), http.RequestAborted)
+        ).ToResult(e => LedgerCalls.Answer(StatusCodes.Status201Created, e));
+
     private static Microsoft.AspNetCore.Mvc.ProblemDetails Refusal(DeploymentRefused refused)
     {
-        var problem = Commands.Problem(
+        var problem = Problems.Create(
             StatusCodes.Status409Conflict,
             "deployment.refused",
             "Deployment refused: no active approval covers it",

@@ -1,23 +1,11 @@
-using Governance.Api.Features.Datasets;
 using Governance.Api.Hosting;
-using Governance.Api.Ledger;
-using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
-using JasperFx.Events;
-using Marten;
-using Marten.Events.Aggregation;
+using Governance.Ledger.ModelVersions;
 
 namespace Governance.Api.Features.ModelVersions;
 
-/// <summary>A model version's full state, inline: what the approval check and every command on a version read.</summary>
-public sealed class ModelVersionProjection : SingleStreamProjection<ModelVersion, string>
-{
-    public ModelVersionProjection() => IncludeType<IModelVersionEvent>();
-
-    public override ModelVersion? Evolve(ModelVersion? snapshot, string id, IEvent e) => ModelVersion.Evolve(snapshot, e.Data);
-}
-
+/// <summary>Model versions over HTTP: register, read (ETag = stream version), retire.</summary>
 public static class ModelVersionEndpoints
 {
     public sealed record RegisterVersionRequest(
@@ -36,103 +24,74 @@ public static class ModelVersionEndpoints
 
     public sealed record RetireRequest(string? Reason);
 
-    /// <summary>Runs a lifecycle command against an existing version's stream; 404 if the version is not registered.</summary>
-    public static Task<IResult> OnVersion(
-        this Commands commands,
-        HttpContext http,
-        string modelId,
-        string version,
-        Func<ModelVersion, CommandContext, IReadOnlyList<object>> decide,
-        Func<Decided<ModelVersion>, CommandAnswer>? answer = null,
-        Func<Decided<ModelVersion>, IReadOnlyList<object>>? followUp = null
-    ) =>
-        commands.Execute<ModelVersion>(
-            http,
-            ModelVersion.StreamKey(modelId, version),
-            (state, ctx) => decide(state ?? throw NotFound(modelId, version), ctx),
-            ModelVersion.Evolve,
-            answer ?? (d => new CommandAnswer(StatusCodes.Status200OK, d.After!)),
-            followUp
-        );
-
-    public static GovernanceRuleException NotFound(string modelId, string version) =>
-        GovernanceRuleException.NotFound("model_version.not_found", $"Model '{modelId}' has no registered version '{version}'.");
-
     public static RouteGroupBuilder MapModelVersions(this RouteGroupBuilder api)
     {
         var versions = api.MapGroup("/models/{modelId}/versions").WithTags("Model versions");
-
         versions
-            .MapPost(
-                "/",
-                async (string modelId, RegisterVersionRequest body, Commands commands, HttpContext http, CancellationToken ct) =>
-                {
-                    var session = commands.Session;
-                    var model = await session.LoadAsync<Model>(modelId, ct);
-                    var training = await session.FindByDigestAsync(body.TrainingDatasetDigest, ct);
-                    var validation = await session.FindByDigestAsync(body.ValidationDatasetDigest, ct);
-                    var command = new RegisterModelVersion(
-                        modelId,
-                        body.Version,
-                        body.ArtifactUri,
-                        body.ArtifactDigest,
-                        body.ArtifactSizeBytes,
-                        body.Format,
-                        body.TrainingDatasetDigest,
-                        body.ValidationDatasetDigest,
-                        body.Metrics,
-                        body.CodeCommit,
-                        body.Hyperparameters,
-                        body.Reason
-                    );
-                    return await commands.Execute<ModelVersion>(
-                        http,
-                        ModelVersion.StreamKey(modelId, body.Version ?? ""),
-                        (existing, ctx) => [RegisterModelVersionDecision.Decide(command, model, existing, training, validation, ctx)],
-                        ModelVersion.Evolve,
-                        d => new CommandAnswer(
-                            StatusCodes.Status201Created,
-                            d.After!,
-                            $"/api/v1/models/{modelId}/versions/{d.After!.Version}"
-                        )
-                    );
-                }
-            )
-            .AllowRoles(Roles.ModelOwner)
-            .WithName("RegisterModelVersion")
+            .MapPost("/", RegisterModelVersion)
+            .AllowRoles(ModelVersionRecords.RegisterRoles)
+            .WithName(nameof(RegisterModelVersion))
             .WithSummary("Register a model version: its artifact digest, datasets by digest, metrics, code commit and hyperparameters.");
-
         versions
-            .MapGet(
-                "/{version}",
-                async (string modelId, string version, IQuerySession session, HttpContext http, CancellationToken ct) =>
-                {
-                    var key = ModelVersion.StreamKey(modelId, version);
-                    var state = await session.LoadAsync<ModelVersion>(key, ct) ?? throw NotFound(modelId, version);
-                    var stream = await session.Events.FetchStreamStateAsync(key, ct);
-                    http.Response.Headers.ETag = $"\"{stream?.Version ?? 0}\"";
-                    return Results.Ok(state);
-                }
-            )
+            .MapGet("/{version}", GetModelVersion)
             .AllowRoles(Roles.Auditor, Roles.RiskOfficer, Roles.Validator, Roles.ModelOwner, Roles.Admin)
-            .WithName("GetModelVersion")
+            .WithName(nameof(GetModelVersion))
             .WithSummary("One version's state: facts, validation, approvals, deployments. The ETag is its stream version, for If-Match.");
-
         versions
-            .MapPost(
-                "/{version}/retirement",
-                (string modelId, string version, RetireRequest body, Commands commands, HttpContext http) =>
-                    commands.OnVersion(
-                        http,
-                        modelId,
-                        version,
-                        (v, ctx) => [RetireModelVersionDecision.Decide(new RetireModelVersion(body.Reason), v, ctx)]
-                    )
-            )
-            .AllowRoles(Roles.ModelOwner, Roles.RiskOfficer)
-            .WithName("RetireModelVersion")
+            .MapPost("/{version}/retirement", RetireModelVersion)
+            .AllowRoles(ModelVersionRecords.RetireRoles)
+            .WithName(nameof(RetireModelVersion))
             .WithSummary("Retire a version: it can no longer be approved or deployed.");
-
         return api;
     }
+
+    private static async Task<IResult> RegisterModelVersion(
+        string modelId,
+        RegisterVersionRequest body,
+        ModelVersionRecords versions,
+        HttpContext http
+    )
+    {
+        var command = new RegisterModelVersion(
+            modelId,
+            body.Version,
+            body.ArtifactUri,
+            body.ArtifactDigest,
+            body.ArtifactSizeBytes,
+            body.Format,
+            body.TrainingDatasetDigest,
+            body.ValidationDatasetDigest,
+            body.Metrics,
+            body.CodeCommit,
+            body.Hyperparameters,
+            body.Reason
+        );
+        return (await versions.RegisterAsync(command, await http.CallAsync(), http.RequestAborted)).ToResult(v =>
+            LedgerCalls.Created(v, $"/api/v1/models/{modelId}/versions/{v.Version}")
+        );
+    }
+
+    private static async Task<IResult> GetModelVersion(string modelId, string version, ModelVersionRecords versions, HttpContext http)
+    {
+        var target = new VersionRef(modelId, version);
+        var found = await versions.GetAsync(target, http.RequestAborted) ?? throw target.NotFound();
+        http.Response.Headers.ETag = $"\"{found.StreamVersion}\"";
+        return Results.Ok(found.State);
+    }
+
+    private static async Task<IResult> RetireModelVersion(
+        string modelId,
+        string version,
+        RetireRequest body,
+        ModelVersionRecords versions,
+        HttpContext http
+    ) =>
+        (
+            await versions.RetireAsync(
+                new VersionRef(modelId, version),
+                new RetireModelVersion(body.Reason),
+                await http.CallAsync(),
+                http.RequestAborted
+            )
+        ).ToResult(LedgerCalls.Ok);
 }

@@ -1,96 +1,67 @@
 using Governance.Api.Hosting;
-using Governance.Api.Ledger;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
-using Marten;
+using Governance.Ledger.Models;
 
 namespace Governance.Api.Features.Models;
 
+/// <summary>The model inventory over HTTP: register and retire models; read the inventory.</summary>
 public static class ModelEndpoints
 {
     public sealed record RetireRequest(string? Reason);
 
+    private static readonly string[] Readers = [Roles.Auditor, Roles.RiskOfficer, Roles.Validator, Roles.ModelOwner, Roles.Admin];
+
     public static RouteGroupBuilder MapModels(this RouteGroupBuilder api)
     {
         var models = api.MapGroup("/models").WithTags("Model inventory");
-
         models
-            .MapPost(
-                "/",
-                (RegisterModel command, Commands commands, HttpContext http) =>
-                    commands.Execute<Model>(
-                        http,
-                        command.ModelId ?? "",
-                        (model, ctx) => [RegisterModelDecision.Decide(command, model, ctx)],
-                        Model.Evolve,
-                        d => new CommandAnswer(StatusCodes.Status201Created, d.After!, $"/api/v1/inventory/{d.After!.Id}")
-                    )
-            )
-            .AllowRoles(Roles.ModelOwner)
-            .WithName("RegisterModel")
+            .MapPost("/", RegisterModel)
+            .AllowRoles(ModelInventory.RegisterRoles)
+            .WithName(nameof(RegisterModel))
             .WithSummary("Enter a model in the inventory; the caller becomes its owner.");
-
         models
-            .MapPost(
-                "/{modelId}/retirement",
-                (string modelId, RetireRequest body, Commands commands, HttpContext http) =>
-                    commands.Execute<Model>(
-                        http,
-                        modelId,
-                        (model, ctx) => [RetireModelDecision.Decide(new RetireModel(modelId, body.Reason), model, ctx)],
-                        Model.Evolve,
-                        d => new CommandAnswer(StatusCodes.Status200OK, d.After!)
-                    )
-            )
-            .AllowRoles(Roles.ModelOwner, Roles.RiskOfficer)
-            .WithName("RetireModel")
+            .MapPost("/{modelId}/retirement", RetireModel)
+            .AllowRoles(ModelInventory.RetireRoles)
+            .WithName(nameof(RetireModel))
             .WithSummary("Retire a model: it takes no new versions.");
 
         var inventory = api.MapGroup("/inventory").WithTags("Model inventory");
-
         inventory
-            .MapGet(
-                "/",
-                async (
-                    IQuerySession session,
-                    RiskTier? riskTier,
-                    ModelVersionStatus? status,
-                    string? environment,
-                    string? owner,
-                    CancellationToken ct
-                ) =>
-                {
-                    var query = session.Query<InventoryEntry>().AsQueryable();
-                    if (riskTier is { } tier)
-                        query = query.Where(e => e.Model.RiskTier == tier);
-                    if (!string.IsNullOrEmpty(owner))
-                        query = query.Where(e => e.Model.OwnerId == owner);
-                    var entries = await query.OrderBy(e => e.Id).ToListAsync(ct);
-                    // Filters over the versions' lifecycle are applied in memory: a bank's inventory is hundreds of models, not millions.
-                    return Results.Ok(
-                        entries
-                            .Where(e => status is null || e.Versions.Any(v => v.Status == status))
-                            .Where(e => string.IsNullOrEmpty(environment) || e.LiveEnvironments.Contains(environment))
-                    );
-                }
-            )
-            .AllowRoles(Roles.Auditor, Roles.RiskOfficer, Roles.Validator, Roles.ModelOwner, Roles.Admin)
-            .WithName("GetInventory")
+            .MapGet("/", GetInventory)
+            .AllowRoles(Readers)
+            .WithName(nameof(GetInventory))
             .WithSummary("The model inventory, filtered by risk tier, version status, live environment or owner.");
-
         inventory
-            .MapGet(
-                "/{modelId}",
-                async (string modelId, IQuerySession session, CancellationToken ct) =>
-                    await session.LoadAsync<InventoryEntry>(modelId, ct) is { } entry
-                        ? Results.Ok(entry)
-                        : throw GovernanceRuleException.NotFound("model.not_found", $"Model '{modelId}' is not registered.")
-            )
-            .AllowRoles(Roles.Auditor, Roles.RiskOfficer, Roles.Validator, Roles.ModelOwner, Roles.Admin)
-            .WithName("GetInventoryEntry")
+            .MapGet("/{modelId}", GetInventoryEntry)
+            .AllowRoles(Readers)
+            .WithName(nameof(GetInventoryEntry))
             .WithSummary("One model's inventory entry with all its versions.");
-
         return api;
     }
+
+    private static async Task<IResult> RegisterModel(RegisterModel command, ModelInventory inventory, HttpContext http) =>
+        (await inventory.RegisterAsync(command, await http.CallAsync(), http.RequestAborted)).ToResult(m =>
+            LedgerCalls.Created(m, $"/api/v1/inventory/{m.Id}")
+        );
+
+    private static async Task<IResult> RetireModel(string modelId, RetireRequest body, ModelInventory inventory, HttpContext http) =>
+        (await inventory.RetireAsync(new RetireModel(modelId, body.Reason), await http.CallAsync(), http.RequestAborted)).ToResult(
+            LedgerCalls.Ok
+        );
+
+    private static async Task<IResult> GetInventory(
+        RiskTier? riskTier,
+        ModelVersionStatus? status,
+        string? environment,
+        string? owner,
+        ModelInventory inventory,
+        CancellationToken ct
+    ) => Results.Ok(await inventory.InventoryAsync(new InventoryFilter(riskTier, status, environment, owner), ct));
+
+    private static async Task<IResult> GetInventoryEntry(string modelId, ModelInventory inventory, CancellationToken ct) =>
+        await inventory.EntryAsync(modelId, ct) is { } entry
+            ? Results.Ok(entry)
+            : throw GovernanceRuleException.NotFound("model.not_found", $"Model '{modelId}' is not registered.");
 }

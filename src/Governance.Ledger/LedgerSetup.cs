@@ -1,25 +1,36 @@
-using Governance.Api.Features.Approvals;
-using Governance.Api.Features.Datasets;
-using Governance.Api.Features.Models;
-using Governance.Api.Features.ModelVersions;
-using Governance.Api.Ledger;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
+using Governance.Domain.EvidencePacks;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Security;
+using Governance.Ledger.Approvals;
+using Governance.Ledger.Attestations;
+using Governance.Ledger.AuditTrail;
+using Governance.Ledger.Datasets;
+using Governance.Ledger.Deployments;
+using Governance.Ledger.EvidencePacks;
+using Governance.Ledger.Models;
+using Governance.Ledger.ModelVersions;
+using Governance.Ledger.SecurityLog;
+using Governance.Ledger.Validation;
+using Governance.Ledger.Writing;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using Weasel.Core;
 
-namespace Governance.Api.Hosting;
+namespace Governance.Ledger;
 
-public static class LedgerStore
+/// <summary>Where the ledger keeps its events and how it signs: everything a host must say to use it.</summary>
+/// <param name="ConnectionString">A PostgreSQL connection string (the README's GOVERNANCE_DB).</param>
+/// <param name="AttestationKeysFolder">The folder of ES256 PEM keys that sign approval attestations.</param>
+public sealed record LedgerOptions(string ConnectionString, string AttestationKeysFolder);
+
+public static class LedgerSetup
 {
-    public const string ConnectionStringName = "Governance";
-
     /// <summary>Every event type the ledger stores, so any stream can be read back (the audit trail reads them all).</summary>
     public static readonly Type[] EventTypes =
     [
@@ -41,7 +52,7 @@ public static class LedgerStore
         typeof(ApprovalAttested),
         typeof(ModelLoaded),
         typeof(ModelLoadRefused),
-        typeof(Domain.EvidencePacks.EvidencePackIssued),
+        typeof(EvidencePackIssued),
         typeof(SignInSucceeded),
         typeof(SignInFailed),
         typeof(TokenIssuedToClient),
@@ -51,25 +62,36 @@ public static class LedgerStore
         typeof(ClientSecretRotated),
     ];
 
-    /// <summary>The connection string: GOVERNANCE_DB if set (the README's contract), else ConnectionStrings:Governance.</summary>
-    public static string ConnectionString(IConfiguration configuration) =>
-        configuration["GOVERNANCE_DB"] is { Length: > 0 } fromEnvironment
-            ? fromEnvironment
-            : configuration.GetConnectionString(ConnectionStringName)
-                ?? throw new InvalidOperationException(
-                    "Set GOVERNANCE_DB (a PostgreSQL connection string) or ConnectionStrings:Governance; the README's ./gov commands do this for you."
-                );
-
-    public static IServiceCollection AddLedgerStore(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// The Marten store (schema applied at start), the writer and every feature's commands and queries, as singletons.
+    /// Callers add <see cref="TimeProvider"/> (the ledger reads the time only through it).
+    /// </summary>
+    public static IServiceCollection AddGovernanceLedger(this IServiceCollection services, LedgerOptions options)
     {
         services
-            .AddMarten(_ => Configure(new StoreOptions(), ConnectionString(configuration)))
+            .AddMarten(_ => Configure(new StoreOptions(), options.ConnectionString))
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
-        services.AddScoped<Commands>();
+        services.AddSingleton(options);
+        services.AddSingleton(ApprovalPolicy.Default);
+        services.AddSingleton<LedgerWriter>();
+        services.AddSingleton<ICommitsWithEvents, IdempotentAnswers>();
+        services.AddSingleton(_ => new AttestationKeyRing(options.AttestationKeysFolder));
+        services.AddSingleton<ModelInventory>();
+        services.AddSingleton<DatasetRegister>();
+        services.AddSingleton<ModelVersionRecords>();
+        services.AddSingleton<ValidationRecords>();
+        services.AddSingleton<ApprovalRecords>();
+        services.AddSingleton<ApprovalQueries>();
+        services.AddSingleton<DeploymentRecords>();
+        services.AddSingleton<SignedApprovals>();
+        services.AddSingleton<EventTrail>();
+        services.AddSingleton<EvidencePackIssuer>();
+        services.AddSingleton<SecurityLogBook>();
         return services;
     }
 
+    /// <summary>The store's configuration: schema <c>governance</c>, string stream keys, inline projections.</summary>
     public static StoreOptions Configure(StoreOptions opts, string connectionString)
     {
         opts.Connection(connectionString);
@@ -93,7 +115,7 @@ public static class LedgerStore
         opts.Schema.For<Dataset>().Index(d => d.ManifestDigest);
         opts.Schema.For<ModelVersion>().Index(v => v.ModelId).Index(v => v.ArtifactDigest);
         opts.Schema.For<Approval>().Index(a => a.ArtifactDigest);
-        opts.RegisterDocumentType<IdempotentResponse>();
+        opts.RegisterDocumentType<IdempotentAnswer>();
         return opts;
     }
 }

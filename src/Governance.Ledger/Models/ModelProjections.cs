@@ -5,7 +5,7 @@ using JasperFx.Events;
 using Marten.Events.Aggregation;
 using Marten.Events.Projections;
 
-namespace Governance.Api.Features.Models;
+namespace Governance.Ledger.Models;
 
 /// <summary>The model's own state, inline, for deciding model commands.</summary>
 public sealed class ModelProjection : SingleStreamProjection<Model, string>

@@ -2,7 +2,7 @@ using Governance.Attestations;
 using Governance.Domain.Approvals;
 using Governance.Domain.ModelVersions;
 
-namespace Governance.Api.Features.Attestations;
+namespace Governance.Ledger.Approvals;
 
 /// <summary>Maps a granted approval to the in-toto statement that is signed.</summary>
 public static class ApprovalStatement

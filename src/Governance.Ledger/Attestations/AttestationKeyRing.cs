@@ -1,31 +1,27 @@
 using System.Security.Cryptography;
-using Governance.Api.Hosting;
 using Governance.Attestations;
 
-namespace Governance.Api.Features.Attestations;
+namespace Governance.Ledger.Attestations;
 
 /// <summary>
-/// The ES256 keys that sign approval attestations, as PEM files in one folder (Governance:Attestations:KeysFolder;
-/// in Development and Testing, attestation-keys under the data folder, generated on first use). The file "current" names
-/// the signing key; every other key is retired: still published, so earlier attestations keep verifying after a rotation.
+/// The ES256 keys that sign approval attestations, as PEM files in one folder (the host's
+/// Governance:Attestations:KeysFolder; in Development and Testing, attestation-keys under the data folder, generated on
+/// first use). The file "current" names the signing key; every other key is retired: still published, so earlier
+/// attestations keep verifying after a rotation.
 /// </summary>
 public sealed class AttestationKeyRing
 {
     private readonly string _folder;
     private readonly Lock _gate = new();
 
-    public AttestationKeyRing(IConfiguration configuration, IHostEnvironment environment)
+    /// <param name="folder">The keys folder; created if missing.</param>
+    public AttestationKeyRing(string folder)
     {
-        var configured = configuration["Governance:Attestations:KeysFolder"];
-        if (string.IsNullOrEmpty(configured) && environment.IsProduction())
-            throw new InvalidOperationException(
-                "Configure Governance:Attestations:KeysFolder: the folder of ES256 PEM keys that sign approval attestations."
-            );
-        _folder = configured ?? Path.Combine(GovernanceHost.DataFolder(configuration, environment), "attestation-keys");
+        _folder = folder;
         Directory.CreateDirectory(_folder);
     }
 
-    /// <summary>The current signer, creating the first key if the folder has none.</summary>
+    /// <summary>The current signer (an <see cref="IAttestationSigner"/>), creating the first key if the folder has none.</summary>
     public PemSigner Current()
     {
         lock (_gate)

@@ -1,0 +1,410 @@
+using Governance.Domain.Approvals;
+using Governance.Domain.Datasets;
+using Governance.Domain.Deployments;
+using Governance.Domain.Models;
+using Governance.Domain.ModelVersions;
+using Governance.Domain.Validation;
+using Governance.Ledger.Approvals;
+using Governance.Ledger.Datasets;
+using Governance.Ledger.Deployments;
+using Governance.Ledger.Development;
+using Governance.Ledger.Models;
+using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Validation;
+using Governance.Ledger.Writing;
+
+namespace Governance.Demo;
+
+/// <summary>
+/// Seeds a realistic inventory on an empty ledger: a high-risk credit scoring model trained on the Statlog German credit
+/// data (registered by real SHA-256), a fraud model on clearly synthetic data, a retired transaction-risk model, and
+/// versions in every lifecycle state. Every fact goes through the ledger's features, as the development people, so
+/// granted approvals carry their signed attestations exactly as through the API or the UI.
+/// </summary>
+public sealed class DemoInventory(
+    ModelInventory inventory,
+    DatasetRegister datasets,
+    ModelVersionRecords versions,
+    ValidationRecords validation,
+    ApprovalRecords approvals,
+    DeploymentRecords deployments,
+    TimeProvider clock,
+    TextWriter log
+)
+{
+    public const string CreditModel = "credit-scoring-de";
+    public const string FraudModel = "card-fraud-detection";
+    public const string RetiredModel = "transaction-risk-limits";
+
+    private static Caller Person(string subject)
+    {
+        var p = DevelopmentParties.People.Single(p => p.Subject == subject);
+        return new Caller(p.Subject, p.Name, [p.Role]);
+    }
+
+    private static readonly Caller Owner = Person("dev-owner-olivia");
+    private static readonly Caller Validator = Person("dev-validator-victor");
+    private static readonly Caller Rita = Person("dev-officer-rita");
+    private static readonly Caller Ravi = Person("dev-officer-ravi");
+    private static readonly Caller Pipeline = new(
+        DevelopmentParties.Pipeline.Subject,
+        DevelopmentParties.Pipeline.Name,
+        [DevelopmentParties.Pipeline.Role],
+        DevelopmentParties.Pipeline.Subject
+    );
+
+    /// <summary>
+    /// Trains the demo models into <paramref name="outputFolder"/> and records the inventory, unless the ledger already
+    /// holds the demo credit model.
+    /// </summary>
+    /// <returns>False when the demo was already there and nothing was written.</returns>
+    /// <exception cref="FileNotFoundException">The German credit file is missing.</exception>
+    public async Task<bool> SeedAsync(string germanCreditCsv, string outputFolder, CancellationToken ct)
+    {
+        if (await inventory.EntryAsync(CreditModel, ct) is not null)
+        {
+            log.WriteLine("Demo inventory already present; not seeding again.");
+            return false;
+        }
+        var germanCredit = Path.GetFullPath(germanCreditCsv);
+        if (!File.Exists(germanCredit))
+            throw new FileNotFoundException(
+                $"The demo needs the Statlog German credit data at {germanCredit}; pass --datasets or run with --no-demo.",
+                germanCredit
+            );
+        log.WriteLine($"Seeding the demo inventory: training demo models into {outputFolder}");
+        await SeedCreditScoring(germanCredit, Path.Combine(outputFolder, CreditModel), ct);
+        await SeedFraudDetection(Path.Combine(outputFolder, FraudModel), ct);
+        await SeedRetiredModel(ct);
+        log.WriteLine("Demo inventory seeded.");
+        return true;
+    }
+
+    private static CommandCall As(Caller caller) => new(caller, "demo-seed");
+
+    private async Task SeedCreditScoring(string germanCredit, string output, CancellationToken ct)
+    {
+        await inventory.RegisterAsync(
+            new RegisterModel(
+                CreditModel,
+                "Retail credit scoring (Germany)",
+                "Estimates the probability that a retail loan applicant defaults, to decide and price consumer credit in Germany.",
+                RiskTier.High,
+                "Annex III 5(b): creditworthiness assessment and credit scoring of natural persons",
+                ["EU", "DE"],
+                "New scorecard for the retail lending book"
+            ),
+            As(Owner),
+            ct
+        );
+        await RegisterDataset(
+            "german-credit-statlog",
+            "1994",
+            "Statlog German credit data (Hofmann, UCI, CC BY 4.0), one-hot encoded as shipped by caret.",
+            [DemoFile.Of(germanCredit)],
+            1000,
+            null,
+            ct
+        );
+
+        var releases = new (string Version, int Trees, int Leaves)[]
+        {
+            ("1.0.0", 50, 8),
+            ("1.1.0", 100, 16),
+            ("1.2.0", 150, 16),
+            ("1.3.0", 200, 20),
+            ("1.4.0", 300, 24),
+        };
+        foreach (var (version, trees, leaves) in releases)
+        {
+            var model = CreditScoringDemo.Train(germanCredit, Path.Combine(output, version), version, trees, leaves);
+            await RegisterVersion(CreditModel, version, model, "german-credit", ct);
+        }
+
+        // 1.0.0: approved by two officers, deployed, later rolled back.  1.1.0: approved (expiring within 30 days) and live.
+        // 1.2.0: awaiting its second sign-off.  1.3.0: with the validator.  1.4.0: just registered.
+        foreach (var version in new[] { "1.0.0", "1.1.0", "1.2.0" })
+            await Validate(CreditModel, version, ValidationOutcome.PassedWithConditions, ct);
+        await SubmitForValidation(CreditModel, "1.3.0", ct);
+
+        await ApproveFor(CreditModel, "1.0.0", "production", [Rita, Ravi], TimeSpan.FromDays(365), ct);
+        await Deploy(CreditModel, "1.0.0", "production", "gh-actions-1812", ct);
+        await ApproveFor(CreditModel, "1.1.0", "production", [Rita, Ravi], TimeSpan.FromDays(21), ct);
+        await deployments.RecordRollbackAsync(
+            new VersionRef(CreditModel, "1.0.0"),
+            new RecordRollback("production", "gh-actions-1840", "Replaced by 1.1.0 after the quarterly recalibration"),
+            As(Pipeline),
+            ct
+        );
+        await Deploy(CreditModel, "1.1.0", "production", "gh-actions-1841", ct);
+        await ApproveFor(CreditModel, "1.2.0", "production", [Rita], TimeSpan.FromDays(365), ct);
+    }
+
+    private async Task SeedFraudDetection(string output, CancellationToken ct)
+    {
+        await inventory.RegisterAsync(
+            new RegisterModel(
+                FraudModel,
+                "Card transaction fraud detection",
+                "Flags card transactions for fraud review in real time.",
+                RiskTier.Medium,
+                "Not high-risk: AI used to detect financial fraud is excluded from Annex III 5(b)",
+                ["EU", "UK"],
+                "Fraud rules replaced by a model"
+            ),
+            As(Owner),
+            ct
+        );
+        var releases = new (string Version, int Trees, int Leaves)[]
+        {
+            ("0.9.0", 40, 8),
+            ("1.0.0", 60, 8),
+            ("1.1.0", 80, 12),
+            ("1.2.0", 100, 12),
+            ("2.0.0", 120, 16),
+            ("2.1.0", 150, 16),
+        };
+        foreach (var (version, trees, leaves) in releases)
+        {
+            var model = FraudDemo.Train(Path.Combine(output, version), version, trees, leaves);
+            await RegisterVersion(FraudModel, version, model, "card-transactions-synthetic", ct);
+        }
+
+        // 0.9.0: approved for staging, revoked, retired.  1.0.0: deployed, then its approval revoked.  1.1.0: failed validation.
+        // 1.2.0: approval rejected.  2.0.0: validated, and a deployment without approval was refused.  2.1.0: approved, not yet deployed.
+        foreach (var version in new[] { "0.9.0", "1.0.0", "1.2.0", "2.0.0", "2.1.0" })
+            await Validate(FraudModel, version, ValidationOutcome.Passed, ct);
+        await Validate(FraudModel, "1.1.0", ValidationOutcome.Failed, ct);
+
+        var staging = await ApproveFor(FraudModel, "0.9.0", "staging", [Ravi], TimeSpan.FromDays(180), ct);
+        await Revoke(FraudModel, "0.9.0", staging, "Superseded by 1.0.0; staging approval withdrawn", ct);
+        await versions.RetireAsync(new VersionRef(FraudModel, "0.9.0"), new RetireModelVersion("Superseded by 1.0.0"), As(Owner), ct);
+
+        var production = await ApproveFor(FraudModel, "1.0.0", "production", [Rita], TimeSpan.FromDays(365), ct);
+        await Deploy(FraudModel, "1.0.0", "production", "gitlab-pipeline-5521", ct);
+        await Revoke(FraudModel, "1.0.0", production, "Recall on the monitoring sample fell below the 0.60 tolerance", ct);
+
+        var rejected = await RequestApproval(FraudModel, "1.2.0", "production", ct);
+        await approvals.RejectAsync(
+            new VersionRef(FraudModel, "1.2.0"),
+            new RejectApproval(rejected, "False-positive rate at the operating threshold is too high for the operations team's capacity"),
+            As(Ravi),
+            ct
+        );
+
+        await Deploy(FraudModel, "2.0.0", "production", "gitlab-pipeline-5607", ct);
+        await ApproveFor(FraudModel, "2.1.0", "production", [Ravi], TimeSpan.FromDays(365), ct);
+    }
+
+    private async Task SeedRetiredModel(CancellationToken ct)
+    {
+        await inventory.RegisterAsync(
+            new RegisterModel(
+                RetiredModel,
+                "Transaction risk credit limits",
+                "Set credit-card limits from transaction risk scores.",
+                RiskTier.High,
+                "Annex III 5(b): sets credit limits for natural persons",
+                ["EU"],
+                "Legacy limit-setting model"
+            ),
+            As(Owner),
+            ct
+        );
+        await inventory.RetireAsync(
+            new RetireModel(RetiredModel, "Limit setting moved into the credit scoring model; this model takes no new versions"),
+            As(Rita),
+            ct
+        );
+    }
+
+    private async Task RegisterVersion(string modelId, string version, TrainedDemoModel trained, string datasetName, CancellationToken ct)
+    {
+        var schema = trained.Schema.Select(c => new DatasetColumn(c.Name, c.Type)).ToArray();
+        var training = await RegisterDataset(
+            $"{datasetName}-train",
+            DatasetVersion(trained.TrainingSet),
+            "Training split (fixed seed).",
+            [trained.TrainingSet],
+            trained.TrainingRows,
+            schema,
+            ct
+        );
+        var holdout = await RegisterDataset(
+            $"{datasetName}-holdout",
+            DatasetVersion(trained.ValidationSet),
+            "Holdout split used for validation (fixed seed).",
+            [trained.ValidationSet],
+            trained.ValidationRows,
+            schema,
+            ct
+        );
+        await versions.RegisterAsync(
+            new RegisterModelVersion(
+                modelId,
+                version,
+                new Uri(trained.ArtifactPath).AbsoluteUri,
+                trained.ArtifactSha256,
+                trained.ArtifactSizeBytes,
+                ArtifactFormat.MlNetZip,
+                training.ManifestDigest,
+                holdout.ManifestDigest,
+                trained.Metrics,
+                $"demo-{version}",
+                trained.Hyperparameters,
+                "Trained by the demo seeder"
+            ),
+            As(Owner),
+            ct
+        );
+    }
+
+    /// <summary>Splits are deterministic, so most versions share them: a dataset is registered once per distinct content.</summary>
+    private static string DatasetVersion(DemoFile file) => file.Sha256[7..19];
+
+    private async Task<Dataset> RegisterDataset(
+        string name,
+        string version,
+        string description,
+        IReadOnlyList<DemoFile> files,
+        long rows,
+        IReadOnlyList<DatasetColumn>? schema,
+        CancellationToken ct
+    )
+    {
+        if (await datasets.GetAsync(name, version, ct) is { } existing)
+            return existing;
+        var registered = await datasets.RegisterAsync(
+            new RegisterDataset(
+                name,
+                version,
+                description,
+                files.Select(f => new DatasetFile(f.Path, f.Sha256, f.SizeBytes)).ToArray(),
+                null,
+                rows,
+                schema ?? [new DatasetColumn("(see file header)", "csv")],
+                true,
+                LegalBasis.LegitimateInterests,
+                "Dataset used to train and validate a demo model"
+            ),
+            As(Owner),
+            ct
+        );
+        return registered.Result;
+    }
+
+    private Task SubmitForValidation(string modelId, string version, CancellationToken ct) =>
+        validation.SubmitAsync(
+            new VersionRef(modelId, version),
+            new SubmitForValidation(
+                "Development evidence: training data lineage, holdout metrics, feature importance and stability analysis.",
+                null,
+                null,
+                null
+            ),
+            As(Owner),
+            ct
+        );
+
+    private async Task Validate(string modelId, string version, ValidationOutcome outcome, CancellationToken ct)
+    {
+        await SubmitForValidation(modelId, version, ct);
+        FindingInput[] findings = outcome switch
+        {
+            ValidationOutcome.Failed =>
+            [
+                new(
+                    "F-1",
+                    FindingSeverity.Critical,
+                    "Recall below tolerance on the recent sample",
+                    "Recall 0.41 against a 0.60 tolerance.",
+                    FindingStatus.Open
+                ),
+            ],
+            ValidationOutcome.PassedWithConditions =>
+            [
+                new(
+                    "F-1",
+                    FindingSeverity.Medium,
+                    "Age used as a direct input",
+                    "Monitor the adverse-impact ratio across age bands quarterly.",
+                    FindingStatus.Accepted
+                ),
+                new(
+                    "F-2",
+                    FindingSeverity.Low,
+                    "Calibration above the 0.6 score band",
+                    "Recalibrate at the next annual review.",
+                    FindingStatus.Open
+                ),
+            ],
+            _ => [new("F-1", FindingSeverity.Low, "Documentation of the feature pipeline incomplete", null, FindingStatus.Remediated)],
+        };
+        var opinion = outcome switch
+        {
+            ValidationOutcome.Failed => "Not fit for use: outcomes analysis shows recall far below the agreed tolerance.",
+            ValidationOutcome.PassedWithConditions =>
+                "Conceptually sound and adequately discriminating on the holdout; fit for use subject to the conditions in the findings.",
+            _ => "Conceptually sound; performance on the holdout meets the agreed thresholds.",
+        };
+        await validation.RecordOutcomeAsync(
+            new VersionRef(modelId, version),
+            new RecordValidationOutcome(outcome, findings, opinion),
+            As(Validator),
+            ct
+        );
+    }
+
+    private async Task<string> RequestApproval(string modelId, string version, string environment, CancellationToken ct) =>
+        (
+            await approvals.RequestAsync(
+                new VersionRef(modelId, version),
+                environment,
+                $"Decisions in {environment} for the {modelId} use case, as described in the business purpose.",
+                null,
+                As(Owner),
+                ct
+            )
+        )
+            .Result
+            .Id;
+
+    private async Task<string> ApproveFor(
+        string modelId,
+        string version,
+        string environment,
+        Caller[] officers,
+        TimeSpan validFor,
+        CancellationToken ct
+    )
+    {
+        var approvalId = await RequestApproval(modelId, version, environment, ct);
+        var target = new VersionRef(modelId, version);
+        var digest = (await versions.GetAsync(target, ct))!.State.ArtifactDigest;
+        foreach (var officer in officers)
+            await approvals.SignOffAsync(
+                target,
+                new ApproveModelVersion(
+                    approvalId,
+                    digest,
+                    environment,
+                    "Validation findings are proportionate and the residual risk is within appetite.",
+                    ["Quarterly monitoring of PSI and the adverse-impact ratio", "Re-validation before any retraining"],
+                    clock.GetUtcNow() + validFor
+                ),
+                As(officer),
+                ct
+            );
+        return approvalId;
+    }
+
+    private Task Revoke(string modelId, string version, string approvalId, string reason, CancellationToken ct) =>
+        approvals.RevokeAsync(new VersionRef(modelId, version), new RevokeApproval(approvalId, reason), As(Rita), ct);
+
+    private async Task Deploy(string modelId, string version, string environment, string run, CancellationToken ct)
+    {
+        var target = new VersionRef(modelId, version);
+        var digest = (await versions.GetAsync(target, ct))!.State.ArtifactDigest;
+        await deployments.RecordDeploymentAsync(target, new RecordDeployment(environment, run, digest, null), As(Pipeline), ct);
+    }
+}

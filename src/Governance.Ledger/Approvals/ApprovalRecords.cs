@@ -1,0 +1,111 @@
+using System.Text;
+using Governance.Attestations;
+using Governance.Domain.Approvals;
+using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
+using Governance.Ledger.Attestations;
+using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Writing;
+
+namespace Governance.Ledger.Approvals;
+
+/// <summary>
+/// Approval decisions on a model version: request, sign-off, rejection, revocation. A sign-off that completes an approval
+/// is attested here, in the same transaction, whoever calls it: an approval is never granted without its signed statement.
+/// </summary>
+public sealed class ApprovalRecords(LedgerWriter writer, AttestationKeyRing keys, ApprovalPolicy policy)
+{
+    public static readonly IReadOnlyList<string> RequestRoles = [Roles.ModelOwner];
+    public static readonly IReadOnlyList<string> DecideRoles = [Roles.RiskOfficer];
+
+    /// <summary>The owner asks for approval to use this version's artifact in one environment, for a stated use.</summary>
+    /// <returns>The new approval case, pending.</returns>
+    public async Task<Written<Approval>> RequestAsync(
+        VersionRef target,
+        string? environment,
+        string? intendedUse,
+        string? reason,
+        CommandCall call,
+        CancellationToken ct
+    )
+    {
+        await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, RequestRoles, ct);
+        if (write.IsReplay)
+            return write.Replay<Approval>();
+        var requested = RequestApprovalDecision.Decide(
+            new RequestApproval(Guid.CreateVersion7().ToString(), environment, intendedUse, reason),
+            target.Require(write.Before),
+            write.Context,
+            policy
+        );
+        write.Append(requested);
+        return await write.CommitAsync(write.After!.FindApproval(requested.ApprovalId)!, ct);
+    }
+
+    /// <summary>
+    /// A risk officer signs off, restating the digest and environment signed. When this completes the approval, the signed
+    /// in-toto statement (DSSE, ES256) is recorded with it as <see cref="ApprovalAttested"/>.
+    /// </summary>
+    /// <returns>The approval case after the sign-off (approved and attested when it was the last one required).</returns>
+    /// <exception cref="GovernanceRuleException">Segregation of duties, a restated digest or environment that differs, a decided approval.</exception>
+    public async Task<Written<Approval>> SignOffAsync(
+        VersionRef target,
+        ApproveModelVersion command,
+        CommandCall call,
+        CancellationToken ct
+    )
+    {
+        await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, DecideRoles, ct);
+        if (write.IsReplay)
+            return write.Replay<Approval>();
+        write.Append(ApproveModelVersionDecision.Decide(command, target.Require(write.Before), write.Context));
+        if (write.Events.OfType<ModelVersionApproved>().SingleOrDefault() is { } approved)
+            write.Append(Attest(write.After!, approved, write.Version));
+        return await write.CommitAsync(write.After!.FindApproval(command.ApprovalId)!, ct);
+    }
+
+    /// <summary>A risk officer rejects an approval request, with reasons.</summary>
+    /// <returns>The approval case, rejected.</returns>
+    public async Task<Written<Approval>> RejectAsync(VersionRef target, RejectApproval command, CommandCall call, CancellationToken ct)
+    {
+        await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, DecideRoles, ct);
+        if (write.IsReplay)
+            return write.Replay<Approval>();
+        write.Append(Domain.Approvals.ApprovalDecisions.Decide(command, target.Require(write.Before), write.Context));
+        return await write.CommitAsync(write.After!.FindApproval(command.ApprovalId)!, ct);
+    }
+
+    /// <summary>A risk officer revokes a granted approval; it allows no deployment from then on.</summary>
+    /// <returns>The approval case, revoked.</returns>
+    public async Task<Written<Approval>> RevokeAsync(VersionRef target, RevokeApproval command, CommandCall call, CancellationToken ct)
+    {
+        await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, DecideRoles, ct);
+        if (write.IsReplay)
+            return write.Replay<Approval>();
+        write.Append(Domain.Approvals.ApprovalDecisions.Decide(command, target.Require(write.Before), write.Context));
+        return await write.CommitAsync(write.After!.FindApproval(command.ApprovalId)!, ct);
+    }
+
+    /// <summary>Signs the in-toto statement of a granted approval and records the envelope and its digest.</summary>
+    private ApprovalAttested Attest(ModelVersion version, ModelVersionApproved approved, long approvedAtStreamVersion)
+    {
+        var approval = version.FindApproval(approved.ApprovalId)!;
+        var statement = ApprovalStatement.For(version, approval, approved, approvedAtStreamVersion);
+        using var signer = keys.Current();
+        var envelope = Dsse.Sign(statement, signer);
+        return new ApprovalAttested(
+            version.ModelId,
+            version.Version,
+            approval.Id,
+            approval.Environment,
+            approval.ArtifactDigest,
+            Dsse.DigestOf(envelope),
+            signer.KeyId,
+            Encoding.UTF8.GetString(Dsse.Serialize(envelope)),
+            approved.Audit with
+            {
+                Reason = "Signed attestation of the granted approval",
+            }
+        );
+    }
+}

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using Governance.Documents.EvidencePacks;
+using Governance.Domain.Models;
+using Governance.Domain.Shared;
+using JasperFx.Events;
+using Marten;
+
+namespace Governance.Ledger.AuditTrail;
+
+/// <summary>One event of the trail as an auditor reads it: where it sits, who did what, when, why, and the full payload with its digest.</summary>
+public sealed record AuditTrailEntry(
+    long Sequence,
+    string Stream,
+    long StreamVersion,
+    string EventType,
+    DateTimeOffset RecordedAt,
+    string? CorrelationId,
+    Actor Actor,
+    DateTimeOffset At,
+    string Reason,
+    string PayloadDigest,
+    object Payload
+)
+{
+    /// <summary>The line an evidence pack prints for this event.</summary>
+    public TrailEntry ForPack() => new(Sequence, StreamVersion, At, Actor.DisplayName, Actor.Role, EventType, Reason, PayloadDigest);
+}
+
+/// <summary>A page of a model's trail; <paramref name="NextAfter"/> is the <c>after</c> of the next page, null on the last.</summary>
+public sealed record AuditTrailPage(string ModelId, IReadOnlyList<AuditTrailEntry> Events, long? NextAfter);
+
+/// <summary>The event trail, once, for the audit-trail API, the UI's timeline and the evidence packs.</summary>
+public sealed class EventTrail(IDocumentStore store)
+{
+    public const int MaxPageSize = 500;
+
+    /// <summary>SHA-256 of an event's JSON in <see cref="LedgerJson.Options"/>; evidence packs print the same digest for each event.</summary>
+    public static string PayloadDigest(object data) =>
+        Digest.OfBytes(JsonSerializer.SerializeToUtf8Bytes(data, data.GetType(), LedgerJson.Options));
+
+    /// <summary>Every event of a model and its versions in ledger order, after sequence <paramref name="after"/>, at most <paramref name="limit"/>.</summary>
+    /// <exception cref="GovernanceRuleException">Invalid paging values; model not found.</exception>
+    public async Task<AuditTrailPage> ModelTrailAsync(string modelId, long? after, int? limit, CancellationToken ct)
+    {
+        var check = new InputCheck();
+        if (after is < 0)
+            check.Fail("after", "must be a sequence number of 0 or more");
+        if (limit is < 1 or > MaxPageSize)
+            check.Fail("limit", $"must be between 1 and {MaxPageSize}");
+        check.ThrowIfAny();
+        await using var session = store.QuerySession();
+        if (await session.LoadAsync<Model>(modelId, ct) is null)
+            throw GovernanceRuleException.NotFound("model.not_found", $"Model '{modelId}' is not registered.");
+
+        var size = limit ?? 100;
+        var events = await ModelEvents(session, modelId, after ?? 0).Take(size + 1).ToListAsync(ct);
+        var page = events.Take(size).Select(Entry).ToArray();
+        return new AuditTrailPage(modelId, page, events.Count > size ? page[^1].Sequence : null);
+    }
+
+    /// <summary>Every event of a model and its versions, in ledger order (the UI's timeline).</summary>
+    public async Task<IReadOnlyList<AuditTrailEntry>> ModelTimelineAsync(string modelId, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        return (await ModelEvents(session, modelId, 0).ToListAsync(ct)).Select(Entry).ToArray();
+    }
+
+    /// <summary>Every event of one stream in order (a version's trail, as its evidence packs print it).</summary>
+    public static async Task<IReadOnlyList<AuditTrailEntry>> StreamTrailAsync(
+        IQuerySession session,
+        string streamKey,
+        CancellationToken ct
+    ) => (await session.Events.FetchStreamAsync(streamKey, token: ct)).Select(Entry).ToArray();
+
+    private static IQueryable<IEvent> ModelEvents(IQuerySession session, string modelId, long after)
+    {
+        var versionStreams = modelId + "@";
+        return session
+            .Events.QueryAllRawEvents()
+            .Where(e => (e.StreamKey == modelId || e.StreamKey!.StartsWith(versionStreams)) && e.Sequence > after)
+            .OrderBy(e => e.Sequence);
+    }
+
+    private static AuditTrailEntry Entry(IEvent e)
+    {
+        var audit = ((ILedgerEvent)e.Data).Audit;
+        return new AuditTrailEntry(
+            e.Sequence,
+            e.StreamKey!,
+            e.Version,
+            e.EventTypeName,
+            e.Timestamp,
+            e.CorrelationId,
+            audit.Actor,
+            audit.At,
+            audit.Reason,
+            PayloadDigest(e.Data),
+            e.Data
+        );
+    }
+}

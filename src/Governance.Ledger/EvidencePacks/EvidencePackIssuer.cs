@@ -1,0 +1,99 @@
+using Governance.Documents.EvidencePacks;
+using Governance.Domain.EvidencePacks;
+using Governance.Domain.Models;
+using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
+using Governance.Ledger.AuditTrail;
+using Governance.Ledger.Datasets;
+using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Writing;
+using Marten;
+
+namespace Governance.Ledger.EvidencePacks;
+
+/// <summary>A rendered pack as issued: the PDF bytes, their SHA-256 (as recorded) and a file name.</summary>
+public sealed record IssuedPdf(byte[] Pdf, string Sha256, string FileName);
+
+/// <summary>One issued pack as listed for re-verification: kind, digest, size, pages, ledger position, who and when.</summary>
+public sealed record IssuedPack(
+    string Kind,
+    string Sha256,
+    long SizeBytes,
+    int Pages,
+    long LedgerPosition,
+    Actor IssuedTo,
+    DateTimeOffset IssuedAt
+);
+
+/// <summary>
+/// Evidence packs (EU AI Act Annex IV, SR 11-7 / SS1/23, model card) drawn from the ledger: each issue is recorded with
+/// the SHA-256 of the exact bytes, in its own stream so that issuing does not change the version's state.
+/// </summary>
+public sealed class EvidencePackIssuer(IDocumentStore store, LedgerWriter writer)
+{
+    public static readonly IReadOnlyList<string> Roles = [Domain.Shared.Roles.Auditor, Domain.Shared.Roles.RiskOfficer];
+
+    /// <summary>Renders a pack of <paramref name="kind"/> (its slug) at the version's current position and records who was issued which bytes.</summary>
+    /// <exception cref="GovernanceRuleException">Invalid kind; version or model not found; the caller is not an auditor or risk officer.</exception>
+    public async Task<IssuedPdf> IssueAsync(VersionRef target, string kind, CommandCall call, CancellationToken ct)
+    {
+        var packKind =
+            EvidencePack.FromSlug(kind)
+            ?? throw GovernanceRuleException.InvalidField(
+                "kind",
+                $"must be one of: {string.Join(", ", Enum.GetValues<EvidencePackKind>().Select(EvidencePack.Slug))}"
+            );
+        await using var write = writer.BeginAppend(EvidencePackIssued.StreamKey(target.ModelId, target.Version), call, Roles);
+        var input = await InputAsync(target, ct);
+        var (pdf, pages) = EvidencePack.Render(packKind, input);
+        var digest = Digest.OfBytes(pdf);
+        var slug = EvidencePack.Slug(packKind);
+        write.Append(
+            new EvidencePackIssued(
+                target.ModelId,
+                target.Version,
+                slug,
+                digest,
+                pdf.LongLength,
+                pages,
+                input.LedgerPosition,
+                write.Context.Audit($"Evidence pack {slug} issued")
+            )
+        );
+        await write.CommitAsync(digest, ct);
+        return new IssuedPdf(pdf, digest, $"{target.ModelId}-{target.Version}-{slug}.pdf");
+    }
+
+    /// <summary>Every pack issued for a version.</summary>
+    /// <exception cref="GovernanceRuleException">Version not found.</exception>
+    public async Task<IReadOnlyList<IssuedPack>> IssuedAsync(VersionRef target, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        if (await session.LoadAsync<ModelVersion>(target.StreamKey, ct) is null)
+            throw target.NotFound();
+        var events = await session.Events.FetchStreamAsync(EvidencePackIssued.StreamKey(target.ModelId, target.Version), token: ct);
+        return events
+            .Select(e => (EvidencePackIssued)e.Data)
+            .Select(p => new IssuedPack(p.Kind, p.Sha256, p.SizeBytes, p.Pages, p.LedgerPosition, p.Audit.Actor, p.Audit.At))
+            .ToArray();
+    }
+
+    /// <summary>The ledger facts a pack is drawn from, read at the version's current stream position.</summary>
+    /// <exception cref="GovernanceRuleException">Version or model not found.</exception>
+    public async Task<EvidencePackInput> InputAsync(VersionRef target, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var state = await session.LoadAsync<ModelVersion>(target.StreamKey, ct) ?? throw target.NotFound();
+        var model =
+            await session.LoadAsync<Model>(target.ModelId, ct)
+            ?? throw GovernanceRuleException.NotFound("model.not_found", $"Model '{target.ModelId}' is not registered.");
+        var trail = await EventTrail.StreamTrailAsync(session, state.Id, ct);
+        return new EvidencePackInput(
+            model,
+            state,
+            await DatasetRegister.FindByDigestAsync(session, state.TrainingDatasetDigest, ct),
+            await DatasetRegister.FindByDigestAsync(session, state.ValidationDatasetDigest, ct),
+            trail.Select(e => e.ForPack()).ToArray()
+        );
+    }
+}

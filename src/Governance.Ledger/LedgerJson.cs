@@ -1,0 +1,21 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Governance.Ledger;
+
+/// <summary>
+/// The JSON the ledger shows to the outside (web defaults: camelCase; enums as strings). Payload digests are SHA-256 over
+/// an event in this form, so the API, the UI timeline and the evidence packs print the same digest for the same event.
+/// </summary>
+public static class LedgerJson
+{
+    public static readonly JsonSerializerOptions Options = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    /// <summary>Applies the ledger's conventions to a host's options (e.g. ASP.NET Core's HTTP JSON options).</summary>
+    public static JsonSerializerOptions Configure(JsonSerializerOptions options)
+    {
+        options.Converters.Add(new JsonStringEnumConverter());
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        return options;
+    }
+}

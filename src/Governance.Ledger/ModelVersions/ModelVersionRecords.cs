@@ -1,0 +1,93 @@
+using Governance.Domain.Models;
+using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
+using Governance.Ledger.Datasets;
+using Governance.Ledger.Writing;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Aggregation;
+
+namespace Governance.Ledger.ModelVersions;
+
+/// <summary>A model version's full state, inline: what the approval check and every command on a version read.</summary>
+public sealed class ModelVersionProjection : SingleStreamProjection<ModelVersion, string>
+{
+    public ModelVersionProjection() => IncludeType<IModelVersionEvent>();
+
+    public override ModelVersion? Evolve(ModelVersion? snapshot, string id, IEvent e) => ModelVersion.Evolve(snapshot, e.Data);
+}
+
+/// <summary>Names one model version: model id and version label.</summary>
+public sealed record VersionRef(string ModelId, string Version)
+{
+    public string StreamKey => ModelVersion.StreamKey(ModelId, Version);
+
+    /// <summary>The version's state for writing, or a 404-kind refusal naming it.</summary>
+    public ModelVersion Require(ModelVersion? state) => state ?? throw NotFound();
+
+    public GovernanceRuleException NotFound() =>
+        GovernanceRuleException.NotFound("model_version.not_found", $"Model '{ModelId}' has no registered version '{Version}'.");
+}
+
+/// <summary>A version's state with its stream version, which is what <c>If-Match</c> and a page's expected version carry.</summary>
+public sealed record VersionState(ModelVersion State, long StreamVersion);
+
+/// <summary>Registering and retiring model versions, and reading one version's state.</summary>
+public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter writer)
+{
+    public static readonly IReadOnlyList<string> RegisterRoles = [Roles.ModelOwner];
+    public static readonly IReadOnlyList<string> RetireRoles = [Roles.ModelOwner, Roles.RiskOfficer];
+
+    /// <summary>Registers a version: its artifact digest, datasets by manifest digest, metrics, code commit and hyperparameters.</summary>
+    /// <exception cref="GovernanceRuleException">Invalid fields; not found (model); conflict (retired model, version taken).</exception>
+    public async Task<Written<ModelVersion>> RegisterAsync(RegisterModelVersion command, CommandCall call, CancellationToken ct)
+    {
+        Model? model;
+        Domain.Datasets.Dataset? training,
+            validation;
+        await using (var session = store.QuerySession())
+        {
+            model = await session.LoadAsync<Model>(command.ModelId, ct);
+            training = await DatasetRegister.FindByDigestAsync(session, command.TrainingDatasetDigest, ct);
+            validation = await DatasetRegister.FindByDigestAsync(session, command.ValidationDatasetDigest, ct);
+        }
+        var key = ModelVersion.StreamKey(command.ModelId, command.Version ?? "");
+        await using var write = await writer.BeginAsync<ModelVersion>(key, ModelVersion.Evolve, call, RegisterRoles, ct);
+        if (write.IsReplay)
+            return write.Replay<ModelVersion>();
+        write.Append(RegisterModelVersionDecision.Decide(command, model, write.Before, training, validation, write.Context));
+        return await write.CommitAsync(write.After!, ct);
+    }
+
+    /// <summary>Retires a version: it can no longer be approved or deployed.</summary>
+    public async Task<Written<ModelVersion>> RetireAsync(
+        VersionRef target,
+        RetireModelVersion command,
+        CommandCall call,
+        CancellationToken ct
+    )
+    {
+        await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, RetireRoles, ct);
+        if (write.IsReplay)
+            return write.Replay<ModelVersion>();
+        write.Append(RetireModelVersionDecision.Decide(command, target.Require(write.Before), write.Context));
+        return await write.CommitAsync(write.After!, ct);
+    }
+
+    /// <summary>One version's state and stream version, or null if it is not registered.</summary>
+    public async Task<VersionState?> GetAsync(VersionRef target, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        if (await session.LoadAsync<ModelVersion>(target.StreamKey, ct) is not { } state)
+            return null;
+        var stream = await session.Events.FetchStreamStateAsync(target.StreamKey, ct);
+        return new VersionState(state, stream?.Version ?? 0);
+    }
+
+    /// <summary>A model's versions, oldest first.</summary>
+    public async Task<IReadOnlyList<ModelVersion>> OfModelAsync(string modelId, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        return await session.Query<ModelVersion>().Where(v => v.ModelId == modelId).OrderBy(v => v.RegisteredAt).ToListAsync(ct);
+    }
+}

@@ -1,0 +1,93 @@
+using Governance.Domain.Approvals;
+using Governance.Domain.Models;
+using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
+using Governance.Ledger.Writing;
+using Marten;
+
+namespace Governance.Ledger.Models;
+
+/// <summary>Inventory filters (SR 11-7 / SS1/23 principle 1); null or empty means any. The owner is matched by subject id, exactly.</summary>
+public sealed record InventoryFilter(
+    RiskTier? RiskTier = null,
+    ModelVersionStatus? Status = null,
+    string? Environment = null,
+    string? Owner = null
+);
+
+/// <summary>What the dashboard counts: the numbers a risk team watches.</summary>
+public sealed record DashboardCounts(
+    int PendingApprovals,
+    int ExpiringWithin30Days,
+    int RefusedDeploymentAttempts,
+    int Models,
+    int LiveVersions
+);
+
+/// <summary>The model inventory: registering and retiring models, and reading the inventory and the dashboard from it.</summary>
+public sealed class ModelInventory(IDocumentStore store, LedgerWriter writer, TimeProvider clock)
+{
+    public static readonly IReadOnlyList<string> RegisterRoles = [Roles.ModelOwner];
+    public static readonly IReadOnlyList<string> RetireRoles = [Roles.ModelOwner, Roles.RiskOfficer];
+
+    /// <summary>Enters a model in the inventory; the caller becomes its owner.</summary>
+    /// <exception cref="GovernanceRuleException">Invalid fields; conflict if the id is taken.</exception>
+    public async Task<Written<Model>> RegisterAsync(RegisterModel command, CommandCall call, CancellationToken ct)
+    {
+        await using var write = await writer.BeginAsync<Model>(command.ModelId ?? "", Model.Evolve, call, RegisterRoles, ct);
+        if (write.IsReplay)
+            return write.Replay<Model>();
+        write.Append(RegisterModelDecision.Decide(command, write.Before, write.Context));
+        return await write.CommitAsync(write.After!, ct);
+    }
+
+    /// <summary>Retires a model: it takes no new versions.</summary>
+    public async Task<Written<Model>> RetireAsync(RetireModel command, CommandCall call, CancellationToken ct)
+    {
+        await using var write = await writer.BeginAsync<Model>(command.ModelId, Model.Evolve, call, RetireRoles, ct);
+        if (write.IsReplay)
+            return write.Replay<Model>();
+        write.Append(RetireModelDecision.Decide(command, write.Before, write.Context));
+        return await write.CommitAsync(write.After!, ct);
+    }
+
+    /// <summary>The inventory, by model id, filtered; the version filters look at every version of a model.</summary>
+    public async Task<IReadOnlyList<InventoryEntry>> InventoryAsync(InventoryFilter filter, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var query = session.Query<InventoryEntry>().AsQueryable();
+        if (filter.RiskTier is { } tier)
+            query = query.Where(e => e.Model.RiskTier == tier);
+        if (!string.IsNullOrWhiteSpace(filter.Owner))
+            query = query.Where(e => e.Model.OwnerId == filter.Owner);
+        var entries = await query.OrderBy(e => e.Id).ToListAsync(ct);
+        // Filters over the versions' lifecycle are applied in memory: a bank's inventory is hundreds of models, not millions.
+        return entries
+            .Where(e => filter.Status is null || e.Versions.Any(v => v.Status == filter.Status))
+            .Where(e => string.IsNullOrWhiteSpace(filter.Environment) || e.LiveEnvironments.Contains(filter.Environment.Trim()))
+            .ToArray();
+    }
+
+    /// <summary>One model's inventory entry, or null if it is not registered.</summary>
+    public async Task<InventoryEntry?> EntryAsync(string modelId, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        return await session.LoadAsync<InventoryEntry>(modelId, ct);
+    }
+
+    /// <summary>Pending approvals, approvals expiring within 30 days, refused deployment attempts, models, live versions.</summary>
+    public async Task<DashboardCounts> DashboardAsync(CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var now = clock.GetUtcNow();
+        var approvals = await session.Query<Approval>().ToListAsync(ct);
+        var versions = await session.Query<ModelVersion>().ToListAsync(ct);
+        return new DashboardCounts(
+            approvals.Count(a => a.Status == ApprovalStatus.Pending),
+            approvals.Count(a => a.IsActiveAt(now) && a.ExpiresAt <= now.AddDays(30)),
+            versions.Sum(v => v.RefusedDeployments.Count),
+            await session.Query<Model>().CountAsync(ct),
+            versions.Count(v => v.LiveEnvironments.Count > 0)
+        );
+    }
+}

@@ -1,0 +1,146 @@
+using Governance.Domain.Shared;
+using Marten;
+
+namespace Governance.Ledger.Writing;
+
+/// <summary>A command's result as written or replayed: the result, the stream version after the write, and whether it was replayed.</summary>
+public sealed record Written<TResult>(TResult Result, long Version, bool Replayed);
+
+/// <summary>The stored answer to a command sent with an idempotency key; committed in the same transaction as its events.</summary>
+public sealed record IdempotentAnswer(string Id, string Fingerprint, string AnswerJson, long Version, DateTimeOffset RecordedAt);
+
+/// <summary>
+/// Keeps the answer to a command sent with an idempotency key, in the same transaction as its events, so a retry gets the
+/// same answer and writes nothing. Keys are per caller: one party's key never answers for another.
+/// </summary>
+public sealed class IdempotentAnswers(TimeProvider clock) : ICommitsWithEvents
+{
+    public void Stage(
+        IDocumentOperations operations,
+        CommandCall call,
+        string stream,
+        IReadOnlyList<object> events,
+        long version,
+        object answer
+    )
+    {
+        if (call.IdempotencyKey is not { } key)
+            return;
+        operations.Insert(
+            new IdempotentAnswer(
+                LedgerWriter.IdempotencyId(call.Caller, key),
+                call.RequestFingerprint ?? "",
+                System.Text.Json.JsonSerializer.Serialize(answer, answer.GetType(), LedgerJson.Options),
+                version,
+                clock.GetUtcNow()
+            )
+        );
+    }
+}
+
+/// <summary>
+/// The writer's one extension point: rows that must commit in the same transaction as a command's events (today the
+/// idempotent answer; an outbox row or a <c>NOTIFY</c> would be another). Registered as services; each is asked once per
+/// committed command.
+/// </summary>
+public interface ICommitsWithEvents
+{
+    /// <param name="operations">The command's session: store documents or queue SQL here, never save.</param>
+    /// <param name="call">The command's call (caller, correlation id, idempotency key).</param>
+    /// <param name="stream">The stream written.</param>
+    /// <param name="events">The events appended.</param>
+    /// <param name="version">The stream version after the append.</param>
+    /// <param name="answer">The command's result, as its caller receives it.</param>
+    void Stage(IDocumentOperations operations, CommandCall call, string stream, IReadOnlyList<object> events, long version, object answer);
+}
+
+/// <summary>
+/// The ledger's single write path (after Oskar Dudycz's <c>GetAndUpdate</c>), used in two steps by each feature:
+/// <see cref="BeginAsync{TState}"/> replays an idempotent answer or fetches the stream for writing at the expected version
+/// and names the actor; the feature decides with the domain and appends, follow-up facts included; then
+/// <see cref="StreamWrite{TState}.CommitAsync{TResult}"/> stages the same-transaction rows and saves. The ledger calls
+/// nothing back: each step returns to the feature, which returns its result to its caller. Marten's
+/// concurrency and stream-collision exceptions become the domain's conflict (<c>concurrency.stale_version</c>).
+/// </summary>
+public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnumerable<ICommitsWithEvents> alongside)
+{
+    /// <summary>Opens one command's write on <paramref name="streamKey"/> acting in the first of <paramref name="roles"/> the caller holds.</summary>
+    /// <exception cref="GovernanceRuleException">Forbidden without one of the roles; Conflict when the key was used for another request.</exception>
+    public async Task<StreamWrite<TState>> BeginAsync<TState>(
+        string streamKey,
+        Func<TState?, object, TState?> evolve,
+        CommandCall call,
+        IReadOnlyList<string> roles,
+        CancellationToken ct
+    )
+        where TState : class
+    {
+        var context = new CommandContext(call.Caller.ActingIn(roles), clock.GetUtcNow(), call.CorrelationId);
+        var session = store.LightweightSession();
+        try
+        {
+            session.CorrelationId = call.CorrelationId;
+            if (
+                call.IdempotencyKey is { } key
+                && await session.LoadAsync<IdempotentAnswer>(IdempotencyId(call.Caller, key), ct) is { } stored
+            )
+            {
+                if (stored.Fingerprint != call.RequestFingerprint)
+                    throw new GovernanceRuleException(
+                        RuleKind.Conflict,
+                        "idempotency.key_reused",
+                        "This Idempotency-Key was already used for a different request; use a new key for a new request."
+                    );
+                return new StreamWrite<TState>(this, session, call, streamKey, null, context, evolve, stored, appendOnly: false);
+            }
+            // A command without an identity cannot address a stream: the feature's decision refuses it as invalid input.
+            var stream =
+                string.IsNullOrWhiteSpace(streamKey) ? null
+                : call.ExpectedVersion is { } expected ? await session.Events.FetchForWriting<TState>(streamKey, expected, ct)
+                : await session.Events.FetchForWriting<TState>(streamKey, ct);
+            return new StreamWrite<TState>(this, session, call, streamKey, stream, context, evolve, null, appendOnly: false);
+        }
+        catch (Exception e) when (Conflict(e) is { } conflict)
+        {
+            await session.DisposeAsync();
+            throw conflict;
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens a write that only appends to a log stream (evidence packs issued, the security log): no state is fetched and
+    /// no version is expected; a racing append to the same stream still loses with a conflict.
+    /// </summary>
+    public StreamWrite<object> BeginAppend(string streamKey, CommandCall call, IReadOnlyList<string> roles)
+    {
+        var context = new CommandContext(call.Caller.ActingIn(roles), clock.GetUtcNow(), call.CorrelationId);
+        var session = store.LightweightSession();
+        session.CorrelationId = call.CorrelationId;
+        return new StreamWrite<object>(this, session, call, streamKey, null, context, (state, _) => state, null, appendOnly: true);
+    }
+
+    internal IEnumerable<ICommitsWithEvents> Alongside => alongside;
+
+    internal static string IdempotencyId(Caller caller, string key) => $"{caller.SubjectId}|{key}";
+
+    /// <summary>Marten's ways of saying "someone else wrote first", as the domain's conflict; null for anything else.</summary>
+    internal static GovernanceRuleException? Conflict(Exception e) =>
+        e switch
+        {
+            JasperFx.ConcurrencyException
+            or Marten.Exceptions.ExistingStreamIdCollisionException
+            or JasperFx.Events.ExistingStreamIdCollisionException
+            or JasperFx.DocumentAlreadyExistsException => new GovernanceRuleException(
+                RuleKind.Conflict,
+                "concurrency.stale_version",
+                "Another change was written to this record first, so nothing was written. Read it again (its ETag is its version) "
+                    + "and retry with the new version in If-Match."
+            ),
+            _ => null,
+        };
+}

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Governance.Domain.Shared;
+using JasperFx.Events;
+using Marten;
+
+namespace Governance.Ledger.Writing;
+
+/// <summary>
+/// One command's open write: the stream's state before it, the context to decide in, the events appended so far and the
+/// state after them. Nothing is stored until <see cref="CommitAsync{TAnswer}"/>; disposing without committing writes nothing.
+/// </summary>
+public sealed class StreamWrite<TState> : IAsyncDisposable
+    where TState : class
+{
+    private readonly LedgerWriter _writer;
+    private readonly IDocumentSession _session;
+    private readonly CommandCall _call;
+    private readonly IEventStream<TState>? _stream;
+    private readonly Func<TState?, object, TState?> _evolve;
+    private readonly IdempotentAnswer? _replay;
+    private readonly List<object> _events = [];
+    private readonly bool _appendOnly;
+
+    internal StreamWrite(
+        LedgerWriter writer,
+        IDocumentSession session,
+        CommandCall call,
+        string streamKey,
+        IEventStream<TState>? stream,
+        CommandContext context,
+        Func<TState?, object, TState?> evolve,
+        IdempotentAnswer? replay,
+        bool appendOnly
+    )
+    {
+        _appendOnly = appendOnly;
+        _writer = writer;
+        _session = session;
+        _call = call;
+        StreamKey = streamKey;
+        _stream = stream;
+        Context = context;
+        _evolve = evolve;
+        _replay = replay;
+        Before = stream?.Aggregate;
+        After = Before;
+    }
+
+    public string StreamKey { get; }
+
+    /// <summary>Actor (acting role), time read once, correlation id.</summary>
+    public CommandContext Context { get; }
+
+    /// <summary>The stream's state before this command; null for a stream not yet started.</summary>
+    public TState? Before { get; }
+
+    /// <summary>The state after the events appended so far.</summary>
+    public TState? After { get; private set; }
+
+    /// <summary>True when an earlier identical request's answer will be replayed: decide nothing, just commit.</summary>
+    public bool IsReplay => _replay is not null;
+
+    /// <summary>The events appended so far.</summary>
+    public IReadOnlyList<object> Events => _events;
+
+    /// <summary>The stream version after the events appended so far (not known before saving for an append-only write).</summary>
+    public long Version => (_stream?.StartingVersion ?? 0) + _events.Count;
+
+    /// <summary>Appends decided events (and follow-up facts) in order, evolving <see cref="After"/>.</summary>
+    public IReadOnlyList<object> Append(params IReadOnlyList<object> events)
+    {
+        if (_appendOnly)
+            _session.Events.Append(StreamKey, events);
+        else if (IsReplay || _stream is null)
+            throw new InvalidOperationException("Nothing may be appended to a replayed command or one without a stream.");
+        else
+            _stream.AppendMany(events);
+        _events.AddRange(events);
+        After = events.Aggregate(After, _evolve);
+        return events;
+    }
+
+    /// <summary>The stored result of the identical earlier request (only when <see cref="IsReplay"/>): nothing is decided or written.</summary>
+    public Written<TResult> Replay<TResult>() =>
+        _replay is { } stored
+            ? new Written<TResult>(
+                JsonSerializer.Deserialize<TResult>(stored.AnswerJson, LedgerJson.Options)!,
+                stored.Version,
+                Replayed: true
+            )
+            : throw new InvalidOperationException("Only a replayed command has a stored result.");
+
+    /// <summary>Stores the events with every same-transaction row (the command's result kept for idempotent replays) and saves.</summary>
+    /// <param name="result">What the command answers, computed by the feature from this write (e.g. the state after it).</param>
+    /// <exception cref="GovernanceRuleException">Conflict when another writer got there first; nothing is written.</exception>
+    public async Task<Written<TResult>> CommitAsync<TResult>(TResult result, CancellationToken ct)
+        where TResult : notnull
+    {
+        if (_replay is not null || _events.Count == 0)
+            throw new InvalidOperationException($"A command on {StreamKey} must decide events (a refusal throws) and not be a replay.");
+        foreach (var row in _writer.Alongside)
+            row.Stage(_session, _call, StreamKey, _events, Version, result);
+        try
+        {
+            await _session.SaveChangesAsync(ct);
+        }
+        catch (Exception e) when (LedgerWriter.Conflict(e) is { } conflict)
+        {
+            throw conflict;
+        }
+        return new Written<TResult>(result, Version, Replayed: false);
+    }
+
+    public ValueTask DisposeAsync() => _session.DisposeAsync();
+}

@@ -1,0 +1,108 @@
+using System.Security.Claims;
+using Governance.Domain.Approvals;
+using Governance.Domain.Datasets;
+using Governance.Domain.Models;
+using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
+using Governance.Domain.Validation;
+using Governance.Ledger.Approvals;
+using Governance.Ledger.Models;
+using Governance.Ledger.Validation;
+
+namespace Governance.Ui.Desks;
+
+/// <summary>
+/// The officer's decision, restating what is signed (the digest and environment shown on the review page) and the stream
+/// version the page was rendered from: if the version changed since, the decision is refused as stale, never applied.
+/// </summary>
+public sealed record ApprovalDecision(
+    string ApprovalId,
+    string ArtifactDigest,
+    string Environment,
+    string Rationale,
+    IReadOnlyList<string> Conditions,
+    DateTimeOffset ExpiresAt,
+    long RenderedVersion
+);
+
+/// <summary>A decision's outcome: recorded, or refused by a governance rule (code and message shown to the person).</summary>
+public sealed record DecisionOutcome(bool Recorded, string? Code, string Message);
+
+/// <summary>One event of a model's timeline as the UI shows it: the ledger's audit-trail entry and its payload as indented JSON.</summary>
+public sealed record TimelineEvent(
+    long Sequence,
+    string Stream,
+    string EventType,
+    DateTimeOffset At,
+    Actor Actor,
+    string Reason,
+    string PayloadDigest,
+    string PayloadJson
+);
+
+public sealed record ModelTimeline(Model Model, IReadOnlyList<ModelVersion> Versions, IReadOnlyList<TimelineEvent> Events);
+
+/// <summary>What every signed-in reader sees: dashboard, inventory, a model's timeline, approvals covering a file.</summary>
+public interface IAuditDesk
+{
+    Task<DashboardCounts> DashboardAsync(CancellationToken ct);
+    Task<IReadOnlyList<InventoryEntry>> InventoryAsync(InventoryFilter filter, CancellationToken ct);
+    Task<ModelTimeline?> TimelineAsync(string modelId, CancellationToken ct);
+
+    /// <summary>"Which approvals cover this file?": every approval of the artifact with this SHA-256 (none for a malformed digest).</summary>
+    Task<IReadOnlyList<Approval>> ApprovalsCoveringAsync(string artifactDigest, CancellationToken ct);
+}
+
+/// <summary>The risk officer's desk: the approval queue, the review file, and decisions as the signed-in person.</summary>
+public interface IApprovalDesk
+{
+    Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(CancellationToken ct);
+    Task<ReviewFile?> ReviewAsync(string approvalId, CancellationToken ct);
+    Task<DecisionOutcome> ApproveAsync(ClaimsPrincipal officer, ApprovalDecision decision, CancellationToken ct);
+    Task<DecisionOutcome> RejectAsync(
+        ClaimsPrincipal officer,
+        string approvalId,
+        string reason,
+        long renderedVersion,
+        CancellationToken ct
+    );
+}
+
+/// <summary>The validator's desk: versions awaiting validation and the outcome, against the version the page showed.</summary>
+public interface IValidationDesk
+{
+    Task<IReadOnlyList<ValidationQueueItem>> ValidationQueueAsync(CancellationToken ct);
+
+    Task<DecisionOutcome> RecordValidationAsync(
+        ClaimsPrincipal validator,
+        ValidationQueueItem item,
+        RecordValidationOutcome outcome,
+        CancellationToken ct
+    );
+}
+
+/// <summary>The model owner's desk: models, datasets and versions; submission for validation; approval requests.</summary>
+public interface IOwnerDesk
+{
+    Task<IReadOnlyList<Dataset>> DatasetsAsync(CancellationToken ct);
+    Task<DecisionOutcome> RegisterModelAsync(ClaimsPrincipal owner, RegisterModel command, CancellationToken ct);
+    Task<DecisionOutcome> RegisterDatasetAsync(ClaimsPrincipal owner, RegisterDataset command, CancellationToken ct);
+    Task<DecisionOutcome> RegisterVersionAsync(ClaimsPrincipal owner, RegisterModelVersion command, CancellationToken ct);
+
+    Task<DecisionOutcome> SubmitForValidationAsync(
+        ClaimsPrincipal owner,
+        string modelId,
+        string version,
+        SubmitForValidation command,
+        CancellationToken ct
+    );
+
+    Task<DecisionOutcome> RequestApprovalAsync(
+        ClaimsPrincipal owner,
+        string modelId,
+        string version,
+        string environment,
+        string intendedUse,
+        CancellationToken ct
+    );
+}

@@ -1,0 +1,225 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Governance.Domain.Approvals;
+using Governance.Domain.Datasets;
+using Governance.Domain.Models;
+using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
+using Governance.Domain.Validation;
+using Governance.Ledger;
+using Governance.Ledger.Approvals;
+using Governance.Ledger.AuditTrail;
+using Governance.Ledger.Datasets;
+using Governance.Ledger.Models;
+using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Validation;
+using Governance.Ledger.Writing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Governance.Ui.Desks;
+
+/// <summary>Registers the role desks over the ledger's services (added by the host with <c>AddGovernanceLedger</c>).</summary>
+public static class UiSetup
+{
+    public static IServiceCollection AddGovernanceUi(this IServiceCollection services) =>
+        services
+            .AddSingleton<IAuditDesk, LedgerAuditDesk>()
+            .AddSingleton<IApprovalDesk, LedgerApprovalDesk>()
+            .AddSingleton<IValidationDesk, LedgerValidationDesk>()
+            .AddSingleton<IOwnerDesk, LedgerOwnerDesk>();
+}
+
+/// <summary>
+/// A UI command as a ledger call made by the signed-in person (subject, display name and roles from the session), and
+/// its refusal as an outcome to show: the ledger decides, the page only reports.
+/// </summary>
+internal static class PersonCalls
+{
+    public static CommandCall Call(ClaimsPrincipal person, long? renderedVersion = null) =>
+        new(
+            new Caller(
+                person.FindFirstValue("sub") ?? person.FindFirstValue(ClaimTypes.NameIdentifier) ?? "",
+                person.FindFirstValue("name") ?? person.Identity?.Name ?? "",
+                Roles.All.Where(person.IsInRole).ToArray()
+            ),
+            $"ui-{Guid.NewGuid():N}",
+            renderedVersion
+        );
+
+    public static async Task<DecisionOutcome> Outcome<TResult>(Func<Task<Written<TResult>>> command, Func<TResult, string> success)
+    {
+        try
+        {
+            return new DecisionOutcome(true, null, success((await command()).Result));
+        }
+        catch (GovernanceRuleException refused) when (refused.Code == "concurrency.stale_version")
+        {
+            return new DecisionOutcome(
+                false,
+                refused.Code,
+                "Someone else changed this record since this page was shown; nothing was recorded. Reload and try again."
+            );
+        }
+        catch (GovernanceRuleException refused)
+        {
+            return new DecisionOutcome(false, refused.Code, refused.Message);
+        }
+    }
+}
+
+internal sealed class LedgerAuditDesk(ModelInventory inventory, ModelVersionRecords versions, EventTrail trail, ApprovalQueries approvals)
+    : IAuditDesk
+{
+    private static readonly JsonSerializerOptions Indented = new(LedgerJson.Options) { WriteIndented = true };
+
+    public Task<DashboardCounts> DashboardAsync(CancellationToken ct) => inventory.DashboardAsync(ct);
+
+    public Task<IReadOnlyList<InventoryEntry>> InventoryAsync(InventoryFilter filter, CancellationToken ct) =>
+        inventory.InventoryAsync(filter, ct);
+
+    public async Task<ModelTimeline?> TimelineAsync(string modelId, CancellationToken ct)
+    {
+        if (await inventory.EntryAsync(modelId, ct) is not { } entry)
+            return null;
+        var events = await trail.ModelTimelineAsync(modelId, ct);
+        return new ModelTimeline(
+            entry.Model,
+            await versions.OfModelAsync(modelId, ct),
+            events
+                .Select(e => new TimelineEvent(
+                    e.Sequence,
+                    e.Stream,
+                    e.EventType,
+                    e.At,
+                    e.Actor,
+                    e.Reason,
+                    e.PayloadDigest,
+                    JsonSerializer.Serialize(e.Payload, e.Payload.GetType(), Indented)
+                ))
+                .ToArray()
+        );
+    }
+
+    public async Task<IReadOnlyList<Approval>> ApprovalsCoveringAsync(string artifactDigest, CancellationToken ct) =>
+        Digest.IsSha256(artifactDigest) ? await approvals.ListAsync(artifactDigest, null, ct) : [];
+}
+
+internal sealed class LedgerApprovalDesk(ApprovalQueries queries, ApprovalRecords approvals) : IApprovalDesk
+{
+    public Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(CancellationToken ct) => queries.QueueAsync(ct);
+
+    public Task<ReviewFile?> ReviewAsync(string approvalId, CancellationToken ct) => queries.ReviewAsync(approvalId, ct);
+
+    public Task<DecisionOutcome> ApproveAsync(ClaimsPrincipal officer, ApprovalDecision decision, CancellationToken ct) =>
+        PersonCalls.Outcome(
+            async () =>
+                await approvals.SignOffAsync(
+                    await queries.VersionOfAsync(decision.ApprovalId, ct),
+                    new ApproveModelVersion(
+                        decision.ApprovalId,
+                        decision.ArtifactDigest,
+                        decision.Environment,
+                        decision.Rationale,
+                        decision.Conditions,
+                        decision.ExpiresAt
+                    ),
+                    PersonCalls.Call(officer, decision.RenderedVersion),
+                    ct
+                ),
+            approval =>
+                approval.Status == ApprovalStatus.Approved
+                    ? "Approved: all required sign-offs are recorded and the signed attestation was issued."
+                    : "Your sign-off is recorded; the approval needs another risk officer."
+        );
+
+    public Task<DecisionOutcome> RejectAsync(
+        ClaimsPrincipal officer,
+        string approvalId,
+        string reason,
+        long renderedVersion,
+        CancellationToken ct
+    ) =>
+        PersonCalls.Outcome(
+            async () =>
+                await approvals.RejectAsync(
+                    await queries.VersionOfAsync(approvalId, ct),
+                    new RejectApproval(approvalId, reason),
+                    PersonCalls.Call(officer, renderedVersion),
+                    ct
+                ),
+            _ => "Rejected; the reasons are recorded."
+        );
+}
+
+internal sealed class LedgerValidationDesk(ValidationRecords validation) : IValidationDesk
+{
+    public Task<IReadOnlyList<ValidationQueueItem>> ValidationQueueAsync(CancellationToken ct) => validation.QueueAsync(ct);
+
+    public Task<DecisionOutcome> RecordValidationAsync(
+        ClaimsPrincipal validator,
+        ValidationQueueItem item,
+        RecordValidationOutcome outcome,
+        CancellationToken ct
+    ) =>
+        PersonCalls.Outcome(
+            () =>
+                validation.RecordOutcomeAsync(
+                    new VersionRef(item.Version.ModelId, item.Version.Version),
+                    outcome,
+                    PersonCalls.Call(validator, item.StreamVersion),
+                    ct
+                ),
+            _ => "The validation outcome is recorded."
+        );
+}
+
+internal sealed class LedgerOwnerDesk(
+    DatasetRegister datasets,
+    ModelInventory inventory,
+    ModelVersionRecords versions,
+    ValidationRecords validation,
+    ApprovalRecords approvals
+) : IOwnerDesk
+{
+    public Task<IReadOnlyList<Dataset>> DatasetsAsync(CancellationToken ct) => datasets.ListAsync(ct);
+
+    public Task<DecisionOutcome> RegisterModelAsync(ClaimsPrincipal owner, RegisterModel command, CancellationToken ct) =>
+        PersonCalls.Outcome(() => inventory.RegisterAsync(command, PersonCalls.Call(owner), ct), m => $"Model {m.Id} is in the inventory.");
+
+    public Task<DecisionOutcome> RegisterDatasetAsync(ClaimsPrincipal owner, RegisterDataset command, CancellationToken ct) =>
+        PersonCalls.Outcome(
+            () => datasets.RegisterAsync(command, PersonCalls.Call(owner), ct),
+            d => $"Dataset {d.Name} {d.Version} registered; manifest {d.ManifestDigest}."
+        );
+
+    public Task<DecisionOutcome> RegisterVersionAsync(ClaimsPrincipal owner, RegisterModelVersion command, CancellationToken ct) =>
+        PersonCalls.Outcome(
+            () => versions.RegisterAsync(command, PersonCalls.Call(owner), ct),
+            v => $"Version {v.Version} of {v.ModelId} registered with artifact {v.ArtifactDigest}."
+        );
+
+    public Task<DecisionOutcome> SubmitForValidationAsync(
+        ClaimsPrincipal owner,
+        string modelId,
+        string version,
+        SubmitForValidation command,
+        CancellationToken ct
+    ) =>
+        PersonCalls.Outcome(
+            () => validation.SubmitAsync(new VersionRef(modelId, version), command, PersonCalls.Call(owner), ct),
+            _ => "Submitted for independent validation."
+        );
+
+    public Task<DecisionOutcome> RequestApprovalAsync(
+        ClaimsPrincipal owner,
+        string modelId,
+        string version,
+        string environment,
+        string intendedUse,
+        CancellationToken ct
+    ) =>
+        PersonCalls.Outcome(
+            () => approvals.RequestAsync(new VersionRef(modelId, version), environment, intendedUse, null, PersonCalls.Call(owner), ct),
+            _ => $"Approval for {environment} requested; it is in the risk officers' queue."
+        );
+}
