@@ -121,8 +121,23 @@ static string Sha256Sum(string path)
 /// <summary>The ledger's answer for the benchmark's approval: granted and standing (no network in the measurement).</summary>
 sealed class StandingLedger : ILedgerClient
 {
-    public Task<ApprovalStanding?> GetApprovalStandingAsync(string approvalId, CancellationToken ct) =>
-        Task.FromResult<ApprovalStanding?>(new ApprovalStanding(approvalId, "Approved", false, null, null, null));
+    public Task<ApprovalStatusAnswer?> GetApprovalStandingAsync(string approvalId, CancellationToken ct) =>
+        Task.FromResult<ApprovalStatusAnswer?>(
+            new ApprovalStatusAnswer(
+                approvalId,
+                "bench",
+                "1.0.0",
+                "production",
+                "",
+                "Approved",
+                false,
+                null,
+                null,
+                null,
+                null,
+                DateTimeOffset.UtcNow
+            )
+        );
 
     public Task<JwkSet> GetAttestationKeysAsync(CancellationToken ct) => throw new NotSupportedException("Keys are pinned.");
 

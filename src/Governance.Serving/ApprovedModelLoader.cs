@@ -31,7 +31,7 @@ public sealed record VerifiedArtifact(
 /// </summary>
 public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient ledger, TimeProvider clock, ILogger<ApprovedModelLoader> log)
 {
-    private readonly ConcurrentDictionary<string, (ApprovalStanding Standing, DateTimeOffset FetchedAt)> _standings = new();
+    private readonly ConcurrentDictionary<string, (ApprovalStatusAnswer Standing, DateTimeOffset FetchedAt)> _standings = new();
     private (JwkSet Keys, DateTimeOffset FetchedAt)? _keys;
 
     /// <summary>
@@ -170,13 +170,7 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
             new LoadOutcome(
                 intended.Model,
                 intended.Version,
-                options.Environment,
-                options.Host,
-                digest,
-                true,
-                approval.ApprovalId,
-                null,
-                verification.Message
+                new ModelLoadReport(options.Environment, options.Host, digest, true, approval.ApprovalId, null, verification.Message)
             ),
             ct
         );
@@ -216,7 +210,7 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
 
     /// <summary>The approval's standing: fresh from cache, else asked online; when the ledger is unreachable, fail closed unless configured
     /// otherwise.</summary>
-    private async Task<(ApprovalStanding? Standing, bool CheckedOnline)> Standing(
+    private async Task<(ApprovalStatusAnswer? Standing, bool CheckedOnline)> Standing(
         string approvalId,
         IntendedModel intended,
         string digest,
@@ -270,7 +264,11 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
             message
         );
         await Report(
-            new LoadOutcome(intended.Model, intended.Version, options.Environment, options.Host, digest, false, approvalId, code, message),
+            new LoadOutcome(
+                intended.Model,
+                intended.Version,
+                new ModelLoadReport(options.Environment, options.Host, digest, false, approvalId, code, message)
+            ),
             ct
         );
         return new ModelLoadRefusedException(code, message);

@@ -4,33 +4,14 @@ using Governance.Attestations;
 
 namespace Governance.Serving;
 
-/// <summary>The ledger's answer on an approval's standing, as the model server needs it.</summary>
-public sealed record ApprovalStanding(
-    string ApprovalId,
-    string Status,
-    bool Revoked,
-    DateTimeOffset? ExpiresAt,
-    DateTimeOffset? RevokedAt,
-    string? RevocationReason
-);
-
-public sealed record LoadOutcome(
-    string Model,
-    string Version,
-    string Environment,
-    string Host,
-    string ArtifactDigest,
-    bool Loaded,
-    string? ApprovalId,
-    string? ReasonCode,
-    string? Reason
-);
+/// <summary>A report for the ledger about one model version: a load after verification, or a refusal.</summary>
+public sealed record LoadOutcome(string Model, string Version, ModelLoadReport Report);
 
 /// <summary>The calls a model server makes to the ledger.</summary>
 public interface ILedgerClient
 {
     /// <summary>Null when the ledger does not know the approval.</summary>
-    Task<ApprovalStanding?> GetApprovalStandingAsync(string approvalId, CancellationToken ct);
+    Task<ApprovalStatusAnswer?> GetApprovalStandingAsync(string approvalId, CancellationToken ct);
     Task<JwkSet> GetAttestationKeysAsync(CancellationToken ct);
     Task<byte[]> GetAttestationAsync(string approvalId, CancellationToken ct);
     Task ReportLoadAsync(LoadOutcome outcome, CancellationToken ct);
@@ -51,13 +32,13 @@ public sealed class HttpLedgerClient(HttpClient http, HttpLedgerClient.Credentia
     private DateTimeOffset _tokenExpires;
     private readonly SemaphoreSlim _tokenGate = new(1, 1);
 
-    public async Task<ApprovalStanding?> GetApprovalStandingAsync(string approvalId, CancellationToken ct)
+    public async Task<ApprovalStatusAnswer?> GetApprovalStandingAsync(string approvalId, CancellationToken ct)
     {
         using var response = await Send(HttpMethod.Get, $"api/v1/approvals/{Uri.EscapeDataString(approvalId)}/status", null, ct);
         if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
             return null;
         await EnsureAnswered(response);
-        return await response.Content.ReadFromJsonAsync<ApprovalStanding>(ct);
+        return await response.Content.ReadFromJsonAsync<ApprovalStatusAnswer>(ct);
     }
 
     public async Task<JwkSet> GetAttestationKeysAsync(CancellationToken ct)
@@ -79,18 +60,7 @@ public sealed class HttpLedgerClient(HttpClient http, HttpLedgerClient.Credentia
         using var response = await Send(
             HttpMethod.Post,
             $"api/v1/models/{Uri.EscapeDataString(outcome.Model)}/versions/{Uri.EscapeDataString(outcome.Version)}/loads",
-            JsonContent.Create(
-                new
-                {
-                    environment = outcome.Environment,
-                    host = outcome.Host,
-                    artifactDigest = outcome.ArtifactDigest,
-                    loaded = outcome.Loaded,
-                    approvalId = outcome.ApprovalId,
-                    reasonCode = outcome.ReasonCode,
-                    reason = outcome.Reason,
-                }
-            ),
+            JsonContent.Create(outcome.Report),
             ct
         );
         await EnsureAnswered(response);

@@ -126,13 +126,13 @@ public sealed class ApprovedModelLoaderTests : IDisposable
     [Fact]
     public async Task A_revoked_approval_is_refused_even_though_its_signature_verifies()
     {
-        _given.Ledger.Standings["approval-1"] = new ApprovalStanding(
+        _given.Ledger.Standings["approval-1"] = _given.Standing(
             "approval-1",
             "Revoked",
-            true,
-            _given.Clock.Now.AddDays(90),
-            _given.Clock.Now,
-            "Drift beyond tolerance"
+            revoked: true,
+            expiresAt: _given.Clock.Now.AddDays(90),
+            revokedAt: _given.Clock.Now,
+            revocationReason: "Drift beyond tolerance"
         );
         Assert.Equal("approval_revoked", await RefusalOf(_given.Envelope()));
     }
@@ -140,7 +140,7 @@ public sealed class ApprovedModelLoaderTests : IDisposable
     [Fact]
     public async Task An_approval_the_ledger_says_was_rejected_or_does_not_know_is_refused()
     {
-        _given.Ledger.Standings["approval-1"] = new ApprovalStanding("approval-1", "Rejected", false, null, null, null);
+        _given.Ledger.Standings["approval-1"] = _given.Standing("approval-1", "Rejected");
         Assert.Equal("approval_not_granted", await RefusalOf(_given.Envelope()));
         _given.Ledger.Standings.Clear();
         Assert.Equal("approval_unknown", await RefusalOf(_given.Envelope()));

@@ -11,12 +11,12 @@ namespace Governance.Serving.Tests;
 /// </summary>
 public sealed class InMemoryLedger : ILedgerClient
 {
-    public Dictionary<string, ApprovalStanding> Standings { get; } = new();
+    public Dictionary<string, ApprovalStatusAnswer> Standings { get; } = new();
     public JwkSet Keys { get; set; } = new([]);
     public bool Unreachable { get; set; }
-    public List<LoadOutcome> Reports { get; } = [];
+    public List<ModelLoadReport> Reports { get; } = [];
 
-    public Task<ApprovalStanding?> GetApprovalStandingAsync(string approvalId, CancellationToken ct) =>
+    public Task<ApprovalStatusAnswer?> GetApprovalStandingAsync(string approvalId, CancellationToken ct) =>
         Unreachable ? throw new LedgerUnreachableException("connection refused") : Task.FromResult(Standings.GetValueOrDefault(approvalId));
 
     public Task<JwkSet> GetAttestationKeysAsync(CancellationToken ct) =>
@@ -29,7 +29,7 @@ public sealed class InMemoryLedger : ILedgerClient
     {
         if (Unreachable)
             throw new LedgerUnreachableException("connection refused");
-        Reports.Add(outcome);
+        Reports.Add(outcome.Report);
         return Task.CompletedTask;
     }
 }
@@ -119,7 +119,31 @@ public sealed class LoaderFixture : IDisposable
         Dsse.Serialize(Dsse.Sign(statement ?? Statement(), signer ?? Signer));
 
     public void Approved(string approvalId = "approval-1") =>
-        Ledger.Standings[approvalId] = new ApprovalStanding(approvalId, "Approved", false, Clock.Now.AddDays(90), null, null);
+        Ledger.Standings[approvalId] = Standing(approvalId, "Approved", expiresAt: Clock.Now.AddDays(90));
+
+    /// <summary>The ledger's answer on an approval of this fixture's model version, as of the fixture's clock.</summary>
+    public ApprovalStatusAnswer Standing(
+        string approvalId,
+        string status,
+        bool revoked = false,
+        DateTimeOffset? expiresAt = null,
+        DateTimeOffset? revokedAt = null,
+        string? revocationReason = null
+    ) =>
+        new(
+            approvalId,
+            Model,
+            Version,
+            Environment,
+            ArtifactDigest,
+            status,
+            revoked,
+            expiresAt,
+            revokedAt,
+            revocationReason,
+            null,
+            Clock.Now
+        );
 
     public void Dispose()
     {

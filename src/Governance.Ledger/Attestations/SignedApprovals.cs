@@ -9,22 +9,6 @@ using Marten;
 
 namespace Governance.Ledger.Attestations;
 
-/// <summary>The revocation status a model server checks online before loading.</summary>
-public sealed record ApprovalStatusAnswer(
-    string ApprovalId,
-    string Model,
-    string Version,
-    string Environment,
-    string ArtifactDigest,
-    ApprovalStatus Status,
-    bool Revoked,
-    DateTimeOffset? ExpiresAt,
-    DateTimeOffset? RevokedAt,
-    string? RevocationReason,
-    string? AttestationDigest,
-    DateTimeOffset CheckedAt
-);
-
 /// <summary>What a model server's report recorded: a load after verification, or a refusal with its reason code.</summary>
 public sealed record LoadReported(ModelLoaded? Loaded, ModelLoadRefused? Refused);
 
@@ -59,7 +43,7 @@ public sealed class SignedApprovals(IDocumentStore store, LedgerWriter writer, A
             a.Version,
             a.Environment,
             a.ArtifactDigest,
-            a.Status,
+            a.Status.ToString(),
             a.Status == ApprovalStatus.Revoked,
             a.ExpiresAt,
             a.RevokedAt,
@@ -80,11 +64,25 @@ public sealed class SignedApprovals(IDocumentStore store, LedgerWriter writer, A
     }
 
     /// <summary>A model server reports that it loaded, or refused to load, an artifact (with the reason code).</summary>
-    public async Task<Written<LoadReported>> RecordLoadAsync(VersionRef target, RecordLoad command, CommandCall call, CancellationToken ct)
+    public async Task<Written<LoadReported>> RecordLoadAsync(
+        VersionRef target,
+        ModelLoadReport report,
+        CommandCall call,
+        CancellationToken ct
+    )
     {
         await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, LoadReportRoles, ct);
         if (write.IsReplay)
             return write.Replay<LoadReported>();
+        var command = new RecordLoad(
+            report.Environment,
+            report.Host,
+            report.ArtifactDigest,
+            report.Loaded,
+            report.ApprovalId,
+            report.ReasonCode,
+            report.Reason
+        );
         var reported = RecordLoadDecision.Decide(command, target.Require(write.Before), write.Context);
         write.Append(reported);
         return await write.CommitAsync(new LoadReported(reported as ModelLoaded, reported as ModelLoadRefused), ct);

@@ -1,7 +1,7 @@
 using System.Text;
 using Governance.Api.Hosting;
 using Governance.Api.Identity;
-using Governance.Domain.Deployments;
+using Governance.Attestations;
 using Governance.Domain.Shared;
 using Governance.Ledger.Attestations;
 using Governance.Ledger.ModelVersions;
@@ -11,16 +11,6 @@ namespace Governance.Api.Features.Attestations;
 /// <summary>Signed approvals over HTTP: envelopes, revocation status, keys and their rotation, model servers' load reports.</summary>
 public static class AttestationEndpoints
 {
-    public sealed record LoadReportRequest(
-        string? Environment,
-        string? Host,
-        string? ArtifactDigest,
-        bool? Loaded,
-        string? ApprovalId,
-        string? ReasonCode,
-        string? Reason
-    );
-
     private static readonly string[] EnvelopeReaders =
     [
         Roles.DeploymentPipeline,
@@ -91,24 +81,11 @@ public static class AttestationEndpoints
     private static async Task<IResult> RecordLoad(
         string modelId,
         string version,
-        LoadReportRequest body,
+        ModelLoadReport body,
         SignedApprovals signed,
         HttpContext http
     ) =>
-        (
-            await signed.RecordLoadAsync(
-                new VersionRef(modelId, version),
-                new RecordLoad(
-                    body.Environment,
-                    body.Host,
-                    body.ArtifactDigest,
-                    body.Loaded,
-                    body.ApprovalId,
-                    body.ReasonCode,
-                    body.Reason
-                ),
-                await http.CallAsync(),
-                http.RequestAborted
-            )
-        ).ToResult(r => LedgerCalls.Answer(StatusCodes.Status201Created, (object?)r.Loaded ?? r.Refused!));
+        (await signed.RecordLoadAsync(new VersionRef(modelId, version), body, await http.CallAsync(), http.RequestAborted)).ToResult(r =>
+            LedgerCalls.Answer(StatusCodes.Status201Created, (object?)r.Loaded ?? r.Refused!)
+        );
 }

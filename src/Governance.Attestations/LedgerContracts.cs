@@ -1,0 +1,38 @@
+namespace Governance.Attestations;
+
+/// <summary>
+/// An approval's standing as the ledger answers it (<c>GET /api/v1/approvals/{id}/status</c>): what a model server checks
+/// online before loading. Declared once, here, for the ledger that answers and the serving library that asks.
+/// </summary>
+/// <param name="Status">Pending, Approved, Rejected or Revoked.</param>
+/// <param name="AttestationDigest">SHA-256 of the DSSE envelope issued with the approval (<c>sha256:</c>), once granted.</param>
+public sealed record ApprovalStatusAnswer(
+    string ApprovalId,
+    string Model,
+    string Version,
+    string Environment,
+    string ArtifactDigest,
+    string Status,
+    bool Revoked,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? RevokedAt,
+    string? RevocationReason,
+    string? AttestationDigest,
+    DateTimeOffset CheckedAt
+);
+
+/// <summary>
+/// A model server's report that it loaded an artifact after verification, or refused to (<c>POST
+/// /api/v1/models/{model}/versions/{version}/loads</c>). Declared once, here, for the serving library that sends it and
+/// the ledger that records it; the ledger checks every field (they are nullable so that a missing one is named).
+/// </summary>
+/// <param name="ReasonCode">The serving library's refusal code (e.g. <c>digest_mismatch</c>); null for a load.</param>
+public sealed record ModelLoadReport(
+    string? Environment,
+    string? Host,
+    string? ArtifactDigest,
+    bool? Loaded,
+    string? ApprovalId,
+    string? ReasonCode,
+    string? Reason
+);
