@@ -140,6 +140,20 @@ public sealed class FrontDoorTests(LedgerApp app)
         await _ledger.Auditor.GetAsync($"/api/v1/inventory/{modelId}").Expect(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task The_ledger_itself_refuses_a_caller_without_the_role_and_writes_nothing()
+    {
+        var owner = app.Services.GetRequiredService<IOwnerDesk>();
+        var modelId = Scenario.NewId();
+        var command = new RegisterModel(modelId, "Not mine", "Scores retail credit applications", RiskTier.Low, null, ["EU"], null);
+
+        var outcome = await owner.RegisterModelAsync(Person("auditor-ada", Roles.Auditor), command, CancellationToken.None);
+
+        Assert.False(outcome.Recorded);
+        Assert.Equal("access.role_required", outcome.Code);
+        await _ledger.Auditor.GetAsync($"/api/v1/inventory/{modelId}").ExpectProblem(HttpStatusCode.NotFound, "model.not_found");
+    }
+
     private static readonly HttpStatusCode[] Created1Conflict2 = [HttpStatusCode.Created, HttpStatusCode.Conflict, HttpStatusCode.Conflict];
 
     private static async Task<HttpStatusCode[]> Statuses(Func<Task<HttpResponseMessage>> post) =>
