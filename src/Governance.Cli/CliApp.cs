@@ -353,9 +353,12 @@ public static class CliApp
             async (p, ledger, print, ct) =>
             {
                 var sha = await DigestOf(p, digest, artifact, output, ct);
+                var query =
+                    $"model={Uri.EscapeDataString(p.GetValue(model)!)}&version={Uri.EscapeDataString(p.GetValue(version)!)}"
+                    + $"&digest={sha}&environment={Uri.EscapeDataString(p.GetValue(environment)!)}";
                 var (status, answer) = await ledger.SendAsync(
                     HttpMethod.Get,
-                    $"api/v1/approvals/check?model={Uri.EscapeDataString(p.GetValue(model)!)}&version={Uri.EscapeDataString(p.GetValue(version)!)}&digest={sha}&environment={Uri.EscapeDataString(p.GetValue(environment)!)}",
+                    $"api/v1/approvals/check?{query}",
                     null,
                     "approvals:read",
                     null,
@@ -373,7 +376,8 @@ public static class CliApp
                 );
                 await print(
                     allowed
-                        ? $"ALLOWED by approval {answer.GetProperty("approvalId").GetString()} (expires {answer.GetProperty("expiresAt").GetDateTimeOffset():u})"
+                        ? $"ALLOWED by approval {answer.GetProperty("approvalId").GetString()} "
+                            + $"(expires {answer.GetProperty("expiresAt").GetDateTimeOffset():u})"
                         : $"DENIED: {reasons}",
                     answer
                 );
@@ -505,7 +509,8 @@ public static class CliApp
                 };
                 var (status, answer) = await ledger.SendAsync(
                     HttpMethod.Post,
-                    $"api/v1/models/{Uri.EscapeDataString(p.GetValue(model)!)}/versions/{Uri.EscapeDataString(p.GetValue(version)!)}/deployments",
+                    $"api/v1/models/{Uri.EscapeDataString(p.GetValue(model)!)}"
+                        + $"/versions/{Uri.EscapeDataString(p.GetValue(version)!)}/deployments",
                     body,
                     "deployments:write",
                     LedgerConnection.IdempotencyKey(
@@ -521,7 +526,8 @@ public static class CliApp
                 if (status != HttpStatusCode.Created)
                     throw LedgerConnection.Refusal(status, answer);
                 return await print(
-                    $"Recorded the deployment of {p.GetValue(model)} {p.GetValue(version)} to {body.environment} (approval {answer.GetProperty("approvalId").GetString()})",
+                    $"Recorded the deployment of {p.GetValue(model)} {p.GetValue(version)} to {body.environment} "
+                        + $"(approval {answer.GetProperty("approvalId").GetString()})",
                     answer
                 );
             }

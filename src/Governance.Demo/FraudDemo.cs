@@ -14,7 +14,8 @@ public static class FraudDemo
     public const int Rows = 5000;
     public const double FraudRate = 0.02;
 
-    /// <summary>The feature columns, in file order; <c>merchant_category</c> is a category code 0–9, <c>card_present</c> is 0/1.</summary>
+    /// <summary>The feature columns, in file order; <c>merchant_category</c> is a category code 0–9,
+    /// <c>card_present</c> is 0/1.</summary>
     public static IReadOnlyList<string> Features { get; } =
     ["amount", "hour", "merchant_category", "card_present", "distance_from_home_km", "txn_count_24h"];
 

@@ -81,7 +81,8 @@ static double Median(List<double> xs)
 Console.WriteLine($"version with {input.Trail.Count} events; SR 11-7 pack: {result.Pages} pages, {result.Pdf!.Length / 1024} KiB");
 Console.WriteLine($"SkiaSharp composer: median {Median(skia):F3} s  [{string.Join(", ", skia.Select(x => x.ToString("F3")))}]");
 Console.WriteLine(
-    $"Chromium print-to-PDF of the same content (whole command): median {Median(browser):F3} s  [{string.Join(", ", browser.Select(x => x.ToString("F3")))}], {chromiumBytes / 1024} KiB"
+    $"Chromium print-to-PDF of the same content (whole command): median {Median(browser):F3} s  "
+        + $"[{string.Join(", ", browser.Select(x => x.ToString("F3")))}], {chromiumBytes / 1024} KiB"
 );
 Console.WriteLine($"speed-up: {Median(browser) / Median(skia):F1}x (target >= 10x; target < 1 s for 10,000 events)");
 Directory.Delete(folder, recursive: true);
@@ -242,6 +243,24 @@ static EvidencePackInput Build(int count)
 static string Html(DocumentSpec spec)
 {
     string E(string s) => WebUtility.HtmlEncode(s);
+    // A chart's marks: a label and a bar per bar, an "x,y" pair per point of the line.
+    string Bars(BarChart b) =>
+        string.Concat(
+            b.Bars.Select(
+                (x, i) =>
+                    $"<text x='0' y='{20 + 19 * i}'>{E(x.Key)}</text>"
+                    + $"<rect x='130' y='{9 + 19 * i}' width='{300 * x.Value / b.Max:F0}' height='13' fill='#2f6fa8'/>"
+            )
+        );
+    string Points(LineChart l) =>
+        string.Join(
+            " ",
+            l.Points.Select(
+                (p, i) =>
+                    $"{40 + i * 400.0 / Math.Max(1, l.Points.Count - 1):F0},"
+                    + $"{150 - 130 * p.Value / Math.Max(1, l.Points.Max(x => x.Value)):F0}"
+            )
+        );
     var html = new StringBuilder(
         $"<!doctype html><html><head><meta charset='utf-8'><title>{E(spec.Title)}</title><style>@page "
             + $"{{ size: A4; margin: 20mm 20mm 25mm 20mm; }} "
@@ -254,9 +273,8 @@ static string Html(DocumentSpec spec)
             + ".notice { background: #fff4e0; border-left: 3px solid #d08a1c; padding: 6px; font-weight: bold; } .pb { page-break-after: "
             + "always; }</style></head><body>"
     );
-    html.Append(
-        $"<h1>{E(spec.Title)}</h1><p>{E(spec.Subtitle)}</p><dl>{string.Concat(spec.TitleFacts.Select(f => $"<dt>{E(f.Key)}</dt><dd>{E(f.Value)}</dd>"))}</dl><div class='pb'></div>"
-    );
+    var titleFacts = string.Concat(spec.TitleFacts.Select(f => $"<dt>{E(f.Key)}</dt><dd>{E(f.Value)}</dd>"));
+    html.Append($"<h1>{E(spec.Title)}</h1><p>{E(spec.Subtitle)}</p><dl>{titleFacts}</dl><div class='pb'></div>");
     foreach (var block in spec.Blocks)
         html.Append(
             block switch
@@ -267,14 +285,12 @@ static string Html(DocumentSpec spec)
                 Notice n => $"<p class='notice'>{E(n.Text)}</p>",
                 KeyValues kv =>
                     $"<table>{string.Concat(kv.Rows.Select(r => $"<tr><th>{E(r.Key)}</th><td>{E(r.Value)}</td></tr>"))}</table>",
-                Table t =>
-                    $"<table class='{(t.Monospace ? "mono" : "")}'><thead><tr>{string.Concat(t.Header.Select(h => $"<th>{E(h)}</th>"))}</tr></thead><tbody>"
-                        + string.Concat(t.Rows.Select(r => $"<tr>{string.Concat(r.Select(c => $"<td>{E(c)}</td>"))}</tr>"))
-                        + "</tbody></table>",
-                BarChart b =>
-                    $"<svg width='480' height='{20 + 19 * b.Bars.Count}'>{string.Concat(b.Bars.Select((x, i) => $"<text x='0' y='{20 + 19 * i}'>{E(x.Key)}</text><rect x='130' y='{9 + 19 * i}' width='{300 * x.Value / b.Max:F0}' height='13' fill='#2f6fa8'/>"))}</svg>",
-                LineChart l =>
-                    $"<svg width='480' height='170'><polyline fill='none' stroke='#2f6fa8' points='{string.Join(" ", l.Points.Select((p, i) => $"{40 + i * 400.0 / Math.Max(1, l.Points.Count - 1):F0},{150 - 130 * p.Value / Math.Max(1, l.Points.Max(x => x.Value)):F0}"))}'/></svg>",
+                Table t => $"<table class='{(t.Monospace ? "mono" : "")}'>"
+                    + $"<thead><tr>{string.Concat(t.Header.Select(h => $"<th>{E(h)}</th>"))}</tr></thead><tbody>"
+                    + string.Concat(t.Rows.Select(r => $"<tr>{string.Concat(r.Select(c => $"<td>{E(c)}</td>"))}</tr>"))
+                    + "</tbody></table>",
+                BarChart b => $"<svg width='480' height='{20 + 19 * b.Bars.Count}'>{Bars(b)}</svg>",
+                LineChart l => $"<svg width='480' height='170'><polyline fill='none' stroke='#2f6fa8' points='{Points(l)}'/></svg>",
                 PageBreak => "<div class='pb'></div>",
                 _ => "",
             }

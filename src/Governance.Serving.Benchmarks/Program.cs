@@ -99,10 +99,12 @@ static double Median(List<double> xs)
 var (lib, sha) = (Median(library), Median(baseline));
 Console.WriteLine($"artifact: {sizeMiB} MiB, rounds: {rounds} (alternating, after one warm-up each)");
 Console.WriteLine(
-    $"serving library verify (SHA-256 stream + DSSE ES256 + checks): median {lib:F3} s  [{string.Join(", ", library.Select(x => x.ToString("F3")))}]"
+    $"serving library verify (SHA-256 stream + DSSE ES256 + checks): median {lib:F3} s  "
+        + $"[{string.Join(", ", library.Select(x => x.ToString("F3")))}]"
 );
 Console.WriteLine(
-    $"sha256sum:                                                   median {sha:F3} s  [{string.Join(", ", baseline.Select(x => x.ToString("F3")))}]"
+    $"sha256sum:                                                   median {sha:F3} s  "
+        + $"[{string.Join(", ", baseline.Select(x => x.ToString("F3")))}]"
 );
 Console.WriteLine($"ratio library / sha256sum: {lib / sha:F3}  (target <= 1.10)");
 Console.WriteLine(

@@ -202,9 +202,13 @@ public sealed class CliTests(LedgerApp app) : IDisposable
         var flipped = Write("flipped.zip", "approved bytes for verificatioN");
         Assert.Equal("digest_mismatch", await Refusal(flipped, keys, "production"));
         Assert.Equal("environment_mismatch", await Refusal(artifact, keys, "staging"));
+        const string x = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
+        const string y = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
         var stranger = Write(
             "stranger.json",
-            """{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","kid":"stranger","use":"sig","alg":"ES256","status":"current"}]}"""
+            $$"""
+            {"keys":[{"kty":"EC","crv":"P-256","x":"{{x}}","y":"{{y}}","kid":"stranger","use":"sig","alg":"ES256","status":"current"}]}
+            """
         );
         Assert.Equal("signature_unknown_key", await Refusal(artifact, stranger, "production"));
     }

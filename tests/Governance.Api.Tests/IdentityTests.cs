@@ -207,7 +207,8 @@ public sealed partial class IdentityTests(IdentityApp app)
         const string redirect = "http://127.0.0.1:5080/signin-oidc";
         var authorize =
             $"/connect/authorize?client_id=governance-ui&response_type=code&redirect_uri={Uri.EscapeDataString(redirect)}"
-            + $"&scope={Uri.EscapeDataString("openid profile roles ledger:read approvals:read")}&state=s-123&code_challenge={challenge}&code_challenge_method=S256";
+            + $"&scope={Uri.EscapeDataString("openid profile roles ledger:read approvals:read")}&state=s-123"
+            + $"&code_challenge={challenge}&code_challenge_method=S256";
 
         using var toSignIn = await browser.GetAsync(authorize);
         Assert.Equal(HttpStatusCode.Redirect, toSignIn.StatusCode);

@@ -14,6 +14,8 @@ public static class StartupBanner
             var address =
                 app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                 ?? "http://127.0.0.1:5080";
+            var approvalCheck =
+                $"{address}/api/v1/approvals/check?model=credit-scoring-de&version=1.1.0&digest=sha256:...&environment=production";
             var lines = new List<string>
             {
                 "",
@@ -21,8 +23,7 @@ public static class StartupBanner
                 $"  API reference (Scalar):   {address}/docs",
                 $"  OpenAPI document:         {address}/openapi/v1.json",
                 $"  Model inventory:          GET {address}/api/v1/inventory",
-                $"  Approval check:           GET "
-                    + $"{address}/api/v1/approvals/check?model=credit-scoring-de&version=1.1.0&digest=sha256:...&environment=production",
+                $"  Approval check:           GET {approvalCheck}",
             };
             if (app.Services.GetService<DevelopmentIdentities.Credentials>() is { } credentials)
             {
@@ -37,9 +38,7 @@ public static class StartupBanner
                     $"    TOKEN=$(curl -s {address}/connect/token -d grant_type=client_credentials -d client_id={pipeline.ClientId} -d "
                         + $"client_secret={pipeline.Secret} -d scope=approvals:read | jq -r .access_token)"
                 );
-                lines.Add(
-                    $"    curl -s -H \"Authorization: Bearer $TOKEN\" '{address}/api/v1/approvals/check?model=credit-scoring-de&version=1.1.0&digest=sha256:...&environment=production'"
-                );
+                lines.Add($"    curl -s -H \"Authorization: Bearer $TOKEN\" '{approvalCheck}'");
             }
             Console.WriteLine(string.Join(Environment.NewLine, lines) + Environment.NewLine);
         });

@@ -35,7 +35,8 @@ public static class ConnectEndpoints
                 () =>
                     Pages.Render(
                         "Device signed in",
-                        """<h1>Done</h1><p class="ok" role="status">The command line tool is now signed in as you. You can close this page.</p>"""
+                        """<h1>Done</h1>"""
+                            + """<p class="ok" role="status">The command line tool is now signed in as you. You can close this page.</p>"""
                     )
             )
             .AllowAnonymous()

@@ -11,12 +11,16 @@ internal static class Sections
 {
     public const string NotRecorded = "Not recorded in the ledger.";
 
+    /// <summary>What a fact without a value shows.</summary>
+    public const string NoValue = "—";
+
     public static string Time(DateTimeOffset? t) =>
-        t is null ? "—" : t.Value.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+        t is null ? NoValue : t.Value.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
     public static Notice Missing(string what) => new($"{NotRecorded} {what}");
 
-    public static KeyValuePair<string, string> Fact(string key, string? value) => new(key, string.IsNullOrWhiteSpace(value) ? "—" : value);
+    public static KeyValuePair<string, string> Fact(string key, string? value) =>
+        new(key, string.IsNullOrWhiteSpace(value) ? NoValue : value);
 
     public static IReadOnlyList<KeyValuePair<string, string>> TitleFacts(EvidencePackInput i) =>
         [
@@ -234,8 +238,11 @@ internal static class Sections
             new Table(["Role in this version's lifecycle", "Person", "Subject id"], [2.4f, 2.6f, 2], rows),
             new Paragraph(
                 approvers.Overlaps(builders)
-                    ? "Segregation of duties: an approver is also the owner, registrant or requester. The ledger refuses such approvals; this line would indicate tampering outside it."
-                    : $"Segregation of duties: no approver is the model owner, the registrant or a requester; the validator is {(validatorIndependent ? "" : "NOT ")}independent of the owner and the registrant. The ledger enforces these rules when each event is recorded."
+                    ? "Segregation of duties: an approver is also the owner, registrant or requester. "
+                        + "The ledger refuses such approvals; this line would indicate tampering outside it."
+                    : "Segregation of duties: no approver is the model owner, the registrant or a requester; "
+                        + $"the validator is {(validatorIndependent ? "" : "NOT ")}independent of the owner and the registrant. "
+                        + "The ledger enforces these rules when each event is recorded."
             ),
         ];
     }
@@ -386,7 +393,7 @@ internal static class Sections
                     ["Approval", "Environment", "Attestation SHA-256", "Key id"],
                     [2.2f, 1.2f, 4.2f, 2.4f],
                     attested
-                        .Select(a => (IReadOnlyList<string>)[a.Id, a.Environment, a.AttestationDigest!, a.AttestationKeyId ?? "—"])
+                        .Select(a => (IReadOnlyList<string>)[a.Id, a.Environment, a.AttestationDigest!, a.AttestationKeyId ?? NoValue])
                         .ToArray(),
                     Monospace: true
                 )

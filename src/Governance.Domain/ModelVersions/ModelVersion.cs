@@ -175,7 +175,8 @@ public sealed record ModelVersion
             ModelVersionDeployed => ModelVersionStatus.Deployed,
             DeploymentRolledBack => ModelVersionStatus.RolledBack,
             ModelVersionRetired => ModelVersionStatus.Retired,
-            _ => current, // a sign-off short of the required count, an attestation, a refused deployment or a load report does not move the lifecycle
+            // a sign-off short of the required count, an attestation, a refused deployment or a load report does not move the lifecycle
+            _ => current,
         };
 
     internal static string? ApprovalIdOf(IModelVersionEvent e) =>

@@ -49,7 +49,8 @@ public interface IAuditDesk
     Task<IReadOnlyList<InventoryEntry>> InventoryAsync(InventoryFilter filter, CancellationToken ct);
     Task<ModelTimeline?> TimelineAsync(string modelId, CancellationToken ct);
 
-    /// <summary>"Which approvals cover this file?": every approval of the artifact with this SHA-256 (none for a malformed digest).</summary>
+    /// <summary>"Which approvals cover this file?": every approval of the artifact with this SHA-256 (none for a malformed
+    /// digest).</summary>
     Task<IReadOnlyList<Approval>> ApprovalsCoveringAsync(string artifactDigest, CancellationToken ct);
 }
 
