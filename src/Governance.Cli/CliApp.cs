@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Governance.Attestations;
 using Governance.Domain.Datasets;
+using Governance.Domain.Deployments;
 using Governance.Domain.Shared;
 using Spectre.Console;
 
@@ -366,22 +367,14 @@ public static class CliApp
                 );
                 if (status != HttpStatusCode.OK)
                     throw LedgerConnection.Refusal(status, answer);
-                var allowed = answer.GetProperty("allowed").GetBoolean();
-                var reasons = string.Join(
-                    "; ",
-                    answer
-                        .GetProperty("reasons")
-                        .EnumerateArray()
-                        .Select(r => $"{r.GetProperty("code").GetString()}: {r.GetProperty("message").GetString()}")
-                );
+                var check = answer.Deserialize<ApprovalCheckAnswer>(Json)!;
                 await print(
-                    allowed
-                        ? $"ALLOWED by approval {answer.GetProperty("approvalId").GetString()} "
-                            + $"(expires {answer.GetProperty("expiresAt").GetDateTimeOffset():u})"
-                        : $"DENIED: {reasons}",
+                    check.Allowed
+                        ? $"ALLOWED by approval {check.ApprovalId} (expires {check.ExpiresAt:u})"
+                        : $"DENIED: {string.Join("; ", check.Reasons.Select(r => $"{r.Code}: {r.Message}"))}",
                     answer
                 );
-                return allowed ? ExitCodes.Ok : ExitCodes.Denied;
+                return check.Allowed ? ExitCodes.Ok : ExitCodes.Denied;
             }
         );
         return new Command("approval", "Approvals") { check };

@@ -10,6 +10,25 @@ public sealed record DenialReason(string Code, string Message);
 public sealed record DeploymentDecision(bool Allowed, string? ApprovalId, DateTimeOffset? ExpiresAt, IReadOnlyList<DenialReason> Reasons);
 
 /// <summary>
+/// The pipelines' answer to <c>GET /api/v1/approvals/check</c>: allowed or denied, with machine-readable reasons and the
+/// approval relied on. Declared once, here, for the ledger that answers and the CLI that asks.
+/// </summary>
+/// <param name="Decision"><c>allowed</c> or <c>denied</c>.</param>
+/// <param name="Digest">The artifact digest asked about, normalised (<c>sha256:</c> and 64 lowercase hex).</param>
+public sealed record ApprovalCheckAnswer(
+    string Model,
+    string Version,
+    string Digest,
+    string Environment,
+    bool Allowed,
+    string Decision,
+    string? ApprovalId,
+    DateTimeOffset? ExpiresAt,
+    IReadOnlyList<DenialReason> Reasons,
+    DateTimeOffset CheckedAt
+);
+
+/// <summary>
 /// The control itself: may this digest of this version be deployed to this environment now?
 /// Only an approval that binds this exact digest and environment, is granted, not revoked and not expired, allows it.
 /// </summary>

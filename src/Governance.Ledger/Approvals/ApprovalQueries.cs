@@ -12,7 +12,8 @@ using Marten.Events.Projections;
 
 namespace Governance.Ledger.Approvals;
 
-/// <summary>The approval lookup, inline: each approval case by id, searchable by artifact digest ("which approvals cover this file?").</summary>
+/// <summary>The approval lookup, inline: each approval case by id, searchable by artifact digest ("which approvals cover this
+/// file?").</summary>
 public sealed class ApprovalProjection : MultiStreamProjection<Approval, string>
 {
     public ApprovalProjection()
@@ -27,20 +28,6 @@ public sealed class ApprovalProjection : MultiStreamProjection<Approval, string>
 
     public override Approval? Evolve(Approval? snapshot, string id, IEvent e) => Approval.Evolve(snapshot, e.Data);
 }
-
-/// <summary>The pipelines' answer: allowed or denied, with machine-readable reasons and the approval relied on.</summary>
-public sealed record ApprovalCheckAnswer(
-    string Model,
-    string Version,
-    string Digest,
-    string Environment,
-    bool Allowed,
-    string Decision,
-    string? ApprovalId,
-    DateTimeOffset? ExpiresAt,
-    IReadOnlyList<DenialReason> Reasons,
-    DateTimeOffset CheckedAt
-);
 
 /// <summary>One approval awaiting decision, as the risk officer's queue lists it, with the policy's due date.</summary>
 public sealed record QueueItem(

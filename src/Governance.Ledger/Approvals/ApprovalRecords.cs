@@ -47,7 +47,8 @@ public sealed class ApprovalRecords(LedgerWriter writer, AttestationKeyRing keys
     /// in-toto statement (DSSE, ES256) is recorded with it as <see cref="ApprovalAttested"/>.
     /// </summary>
     /// <returns>The approval case after the sign-off (approved and attested when it was the last one required).</returns>
-    /// <exception cref="GovernanceRuleException">Segregation of duties, a restated digest or environment that differs, a decided approval.</exception>
+    /// <exception cref="GovernanceRuleException">Segregation of duties, a restated digest or environment that differs, a decided
+    /// approval.</exception>
     public async Task<Written<Approval>> SignOffAsync(
         VersionRef target,
         ApproveModelVersion command,

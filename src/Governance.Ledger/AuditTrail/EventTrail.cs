@@ -7,7 +7,8 @@ using Marten;
 
 namespace Governance.Ledger.AuditTrail;
 
-/// <summary>One event of the trail as an auditor reads it: where it sits, who did what, when, why, and the full payload with its digest.</summary>
+/// <summary>One event of the trail as an auditor reads it: where it sits, who did what, when, why, and the full payload with its
+/// digest.</summary>
 public sealed record AuditTrailEntry(
     long Sequence,
     string Stream,
@@ -34,11 +35,13 @@ public sealed class EventTrail(IDocumentStore store)
 {
     public const int MaxPageSize = 500;
 
-    /// <summary>SHA-256 of an event's JSON in <see cref="LedgerJson.Options"/>; evidence packs print the same digest for each event.</summary>
+    /// <summary>SHA-256 of an event's JSON in <see cref="LedgerJson.Options"/>; evidence packs print the same digest for each
+    /// event.</summary>
     public static string PayloadDigest(object data) =>
         Digest.OfBytes(JsonSerializer.SerializeToUtf8Bytes(data, data.GetType(), LedgerJson.Options));
 
-    /// <summary>Every event of a model and its versions in ledger order, after sequence <paramref name="after"/>, at most <paramref name="limit"/>.</summary>
+    /// <summary>Every event of a model and its versions in ledger order, after sequence <paramref name="after"/>, at most <paramref
+    /// name="limit"/>.</summary>
     /// <exception cref="GovernanceRuleException">Invalid paging values; model not found.</exception>
     public async Task<AuditTrailPage> ModelTrailAsync(string modelId, long? after, int? limit, CancellationToken ct)
     {

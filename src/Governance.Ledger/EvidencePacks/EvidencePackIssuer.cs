@@ -33,8 +33,10 @@ public sealed class EvidencePackIssuer(IDocumentStore store, LedgerWriter writer
 {
     public static readonly IReadOnlyList<string> Roles = [Domain.Shared.Roles.Auditor, Domain.Shared.Roles.RiskOfficer];
 
-    /// <summary>Renders a pack of <paramref name="kind"/> (its slug) at the version's current position and records who was issued which bytes.</summary>
-    /// <exception cref="GovernanceRuleException">Invalid kind; version or model not found; the caller is not an auditor or risk officer.</exception>
+    /// <summary>Renders a pack of <paramref name="kind"/> (its slug) at the version's current position and records who was issued which
+    /// bytes.</summary>
+    /// <exception cref="GovernanceRuleException">Invalid kind; version or model not found; the caller is not an auditor or risk
+    /// officer.</exception>
     public async Task<IssuedPdf> IssueAsync(VersionRef target, string kind, CommandCall call, CancellationToken ct)
     {
         var packKind =

@@ -7,7 +7,8 @@ using Marten;
 
 namespace Governance.Ledger.Models;
 
-/// <summary>Inventory filters (SR 11-7 / SS1/23 principle 1); null or empty means any. The owner is matched by subject id, exactly.</summary>
+/// <summary>Inventory filters (SR 11-7 / SS1/23 principle 1); null or empty means any. The owner is matched by subject id,
+/// exactly.</summary>
 public sealed record InventoryFilter(
     RiskTier? RiskTier = null,
     ModelVersionStatus? Status = null,

@@ -52,7 +52,8 @@ public sealed class SecurityLogBook(IDocumentStore store, LedgerWriter writer)
         }
     }
 
-    /// <summary>The security log in ledger order, after sequence <paramref name="after"/>, at most <paramref name="limit"/> (default 100).</summary>
+    /// <summary>The security log in ledger order, after sequence <paramref name="after"/>, at most <paramref name="limit"/> (default
+    /// 100).</summary>
     /// <exception cref="GovernanceRuleException">Invalid paging values.</exception>
     public async Task<SecurityLogPage> PageAsync(long? after, int? limit, CancellationToken ct)
     {

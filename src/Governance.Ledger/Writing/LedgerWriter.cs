@@ -3,7 +3,8 @@ using Marten;
 
 namespace Governance.Ledger.Writing;
 
-/// <summary>A command's result as written or replayed: the result, the stream version after the write, and whether it was replayed.</summary>
+/// <summary>A command's result as written or replayed: the result, the stream version after the write, and whether it was
+/// replayed.</summary>
 public sealed record Written<TResult>(TResult Result, long Version, bool Replayed);
 
 /// <summary>The stored answer to a command sent with an idempotency key; committed in the same transaction as its events.</summary>
@@ -64,8 +65,10 @@ public interface ICommitsWithEvents
 /// </summary>
 public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnumerable<ICommitsWithEvents> alongside)
 {
-    /// <summary>Opens one command's write on <paramref name="streamKey"/> acting in the first of <paramref name="roles"/> the caller holds.</summary>
-    /// <exception cref="GovernanceRuleException">Forbidden without one of the roles; Conflict when the key was used for another request.</exception>
+    /// <summary>Opens one command's write on <paramref name="streamKey"/> acting in the first of <paramref name="roles"/> the caller
+    /// holds.</summary>
+    /// <exception cref="GovernanceRuleException">Forbidden without one of the roles; Conflict when the key was used for another
+    /// request.</exception>
     public async Task<StreamWrite<TState>> BeginAsync<TState>(
         string streamKey,
         Func<TState?, object, TState?> evolve,

@@ -80,7 +80,8 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
         return events;
     }
 
-    /// <summary>The stored result of the identical earlier request (only when <see cref="IsReplay"/>): nothing is decided or written.</summary>
+    /// <summary>The stored result of the identical earlier request (only when <see cref="IsReplay"/>): nothing is decided or
+    /// written.</summary>
     public Written<TResult> Replay<TResult>() =>
         _replay is { } stored
             ? new Written<TResult>(
