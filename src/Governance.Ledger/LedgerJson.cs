@@ -11,11 +11,16 @@ public static class LedgerJson
 {
     public static readonly JsonSerializerOptions Options = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
-    /// <summary>Applies the ledger's conventions to a host's options (e.g. ASP.NET Core's HTTP JSON options).</summary>
+    /// <summary>
+    /// Applies the ledger's conventions to a host's options (e.g. ASP.NET Core's HTTP JSON options). Duplicate properties
+    /// are refused, also when they differ only in case: a proxy or reviewer reading the first <c>riskTier</c> must not see
+    /// a different request from the one recorded.
+    /// </summary>
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.Converters.Add(new JsonStringEnumConverter());
         options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        options.AllowDuplicateProperties = false;
         return options;
     }
 }

@@ -360,7 +360,7 @@ public class ApprovalInputTests
 
         InvalidField(
             () => ApproveModelVersionDecision.Decide(Approve(conditions: ["Monthly report", " "]), version, Ctx(OfficerA)),
-            "conditions"
+            "conditions[1]"
         );
     }
 

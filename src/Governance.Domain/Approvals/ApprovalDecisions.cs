@@ -13,7 +13,7 @@ public static class ApprovalDecisions
 {
     public static ApprovalRejected Decide(RejectApproval command, ModelVersion version, CommandContext context)
     {
-        new InputCheck().Required(command.Reason, "reason", 10_000).ThrowIfAny();
+        new InputCheck().Required(command.Reason, "reason", 10_000, multiline: true).ThrowIfAny();
         var approval = Pending(version, command.ApprovalId);
         return new ApprovalRejected(
             version.ModelId,
@@ -26,7 +26,7 @@ public static class ApprovalDecisions
 
     public static ApprovalRevoked Decide(RevokeApproval command, ModelVersion version, CommandContext context)
     {
-        new InputCheck().Required(command.Reason, "reason", 10_000).ThrowIfAny();
+        new InputCheck().Required(command.Reason, "reason", 10_000, multiline: true).ThrowIfAny();
         var approval = Find(version, command.ApprovalId);
         if (approval.Status != ApprovalStatus.Approved)
             throw GovernanceRuleException.Conflict(

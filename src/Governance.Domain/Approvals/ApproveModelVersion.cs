@@ -23,13 +23,12 @@ public static class ApproveModelVersionDecision
         var check = new InputCheck()
             .Sha256(command.ArtifactDigest, "artifactDigest")
             .Slug(command.Environment, "environment")
-            .Required(command.Rationale, "rationale", 10_000);
+            .Required(command.Rationale, "rationale", 10_000, multiline: true);
         if (command.ExpiresAt is null)
             check.Fail("expiresAt", "is required: every approval has an expiry");
         else if (command.ExpiresAt <= context.Now)
             check.Fail("expiresAt", "must be in the future");
-        if (command.Conditions?.Any(string.IsNullOrWhiteSpace) == true)
-            check.Fail("conditions", "must not contain empty conditions");
+        check.RequiredItems(command.Conditions, "conditions", 2000);
         check.ThrowIfAny();
 
         var approval = ApprovalDecisions.Pending(version, command.ApprovalId);

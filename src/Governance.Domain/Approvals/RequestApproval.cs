@@ -17,8 +17,8 @@ public static class RequestApprovalDecision
     {
         new InputCheck()
             .Slug(command.Environment, "environment")
-            .Required(command.IntendedUse, "intendedUse", 5000)
-            .Optional(command.Reason, "reason")
+            .Required(command.IntendedUse, "intendedUse", 5000, multiline: true)
+            .Optional(command.Reason, "reason", 2000, multiline: true)
             .ThrowIfAny();
 
         version.EnsureNotRetired();

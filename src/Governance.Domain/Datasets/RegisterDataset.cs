@@ -22,8 +22,8 @@ public static class RegisterDatasetDecision
         var check = new InputCheck()
             .Slug(command.Name, "name")
             .VersionLabel(command.Version, "version")
-            .Optional(command.Description, "description")
-            .Optional(command.Reason, "reason");
+            .Optional(command.Description, "description", 2000, multiline: true)
+            .Optional(command.Reason, "reason", 2000, multiline: true);
         if (command.Files is not { Count: > 0 })
             check.Fail("files", "must list at least one file with its path, sha256 and sizeBytes");
         else

@@ -68,7 +68,7 @@ public static class DeploymentDecisions
             .Slug(command.Environment, "environment")
             .Required(command.PipelineRunId, "pipelineRunId", 200)
             .Sha256(command.ArtifactDigest, "artifactDigest")
-            .Optional(command.Reason, "reason")
+            .Optional(command.Reason, "reason", 2000, multiline: true)
             .ThrowIfAny();
 
         var digest = Digest.Normalize(command.ArtifactDigest!);
@@ -99,7 +99,7 @@ public static class DeploymentDecisions
         new InputCheck()
             .Slug(command.Environment, "environment")
             .Required(command.PipelineRunId, "pipelineRunId", 200)
-            .Required(command.Reason, "reason", 10_000)
+            .Required(command.Reason, "reason", 10_000, multiline: true)
             .ThrowIfAny();
         if (!version.LiveEnvironments.Contains(command.Environment!))
             throw GovernanceRuleException.Conflict(

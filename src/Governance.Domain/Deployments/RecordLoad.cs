@@ -23,7 +23,7 @@ public static class RecordLoadDecision
             .Slug(command.Environment, "environment")
             .Required(command.Host, "host", 200)
             .Sha256(command.ArtifactDigest, "artifactDigest")
-            .Optional(command.Reason, "reason");
+            .Optional(command.Reason, "reason", 2000, multiline: true);
         if (command.Loaded is null)
             check.Fail("loaded", "is required (true or false)");
         if (command.Loaded == false)

@@ -45,15 +45,18 @@ public static class RegisterModelVersionDecision
             .Sha256(command.TrainingDatasetDigest, "trainingDatasetDigest")
             .Sha256(command.ValidationDatasetDigest, "validationDatasetDigest")
             .Required(command.CodeCommit, "codeCommit", 200)
-            .Optional(command.Reason, "reason");
+            .Optional(command.Reason, "reason", 2000, multiline: true);
         if (command.ArtifactSizeBytes is null or <= 0)
             check.Fail("artifactSizeBytes", "is required and must be positive");
         if (command.ArtifactUri is not null && !Uri.TryCreate(command.ArtifactUri, UriKind.Absolute, out _))
             check.Fail("artifactUri", "must be an absolute URI (e.g. s3://bucket/model.zip or file:///models/model.zip)");
         if (command.Metrics?.Any(m => string.IsNullOrWhiteSpace(m.Key) || !double.IsFinite(m.Value)) == true)
             check.Fail("metrics", "every metric needs a name and a finite number");
+        check.RequiredItems(command.Metrics?.Keys.ToArray(), "metrics", 200);
         if (command.Hyperparameters?.Any(h => string.IsNullOrWhiteSpace(h.Key) || h.Value is null) == true)
             check.Fail("hyperparameters", "every hyperparameter needs a name and a value");
+        check.RequiredItems(command.Hyperparameters?.Keys.ToArray(), "hyperparameters", 200);
+        check.RequiredItems(command.Hyperparameters?.Values.ToArray(), "hyperparameters", 2000);
         if (Digest.IsSha256(command.TrainingDatasetDigest) && trainingDataset is null)
             check.Fail("trainingDatasetDigest", "no registered dataset has this manifest digest; register the dataset first");
         if (Digest.IsSha256(command.ValidationDatasetDigest) && validationDataset is null)

@@ -9,7 +9,7 @@ public static class RetireModelVersionDecision
 {
     public static ModelVersionRetired Decide(RetireModelVersion command, ModelVersion version, CommandContext context)
     {
-        new InputCheck().Required(command.Reason, "reason").ThrowIfAny();
+        new InputCheck().Required(command.Reason, "reason", 2000, multiline: true).ThrowIfAny();
         version.EnsureNotRetired();
         return new ModelVersionRetired(version.ModelId, version.Version, context.Audit(command.Reason!));
     }

@@ -21,10 +21,10 @@ public static partial class RegisterModelDecision
         var check = new InputCheck()
             .Slug(command.ModelId, "modelId")
             .Required(command.Name, "name", 200)
-            .Required(command.BusinessPurpose, "businessPurpose")
+            .Required(command.BusinessPurpose, "businessPurpose", 2000, multiline: true)
             .Defined(command.RiskTier, "riskTier")
             .Optional(command.EuAiActCategory, "euAiActCategory", 200)
-            .Optional(command.Reason, "reason");
+            .Optional(command.Reason, "reason", 2000, multiline: true);
         if (command.RiskTier == Models.RiskTier.High && string.IsNullOrWhiteSpace(command.EuAiActCategory))
             check.Fail("euAiActCategory", "is required for a high-risk model (e.g. 'Annex III 5(b) creditworthiness assessment')");
         if (command.Jurisdictions is not { Count: > 0 })
@@ -49,6 +49,6 @@ public static partial class RegisterModelDecision
         );
     }
 
-    [GeneratedRegex("^[A-Z]{2,3}$")]
+    [GeneratedRegex(@"\A[A-Z]{2,3}\z")]
     private static partial Regex JurisdictionPattern();
 }

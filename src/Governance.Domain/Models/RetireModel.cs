@@ -9,7 +9,7 @@ public static class RetireModelDecision
 {
     public static ModelRetired Decide(RetireModel command, Model? model, CommandContext context)
     {
-        new InputCheck().Required(command.Reason, "reason").ThrowIfAny();
+        new InputCheck().Required(command.Reason, "reason", 2000, multiline: true).ThrowIfAny();
         if (model is null)
             throw GovernanceRuleException.NotFound("model.not_found", $"Model '{command.ModelId}' is not registered.");
         if (model.IsRetired)

@@ -2,8 +2,13 @@ using System.Text.RegularExpressions;
 
 namespace Governance.Domain.Shared;
 
-/// <summary>Collects every problem with a command's fields, so a caller learns all of them at once; throws before anything is
-/// decided.</summary>
+/// <summary>
+/// Collects every problem with a command's fields, so a caller learns all of them at once; throws before anything is
+/// decided. The one place that says what text the ledger stores: identifiers are ASCII patterns anchored with
+/// <c>\A...\z</c>; free text is NFC, holds no control character (multi-line text, such as reasons and opinions, may
+/// hold newline and tab), no bidirectional control (U+202A-202E, U+2066-2069: text that displays reversed next to a
+/// digest is an approval-spoofing vector) and no zero-width character (U+200B-200D, U+FEFF).
+/// </summary>
 public sealed partial class InputCheck
 {
     private readonly Dictionary<string, List<string>> _errors = new();
@@ -16,20 +21,64 @@ public sealed partial class InputCheck
         return this;
     }
 
-    public InputCheck Required(string? value, string field, int maxLength = 2000)
+    /// <summary>Free text that must be given (not blank), at most <paramref name="maxLength"/> characters.</summary>
+    /// <param name="multiline">True for prose (reasons, opinions, descriptions), which may hold newline and tab.</param>
+    public InputCheck Required(string? value, string field, int maxLength = 2000, bool multiline = false)
     {
         if (string.IsNullOrWhiteSpace(value))
             Fail(field, "is required");
-        else if (value.Length > maxLength)
-            Fail(field, $"must be at most {maxLength} characters");
+        else
+            Text(value, field, maxLength, multiline);
         return this;
     }
 
-    public InputCheck Optional(string? value, string field, int maxLength = 2000)
+    /// <summary>Free text that may be absent (null), at most <paramref name="maxLength"/> characters.</summary>
+    /// <param name="multiline">True for prose (reasons, opinions, descriptions), which may hold newline and tab.</param>
+    public InputCheck Optional(string? value, string field, int maxLength = 2000, bool multiline = false)
     {
-        if (value is not null && value.Length > maxLength)
-            Fail(field, $"must be at most {maxLength} characters");
+        if (value is not null)
+            Text(value, field, maxLength, multiline);
         return this;
+    }
+
+    /// <summary>Each item of a list of free text: not blank, at most <paramref name="maxLength"/> characters, named <c>field[i]</c>.</summary>
+    public InputCheck RequiredItems(IReadOnlyList<string?>? values, string field, int maxLength = 2000)
+    {
+        for (var i = 0; values is not null && i < values.Count; i++)
+            Required(values[i], $"{field}[{i}]", maxLength);
+        return this;
+    }
+
+    private void Text(string value, string field, int maxLength, bool multiline)
+    {
+        if (value.Length > maxLength)
+            Fail(field, $"must be at most {maxLength} characters");
+        else if (TextProblem(value, multiline) is { } problem)
+            Fail(field, problem);
+    }
+
+    /// <summary>What is wrong with a piece of free text, or null; see the class summary for the rules.</summary>
+    public static string? TextProblem(string value, bool multiline)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c is '\n' or '\t' && multiline)
+                continue;
+            if (char.IsControl(c))
+                return multiline
+                    ? $"must not contain control characters other than newline and tab (found U+{(int)c:X4})"
+                    : $"must be a single line without control characters (found U+{(int)c:X4})";
+            if (c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069')
+                return $"must not contain bidirectional control characters (found U+{(int)c:X4})";
+            if (c is >= '\u200B' and <= '\u200D' or '\uFEFF')
+                return $"must not contain zero-width characters (found U+{(int)c:X4})";
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+                i++;
+            else if (char.IsSurrogate(c))
+                return "must be valid Unicode text (an unpaired surrogate was found)";
+        }
+        return value.IsNormalized(System.Text.NormalizationForm.FormC) ? null : "must be Unicode NFC-normalised text";
     }
 
     /// <summary>Lower-case identifiers used in URLs and stream keys: models, environments.</summary>
@@ -84,9 +133,10 @@ public sealed partial class InputCheck
         );
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
+    // \A and \z: in .NET, $ also matches before a final "\n", which would let "model\n" through.
+    [GeneratedRegex(@"\A[a-z0-9][a-z0-9-]{0,63}\z")]
     private static partial Regex SlugPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9._-]{0,63}\z")]
     private static partial Regex VersionPattern();
 }

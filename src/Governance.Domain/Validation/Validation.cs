@@ -39,7 +39,7 @@ public static class ValidationDecisions
 {
     public static SubmittedForValidation Decide(SubmitForValidation command, ModelVersion version, CommandContext context)
     {
-        var check = new InputCheck().Required(command.Summary, "summary").Optional(command.Reason, "reason");
+        var check = new InputCheck().Required(command.Summary, "summary", 2000, multiline: true).Optional(command.Reason, "reason", 2000, multiline: true);
         if (command.ReportUri is not null && !Uri.TryCreate(command.ReportUri, UriKind.Absolute, out _))
             check.Fail("reportUri", "must be an absolute URI");
         if (command.ReportDigest is not null)
@@ -65,7 +65,7 @@ public static class ValidationDecisions
 
     public static ValidationCompleted Decide(RecordValidationOutcome command, ModelVersion version, CommandContext context)
     {
-        var check = new InputCheck().Defined(command.Outcome, "outcome").Required(command.Opinion, "opinion", 10_000);
+        var check = new InputCheck().Defined(command.Outcome, "outcome").Required(command.Opinion, "opinion", 10_000, multiline: true);
         var findings = command.Findings ?? [];
         for (var i = 0; i < findings.Count; i++)
         {
@@ -79,7 +79,7 @@ public static class ValidationDecisions
                 .Required(f.Title, $"findings[{i}].title", 500)
                 .Defined(f.Severity, $"findings[{i}].severity")
                 .Defined(f.Status, $"findings[{i}].status")
-                .Optional(f.Description, $"findings[{i}].description", 10_000)
+                .Optional(f.Description, $"findings[{i}].description", 10_000, multiline: true)
                 .Optional(f.Id, $"findings[{i}].id", 100);
         }
         if (

@@ -53,8 +53,14 @@ public sealed class ModelInventory(IDocumentStore store, LedgerWriter writer, Ti
     }
 
     /// <summary>The inventory, by model id, filtered; the version filters look at every version of a model.</summary>
+    /// <exception cref="GovernanceRuleException">Invalid input naming the filter: an environment that is not an identifier, an
+    /// owner that is not single-line text.</exception>
     public async Task<IReadOnlyList<InventoryEntry>> InventoryAsync(InventoryFilter filter, CancellationToken ct)
     {
+        var check = new InputCheck().Optional(filter.Owner, "owner", 200);
+        if (!string.IsNullOrWhiteSpace(filter.Environment))
+            check.Slug(filter.Environment.Trim(), "environment");
+        check.ThrowIfAny();
         await using var session = store.QuerySession();
         var query = session.Query<InventoryEntry>().AsQueryable();
         if (filter.RiskTier is { } tier)
