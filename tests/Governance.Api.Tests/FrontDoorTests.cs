@@ -154,6 +154,40 @@ public sealed class FrontDoorTests(LedgerApp app)
         await _ledger.Auditor.GetAsync($"/api/v1/inventory/{modelId}").ExpectProblem(HttpStatusCode.NotFound, "model.not_found");
     }
 
+    [Fact]
+    public async Task Sixteen_concurrent_retries_with_one_idempotency_key_write_once_and_all_get_the_stored_answer()
+    {
+        var modelId = Scenario.NewId();
+        var model = new
+        {
+            modelId,
+            name = "Retried",
+            businessPurpose = "Scores retail credit applications",
+            riskTier = "Low",
+            jurisdictions = new[] { "EU" },
+        };
+
+        var answers = await Task.WhenAll(
+            Enumerable
+                .Range(0, 16)
+                .Select(_ =>
+                    _ledger.Owner.SendAsync(
+                        new HttpRequestMessage(HttpMethod.Post, "/api/v1/models")
+                        {
+                            Content = JsonContent.Create(model),
+                            Headers = { { "Idempotency-Key", $"register-{modelId}" } },
+                        }
+                    )
+                )
+        );
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Created, a.StatusCode));
+        Assert.Single(answers, a => !a.Headers.Contains("Idempotent-Replayed"));
+        Assert.Single(answers.Select(a => a.Headers.ETag!.Tag).Distinct());
+        var trail = await _ledger.Auditor.GetAsync($"/api/v1/models/{modelId}/audit-trail").Expect(HttpStatusCode.OK);
+        Assert.Single(trail.GetProperty("events").EnumerateArray());
+    }
+
     private static readonly HttpStatusCode[] Created1Conflict2 = [HttpStatusCode.Created, HttpStatusCode.Conflict, HttpStatusCode.Conflict];
 
     private static async Task<HttpStatusCode[]> Statuses(Func<Task<HttpResponseMessage>> post) =>

@@ -73,7 +73,11 @@ public sealed class InputRulesTests
     [InlineData("cafe\u0301", "NFC")]
     public void A_name_with_control_bidi_zero_width_or_non_NFC_characters_is_refused_with_the_reason(string name, string reason)
     {
-        var refused = Refused(() => RegisterModelDecision.Decide(Model(name: name), null, Ctx(Owner)), RuleKind.InvalidInput, "invalid_input");
+        var refused = Refused(
+            () => RegisterModelDecision.Decide(Model(name: name), null, Ctx(Owner)),
+            RuleKind.InvalidInput,
+            "invalid_input"
+        );
         Assert.Contains(reason, Assert.Single(refused.FieldErrors["name"]));
     }
 
@@ -81,7 +85,11 @@ public sealed class InputRulesTests
     public void Text_with_an_unpaired_surrogate_is_refused()
     {
         var name = "half " + (char)0xD800 + " pair";
-        var refused = Refused(() => RegisterModelDecision.Decide(Model(name: name), null, Ctx(Owner)), RuleKind.InvalidInput, "invalid_input");
+        var refused = Refused(
+            () => RegisterModelDecision.Decide(Model(name: name), null, Ctx(Owner)),
+            RuleKind.InvalidInput,
+            "invalid_input"
+        );
         Assert.Contains("unpaired surrogate", Assert.Single(refused.FieldErrors["name"]));
     }
 

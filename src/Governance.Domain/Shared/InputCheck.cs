@@ -41,7 +41,8 @@ public sealed partial class InputCheck
         return this;
     }
 
-    /// <summary>Each item of a list of free text: not blank, at most <paramref name="maxLength"/> characters, named <c>field[i]</c>.</summary>
+    /// <summary>Each item of a list of free text: not blank, at most <paramref name="maxLength"/> characters, named
+    /// <c>field[i]</c>.</summary>
     public InputCheck RequiredItems(IReadOnlyList<string?>? values, string field, int maxLength = 2000)
     {
         for (var i = 0; values is not null && i < values.Count; i++)

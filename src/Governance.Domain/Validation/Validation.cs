@@ -39,7 +39,9 @@ public static class ValidationDecisions
 {
     public static SubmittedForValidation Decide(SubmitForValidation command, ModelVersion version, CommandContext context)
     {
-        var check = new InputCheck().Required(command.Summary, "summary", 2000, multiline: true).Optional(command.Reason, "reason", 2000, multiline: true);
+        var check = new InputCheck()
+            .Required(command.Summary, "summary", 2000, multiline: true)
+            .Optional(command.Reason, "reason", 2000, multiline: true);
         if (command.ReportUri is not null && !Uri.TryCreate(command.ReportUri, UriKind.Absolute, out _))
             check.Fail("reportUri", "must be an absolute URI");
         if (command.ReportDigest is not null)

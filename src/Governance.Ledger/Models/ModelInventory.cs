@@ -59,7 +59,7 @@ public sealed class ModelInventory(IDocumentStore store, LedgerWriter writer, Ti
     {
         var check = new InputCheck().Optional(filter.Owner, "owner", 200);
         if (!string.IsNullOrWhiteSpace(filter.Environment))
-            check.Slug(filter.Environment.Trim(), "environment");
+            check.Slug(filter.Environment, "environment");
         check.ThrowIfAny();
         await using var session = store.QuerySession();
         var query = session.Query<InventoryEntry>().AsQueryable();
@@ -71,7 +71,7 @@ public sealed class ModelInventory(IDocumentStore store, LedgerWriter writer, Ti
         // Filters over the versions' lifecycle are applied in memory: a bank's inventory is hundreds of models, not millions.
         return entries
             .Where(e => filter.Status is null || e.Versions.Any(v => v.Status == filter.Status))
-            .Where(e => string.IsNullOrWhiteSpace(filter.Environment) || e.LiveEnvironments.Contains(filter.Environment.Trim()))
+            .Where(e => string.IsNullOrWhiteSpace(filter.Environment) || e.LiveEnvironments.Contains(filter.Environment))
             .ToArray();
     }
 

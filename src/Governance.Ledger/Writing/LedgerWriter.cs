@@ -1,4 +1,5 @@
 using Governance.Domain.Shared;
+using JasperFx.Events;
 using Marten;
 
 namespace Governance.Ledger.Writing;
@@ -83,24 +84,27 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
         try
         {
             session.CorrelationId = call.CorrelationId;
-            if (
-                call.IdempotencyKey is { } key
-                && await session.LoadAsync<IdempotentAnswer>(IdempotencyId(call.Caller, key), ct) is { } stored
-            )
-            {
-                if (stored.Fingerprint != call.RequestFingerprint)
-                    throw new GovernanceRuleException(
-                        RuleKind.Conflict,
-                        "idempotency.key_reused",
-                        "This Idempotency-Key was already used for a different request; use a new key for a new request."
-                    );
+            // The stored answer is looked for before and again after the fetch, so that a retry racing the first request
+            // either replays its answer or, having fetched before it committed, conflicts on commit and replays then.
+            if (await StoredAnswerAsync(session, call, ct) is { } stored)
                 return new StreamWrite<TState>(this, session, call, streamKey, null, context, evolve, stored, appendOnly: false);
+            IEventStream<TState>? stream = null;
+            try
+            {
+                // A command without an identity cannot address a stream: the feature's decision refuses it as invalid input.
+                stream =
+                    string.IsNullOrWhiteSpace(streamKey) ? null
+                    : call.ExpectedVersion is { } expected ? await session.Events.FetchForWriting<TState>(streamKey, expected, ct)
+                    : await session.Events.FetchForWriting<TState>(streamKey, ct);
             }
-            // A command without an identity cannot address a stream: the feature's decision refuses it as invalid input.
-            var stream =
-                string.IsNullOrWhiteSpace(streamKey) ? null
-                : call.ExpectedVersion is { } expected ? await session.Events.FetchForWriting<TState>(streamKey, expected, ct)
-                : await session.Events.FetchForWriting<TState>(streamKey, ct);
+            catch (Exception e) when (Conflict(e) is not null && call.IdempotencyKey is not null)
+            {
+                // A stale expected version may only mean that this request's own first attempt committed: checked below.
+            }
+            if (await StoredAnswerAsync(session, call, ct) is { } justStored)
+                return new StreamWrite<TState>(this, session, call, streamKey, null, context, evolve, justStored, appendOnly: false);
+            if (stream is null && !string.IsNullOrWhiteSpace(streamKey))
+                throw Conflict(new JasperFx.ConcurrencyException("The stream moved past the expected version.", null))!;
             return new StreamWrite<TState>(this, session, call, streamKey, stream, context, evolve, null, appendOnly: false);
         }
         catch (Exception e) when (Conflict(e) is { } conflict)
@@ -113,6 +117,25 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
             await session.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The answer stored for this caller's idempotency key, if any (none without a key).</summary>
+    /// <exception cref="GovernanceRuleException">Conflict (<c>idempotency.key_reused</c>) when the key was used for another
+    /// request.</exception>
+    internal static async Task<IdempotentAnswer?> StoredAnswerAsync(IQuerySession session, CommandCall call, CancellationToken ct)
+    {
+        if (
+            call.IdempotencyKey is not { } key
+            || await session.LoadAsync<IdempotentAnswer>(IdempotencyId(call.Caller, key), ct) is not { } stored
+        )
+            return null;
+        return stored.Fingerprint == call.RequestFingerprint
+            ? stored
+            : throw new GovernanceRuleException(
+                RuleKind.Conflict,
+                "idempotency.key_reused",
+                "This Idempotency-Key was already used for a different request; use a new key for a new request."
+            );
     }
 
     /// <summary>

@@ -57,7 +57,8 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
     /// <summary>The state after the events appended so far.</summary>
     public TState? After { get; private set; }
 
-    /// <summary>True when an earlier identical request's answer will be replayed: decide nothing, just commit.</summary>
+    /// <summary>True when an earlier identical request's answer is replayed: decide nothing, return <see
+    /// cref="Replay{TResult}"/>.</summary>
     public bool IsReplay => _replay is not null;
 
     /// <summary>The events appended so far.</summary>
@@ -84,12 +85,11 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
     /// written.</summary>
     public Written<TResult> Replay<TResult>() =>
         _replay is { } stored
-            ? new Written<TResult>(
-                JsonSerializer.Deserialize<TResult>(stored.AnswerJson, LedgerJson.Options)!,
-                stored.Version,
-                Replayed: true
-            )
+            ? Replayed<TResult>(stored)
             : throw new InvalidOperationException("Only a replayed command has a stored result.");
+
+    private static Written<TResult> Replayed<TResult>(IdempotentAnswer stored) =>
+        new(JsonSerializer.Deserialize<TResult>(stored.AnswerJson, LedgerJson.Options)!, stored.Version, Replayed: true);
 
     /// <summary>Stores the events with every same-transaction row (the command's result kept for idempotent replays) and saves.</summary>
     /// <param name="result">What the command answers, computed by the feature from this write (e.g. the state after it).</param>
@@ -107,7 +107,9 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
         }
         catch (Exception e) when (LedgerWriter.Conflict(e) is { } conflict)
         {
-            throw conflict;
+            // A retry with the same idempotency key that lost the race to the first request gets the first one's answer.
+            await using var query = _session.DocumentStore.QuerySession();
+            return await LedgerWriter.StoredAnswerAsync(query, _call, ct) is { } stored ? Replayed<TResult>(stored) : throw conflict;
         }
         return new Written<TResult>(result, Version, Replayed: false);
     }

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Governance.Api.Tests.Infrastructure;
+using Npgsql;
+
+namespace Governance.Api.Tests;
+
+/// <summary>
+/// Bad input answers a 400 that names the field, and stores nothing: a record in a compliance ledger cannot be removed
+/// later. Each case is one of the inputs that was once accepted (and sometimes stored) or answered 500.
+/// </summary>
+[Collection(LedgerCollection.Name)]
+public sealed class HostileInputTests(LedgerApp app)
+{
+    private readonly Scenario _ledger = new(app);
+
+    private static object Model(string modelId, string name = "Retail credit", string riskTier = "Low", string[]? jurisdictions = null) =>
+        new
+        {
+            modelId,
+            name,
+            businessPurpose = "Scores retail credit applications",
+            riskTier,
+            jurisdictions = jurisdictions ?? ["EU"],
+        };
+
+    private async Task<long> Events()
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM governance.mt_events", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    private async Task RefusedWithoutWriting(Func<Task<HttpResponseMessage>> send, string field)
+    {
+        var before = await Events();
+        var problem = await send().ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"no error named {field}: {problem}");
+        Assert.Equal(before, await Events());
+    }
+
+    [Theory]
+    [InlineData("credit-x\n")]
+    [InlineData("credit-x\r\n")]
+    public async Task A_model_id_with_a_trailing_newline_is_refused_and_nothing_is_written(string modelId) =>
+        await RefusedWithoutWriting(() => _ledger.Owner.PostAsJsonAsync("/api/v1/models", Model(modelId)), "modelId");
+
+    [Fact]
+    public async Task A_jurisdiction_with_a_trailing_newline_is_refused_and_nothing_is_written() =>
+        await RefusedWithoutWriting(
+            () => _ledger.Owner.PostAsJsonAsync("/api/v1/models", Model(Scenario.NewId(), jurisdictions: ["DE\n"])),
+            "jurisdictions"
+        );
+
+    [Theory]
+    [InlineData("nul\u0000name")]
+    [InlineData("\u202Etpircs\u202C")]
+    [InlineData("zero\u200Bwidth")]
+    public async Task A_name_with_a_control_bidi_or_zero_width_character_is_refused_and_nothing_is_written(string name) =>
+        await RefusedWithoutWriting(() => _ledger.Owner.PostAsJsonAsync("/api/v1/models", Model(Scenario.NewId(), name)), "name");
+
+    [Fact]
+    public async Task A_version_label_with_a_trailing_newline_is_refused_beside_the_real_one()
+    {
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        var dataset = await _ledger.RegisterDataset();
+        await _ledger.RegisterVersion(modelId, "1.0.0", datasetDigest: dataset);
+
+        await RefusedWithoutWriting(
+            () =>
+                _ledger.Owner.PostAsJsonAsync(
+                    $"/api/v1/models/{modelId}/versions",
+                    Scenario.VersionBody("1.0.0\n", Scenario.DigestOf("another artifact"), dataset)
+                ),
+            "version"
+        );
+    }
+
+    [Theory]
+    [InlineData("owner=%00")]
+    [InlineData("owner=a%0Ab")]
+    [InlineData("environment=prod%0A")]
+    public async Task An_inventory_filter_with_control_characters_is_refused(string query)
+    {
+        var problem = await _ledger
+            .Auditor.GetAsync($"/api/v1/inventory?{query}")
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        Assert.Single(problem.GetProperty("errors").EnumerateObject());
+    }
+
+    [Theory]
+    [InlineData("riskTier")]
+    [InlineData("RiskTier")]
+    public async Task A_duplicate_JSON_property_is_refused_whatever_its_case(string secondKey)
+    {
+        var modelId = Scenario.NewId();
+        var body =
+            $"{{\"modelId\":\"{modelId}\",\"name\":\"Dup\",\"businessPurpose\":\"Scores applications\",\"riskTier\":\"High\","
+            + $"\"euAiActCategory\":\"Annex III 5(b)\",\"jurisdictions\":[\"EU\"],\"{secondKey}\":\"Low\"}}";
+        var before = await Events();
+
+        await _ledger
+            .Owner.PostAsync("/api/v1/models", new StringContent(body, Encoding.UTF8, "application/json"))
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_request");
+
+        Assert.Equal(before, await Events());
+        await _ledger.Auditor.GetAsync($"/api/v1/inventory/{modelId}").ExpectProblem(HttpStatusCode.NotFound, "model.not_found");
+    }
+}
