@@ -108,4 +108,25 @@ public sealed class HostileInputTests(LedgerApp app)
         Assert.Equal(before, await Events());
         await _ledger.Auditor.GetAsync($"/api/v1/inventory/{modelId}").ExpectProblem(HttpStatusCode.NotFound, "model.not_found");
     }
+
+    [Theory]
+    [InlineData("application/json; charset=foo")]
+    [InlineData("application/json; charset=utf-7000")]
+    public async Task A_body_in_an_unknown_charset_is_refused_as_unsupported_and_nothing_is_written(string contentType)
+    {
+        var before = await Events();
+        var content = new StringContent(
+            System.Text.Json.JsonSerializer.Serialize(Model(Scenario.NewId())),
+            Encoding.UTF8,
+            "application/json"
+        );
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+
+        var problem = await _ledger
+            .Owner.PostAsync("/api/v1/models", content)
+            .ExpectProblem(HttpStatusCode.UnsupportedMediaType, "unsupported_charset");
+
+        Assert.Contains("charset", problem.GetProperty("detail").GetString());
+        Assert.Equal(before, await Events());
+    }
 }

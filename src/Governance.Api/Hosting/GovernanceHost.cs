@@ -78,6 +78,7 @@ public static class GovernanceHost
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseKnownCharsets();
         app.UseIdempotencyBuffering();
         app.UseRouting();
         app.UseRateLimiter();

@@ -76,3 +76,47 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
             _ => bad.Message,
         };
 }
+
+/// <summary>Refusals that must happen before model binding, which would otherwise turn them into a 500.</summary>
+public static class RequestGuards
+{
+    /// <summary>
+    /// A body declared in a charset .NET cannot decode (<c>application/json; charset=foo</c>) is refused with 415 and the
+    /// code <c>unsupported_charset</c>, naming the charset; nothing is read or written.
+    /// </summary>
+    public static IApplicationBuilder UseKnownCharsets(this IApplicationBuilder app) =>
+        app.Use(
+            async (http, next) =>
+            {
+                if (
+                    Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var type)
+                    && type.Charset.HasValue
+                    && !IsKnown(type.Charset.Value!.Trim('"'))
+                )
+                {
+                    var problem = Problems.Create(
+                        StatusCodes.Status415UnsupportedMediaType,
+                        "unsupported_charset",
+                        "The request's charset is not supported",
+                        $"The body is declared as charset '{type.Charset.Value}', which cannot be decoded; send UTF-8 (charset=utf-8)."
+                    );
+                    await Results.Problem(problem).ExecuteAsync(http);
+                    return;
+                }
+                await next(http);
+            }
+        );
+
+    private static bool IsKnown(string charset)
+    {
+        try
+        {
+            System.Text.Encoding.GetEncoding(charset);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}
