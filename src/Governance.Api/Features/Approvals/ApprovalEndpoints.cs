@@ -1,9 +1,11 @@
 using Governance.Api.Hosting;
 using Governance.Api.Identity;
 using Governance.Domain.Approvals;
+using Governance.Domain.Deployments;
 using Governance.Domain.Shared;
 using Governance.Ledger.Approvals;
 using Governance.Ledger.ModelVersions;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Governance.Api.Features.Approvals;
 
@@ -141,22 +143,22 @@ public static class ApprovalEndpoints
             )
         ).ToResult(LedgerCalls.Ok);
 
-    private static async Task<IResult> CheckApproval(
+    private static async Task<Ok<ApprovalCheckAnswer>> CheckApproval(
         string? model,
         string? version,
         string? digest,
         string? environment,
         ApprovalQueries approvals,
         CancellationToken ct
-    ) => Results.Ok(await approvals.CheckAsync(model, version, digest, environment, ct));
+    ) => TypedResults.Ok(await approvals.CheckAsync(model, version, digest, environment, ct));
 
-    private static async Task<IResult> GetApproval(string approvalId, ApprovalQueries approvals, CancellationToken ct) =>
-        Results.Ok(await approvals.GetAsync(approvalId, ct));
+    private static async Task<Ok<Approval>> GetApproval(string approvalId, ApprovalQueries approvals, CancellationToken ct) =>
+        TypedResults.Ok(await approvals.GetAsync(approvalId, ct));
 
-    private static async Task<IResult> ListApprovals(
+    private static async Task<Ok<IReadOnlyList<Approval>>> ListApprovals(
         string? digest,
         ApprovalStatus? status,
         ApprovalQueries approvals,
         CancellationToken ct
-    ) => Results.Ok(await approvals.ListAsync(digest, status, ct));
+    ) => TypedResults.Ok(await approvals.ListAsync(digest, status, ct));
 }

@@ -5,6 +5,7 @@ using Governance.Attestations;
 using Governance.Domain.Shared;
 using Governance.Ledger.Attestations;
 using Governance.Ledger.ModelVersions;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Governance.Api.Features.Attestations;
 
@@ -68,15 +69,18 @@ public static class AttestationEndpoints
         return api;
     }
 
-    private static async Task<IResult> GetAttestation(string approvalId, SignedApprovals signed, CancellationToken ct) =>
-        Results.Text(await signed.EnvelopeAsync(approvalId, ct), "application/vnd.dsse.envelope+json", Encoding.UTF8);
+    private static async Task<ContentHttpResult> GetAttestation(string approvalId, SignedApprovals signed, CancellationToken ct) =>
+        TypedResults.Text(await signed.EnvelopeAsync(approvalId, ct), "application/vnd.dsse.envelope+json", Encoding.UTF8);
 
-    private static async Task<IResult> GetApprovalStatus(string approvalId, SignedApprovals signed, CancellationToken ct) =>
-        Results.Ok(await signed.StatusAsync(approvalId, ct));
+    private static async Task<Ok<ApprovalStatusAnswer>> GetApprovalStatus(
+        string approvalId,
+        SignedApprovals signed,
+        CancellationToken ct
+    ) => TypedResults.Ok(await signed.StatusAsync(approvalId, ct));
 
-    private static IResult GetAttestationKeys(SignedApprovals signed) => Results.Ok(signed.PublicKeys());
+    private static Ok<JwkSet> GetAttestationKeys(SignedApprovals signed) => TypedResults.Ok(signed.PublicKeys());
 
-    private static IResult RotateAttestationKey(SignedApprovals signed) => Results.Ok(signed.Rotate());
+    private static Ok<JwkSet> RotateAttestationKey(SignedApprovals signed) => TypedResults.Ok(signed.Rotate());
 
     private static async Task<IResult> RecordLoad(
         string modelId,

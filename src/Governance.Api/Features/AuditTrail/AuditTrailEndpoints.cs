@@ -1,6 +1,7 @@
 using Governance.Api.Hosting;
 using Governance.Domain.Shared;
 using Governance.Ledger.AuditTrail;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Governance.Api.Features.AuditTrail;
 
@@ -19,6 +20,11 @@ public static class AuditTrailEndpoints
         return api;
     }
 
-    private static async Task<IResult> GetAuditTrail(string modelId, long? after, int? limit, EventTrail trail, CancellationToken ct) =>
-        Results.Ok(await trail.ModelTrailAsync(modelId, after, limit, ct));
+    private static async Task<Ok<AuditTrailPage>> GetAuditTrail(
+        string modelId,
+        long? after,
+        int? limit,
+        EventTrail trail,
+        CancellationToken ct
+    ) => TypedResults.Ok(await trail.ModelTrailAsync(modelId, after, limit, ct));
 }

@@ -2,6 +2,7 @@ using Governance.Api.Hosting;
 using Governance.Domain.Datasets;
 using Governance.Domain.Shared;
 using Governance.Ledger.Datasets;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Governance.Api.Features.Datasets;
 
@@ -36,11 +37,11 @@ public static class DatasetEndpoints
             LedgerCalls.Created(d, $"/api/v1/datasets/{d.Name}/{d.Version}")
         );
 
-    private static async Task<IResult> GetDataset(string name, string version, DatasetRegister register, CancellationToken ct) =>
+    private static async Task<Ok<Dataset>> GetDataset(string name, string version, DatasetRegister register, CancellationToken ct) =>
         await register.GetAsync(name, version, ct) is { } dataset
-            ? Results.Ok(dataset)
+            ? TypedResults.Ok(dataset)
             : throw GovernanceRuleException.NotFound("dataset.not_found", $"Dataset '{name}' version '{version}' is not registered.");
 
-    private static async Task<IResult> ListDatasets(string? digest, DatasetRegister register, CancellationToken ct) =>
-        Results.Ok(digest is null ? await register.ListAsync(ct) : await register.WithDigestAsync(digest, ct));
+    private static async Task<Ok<IReadOnlyList<Dataset>>> ListDatasets(string? digest, DatasetRegister register, CancellationToken ct) =>
+        TypedResults.Ok(digest is null ? await register.ListAsync(ct) : await register.WithDigestAsync(digest, ct));
 }

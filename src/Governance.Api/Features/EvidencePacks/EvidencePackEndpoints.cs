@@ -3,6 +3,7 @@ using Governance.Api.Identity;
 using Governance.Ledger.EvidencePacks;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.Writing;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Governance.Api.Features.EvidencePacks;
 
@@ -39,7 +40,7 @@ public static class EvidencePackEndpoints
         return app;
     }
 
-    private static async Task<IResult> DownloadEvidencePack(
+    private static async Task<FileContentHttpResult> DownloadEvidencePack(
         string modelId,
         string version,
         string kind,
@@ -51,13 +52,13 @@ public static class EvidencePackEndpoints
         var call = new CommandCall(http.Caller(), http.CorrelationId());
         var issued = await packs.IssueAsync(new VersionRef(modelId, version), kind, call, http.RequestAborted);
         http.Response.Headers["X-Content-SHA256"] = issued.Sha256;
-        return Results.File(issued.Pdf, "application/pdf", issued.FileName);
+        return TypedResults.File(issued.Pdf, "application/pdf", issued.FileName);
     }
 
-    private static async Task<IResult> ListIssuedEvidencePacks(
+    private static async Task<Ok<IReadOnlyList<IssuedPack>>> ListIssuedEvidencePacks(
         string modelId,
         string version,
         EvidencePackIssuer packs,
         CancellationToken ct
-    ) => Results.Ok(await packs.IssuedAsync(new VersionRef(modelId, version), ct));
+    ) => TypedResults.Ok(await packs.IssuedAsync(new VersionRef(modelId, version), ct));
 }

@@ -2,6 +2,7 @@ using Governance.Api.Hosting;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Ledger.ModelVersions;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Governance.Api.Features.ModelVersions;
 
@@ -71,12 +72,17 @@ public static class ModelVersionEndpoints
         );
     }
 
-    private static async Task<IResult> GetModelVersion(string modelId, string version, ModelVersionRecords versions, HttpContext http)
+    private static async Task<Ok<ModelVersion>> GetModelVersion(
+        string modelId,
+        string version,
+        ModelVersionRecords versions,
+        HttpContext http
+    )
     {
         var target = new VersionRef(modelId, version);
         var found = await versions.GetAsync(target, http.RequestAborted) ?? throw target.NotFound();
         http.Response.Headers.ETag = $"\"{found.StreamVersion}\"";
-        return Results.Ok(found.State);
+        return TypedResults.Ok(found.State);
     }
 
     private static async Task<IResult> RetireModelVersion(

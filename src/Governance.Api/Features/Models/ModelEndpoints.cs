@@ -3,6 +3,7 @@ using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Ledger.Models;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Governance.Api.Features.Models;
 
@@ -51,17 +52,17 @@ public static class ModelEndpoints
             LedgerCalls.Ok
         );
 
-    private static async Task<IResult> GetInventory(
+    private static async Task<Ok<IReadOnlyList<InventoryEntry>>> GetInventory(
         RiskTier? riskTier,
         ModelVersionStatus? status,
         string? environment,
         string? owner,
         ModelInventory inventory,
         CancellationToken ct
-    ) => Results.Ok(await inventory.InventoryAsync(new InventoryFilter(riskTier, status, environment, owner), ct));
+    ) => TypedResults.Ok(await inventory.InventoryAsync(new InventoryFilter(riskTier, status, environment, owner), ct));
 
-    private static async Task<IResult> GetInventoryEntry(string modelId, ModelInventory inventory, CancellationToken ct) =>
+    private static async Task<Ok<InventoryEntry>> GetInventoryEntry(string modelId, ModelInventory inventory, CancellationToken ct) =>
         await inventory.EntryAsync(modelId, ct) is { } entry
-            ? Results.Ok(entry)
+            ? TypedResults.Ok(entry)
             : throw GovernanceRuleException.NotFound("model.not_found", $"Model '{modelId}' is not registered.");
 }
