@@ -129,4 +129,46 @@ public sealed class HostileInputTests(LedgerApp app)
         Assert.Contains("charset", problem.GetProperty("detail").GetString());
         Assert.Equal(before, await Events());
     }
+
+    [Fact]
+    public async Task A_sign_off_carrying_ten_megabytes_of_conditions_is_refused_as_too_large_and_nothing_is_written()
+    {
+        var (modelId, digest, approvalId) = await RequestedApproval();
+        var before = await Events();
+        var conditions = Enumerable.Range(0, 200).Select(i => new string('c', 50_000)).ToArray();
+
+        await _ledger
+            .OfficerRita.PostAsJsonAsync(
+                $"{Scenario.VersionPath(modelId)}/approvals/{approvalId}/sign-offs",
+                new
+                {
+                    artifactDigest = digest,
+                    environment = "production",
+                    rationale = "Fine",
+                    conditions,
+                    expiresAt = Scenario.Expiry(),
+                }
+            )
+            .ExpectProblem(HttpStatusCode.RequestEntityTooLarge, "request.too_large");
+
+        Assert.Equal(before, await Events());
+    }
+
+    [Fact]
+    public async Task An_approval_expiring_in_year_9999_is_refused_naming_the_expiry()
+    {
+        var (modelId, digest, approvalId) = await RequestedApproval();
+        await RefusedWithoutWriting(
+            () => _ledger.SignOff(_ledger.OfficerRita, modelId, approvalId, digest, expiresAt: "9999-12-31T00:00:00Z"),
+            "expiresAt"
+        );
+    }
+
+    private async Task<(string ModelId, string Digest, string ApprovalId)> RequestedApproval()
+    {
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        var digest = await _ledger.RegisterVersion(modelId);
+        await _ledger.Validate(modelId);
+        return (modelId, digest, await _ledger.RequestApproval(modelId));
+    }
 }

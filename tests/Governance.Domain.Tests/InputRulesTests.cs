@@ -115,4 +115,42 @@ public sealed class InputRulesTests
         var command = new ApproveModelVersion(ApprovalId, ArtifactDigest, Production, "Sound", ["Monitor PSI", "nul\u0000"], DefaultExpiry);
         Assert.Equal("conditions[1]", RefusedField(() => ApproveModelVersionDecision.Decide(command, version, Ctx(OfficerA))));
     }
+
+    [Fact]
+    public void An_approval_may_run_for_at_most_three_years()
+    {
+        var version = Given(VersionRegistered(), SubmittedEvent(), ValidationCompletedEvent(), RequestedEvent());
+        var now = Day(10);
+        var tooLong = new ApproveModelVersion(ApprovalId, ArtifactDigest, Production, "Sound", [], now.AddYears(3).AddDays(1));
+        Assert.Equal("expiresAt", RefusedField(() => ApproveModelVersionDecision.Decide(tooLong, version, Ctx(OfficerA, now))));
+        var longest = tooLong with { ExpiresAt = now.AddYears(3) };
+        Assert.NotEmpty(ApproveModelVersionDecision.Decide(longest, version, Ctx(OfficerA, now)));
+    }
+
+    [Fact]
+    public void A_sign_off_lists_at_most_fifty_conditions()
+    {
+        var version = Given(VersionRegistered(), SubmittedEvent(), ValidationCompletedEvent(), RequestedEvent());
+        var conditions = Enumerable.Range(1, 51).Select(i => $"Condition {i}").ToArray();
+        var command = new ApproveModelVersion(ApprovalId, ArtifactDigest, Production, "Sound", conditions, DefaultExpiry);
+        Assert.Equal("conditions", RefusedField(() => ApproveModelVersionDecision.Decide(command, version, Ctx(OfficerA))));
+    }
+
+    [Fact]
+    public void Sizes_beyond_two_to_the_fifty_third_are_refused_so_canonical_JSON_stays_exact()
+    {
+        var command = new Domain.Datasets.RegisterDataset(
+            "train",
+            "1",
+            null,
+            [new Domain.Datasets.DatasetFile("a.csv", ArtifactDigest, InputCheck.MaxExactInteger + 1)],
+            null,
+            10,
+            [new Domain.Datasets.DatasetColumn("x", "float")],
+            false,
+            null,
+            null
+        );
+        Assert.Equal("files[0].sizeBytes", RefusedField(() => Domain.Datasets.RegisterDatasetDecision.Decide(command, null, Ctx(Owner))));
+    }
 }

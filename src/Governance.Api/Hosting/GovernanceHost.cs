@@ -20,6 +20,8 @@ public static class GovernanceHost
     public static WebApplicationBuilder AddGovernance(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Bodies sent without a Content-Length are cut off by Kestrel at the same limit (413 through Problems).
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = RequestGuards.MaxBodyBytes);
         services.AddSingleton(TimeProvider.System);
         services.AddGovernanceLedger(
             new LedgerOptions(ConnectionString(builder.Configuration), AttestationKeysFolder(builder.Configuration, builder.Environment))
@@ -78,6 +80,7 @@ public static class GovernanceHost
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseBodySizeLimit();
         app.UseKnownCharsets();
         app.UseIdempotencyBuffering();
         app.UseRouting();

@@ -18,6 +18,9 @@ public sealed record ApproveModelVersion(
 
 public static class ApproveModelVersionDecision
 {
+    /// <summary>The longest an approval may run before it expires (SR 26-2 and SS1/23 expect periodic re-validation).</summary>
+    public const int MaxTermYears = 3;
+
     public static IReadOnlyList<IModelVersionEvent> Decide(ApproveModelVersion command, ModelVersion version, CommandContext context)
     {
         var check = new InputCheck()
@@ -28,7 +31,9 @@ public static class ApproveModelVersionDecision
             check.Fail("expiresAt", "is required: every approval has an expiry");
         else if (command.ExpiresAt <= context.Now)
             check.Fail("expiresAt", "must be in the future");
-        check.RequiredItems(command.Conditions, "conditions", 2000);
+        else if (command.ExpiresAt > context.Now.AddYears(MaxTermYears))
+            check.Fail("expiresAt", $"must be at most {MaxTermYears} years ahead: approvals are reviewed at least that often");
+        check.MaxItems(command.Conditions, "conditions", 50).RequiredItems(command.Conditions, "conditions", 2000);
         check.ThrowIfAny();
 
         var approval = ApprovalDecisions.Pending(version, command.ApprovalId);

@@ -23,7 +23,10 @@ public static class RegisterDatasetDecision
             .Slug(command.Name, "name")
             .VersionLabel(command.Version, "version")
             .Optional(command.Description, "description", 2000, multiline: true)
-            .Optional(command.Reason, "reason", 2000, multiline: true);
+            .Optional(command.Reason, "reason", 2000, multiline: true)
+            .MaxItems(command.Files, "files", 10_000)
+            .MaxItems(command.Schema, "schema", 2_000)
+            .NonNegativeWholeNumber(command.RowCount, "rowCount");
         if (command.Files is not { Count: > 0 })
             check.Fail("files", "must list at least one file with its path, sha256 and sizeBytes");
         else
@@ -37,8 +40,7 @@ public static class RegisterDatasetDecision
                     continue;
                 }
                 check.Required(f.Path, $"files[{i}].path", 1000).Sha256(f.Sha256, $"files[{i}].sha256");
-                if (f.SizeBytes < 0)
-                    check.Fail($"files[{i}].sizeBytes", "must not be negative");
+                check.NonNegativeWholeNumber(f.SizeBytes, $"files[{i}].sizeBytes");
             }
             var duplicates = command
                 .Files.Where(f => f?.Path is not null)
@@ -55,6 +57,9 @@ public static class RegisterDatasetDecision
             check.Fail("schema", "must list at least one column with its name and type");
         else if (command.Schema.Any(c => c is null || string.IsNullOrWhiteSpace(c.Name) || string.IsNullOrWhiteSpace(c.Type)))
             check.Fail("schema", "every column needs a name and a type");
+        else
+            for (var i = 0; i < command.Schema.Count; i++)
+                check.Required(command.Schema[i].Name, $"schema[{i}].name", 200).Required(command.Schema[i].Type, $"schema[{i}].type", 200);
         if (command.ContainsPersonalData is null)
             check.Fail("containsPersonalData", "is required (true or false)");
         if (command.ContainsPersonalData == true)

@@ -48,6 +48,10 @@ public static class RegisterModelVersionDecision
             .Optional(command.Reason, "reason", 2000, multiline: true);
         if (command.ArtifactSizeBytes is null or <= 0)
             check.Fail("artifactSizeBytes", "is required and must be positive");
+        check
+            .NonNegativeWholeNumber(command.ArtifactSizeBytes, "artifactSizeBytes")
+            .MaxItems(command.Metrics?.Keys.ToArray(), "metrics", 200)
+            .MaxItems(command.Hyperparameters?.Keys.ToArray(), "hyperparameters", 500);
         if (command.ArtifactUri is not null && !Uri.TryCreate(command.ArtifactUri, UriKind.Absolute, out _))
             check.Fail("artifactUri", "must be an absolute URI (e.g. s3://bucket/model.zip or file:///models/model.zip)");
         if (command.Metrics?.Any(m => string.IsNullOrWhiteSpace(m.Key) || !double.IsFinite(m.Value)) == true)

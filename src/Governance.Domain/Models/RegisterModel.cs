@@ -24,7 +24,8 @@ public static partial class RegisterModelDecision
             .Required(command.BusinessPurpose, "businessPurpose", 2000, multiline: true)
             .Defined(command.RiskTier, "riskTier")
             .Optional(command.EuAiActCategory, "euAiActCategory", 200)
-            .Optional(command.Reason, "reason", 2000, multiline: true);
+            .Optional(command.Reason, "reason", 2000, multiline: true)
+            .MaxItems(command.Jurisdictions, "jurisdictions", 50);
         if (command.RiskTier == Models.RiskTier.High && string.IsNullOrWhiteSpace(command.EuAiActCategory))
             check.Fail("euAiActCategory", "is required for a high-risk model (e.g. 'Annex III 5(b) creditworthiness assessment')");
         if (command.Jurisdictions is not { Count: > 0 })

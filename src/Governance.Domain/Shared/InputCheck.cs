@@ -82,6 +82,25 @@ public sealed partial class InputCheck
         return value.IsNormalized(System.Text.NormalizationForm.FormC) ? null : "must be Unicode NFC-normalised text";
     }
 
+    /// <summary>The largest integer every JSON reader holds exactly (2^53 - 1): RFC 8785 canonical JSON reads numbers as doubles.</summary>
+    public const long MaxExactInteger = (1L << 53) - 1;
+
+    /// <summary>A list of at most <paramref name="max"/> items (null is allowed here; say Required elsewhere when it is not).</summary>
+    public InputCheck MaxItems<T>(IReadOnlyCollection<T>? items, string field, int max)
+    {
+        if (items is not null && items.Count > max)
+            Fail(field, $"must list at most {max} items");
+        return this;
+    }
+
+    /// <summary>A whole number, if given, from 0 to 2^53 - 1, so that it survives any JSON reader unchanged.</summary>
+    public InputCheck NonNegativeWholeNumber(long? value, string field)
+    {
+        if (value is < 0 or > MaxExactInteger)
+            Fail(field, $"must be between 0 and {MaxExactInteger}");
+        return this;
+    }
+
     /// <summary>Lower-case identifiers used in URLs and stream keys: models, environments.</summary>
     public InputCheck Slug(string? value, string field)
     {

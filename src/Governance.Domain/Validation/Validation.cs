@@ -41,7 +41,8 @@ public static class ValidationDecisions
     {
         var check = new InputCheck()
             .Required(command.Summary, "summary", 2000, multiline: true)
-            .Optional(command.Reason, "reason", 2000, multiline: true);
+            .Optional(command.Reason, "reason", 2000, multiline: true)
+            .Optional(command.ReportUri, "reportUri", 2000);
         if (command.ReportUri is not null && !Uri.TryCreate(command.ReportUri, UriKind.Absolute, out _))
             check.Fail("reportUri", "must be an absolute URI");
         if (command.ReportDigest is not null)
@@ -68,6 +69,7 @@ public static class ValidationDecisions
     public static ValidationCompleted Decide(RecordValidationOutcome command, ModelVersion version, CommandContext context)
     {
         var check = new InputCheck().Defined(command.Outcome, "outcome").Required(command.Opinion, "opinion", 10_000, multiline: true);
+        check.MaxItems(command.Findings, "findings", 200);
         var findings = command.Findings ?? [];
         for (var i = 0; i < findings.Count; i++)
         {
