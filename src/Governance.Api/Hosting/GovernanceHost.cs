@@ -76,6 +76,22 @@ public static class GovernanceHost
     public static string DataFolder(IConfiguration configuration, IHostEnvironment environment) =>
         Path.GetFullPath(configuration["Governance:DataFolder"] ?? Path.Combine(environment.ContentRootPath, "..", "..", ".data"));
 
+    /// <summary>Ready when the ledger's database answers: 200 "Ready", else 503 with Retry-After (for load balancers).</summary>
+    private static async Task<IResult> ReadinessAsync(Marten.IDocumentStore store, HttpContext http, CancellationToken ct)
+    {
+        try
+        {
+            await using var session = store.QuerySession();
+            await session.QueryAsync<int>("select 1", ct);
+            return Results.Text("Ready");
+        }
+        catch (Exception e) when (Problems.LedgerUnavailable(e))
+        {
+            http.Response.Headers.RetryAfter = Problems.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Text("Ledger database unreachable", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
     public static WebApplication UseGovernance(this WebApplication app)
     {
         app.UseExceptionHandler();
@@ -100,6 +116,7 @@ public static class GovernanceHost
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs").AllowAnonymous();
         app.MapGet("/health", () => Results.Text("Healthy")).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/health/ready", ReadinessAsync).AllowAnonymous().ExcludeFromDescription();
 
         StartupBanner.PrintWhenStarted(app);
         app.MapGroup("/api/v1")

@@ -16,6 +16,7 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
         var problem = exception switch
         {
             GovernanceRuleException rule => FromRule(rule),
+            _ when LedgerUnavailable(exception) => Unavailable(http),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => RequestGuards.TooLarge(),
             BadHttpRequestException bad => Create(
                 StatusCodes.Status400BadRequest,
@@ -35,6 +36,36 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
                 ProblemDetails = problem,
                 Exception = exception,
             }
+        );
+    }
+
+    /// <summary>Seconds a client should wait before retrying while the database is unreachable.</summary>
+    public const int RetryAfterSeconds = 5;
+
+    /// <summary>
+    /// True when the database could not be reached or went away (connection refused or broken, server shutting down):
+    /// the server's problem, answered 503 with <c>Retry-After</c>, never a client's 500. Marten wraps Npgsql's exceptions.
+    /// </summary>
+    public static bool LedgerUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (
+                e is Npgsql.NpgsqlException { IsTransient: true }
+                || e is Npgsql.PostgresException { SqlState: ['5', '7', 'P', ..] or ['0', '8', ..] }
+                || e is System.Net.Sockets.SocketException
+            )
+                return true;
+        return false;
+    }
+
+    private static ProblemDetails Unavailable(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Create(
+            StatusCodes.Status503ServiceUnavailable,
+            "ledger.unavailable",
+            "The ledger's database is unreachable",
+            $"Nothing was recorded. Retry after {RetryAfterSeconds} seconds (an Idempotency-Key makes the retry safe)."
         );
     }
 

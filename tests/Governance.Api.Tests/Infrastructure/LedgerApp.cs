@@ -24,11 +24,14 @@ public class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Per-run folder for the generated token signing keys.</summary>
     public string DataFolder { get; } = Directory.CreateTempSubdirectory("governance-tests-").FullName;
 
+    /// <summary>The PostgreSQL server the test database is created on: GOVERNANCE_DB, which ./gov test sets.</summary>
+    protected virtual string ServerConnectionString() =>
+        Environment.GetEnvironmentVariable("GOVERNANCE_DB")
+        ?? throw new InvalidOperationException("GOVERNANCE_DB is not set: run the tests with ./gov test, which starts PostgreSQL.");
+
     public virtual async Task InitializeAsync()
     {
-        var server =
-            Environment.GetEnvironmentVariable("GOVERNANCE_DB")
-            ?? throw new InvalidOperationException("GOVERNANCE_DB is not set: run the tests with ./gov test, which starts PostgreSQL.");
+        var server = ServerConnectionString();
         var builder = new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false };
         var database = $"governance_test_{Environment.ProcessId}_{GetType().Name.ToLowerInvariant()}";
         await using (var admin = new NpgsqlConnection(builder.ConnectionString))
@@ -83,7 +86,11 @@ public class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
         );
         await drop.ExecuteNonQueryAsync();
         Directory.Delete(DataFolder, recursive: true);
+        OnDisposed();
     }
+
+    /// <summary>Runs last, after the host and the test database are gone (e.g. to stop a server of the test's own).</summary>
+    protected virtual void OnDisposed() { }
 }
 
 [CollectionDefinition(Name)]
