@@ -453,6 +453,45 @@ public sealed partial class IdentityTests(IdentityApp app)
         Assert.DoesNotContain(HttpStatusCode.TooManyRequests, statuses.Take(3));
     }
 
+    [Fact]
+    public async Task An_e_mail_address_over_256_characters_is_refused_naming_the_field()
+    {
+        var (adminName, adminPassword) = await Person(Roles.Admin);
+        var admin = Bearer(await PersonToken(adminName, adminPassword, "openid ledger:read ledger:write"));
+
+        var problem = await admin
+            .PostAsJsonAsync(
+                "/api/v1/admin/users",
+                new
+                {
+                    userName = Scenario.NewId("mail"),
+                    displayName = "Long Mail",
+                    email = new string('a', 300) + "@example.com",
+                    password = "Long-enough-password-1",
+                    roles = new[] { "Auditor" },
+                }
+            )
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+
+        Assert.True(problem.GetProperty("errors").TryGetProperty("email", out _));
+    }
+
+    [Fact]
+    public async Task A_return_url_with_a_tab_sends_the_person_home_after_signing_in()
+    {
+        var (userName, password) = await Person(Roles.Auditor);
+
+        using var signedIn = await SignIn(
+            Browser(),
+            $"/account/sign-in?returnUrl={Uri.EscapeDataString("/inventory\tx")}",
+            userName,
+            password
+        );
+
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        Assert.Equal("/", signedIn.Headers.Location!.OriginalString);
+    }
+
     private async Task<string> PersonToken(string userName, string password, string scope)
     {
         var browser = Browser();

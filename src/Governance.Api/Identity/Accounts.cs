@@ -43,6 +43,7 @@ public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictAppli
         var check = new InputCheck()
             .Required(request.UserName, "userName", 256)
             .Required(request.DisplayName, "displayName", 200)
+            .Optional(request.Email, "email", 256)
             .Required(request.Password, "password", 256);
         CheckRoles(check, request.Roles, "roles", required: true);
         check.ThrowIfAny();

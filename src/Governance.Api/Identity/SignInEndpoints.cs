@@ -163,8 +163,9 @@ public static class SignInEndpoints
         return app;
     }
 
+    /// <summary>A path on this host that can be put in a Location header (no control character, e.g. a TAB, which would 500).</summary>
     private static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\");
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\") && !url.Any(char.IsControl);
 
     private static IResult Form(
         HttpContext http,
