@@ -492,6 +492,18 @@ public sealed partial class IdentityTests(IdentityApp app)
         Assert.Equal("/", signedIn.Headers.Location!.OriginalString);
     }
 
+    [Theory]
+    [InlineData("/connect/token", "grant_type=client_credentials&client_id=governance-pipeline&client_id=other&client_secret=x")]
+    [InlineData("/account/sign-in", "userName=a&userName=b&password=x")]
+    public async Task A_form_field_given_twice_is_refused_naming_it(string path, string form)
+    {
+        var answer = app.CreateClient().PostAsync(path, new StringContent(form, Encoding.UTF8, "application/x-www-form-urlencoded"));
+
+        var problem = await answer.ExpectProblem(HttpStatusCode.BadRequest, "invalid_request");
+
+        Assert.Single(problem.GetProperty("errors").EnumerateObject());
+    }
+
     private async Task<string> PersonToken(string userName, string password, string scope)
     {
         var browser = Browser();

@@ -98,6 +98,7 @@ public static class GovernanceHost
         app.UseStatusCodePages();
         app.UseBodySizeLimit();
         app.UseKnownCharsets();
+        app.UseSingleValuedForms();
         app.UseIdempotencyBuffering();
         app.UseRouting();
         app.UseRateLimiter();

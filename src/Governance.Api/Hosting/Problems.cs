@@ -164,6 +164,38 @@ public static class RequestGuards
             }
         );
 
+    /// <summary>
+    /// A form posted to the OpenID Connect endpoints or the sign-in form with a field given twice (<c>a=1&amp;a=2</c>) is
+    /// refused with 400 (<c>invalid_request</c>) naming the field: which value counts must never be ambiguous.
+    /// </summary>
+    public static IApplicationBuilder UseSingleValuedForms(this IApplicationBuilder app) =>
+        app.Use(
+            async (http, next) =>
+            {
+                if (
+                    HttpMethods.IsPost(http.Request.Method)
+                    && (http.Request.Path.StartsWithSegments("/connect") || http.Request.Path.StartsWithSegments("/account"))
+                    && http.Request.HasFormContentType
+                )
+                {
+                    var form = await http.Request.ReadFormAsync(http.RequestAborted);
+                    if (form.FirstOrDefault(f => f.Value.Count > 1) is { Key: { } repeated })
+                    {
+                        var problem = Problems.Create(
+                            StatusCodes.Status400BadRequest,
+                            "invalid_request",
+                            "A form field is repeated",
+                            $"The field '{repeated}' is given more than once; send each field once."
+                        );
+                        problem.Extensions["errors"] = new Dictionary<string, string[]> { [repeated] = ["must be given once"] };
+                        await Results.Problem(problem).ExecuteAsync(http);
+                        return;
+                    }
+                }
+                await next(http);
+            }
+        );
+
     private static bool IsKnown(string charset)
     {
         try
