@@ -72,7 +72,6 @@ public static class LedgerSetup
             .AddMarten(_ => Configure(new StoreOptions(), options.ConnectionString))
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
-        services.AddSingleton(options);
         services.AddSingleton(ApprovalPolicy.Default);
         services.AddSingleton<LedgerWriter>();
         services.AddSingleton<ICommitsWithEvents, IdempotentAnswers>();

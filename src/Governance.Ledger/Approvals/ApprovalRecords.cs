@@ -20,27 +20,29 @@ public sealed class ApprovalRecords(LedgerWriter writer, AttestationKeyRing keys
 
     /// <summary>The owner asks for approval to use this version's artifact in one environment, for a stated use.</summary>
     /// <returns>The new approval case, pending.</returns>
-    public async Task<Written<Approval>> RequestAsync(
+    public Task<Written<Approval>> RequestAsync(
         VersionRef target,
         string? environment,
         string? intendedUse,
         string? reason,
         CommandCall call,
         CancellationToken ct
-    )
-    {
-        await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, RequestRoles, ct);
-        if (write.IsReplay)
-            return write.Replay<Approval>();
-        var requested = RequestApprovalDecision.Decide(
-            new RequestApproval(Guid.CreateVersion7().ToString(), environment, intendedUse, reason),
-            target.Require(write.Before),
-            write.Context,
-            policy
+    ) =>
+        writer.DecideAsync<ModelVersion, Approval>(
+            target.StreamKey,
+            ModelVersion.Evolve,
+            call,
+            RequestRoles,
+            (state, context) =>
+                RequestApprovalDecision.Decide(
+                    new RequestApproval(Guid.CreateVersion7().ToString(), environment, intendedUse, reason),
+                    target.Require(state),
+                    context,
+                    policy
+                ),
+            w => w.After!.FindApproval(((ApprovalRequested)w.Events[0]).ApprovalId)!,
+            ct
         );
-        write.Append(requested);
-        return await write.CommitAsync(write.After!.FindApproval(requested.ApprovalId)!, ct);
-    }
 
     /// <summary>
     /// A risk officer signs off, restating the digest and environment signed. When this completes the approval, the signed
@@ -67,25 +69,29 @@ public sealed class ApprovalRecords(LedgerWriter writer, AttestationKeyRing keys
 
     /// <summary>A risk officer rejects an approval request, with reasons.</summary>
     /// <returns>The approval case, rejected.</returns>
-    public async Task<Written<Approval>> RejectAsync(VersionRef target, RejectApproval command, CommandCall call, CancellationToken ct)
-    {
-        await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, DecideRoles, ct);
-        if (write.IsReplay)
-            return write.Replay<Approval>();
-        write.Append(Domain.Approvals.ApprovalDecisions.Decide(command, target.Require(write.Before), write.Context));
-        return await write.CommitAsync(write.After!.FindApproval(command.ApprovalId)!, ct);
-    }
+    public Task<Written<Approval>> RejectAsync(VersionRef target, RejectApproval command, CommandCall call, CancellationToken ct) =>
+        writer.DecideAsync<ModelVersion, Approval>(
+            target.StreamKey,
+            ModelVersion.Evolve,
+            call,
+            DecideRoles,
+            (state, context) => Domain.Approvals.ApprovalDecisions.Decide(command, target.Require(state), context),
+            w => w.After!.FindApproval(command.ApprovalId)!,
+            ct
+        );
 
     /// <summary>A risk officer revokes a granted approval; it allows no deployment from then on.</summary>
     /// <returns>The approval case, revoked.</returns>
-    public async Task<Written<Approval>> RevokeAsync(VersionRef target, RevokeApproval command, CommandCall call, CancellationToken ct)
-    {
-        await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, DecideRoles, ct);
-        if (write.IsReplay)
-            return write.Replay<Approval>();
-        write.Append(Domain.Approvals.ApprovalDecisions.Decide(command, target.Require(write.Before), write.Context));
-        return await write.CommitAsync(write.After!.FindApproval(command.ApprovalId)!, ct);
-    }
+    public Task<Written<Approval>> RevokeAsync(VersionRef target, RevokeApproval command, CommandCall call, CancellationToken ct) =>
+        writer.DecideAsync<ModelVersion, Approval>(
+            target.StreamKey,
+            ModelVersion.Evolve,
+            call,
+            DecideRoles,
+            (state, context) => Domain.Approvals.ApprovalDecisions.Decide(command, target.Require(state), context),
+            w => w.After!.FindApproval(command.ApprovalId)!,
+            ct
+        );
 
     /// <summary>Signs the in-toto statement of a granted approval and records the envelope and its digest.</summary>
     private ApprovalAttested Attest(ModelVersion version, ModelVersionApproved approved, long approvedAtStreamVersion)

@@ -71,9 +71,6 @@ public sealed class SignedApprovals(IDocumentStore store, LedgerWriter writer, A
         CancellationToken ct
     )
     {
-        await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, LoadReportRoles, ct);
-        if (write.IsReplay)
-            return write.Replay<LoadReported>();
         var command = new RecordLoad(
             report.Environment,
             report.Host,
@@ -83,9 +80,15 @@ public sealed class SignedApprovals(IDocumentStore store, LedgerWriter writer, A
             report.ReasonCode,
             report.Reason
         );
-        var reported = RecordLoadDecision.Decide(command, target.Require(write.Before), write.Context);
-        write.Append(reported);
-        return await write.CommitAsync(new LoadReported(reported as ModelLoaded, reported as ModelLoadRefused), ct);
+        return await writer.DecideAsync<ModelVersion, LoadReported>(
+            target.StreamKey,
+            ModelVersion.Evolve,
+            call,
+            LoadReportRoles,
+            (state, context) => RecordLoadDecision.Decide(command, target.Require(state), context),
+            w => new LoadReported(w.Events[0] as ModelLoaded, w.Events[0] as ModelLoadRefused),
+            ct
+        );
     }
 
     private async Task<Approval> LoadAsync(string approvalId, CancellationToken ct)

@@ -25,11 +25,15 @@ public sealed class DatasetRegister(IDocumentStore store, LedgerWriter writer)
     public async Task<Written<Dataset>> RegisterAsync(RegisterDataset command, CommandCall call, CancellationToken ct)
     {
         var key = Dataset.StreamKey(command.Name ?? "", command.Version ?? "");
-        await using var write = await writer.BeginAsync<Dataset>(key, Dataset.Evolve, call, RegisterRoles, ct);
-        if (write.IsReplay)
-            return write.Replay<Dataset>();
-        write.Append(RegisterDatasetDecision.Decide(command, write.Before, write.Context));
-        return await write.CommitAsync(write.After!, ct);
+        return await writer.DecideAsync<Dataset, Dataset>(
+            key,
+            Dataset.Evolve,
+            call,
+            RegisterRoles,
+            (state, context) => RegisterDatasetDecision.Decide(command, state, context),
+            w => w.After!,
+            ct
+        );
     }
 
     /// <summary>One dataset version, or null.</summary>

@@ -17,34 +17,36 @@ public sealed class DeploymentRecords(LedgerWriter writer)
     /// Records a deployment or, without a granted, unexpired, unrevoked approval for this digest and environment, the
     /// refused attempt: that is not an exception, because the refusal itself is evidence and is stored.
     /// </summary>
-    public async Task<Written<DeploymentOutcome>> RecordDeploymentAsync(
+    public Task<Written<DeploymentOutcome>> RecordDeploymentAsync(
         VersionRef target,
         RecordDeployment command,
         CommandCall call,
         CancellationToken ct
-    )
-    {
-        await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, Roles, ct);
-        if (write.IsReplay)
-            return write.Replay<DeploymentOutcome>();
-        var decided = DeploymentDecisions.Decide(command, target.Require(write.Before), write.Context);
-        write.Append(decided);
-        return await write.CommitAsync(new DeploymentOutcome(decided as ModelVersionDeployed, decided as DeploymentRefused), ct);
-    }
+    ) =>
+        writer.DecideAsync<ModelVersion, DeploymentOutcome>(
+            target.StreamKey,
+            ModelVersion.Evolve,
+            call,
+            Roles,
+            (state, context) => DeploymentDecisions.Decide(command, target.Require(state), context),
+            w => new DeploymentOutcome(w.Events[0] as ModelVersionDeployed, w.Events[0] as DeploymentRefused),
+            ct
+        );
 
     /// <summary>Records that a pipeline rolled this version back out of an environment.</summary>
-    public async Task<Written<DeploymentRolledBack>> RecordRollbackAsync(
+    public Task<Written<DeploymentRolledBack>> RecordRollbackAsync(
         VersionRef target,
         RecordRollback command,
         CommandCall call,
         CancellationToken ct
-    )
-    {
-        await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, Roles, ct);
-        if (write.IsReplay)
-            return write.Replay<DeploymentRolledBack>();
-        var rolledBack = DeploymentDecisions.Decide(command, target.Require(write.Before), write.Context);
-        write.Append(rolledBack);
-        return await write.CommitAsync(rolledBack, ct);
-    }
+    ) =>
+        writer.DecideAsync<ModelVersion, DeploymentRolledBack>(
+            target.StreamKey,
+            ModelVersion.Evolve,
+            call,
+            Roles,
+            (state, context) => DeploymentDecisions.Decide(command, target.Require(state), context),
+            w => (DeploymentRolledBack)w.Events[0],
+            ct
+        );
 }

@@ -52,27 +52,28 @@ public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter write
             validation = await DatasetRegister.FindByDigestAsync(session, command.ValidationDatasetDigest, ct);
         }
         var key = ModelVersion.StreamKey(command.ModelId, command.Version ?? "");
-        await using var write = await writer.BeginAsync<ModelVersion>(key, ModelVersion.Evolve, call, RegisterRoles, ct);
-        if (write.IsReplay)
-            return write.Replay<ModelVersion>();
-        write.Append(RegisterModelVersionDecision.Decide(command, model, write.Before, training, validation, write.Context));
-        return await write.CommitAsync(write.After!, ct);
+        return await writer.DecideAsync<ModelVersion, ModelVersion>(
+            key,
+            ModelVersion.Evolve,
+            call,
+            RegisterRoles,
+            (state, context) => RegisterModelVersionDecision.Decide(command, model, state, training, validation, context),
+            w => w.After!,
+            ct
+        );
     }
 
     /// <summary>Retires a version: it can no longer be approved or deployed.</summary>
-    public async Task<Written<ModelVersion>> RetireAsync(
-        VersionRef target,
-        RetireModelVersion command,
-        CommandCall call,
-        CancellationToken ct
-    )
-    {
-        await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, RetireRoles, ct);
-        if (write.IsReplay)
-            return write.Replay<ModelVersion>();
-        write.Append(RetireModelVersionDecision.Decide(command, target.Require(write.Before), write.Context));
-        return await write.CommitAsync(write.After!, ct);
-    }
+    public Task<Written<ModelVersion>> RetireAsync(VersionRef target, RetireModelVersion command, CommandCall call, CancellationToken ct) =>
+        writer.DecideAsync<ModelVersion, ModelVersion>(
+            target.StreamKey,
+            ModelVersion.Evolve,
+            call,
+            RetireRoles,
+            (state, context) => RetireModelVersionDecision.Decide(command, target.Require(state), context),
+            w => w.After!,
+            ct
+        );
 
     /// <summary>One version's state and stream version, or null if it is not registered.</summary>
     public async Task<VersionState?> GetAsync(VersionRef target, CancellationToken ct)

@@ -33,24 +33,28 @@ public sealed class ModelInventory(IDocumentStore store, LedgerWriter writer, Ti
 
     /// <summary>Enters a model in the inventory; the caller becomes its owner.</summary>
     /// <exception cref="GovernanceRuleException">Invalid fields; conflict if the id is taken.</exception>
-    public async Task<Written<Model>> RegisterAsync(RegisterModel command, CommandCall call, CancellationToken ct)
-    {
-        await using var write = await writer.BeginAsync<Model>(command.ModelId ?? "", Model.Evolve, call, RegisterRoles, ct);
-        if (write.IsReplay)
-            return write.Replay<Model>();
-        write.Append(RegisterModelDecision.Decide(command, write.Before, write.Context));
-        return await write.CommitAsync(write.After!, ct);
-    }
+    public Task<Written<Model>> RegisterAsync(RegisterModel command, CommandCall call, CancellationToken ct) =>
+        writer.DecideAsync<Model, Model>(
+            command.ModelId ?? "",
+            Model.Evolve,
+            call,
+            RegisterRoles,
+            (state, context) => RegisterModelDecision.Decide(command, state, context),
+            w => w.After!,
+            ct
+        );
 
     /// <summary>Retires a model: it takes no new versions.</summary>
-    public async Task<Written<Model>> RetireAsync(RetireModel command, CommandCall call, CancellationToken ct)
-    {
-        await using var write = await writer.BeginAsync<Model>(command.ModelId, Model.Evolve, call, RetireRoles, ct);
-        if (write.IsReplay)
-            return write.Replay<Model>();
-        write.Append(RetireModelDecision.Decide(command, write.Before, write.Context));
-        return await write.CommitAsync(write.After!, ct);
-    }
+    public Task<Written<Model>> RetireAsync(RetireModel command, CommandCall call, CancellationToken ct) =>
+        writer.DecideAsync<Model, Model>(
+            command.ModelId,
+            Model.Evolve,
+            call,
+            RetireRoles,
+            (state, context) => RetireModelDecision.Decide(command, state, context),
+            w => w.After!,
+            ct
+        );
 
     /// <summary>The inventory, by model id, filtered; the version filters look at every version of a model.</summary>
     /// <exception cref="GovernanceRuleException">Invalid input naming the filter: an environment that is not an identifier, an

@@ -17,34 +17,38 @@ public sealed class ValidationRecords(IDocumentStore store, LedgerWriter writer)
     public static readonly IReadOnlyList<string> RecordRoles = [Roles.Validator];
 
     /// <summary>The owner hands a version to independent validation with its evidence.</summary>
-    public async Task<Written<ModelVersion>> SubmitAsync(
+    public Task<Written<ModelVersion>> SubmitAsync(
         VersionRef target,
         SubmitForValidation command,
         CommandCall call,
         CancellationToken ct
-    )
-    {
-        await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, SubmitRoles, ct);
-        if (write.IsReplay)
-            return write.Replay<ModelVersion>();
-        write.Append(ValidationDecisions.Decide(command, target.Require(write.Before), write.Context));
-        return await write.CommitAsync(write.After!, ct);
-    }
+    ) =>
+        writer.DecideAsync<ModelVersion, ModelVersion>(
+            target.StreamKey,
+            ModelVersion.Evolve,
+            call,
+            SubmitRoles,
+            (state, context) => ValidationDecisions.Decide(command, target.Require(state), context),
+            w => w.After!,
+            ct
+        );
 
     /// <summary>The validator records the outcome and findings; the validator cannot be the model owner or the registrant.</summary>
-    public async Task<Written<ModelVersion>> RecordOutcomeAsync(
+    public Task<Written<ModelVersion>> RecordOutcomeAsync(
         VersionRef target,
         RecordValidationOutcome command,
         CommandCall call,
         CancellationToken ct
-    )
-    {
-        await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, RecordRoles, ct);
-        if (write.IsReplay)
-            return write.Replay<ModelVersion>();
-        write.Append(ValidationDecisions.Decide(command, target.Require(write.Before), write.Context));
-        return await write.CommitAsync(write.After!, ct);
-    }
+    ) =>
+        writer.DecideAsync<ModelVersion, ModelVersion>(
+            target.StreamKey,
+            ModelVersion.Evolve,
+            call,
+            RecordRoles,
+            (state, context) => ValidationDecisions.Decide(command, target.Require(state), context),
+            w => w.After!,
+            ct
+        );
 
     /// <summary>Versions submitted for validation and awaiting an outcome, longest waiting first.</summary>
     public async Task<IReadOnlyList<ValidationQueueItem>> QueueAsync(CancellationToken ct)

@@ -89,6 +89,7 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
             if (await StoredAnswerAsync(session, call, ct) is { } stored)
                 return new StreamWrite<TState>(this, session, call, streamKey, null, context, evolve, stored, appendOnly: false);
             IEventStream<TState>? stream = null;
+            GovernanceRuleException? stale = null;
             try
             {
                 // A command without an identity cannot address a stream: the feature's decision refuses it as invalid input.
@@ -97,14 +98,15 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
                     : call.ExpectedVersion is { } expected ? await session.Events.FetchForWriting<TState>(streamKey, expected, ct)
                     : await session.Events.FetchForWriting<TState>(streamKey, ct);
             }
-            catch (Exception e) when (Conflict(e) is not null && call.IdempotencyKey is not null)
+            catch (Exception e) when (Conflict(e) is { } conflict && call.IdempotencyKey is not null)
             {
                 // A stale expected version may only mean that this request's own first attempt committed: checked below.
+                stale = conflict;
             }
             if (await StoredAnswerAsync(session, call, ct) is { } justStored)
                 return new StreamWrite<TState>(this, session, call, streamKey, null, context, evolve, justStored, appendOnly: false);
-            if (stream is null && !string.IsNullOrWhiteSpace(streamKey))
-                throw Conflict(new JasperFx.ConcurrencyException("The stream moved past the expected version.", null))!;
+            if (stale is not null)
+                throw stale;
             return new StreamWrite<TState>(this, session, call, streamKey, stream, context, evolve, null, appendOnly: false);
         }
         catch (Exception e) when (Conflict(e) is { } conflict)
@@ -136,6 +138,31 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
                 "idempotency.key_reused",
                 "This Idempotency-Key was already used for a different request; use a new key for a new request."
             );
+    }
+
+    /// <summary>
+    /// The common case of <see cref="BeginAsync{TState}"/>: one command decided by one domain function into one event,
+    /// committed with a result computed from the write (usually the state after it); an idempotent retry gets the stored
+    /// result. Features whose commands add follow-up facts (a sign-off's attestation) use the steps themselves.
+    /// </summary>
+    /// <param name="decide">The domain decision, given the state before (null for a new stream) and the context.</param>
+    public async Task<Written<TResult>> DecideAsync<TState, TResult>(
+        string streamKey,
+        Func<TState?, object, TState?> evolve,
+        CommandCall call,
+        IReadOnlyList<string> roles,
+        Func<TState?, CommandContext, object> decide,
+        Func<StreamWrite<TState>, TResult> result,
+        CancellationToken ct
+    )
+        where TState : class
+        where TResult : notnull
+    {
+        await using var write = await BeginAsync(streamKey, evolve, call, roles, ct);
+        if (write.IsReplay)
+            return write.Replay<TResult>();
+        write.Append(decide(write.Before, write.Context));
+        return await write.CommitAsync(result(write), ct);
     }
 
     /// <summary>
