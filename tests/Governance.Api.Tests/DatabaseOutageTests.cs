@@ -22,26 +22,16 @@ public sealed class DatabaseOutageTests(OutageApp app) : IClassFixture<OutageApp
 {
     private readonly Scenario _ledger = new(app);
 
-    private static object Model(string modelId) =>
-        new
-        {
-            modelId,
-            name = "Outage",
-            businessPurpose = "Scores retail credit applications",
-            riskTier = "Low",
-            jurisdictions = new[] { "EU" },
-        };
-
     [Fact]
     public async Task During_an_outage_commands_reads_and_readiness_answer_503_with_retry_after_and_the_api_recovers_after_it()
     {
-        await _ledger.Owner.PostAsJsonAsync("/api/v1/models", Model(Scenario.NewId())).Expect(HttpStatusCode.Created);
+        await _ledger.Owner.PostAsJsonAsync("/api/v1/models", Scenario.ModelBody(Scenario.NewId())).Expect(HttpStatusCode.Created);
         var health = app.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await health.GetAsync("/health/ready")).StatusCode);
 
         app.Postgres.Crash();
 
-        var command = await _ledger.Owner.PostAsJsonAsync("/api/v1/models", Model(Scenario.NewId()));
+        var command = await _ledger.Owner.PostAsJsonAsync("/api/v1/models", Scenario.ModelBody(Scenario.NewId()));
         var read = await _ledger.Auditor.GetAsync("/api/v1/inventory");
         var ready = await health.GetAsync("/health/ready");
         foreach (var answer in new[] { command, read, ready })
@@ -59,7 +49,7 @@ public sealed class DatabaseOutageTests(OutageApp app) : IClassFixture<OutageApp
             status = (await health.GetAsync("/health/ready")).StatusCode;
         Assert.Equal(HttpStatusCode.OK, status);
         var modelId = Scenario.NewId();
-        await Retried(() => _ledger.Owner.PostAsJsonAsync("/api/v1/models", Model(modelId)), HttpStatusCode.Created);
+        await Retried(() => _ledger.Owner.PostAsJsonAsync("/api/v1/models", Scenario.ModelBody(modelId)), HttpStatusCode.Created);
         await _ledger.Auditor.GetAsync($"/api/v1/inventory/{modelId}").Expect(HttpStatusCode.OK);
     }
 

@@ -99,14 +99,7 @@ public sealed class FrontDoorTests(LedgerApp app)
     public async Task Three_concurrent_creates_of_one_model_dataset_or_version_over_HTTP_answer_one_201_and_two_409s()
     {
         var modelId = Scenario.NewId();
-        var model = new
-        {
-            modelId,
-            name = "Concurrent",
-            businessPurpose = "Scores retail credit applications",
-            riskTier = "Low",
-            jurisdictions = new[] { "EU" },
-        };
+        var model = Scenario.ModelBody(modelId, "Concurrent");
         Assert.Equal(Created1Conflict2, await Statuses(() => _ledger.Owner.PostAsJsonAsync("/api/v1/models", model)));
 
         var dataset = Scenario.DatasetBody(Scenario.NewId("ds"));
@@ -158,14 +151,7 @@ public sealed class FrontDoorTests(LedgerApp app)
     public async Task Sixteen_concurrent_retries_with_one_idempotency_key_write_once_and_all_get_the_stored_answer()
     {
         var modelId = Scenario.NewId();
-        var model = new
-        {
-            modelId,
-            name = "Retried",
-            businessPurpose = "Scores retail credit applications",
-            riskTier = "Low",
-            jurisdictions = new[] { "EU" },
-        };
+        var model = Scenario.ModelBody(modelId, "Retried");
 
         var answers = await Task.WhenAll(
             Enumerable

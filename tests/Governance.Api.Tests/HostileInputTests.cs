@@ -15,16 +15,6 @@ public sealed class HostileInputTests(LedgerApp app)
 {
     private readonly Scenario _ledger = new(app);
 
-    private static object Model(string modelId, string name = "Retail credit", string riskTier = "Low", string[]? jurisdictions = null) =>
-        new
-        {
-            modelId,
-            name,
-            businessPurpose = "Scores retail credit applications",
-            riskTier,
-            jurisdictions = jurisdictions ?? ["EU"],
-        };
-
     private async Task<long> Events()
     {
         await using var connection = new NpgsqlConnection(app.ConnectionString);
@@ -45,12 +35,12 @@ public sealed class HostileInputTests(LedgerApp app)
     [InlineData("credit-x\n")]
     [InlineData("credit-x\r\n")]
     public async Task A_model_id_with_a_trailing_newline_is_refused_and_nothing_is_written(string modelId) =>
-        await RefusedWithoutWriting(() => _ledger.Owner.PostAsJsonAsync("/api/v1/models", Model(modelId)), "modelId");
+        await RefusedWithoutWriting(() => _ledger.Owner.PostAsJsonAsync("/api/v1/models", Scenario.ModelBody(modelId)), "modelId");
 
     [Fact]
     public async Task A_jurisdiction_with_a_trailing_newline_is_refused_and_nothing_is_written() =>
         await RefusedWithoutWriting(
-            () => _ledger.Owner.PostAsJsonAsync("/api/v1/models", Model(Scenario.NewId(), jurisdictions: ["DE\n"])),
+            () => _ledger.Owner.PostAsJsonAsync("/api/v1/models", Scenario.ModelBody(Scenario.NewId(), jurisdictions: ["DE\n"])),
             "jurisdictions"
         );
 
@@ -59,7 +49,10 @@ public sealed class HostileInputTests(LedgerApp app)
     [InlineData("\u202Etpircs\u202C")]
     [InlineData("zero\u200Bwidth")]
     public async Task A_name_with_a_control_bidi_or_zero_width_character_is_refused_and_nothing_is_written(string name) =>
-        await RefusedWithoutWriting(() => _ledger.Owner.PostAsJsonAsync("/api/v1/models", Model(Scenario.NewId(), name)), "name");
+        await RefusedWithoutWriting(
+            () => _ledger.Owner.PostAsJsonAsync("/api/v1/models", Scenario.ModelBody(Scenario.NewId(), name)),
+            "name"
+        );
 
     [Fact]
     public async Task A_version_label_with_a_trailing_newline_is_refused_beside_the_real_one()
@@ -116,7 +109,7 @@ public sealed class HostileInputTests(LedgerApp app)
     {
         var before = await Events();
         var content = new StringContent(
-            System.Text.Json.JsonSerializer.Serialize(Model(Scenario.NewId())),
+            System.Text.Json.JsonSerializer.Serialize(Scenario.ModelBody(Scenario.NewId())),
             Encoding.UTF8,
             "application/json"
         );

@@ -24,22 +24,22 @@ public sealed class Scenario(LedgerApp app)
 
     public static string Expiry(int days = 365) => DateTimeOffset.UtcNow.AddDays(days).ToString("O");
 
-    public async Task<string> RegisterModel(string modelId, string riskTier = "Low") => (
-            await Owner
-                .PostAsJsonAsync(
-                    "/api/v1/models",
-                    new
-                    {
-                        modelId,
-                        name = $"Model {modelId}",
-                        businessPurpose = "Scores retail credit applications",
-                        riskTier,
-                        euAiActCategory = riskTier == "High" ? "Annex III 5(b) creditworthiness assessment" : null,
-                        jurisdictions = new[] { "EU", "DE" },
-                    }
-                )
-                .Expect(HttpStatusCode.Created)
-        ).GetProperty("id").GetString()!;
+    public async Task<string> RegisterModel(string modelId, string riskTier = "Low") =>
+        (await Owner.PostAsJsonAsync("/api/v1/models", ModelBody(modelId, riskTier: riskTier)).Expect(HttpStatusCode.Created))
+            .GetProperty("id")
+            .GetString()!;
+
+    /// <summary>A model registration body; a high-risk one names its EU AI Act category.</summary>
+    public static object ModelBody(string modelId, string? name = null, string riskTier = "Low", string[]? jurisdictions = null) =>
+        new
+        {
+            modelId,
+            name = name ?? $"Model {modelId}",
+            businessPurpose = "Scores retail credit applications",
+            riskTier,
+            euAiActCategory = riskTier == "High" ? "Annex III 5(b) creditworthiness assessment" : null,
+            jurisdictions = jurisdictions ?? ["EU", "DE"],
+        };
 
     /// <summary>Registers a one-file dataset and returns its manifest digest.</summary>
     public async Task<string> RegisterDataset(string? name = null) =>
