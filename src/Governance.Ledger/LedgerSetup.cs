@@ -13,6 +13,7 @@ using Governance.Ledger.EvidencePacks;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.SecurityLog;
+using Governance.Ledger.Sequencing;
 using Governance.Ledger.Validation;
 using Governance.Ledger.Writing;
 using JasperFx;
@@ -74,6 +75,7 @@ public static class LedgerSetup
             .ApplyAllDatabaseChangesOnStartup();
         services.AddSingleton(ApprovalPolicy.Default);
         services.AddSingleton<LedgerWriter>();
+        services.AddSingleton<SafePosition>();
         services.AddSingleton<ICommitsWithEvents, IdempotentAnswers>();
         services.AddSingleton(_ => new AttestationKeyRing(options.AttestationKeysFolder));
         services.AddSingleton<ModelInventory>();

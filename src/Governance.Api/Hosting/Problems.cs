@@ -43,15 +43,16 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
     public const int RetryAfterSeconds = 5;
 
     /// <summary>
-    /// True when the database could not be reached or went away (connection refused or broken, server shutting down):
-    /// the server's problem, answered 503 with <c>Retry-After</c>, never a client's 500. Marten wraps Npgsql's exceptions.
+    /// True when the database could not be reached or went away (connection refused or broken, server shutting down), or
+    /// an append stayed in flight past the safe-position reader's lock timeout (55P03): the server's problem, answered 503
+    /// with <c>Retry-After</c>, never a client's 500. Marten wraps Npgsql's exceptions.
     /// </summary>
     public static bool LedgerUnavailable(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
             if (
                 e is Npgsql.NpgsqlException { IsTransient: true }
-                || e is Npgsql.PostgresException { SqlState: ['5', '7', 'P', ..] or ['0', '8', ..] }
+                || e is Npgsql.PostgresException { SqlState: ['5', '7', 'P', ..] or ['0', '8', ..] or "55P03" }
                 || e is System.Net.Sockets.SocketException
             )
                 return true;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Governance.Documents.EvidencePacks;
 using Governance.Domain.Models;
 using Governance.Domain.Shared;
+using Governance.Ledger.Sequencing;
 using JasperFx.Events;
 using Marten;
 
@@ -31,7 +32,7 @@ public sealed record AuditTrailEntry(
 public sealed record AuditTrailPage(string ModelId, IReadOnlyList<AuditTrailEntry> Events, long? NextAfter);
 
 /// <summary>The event trail, once, for the audit-trail API, the UI's timeline and the evidence packs.</summary>
-public sealed class EventTrail(IDocumentStore store)
+public sealed class EventTrail(IDocumentStore store, SafePosition safePosition)
 {
     public const int MaxPageSize = 500;
 
@@ -41,7 +42,8 @@ public sealed class EventTrail(IDocumentStore store)
         Digest.OfBytes(JsonSerializer.SerializeToUtf8Bytes(data, data.GetType(), LedgerJson.Options));
 
     /// <summary>Every event of a model and its versions in ledger order, after sequence <paramref name="after"/>, at most <paramref
-    /// name="limit"/>.</summary>
+    /// name="limit"/>, and only up to the <see cref="SafePosition"/>: a page never holds an event that a transaction still in
+    /// flight could precede, so paging on <c>after</c> skips nothing.</summary>
     /// <exception cref="GovernanceRuleException">Invalid paging values; model not found.</exception>
     public async Task<AuditTrailPage> ModelTrailAsync(string modelId, long? after, int? limit, CancellationToken ct)
     {
@@ -56,7 +58,8 @@ public sealed class EventTrail(IDocumentStore store)
             throw GovernanceRuleException.NotFound("model.not_found", $"Model '{modelId}' is not registered.");
 
         var size = limit ?? 100;
-        var events = await ModelEvents(session, modelId, after ?? 0).Take(size + 1).ToListAsync(ct);
+        var upTo = await safePosition.ReadAsync(ct);
+        var events = await ModelEvents(session, modelId, after ?? 0).Where(e => e.Sequence <= upTo).Take(size + 1).ToListAsync(ct);
         var page = events.Take(size).Select(Entry).ToArray();
         return new AuditTrailPage(modelId, page, events.Count > size ? page[^1].Sequence : null);
     }

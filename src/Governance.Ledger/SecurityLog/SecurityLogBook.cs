@@ -1,5 +1,6 @@
 using Governance.Domain.Security;
 using Governance.Domain.Shared;
+using Governance.Ledger.Sequencing;
 using Governance.Ledger.Writing;
 using Marten;
 
@@ -24,7 +25,7 @@ public sealed record SecurityLogPage(IReadOnlyList<SecurityLogEntry> Events, lon
 /// The security log (sign-ins, failures, client tokens, user and role changes, client secrets) as ledger events, one
 /// stream per subject, written through the ledger's writer like every other fact.
 /// </summary>
-public sealed class SecurityLogBook(IDocumentStore store, LedgerWriter writer)
+public sealed class SecurityLogBook(IDocumentStore store, LedgerWriter writer, SafePosition safePosition)
 {
     public const int MaxPageSize = 500;
 
@@ -53,7 +54,7 @@ public sealed class SecurityLogBook(IDocumentStore store, LedgerWriter writer)
     }
 
     /// <summary>The security log in ledger order, after sequence <paramref name="after"/>, at most <paramref name="limit"/> (default
-    /// 100).</summary>
+    /// 100), up to the <see cref="SafePosition"/> so that paging skips nothing.</summary>
     /// <exception cref="GovernanceRuleException">Invalid paging values.</exception>
     public async Task<SecurityLogPage> PageAsync(long? after, int? limit, CancellationToken ct)
     {
@@ -65,10 +66,11 @@ public sealed class SecurityLogBook(IDocumentStore store, LedgerWriter writer)
         check.ThrowIfAny();
         var size = limit ?? 100;
         var from = after ?? 0;
+        var upTo = await safePosition.ReadAsync(ct);
         await using var session = store.QuerySession();
         var events = await session
             .Events.QueryAllRawEvents()
-            .Where(e => e.StreamKey!.StartsWith("security:") && e.Sequence > from)
+            .Where(e => e.StreamKey!.StartsWith("security:") && e.Sequence > from && e.Sequence <= upTo)
             .OrderBy(e => e.Sequence)
             .Take(size + 1)
             .ToListAsync(ct);

@@ -1,0 +1,54 @@
+using Marten;
+using Npgsql;
+
+namespace Governance.Ledger.Sequencing;
+
+/// <summary>
+/// The ledger's safe position: the highest event sequence number below which no transaction still in flight can commit.
+/// </summary>
+/// <remarks>
+/// PostgreSQL hands out sequence numbers when a row is inserted, not when its transaction commits, so a transaction that
+/// commits late can leave an event with a lower number behind one already visible. A reader paging on <c>seq_id &gt; after</c>
+/// would skip it for ever (the gap problem of Marten issues 1879 and 4964; this product runs no async daemon, so Marten
+/// keeps no high-water mark). Every appending transaction of <see cref="Writing.LedgerWriter"/> takes the shared advisory
+/// lock <see cref="AppendLockKey"/> before its first insert; the reader takes the same lock exclusively, which waits until
+/// every such transaction has committed or rolled back, reads <c>max(seq_id)</c> and lets go. Anything numbered up to that
+/// value is committed, and anything that commits later is numbered above it. Readers that page (the audit trail, the
+/// security log) stop there; the sealer, point-in-time answers and lag metrics read it too.
+/// </remarks>
+public sealed class SafePosition(IDocumentStore store)
+{
+    /// <summary>The advisory lock key (64-bit) held shared by appenders and exclusively by <see cref="ReadAsync"/>: the
+    /// first eight bytes of SHA-256("governance.ledger.append").</summary>
+    public const long AppendLockKey = unchecked((long)0x9b297abdbdbc4660UL);
+
+    /// <summary>How long a reader waits for in-flight appends before giving up; appends hold the lock for milliseconds.</summary>
+    public static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The highest sequence number such that every event numbered at or below it is committed and visible (0 for an
+    /// empty ledger).</summary>
+    /// <exception cref="PostgresException">SQLSTATE 55P03 when an append stays in flight longer than <see cref="LockTimeout"/>
+    /// (the API answers 503 <c>ledger.unavailable</c>).</exception>
+    public async Task<long> ReadAsync(CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        await session.BeginTransactionAsync(ct);
+        // The transaction is rolled back when the session is disposed, which releases the lock.
+        await using var wait = session.Connection!.CreateCommand();
+        wait.CommandText =
+            $"set local lock_timeout = '{(int)LockTimeout.TotalMilliseconds}ms'; select pg_advisory_xact_lock({AppendLockKey})";
+        await wait.ExecuteNonQueryAsync(ct);
+        await using var read = session.Connection.CreateCommand();
+        read.CommandText = $"select coalesce(max(seq_id), 0) from {store.Options.Events.DatabaseSchemaName}.mt_events";
+        return (long)(await read.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>Opens the session's transaction and takes the append lock shared, before any event of it is numbered.</summary>
+    internal static async Task HoldForAppendAsync(IDocumentSession session, CancellationToken ct)
+    {
+        await session.BeginTransactionAsync(ct);
+        await using var command = session.Connection!.CreateCommand();
+        command.CommandText = $"select pg_advisory_xact_lock_shared({AppendLockKey})";
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}

@@ -1,0 +1,132 @@
+using System.Net;
+using Governance.Api.Tests.Infrastructure;
+using Governance.Domain.Security;
+using Governance.Domain.Shared;
+using Governance.Ledger.SecurityLog;
+using Governance.Ledger.Sequencing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Governance.Api.Tests;
+
+/// <summary>
+/// Paging on sequence numbers skips nothing: an append numbered earlier but committed later is neither overtaken on a page by
+/// a later event nor left behind (issue 10, item 10). The test hook is a trigger in the test database that holds one
+/// chosen stream's appending transaction open after its event is numbered, until the test lets it go.
+/// </summary>
+[Collection(LedgerCollection.Name)]
+public sealed class SafePositionTests(LedgerApp app)
+{
+    [Fact]
+    public async Task A_page_waits_for_an_append_numbered_earlier_and_still_in_flight_so_that_paging_skips_nothing()
+    {
+        var log = app.Services.GetRequiredService<SecurityLogBook>();
+        await log.RecordAsync(Failure(Scenario.NewId("u")), CancellationToken.None);
+        var seen = (await log.PageAsync(null, 500, CancellationToken.None)).Events[^1].Sequence;
+
+        var (early, late) = (Scenario.NewId("held"), Scenario.NewId("late"));
+        await using var hold = await AppendHold.ArmAsync(app.ConnectionString, SecurityLog.StreamKey(early));
+        var earlyAppend = log.RecordAsync(Failure(early), CancellationToken.None);
+        await hold.UntilHeldAsync();
+        await log.RecordAsync(Failure(late), CancellationToken.None);
+
+        var page = log.PageAsync(seen, 500, CancellationToken.None);
+        await hold.UntilReaderWaitsAsync();
+        Assert.False(page.IsCompleted, "a page was answered while an earlier-numbered append was still in flight");
+        await hold.ReleaseAsync();
+        await earlyAppend;
+
+        var subjects = (await page).Events.Select(e => e.Subject).ToArray();
+        Assert.Equal([early, late], subjects);
+    }
+
+    [Fact]
+    public async Task A_model_trail_page_stops_at_the_safe_position()
+    {
+        var scenario = new Scenario(app);
+        var modelId = await scenario.RegisterModel(Scenario.NewId());
+        var held = Scenario.NewId("held");
+        await using var hold = await AppendHold.ArmAsync(app.ConnectionString, SecurityLog.StreamKey(held));
+        var log = app.Services.GetRequiredService<SecurityLogBook>();
+        var heldAppend = log.RecordAsync(Failure(held), CancellationToken.None);
+        await hold.UntilHeldAsync();
+
+        var page = scenario.Auditor.GetAsync($"/api/v1/models/{modelId}/audit-trail").Expect(HttpStatusCode.OK);
+        await hold.UntilReaderWaitsAsync();
+        Assert.False(page.IsCompleted, "the trail was answered past an append still in flight");
+        await hold.ReleaseAsync();
+        await heldAppend;
+        Assert.Single((await page).GetProperty("events").EnumerateArray());
+        Assert.True(await app.Services.GetRequiredService<SafePosition>().ReadAsync(CancellationToken.None) > 0);
+    }
+
+    private static SignInFailed Failure(string subject) =>
+        new(subject, subject, "bad_password", new Audit(new Actor(subject, subject, "Anonymous"), DateTimeOffset.UtcNow, "test", "c1"));
+
+    /// <summary>
+    /// Holds the transaction appending to one stream: a trigger on the event table waits, inside that transaction and after
+    /// the event is numbered, for an advisory lock the test holds until <see cref="ReleaseAsync"/>.
+    /// </summary>
+    private sealed class AppendHold : IAsyncDisposable
+    {
+        private const long TestLockKey = 424242;
+        private readonly NpgsqlConnection _connection;
+
+        private AppendHold(NpgsqlConnection connection) => _connection = connection;
+
+        public static async Task<AppendHold> ArmAsync(string connectionString, string streamKey)
+        {
+            var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            var hold = new AppendHold(connection);
+            await hold.ExecuteAsync($"select pg_advisory_lock({TestLockKey})");
+            await hold.ExecuteAsync(
+                $"""
+                create or replace function governance.test_hold_append() returns trigger language plpgsql as $$
+                begin
+                  if new.stream_id = '{streamKey}' then perform pg_advisory_xact_lock_shared({TestLockKey}); end if;
+                  return new;
+                end $$;
+                create or replace trigger test_hold_append after insert on governance.mt_events
+                  for each row execute function governance.test_hold_append();
+                """
+            );
+            return hold;
+        }
+
+        /// <summary>Until the chosen stream's append waits in its trigger: numbered, uncommitted.</summary>
+        public Task UntilHeldAsync() => UntilWaitingAsync(TestLockKey);
+
+        /// <summary>Until a reader waits for the append lock, exclusively, behind the held append.</summary>
+        public Task UntilReaderWaitsAsync() => UntilWaitingAsync(SafePosition.AppendLockKey);
+
+        public Task ReleaseAsync() => ExecuteAsync($"select pg_advisory_unlock({TestLockKey})");
+
+        public async ValueTask DisposeAsync()
+        {
+            await ExecuteAsync("drop trigger if exists test_hold_append on governance.mt_events");
+            await _connection.DisposeAsync();
+        }
+
+        private async Task UntilWaitingAsync(long key)
+        {
+            // A bigint advisory key shows in pg_locks as its high and low 32 bits (classid, objid).
+            var sql =
+                $"select count(*) from pg_locks where locktype = 'advisory' and not granted "
+                + $"and classid::bigint = {(key >> 32) & 0xffffffff} and objid::bigint = {key & 0xffffffff}";
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            await using var command = new NpgsqlCommand(sql, _connection);
+            while ((long)(await command.ExecuteScalarAsync())! == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"nothing waited for advisory lock {key}");
+                await Task.Delay(20);
+            }
+        }
+
+        private async Task ExecuteAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, _connection);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+}
