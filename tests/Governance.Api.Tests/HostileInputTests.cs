@@ -148,6 +148,48 @@ public sealed class HostileInputTests(LedgerApp app)
     }
 
     [Fact]
+    public async Task Each_endpoint_has_its_own_body_limit_and_a_body_over_it_is_refused_naming_the_limit()
+    {
+        var before = await Events();
+        // 100 KB: over the 64 KiB of an ordinary command such as registering a model, within a sign-off's 512 KiB.
+        var model = Scenario.ModelBody(Scenario.NewId(), name: new string('n', 100_000));
+        var refused = await _ledger
+            .Owner.PostAsJsonAsync("/api/v1/models", model)
+            .ExpectProblem(HttpStatusCode.RequestEntityTooLarge, "request.too_large");
+        Assert.Contains("65536 bytes", refused.GetProperty("detail").GetString());
+        Assert.Equal(before, await Events());
+
+        var (modelId, digest, approvalId) = await RequestedApproval();
+        await _ledger
+            .OfficerRita.PostAsJsonAsync(
+                $"{Scenario.VersionPath(modelId)}/approvals/{approvalId}/sign-offs",
+                new
+                {
+                    artifactDigest = digest,
+                    environment = "production",
+                    rationale = new string('r', 100_000),
+                    conditions = Array.Empty<string>(),
+                    expiresAt = Scenario.Expiry(),
+                }
+            )
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+    }
+
+    [Fact]
+    public async Task A_malformed_if_match_is_refused_even_where_no_version_is_read()
+    {
+        var before = await Events();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/models")
+        {
+            Content = JsonContent.Create(Scenario.ModelBody(Scenario.NewId())),
+        };
+        request.Headers.TryAddWithoutValidation("If-Match", "abc");
+        var problem = await _ledger.Owner.SendAsync(request).ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        Assert.True(problem.GetProperty("errors").TryGetProperty("If-Match", out _));
+        Assert.Equal(before, await Events());
+    }
+
+    [Fact]
     public async Task An_approval_expiring_in_year_9999_is_refused_naming_the_expiry()
     {
         var (modelId, digest, approvalId) = await RequestedApproval();

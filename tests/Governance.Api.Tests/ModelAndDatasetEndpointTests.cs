@@ -11,25 +11,27 @@ public sealed class ModelAndDatasetEndpointTests(LedgerApp app)
     private readonly Scenario _ledger = new(app);
 
     [Fact]
-    public async Task A_model_owner_registers_a_model_and_becomes_its_owner_whatever_the_body_says()
+    public async Task A_model_owner_registers_a_model_and_becomes_its_owner_and_a_body_naming_another_owner_is_refused()
     {
         var id = Scenario.NewId();
-        var model = await _ledger
-            .Owner.PostAsJsonAsync(
-                "/api/v1/models",
-                new
-                {
-                    modelId = id,
-                    name = "Retail PD",
-                    businessPurpose = "Probability of default",
-                    riskTier = "High",
-                    euAiActCategory = "Annex III 5(b)",
-                    jurisdictions = new[] { "EU" },
-                    ownerId = "someone-else",
-                }
-            )
-            .Expect(HttpStatusCode.Created);
+        var body = new Dictionary<string, object>
+        {
+            ["modelId"] = id,
+            ["name"] = "Retail PD",
+            ["businessPurpose"] = "Probability of default",
+            ["riskTier"] = "High",
+            ["euAiActCategory"] = "Annex III 5(b)",
+            ["jurisdictions"] = new[] { "EU" },
+            ["ownerId"] = "someone-else",
+        };
+        var refused = await _ledger
+            .Owner.PostAsJsonAsync("/api/v1/models", body)
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_request");
+        Assert.Contains("$.ownerId", refused.GetProperty("detail").GetString());
+        await _ledger.Auditor.GetAsync($"/api/v1/inventory/{id}").Expect(HttpStatusCode.NotFound);
 
+        body.Remove("ownerId");
+        var model = await _ledger.Owner.PostAsJsonAsync("/api/v1/models", body).Expect(HttpStatusCode.Created);
         Assert.Equal("owner-olivia", model.GetProperty("ownerId").GetString());
         var entry = await _ledger.Auditor.GetAsync($"/api/v1/inventory/{id}").Expect(HttpStatusCode.OK);
         Assert.Equal("High", entry.GetProperty("model").GetProperty("riskTier").GetString());

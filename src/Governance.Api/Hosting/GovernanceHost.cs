@@ -27,7 +27,12 @@ public static class GovernanceHost
             new LedgerOptions(ConnectionString(builder.Configuration), AttestationKeysFolder(builder.Configuration, builder.Environment))
         );
 
-        services.ConfigureHttpJsonOptions(o => LedgerJson.Configure(o.SerializerOptions));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            LedgerJson.Configure(o.SerializerOptions);
+            // A misspelt field ("conditons") must not be dropped silently from what an officer signs: refuse unknown fields.
+            o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+        });
         // Malformed bodies throw, so Problems can name the offending JSON path instead of an empty 400.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
@@ -96,11 +101,12 @@ public static class GovernanceHost
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseBodySizeLimit();
         app.UseKnownCharsets();
         app.UseSingleValuedForms();
-        app.UseIdempotencyBuffering();
         app.UseRouting();
+        app.UseBodySizeLimit();
+        app.UseWellFormedPreconditions();
+        app.UseIdempotencyBuffering();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -17,7 +17,10 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
         {
             GovernanceRuleException rule => FromRule(rule),
             _ when LedgerUnavailable(exception) => Unavailable(http),
-            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => RequestGuards.TooLarge(),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => RequestGuards.TooLarge(
+                http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize
+                    ?? RequestGuards.MaxBodyBytes
+            ),
             BadHttpRequestException bad => Create(
                 StatusCodes.Status400BadRequest,
                 "invalid_request",
@@ -105,6 +108,9 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
     private static string DescribeBadRequest(BadHttpRequestException bad) =>
         bad.InnerException switch
         {
+            // System.Text.Json says "could not be mapped" for a field the request type does not have (UnmappedMemberHandling).
+            JsonException json when json.Message.Contains("could not be mapped", StringComparison.Ordinal) =>
+                $"The JSON body has a field this endpoint does not take: {json.Path ?? "$"}.",
             JsonException json => $"The JSON body is malformed or has a value of the wrong type at {json.Path ?? "$"}.",
             _ => bad.Message,
         };
@@ -113,29 +119,49 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
 /// <summary>Refusals that must happen before model binding, which would otherwise turn them into a 500.</summary>
 public static class RequestGuards
 {
-    /// <summary>The largest request body any endpoint reads: 4 MiB (a dataset manifest of 10,000 files fits).</summary>
+    /// <summary>The largest request body any endpoint reads: 4 MiB (a dataset manifest of 10,000 files fits); Kestrel's own
+    /// limit.</summary>
     public const long MaxBodyBytes = 4 << 20;
 
-    /// <summary>A body over <see cref="MaxBodyBytes"/> is refused with 413 (<c>request.too_large</c>) before it is read.</summary>
+    /// <summary>The body limit of an API endpoint that declares none: 64 KiB, ample for every command of bounded fields.</summary>
+    public const long DefaultApiBodyBytes = 64 << 10;
+
+    /// <summary>Declares an endpoint's largest request body in bytes (docs/limits.md lists each).</summary>
+    public static TBuilder WithBodyLimit<TBuilder>(this TBuilder builder, long bytes)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new BodyLimit(bytes));
+
+    /// <summary>
+    /// A body over the endpoint's limit (its <see cref="BodyLimit"/>; <see cref="DefaultApiBodyBytes"/> under <c>/api</c>,
+    /// else <see cref="MaxBodyBytes"/>) is refused with 413 (<c>request.too_large</c>): at once when Content-Length says so,
+    /// or when a chunked body reaches it. Runs after routing, so the endpoint is known.
+    /// </summary>
     public static IApplicationBuilder UseBodySizeLimit(this IApplicationBuilder app) =>
         app.Use(
             async (http, next) =>
             {
-                if (http.Request.ContentLength > MaxBodyBytes)
+                var limit =
+                    http.GetEndpoint()?.Metadata.GetMetadata<BodyLimit>()?.MaxRequestBodySize
+                    ?? (http.Request.Path.StartsWithSegments("/api") ? DefaultApiBodyBytes : MaxBodyBytes);
+                if (http.Request.ContentLength > limit)
                 {
-                    await Results.Problem(TooLarge()).ExecuteAsync(http);
+                    await Results.Problem(TooLarge(limit)).ExecuteAsync(http);
                     return;
                 }
+                if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } max)
+                    max.MaxRequestBodySize = limit;
                 await next(http);
             }
         );
 
-    public static ProblemDetails TooLarge() =>
+    /// <summary>An endpoint's request body limit in bytes, read by <see cref="UseBodySizeLimit"/>.</summary>
+    public sealed record BodyLimit(long? MaxRequestBodySize) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata;
+
+    public static ProblemDetails TooLarge(long limit) =>
         Problems.Create(
             StatusCodes.Status413PayloadTooLarge,
             "request.too_large",
             "The request body is too large",
-            $"Request bodies are limited to {MaxBodyBytes / (1 << 20)} MiB; see docs/limits.md."
+            $"This endpoint takes request bodies of at most {limit} bytes ({limit / 1024} KiB); see docs/limits.md."
         );
 
     /// <summary>
@@ -192,6 +218,40 @@ public static class RequestGuards
                         await Results.Problem(problem).ExecuteAsync(http);
                         return;
                     }
+                }
+                await next(http);
+            }
+        );
+
+    /// <summary>
+    /// An <c>If-Match</c> that is not <c>*</c> or a list of entity tags (RFC 9110 §13.1.1) is refused with 400 on every API
+    /// endpoint, including those that take no version: a precondition the server cannot read must not be ignored.
+    /// </summary>
+    public static IApplicationBuilder UseWellFormedPreconditions(this IApplicationBuilder app) =>
+        app.Use(
+            async (http, next) =>
+            {
+                if (
+                    http.Request.Path.StartsWithSegments("/api")
+                    && http.Request.Headers.IfMatch is { Count: > 0 } ifMatch
+                    && !(
+                        ifMatch is [var single] && single!.Trim() == "*"
+                        || Microsoft.Net.Http.Headers.EntityTagHeaderValue.TryParseStrictList(ifMatch, out _)
+                    )
+                )
+                {
+                    var problem = Problems.Create(
+                        StatusCodes.Status400BadRequest,
+                        "invalid_input",
+                        "If-Match is malformed",
+                        "If-Match must be * or entity tags as returned in an ETag, e.g. \"3\"."
+                    );
+                    problem.Extensions["errors"] = new Dictionary<string, string[]>
+                    {
+                        ["If-Match"] = ["must be an entity tag, e.g. \"3\""],
+                    };
+                    await Results.Problem(problem).ExecuteAsync(http);
+                    return;
                 }
                 await next(http);
             }

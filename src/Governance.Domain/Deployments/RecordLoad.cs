@@ -26,8 +26,12 @@ public static class RecordLoadDecision
             .Optional(command.Reason, "reason", 2000, multiline: true);
         if (command.Loaded is null)
             check.Fail("loaded", "is required (true or false)");
+        if (command.ApprovalId is not null)
+            check.Slug(command.ApprovalId, "approvalId");
         if (command.Loaded == false)
-            check.Required(command.ReasonCode, "reasonCode", 100);
+            check.Code(command.ReasonCode, "reasonCode");
+        else if (command.ReasonCode is not null)
+            check.Fail("reasonCode", "must be absent when the model was loaded");
         check.ThrowIfAny();
 
         var digest = Digest.Normalize(command.ArtifactDigest!);

@@ -111,6 +111,16 @@ public sealed partial class InputCheck
         return this;
     }
 
+    /// <summary>Machine-readable reason codes such as <c>digest_mismatch</c> or <c>approval.revoked</c>.</summary>
+    public InputCheck Code(string? value, string field)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            Fail(field, "is required");
+        else if (!CodePattern().IsMatch(value))
+            Fail(field, "must be 1-100 characters of lower-case letters, digits, '_' and '.', starting with a letter");
+        return this;
+    }
+
     /// <summary>Version labels such as 1.2.0 or 2024-06.</summary>
     public InputCheck VersionLabel(string? value, string field)
     {
@@ -156,6 +166,9 @@ public sealed partial class InputCheck
     // \A and \z: in .NET, $ also matches before a final "\n", which would let "model\n" through.
     [GeneratedRegex(@"\A[a-z0-9][a-z0-9-]{0,63}\z")]
     private static partial Regex SlugPattern();
+
+    [GeneratedRegex(@"\A[a-z][a-z0-9_.]{0,99}\z")]
+    private static partial Regex CodePattern();
 
     [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9._-]{0,63}\z")]
     private static partial Regex VersionPattern();

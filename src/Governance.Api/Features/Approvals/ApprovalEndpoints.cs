@@ -34,6 +34,7 @@ public static class ApprovalEndpoints
             .WithSummary("Ask for approval to use this version's artifact in one environment, for a stated use.");
         requests
             .MapPost("/{approvalId}/sign-offs", ApproveModelVersion)
+            .WithBodyLimit(512 << 10)
             .AllowRoles(ApprovalRecords.DecideRoles)
             .WithName(nameof(ApproveModelVersion))
             .WithSummary(

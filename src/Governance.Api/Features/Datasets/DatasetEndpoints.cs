@@ -16,6 +16,7 @@ public static class DatasetEndpoints
         var datasets = api.MapGroup("/datasets").WithTags("Dataset register");
         datasets
             .MapPost("/", RegisterDataset)
+            .WithBodyLimit(RequestGuards.MaxBodyBytes)
             .AllowRoles(DatasetRegister.RegisterRoles)
             .WithName(nameof(RegisterDataset))
             .WithSummary("Register a dataset version by the SHA-256 and size of each of its files.");

@@ -30,6 +30,7 @@ public static class ModelVersionEndpoints
         var versions = api.MapGroup("/models/{modelId}/versions").WithTags("Model versions");
         versions
             .MapPost("/", RegisterModelVersion)
+            .WithBodyLimit(1 << 20)
             .AllowRoles(ModelVersionRecords.RegisterRoles)
             .WithName(nameof(RegisterModelVersion))
             .WithSummary("Register a model version: its artifact digest, datasets by digest, metrics, code commit and hyperparameters.");

@@ -18,6 +18,7 @@ public static class ValidationEndpoints
             .WithSummary("Hand a version to independent validation with its evidence.");
         version
             .MapPost("/validation", RecordValidationOutcome)
+            .WithBodyLimit(RequestGuards.MaxBodyBytes)
             .AllowRoles(ValidationRecords.RecordRoles)
             .WithName(nameof(RecordValidationOutcome))
             .WithSummary("Record the independent validator's outcome and findings; the validator cannot be the model owner.");
