@@ -52,8 +52,9 @@ public sealed record Dataset
 
     /// <summary>
     /// How <see cref="ManifestDigest"/> was computed: <c>v2-jcs</c>, or <c>v1-text</c> for datasets registered before it.
+    /// Not <c>required</c>: register documents stored by earlier releases have no such field and are <c>v1-text</c>.
     /// </summary>
-    public required string ManifestEncoding { get; init; }
+    public string ManifestEncoding { get; init; } = TextManifestEncoding;
     public required long RowCount { get; init; }
     public required IReadOnlyList<DatasetColumn> Schema { get; init; }
     public required bool ContainsPersonalData { get; init; }
