@@ -38,6 +38,27 @@ public class FileManifestTests
     }
 
     [Fact]
+    public void The_documented_python_snippet_agrees_for_quotes_line_separators_emoji_cjk_and_punctuation_in_paths()
+    {
+        // json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False) is RFC 8785 for this schema: the keys are
+        // ASCII, sizes are integers, and paths hold no control character, backslash or unpaired surrogate; the rest
+        // (quote, U+2028, non-ASCII) both write alike. Expected digest: docs/manifests.md's snippet, /usr/bin/python3.
+        string[] paths =
+        [
+            "say \"hi\".csv",
+            "line\u2028sep.csv",
+            "emoji/\U0001F600.csv",
+            "数据/训练.parquet",
+            "<a>&'b'.csv",
+            "été 2024/données.csv",
+            "a b/c~d!@#$%^()+=[]{};,.csv",
+        ];
+        var files = paths.Select((p, i) => new ManifestFile(p, "sha256:" + new string((char)('1' + i), 64), (i + 1) * 1000L)).ToArray();
+
+        Assert.Equal("sha256:7b12dab3538aa336d0b5e77122897ad2eb79a5e5aeb17324e1aa1cc00394425d", FileManifest.DigestOf(files));
+    }
+
+    [Fact]
     public void Digests_are_written_in_lower_case_so_letter_case_does_not_change_the_manifest()
     {
         Assert.Equal(FileManifest.DigestOf([Train]), FileManifest.DigestOf([Train with { Sha256 = "SHA256:" + new string('1', 64) }]));
