@@ -199,8 +199,20 @@ public static class CliApp
             },
             async (p, ledger, print, ct) =>
             {
+                var given = p.GetValue(files)!;
+                // The ledger's manifest rules, checked before hashing: the same field names as the ledger's 400, nothing sent.
+                var pathProblems = FileManifest.PathProblems(given.Select(f => (string?)f.Name).ToArray());
+                if (pathProblems.Count > 0)
+                    throw new CliFailure(
+                        ExitCodes.InvalidInput,
+                        "invalid_input",
+                        string.Join(
+                            "; ",
+                            pathProblems.Select(e => $"files[{e.Index}].path (--file {given[e.Index].FullName}): {e.Problem}")
+                        )
+                    );
                 var hashed = new List<DatasetFile>();
-                foreach (var file in p.GetValue(files)!)
+                foreach (var file in given)
                 {
                     var (digest, size) = await Hash(file.FullName, "--file", output, p, ct);
                     hashed.Add(new DatasetFile(file.Name, digest, size));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using Governance.Attestations;
 using Governance.Documents.EvidencePacks;
 using Governance.Documents.Layout;
 using Governance.Domain.Approvals;
@@ -105,6 +106,7 @@ static EvidencePackInput Build(int count)
             "Benchmark data",
             [file],
             Dataset.ManifestDigestOf([file]),
+            FileManifest.Encoding,
             1000,
             [new DatasetColumn("x", "float")],
             false,

@@ -20,6 +20,7 @@ using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
+using Marten.Services.Json.Transformations.SystemTextJson;
 using Microsoft.Extensions.DependencyInjection;
 using Weasel.Core;
 
@@ -104,7 +105,15 @@ public static class LedgerSetup
         // can only be registered once: a second start of the same stream is a conflict, not a duplicate.
         opts.Events.StreamIdentity = StreamIdentity.AsString;
         opts.Events.MetadataConfig.CorrelationIdEnabled = true;
+        // DatasetRegistered gained manifestEncoding: new events get a new type name, and those stored under the old one
+        // are upcast to v1-text on reading (see DatasetRegisteredV1).
+        opts.Events.MapEventTypeWithSchemaVersion<DatasetRegistered>(2);
         opts.Events.AddEventTypes(EventTypes);
+        var serializer = opts.Serializer();
+        opts.Events.Upcast<DatasetRegistered>(
+            DatasetRegisteredV1.EventTypeName,
+            JsonTransformations.Upcast(stored => DatasetRegisteredV1.Upcast(stored, serializer))
+        );
 
         // Inline: the projections commit in the same transaction as the events, so every answer is strongly consistent.
         opts.Projections.Add(new ModelProjection(), ProjectionLifecycle.Inline);

@@ -381,4 +381,35 @@ public sealed class CliTests(LedgerApp app) : IDisposable
         Assert.Equal(ExitCodes.InvalidInput, personal.Exit);
         Assert.Contains("legalBasis", personal.Err);
     }
+
+    [Fact]
+    public async Task A_dataset_whose_file_names_differ_only_in_case_is_refused_locally_naming_the_file_and_nothing_is_recorded()
+    {
+        Directory.CreateDirectory(Path.Combine(_folder, "upper"));
+        var lower = Write("train.csv", "a\n1\n");
+        var upper = Write(Path.Combine("upper", "TRAIN.csv"), "a\n2\n");
+        var name = Scenario.NewId("ds");
+
+        var refused = await Cli(
+            Roles.ModelOwner,
+            "dataset",
+            "register",
+            "--name",
+            name,
+            "--version",
+            "1",
+            "--file",
+            lower,
+            "--file",
+            upper,
+            "--rows",
+            "2",
+            "--column",
+            "a:float"
+        );
+
+        Assert.Equal(ExitCodes.InvalidInput, refused.Exit);
+        Assert.Contains("files[1].path", refused.Err);
+        await _ledger.Auditor.GetAsync($"/api/v1/datasets/{name}/1").ExpectProblem(HttpStatusCode.NotFound, "dataset.not_found");
+    }
 }

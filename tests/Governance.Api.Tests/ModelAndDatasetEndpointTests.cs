@@ -133,8 +133,10 @@ public sealed class ModelAndDatasetEndpointTests(LedgerApp app)
         var fileDigest = Scenario.DigestOf(name);
         var dataset = await _ledger.Owner.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(name)).Expect(HttpStatusCode.Created);
 
-        var expected = Digest.OfText($"{fileDigest[7..]}  135006  applications.csv\n");
+        // docs/manifests.md: SHA-256 over the RFC 8785 JSON of the files (here one, so nothing to sort).
+        var expected = Digest.OfText($$"""{"files":[{"path":"applications.csv","sha256":"{{fileDigest[7..]}}","size":135006}]}""");
         Assert.Equal(expected, dataset.GetProperty("manifestDigest").GetString());
+        Assert.Equal("v2-jcs", dataset.GetProperty("manifestEncoding").GetString());
         var found = await _ledger.Auditor.GetAsync($"/api/v1/datasets?digest={expected}").Expect(HttpStatusCode.OK);
         Assert.Equal(name, Assert.Single(found.EnumerateArray()).GetProperty("name").GetString());
         await _ledger.Auditor.GetAsync($"/api/v1/datasets/{name}/2024.1").Expect(HttpStatusCode.OK);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using Governance.Attestations;
 using Governance.Documents.EvidencePacks;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
@@ -62,6 +63,7 @@ public sealed class GoldenPackTests
                     "Split of the Statlog German credit data (fixed seed).",
                     [new DatasetFile(file, sha, size)],
                     Dataset.ManifestDigestOf([new DatasetFile(file, sha, size)]),
+                    FileManifest.Encoding,
                     rows,
                     [new DatasetColumn("Duration", "float"), new DatasetColumn("Class", "string")],
                     true,

@@ -1,3 +1,4 @@
+using Governance.Attestations;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
 using Governance.Domain.Deployments;
@@ -42,6 +43,7 @@ public class AuditTests
                 null,
                 [new DatasetFile("x.csv", TrainingDigest, 1)],
                 TrainingDigest,
+                FileManifest.Encoding,
                 1,
                 [new DatasetColumn("a", "int")],
                 false,

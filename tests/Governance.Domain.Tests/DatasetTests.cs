@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Governance.Domain.Datasets;
 using Governance.Domain.Shared;
 using static Governance.Domain.Tests.TestLedger;
@@ -12,10 +10,9 @@ public class DatasetTests
     private static readonly DatasetFile Labels = new("data/labels.csv", "sha256:" + new string('2', 64), 10);
 
     /// <summary>
-    /// Computed outside .NET with:
-    /// printf '2222…  10  data/labels.csv\n1111…  1024  data/train.csv\n' | sha256sum
+    /// Computed outside .NET by docs/manifests.md's Python snippet (/usr/bin/python3, standard library only) for these two files.
     /// </summary>
-    private const string ManifestOfTrainAndLabels = "sha256:576a3a8d72cabe3cffff274d03c510b51d6fbd2703fd5acb657862eb4ab9dc52";
+    private const string ManifestOfTrainAndLabels = "sha256:c96043db98a02223a3f39f76debaa8b62be7c9dff0a90b6e8f715c16f8b5241a";
 
     private static RegisterDataset Register(
         IReadOnlyList<DatasetFile>? files = null,
@@ -37,13 +34,60 @@ public class DatasetTests
         );
 
     [Fact]
-    public void The_manifest_digest_matches_a_hand_computed_sha256_of_the_documented_manifest_lines()
+    public void The_manifest_digest_is_the_v2_jcs_digest_that_the_documented_python_snippet_computes()
     {
         Assert.Equal(ManifestOfTrainAndLabels, Dataset.ManifestDigestOf([Train, Labels]));
+    }
 
-        var lines = $"{new string('2', 64)}  10  data/labels.csv\n{new string('1', 64)}  1024  data/train.csv\n";
-        var expected = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(lines)));
-        Assert.Equal(expected, Dataset.ManifestDigestOf([Train, Labels]));
+    [Fact]
+    public void A_new_registration_records_the_v2_jcs_manifest_encoding()
+    {
+        var registered = RegisterDatasetDecision.Decide(Register(), null, Ctx(Owner));
+
+        Assert.Equal("v2-jcs", registered.ManifestEncoding);
+        Assert.Equal("v2-jcs", GivenDataset(registered).ManifestEncoding);
+    }
+
+    [Fact]
+    public void The_issues_two_datasets_no_longer_share_a_digest_the_forged_path_is_refused_naming_it()
+    {
+        // Issue 10, item 4: under the v1 text manifest, dataset B (one file whose path holds a newline and a forged line)
+        // had the same digest as dataset A (a.csv and b.csv).
+        var a = new DatasetFile("a.csv", Digest.OfText("a,1\n"), 4);
+        var b = new DatasetFile("b.csv", Digest.OfText("b,2\n"), 4);
+        var forged = new DatasetFile($"a.csv\n{b.Sha256[7..]}  4  b.csv", a.Sha256, 4);
+        var v1Lines = $"{a.Sha256[7..]}  4  a.csv\n{b.Sha256[7..]}  4  b.csv\n";
+        Assert.Equal(v1Lines, $"{forged.Sha256[7..]}  {forged.SizeBytes}  {forged.Path}\n");
+
+        var datasetA = RegisterDatasetDecision.Decide(Register(files: [a, b]), null, Ctx(Owner));
+        var refused = InvalidField(() => RegisterDatasetDecision.Decide(Register(files: [forged]), null, Ctx(Owner)), "files[0].path");
+
+        Assert.NotEqual(Digest.OfText(v1Lines), datasetA.ManifestDigest);
+        Assert.Contains("single line", Assert.Single(refused.FieldErrors["files[0].path"]));
+    }
+
+    [Theory]
+    [InlineData("../train.csv")]
+    [InlineData("/data/train.csv")]
+    [InlineData("data\\train.csv")]
+    [InlineData("data/./train.csv")]
+    [InlineData("data/train.csv\u202E")]
+    [InlineData("cafe\u0301.csv")]
+    public void A_path_that_is_not_a_clean_relative_path_is_refused_naming_that_file(string path)
+    {
+        InvalidField(
+            () => RegisterDatasetDecision.Decide(Register(files: [Train, Labels with { Path = path }]), null, Ctx(Owner)),
+            "files[1].path"
+        );
+    }
+
+    [Fact]
+    public void Two_paths_differing_only_in_letter_case_are_refused()
+    {
+        InvalidField(
+            () => RegisterDatasetDecision.Decide(Register(files: [Train, Labels with { Path = "DATA/Train.csv" }]), null, Ctx(Owner)),
+            "files[1].path"
+        );
     }
 
     [Fact]
@@ -114,7 +158,7 @@ public class DatasetTests
     {
         InvalidField(
             () => RegisterDatasetDecision.Decide(Register(files: [Train, Train with { SizeBytes = 5 }]), null, Ctx(Owner)),
-            "files"
+            "files[1].path"
         );
     }
 

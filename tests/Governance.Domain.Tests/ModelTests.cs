@@ -1,3 +1,4 @@
+using Governance.Attestations;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
 using Governance.Domain.Deployments;
@@ -101,6 +102,7 @@ public class ModelVersionRegistrationTests
                 null,
                 [new DatasetFile("x.csv", "sha256:" + new string('e', 64), 1)],
                 digest,
+                FileManifest.Encoding,
                 1,
                 [new DatasetColumn("a", "int")],
                 false,

@@ -1,4 +1,4 @@
-using System.Text;
+using Governance.Attestations;
 using Governance.Domain.Shared;
 
 namespace Governance.Domain.Datasets;
@@ -18,6 +18,13 @@ public sealed record DatasetFile(string Path, string Sha256, long SizeBytes);
 
 public sealed record DatasetColumn(string Name, string Type);
 
+/// <summary>A dataset version was registered by its files' digests and sizes.</summary>
+/// <param name="ManifestDigest">The digest of the file manifest, in the encoding <paramref name="ManifestEncoding"/> names.</param>
+/// <param name="ManifestEncoding">
+/// <see cref="FileManifest.Encoding"/> (<c>v2-jcs</c>) for every registration since manifests became RFC 8785 JSON;
+/// <see cref="Dataset.TextManifestEncoding"/> (<c>v1-text</c>) for events stored by earlier releases, which carry no such
+/// field (the ledger's upcaster supplies it).
+/// </param>
 public sealed record DatasetRegistered(
     string DatasetId,
     string Name,
@@ -25,6 +32,7 @@ public sealed record DatasetRegistered(
     string? Description,
     IReadOnlyList<DatasetFile> Files,
     string ManifestDigest,
+    string ManifestEncoding,
     long RowCount,
     IReadOnlyList<DatasetColumn> Schema,
     bool ContainsPersonalData,
@@ -41,6 +49,12 @@ public sealed record Dataset
     public string? Description { get; init; }
     public required IReadOnlyList<DatasetFile> Files { get; init; }
     public required string ManifestDigest { get; init; }
+
+    /// <summary>
+    /// How <see cref="ManifestDigest"/> was computed: <c>v2-jcs</c>, or <c>v1-text</c> for datasets registered before it.
+    /// Not <c>required</c>: register documents stored by earlier releases have no such field and are <c>v1-text</c>.
+    /// </summary>
+    public string ManifestEncoding { get; init; } = TextManifestEncoding;
     public required long RowCount { get; init; }
     public required IReadOnlyList<DatasetColumn> Schema { get; init; }
     public required bool ContainsPersonalData { get; init; }
@@ -61,6 +75,7 @@ public sealed record Dataset
                 Description = e.Description,
                 Files = e.Files,
                 ManifestDigest = e.ManifestDigest,
+                ManifestEncoding = e.ManifestEncoding,
                 RowCount = e.RowCount,
                 Schema = e.Schema,
                 ContainsPersonalData = e.ContainsPersonalData,
@@ -72,20 +87,19 @@ public sealed record Dataset
         };
 
     /// <summary>
-    /// The manifest digest: SHA-256 over one line per file, "&lt;sha256 hex&gt;  &lt;size&gt;  &lt;path&gt;\n", ordered by path (ordinal).
-    /// Anyone can recompute it from the files with sha256sum and stat.
+    /// The encoding of manifest digests recorded before <see cref="FileManifest.Encoding"/>: SHA-256 over one line per file,
+    /// "&lt;sha256 hex&gt;  &lt;size&gt;  &lt;path&gt;\n", ordered by path (UTF-16 ordinal). It is only read back, never written: a
+    /// path holding a newline could forge further lines (hostile-input issue 10, item 4).
     /// </summary>
-    public static string ManifestDigestOf(IEnumerable<DatasetFile> files)
-    {
-        var manifest = new StringBuilder();
-        foreach (var f in files.OrderBy(f => f.Path, StringComparer.Ordinal))
-            manifest
-                .Append(f.Sha256[Digest.Sha256Prefix.Length..])
-                .Append("  ")
-                .Append(f.SizeBytes)
-                .Append("  ")
-                .Append(f.Path)
-                .Append('\n');
-        return Digest.OfText(manifest.ToString());
-    }
+    public const string TextManifestEncoding = "v1-text";
+
+    /// <summary>
+    /// The manifest digest of new registrations (<see cref="FileManifest"/>, encoding <c>v2-jcs</c>): SHA-256 over the
+    /// RFC 8785 JSON of the files sorted by the UTF-8 bytes of their paths.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// A path, digest or size breaks the manifest's rules (<see cref="FileManifest.CanonicalBytes"/>).
+    /// </exception>
+    public static string ManifestDigestOf(IEnumerable<DatasetFile> files) =>
+        FileManifest.DigestOf(files.Select(f => new ManifestFile(f.Path, f.Sha256, f.SizeBytes)).ToArray());
 }

@@ -1,3 +1,4 @@
+using Governance.Attestations;
 using Governance.Domain.Shared;
 
 namespace Governance.Domain.Datasets;
@@ -39,17 +40,9 @@ public static class RegisterDatasetDecision
                     check.Fail($"files[{i}]", "is required");
                     continue;
                 }
-                check.Required(f.Path, $"files[{i}].path", 1000).Sha256(f.Sha256, $"files[{i}].sha256");
-                check.NonNegativeWholeNumber(f.SizeBytes, $"files[{i}].sizeBytes");
+                check.Sha256(f.Sha256, $"files[{i}].sha256").NonNegativeWholeNumber(f.SizeBytes, $"files[{i}].sizeBytes");
             }
-            var duplicates = command
-                .Files.Where(f => f?.Path is not null)
-                .GroupBy(f => f.Path)
-                .Where(g => g.Count() > 1)
-                .Select(g => g.Key)
-                .ToArray();
-            if (duplicates.Length > 0)
-                check.Fail("files", $"lists the same path more than once: {string.Join(", ", duplicates)}");
+            check.ManifestPaths(command.Files.Select(f => f?.Path).ToArray(), "files");
         }
         if (command.RowCount is null or < 0)
             check.Fail("rowCount", "is required and must not be negative");
@@ -89,6 +82,7 @@ public static class RegisterDatasetDecision
             command.Description,
             files,
             manifestDigest,
+            FileManifest.Encoding,
             command.RowCount!.Value,
             command.Schema!,
             command.ContainsPersonalData!.Value,

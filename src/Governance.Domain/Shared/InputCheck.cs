@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Governance.Attestations;
 
 namespace Governance.Domain.Shared;
 
@@ -7,7 +8,9 @@ namespace Governance.Domain.Shared;
 /// decided. The one place that says what text the ledger stores: identifiers are ASCII patterns anchored with
 /// <c>\A...\z</c>; free text is NFC, holds no control character (multi-line text, such as reasons and opinions, may
 /// hold newline and tab), no bidirectional control (U+202A-202E, U+2066-2069: text that displays reversed next to a
-/// digest is an approval-spoofing vector) and no zero-width character (U+200B-200D, U+FEFF).
+/// digest is an approval-spoofing vector) and no zero-width character (U+200B-200D, U+FEFF), as
+/// <see cref="TextRules"/> (shared with the CLI and file manifests) defines; file manifest paths follow
+/// <see cref="FileManifest.PathProblems"/>.
 /// </summary>
 public sealed partial class InputCheck
 {
@@ -54,32 +57,8 @@ public sealed partial class InputCheck
     {
         if (value.Length > maxLength)
             Fail(field, $"must be at most {maxLength} characters");
-        else if (TextProblem(value, multiline) is { } problem)
+        else if (TextRules.Problem(value, multiline) is { } problem)
             Fail(field, problem);
-    }
-
-    /// <summary>What is wrong with a piece of free text, or null; see the class summary for the rules.</summary>
-    public static string? TextProblem(string value, bool multiline)
-    {
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            if (c is '\n' or '\t' && multiline)
-                continue;
-            if (char.IsControl(c))
-                return multiline
-                    ? $"must not contain control characters other than newline and tab (found U+{(int)c:X4})"
-                    : $"must be a single line without control characters (found U+{(int)c:X4})";
-            if (c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069')
-                return $"must not contain bidirectional control characters (found U+{(int)c:X4})";
-            if (c is >= '\u200B' and <= '\u200D' or '\uFEFF')
-                return $"must not contain zero-width characters (found U+{(int)c:X4})";
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-                i++;
-            else if (char.IsSurrogate(c))
-                return "must be valid Unicode text (an unpaired surrogate was found)";
-        }
-        return value.IsNormalized(System.Text.NormalizationForm.FormC) ? null : "must be Unicode NFC-normalised text";
     }
 
     /// <summary>The largest integer every JSON reader holds exactly (2^53 - 1): RFC 8785 canonical JSON reads numbers as doubles.</summary>
@@ -98,6 +77,18 @@ public sealed partial class InputCheck
     {
         if (value is < 0 or > MaxExactInteger)
             Fail(field, $"must be between 0 and {MaxExactInteger}");
+        return this;
+    }
+
+    /// <summary>
+    /// The paths of a file manifest, by <see cref="FileManifest.PathProblems"/> (relative, '/'-separated, NFC, no '.' or
+    /// '..' segment, no control or bidirectional character, none twice, none equal under case folding; a null path is
+    /// "required"). Each problem is named <c>field[i].path</c>.
+    /// </summary>
+    public InputCheck ManifestPaths(IReadOnlyList<string?> paths, string field)
+    {
+        foreach (var (index, problem) in FileManifest.PathProblems(paths))
+            Fail($"{field}[{index}].path", problem);
         return this;
     }
 

@@ -59,7 +59,7 @@ public sealed record ReviewFile(
 );
 
 /// <summary>Reading approvals: the pipelines' check, lookups by id and digest, the officers' queue and review file.</summary>
-public sealed class ApprovalQueries(IDocumentStore store, TimeProvider clock, ApprovalPolicy policy)
+public sealed class ApprovalQueries(IDocumentStore store, TimeProvider clock, ApprovalPolicy policy, DatasetRegister datasets)
 {
     /// <summary>May digest D of model M version V be deployed to environment E now? Never throws for a well-formed question.</summary>
     /// <exception cref="GovernanceRuleException">Invalid input naming each malformed field.</exception>
@@ -181,8 +181,8 @@ public sealed class ApprovalQueries(IDocumentStore store, TimeProvider clock, Ap
             version.FindApproval(approvalId)!,
             version,
             model,
-            await DatasetRegister.FindByDigestAsync(session, version.TrainingDatasetDigest, ct),
-            await DatasetRegister.FindByDigestAsync(session, version.ValidationDatasetDigest, ct),
+            await datasets.ResolveAsync(session, version.TrainingDatasetDigest, ct),
+            await datasets.ResolveAsync(session, version.ValidationDatasetDigest, ct),
             earlier,
             stream?.Version ?? 0
         );

@@ -4,6 +4,7 @@ using Governance.Ledger.Writing;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Aggregation;
+using Microsoft.Extensions.Logging;
 
 namespace Governance.Ledger.Datasets;
 
@@ -16,7 +17,7 @@ public sealed class DatasetProjection : SingleStreamProjection<Dataset, string>
 }
 
 /// <summary>The dataset register (EU AI Act Art. 10 data governance): registering dataset versions by their files' digests.</summary>
-public sealed class DatasetRegister(IDocumentStore store, LedgerWriter writer)
+public sealed class DatasetRegister(IDocumentStore store, LedgerWriter writer, ILogger<DatasetRegister> log)
 {
     public static readonly IReadOnlyList<string> RegisterRoles = [Roles.ModelOwner];
 
@@ -50,23 +51,47 @@ public sealed class DatasetRegister(IDocumentStore store, LedgerWriter writer)
         return await session.Query<Dataset>().OrderBy(d => d.Id).ToListAsync(ct);
     }
 
-    /// <summary>The datasets whose manifest digest is <paramref name="digest"/> (a <c>sha256:</c> digest).</summary>
-    /// <exception cref="GovernanceRuleException">Invalid input when the digest is malformed.</exception>
+    /// <summary>
+    /// The dataset whose manifest digest (in either encoding, <c>v1-text</c> or <c>v2-jcs</c>) is <paramref name="digest"/>,
+    /// as a list of at most one, the shape <c>GET /datasets?digest=</c> has always answered.
+    /// </summary>
+    /// <exception cref="GovernanceRuleException">
+    /// Invalid input when the digest is malformed; conflict <c>dataset.digest_ambiguous</c> as <see cref="ResolveAsync"/>.
+    /// </exception>
     public async Task<IReadOnlyList<Dataset>> WithDigestAsync(string digest, CancellationToken ct)
     {
         new InputCheck().Sha256(digest, "digest").ThrowIfAny();
         await using var session = store.QuerySession();
-        var normalized = Digest.Normalize(digest);
-        return await session.Query<Dataset>().Where(d => d.ManifestDigest == normalized).OrderBy(d => d.RegisteredAt).ToListAsync(ct);
+        return await ResolveAsync(session, digest, ct) is { } dataset ? [dataset] : [];
     }
 
-    /// <summary>The first dataset registered with this manifest digest, or null (also for a malformed or missing digest).</summary>
-    public static Task<Dataset?> FindByDigestAsync(IQuerySession session, string? digest, CancellationToken ct) =>
-        Digest.IsSha256(digest)
-            ? session
-                .Query<Dataset>()
-                .Where(d => d.ManifestDigest == Digest.Normalize(digest!))
-                .OrderBy(d => d.RegisteredAt)
-                .FirstOrDefaultAsync(ct)
-            : Task.FromResult<Dataset?>(null);
+    /// <summary>
+    /// The one dataset registered with this manifest digest, in either encoding, or null (also for a malformed or missing
+    /// digest): what a model version's training or validation digest names.
+    /// </summary>
+    /// <exception cref="GovernanceRuleException">
+    /// Conflict <c>dataset.digest_ambiguous</c> when the digest names more than one dataset (possible only for the v1 text
+    /// encoding's forged paths, or two registrations of the same files): the ledger cannot say which data a version used,
+    /// so it refuses to guess, and logs it as critical with every dataset id.
+    /// </exception>
+    public async Task<Dataset?> ResolveAsync(IQuerySession session, string? digest, CancellationToken ct)
+    {
+        if (!Digest.IsSha256(digest))
+            return null;
+        var normalized = Digest.Normalize(digest!);
+        var found = await session.Query<Dataset>().Where(d => d.ManifestDigest == normalized).OrderBy(d => d.RegisteredAt).ToListAsync(ct);
+        if (found.Count <= 1)
+            return found.FirstOrDefault();
+        var ids = found.Select(d => $"{d.Id} ({d.ManifestEncoding})").ToArray();
+        log.LogCritical(
+            "Manifest digest {Digest} names {Count} datasets: {DatasetIds}. References to it are refused until resolved.",
+            normalized,
+            found.Count,
+            ids
+        );
+        throw GovernanceRuleException.Conflict(
+            "dataset.digest_ambiguous",
+            $"The manifest digest {normalized} names more than one dataset ({string.Join(", ", ids)}); the ledger cannot say which."
+        );
+    }
 }

@@ -29,7 +29,7 @@ public sealed record IssuedPack(
 /// Evidence packs (EU AI Act Annex IV, SR 11-7 / SS1/23, model card) drawn from the ledger: each issue is recorded with
 /// the SHA-256 of the exact bytes, in its own stream so that issuing does not change the version's state.
 /// </summary>
-public sealed class EvidencePackIssuer(IDocumentStore store, LedgerWriter writer)
+public sealed class EvidencePackIssuer(IDocumentStore store, LedgerWriter writer, DatasetRegister datasets)
 {
     public static readonly IReadOnlyList<string> Roles = [Domain.Shared.Roles.Auditor, Domain.Shared.Roles.RiskOfficer];
 
@@ -93,8 +93,8 @@ public sealed class EvidencePackIssuer(IDocumentStore store, LedgerWriter writer
         return new EvidencePackInput(
             model,
             state,
-            await DatasetRegister.FindByDigestAsync(session, state.TrainingDatasetDigest, ct),
-            await DatasetRegister.FindByDigestAsync(session, state.ValidationDatasetDigest, ct),
+            await datasets.ResolveAsync(session, state.TrainingDatasetDigest, ct),
+            await datasets.ResolveAsync(session, state.ValidationDatasetDigest, ct),
             trail.Select(e => e.ForPack()).ToArray()
         );
     }

@@ -33,7 +33,7 @@ public sealed record VersionRef(string ModelId, string Version)
 public sealed record VersionState(ModelVersion State, long StreamVersion);
 
 /// <summary>Registering and retiring model versions, and reading one version's state.</summary>
-public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter writer)
+public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter writer, DatasetRegister datasets)
 {
     public static readonly IReadOnlyList<string> RegisterRoles = [Roles.ModelOwner];
     public static readonly IReadOnlyList<string> RetireRoles = [Roles.ModelOwner, Roles.RiskOfficer];
@@ -48,8 +48,8 @@ public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter write
         await using (var session = store.QuerySession())
         {
             model = await session.LoadAsync<Model>(command.ModelId, ct);
-            training = await DatasetRegister.FindByDigestAsync(session, command.TrainingDatasetDigest, ct);
-            validation = await DatasetRegister.FindByDigestAsync(session, command.ValidationDatasetDigest, ct);
+            training = await datasets.ResolveAsync(session, command.TrainingDatasetDigest, ct);
+            validation = await datasets.ResolveAsync(session, command.ValidationDatasetDigest, ct);
         }
         var key = ModelVersion.StreamKey(command.ModelId, command.Version ?? "");
         return await writer.DecideAsync<ModelVersion, ModelVersion>(

@@ -29,7 +29,10 @@ public static class DatasetEndpoints
             .MapGet("/", ListDatasets)
             .AllowRoles(Readers)
             .WithName(nameof(ListDatasets))
-            .WithSummary("The dataset register, or the datasets with a given manifest digest.");
+            .WithSummary(
+                "The dataset register; or, given a manifest digest (v1-text or v2-jcs), the one dataset it names as a list of at most one "
+                    + "(409 dataset.digest_ambiguous when it names more than one)."
+            );
         return api;
     }
 

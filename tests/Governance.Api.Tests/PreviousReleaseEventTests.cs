@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Http.Json;
+using Governance.Api.Tests.Infrastructure;
+using Governance.Domain.Datasets;
+using Governance.Domain.Shared;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Governance.Api.Tests;
+
+/// <summary>
+/// Events and register documents as the previous release stored them still read back, and their digests still resolve.
+/// Each case registers a record through the API and rewrites its rows to the previous release's shape with SQL.
+/// Covered: <c>DatasetRegistered</c> (the only stored shape this release changes: it gained <c>manifestEncoding</c>,
+/// and its type name became <c>dataset_registered_v2</c>). Every other event type is stored as before.
+/// </summary>
+[Collection(LedgerCollection.Name)]
+public sealed class PreviousReleaseEventTests(LedgerApp app)
+{
+    private readonly Scenario _ledger = new(app);
+
+    [Fact]
+    public async Task A_dataset_registered_by_the_previous_release_reads_back_as_v1_text_and_its_old_digest_still_resolves()
+    {
+        var name = Scenario.NewId("ds");
+        var id = Dataset.StreamKey(name, "2024.1");
+        var registered = await _ledger.Owner.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(name)).Expect(HttpStatusCode.Created);
+        Assert.Equal("v2-jcs", registered.GetProperty("manifestEncoding").GetString());
+        Assert.Equal("dataset_registered_v2", await Scalar("SELECT type FROM governance.mt_events WHERE stream_id = @id", id));
+        var oldDigest = Digest.OfText($"{Scenario.DigestOf(name)[7..]}  135006  applications.csv\n");
+
+        await StoreAsPreviousRelease(id, oldDigest);
+
+        var dataset = await _ledger.Auditor.GetAsync($"/api/v1/datasets/{name}/2024.1").Expect(HttpStatusCode.OK);
+        Assert.Equal("v1-text", dataset.GetProperty("manifestEncoding").GetString());
+        Assert.Equal(oldDigest, dataset.GetProperty("manifestDigest").GetString());
+        var found = await _ledger.Auditor.GetAsync($"/api/v1/datasets?digest={oldDigest}").Expect(HttpStatusCode.OK);
+        Assert.Equal(name, Assert.Single(found.EnumerateArray()).GetProperty("name").GetString());
+
+        await using (var session = app.Services.GetRequiredService<IDocumentStore>().QuerySession())
+        {
+            var stored = Assert.IsType<DatasetRegistered>(Assert.Single(await session.Events.FetchStreamAsync(id)).Data);
+            Assert.Equal(("v1-text", oldDigest), (stored.ManifestEncoding, stored.ManifestDigest));
+        }
+        // The writer replays the upcast event: the dataset is known, and a version can still name its old digest.
+        await _ledger
+            .Owner.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(name))
+            .ExpectProblem(HttpStatusCode.Conflict, "dataset.already_registered");
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        await _ledger.RegisterVersion(modelId, datasetDigest: oldDigest);
+    }
+
+    [Fact]
+    public async Task The_issues_two_datasets_get_different_digests_now_and_a_shared_v1_digest_is_an_error_not_a_list()
+    {
+        var a = Scenario.DigestOf("a,1\n");
+        var b = Scenario.DigestOf("b,2\n");
+        var nameA = Scenario.NewId("ds");
+        var nameB = Scenario.NewId("ds");
+        var datasetA = await _ledger
+            .Owner.PostAsJsonAsync("/api/v1/datasets", Body(nameA, ("a.csv", a), ("b.csv", b)))
+            .Expect(HttpStatusCode.Created);
+        var before = await Scalar("SELECT count(*)::text FROM governance.mt_events");
+        var refused = await _ledger
+            .Owner.PostAsJsonAsync("/api/v1/datasets", Body(nameB, ($"a.csv\n{b[7..]}  4  b.csv", a)))
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        Assert.True(refused.GetProperty("errors").TryGetProperty("files[0].path", out _), refused.ToString());
+        Assert.Equal(before, await Scalar("SELECT count(*)::text FROM governance.mt_events"));
+        var v1Digest = Digest.OfText($"{a[7..]}  4  a.csv\n{b[7..]}  4  b.csv\n");
+        Assert.NotEqual(v1Digest, datasetA.GetProperty("manifestDigest").GetString());
+
+        // The previous release accepted B, with A's digest: rewrite both to that state.
+        await _ledger.Owner.PostAsJsonAsync("/api/v1/datasets", Body(nameB, ("b-forged.csv", a))).Expect(HttpStatusCode.Created);
+        await StoreAsPreviousRelease(Dataset.StreamKey(nameA, "1"), v1Digest);
+        await StoreAsPreviousRelease(Dataset.StreamKey(nameB, "1"), v1Digest);
+
+        var ambiguous = await _ledger
+            .Auditor.GetAsync($"/api/v1/datasets?digest={v1Digest}")
+            .ExpectProblem(HttpStatusCode.Conflict, "dataset.digest_ambiguous");
+        Assert.Contains(Dataset.StreamKey(nameA, "1"), ambiguous.GetProperty("detail").GetString());
+        Assert.Contains(Dataset.StreamKey(nameB, "1"), ambiguous.GetProperty("detail").GetString());
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        await _ledger
+            .Owner.PostAsJsonAsync($"/api/v1/models/{modelId}/versions", Scenario.VersionBody("1.0.0", Scenario.DigestOf("m"), v1Digest))
+            .ExpectProblem(HttpStatusCode.Conflict, "dataset.digest_ambiguous");
+    }
+
+    private static object Body(string name, params (string Path, string Sha256)[] files) =>
+        new
+        {
+            name,
+            version = "1",
+            files = files
+                .Select(f => new
+                {
+                    path = f.Path,
+                    sha256 = f.Sha256,
+                    sizeBytes = 4,
+                })
+                .ToArray(),
+            rowCount = 1,
+            schema = new[] { new { name = "a", type = "int" } },
+            containsPersonalData = false,
+        };
+
+    /// <summary>
+    /// The rows of a dataset as the previous release wrote them: event type <c>dataset_registered</c>, no
+    /// <c>manifestEncoding</c> in the event or the register document, and the digest of the v1 text manifest.
+    /// </summary>
+    private async Task StoreAsPreviousRelease(string id, string v1Digest)
+    {
+        const string shape = "jsonb_set(data - 'manifestEncoding', '{manifestDigest}', to_jsonb(@digest::text))";
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        foreach (
+            var sql in new[]
+            {
+                $"UPDATE governance.mt_events SET type = 'dataset_registered', data = {shape} WHERE stream_id = @id",
+                $"UPDATE governance.mt_doc_dataset SET data = {shape} WHERE id = @id",
+            }
+        )
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            command.Parameters.AddWithValue("id", id);
+            command.Parameters.AddWithValue("digest", v1Digest);
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+    }
+
+    private async Task<string?> Scalar(string sql, string? id = null)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        if (id is not null)
+            command.Parameters.AddWithValue("id", id);
+        return (string?)await command.ExecuteScalarAsync();
+    }
+}
