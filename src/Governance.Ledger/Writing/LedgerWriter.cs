@@ -95,7 +95,9 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
                 // A command without a usable identity (blank, or text no stored key can hold, such as NUL, which PostgreSQL
                 // refuses) cannot address a stream: the feature's decision refuses it as invalid input, naming the field.
                 stream =
-                    string.IsNullOrWhiteSpace(streamKey) || InputCheck.TextProblem(streamKey, multiline: false) is not null ? null
+                    string.IsNullOrWhiteSpace(streamKey)
+                    || Governance.Attestations.TextRules.Problem(streamKey, multiline: false) is not null
+                        ? null
                     : call.ExpectedVersion is { } expected ? await session.Events.FetchForWriting<TState>(streamKey, expected, ct)
                     : await session.Events.FetchForWriting<TState>(streamKey, ct);
             }
