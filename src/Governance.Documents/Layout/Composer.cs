@@ -41,9 +41,11 @@ public static class Composer
         Bar = SKColor.Parse("#2f6fa8");
 
     /// <summary>Fonts and paints for one render: created once per face, size and colour instead of per call (native objects).</summary>
-    private sealed class Tools : IDisposable
+    private sealed class Tools(MeasureCount count) : IDisposable
     {
         private readonly Dictionary<(SKTypeface, float), SKFont> _fonts = new();
+
+        public MeasureCount Count => count;
         private readonly Dictionary<SKColor, SKPaint> _paints = new();
 
         public SKFont Font(SKTypeface face, float size) =>
@@ -91,9 +93,15 @@ public static class Composer
         public DocumentSpec Spec => spec;
     }
 
-    public static (byte[] Pdf, int Pages) Render(DocumentSpec spec)
+    /// <summary>Lays out and draws <paramref name="spec"/>: the PDF's bytes and its number of pages.</summary>
+    /// <exception cref="FileNotFoundException">The DejaVu fonts are not installed.</exception>
+    public static (byte[] Pdf, int Pages) Render(DocumentSpec spec) => Render(spec, new MeasureCount());
+
+    /// <summary>As <see cref="Render(DocumentSpec)"/>, adding to <paramref name="count"/> every character handed to the font
+    /// for measuring: the cost of wrapping, which tests compare across input sizes without timing anything.</summary>
+    internal static (byte[] Pdf, int Pages) Render(DocumentSpec spec, MeasureCount count)
     {
-        using var tools = _tools = new Tools();
+        using var tools = _tools = new Tools(count);
         try
         {
             return RenderWith(spec);
@@ -569,14 +577,14 @@ public static class Composer
             foreach (var word in paragraph.Split(' '))
             {
                 var candidate = line.Length == 0 ? word : line + " " + word;
-                if (font.MeasureText(candidate) <= width)
+                if (Measure(font, candidate) <= width)
                 {
                     line = candidate;
                     continue;
                 }
                 if (line.Length > 0)
                     lines.Add(line);
-                if (font.MeasureText(word) <= width)
+                if (Measure(font, word) <= width)
                 {
                     line = word;
                     continue;
@@ -597,7 +605,7 @@ public static class Composer
         var start = 0;
         while (start < text.Length)
         {
-            var length = Math.Max(1, (int)font.BreakText(text.AsSpan(start), width));
+            var length = Math.Max(1, Break(font, text.AsSpan(start), width));
             lines.Add(text.Substring(start, Math.Min(length, text.Length - start)));
             start += length;
         }
@@ -608,10 +616,28 @@ public static class Composer
 
     private static string Fit(string text, SKFont font, float width)
     {
-        if (font.MeasureText(text) <= width)
+        if (Measure(font, text) <= width)
             return text;
-        while (text.Length > 1 && font.MeasureText(text + "…") > width)
+        while (text.Length > 1 && Measure(font, text + "…") > width)
             text = text[..^1];
         return text + "…";
     }
+
+    private static float Measure(SKFont font, string text)
+    {
+        T.Count.Characters += text.Length;
+        return font.MeasureText(text);
+    }
+
+    private static int Break(SKFont font, ReadOnlySpan<char> text, float width)
+    {
+        T.Count.Characters += text.Length;
+        return (int)font.BreakText(text, width);
+    }
+}
+
+/// <summary>Characters handed to the font for measuring during a render (see <see cref="Composer"/>).</summary>
+internal sealed class MeasureCount
+{
+    public long Characters;
 }
