@@ -566,73 +566,85 @@ public static class Composer
         canvas.DrawLine(x0, y0, x1, y1, paint);
     }
 
-    /// <summary>Greedy word wrap; a word longer than the line (a digest) is broken by characters.</summary>
+    /// <summary>
+    /// Greedy word wrap of <paramref name="text"/> (newlines start new lines) at <paramref name="width"/> points with the face at
+    /// <paramref name="size"/> points; a word longer than the line (a digest) is broken by characters. Each paragraph is measured
+    /// once, so the cost is linear in the text's length.
+    /// </summary>
     internal static IReadOnlyList<string> Wrap(string text, SKTypeface face, float size, float width)
     {
         var font = Font(face, size);
         var lines = new List<string>();
         foreach (var paragraph in (text ?? "").Replace("\r", "").Split('\n'))
         {
-            var line = "";
-            foreach (var word in paragraph.Split(' '))
+            var measured = Measure(font, paragraph);
+            var (start, end) = (0, 0); // the line being filled, paragraph[start..end]; words are separated by one space
+            for (var wordStart = 0; wordStart <= paragraph.Length; wordStart++)
             {
-                var candidate = line.Length == 0 ? word : line + " " + word;
-                if (Measure(font, candidate) <= width)
+                var wordEnd = paragraph.IndexOf(' ', wordStart) is var space and >= 0 ? space : paragraph.Length;
+                var lineStart = end > start ? start : wordStart;
+                if (measured.Width(lineStart, wordEnd) <= width)
+                    (start, end) = (lineStart, wordEnd);
+                else
                 {
-                    line = candidate;
-                    continue;
+                    if (end > start)
+                        lines.Add(paragraph[start..end]);
+                    start =
+                        measured.Width(wordStart, wordEnd) <= width ? wordStart : BreakChars(measured, wordStart, wordEnd, width, lines);
+                    end = wordEnd;
                 }
-                if (line.Length > 0)
-                    lines.Add(line);
-                if (Measure(font, word) <= width)
-                {
-                    line = word;
-                    continue;
-                }
-                var pieces = WrapChars(word, face, size, width);
-                lines.AddRange(pieces.Take(pieces.Count - 1));
-                line = pieces[^1];
+                wordStart = wordEnd;
             }
-            lines.Add(line);
+            lines.Add(paragraph[start..end]);
         }
         return lines;
     }
 
+    /// <summary>
+    /// Breaks <paramref name="text"/> anywhere (between code points) into lines of at most <paramref name="width"/> points with
+    /// the face at <paramref name="size"/> points; one empty line for empty text. Linear in the text's length.
+    /// </summary>
     internal static IReadOnlyList<string> WrapChars(string text, SKTypeface face, float size, float width)
     {
-        var font = Font(face, size);
         var lines = new List<string>();
-        var start = 0;
-        while (start < text.Length)
-        {
-            var length = Math.Max(1, Break(font, text.AsSpan(start), width));
-            lines.Add(text.Substring(start, Math.Min(length, text.Length - start)));
-            start += length;
-        }
-        if (lines.Count == 0)
+        if (text.Length > 0)
+            lines.Add(text[BreakChars(Measure(Font(face, size), text), 0, text.Length, width, lines)..]);
+        else
             lines.Add("");
         return lines;
     }
 
+    /// <summary>
+    /// Breaks <c>measured.Text[start..end]</c> into slices of at most <paramref name="width"/> points (one code point at least):
+    /// adds every slice but the last to <paramref name="lines"/> and returns where the last one starts.
+    /// </summary>
+    private static int BreakChars(MeasuredText measured, int start, int end, float width, List<string> lines)
+    {
+        for (var next = measured.FitEnd(start, end, width); next < end; next = measured.FitEnd(start, end, width))
+        {
+            lines.Add(measured.Text[start..next]);
+            start = next;
+        }
+        return start;
+    }
+
+    /// <summary>The text, or its longest prefix (one code point at least) followed by "…" that fits <paramref name="width"/>
+    /// points.</summary>
     private static string Fit(string text, SKFont font, float width)
     {
-        if (Measure(font, text) <= width)
+        var measured = Measure(font, text);
+        if (measured.Width(0, text.Length) <= width)
             return text;
-        while (text.Length > 1 && Measure(font, text + "…") > width)
-            text = text[..^1];
-        return text + "…";
+        var ellipsis = Measure(font, "…");
+        return text[..measured.FitEnd(0, text.Length, width - ellipsis.Width(0, 1))] + "…";
     }
 
-    private static float Measure(SKFont font, string text)
+    /// <summary>Measures <paramref name="text"/> once for wrapping or fitting; the only place the layout asks the font for
+    /// widths, and what <see cref="MeasureCount"/> counts.</summary>
+    private static MeasuredText Measure(SKFont font, string text)
     {
         T.Count.Characters += text.Length;
-        return font.MeasureText(text);
-    }
-
-    private static int Break(SKFont font, ReadOnlySpan<char> text, float width)
-    {
-        T.Count.Characters += text.Length;
-        return (int)font.BreakText(text, width);
+        return new MeasuredText(text, font);
     }
 }
 
