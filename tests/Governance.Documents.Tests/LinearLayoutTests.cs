@@ -70,4 +70,12 @@ public sealed class LinearLayoutTests
         Assert.DoesNotContain('\uFFFD', all);
         Assert.Contains(text[..40], all);
     }
+
+    [Fact]
+    public void A_cancelled_render_stops_with_operation_cancelled()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Composer.Render(Spec(new string('x', 2_000)), cancelled.Token));
+    }
 }

@@ -41,11 +41,16 @@ public static class Composer
         Bar = SKColor.Parse("#2f6fa8");
 
     /// <summary>Fonts and paints for one render: created once per face, size and colour instead of per call (native objects).</summary>
-    private sealed class Tools(MeasureCount count) : IDisposable
+    private sealed class Tools(MeasureCount count, CancellationToken ct) : IDisposable
     {
         private readonly Dictionary<(SKTypeface, float), SKFont> _fonts = new();
 
         public MeasureCount Count => count;
+
+        /// <summary>Stops the render between texts, lines, table rows and pages once the caller gives up (or its budget is
+        /// spent), so an abandoned render stops using the CPU.</summary>
+        public void Checkpoint() => ct.ThrowIfCancellationRequested();
+
         private readonly Dictionary<SKColor, SKPaint> _paints = new();
 
         public SKFont Font(SKTypeface face, float size) =>
@@ -93,15 +98,18 @@ public static class Composer
         public DocumentSpec Spec => spec;
     }
 
-    /// <summary>Lays out and draws <paramref name="spec"/>: the PDF's bytes and its number of pages.</summary>
+    /// <summary>Lays out and draws <paramref name="spec"/>: the PDF's bytes and its number of pages. Time is linear in the
+    /// length of the spec's text.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled; checked between texts, lines, table
+    /// rows and pages.</exception>
     /// <exception cref="FileNotFoundException">The DejaVu fonts are not installed.</exception>
-    public static (byte[] Pdf, int Pages) Render(DocumentSpec spec) => Render(spec, new MeasureCount());
+    public static (byte[] Pdf, int Pages) Render(DocumentSpec spec, CancellationToken ct = default) => Render(spec, new MeasureCount(), ct);
 
-    /// <summary>As <see cref="Render(DocumentSpec)"/>, adding to <paramref name="count"/> every character handed to the font
-    /// for measuring: the cost of wrapping, which tests compare across input sizes without timing anything.</summary>
-    internal static (byte[] Pdf, int Pages) Render(DocumentSpec spec, MeasureCount count)
+    /// <summary>As <see cref="Render(DocumentSpec, CancellationToken)"/>, adding to <paramref name="count"/> every character
+    /// handed to the font for measuring: the cost of wrapping, which tests compare across input sizes without timing anything.</summary>
+    internal static (byte[] Pdf, int Pages) Render(DocumentSpec spec, MeasureCount count, CancellationToken ct = default)
     {
-        using var tools = _tools = new Tools(count);
+        using var tools = _tools = new Tools(count, ct);
         try
         {
             return RenderWith(spec);
@@ -136,6 +144,7 @@ public static class Composer
         {
             for (var p = 0; p < layout.Pages.Count; p++)
             {
+                T.Checkpoint();
                 var canvas = document.BeginPage(PageWidth, PageHeight);
                 if (p > 0)
                     Furniture(canvas, spec, p + 1, layout.Pages.Count);
@@ -368,6 +377,7 @@ public static class Composer
     {
         foreach (var line in lines)
         {
+            T.Checkpoint();
             layout.Ensure(leading);
             var y = layout.Y + size;
             layout.Page.Add(
@@ -418,6 +428,7 @@ public static class Composer
         Header();
         for (var r = 0; r < table.Rows.Count; r++)
         {
+            T.Checkpoint();
             var cells = table
                 .Rows[r]
                 .Select(
@@ -622,6 +633,7 @@ public static class Composer
     {
         for (var next = measured.FitEnd(start, end, width); next < end; next = measured.FitEnd(start, end, width))
         {
+            T.Checkpoint();
             lines.Add(measured.Text[start..next]);
             start = next;
         }
@@ -643,6 +655,7 @@ public static class Composer
     /// widths, and what <see cref="MeasureCount"/> counts.</summary>
     private static MeasuredText Measure(SKFont font, string text)
     {
+        T.Checkpoint();
         T.Count.Characters += text.Length;
         return new MeasuredText(text, font);
     }
