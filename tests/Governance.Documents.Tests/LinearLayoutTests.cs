@@ -1,3 +1,5 @@
+using Governance.Documents.Benchmarks;
+using Governance.Documents.EvidencePacks;
 using Governance.Documents.Layout;
 
 namespace Governance.Documents.Tests;
@@ -8,46 +10,10 @@ namespace Governance.Documents.Tests;
 /// </summary>
 public sealed class LinearLayoutTests
 {
-    private static DocumentSpec Spec(string text) =>
-        new(
-            "Linear layout",
-            "Unbroken text in every block that wraps or fits it",
-            [new("Model", text)],
-            "Running header",
-            "Footer note",
-            [
-                new Heading(1, text),
-                new Paragraph(text),
-                new Monospace(text),
-                new KeyValues([new(text, text)]),
-                new Table(
-                    ["Metric", "Value"],
-                    [1, 1],
-                    [
-                        [text, "0.5"],
-                    ]
-                ),
-                new Table(
-                    ["Digest"],
-                    [1],
-                    [
-                        [text],
-                    ],
-                    Monospace: true
-                ),
-                new BarChart("Metrics", [new(text, 0.5)], 1),
-                new Notice(text),
-            ],
-            "Author",
-            "Subject",
-            "kw",
-            new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero)
-        );
-
     private static long MeasuredCharacters(int length)
     {
         var count = new MeasureCount();
-        Composer.Render(Spec(new string('x', length)), count);
+        Composer.Render(PackInputs.EveryBlock(new string('x', length)), count);
         return count.Characters;
     }
 
@@ -64,7 +30,7 @@ public sealed class LinearLayoutTests
     public void Breaking_by_characters_never_splits_a_surrogate_pair_and_loses_nothing()
     {
         var text = string.Concat(Enumerable.Repeat("a😀", 400));
-        var (pdf, _) = Composer.Render(Spec(text));
+        var (pdf, _) = Composer.Render(PackInputs.EveryBlock(text));
         using var document = UglyToad.PdfPig.PdfDocument.Open(pdf);
         var all = string.Concat(document.GetPages().Select(p => p.Text));
         Assert.DoesNotContain('\uFFFD', all);
@@ -76,6 +42,23 @@ public sealed class LinearLayoutTests
     {
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        Assert.ThrowsAny<OperationCanceledException>(() => Composer.Render(Spec(new string('x', 2_000)), cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => Composer.Render(PackInputs.EveryBlock(new string('x', 2_000)), cancelled.Token));
+    }
+
+    [Fact]
+    public void The_worst_legal_versions_sr_pack_renders_every_section_and_its_whole_trail()
+    {
+        var input = PackInputs.Build(events: 1_000, worstLegal: true);
+        var (pdf, pages) = EvidencePack.Render(EvidencePackKind.Sr117ValidationAndApproval, input);
+        using var document = UglyToad.PdfPig.PdfDocument.Open(pdf);
+        Assert.Equal(pages, document.NumberOfPages);
+        Assert.True(document.TryGetBookmarks(out var bookmarks));
+        var sections = bookmarks.GetNodes().Select(n => n.Title).ToArray();
+        Assert.Contains("6. Deployment history, refusals and revocations", sections);
+        Assert.Contains("Appendix B: attestation digests", sections);
+        // The trail's last event ends Appendix A, on the last pages (extracting all of them would make this test slow).
+        var end = string.Concat(Enumerable.Range(pages - 2, 3).Select(p => document.GetPage(p).Text));
+        Assert.Contains($"Page {pages} of {pages}", end);
+        Assert.Contains(input.Trail[^1].PayloadDigest[..40], end);
     }
 }
