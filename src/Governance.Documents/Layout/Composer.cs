@@ -44,14 +44,13 @@ public static class Composer
     private sealed class Tools(MeasureCount count, CancellationToken ct) : IDisposable
     {
         private readonly Dictionary<(SKTypeface, float), SKFont> _fonts = new();
+        private readonly Dictionary<SKColor, SKPaint> _paints = new();
 
         public MeasureCount Count => count;
 
         /// <summary>Stops the render between texts, lines, table rows and pages once the caller gives up (or its budget is
         /// spent), so an abandoned render stops using the CPU.</summary>
         public void Checkpoint() => ct.ThrowIfCancellationRequested();
-
-        private readonly Dictionary<SKColor, SKPaint> _paints = new();
 
         public SKFont Font(SKTypeface face, float size) =>
             _fonts.TryGetValue((face, size), out var font)
