@@ -1,25 +1,25 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
-using Governance.Attestations;
+using Governance.Documents.Benchmarks;
 using Governance.Documents.EvidencePacks;
 using Governance.Documents.Layout;
-using Governance.Domain.Approvals;
-using Governance.Domain.Datasets;
-using Governance.Domain.Models;
-using Governance.Domain.ModelVersions;
-using Governance.Domain.Shared;
-using Governance.Domain.Validation;
 
 // Usage: dotnet run -c Release --project src/Governance.Documents.Benchmarks -- [events=10000] [rounds=5] [chromium=/usr/bin/chromium]
+//    or: dotnet run -c Release --project src/Governance.Documents.Benchmarks -- layout   (BenchmarkDotNet: see LayoutBenchmarks.cs)
 // Builds a version whose stream holds `events` events (registration, validation, approval, then deployments and load
 // reports), renders its SR 11-7 pack with the SkiaSharp composer `rounds` times, writes the same content as HTML and
 // times Chromium's headless --print-to-pdf of it (whole command, same number of rounds). Prints medians and the ratio.
+if (args is ["layout", .. var rest])
+{
+    LayoutBenchmarks.Run(rest);
+    return;
+}
 var events = args.Length > 0 ? int.Parse(args[0]) : 10_000;
 var rounds = args.Length > 1 ? int.Parse(args[1]) : 5;
 var chromium = args.Length > 2 ? args[2] : "/usr/bin/chromium";
 
-var input = Build(events);
+var input = PackInputs.Build(events, worstLegal: false);
 var spec = EvidencePack.Define(EvidencePackKind.Sr117ValidationAndApproval, input);
 EvidencePack.Render(EvidencePackKind.Sr117ValidationAndApproval, input); // warm-up: fonts, JIT
 var skia = new List<double>();
@@ -87,159 +87,6 @@ Console.WriteLine(
 );
 Console.WriteLine($"speed-up: {Median(browser) / Median(skia):F1}x (target >= 10x; target < 1 s for 10,000 events)");
 Directory.Delete(folder, recursive: true);
-
-static EvidencePackInput Build(int count)
-{
-    var t0 = new DateTimeOffset(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
-    var owner = new Actor("owner", "Olivia Owner", Roles.ModelOwner);
-    var validator = new Actor("validator", "Victor Validator", Roles.Validator);
-    var officers = new[] { new Actor("rita", "Rita Risk", Roles.RiskOfficer), new Actor("ravi", "Ravi Risk", Roles.RiskOfficer) };
-    var pipeline = new Actor("pipeline", "Deployment pipeline", Roles.DeploymentPipeline, "pipeline");
-    var artifact = Digest.OfText("artifact");
-    var file = new DatasetFile("data.csv", Digest.OfText("data"), 100_000);
-    var dataset = Dataset.Evolve(
-        null,
-        new DatasetRegistered(
-            "dataset:data@1",
-            "data",
-            "1",
-            "Benchmark data",
-            [file],
-            Dataset.ManifestDigestOf([file]),
-            FileManifest.Encoding,
-            1000,
-            [new DatasetColumn("x", "float")],
-            false,
-            null,
-            new Audit(owner, t0, "Registered", "bench")
-        )
-    )!;
-    var model = Model.Evolve(
-        null,
-        new ModelRegistered(
-            "bench-model",
-            "Benchmark model",
-            owner.SubjectId,
-            owner.DisplayName,
-            "Benchmark",
-            RiskTier.High,
-            "Annex III 5(b)",
-            ["EU"],
-            new Audit(owner, t0, "Registered", "bench")
-        )
-    )!;
-    Audit At(Actor a, int minutes, string reason) => new(a, t0.AddMinutes(minutes), reason, "bench");
-    var history = new List<object>
-    {
-        new ModelVersionRegistered(
-            "bench-model",
-            "1.0.0",
-            "s3://models/bench/model.zip",
-            artifact,
-            1_000_000,
-            ArtifactFormat.MlNetZip,
-            dataset.ManifestDigest,
-            dataset.ManifestDigest,
-            new Dictionary<string, double> { ["auc"] = 0.81, ["gini"] = 0.62 },
-            "abc123",
-            new Dictionary<string, string> { ["trees"] = "100" },
-            RiskTier.High,
-            owner.SubjectId,
-            At(owner, 1, "Registered")
-        ),
-        new SubmittedForValidation("bench-model", "1.0.0", "Evidence", null, null, At(owner, 2, "Submitted")),
-        new ValidationCompleted(
-            "bench-model",
-            "1.0.0",
-            ValidationOutcome.Passed,
-            [new ValidationFinding("F-1", FindingSeverity.Low, "Minor", null, FindingStatus.Remediated)],
-            At(validator, 3, "Sound")
-        ),
-        new ApprovalRequested(
-            "bench-model",
-            "1.0.0",
-            "approval-1",
-            "production",
-            "Production scoring",
-            artifact,
-            2,
-            At(owner, 4, "Requested")
-        ),
-        new ApprovalSignedOff(
-            "bench-model",
-            "1.0.0",
-            "approval-1",
-            "production",
-            artifact,
-            [],
-            t0.AddYears(1),
-            At(officers[0], 5, "Approve")
-        ),
-        new ApprovalSignedOff(
-            "bench-model",
-            "1.0.0",
-            "approval-1",
-            "production",
-            artifact,
-            [],
-            t0.AddYears(1),
-            At(officers[1], 6, "Approve")
-        ),
-        new ModelVersionApproved(
-            "bench-model",
-            "1.0.0",
-            "approval-1",
-            "production",
-            artifact,
-            officers.Select((o, i) => new Approver(o, t0.AddMinutes(5 + i), "Approve")).ToArray(),
-            [],
-            t0.AddYears(1),
-            At(officers[1], 6, "Approved")
-        ),
-    };
-    for (var i = history.Count; i < count; i++)
-        history.Add(
-            i % 2 == 0
-                ? new ModelVersionDeployed(
-                    "bench-model",
-                    "1.0.0",
-                    "production",
-                    $"run-{i}",
-                    artifact,
-                    "approval-1",
-                    At(pipeline, 10 + i * 7, "Deployed by pipeline")
-                )
-                : new ModelLoaded(
-                    "bench-model",
-                    "1.0.0",
-                    "production",
-                    $"scorer-{i % 16}",
-                    artifact,
-                    "approval-1",
-                    At(pipeline, 10 + i * 7, "Loaded after verification")
-                )
-        );
-    var state = history.Aggregate((ModelVersion?)null, ModelVersion.Evolve)!;
-    var trail = history
-        .Select(
-            (e, i) =>
-            {
-                var audit = ((ILedgerEvent)e).Audit;
-                return new TrailEntry(
-                    i + 1,
-                    i + 1,
-                    audit.At,
-                    audit.Actor.DisplayName,
-                    audit.Actor.Role,
-                    e.GetType().Name,
-                    audit.Reason,
-                    Digest.OfText($"{i}:{e}")
-                );
-            }
-        )
-        .ToArray();
-    return new EvidencePackInput(model, state, dataset, dataset, trail);
-}
 
 // The same blocks as HTML with print CSS (A4, repeated table headers), for Chromium to print.
 static string Html(DocumentSpec spec)

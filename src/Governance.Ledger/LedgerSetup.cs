@@ -29,7 +29,16 @@ namespace Governance.Ledger;
 /// <summary>Where the ledger keeps its events and how it signs: everything a host must say to use it.</summary>
 /// <param name="ConnectionString">A PostgreSQL connection string (the README's GOVERNANCE_DB).</param>
 /// <param name="AttestationKeysFolder">The folder of ES256 PEM keys that sign approval attestations.</param>
-public sealed record LedgerOptions(string ConnectionString, string AttestationKeysFolder);
+public sealed record LedgerOptions(string ConnectionString, string AttestationKeysFolder)
+{
+    /// <summary>The default <see cref="EvidencePackRenderBudget"/>: the worst legal input renders in well under 2 s, so 10 s
+    /// leaves room for a busy machine.</summary>
+    public static readonly TimeSpan DefaultEvidencePackRenderBudget = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest one evidence pack may take to render (positive); over it the render stops and nothing is
+    /// recorded.</summary>
+    public TimeSpan EvidencePackRenderBudget { get; init; } = DefaultEvidencePackRenderBudget;
+}
 
 public static class LedgerSetup
 {
@@ -88,7 +97,13 @@ public static class LedgerSetup
         services.AddSingleton<DeploymentRecords>();
         services.AddSingleton<SignedApprovals>();
         services.AddSingleton<EventTrail>();
-        services.AddSingleton<EvidencePackIssuer>();
+        services.AddSingleton(sp => new EvidencePackIssuer(
+            sp.GetRequiredService<IDocumentStore>(),
+            sp.GetRequiredService<LedgerWriter>(),
+            sp.GetRequiredService<DatasetRegister>(),
+            sp.GetRequiredService<TimeProvider>(),
+            options.EvidencePackRenderBudget
+        ));
         services.AddSingleton<SecurityLogBook>();
         return services;
     }

@@ -128,4 +128,22 @@ public sealed class EvidencePackEndpointTests(LedgerApp app)
         var issued = await _ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
         Assert.Equal(0, issued.GetArrayLength());
     }
+
+    [Fact]
+    public async Task A_pack_over_its_render_budget_answers_503_with_retry_after_and_records_nothing()
+    {
+        var (modelId, _, _) = await _ledger.ApprovedVersion();
+        // A 1 ms budget: any pack takes longer to draw, so the render is stopped at its next checkpoint without waiting.
+        using var hurried = app.WithWebHostBuilder(b => b.UseSetting("Governance:EvidencePacks:RenderBudgetSeconds", "0.001"));
+        using var auditor = LedgerApp.As(hurried, "auditor-ada", Roles.Auditor);
+        var before = await app.EventCount();
+
+        using var response = await auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/sr-11-7");
+        Assert.Equal("30", response.Headers.GetValues("Retry-After").Single());
+        await Task.FromResult(response).ExpectProblem(HttpStatusCode.ServiceUnavailable, "evidence_pack.render_budget_exceeded");
+
+        Assert.Equal(before, await app.EventCount());
+        var issued = await _ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
+        Assert.Equal(0, issued.GetArrayLength());
+    }
 }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Governance.Api.Tests.Infrastructure;
-using Npgsql;
 
 namespace Governance.Api.Tests;
 
@@ -15,20 +14,12 @@ public sealed class HostileInputTests(LedgerApp app)
 {
     private readonly Scenario _ledger = new(app);
 
-    private async Task<long> Events()
-    {
-        await using var connection = new NpgsqlConnection(app.ConnectionString);
-        await connection.OpenAsync();
-        await using var count = new NpgsqlCommand("SELECT count(*) FROM governance.mt_events", connection);
-        return (long)(await count.ExecuteScalarAsync())!;
-    }
-
     private async Task RefusedWithoutWriting(Func<Task<HttpResponseMessage>> send, string field)
     {
-        var before = await Events();
+        var before = await app.EventCount();
         var problem = await send().ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"no error named {field}: {problem}");
-        Assert.Equal(before, await Events());
+        Assert.Equal(before, await app.EventCount());
     }
 
     [Theory]
@@ -92,13 +83,13 @@ public sealed class HostileInputTests(LedgerApp app)
         var body =
             $"{{\"modelId\":\"{modelId}\",\"name\":\"Dup\",\"businessPurpose\":\"Scores applications\",\"riskTier\":\"High\","
             + $"\"euAiActCategory\":\"Annex III 5(b)\",\"jurisdictions\":[\"EU\"],\"{secondKey}\":\"Low\"}}";
-        var before = await Events();
+        var before = await app.EventCount();
 
         await _ledger
             .Owner.PostAsync("/api/v1/models", new StringContent(body, Encoding.UTF8, "application/json"))
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_request");
 
-        Assert.Equal(before, await Events());
+        Assert.Equal(before, await app.EventCount());
         await _ledger.Auditor.GetAsync($"/api/v1/inventory/{modelId}").ExpectProblem(HttpStatusCode.NotFound, "model.not_found");
     }
 
@@ -107,7 +98,7 @@ public sealed class HostileInputTests(LedgerApp app)
     [InlineData("application/json; charset=utf-7000")]
     public async Task A_body_in_an_unknown_charset_is_refused_as_unsupported_and_nothing_is_written(string contentType)
     {
-        var before = await Events();
+        var before = await app.EventCount();
         var content = new StringContent(
             System.Text.Json.JsonSerializer.Serialize(Scenario.ModelBody(Scenario.NewId())),
             Encoding.UTF8,
@@ -120,14 +111,14 @@ public sealed class HostileInputTests(LedgerApp app)
             .ExpectProblem(HttpStatusCode.UnsupportedMediaType, "unsupported_charset");
 
         Assert.Contains("charset", problem.GetProperty("detail").GetString());
-        Assert.Equal(before, await Events());
+        Assert.Equal(before, await app.EventCount());
     }
 
     [Fact]
     public async Task A_sign_off_carrying_ten_megabytes_of_conditions_is_refused_as_too_large_and_nothing_is_written()
     {
         var (modelId, digest, approvalId) = await RequestedApproval();
-        var before = await Events();
+        var before = await app.EventCount();
         var conditions = Enumerable.Range(0, 200).Select(i => new string('c', 50_000)).ToArray();
 
         await _ledger
@@ -144,20 +135,20 @@ public sealed class HostileInputTests(LedgerApp app)
             )
             .ExpectProblem(HttpStatusCode.RequestEntityTooLarge, "request.too_large");
 
-        Assert.Equal(before, await Events());
+        Assert.Equal(before, await app.EventCount());
     }
 
     [Fact]
     public async Task Each_endpoint_has_its_own_body_limit_and_a_body_over_it_is_refused_naming_the_limit()
     {
-        var before = await Events();
+        var before = await app.EventCount();
         // 100 KB: over the 64 KiB of an ordinary command such as registering a model, within a sign-off's 512 KiB.
         var model = Scenario.ModelBody(Scenario.NewId(), name: new string('n', 100_000));
         var refused = await _ledger
             .Owner.PostAsJsonAsync("/api/v1/models", model)
             .ExpectProblem(HttpStatusCode.RequestEntityTooLarge, "request.too_large");
         Assert.Contains("65536 bytes", refused.GetProperty("detail").GetString());
-        Assert.Equal(before, await Events());
+        Assert.Equal(before, await app.EventCount());
 
         var (modelId, digest, approvalId) = await RequestedApproval();
         await _ledger
@@ -178,7 +169,7 @@ public sealed class HostileInputTests(LedgerApp app)
     [Fact]
     public async Task A_malformed_if_match_is_refused_even_where_no_version_is_read()
     {
-        var before = await Events();
+        var before = await app.EventCount();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/models")
         {
             Content = JsonContent.Create(Scenario.ModelBody(Scenario.NewId())),
@@ -186,7 +177,7 @@ public sealed class HostileInputTests(LedgerApp app)
         request.Headers.TryAddWithoutValidation("If-Match", "abc");
         var problem = await _ledger.Owner.SendAsync(request).ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
         Assert.True(problem.GetProperty("errors").TryGetProperty("If-Match", out _));
-        Assert.Equal(before, await Events());
+        Assert.Equal(before, await app.EventCount());
     }
 
     [Fact]

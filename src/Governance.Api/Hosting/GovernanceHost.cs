@@ -25,6 +25,9 @@ public static class GovernanceHost
         services.AddSingleton(TimeProvider.System);
         services.AddGovernanceLedger(
             new LedgerOptions(ConnectionString(builder.Configuration), AttestationKeysFolder(builder.Configuration, builder.Environment))
+            {
+                EvidencePackRenderBudget = EvidencePackRenderBudget(builder.Configuration),
+            }
         );
 
         services.ConfigureHttpJsonOptions(o =>
@@ -74,6 +77,20 @@ public static class GovernanceHost
                 "Configure Governance:Attestations:KeysFolder: the folder of ES256 PEM keys that sign approval attestations."
             );
         return string.IsNullOrEmpty(configured) ? Path.Combine(DataFolder(configuration, environment), "attestation-keys") : configured;
+    }
+
+    /// <summary>Governance:EvidencePacks:RenderBudgetSeconds (positive, fractions allowed), default 10 s: the longest one evidence
+    /// pack may take to render before the API answers 503 <c>evidence_pack.render_budget_exceeded</c>.</summary>
+    /// <exception cref="InvalidOperationException">The configured value is not a positive number of seconds.</exception>
+    public static TimeSpan EvidencePackRenderBudget(IConfiguration configuration)
+    {
+        var seconds = configuration.GetValue(
+            "Governance:EvidencePacks:RenderBudgetSeconds",
+            LedgerOptions.DefaultEvidencePackRenderBudget.TotalSeconds
+        );
+        return seconds > 0 && double.IsFinite(seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new InvalidOperationException("Governance:EvidencePacks:RenderBudgetSeconds must be a positive number of seconds.");
     }
 
     /// <summary>Git-ignored folder for development keys and demo artifacts (Governance:DataFolder, default .data under the repo

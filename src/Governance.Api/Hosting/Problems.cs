@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Governance.Domain.Shared;
+using Governance.Ledger.EvidencePacks;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -17,6 +18,7 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
         {
             GovernanceRuleException rule => FromRule(rule),
             _ when LedgerUnavailable(exception) => Unavailable(http),
+            RenderBudgetExceededException over => OverBudget(http, over),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => RequestGuards.TooLarge(
                 http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize
                     ?? RequestGuards.MaxBodyBytes
@@ -70,6 +72,21 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
             "ledger.unavailable",
             "The ledger's database is unreachable",
             $"Nothing was recorded. Retry after {RetryAfterSeconds} seconds (an Idempotency-Key makes the retry safe)."
+        );
+    }
+
+    /// <summary>Seconds a client should wait before asking again for a pack that did not render within its budget: long
+    /// enough for a busy server to drain, since an immediate retry would only add to the load.</summary>
+    public const int RenderRetryAfterSeconds = 30;
+
+    private static ProblemDetails OverBudget(HttpContext http, RenderBudgetExceededException over)
+    {
+        http.Response.Headers.RetryAfter = RenderRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Create(
+            StatusCodes.Status503ServiceUnavailable,
+            "evidence_pack.render_budget_exceeded",
+            "The evidence pack did not render in time",
+            $"{over.Message} Retry after {RenderRetryAfterSeconds} seconds."
         );
     }
 

@@ -9,7 +9,11 @@ namespace Governance.Documents.EvidencePacks;
 /// </summary>
 public static class EvidencePack
 {
-    public static (byte[] Pdf, int Pages) Render(EvidencePackKind kind, EvidencePackInput input) => Composer.Render(Define(kind, input));
+    /// <summary>Renders the pack of <paramref name="kind"/> for <paramref name="input"/>: the PDF's bytes and its number of
+    /// pages (see <see cref="Composer.Render(DocumentSpec, CancellationToken)"/>).</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled before the render finished.</exception>
+    public static (byte[] Pdf, int Pages) Render(EvidencePackKind kind, EvidencePackInput input, CancellationToken ct = default) =>
+        Composer.Render(Define(kind, input), ct);
 
     public static string Slug(EvidencePackKind kind) =>
         kind switch

@@ -41,10 +41,16 @@ public static class Composer
         Bar = SKColor.Parse("#2f6fa8");
 
     /// <summary>Fonts and paints for one render: created once per face, size and colour instead of per call (native objects).</summary>
-    private sealed class Tools : IDisposable
+    private sealed class Tools(MeasureCount count, CancellationToken ct) : IDisposable
     {
         private readonly Dictionary<(SKTypeface, float), SKFont> _fonts = new();
         private readonly Dictionary<SKColor, SKPaint> _paints = new();
+
+        public MeasureCount Count => count;
+
+        /// <summary>Stops the render between texts, lines, table rows and pages once the caller gives up (or its budget is
+        /// spent), so an abandoned render stops using the CPU.</summary>
+        public void Checkpoint() => ct.ThrowIfCancellationRequested();
 
         public SKFont Font(SKTypeface face, float size) =>
             _fonts.TryGetValue((face, size), out var font)
@@ -91,9 +97,18 @@ public static class Composer
         public DocumentSpec Spec => spec;
     }
 
-    public static (byte[] Pdf, int Pages) Render(DocumentSpec spec)
+    /// <summary>Lays out and draws <paramref name="spec"/>: the PDF's bytes and its number of pages. Time is linear in the
+    /// length of the spec's text.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled; checked between texts, lines, table
+    /// rows and pages.</exception>
+    /// <exception cref="FileNotFoundException">The DejaVu fonts are not installed.</exception>
+    public static (byte[] Pdf, int Pages) Render(DocumentSpec spec, CancellationToken ct = default) => Render(spec, new MeasureCount(), ct);
+
+    /// <summary>As <see cref="Render(DocumentSpec, CancellationToken)"/>, adding to <paramref name="count"/> every character
+    /// handed to the font for measuring: the cost of wrapping, which tests compare across input sizes without timing anything.</summary>
+    internal static (byte[] Pdf, int Pages) Render(DocumentSpec spec, MeasureCount count, CancellationToken ct = default)
     {
-        using var tools = _tools = new Tools();
+        using var tools = _tools = new Tools(count, ct);
         try
         {
             return RenderWith(spec);
@@ -128,6 +143,7 @@ public static class Composer
         {
             for (var p = 0; p < layout.Pages.Count; p++)
             {
+                T.Checkpoint();
                 var canvas = document.BeginPage(PageWidth, PageHeight);
                 if (p > 0)
                     Furniture(canvas, spec, p + 1, layout.Pages.Count);
@@ -360,6 +376,7 @@ public static class Composer
     {
         foreach (var line in lines)
         {
+            T.Checkpoint();
             layout.Ensure(leading);
             var y = layout.Y + size;
             layout.Page.Add(
@@ -410,6 +427,7 @@ public static class Composer
         Header();
         for (var r = 0; r < table.Rows.Count; r++)
         {
+            T.Checkpoint();
             var cells = table
                 .Rows[r]
                 .Select(
@@ -558,60 +576,92 @@ public static class Composer
         canvas.DrawLine(x0, y0, x1, y1, paint);
     }
 
-    /// <summary>Greedy word wrap; a word longer than the line (a digest) is broken by characters.</summary>
+    /// <summary>
+    /// Greedy word wrap of <paramref name="text"/> (newlines start new lines) at <paramref name="width"/> points with the face at
+    /// <paramref name="size"/> points; a word longer than the line (a digest) is broken by characters. Each paragraph is measured
+    /// once, so the cost is linear in the text's length.
+    /// </summary>
     internal static IReadOnlyList<string> Wrap(string text, SKTypeface face, float size, float width)
     {
         var font = Font(face, size);
         var lines = new List<string>();
         foreach (var paragraph in (text ?? "").Replace("\r", "").Split('\n'))
         {
-            var line = "";
-            foreach (var word in paragraph.Split(' '))
+            var measured = Measure(font, paragraph);
+            var (start, end) = (0, 0); // the line being filled, paragraph[start..end]; words are separated by one space
+            for (var wordStart = 0; wordStart <= paragraph.Length; wordStart++)
             {
-                var candidate = line.Length == 0 ? word : line + " " + word;
-                if (font.MeasureText(candidate) <= width)
+                var wordEnd = paragraph.IndexOf(' ', wordStart) is var space and >= 0 ? space : paragraph.Length;
+                var lineStart = end > start ? start : wordStart;
+                if (measured.Width(lineStart, wordEnd) <= width)
+                    (start, end) = (lineStart, wordEnd);
+                else
                 {
-                    line = candidate;
-                    continue;
+                    if (end > start)
+                        lines.Add(paragraph[start..end]);
+                    start =
+                        measured.Width(wordStart, wordEnd) <= width ? wordStart : BreakChars(measured, wordStart, wordEnd, width, lines);
+                    end = wordEnd;
                 }
-                if (line.Length > 0)
-                    lines.Add(line);
-                if (font.MeasureText(word) <= width)
-                {
-                    line = word;
-                    continue;
-                }
-                var pieces = WrapChars(word, face, size, width);
-                lines.AddRange(pieces.Take(pieces.Count - 1));
-                line = pieces[^1];
+                wordStart = wordEnd;
             }
-            lines.Add(line);
+            lines.Add(paragraph[start..end]);
         }
         return lines;
     }
 
+    /// <summary>
+    /// Breaks <paramref name="text"/> anywhere (between code points) into lines of at most <paramref name="width"/> points with
+    /// the face at <paramref name="size"/> points; one empty line for empty text. Linear in the text's length.
+    /// </summary>
     internal static IReadOnlyList<string> WrapChars(string text, SKTypeface face, float size, float width)
     {
-        var font = Font(face, size);
         var lines = new List<string>();
-        var start = 0;
-        while (start < text.Length)
-        {
-            var length = Math.Max(1, (int)font.BreakText(text.AsSpan(start), width));
-            lines.Add(text.Substring(start, Math.Min(length, text.Length - start)));
-            start += length;
-        }
-        if (lines.Count == 0)
+        if (text.Length > 0)
+            lines.Add(text[BreakChars(Measure(Font(face, size), text), 0, text.Length, width, lines)..]);
+        else
             lines.Add("");
         return lines;
     }
 
+    /// <summary>
+    /// Breaks <c>measured.Text[start..end]</c> into slices of at most <paramref name="width"/> points (one code point at least):
+    /// adds every slice but the last to <paramref name="lines"/> and returns where the last one starts.
+    /// </summary>
+    private static int BreakChars(MeasuredText measured, int start, int end, float width, List<string> lines)
+    {
+        for (var next = measured.FitEnd(start, end, width); next < end; next = measured.FitEnd(start, end, width))
+        {
+            T.Checkpoint();
+            lines.Add(measured.Text[start..next]);
+            start = next;
+        }
+        return start;
+    }
+
+    /// <summary>The text, or its longest prefix (one code point at least) followed by "…" that fits <paramref name="width"/>
+    /// points.</summary>
     private static string Fit(string text, SKFont font, float width)
     {
-        if (font.MeasureText(text) <= width)
+        var measured = Measure(font, text);
+        if (measured.Width(0, text.Length) <= width)
             return text;
-        while (text.Length > 1 && font.MeasureText(text + "…") > width)
-            text = text[..^1];
-        return text + "…";
+        var ellipsis = Measure(font, "…");
+        return text[..measured.FitEnd(0, text.Length, width - ellipsis.Width(0, 1))] + "…";
     }
+
+    /// <summary>Measures <paramref name="text"/> once for wrapping or fitting; the only place the layout asks the font for
+    /// widths, and what <see cref="MeasureCount"/> counts.</summary>
+    private static MeasuredText Measure(SKFont font, string text)
+    {
+        T.Checkpoint();
+        T.Count.Characters += text.Length;
+        return new MeasuredText(text, font);
+    }
+}
+
+/// <summary>Characters handed to the font for measuring during a render (see <see cref="Composer"/>).</summary>
+internal sealed class MeasureCount
+{
+    public long Characters;
 }

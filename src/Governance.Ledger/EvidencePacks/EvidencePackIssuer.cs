@@ -26,10 +26,32 @@ public sealed record IssuedPack(
 );
 
 /// <summary>
-/// Evidence packs (EU AI Act Annex IV, SR 11-7 / SS1/23, model card) drawn from the ledger: each issue is recorded with
-/// the SHA-256 of the exact bytes, in its own stream so that issuing does not change the version's state.
+/// A render took longer than its budget (<see cref="LedgerOptions.EvidencePackRenderBudget"/>) and was stopped; nothing was
+/// recorded. The server's problem, not the caller's: worth retrying later.
 /// </summary>
-public sealed class EvidencePackIssuer(IDocumentStore store, LedgerWriter writer, DatasetRegister datasets)
+public sealed class RenderBudgetExceededException(string kind, TimeSpan budget)
+    : Exception($"The {kind} evidence pack did not render within its budget of {budget.TotalSeconds:0.###} s; nothing was recorded.")
+{
+    /// <summary>The pack's kind (its slug).</summary>
+    public string Kind { get; } = kind;
+
+    /// <summary>The render budget that was spent.</summary>
+    public TimeSpan Budget { get; } = budget;
+}
+
+/// <summary>
+/// Evidence packs (EU AI Act Annex IV, SR 11-7 / SS1/23, model card) drawn from the ledger: each issue is recorded with
+/// the SHA-256 of the exact bytes, in its own stream so that issuing does not change the version's state. Each render has
+/// a time budget (<paramref name="renderBudget"/>, measured with <paramref name="clock"/>) so that no input can keep a core
+/// busy for long.
+/// </summary>
+public sealed class EvidencePackIssuer(
+    IDocumentStore store,
+    LedgerWriter writer,
+    DatasetRegister datasets,
+    TimeProvider clock,
+    TimeSpan renderBudget
+)
 {
     public static readonly IReadOnlyList<string> Roles = [Domain.Shared.Roles.Auditor, Domain.Shared.Roles.RiskOfficer];
 
@@ -37,6 +59,9 @@ public sealed class EvidencePackIssuer(IDocumentStore store, LedgerWriter writer
     /// bytes.</summary>
     /// <exception cref="GovernanceRuleException">Invalid kind; version or model not found; the caller is not an auditor or risk
     /// officer.</exception>
+    /// <exception cref="RenderBudgetExceededException">The render took longer than the budget; nothing was recorded.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled (the caller went away); the render stops
+    /// and nothing is recorded.</exception>
     public async Task<IssuedPdf> IssueAsync(VersionRef target, string kind, CommandCall call, CancellationToken ct)
     {
         var packKind =
@@ -47,9 +72,9 @@ public sealed class EvidencePackIssuer(IDocumentStore store, LedgerWriter writer
             );
         await using var write = writer.BeginAppend(EvidencePackIssued.StreamKey(target.ModelId, target.Version), call, Roles);
         var input = await InputAsync(target, ct);
-        var (pdf, pages) = EvidencePack.Render(packKind, input);
-        var digest = Digest.OfBytes(pdf);
         var slug = EvidencePack.Slug(packKind);
+        var (pdf, pages) = Render(packKind, slug, input, ct);
+        var digest = Digest.OfBytes(pdf);
         write.Append(
             new EvidencePackIssued(
                 target.ModelId,
@@ -64,6 +89,20 @@ public sealed class EvidencePackIssuer(IDocumentStore store, LedgerWriter writer
         );
         await write.CommitAsync(digest, ct);
         return new IssuedPdf(pdf, digest, $"{target.ModelId}-{target.Version}-{slug}.pdf");
+    }
+
+    private (byte[] Pdf, int Pages) Render(EvidencePackKind kind, string slug, EvidencePackInput input, CancellationToken ct)
+    {
+        using var budget = new CancellationTokenSource(renderBudget, clock);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(ct, budget.Token);
+        try
+        {
+            return EvidencePack.Render(kind, input, either.Token);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new RenderBudgetExceededException(slug, renderBudget);
+        }
     }
 
     /// <summary>Every pack issued for a version.</summary>

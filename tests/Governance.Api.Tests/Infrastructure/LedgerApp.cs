@@ -62,15 +62,28 @@ public class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>A client acting as <paramref name="subject"/> in <paramref name="roles"/> (comma-separated); no subject =
     /// anonymous.</summary>
-    public HttpClient As(string? subject, string? roles = null)
+    public HttpClient As(string? subject, string? roles = null) => As(this, subject, roles);
+
+    /// <summary>As <see cref="As(string?, string?)"/>, on <paramref name="host"/>: this app or one derived from it with
+    /// <c>WithWebHostBuilder</c> (e.g. with another setting).</summary>
+    public static HttpClient As(WebApplicationFactory<Program> host, string? subject, string? roles = null)
     {
-        var client = CreateClient();
+        var client = host.CreateClient();
         if (subject is not null)
             client.DefaultRequestHeaders.Add("X-Test-Subject", subject);
         if (roles is not null)
             client.DefaultRequestHeaders.Add("X-Test-Role", roles);
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return client;
+    }
+
+    /// <summary>How many events the test database holds (every stream), to prove a refusal wrote nothing.</summary>
+    public async Task<long> EventCount()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM governance.mt_events", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 
     async Task IAsyncLifetime.DisposeAsync()
