@@ -4,6 +4,7 @@ using System.Text.Json;
 using Governance.Attestations;
 using Governance.Domain.Datasets;
 using Governance.Domain.Deployments;
+using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Spectre.Console;
 
@@ -225,6 +226,22 @@ public static class CliApp
                     )
                     .ToArray();
                 var manifest = Dataset.ManifestDigestOf(hashed);
+                RefuseLocally(
+                    RegisterDatasetDecision.Check(
+                        new RegisterDataset(
+                            p.GetValue(name),
+                            p.GetValue(version),
+                            p.GetValue(description),
+                            hashed,
+                            manifest,
+                            p.GetValue(rows),
+                            schema,
+                            p.GetValue(personal),
+                            p.GetValue(basis),
+                            null
+                        )
+                    )
+                );
                 var body = new
                 {
                     name = p.GetValue(name),
@@ -251,6 +268,29 @@ public static class CliApp
             }
         );
         return new Command("dataset", "The dataset register") { register };
+    }
+
+    /// <summary>
+    /// Refuses what the ledger would refuse for the command's own fields, with exit 1 (<see cref="ExitCodes.InvalidInput"/>)
+    /// and the ledger's field names, before anything is sent: the same domain checks the server runs, which stays the
+    /// authority (state, such as an unknown dataset digest, is only known there).
+    /// </summary>
+    /// <exception cref="CliFailure">The check found problems; its details map each field to its problems.</exception>
+    private static void RefuseLocally(InputCheck check)
+    {
+        try
+        {
+            check.ThrowIfAny();
+        }
+        catch (GovernanceRuleException refused)
+        {
+            throw new CliFailure(
+                ExitCodes.InvalidInput,
+                refused.Code,
+                $"{refused.Message} (checked locally; nothing was sent)",
+                refused.FieldErrors
+            );
+        }
     }
 
     private static Command VersionCommands(Runner run, TextWriter output)
@@ -331,6 +371,26 @@ public static class CliApp
                     hyperparameters = Pairs(p.GetValue(parameters), "--param"),
                     codeCommit = p.GetValue(commit),
                 };
+                RefuseLocally(
+                    RegisterModelVersionDecision
+                        .Check(
+                            new RegisterModelVersion(
+                                p.GetValue(model)!,
+                                body.version,
+                                body.artifactUri,
+                                digest,
+                                size,
+                                Enum.TryParse<ArtifactFormat>(body.format, ignoreCase: false, out var known) ? known : null,
+                                body.trainingDatasetDigest,
+                                body.validationDatasetDigest,
+                                body.metrics,
+                                body.codeCommit,
+                                body.hyperparameters,
+                                null
+                            )
+                        )
+                        .Slug(p.GetValue(model), "model")
+                );
                 var (status, answer) = await ledger.SendAsync(
                     HttpMethod.Post,
                     $"api/v1/models/{Uri.EscapeDataString(p.GetValue(model)!)}/versions",
@@ -512,6 +572,12 @@ public static class CliApp
                     pipelineRunId = p.GetValue(runId),
                     artifactDigest = sha,
                 };
+                RefuseLocally(
+                    DeploymentDecisions
+                        .Check(new RecordDeployment(body.environment, body.pipelineRunId, sha, null))
+                        .Slug(p.GetValue(model), "model")
+                        .VersionLabel(p.GetValue(version), "version")
+                );
                 var (status, answer) = await ledger.SendAsync(
                     HttpMethod.Post,
                     $"api/v1/models/{Uri.EscapeDataString(p.GetValue(model)!)}"

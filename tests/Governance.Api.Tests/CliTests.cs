@@ -26,19 +26,28 @@ public sealed class CliTests(LedgerApp app) : IDisposable
         }
     }
 
-    private async Task<(int Exit, string Out, string Err)> Cli(string role, params string[] args)
+    /// <summary>Counts the requests the CLI tries to send, and answers none of them.</summary>
+    private sealed class NothingSent : HttpMessageHandler
+    {
+        public int Requests { get; private set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            Requests++;
+            throw new HttpRequestException("the test's ledger is unreachable");
+        }
+    }
+
+    private Task<(int Exit, string Out, string Err)> Cli(string role, params string[] args) =>
+        Cli(new AsCaller(app.Server.CreateHandler(), $"cli-{role.ToLowerInvariant()}", role), args);
+
+    private async Task<(int Exit, string Out, string Err)> Cli(HttpMessageHandler handler, params string[] args)
     {
         var tokens = new TokenCache(Path.Combine(_folder, "tokens.json"));
         tokens.Put("http://localhost/", new TokenCache.Entry("test-token", null, DateTimeOffset.UtcNow.AddHours(1)));
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = await CliApp.RunAsync(
-            [.. args, "--server", "http://localhost"],
-            output,
-            error,
-            new AsCaller(app.Server.CreateHandler(), $"cli-{role.ToLowerInvariant()}", role),
-            tokens
-        );
+        var exit = await CliApp.RunAsync([.. args, "--server", "http://localhost"], output, error, handler, tokens);
         return (exit, output.ToString(), error.ToString());
     }
 
@@ -411,5 +420,133 @@ public sealed class CliTests(LedgerApp app) : IDisposable
         Assert.Equal(ExitCodes.InvalidInput, refused.Exit);
         Assert.Contains("files[1].path", refused.Err);
         await _ledger.Auditor.GetAsync($"/api/v1/datasets/{name}/1").ExpectProblem(HttpStatusCode.NotFound, "dataset.not_found");
+    }
+
+    [Fact]
+    public async Task Bad_input_is_refused_locally_with_exit_1_and_the_ledgers_field_names_and_nothing_is_sent()
+    {
+        var artifact = Write("local.zip", "bytes");
+        var data = Write("local.csv", "a\n1\n");
+        var ledger = new NothingSent();
+        var digest = Digest.OfText("x");
+        var cases = new (string Field, string[] Args)[]
+        {
+            (
+                "name",
+                ["dataset", "register", "--name", "Credit Data", "--version", "1", "--file", data, "--rows", "1", "--column", "a:int"]
+            ),
+            ("version", ["dataset", "register", "--name", "d", "--version", "1.0\n", "--file", data, "--rows", "1", "--column", "a:int"]),
+            (
+                "model",
+                [
+                    "version",
+                    "register",
+                    "--model",
+                    "Credit X",
+                    "--version",
+                    "1.0.0",
+                    "--artifact",
+                    artifact,
+                    "--uri",
+                    "s3://m/1",
+                    "--format",
+                    "Onnx",
+                    "--training-dataset",
+                    digest,
+                    "--validation-dataset",
+                    digest,
+                    "--commit",
+                    "abc",
+                ]
+            ),
+            (
+                "artifactUri",
+                [
+                    "version",
+                    "register",
+                    "--model",
+                    "credit",
+                    "--version",
+                    "1.0.0",
+                    "--artifact",
+                    artifact,
+                    "--uri",
+                    "not a uri",
+                    "--format",
+                    "Onnx",
+                    "--training-dataset",
+                    digest,
+                    "--validation-dataset",
+                    digest,
+                    "--commit",
+                    "abc",
+                ]
+            ),
+            (
+                "format",
+                [
+                    "version",
+                    "register",
+                    "--model",
+                    "credit",
+                    "--version",
+                    "1.0.0",
+                    "--artifact",
+                    artifact,
+                    "--uri",
+                    "s3://m/1",
+                    "--format",
+                    "Pickle",
+                    "--training-dataset",
+                    digest,
+                    "--validation-dataset",
+                    digest,
+                    "--commit",
+                    "abc",
+                ]
+            ),
+            (
+                "environment",
+                [
+                    "deployment",
+                    "record",
+                    "--model",
+                    "credit",
+                    "--version",
+                    "1.0.0",
+                    "--environment",
+                    "Prod",
+                    "--run-id",
+                    "r1",
+                    "--digest",
+                    digest,
+                ]
+            ),
+            (
+                "pipelineRunId",
+                [
+                    "deployment",
+                    "record",
+                    "--model",
+                    "credit",
+                    "--version",
+                    "1.0.0",
+                    "--environment",
+                    "prod",
+                    "--run-id",
+                    "run\u202E1",
+                    "--digest",
+                    digest,
+                ]
+            ),
+        };
+        foreach (var (field, args) in cases)
+        {
+            var (exit, _, err) = await Cli(ledger, args);
+            Assert.True(exit == ExitCodes.InvalidInput, $"{field}: exit {exit}: {err}");
+            Assert.Contains(field, err);
+            Assert.Contains("nothing was sent", err);
+        }
+        Assert.Equal(0, ledger.Requests);
     }
 }

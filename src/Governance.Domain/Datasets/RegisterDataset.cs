@@ -18,7 +18,9 @@ public sealed record RegisterDataset(
 
 public static class RegisterDatasetDecision
 {
-    public static DatasetRegistered Decide(RegisterDataset command, Dataset? existing, CommandContext context)
+    /// <summary>The command's own fields against the ledger's rules (docs/limits.md), without state: the decision runs it
+    /// first, and the CLI runs it before sending anything.</summary>
+    public static InputCheck Check(RegisterDataset command)
     {
         var check = new InputCheck()
             .Slug(command.Name, "name")
@@ -59,7 +61,12 @@ public static class RegisterDatasetDecision
             check.Defined(command.LegalBasis, "legalBasis");
         if (command.ManifestDigest is not null)
             check.Sha256(command.ManifestDigest, "manifestDigest");
-        check.ThrowIfAny();
+        return check;
+    }
+
+    public static DatasetRegistered Decide(RegisterDataset command, Dataset? existing, CommandContext context)
+    {
+        Check(command).ThrowIfAny();
 
         var files = command.Files!.Select(f => f with { Sha256 = Digest.Normalize(f.Sha256) }).ToArray();
         var manifestDigest = Dataset.ManifestDigestOf(files);

@@ -61,15 +61,19 @@ public sealed record RecordRollback(string? Environment, string? PipelineRunId, 
 
 public static class DeploymentDecisions
 {
-    /// <summary>Always yields one event: the deployment, or the refused attempt with its reasons; refusals are evidence too.</summary>
-    public static IModelVersionEvent Decide(RecordDeployment command, ModelVersion version, CommandContext context)
-    {
+    /// <summary>The command's own fields against the ledger's rules (docs/limits.md): the decision runs it first, and the CLI
+    /// runs it before sending anything.</summary>
+    public static InputCheck Check(RecordDeployment command) =>
         new InputCheck()
             .Slug(command.Environment, "environment")
             .Required(command.PipelineRunId, "pipelineRunId", 200)
             .Sha256(command.ArtifactDigest, "artifactDigest")
-            .Optional(command.Reason, "reason", 2000, multiline: true)
-            .ThrowIfAny();
+            .Optional(command.Reason, "reason", 2000, multiline: true);
+
+    /// <summary>Always yields one event: the deployment, or the refused attempt with its reasons; refusals are evidence too.</summary>
+    public static IModelVersionEvent Decide(RecordDeployment command, ModelVersion version, CommandContext context)
+    {
+        Check(command).ThrowIfAny();
 
         var digest = Digest.Normalize(command.ArtifactDigest!);
         var decision = DeploymentPolicy.Check(version, digest, command.Environment!, context.Now);

@@ -21,21 +21,9 @@ public sealed record RegisterModelVersion(
 
 public static class RegisterModelVersionDecision
 {
-    /// <summary>Registers a version of a registered, unretired model, binding its artifact digest and datasets.</summary>
-    /// <param name="command">The registration as the owner sent it.</param>
-    /// <param name="model">The model's state; null if the model is not registered.</param>
-    /// <param name="existing">The version's state; non-null means the version is already registered.</param>
-    /// <param name="trainingDataset">The dataset whose manifest digest is the command's training digest, if one is registered.</param>
-    /// <param name="validationDataset">Likewise for the validation digest.</param>
-    /// <param name="context">Actor, time and correlation id of the command.</param>
-    public static ModelVersionRegistered Decide(
-        RegisterModelVersion command,
-        Model? model,
-        ModelVersion? existing,
-        Dataset? trainingDataset,
-        Dataset? validationDataset,
-        CommandContext context
-    )
+    /// <summary>The command's own fields against the ledger's rules (docs/limits.md), without state: the decision runs it
+    /// first, and the CLI runs it before sending anything.</summary>
+    public static InputCheck Check(RegisterModelVersion command)
     {
         var check = new InputCheck()
             .VersionLabel(command.Version, "version")
@@ -61,6 +49,26 @@ public static class RegisterModelVersionDecision
             check.Fail("hyperparameters", "every hyperparameter needs a name and a value");
         check.RequiredItems(command.Hyperparameters?.Keys.ToArray(), "hyperparameters", 200);
         check.RequiredItems(command.Hyperparameters?.Values.ToArray(), "hyperparameters", 2000);
+        return check;
+    }
+
+    /// <summary>Registers a version of a registered, unretired model, binding its artifact digest and datasets.</summary>
+    /// <param name="command">The registration as the owner sent it.</param>
+    /// <param name="model">The model's state; null if the model is not registered.</param>
+    /// <param name="existing">The version's state; non-null means the version is already registered.</param>
+    /// <param name="trainingDataset">The dataset whose manifest digest is the command's training digest, if one is registered.</param>
+    /// <param name="validationDataset">Likewise for the validation digest.</param>
+    /// <param name="context">Actor, time and correlation id of the command.</param>
+    public static ModelVersionRegistered Decide(
+        RegisterModelVersion command,
+        Model? model,
+        ModelVersion? existing,
+        Dataset? trainingDataset,
+        Dataset? validationDataset,
+        CommandContext context
+    )
+    {
+        var check = Check(command);
         if (Digest.IsSha256(command.TrainingDatasetDigest) && trainingDataset is null)
             check.Fail("trainingDatasetDigest", "no registered dataset has this manifest digest; register the dataset first");
         if (Digest.IsSha256(command.ValidationDatasetDigest) && validationDataset is null)
