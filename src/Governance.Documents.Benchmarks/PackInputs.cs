@@ -68,7 +68,7 @@ internal static class PackInputs
             ? Enumerable.Range(0, 200).ToDictionary(i => Fill(200, $"metric {i:D3}"), i => i / 200.0)
             : new Dictionary<string, double> { ["auc"] = 0.81, ["gini"] = 0.62 };
         var hyperparameters = worstLegal
-            ? Enumerable.Range(0, 500).ToDictionary(i => Fill(200, $"parameter {i:D3}"), i => Fill(2_000, $"value {i}"))
+            ? Enumerable.Range(0, 500).ToDictionary(i => Fill(200, $"parameter {i:D3}"), i => Fill(500, $"value {i}"))
             : new Dictionary<string, string> { ["trees"] = "100" };
         var findings = worstLegal
             ? Enumerable
@@ -77,7 +77,7 @@ internal static class PackInputs
                     Fill(100, $"F-{i:D3}"),
                     FindingSeverity.High,
                     Fill(500, $"finding {i}"),
-                    Fill(10_000, $"description {i}"),
+                    Fill(4_000, $"description {i}"),
                     FindingStatus.Open
                 ))
                 .ToArray()

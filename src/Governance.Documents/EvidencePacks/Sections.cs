@@ -336,8 +336,9 @@ internal static class Sections
         return
         [
             .. conditions.Select(c => (Block)new Paragraph($"Approval condition: {c}")),
+            // By reference: each pack prints every finding in full in its validation findings table.
             .. open.Select(f =>
-                (Block)new Paragraph($"Open finding {f.Id} ({f.Severity}): {f.Title}{(f.Description is null ? "" : ". " + f.Description)}")
+                (Block)new Paragraph($"Open finding {f.Id} ({f.Severity}): {f.Title} (described in full in the validation findings).")
             ),
         ];
     }

@@ -48,7 +48,7 @@ public static class RegisterModelVersionDecision
         if (command.Hyperparameters?.Any(h => string.IsNullOrWhiteSpace(h.Key) || h.Value is null) == true)
             check.Fail("hyperparameters", "every hyperparameter needs a name and a value");
         check.RequiredItems(command.Hyperparameters?.Keys.ToArray(), "hyperparameters", 200);
-        check.RequiredItems(command.Hyperparameters?.Values.ToArray(), "hyperparameters", 2000);
+        check.RequiredItems(command.Hyperparameters?.Values.ToArray(), "hyperparameters", 500);
         return check;
     }
 

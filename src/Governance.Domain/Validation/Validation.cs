@@ -83,7 +83,7 @@ public static class ValidationDecisions
                 .Required(f.Title, $"findings[{i}].title", 500)
                 .Defined(f.Severity, $"findings[{i}].severity")
                 .Defined(f.Status, $"findings[{i}].status")
-                .Optional(f.Description, $"findings[{i}].description", 10_000, multiline: true)
+                .Optional(f.Description, $"findings[{i}].description", 4_000, multiline: true)
                 .Optional(f.Id, $"findings[{i}].id", 100);
         }
         if (
