@@ -12,8 +12,9 @@ namespace Governance.Api.Tests;
 /// <summary>
 /// Events and register documents as the previous release stored them still read back, and their digests still resolve.
 /// Each case registers a record through the API and rewrites its rows to the previous release's shape with SQL.
-/// Covered: <c>DatasetRegistered</c> (the only stored shape this release changes: it gained <c>manifestEncoding</c>,
-/// and its type name became <c>dataset_registered_v2</c>). Every other event type is stored as before.
+/// <c>DatasetRegistered</c> is the only stored shape this release changes (it gained <c>manifestEncoding</c>, and its type
+/// name became <c>dataset_registered_v2</c>); a captured row of every other event type the previous release wrote is
+/// loaded too.
 /// </summary>
 [Collection(LedgerCollection.Name)]
 public sealed class PreviousReleaseEventTests(LedgerApp app)
@@ -84,6 +85,63 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         await _ledger
             .Owner.PostAsJsonAsync($"/api/v1/models/{modelId}/versions", Scenario.VersionBody("1.0.0", Scenario.DigestOf("m"), v1Digest))
             .ExpectProblem(HttpStatusCode.Conflict, "dataset.digest_ambiguous");
+    }
+
+    /// <summary>Event types the previous release's demo inventory does not write, so the capture has no sample of them.</summary>
+    private static readonly Type[] NotCaptured =
+    [
+        typeof(Domain.ModelVersions.ModelLoaded),
+        typeof(Domain.ModelVersions.ModelLoadRefused),
+        typeof(Domain.EvidencePacks.EvidencePackIssued),
+        typeof(Domain.Security.SignInSucceeded),
+        typeof(Domain.Security.SignInFailed),
+        typeof(Domain.Security.UserRolesChanged),
+        typeof(Domain.Security.ClientSecretRotated),
+    ];
+
+    [Fact]
+    public async Task Every_event_type_as_stored_by_the_previous_release_loads_with_its_actor_time_and_reason()
+    {
+        // One stored row of each type, exactly as commit 7401839 wrote it (captured from its demo inventory's mt_events).
+        var capture = System.Text.Json.JsonDocument.Parse(
+            await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "PreviousRelease", "events-7401839.json"))
+        );
+        var rows = capture.RootElement.GetProperty("events").EnumerateArray().ToArray();
+        var captured = rows.Select(r => Type.GetType(r.GetProperty("dotnetType").GetString()!, throwOnError: true)!).ToArray();
+        Assert.Equal(
+            Ledger.LedgerSetup.EventTypes.Select(t => t.FullName).Order(),
+            captured.Concat(NotCaptured).Select(t => t.FullName).Order()
+        );
+
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        var store = app.Services.GetRequiredService<IDocumentStore>();
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var stream = $"previous-release-{Guid.NewGuid():N}";
+            await using (
+                var insert = new NpgsqlCommand(
+                    "INSERT INTO governance.mt_streams (id, version) VALUES (@stream, 1); "
+                        + "INSERT INTO governance.mt_events (seq_id, id, stream_id, version, data, type, timestamp, mt_dotnet_type) "
+                        + "VALUES (nextval('governance.mt_events_sequence'), gen_random_uuid(), @stream, 1, @data::jsonb, @type, now(), @dotnet)",
+                    connection
+                )
+            )
+            {
+                insert.Parameters.AddWithValue("stream", stream);
+                insert.Parameters.AddWithValue("data", rows[i].GetProperty("data").GetRawText());
+                insert.Parameters.AddWithValue("type", rows[i].GetProperty("type").GetString()!);
+                insert.Parameters.AddWithValue("dotnet", rows[i].GetProperty("dotnetType").GetString()!);
+                await insert.ExecuteNonQueryAsync();
+            }
+            await using var session = store.QuerySession();
+            var loaded = Assert.Single(await session.Events.FetchStreamAsync(stream)).Data;
+            Assert.IsType(captured[i], loaded);
+            var audit = ((ILedgerEvent)loaded).Audit;
+            Assert.False(string.IsNullOrEmpty(audit.Actor.SubjectId), $"{captured[i].Name}: no actor");
+            Assert.NotEqual(default, audit.At);
+            Assert.False(string.IsNullOrEmpty(audit.Reason), $"{captured[i].Name}: no reason");
+        }
     }
 
     private static object Body(string name, params (string Path, string Sha256)[] files) =>
