@@ -123,7 +123,8 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
                 var insert = new NpgsqlCommand(
                     "INSERT INTO governance.mt_streams (id, version) VALUES (@stream, 1); "
                         + "INSERT INTO governance.mt_events (seq_id, id, stream_id, version, data, type, timestamp, mt_dotnet_type) "
-                        + "VALUES (nextval('governance.mt_events_sequence'), gen_random_uuid(), @stream, 1, @data::jsonb, @type, now(), @dotnet)",
+                        + "VALUES (nextval('governance.mt_events_sequence'), gen_random_uuid(), @stream, 1, @data::jsonb, @type, now(), "
+                        + "@dotnet)",
                     connection
                 )
             )
