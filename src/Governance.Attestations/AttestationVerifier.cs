@@ -6,8 +6,17 @@ namespace Governance.Attestations;
 /// <summary>What the loader expects the attestation to say.</summary>
 public sealed record Expectation(string ArtifactDigest, string Environment, string? Model = null, string? Version = null);
 
-/// <summary>The outcome of an offline check: verified, or one specific reason it was refused.</summary>
-public sealed record Verification(bool Verified, string Code, string Message, ModelApprovalPredicate? Approval = null, string? KeyId = null)
+/// <summary>The outcome of an offline check: verified, or one specific reason it was refused. A verified one carries the
+/// approval it states, the key that signed it and the envelope's digest (<see cref="Dsse.DigestOf"/>), which the ledger
+/// records as the approval's <c>attestationDigest</c>.</summary>
+public sealed record Verification(
+    bool Verified,
+    string Code,
+    string Message,
+    ModelApprovalPredicate? Approval = null,
+    string? KeyId = null,
+    string? EnvelopeDigest = null
+)
 {
     public static Verification Refused(string code, string message) => new(false, code, message);
 }
@@ -143,7 +152,8 @@ public static class AttestationVerifier
             "verified",
             $"Approval {approval.ApprovalId} by {string.Join(", ", approval.Approvers.Select(a => a.Name))} verified with key {keyId}.",
             approval,
-            keyId
+            keyId,
+            Dsse.DigestOf(envelope)
         );
     }
 

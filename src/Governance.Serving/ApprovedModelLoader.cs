@@ -157,6 +157,8 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
                 $"The ledger says approval {approval.ApprovalId} is {standing.Status}.",
                 ct
             );
+        else if (Mismatch(standing, verification, digest, intended) is var (code, message))
+            throw await Refuse(intended, digest, approval.ApprovalId, code, message, ct);
 
         log.LogInformation(
             "Verified {Model} {Version} ({Digest}) for {Environment}: {Message}",
@@ -240,6 +242,36 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
                 );
             return (null, false);
         }
+    }
+
+    /// <summary>
+    /// What the ledger recorded for the approval against what was verified: a validly signed envelope that reuses a real
+    /// approval id for another artifact, model, version or environment, or that is not the envelope the ledger issued, is
+    /// refused (<c>approval_digest_mismatch</c>, <c>approval_scope_mismatch</c>, <c>attestation_digest_mismatch</c>).
+    /// </summary>
+    private (string Code, string Message)? Mismatch(
+        ApprovalStatusAnswer standing,
+        Verification verification,
+        string digest,
+        IntendedModel intended
+    )
+    {
+        var id = standing.ApprovalId;
+        if (!string.Equals(standing.ArtifactDigest, digest, StringComparison.OrdinalIgnoreCase))
+            return ("approval_digest_mismatch", $"The ledger's approval {id} is for artifact {standing.ArtifactDigest}, not {digest}.");
+        if (standing.Model != intended.Model || standing.Version != intended.Version || standing.Environment != options.Environment)
+            return (
+                "approval_scope_mismatch",
+                $"The ledger's approval {id} is for {standing.Model} {standing.Version} in {standing.Environment}, not "
+                    + $"{intended.Model} {intended.Version} in {options.Environment}."
+            );
+        if (standing.AttestationDigest != verification.EnvelopeDigest)
+            return (
+                "attestation_digest_mismatch",
+                $"The envelope ({verification.EnvelopeDigest}) is not the attestation the ledger issued for approval {id} "
+                    + $"({standing.AttestationDigest ?? "none recorded"})."
+            );
+        return null;
     }
 
     /// <summary>Forgets cached revocation answers, so the next load asks the ledger (e.g. on a periodic re-check).</summary>

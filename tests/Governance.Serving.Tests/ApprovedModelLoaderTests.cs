@@ -138,6 +138,40 @@ public sealed class ApprovedModelLoaderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_validly_signed_envelope_reusing_a_real_approval_id_for_another_artifact_is_refused_online()
+    {
+        // The ledger's approval-1 is for other bytes; the envelope (signed by a trusted key) claims it for these.
+        _given.Ledger.Standings["approval-1"] = _given.Standing(
+            "approval-1",
+            "Approved",
+            expiresAt: _given.Clock.Now.AddDays(90),
+            artifactDigest: "sha256:" + new string('0', 64)
+        );
+        Assert.Equal("approval_digest_mismatch", await RefusalOf(_given.Envelope()));
+        Assert.Equal("approval_digest_mismatch", Assert.Single(_given.Ledger.Reports).ReasonCode);
+    }
+
+    [Fact]
+    public async Task An_approval_the_ledger_holds_for_another_environment_is_refused_online()
+    {
+        _given.Ledger.Standings["approval-1"] = _given.Standing(
+            "approval-1",
+            "Approved",
+            expiresAt: _given.Clock.Now.AddDays(90),
+            environment: "staging"
+        );
+        Assert.Equal("approval_scope_mismatch", await RefusalOf(_given.Envelope()));
+    }
+
+    [Fact]
+    public async Task An_envelope_that_is_not_the_one_the_ledger_issued_is_refused_online_even_with_the_same_statement()
+    {
+        _given.Approved();
+        // The same statement signed again (by a trusted key, e.g. a leaked or retired one): a different envelope digest.
+        Assert.Equal("attestation_digest_mismatch", await RefusalOf(_given.Envelope(_given.Statement())));
+    }
+
+    [Fact]
     public async Task An_approval_the_ledger_says_was_rejected_or_does_not_know_is_refused()
     {
         _given.Ledger.Standings["approval-1"] = _given.Standing("approval-1", "Rejected");

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Security.Cryptography;
 using System.Text;
 using Governance.Attestations;
@@ -115,8 +116,14 @@ public sealed class LoaderFixture : IDisposable
             )
         );
 
+    /// <summary>The envelope the ledger issued for approval-1 (ECDSA signatures differ on each signing, so it is made once).</summary>
+    public byte[] IssuedEnvelope => _issued ??= Dsse.Serialize(Dsse.Sign(Statement(), Signer));
+
+    private byte[]? _issued;
+
+    /// <summary>The issued envelope, or a new one of another statement or signer.</summary>
     public byte[] Envelope(Statement? statement = null, IAttestationSigner? signer = null) =>
-        Dsse.Serialize(Dsse.Sign(statement ?? Statement(), signer ?? Signer));
+        statement is null && signer is null ? IssuedEnvelope : Dsse.Serialize(Dsse.Sign(statement ?? Statement(), signer ?? Signer));
 
     public void Approved(string approvalId = "approval-1") =>
         Ledger.Standings[approvalId] = Standing(approvalId, "Approved", expiresAt: Clock.Now.AddDays(90));
@@ -128,20 +135,22 @@ public sealed class LoaderFixture : IDisposable
         bool revoked = false,
         DateTimeOffset? expiresAt = null,
         DateTimeOffset? revokedAt = null,
-        string? revocationReason = null
+        string? revocationReason = null,
+        string? artifactDigest = null,
+        string? environment = null
     ) =>
         new(
             approvalId,
             Model,
             Version,
-            Environment,
-            ArtifactDigest,
+            environment ?? Environment,
+            artifactDigest ?? ArtifactDigest,
             status,
             revoked,
             expiresAt,
             revokedAt,
             revocationReason,
-            null,
+            Dsse.DigestOf(JsonSerializer.Deserialize<Envelope>(IssuedEnvelope, AttestationJson.Options)!),
             Clock.Now
         );
 
