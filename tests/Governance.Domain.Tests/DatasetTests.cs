@@ -199,6 +199,20 @@ public class DatasetTests
     }
 
     [Fact]
+    public void The_same_files_cannot_be_registered_under_a_second_name_which_would_make_their_digest_ambiguous()
+    {
+        var first = GivenDataset(RegisterDatasetDecision.Decide(Register(), null, Ctx(Owner, Day(1))));
+        var copy = Register() with { Name = "copy-of-the-same-files" };
+
+        Assert.Equal(first.ManifestDigest, RegisterDatasetDecision.ManifestDigestOf(copy));
+        Refused(
+            () => RegisterDatasetDecision.Decide(copy, null, first, Ctx(Owner)),
+            RuleKind.Conflict,
+            "dataset.files_already_registered"
+        );
+    }
+
+    [Fact]
     public void A_registered_dataset_remembers_who_registered_it_and_its_manifest()
     {
         var dataset = GivenDataset(RegisterDatasetDecision.Decide(Register(), null, Ctx(Developer, Day(1))));

@@ -167,12 +167,17 @@ public static class RequestGuards
                 if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } max)
                     max.MaxRequestBodySize = limit;
                 await next(http);
+                // A chunked body that reaches the limit fails while the endpoint binds it, which answers a bare 413 (status
+                // code pages would write a problem without our code): answer request.too_large, as for a declared length.
+                if (http.Response.StatusCode == StatusCodes.Status413PayloadTooLarge && !http.Response.HasStarted)
+                    await Results.Problem(TooLarge(limit)).ExecuteAsync(http);
             }
         );
 
     /// <summary>An endpoint's request body limit in bytes, read by <see cref="UseBodySizeLimit"/>.</summary>
     public sealed record BodyLimit(long? MaxRequestBodySize) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata;
 
+    /// <summary>The 413 <c>request.too_large</c> problem, naming the endpoint's limit of <paramref name="limit"/> bytes.</summary>
     public static ProblemDetails TooLarge(long limit) =>
         Problems.Create(
             StatusCodes.Status413PayloadTooLarge,

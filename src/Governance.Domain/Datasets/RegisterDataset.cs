@@ -64,7 +64,32 @@ public static class RegisterDatasetDecision
         return check;
     }
 
-    public static DatasetRegistered Decide(RegisterDataset command, Dataset? existing, CommandContext context)
+    /// <summary>The manifest digest the command's files would be registered under, or null when its fields do not pass
+    /// <see cref="Check"/>: what the ledger looks up to refuse a second registration of the same files.</summary>
+    public static string? ManifestDigestOf(RegisterDataset command)
+    {
+        try
+        {
+            Check(command).ThrowIfAny();
+        }
+        catch (GovernanceRuleException)
+        {
+            return null;
+        }
+        return Dataset.ManifestDigestOf(command.Files!.Select(f => f with { Sha256 = Digest.Normalize(f.Sha256) }));
+    }
+
+    /// <summary>Registers a dataset version that is not yet registered, whose files no other dataset was registered with.</summary>
+    public static DatasetRegistered Decide(RegisterDataset command, Dataset? existing, CommandContext context) =>
+        Decide(command, existing, sameFiles: null, context);
+
+    /// <summary>
+    /// As <see cref="Decide(RegisterDataset, Dataset?, CommandContext)"/>; <paramref name="sameFiles"/> is a dataset already
+    /// registered with the same manifest digest, if any. A second one is refused (409 <c>dataset.files_already_registered</c>):
+    /// the digest would then name two datasets, and every version trained on the first would answer
+    /// <c>dataset.digest_ambiguous</c> for ever (its evidence packs and review page included).
+    /// </summary>
+    public static DatasetRegistered Decide(RegisterDataset command, Dataset? existing, Dataset? sameFiles, CommandContext context)
     {
         Check(command).ThrowIfAny();
 
@@ -80,6 +105,12 @@ public static class RegisterDatasetDecision
             throw GovernanceRuleException.Conflict(
                 "dataset.already_registered",
                 $"Dataset '{command.Name}' version '{command.Version}' is already registered."
+            );
+        if (sameFiles is not null)
+            throw GovernanceRuleException.Conflict(
+                "dataset.files_already_registered",
+                $"Dataset '{sameFiles.Id}' is already registered with these files (manifest digest {manifestDigest}); "
+                    + "reference it instead: a second registration would make the digest name two datasets."
             );
 
         return new DatasetRegistered(

@@ -22,16 +22,23 @@ public sealed class DatasetRegister(IDocumentStore store, LedgerWriter writer, I
     public static readonly IReadOnlyList<string> RegisterRoles = [Roles.ModelOwner];
 
     /// <summary>Registers a dataset version by the SHA-256 and size of each of its files.</summary>
-    /// <exception cref="GovernanceRuleException">Invalid fields; conflict if that name and version are registered.</exception>
+    /// <exception cref="GovernanceRuleException">Invalid fields; conflict if that name and version are registered, or if
+    /// another dataset was registered with the same files (the same manifest digest).</exception>
     public async Task<Written<Dataset>> RegisterAsync(RegisterDataset command, CommandCall call, CancellationToken ct)
     {
         var key = Dataset.StreamKey(command.Name ?? "", command.Version ?? "");
+        Dataset? sameFiles = null;
+        if (RegisterDatasetDecision.ManifestDigestOf(command) is { } digest)
+        {
+            await using var session = store.QuerySession();
+            sameFiles = await session.Query<Dataset>().Where(d => d.ManifestDigest == digest && d.Id != key).FirstOrDefaultAsync(ct);
+        }
         return await writer.DecideAsync<Dataset, Dataset>(
             key,
             Dataset.Evolve,
             call,
             RegisterRoles,
-            (state, context) => RegisterDatasetDecision.Decide(command, state, context),
+            (state, context) => RegisterDatasetDecision.Decide(command, state, sameFiles, context),
             w => w.After!,
             ct
         );
