@@ -52,9 +52,9 @@ public static class CliApp
             },
             new Option<string?>("--client-secret")
             {
+                // No DefaultValueFactory: help prints defaults, and a pipeline's --help must not write its secret to a CI log.
                 Description = "Machine client secret (env GOVERNANCE_CLIENT_SECRET)",
                 Recursive = true,
-                DefaultValueFactory = _ => Environment.GetEnvironmentVariable("GOVERNANCE_CLIENT_SECRET"),
             },
             new Option<bool>("--json") { Description = "Print one JSON object on stdout", Recursive = true },
             new Option<string?>("--correlation-id")
@@ -93,7 +93,7 @@ public static class CliApp
                         http,
                         server,
                         parse.GetValue(g.ClientId),
-                        parse.GetValue(g.ClientSecret),
+                        parse.GetValue(g.ClientSecret) ?? Environment.GetEnvironmentVariable("GOVERNANCE_CLIENT_SECRET"),
                         tokens,
                         parse.GetValue(g.CorrelationId)
                     );
@@ -380,7 +380,9 @@ public static class CliApp
                                 body.artifactUri,
                                 digest,
                                 size,
-                                Enum.TryParse<ArtifactFormat>(body.format, ignoreCase: false, out var known) ? known : null,
+                                Enum.TryParse<ArtifactFormat>(body.format, ignoreCase: true, out var known) && Enum.IsDefined(known)
+                                    ? known
+                                    : null,
                                 body.trainingDatasetDigest,
                                 body.validationDatasetDigest,
                                 body.metrics,

@@ -32,7 +32,10 @@ internal static class PackInputs
         var pipeline = new Actor("pipeline", Text(200, "Deployment pipeline"), Roles.DeploymentPipeline, "pipeline");
         Audit At(Actor a, int minutes, string reason) => new(a, t0.AddMinutes(minutes), reason, "bench");
         var artifact = Digest.OfText("artifact");
-        var file = new DatasetFile("data.csv", Digest.OfText("data"), 100_000);
+        // At its maximum a dataset lists 10,000 files with 1,000-character paths.
+        DatasetFile[] files = worstLegal
+            ? [.. Enumerable.Range(0, 10_000).Select(i => new DatasetFile(Fill(1_000, $"part-{i:D5}/"), Digest.OfText($"{i}"), 100_000))]
+            : [new DatasetFile("data.csv", Digest.OfText("data"), 100_000)];
         var dataset = Dataset.Evolve(
             null,
             new DatasetRegistered(
@@ -40,8 +43,8 @@ internal static class PackInputs
                 "data",
                 "1",
                 Text(2_000, "Benchmark data"),
-                [file],
-                Dataset.ManifestDigestOf([file]),
+                files,
+                Dataset.ManifestDigestOf(files),
                 FileManifest.Encoding,
                 1000,
                 [new DatasetColumn("x", "float")],

@@ -18,7 +18,8 @@ public static class LedgerJson
     /// </summary>
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
-        options.Converters.Add(new JsonStringEnumConverter());
+        // Names only: an integer would bind to any value of the enum's type, defined or not ("format": 1).
+        options.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
         options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         options.AllowDuplicateProperties = false;
         return options;

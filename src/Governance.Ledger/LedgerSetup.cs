@@ -31,8 +31,8 @@ namespace Governance.Ledger;
 /// <param name="AttestationKeysFolder">The folder of ES256 PEM keys that sign approval attestations.</param>
 public sealed record LedgerOptions(string ConnectionString, string AttestationKeysFolder)
 {
-    /// <summary>The default <see cref="EvidencePackRenderBudget"/>: the worst legal input renders in well under 2 s, so 10 s
-    /// leaves room for a busy machine.</summary>
+    /// <summary>The default <see cref="EvidencePackRenderBudget"/>: the worst legal input renders in under 2 s
+    /// (docs/performance.md), so 10 s leaves room for a busy machine.</summary>
     public static readonly TimeSpan DefaultEvidencePackRenderBudget = TimeSpan.FromSeconds(10);
 
     /// <summary>The longest one evidence pack may take to render (positive); over it the render stops and nothing is

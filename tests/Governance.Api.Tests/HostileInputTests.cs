@@ -167,6 +167,19 @@ public sealed class HostileInputTests(LedgerApp app)
     }
 
     [Fact]
+    public async Task An_enum_given_as_a_number_is_refused_naming_the_field()
+    {
+        var before = await app.EventCount();
+        var body = Scenario.ModelBody(Scenario.NewId());
+        var json = System.Text.Json.JsonSerializer.Serialize(body).Replace("\"riskTier\":\"Low\"", "\"riskTier\":7");
+        var refused = await _ledger
+            .Owner.PostAsync("/api/v1/models", new StringContent(json, Encoding.UTF8, "application/json"))
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_request");
+        Assert.Contains("$.riskTier", refused.GetProperty("detail").GetString());
+        Assert.Equal(before, await app.EventCount());
+    }
+
+    [Fact]
     public async Task A_malformed_if_match_is_refused_even_where_no_version_is_read()
     {
         var before = await app.EventCount();

@@ -114,12 +114,28 @@ internal static class Sections
             new Table(
                 ["File", "SHA-256", "Bytes"],
                 [2, 5, 1],
-                d.Files.Select(f => (IReadOnlyList<string>)[f.Path, f.Sha256, f.SizeBytes.ToString("N0", CultureInfo.InvariantCulture)])
+                d.Files.Take(MaxListedFiles)
+                    .Select(f => (IReadOnlyList<string>)[f.Path, f.Sha256, f.SizeBytes.ToString("N0", CultureInfo.InvariantCulture)])
                     .ToArray(),
                 Monospace: true
             ),
+            .. (
+                d.Files.Count > MaxListedFiles
+                    ? new Block[]
+                    {
+                        new Paragraph(
+                            $"The first {MaxListedFiles} of {d.Files.Count:N0} files are listed. The manifest digest above binds every "
+                                + $"file; the full list is in the dataset register (GET /api/v1/datasets/{d.Name}/{d.Version})."
+                        ),
+                    }
+                    : []
+            ),
         ];
     }
+
+    /// <summary>Files of a dataset a pack lists (a manifest may hold 10,000): enough to recognise it, while the manifest
+    /// digest binds them all and the pack's size stays bounded.</summary>
+    public const int MaxListedFiles = 50;
 
     public static IEnumerable<Block> Validation(EvidencePackInput i)
     {
