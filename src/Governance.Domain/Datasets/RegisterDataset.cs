@@ -46,8 +46,8 @@ public static class RegisterDatasetDecision
             }
             check.ManifestPaths(command.Files.Select(f => f?.Path).ToArray(), "files");
         }
-        if (command.RowCount is null or < 0)
-            check.Fail("rowCount", "is required and must not be negative");
+        if (command.RowCount is null)
+            check.Fail("rowCount", "is required");
         if (command.Schema is not { Count: > 0 })
             check.Fail("schema", "must list at least one column with its name and type");
         else if (command.Schema.Any(c => c is null || string.IsNullOrWhiteSpace(c.Name) || string.IsNullOrWhiteSpace(c.Type)))

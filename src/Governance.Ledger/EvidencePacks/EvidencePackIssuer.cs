@@ -30,14 +30,7 @@ public sealed record IssuedPack(
 /// recorded. The server's problem, not the caller's: worth retrying later.
 /// </summary>
 public sealed class RenderBudgetExceededException(string kind, TimeSpan budget)
-    : Exception($"The {kind} evidence pack did not render within its budget of {budget.TotalSeconds:0.###} s; nothing was recorded.")
-{
-    /// <summary>The pack's kind (its slug).</summary>
-    public string Kind { get; } = kind;
-
-    /// <summary>The render budget that was spent.</summary>
-    public TimeSpan Budget { get; } = budget;
-}
+    : Exception($"The {kind} evidence pack did not render within its budget of {budget.TotalSeconds:0.###} s; nothing was recorded.");
 
 /// <summary>
 /// Evidence packs (EU AI Act Annex IV, SR 11-7 / SS1/23, model card) drawn from the ledger: each issue is recorded with
