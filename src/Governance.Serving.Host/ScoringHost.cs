@@ -20,8 +20,10 @@ public sealed class ScoringHostOptions
 
     /// <summary>A JWKS file of trusted attestation keys; when absent, the ledger's key set is used.</summary>
     public string? PinnedKeysPath { get; set; }
-    public bool FailClosed { get; set; } = true;
     public int RevocationCacheSeconds { get; set; } = 30;
+
+    /// <summary>How long a serving model keeps serving through a ledger outage after its last answer expired.</summary>
+    public int OutageGraceSeconds { get; set; } = 300;
 
     /// <summary>How often the served model's approval is re-verified; a revoked approval stops scoring.</summary>
     public int RecheckSeconds { get; set; } = 60;
@@ -44,8 +46,8 @@ public static class ScoringHost
                 PinnedKeys = options.PinnedKeysPath is null
                     ? null
                     : JsonSerializer.Deserialize<JwkSet>(File.ReadAllBytes(options.PinnedKeysPath)),
-                FailClosedWhenLedgerUnreachable = options.FailClosed,
                 RevocationCacheDuration = TimeSpan.FromSeconds(options.RevocationCacheSeconds),
+                OutageGrace = TimeSpan.FromSeconds(options.OutageGraceSeconds),
             }
         );
         builder
@@ -137,17 +139,15 @@ public static class ScoringHost
     }
 }
 
-/// <summary>Loads at start, then re-verifies periodically (re-asking the ledger about revocation); a refusal stops scoring.</summary>
-public sealed class ApprovalWatch(ServedModel served, ScoringHostOptions options, ApprovedModelLoader loader) : BackgroundService
+/// <summary>Loads at start, then re-verifies periodically (the revocation cache decides when the ledger is asked again);
+/// a refusal stops scoring.</summary>
+public sealed class ApprovalWatch(ServedModel served, ScoringHostOptions options) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         await served.LoadAsync(ct);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.RecheckSeconds)));
         while (await timer.WaitForNextTickAsync(ct))
-        {
-            loader.ForgetRevocationAnswers();
-            await served.LoadAsync(ct);
-        }
+            await served.ReverifyAsync(ct);
     }
 }

@@ -65,6 +65,35 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
         }
     }
 
+    /// <summary>
+    /// The periodic check: a served model is re-verified without reloading (its approval's standing and expiry; through a
+    /// ledger outage it keeps serving for the configured grace); a refusal stops scoring. With no model served, a full load
+    /// is tried, which needs a fresh answer from the ledger.
+    /// </summary>
+    public async Task ReverifyAsync(CancellationToken ct)
+    {
+        if (Current is not { } current)
+        {
+            await LoadAsync(ct);
+            return;
+        }
+        await _gate.WaitAsync(ct);
+        try
+        {
+            await loader.ReverifyAsync(current.Artifact, new IntendedModel(current.Model, current.Version), ct);
+        }
+        catch (ModelLoadRefusedException refused)
+        {
+            log.LogError("Stopped serving {Model} {Version}: {Code}", current.Model, current.Version, refused.Code);
+            Current = null;
+            Refusal = new Refused(refused.Code, refused.Message);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Scores rows given as JSON objects of input column name to value; every feature column of the model is required.</summary>
     public IReadOnlyList<Dictionary<string, object>> Score(IReadOnlyList<JsonElement> rows)
     {

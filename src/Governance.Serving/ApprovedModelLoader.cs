@@ -15,13 +15,14 @@ public sealed class ModelLoadRefusedException(string code, string message) : Exc
     public string Code { get; } = code;
 }
 
-/// <summary>An artifact that passed every check, with what the attestation says about it.</summary>
+/// <summary>An artifact that passed every check (its approval's standing asked of the ledger), with what the attestation
+/// says about it and the digest of the envelope that said it.</summary>
 public sealed record VerifiedArtifact(
     string ArtifactDigest,
     long SizeBytes,
     ModelApprovalPredicate Approval,
     string KeyId,
-    bool RevocationChecked
+    string EnvelopeDigest
 );
 
 /// <summary>
@@ -32,6 +33,7 @@ public sealed record VerifiedArtifact(
 public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient ledger, TimeProvider clock, ILogger<ApprovedModelLoader> log)
 {
     private readonly ConcurrentDictionary<string, (ApprovalStatusAnswer Standing, DateTimeOffset FetchedAt)> _standings = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _servingThroughOutage = new();
     private (JwkSet Keys, DateTimeOffset FetchedAt)? _keys;
 
     /// <summary>
@@ -119,46 +121,14 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
             throw await Refuse(intended, digest, null, verification.Code, verification.Message, ct);
         var approval = verification.Approval!;
 
-        var (standing, checkedOnline) = await Standing(approval.ApprovalId, intended, digest, ct);
-        if (standing is null)
-        {
-            if (checkedOnline)
-                throw await Refuse(
-                    intended,
-                    digest,
-                    approval.ApprovalId,
-                    "approval_unknown",
-                    $"The ledger does not know approval {approval.ApprovalId}.",
-                    ct
-                );
-            log.LogWarning(
-                "Loading {Model} {Version} with approval {ApprovalId} WITHOUT a revocation check: the ledger is unreachable and "
-                    + "fail-closed is off",
-                intended.Model,
-                intended.Version,
-                approval.ApprovalId
-            );
-        }
-        else if (standing.Revoked)
-            throw await Refuse(
-                intended,
-                digest,
-                approval.ApprovalId,
-                "approval_revoked",
-                $"Approval {approval.ApprovalId} was revoked on {standing.RevokedAt:u}: {standing.RevocationReason}",
-                ct
-            );
-        else if (standing.Status != "Approved")
-            throw await Refuse(
-                intended,
-                digest,
-                approval.ApprovalId,
-                "approval_not_granted",
-                $"The ledger says approval {approval.ApprovalId} is {standing.Status}.",
-                ct
-            );
-        else if (Mismatch(standing, verification, digest, intended) is var (code, message))
-            throw await Refuse(intended, digest, approval.ApprovalId, code, message, ct);
+        await CheckStandingAsync(
+            await Standing(approval.ApprovalId, intended, digest, staleIfError: false, ct),
+            approval.ApprovalId,
+            digest,
+            verification.EnvelopeDigest!,
+            intended,
+            ct
+        );
 
         log.LogInformation(
             "Verified {Model} {Version} ({Digest}) for {Environment}: {Message}",
@@ -176,7 +146,71 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
             ),
             ct
         );
-        return new VerifiedArtifact(digest, size, approval, verification.KeyId!, standing is not null);
+        return new VerifiedArtifact(digest, size, approval, verification.KeyId!, verification.EnvelopeDigest!);
+    }
+
+    /// <summary>
+    /// Re-checks a model that is serving, without reading or reloading it: its approval must not have expired, been
+    /// revoked or changed. Through a ledger outage the last answer keeps the model serving for at most <see
+    /// cref="ServingOptions.OutageGrace"/> after it expired, then the check refuses (<c>ledger_unreachable</c>); each
+    /// transition is logged. A passing check reports nothing (it is not a fact of the version); a refusal is reported.
+    /// </summary>
+    /// <exception cref="ModelLoadRefusedException">Stop serving, for the reason in its code.</exception>
+    public async Task ReverifyAsync(VerifiedArtifact served, IntendedModel intended, CancellationToken ct = default)
+    {
+        var approvalId = served.Approval.ApprovalId;
+        if (served.Approval.ExpiresAt <= clock.GetUtcNow())
+            throw await Refuse(
+                intended,
+                served.ArtifactDigest,
+                approvalId,
+                "approval_expired",
+                $"The approval expired on {served.Approval.ExpiresAt:u}.",
+                ct
+            );
+        await CheckStandingAsync(
+            await Standing(approvalId, intended, served.ArtifactDigest, staleIfError: true, ct),
+            approvalId,
+            served.ArtifactDigest,
+            served.EnvelopeDigest,
+            intended,
+            ct
+        );
+    }
+
+    /// <summary>Refuses unless the ledger knows the approval, holds it granted and unrevoked, and records it for exactly what
+    /// was verified.</summary>
+    private async Task CheckStandingAsync(
+        ApprovalStatusAnswer? standing,
+        string approvalId,
+        string digest,
+        string envelopeDigest,
+        IntendedModel intended,
+        CancellationToken ct
+    )
+    {
+        if (standing is null)
+            throw await Refuse(intended, digest, approvalId, "approval_unknown", $"The ledger does not know approval {approvalId}.", ct);
+        if (standing.Revoked)
+            throw await Refuse(
+                intended,
+                digest,
+                approvalId,
+                "approval_revoked",
+                $"Approval {approvalId} was revoked on {standing.RevokedAt:u}: {standing.RevocationReason}",
+                ct
+            );
+        if (standing.Status != "Approved")
+            throw await Refuse(
+                intended,
+                digest,
+                approvalId,
+                "approval_not_granted",
+                $"The ledger says approval {approvalId} is {standing.Status}.",
+                ct
+            );
+        if (Mismatch(standing, envelopeDigest, digest, intended) is var (code, message))
+            throw await Refuse(intended, digest, approvalId, code, message, ct);
     }
 
     private async Task<JwkSet> TrustedKeys(IntendedModel intended, string digest, CancellationToken ct)
@@ -210,37 +244,62 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
         }
     }
 
-    /// <summary>The approval's standing: fresh from cache, else asked online; when the ledger is unreachable, fail closed unless configured
-    /// otherwise.</summary>
-    private async Task<(ApprovalStatusAnswer? Standing, bool CheckedOnline)> Standing(
+    /// <summary>
+    /// The approval's standing (null when the ledger does not know it): from cache while younger than <see
+    /// cref="ServingOptions.RevocationCacheDuration"/>, else asked online. When the ledger is unreachable, <paramref
+    /// name="staleIfError"/> (a model already serving) allows the last answer for <see cref="ServingOptions.OutageGrace"/>
+    /// more; otherwise, or after that, the load is refused with <c>ledger_unreachable</c>.
+    /// </summary>
+    private async Task<ApprovalStatusAnswer?> Standing(
         string approvalId,
         IntendedModel intended,
         string digest,
+        bool staleIfError,
         CancellationToken ct
     )
     {
         var now = clock.GetUtcNow();
-        if (_standings.TryGetValue(approvalId, out var cached) && now - cached.FetchedAt < options.RevocationCacheDuration)
-            return (cached.Standing, true);
+        var known = _standings.TryGetValue(approvalId, out var cached);
+        if (known && now - cached.FetchedAt < options.RevocationCacheDuration)
+            return cached.Standing;
         try
         {
             var standing = await ledger.GetApprovalStandingAsync(approvalId, ct);
             if (standing is not null)
                 _standings[approvalId] = (standing, now);
-            return (standing, true);
+            if (_servingThroughOutage.TryRemove(approvalId, out var since))
+                log.LogInformation("The ledger answers again about approval {ApprovalId} (unreachable since {Since:u})", approvalId, since);
+            return standing;
         }
         catch (LedgerUnreachableException e)
         {
-            if (options.FailClosedWhenLedgerUnreachable)
-                throw await Refuse(
-                    intended,
-                    digest,
-                    approvalId,
-                    "ledger_unreachable",
-                    $"Revocation could not be checked and no answer younger than {options.RevocationCacheDuration} is cached: {e.Message}",
-                    ct
-                );
-            return (null, false);
+            var until = cached.FetchedAt + options.RevocationCacheDuration + options.OutageGrace;
+            if (staleIfError && known && now < until)
+            {
+                if (_servingThroughOutage.TryAdd(approvalId, now))
+                    log.LogWarning(
+                        "The ledger is unreachable ({Reason}): serving on approval {ApprovalId}'s answer from {FetchedAt:u} "
+                            + "until {Until:u}",
+                        e.Message,
+                        approvalId,
+                        cached.FetchedAt,
+                        until
+                    );
+                return cached.Standing;
+            }
+            _servingThroughOutage.TryRemove(approvalId, out _);
+            throw await Refuse(
+                intended,
+                digest,
+                approvalId,
+                "ledger_unreachable",
+                staleIfError && known
+                    ? $"The ledger has been unreachable past the outage grace ({options.OutageGrace}) since its last answer at "
+                        + $"{cached.FetchedAt:u}: {e.Message}"
+                    : $"Revocation could not be checked and no answer younger than {options.RevocationCacheDuration} is cached: "
+                        + e.Message,
+                ct
+            );
         }
     }
 
@@ -251,7 +310,7 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
     /// </summary>
     private (string Code, string Message)? Mismatch(
         ApprovalStatusAnswer standing,
-        Verification verification,
+        string envelopeDigest,
         string digest,
         IntendedModel intended
     )
@@ -265,17 +324,14 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
                 $"The ledger's approval {id} is for {standing.Model} {standing.Version} in {standing.Environment}, not "
                     + $"{intended.Model} {intended.Version} in {options.Environment}."
             );
-        if (standing.AttestationDigest != verification.EnvelopeDigest)
+        if (standing.AttestationDigest != envelopeDigest)
             return (
                 "attestation_digest_mismatch",
-                $"The envelope ({verification.EnvelopeDigest}) is not the attestation the ledger issued for approval {id} "
+                $"The envelope ({envelopeDigest}) is not the attestation the ledger issued for approval {id} "
                     + $"({standing.AttestationDigest ?? "none recorded"})."
             );
         return null;
     }
-
-    /// <summary>Forgets cached revocation answers, so the next load asks the ledger (e.g. on a periodic re-check).</summary>
-    public void ForgetRevocationAnswers() => _standings.Clear();
 
     private async Task<ModelLoadRefusedException> Refuse(
         IntendedModel intended,

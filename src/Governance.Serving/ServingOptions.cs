@@ -21,10 +21,11 @@ public sealed class ServingOptions
     public TimeSpan RevocationCacheDuration { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// When the ledger cannot be reached and no fresh revocation answer is cached: refuse to load (true, the default) or
-    /// load with a logged warning that revocation was not checked (false).
+    /// How long after its last answer expired a model that is already serving keeps serving while the ledger is
+    /// unreachable ("stale-if-error"); then it stops. A model not yet loaded never loads without a fresh answer.
+    /// Default 5 minutes.
     /// </summary>
-    public bool FailClosedWhenLedgerUnreachable { get; init; } = true;
+    public TimeSpan OutageGrace { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Artifacts up to this size are read once into memory, hashed and loaded from those same bytes, so nothing can swap the file
     /// in between.</summary>

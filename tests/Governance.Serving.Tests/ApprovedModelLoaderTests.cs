@@ -41,7 +41,6 @@ public sealed class ApprovedModelLoaderTests : IDisposable
 
         Assert.Equal(_given.ArtifactBytes, loaded);
         Assert.Equal(_given.ArtifactDigest, artifact.ArtifactDigest);
-        Assert.True(artifact.RevocationChecked);
         Assert.Equal(["rita", "ravi"], artifact.Approval.Approvers.Select(a => a.SubjectId));
         var report = Assert.Single(_given.Ledger.Reports);
         Assert.True(report.Loaded);
@@ -223,21 +222,91 @@ public sealed class ApprovedModelLoaderTests : IDisposable
 
         _given.Ledger.Unreachable = true;
         _given.Clock.Now = _given.Clock.Now.AddSeconds(10);
-        var (_, cached) = await loader.LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
-        Assert.True(cached.RevocationChecked);
+        await loader.LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
 
         _given.Clock.Now = _given.Clock.Now.AddSeconds(60);
         Assert.Equal("ledger_unreachable", await RefusalOf(_given.Envelope(), loader));
     }
 
-    [Fact]
-    public async Task Fail_open_is_a_choice_that_loads_without_a_revocation_check()
+    /// <summary>A loaded model re-verified every 60 s of the injected clock while the ledger is down for <paramref
+    /// name="outage"/> from the first check on; the refusal code of the first check that refused, if any.</summary>
+    private async Task<(string? Refusal, TimeSpan At)> ServeThroughOutage(TimeSpan outage, TimeSpan watched)
     {
+        _given.Approved();
+        var loader = _given.Loader();
+        var (_, artifact) = await loader.LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
+        var start = _given.Clock.Now;
+        for (var elapsed = TimeSpan.FromSeconds(60); elapsed <= watched; elapsed += TimeSpan.FromSeconds(60))
+        {
+            _given.Clock.Now = start + elapsed;
+            _given.Ledger.Unreachable = elapsed <= outage;
+            try
+            {
+                await loader.ReverifyAsync(artifact, Intended);
+            }
+            catch (ModelLoadRefusedException refused)
+            {
+                return (refused.Code, elapsed);
+            }
+        }
+        return (null, watched);
+    }
+
+    [Fact]
+    public async Task A_serving_model_keeps_serving_through_a_short_ledger_outage()
+    {
+        // Down from the first check (60 s after the load's answer) for one check: well within 30 s + 5 min.
+        var (refusal, _) = await ServeThroughOutage(outage: TimeSpan.FromSeconds(75), watched: TimeSpan.FromMinutes(10));
+        Assert.Null(refusal);
+    }
+
+    [Fact]
+    public async Task A_serving_model_stops_when_the_outage_outlasts_the_grace()
+    {
+        var (refusal, at) = await ServeThroughOutage(outage: TimeSpan.FromMinutes(7), watched: TimeSpan.FromMinutes(10));
+        Assert.Equal("ledger_unreachable", refusal);
+        // The last answer was at the load; it is trusted for 30 s plus the 5 min grace, so the 6-minute check refuses.
+        Assert.Equal(TimeSpan.FromMinutes(6), at);
+    }
+
+    [Fact]
+    public async Task A_model_not_yet_loaded_never_loads_without_a_fresh_answer_even_with_an_old_one_cached()
+    {
+        _given.Approved();
+        var loader = _given.Loader();
+        await loader.LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
         _given.Ledger.Unreachable = true;
-        var (_, artifact) = await _given
-            .Loader(failClosed: false)
-            .LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
-        Assert.False(artifact.RevocationChecked);
+        _given.Clock.Now = _given.Clock.Now.AddSeconds(45);
+        Assert.Equal("ledger_unreachable", await RefusalOf(_given.Envelope(), loader));
+    }
+
+    [Fact]
+    public async Task An_hour_of_re_verification_every_minute_reports_nothing_and_a_revocation_stops_the_model_once()
+    {
+        _given.Approved();
+        var loader = _given.Loader();
+        var (_, artifact) = await loader.LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
+        var loadReports = _given.Ledger.Reports.Count;
+        for (var minute = 1; minute <= 60; minute++)
+        {
+            _given.Clock.Now = _given.Clock.Now.AddMinutes(1);
+            await loader.ReverifyAsync(artifact, Intended);
+        }
+        Assert.Equal(loadReports, _given.Ledger.Reports.Count);
+
+        _given.Ledger.Standings["approval-1"] = _given.Standing(
+            "approval-1",
+            "Revoked",
+            revoked: true,
+            expiresAt: _given.Clock.Now.AddDays(90),
+            revokedAt: _given.Clock.Now,
+            revocationReason: "Drift"
+        );
+        _given.Clock.Now = _given.Clock.Now.AddMinutes(1);
+        var refused = await Assert.ThrowsAsync<ModelLoadRefusedException>(() => loader.ReverifyAsync(artifact, Intended));
+        Assert.Equal("approval_revoked", refused.Code);
+        Assert.Equal("approval_revoked", _given.Ledger.Reports[^1].ReasonCode);
+        Assert.Equal(loadReports + 1, _given.Ledger.Reports.Count);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Governance.Attestations;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -68,15 +68,15 @@ public sealed class LoaderFixture : IDisposable
         Ledger.Keys = new JwkSet([Jwks.FromKey(Signer.Key, "current")]);
     }
 
-    public ApprovedModelLoader Loader(bool failClosed = true, bool pinKeys = true) =>
+    public ApprovedModelLoader Loader(bool pinKeys = true) =>
         new(
             new ServingOptions
             {
                 Environment = Environment,
                 Host = "scorer-test",
-                FailClosedWhenLedgerUnreachable = failClosed,
                 PinnedKeys = pinKeys ? Ledger.Keys : null,
                 RevocationCacheDuration = TimeSpan.FromSeconds(30),
+                OutageGrace = TimeSpan.FromMinutes(5),
             },
             Ledger,
             Clock,
