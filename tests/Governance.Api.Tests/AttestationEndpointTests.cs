@@ -23,6 +23,16 @@ public sealed class AttestationEndpointTests(LedgerApp app)
     }
 
     [Fact]
+    public async Task The_attestation_keys_are_public_and_cacheable_so_offline_verifiers_need_no_token()
+    {
+        using var response = await _ledger.Anonymous.GetAsync("/api/v1/attestation-keys");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl is { Public: true, MaxAge: { TotalSeconds: 300 } }, $"{response.Headers.CacheControl}");
+        var keys = (await response.Content.ReadFromJsonAsync<JwkSet>())!;
+        Assert.NotEmpty(keys.Keys);
+    }
+
+    [Fact]
     public async Task A_granted_high_risk_approval_is_attested_with_a_signature_that_verifies_against_the_published_keys()
     {
         var (modelId, digest, approvalId) = await _ledger.ApprovedVersion("High");

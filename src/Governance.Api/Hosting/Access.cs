@@ -8,6 +8,10 @@ namespace Governance.Api.Hosting;
 /// <summary>The roles an endpoint admits; the first of them the caller holds is the role recorded on the events it writes.</summary>
 public sealed record ActingRoles(IReadOnlyList<string> Roles);
 
+/// <summary>Marks an endpoint anyone may call without a token (the attestation JWKS, as an OpenID provider publishes its
+/// keys); the authorization matrix checks that it answers anonymous callers.</summary>
+public sealed record PublicEndpoint;
+
 /// <summary>The OAuth scopes of which a caller's token must carry one; by default ledger:read for reads and ledger:write for
 /// commands.</summary>
 public sealed record RequiredScopes(IReadOnlyList<string> Scopes);
@@ -40,6 +44,10 @@ public static class Access
     public static TBuilder AllowRoles<TBuilder>(this TBuilder builder, params IReadOnlyList<string> roles)
         where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(EndpointAccess.Policy).WithMetadata(new ActingRoles(roles));
+
+    /// <summary>Publishes an endpoint to everyone, without a token; see <see cref="PublicEndpoint"/>.</summary>
+    public static TBuilder AllowAnyone<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder => builder.AllowAnonymous().WithMetadata(new PublicEndpoint());
 
     /// <summary>Narrows the scopes an endpoint accepts, e.g. approvals:read for the pipelines' approval check.</summary>
     public static TBuilder WithScopes<TBuilder>(this TBuilder builder, params string[] scopes)

@@ -16,6 +16,10 @@ namespace Governance.Api.Identity;
 public static class IdentitySetup
 {
     public const string CredentialsRateLimit = "credentials";
+
+    /// <summary>The rate limit of the public attestation JWKS, per client address (Governance:RateLimits:PublicKeysPerMinute,
+    /// default 120).</summary>
+    public const string PublicKeysRateLimit = "public-keys";
     public const string PolicyScheme = "governance";
 
     /// <summary>The web UI's session: set once the authorization code flow has signed the person in.</summary>
@@ -159,22 +163,24 @@ public static class IdentitySetup
         });
 
         var perMinute = configuration.GetValue("Governance:RateLimits:CredentialsPerMinute", 60);
+        var keysPerMinute = configuration.GetValue("Governance:RateLimits:PublicKeysPerMinute", 120);
+        // A fixed window per client address, for the endpoints anyone can reach.
+        static Func<HttpContext, RateLimitPartition<string>> PerAddress(int perMinute) =>
+            http =>
+                RateLimitPartition.GetFixedWindowLimiter(
+                    http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = perMinute,
+                        Window = TimeSpan.FromMinutes(1),
+                        QueueLimit = 0,
+                    }
+                );
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(
-                CredentialsRateLimit,
-                http =>
-                    RateLimitPartition.GetFixedWindowLimiter(
-                        http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                        _ => new FixedWindowRateLimiterOptions
-                        {
-                            PermitLimit = perMinute,
-                            Window = TimeSpan.FromMinutes(1),
-                            QueueLimit = 0,
-                        }
-                    )
-            );
+            o.AddPolicy(CredentialsRateLimit, PerAddress(perMinute));
+            o.AddPolicy(PublicKeysRateLimit, PerAddress(keysPerMinute));
         });
 
         services.AddScoped<Accounts>();

@@ -51,10 +51,13 @@ public static class AttestationEndpoints
             .WithSummary("Revocation status of an approval, for model servers' online check.");
         group
             .MapGet("/attestation-keys", GetAttestationKeys)
-            .AllowRoles(Roles.All)
-            .WithScopes(ApiScopes.ApprovalsRead, ApiScopes.LedgerRead)
+            .AllowAnyone()
+            .RequireRateLimiting(IdentitySetup.PublicKeysRateLimit)
             .WithName(nameof(GetAttestationKeys))
-            .WithSummary("JWKS of the attestation keys: the current one and every retired one, so earlier attestations still verify.");
+            .WithSummary(
+                "JWKS of the attestation keys, public like an OpenID provider's: the current one and every retired one, so earlier "
+                    + "attestations still verify offline without a token. Cacheable for 5 minutes."
+            );
         group
             .MapPost("/admin/attestation-keys/rotation", RotateAttestationKey)
             .AllowRoles(Roles.Admin)
@@ -78,7 +81,14 @@ public static class AttestationEndpoints
         CancellationToken ct
     ) => TypedResults.Ok(await signed.StatusAsync(approvalId, ct));
 
-    private static Ok<JwkSet> GetAttestationKeys(SignedApprovals signed) => TypedResults.Ok(signed.PublicKeys());
+    /// <summary>Seconds a verifier or proxy may cache the key set: a rotation reaches everyone within this time.</summary>
+    public const int KeysMaxAgeSeconds = 300;
+
+    private static Ok<JwkSet> GetAttestationKeys(SignedApprovals signed, HttpContext http)
+    {
+        http.Response.Headers.CacheControl = $"public, max-age={KeysMaxAgeSeconds}";
+        return TypedResults.Ok(signed.PublicKeys());
+    }
 
     private static Ok<JwkSet> RotateAttestationKey(SignedApprovals signed) => TypedResults.Ok(signed.Rotate());
 
