@@ -63,6 +63,7 @@ public static class LedgerSetup
         typeof(ApprovalAttested),
         typeof(ModelLoaded),
         typeof(ModelLoadRefused),
+        typeof(UnapprovedLoadReported),
         typeof(EvidencePackIssued),
         typeof(SignInSucceeded),
         typeof(SignInFailed),

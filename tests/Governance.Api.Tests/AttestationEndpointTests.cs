@@ -112,6 +112,43 @@ public sealed class AttestationEndpointTests(LedgerApp app)
     }
 
     [Fact]
+    public async Task A_reported_load_that_no_approval_allows_is_recorded_as_unapproved_and_answered_409()
+    {
+        var (modelId, digest, approvalId) = await _ledger.ApprovedVersion();
+        var server = app.As("model-server", Roles.DeploymentPipeline);
+        var path = $"{Scenario.VersionPath(modelId)}/loads";
+        object Report(string artifactDigest, string? approval, string environment = "production") =>
+            new
+            {
+                environment,
+                host = "scorer-1",
+                artifactDigest,
+                loaded = true,
+                approvalId = approval,
+            };
+
+        var cases = new (object Report, string Reason)[]
+        {
+            (Report(Scenario.DigestOf("never approved"), approvalId), "digest_mismatch"),
+            (Report(digest, "0193c1b5-0000-7000-8000-000000000000"), "approval_not_named"),
+            (Report(digest, approvalId, environment: "staging"), "no_approval_for_environment"),
+        };
+        foreach (var (report, reason) in cases)
+        {
+            var before = await app.EventCount();
+            var problem = await server.PostAsJsonAsync(path, report).ExpectProblem(HttpStatusCode.Conflict, "load.unapproved");
+            Assert.Contains(reason, problem.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("code").GetString()));
+            Assert.True(problem.GetProperty("recorded").GetBoolean());
+            Assert.Equal(before + 1, await app.EventCount());
+        }
+
+        var version = await _ledger.GetVersion(modelId);
+        Assert.Empty(version.GetProperty("loads").EnumerateArray());
+        Assert.Equal(3, version.GetProperty("unapprovedLoads").GetArrayLength());
+        await server.PostAsJsonAsync(path, Report(digest, approvalId)).Expect(HttpStatusCode.Created);
+    }
+
+    [Fact]
     public async Task Model_servers_report_loads_and_refusals_which_the_version_keeps()
     {
         var (modelId, digest, approvalId) = await _ledger.ApprovedVersion();

@@ -13,7 +13,8 @@ namespace Governance.Api.Tests;
 /// <summary>
 /// Hostile variants of every write endpoint, generated from the host's own OpenAPI document so that a new endpoint is covered
 /// without editing this test (issue 10). Each request must get no 5xx, and a refused one must store no event, except the
-/// refusals the README documents as recorded (<c>deployment.refused</c>: exactly one <c>deployment_refused</c>). Classes
+/// refusals the README documents as recorded (<c>deployment.refused</c>: exactly one <c>deployment_refused</c>;
+/// <c>load.unapproved</c>: exactly one <c>unapproved_load_reported</c>). Classes
 /// that no endpoint may accept (wrong types, control and invisible characters, duplicate keys, ...) must be refused.
 /// The seed is fixed and printed on failure; set GOVERNANCE_FUZZ_SEED to try another.
 /// </summary>
@@ -145,7 +146,12 @@ public sealed class MalformedInputSuiteTests(MalformedInputSuiteTests.SuiteApp a
             return c.MustRefuse ? $"{what}: accepted; written {string.Join(",", written)}" : null;
         if (written.Count == 0)
             return null;
-        var recorded = status == 409 && Code(body) == "deployment.refused" && written is ["deployment_refused"];
+        var recorded =
+            status == 409
+            && (
+                Code(body) == "deployment.refused" && written is ["deployment_refused"]
+                || Code(body) == "load.unapproved" && written is ["unapproved_load_reported"]
+            );
         return recorded ? null : $"{what}: refused but wrote {string.Join(",", written)}: {Shorten(body)}";
     }
 

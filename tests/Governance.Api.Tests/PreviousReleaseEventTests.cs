@@ -97,6 +97,8 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Security.SignInFailed),
         typeof(Domain.Security.UserRolesChanged),
         typeof(Domain.Security.ClientSecretRotated),
+        // New in this release.
+        typeof(Domain.ModelVersions.UnapprovedLoadReported),
     ];
 
     [Fact]

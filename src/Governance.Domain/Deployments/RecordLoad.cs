@@ -35,7 +35,18 @@ public static class RecordLoadDecision
         check.ThrowIfAny();
 
         var digest = Digest.Normalize(command.ArtifactDigest!);
-        return command.Loaded == true
+        if (command.Loaded == false)
+            return new ModelLoadRefused(
+                version.ModelId,
+                version.Version,
+                command.Environment!,
+                command.Host!,
+                digest,
+                command.ReasonCode!,
+                context.Audit(command.Reason ?? $"Load refused: {command.ReasonCode}")
+            );
+        var unapproved = UnapprovedBecause(command, version, digest, context.Now);
+        return unapproved.Count == 0
             ? new ModelLoaded(
                 version.ModelId,
                 version.Version,
@@ -45,14 +56,42 @@ public static class RecordLoadDecision
                 command.ApprovalId,
                 context.Audit(command.Reason ?? "Loaded after verifying its signed approval")
             )
-            : new ModelLoadRefused(
+            : new UnapprovedLoadReported(
                 version.ModelId,
                 version.Version,
                 command.Environment!,
                 command.Host!,
                 digest,
-                command.ReasonCode!,
-                context.Audit(command.Reason ?? $"Load refused: {command.ReasonCode}")
+                command.ApprovalId,
+                unapproved,
+                context.Audit(command.Reason ?? "A load was reported that no approval allows")
             );
+    }
+
+    /// <summary>
+    /// Why a reported load was not allowed (empty when it was): the named approval must be one that allows this digest of
+    /// this version in this environment at the time of the report (<see cref="DeploymentPolicy"/>'s rule, applied to it).
+    /// </summary>
+    private static IReadOnlyList<DenialReason> UnapprovedBecause(
+        RecordLoad command,
+        ModelVersion version,
+        string digest,
+        DateTimeOffset now
+    )
+    {
+        var policy = DeploymentPolicy.Check(version, digest, command.Environment!, now);
+        if (!policy.Allowed)
+            return policy.Reasons;
+        var named = version.Approvals.FirstOrDefault(a => a.Id == command.ApprovalId);
+        return named is not null && named.Environment == command.Environment && named.ArtifactDigest == digest && named.IsActiveAt(now)
+            ? []
+            :
+            [
+                new DenialReason(
+                    "approval_not_named",
+                    $"The report names approval {command.ApprovalId ?? "(none)"}, which does not allow {digest} in "
+                        + $"'{command.Environment}' now; approval {policy.ApprovalId} does."
+                ),
+            ];
     }
 }

@@ -79,6 +79,9 @@ public sealed record ModelVersion
 
     /// <summary>What model servers reported when they loaded, or refused to load, this version.</summary>
     public IReadOnlyList<LoadReport> Loads { get; init; } = [];
+
+    /// <summary>Loads reported that no approval allowed (<see cref="UnapprovedLoadReported"/>), as evidence.</summary>
+    public IReadOnlyList<LoadReport> UnapprovedLoads { get; init; } = [];
     public DateTimeOffset? RetiredAt { get; init; }
 
     public bool IsRetired => RetiredAt is not null;
@@ -147,6 +150,14 @@ public sealed record ModelVersion
             ModelLoaded l => state with
             {
                 Loads = [.. state.Loads, new LoadReport(l.Environment, l.Host, l.ArtifactDigest, true, null, l.Audit.Actor, l.Audit.At)],
+            },
+            UnapprovedLoadReported u => state with
+            {
+                UnapprovedLoads =
+                [
+                    .. state.UnapprovedLoads,
+                    new LoadReport(u.Environment, u.Host, u.ArtifactDigest, true, "load.unapproved", u.Audit.Actor, u.Audit.At),
+                ],
             },
             ModelLoadRefused l => state with
             {

@@ -157,6 +157,21 @@ public sealed record ModelLoaded(
     Audit Audit
 ) : IModelVersionEvent;
 
+/// <summary>
+/// A model server reported loading an artifact that no approval allowed there at that time (or under another approval
+/// than the one that does): recorded as evidence, never as a load, with the reasons; the server is answered 409.
+/// </summary>
+public sealed record UnapprovedLoadReported(
+    string ModelId,
+    string Version,
+    string Environment,
+    string Host,
+    string ArtifactDigest,
+    string? ApprovalId,
+    IReadOnlyList<Deployments.DenialReason> Reasons,
+    Audit Audit
+) : IModelVersionEvent;
+
 /// <summary>A model server refused to load an artifact; the reason code says which check failed.</summary>
 public sealed record ModelLoadRefused(
     string ModelId,

@@ -10,7 +10,8 @@ using Marten;
 namespace Governance.Ledger.Attestations;
 
 /// <summary>What a model server's report recorded: a load after verification, or a refusal with its reason code.</summary>
-public sealed record LoadReported(ModelLoaded? Loaded, ModelLoadRefused? Refused);
+/// <summary>What a load report recorded: exactly one of a load, a refusal, or an unapproved load (evidence; answered 409).</summary>
+public sealed record LoadReported(ModelLoaded? Loaded, ModelLoadRefused? Refused, UnapprovedLoadReported? Unapproved);
 
 /// <summary>
 /// What model servers and offline verifiers read of signed approvals (the envelope as issued, its revocation status,
@@ -86,7 +87,7 @@ public sealed class SignedApprovals(IDocumentStore store, LedgerWriter writer, A
             call,
             LoadReportRoles,
             (state, context) => RecordLoadDecision.Decide(command, target.Require(state), context),
-            w => new LoadReported(w.Events[0] as ModelLoaded, w.Events[0] as ModelLoadRefused),
+            w => new LoadReported(w.Events[0] as ModelLoaded, w.Events[0] as ModelLoadRefused, w.Events[0] as UnapprovedLoadReported),
             ct
         );
     }

@@ -100,6 +100,22 @@ public static class AttestationEndpoints
         HttpContext http
     ) =>
         (await signed.RecordLoadAsync(new VersionRef(modelId, version), body, await http.CallAsync(), http.RequestAborted)).ToResult(r =>
-            LedgerCalls.Answer(StatusCodes.Status201Created, (object?)r.Loaded ?? r.Refused!)
+            r.Unapproved is { } unapproved
+                ? LedgerCalls.Answer(StatusCodes.Status409Conflict, Unapproved(unapproved))
+                : LedgerCalls.Answer(StatusCodes.Status201Created, (object?)r.Loaded ?? r.Refused!)
         );
+
+    /// <summary>The 409 for a reported load no approval allowed: recorded as evidence, like a refused deployment.</summary>
+    private static Microsoft.AspNetCore.Mvc.ProblemDetails Unapproved(Domain.ModelVersions.UnapprovedLoadReported unapproved)
+    {
+        var problem = Problems.Create(
+            StatusCodes.Status409Conflict,
+            "load.unapproved",
+            "The reported load is not covered by an approval",
+            string.Join(" ", unapproved.Reasons.Select(r => r.Message))
+        );
+        problem.Extensions["reasons"] = unapproved.Reasons;
+        problem.Extensions["recorded"] = true;
+        return problem;
+    }
 }
