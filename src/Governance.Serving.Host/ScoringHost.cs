@@ -30,6 +30,74 @@ public sealed class ScoringHostOptions
 
     /// <summary>Input columns of the model that are not features (the training label), filled with defaults when scoring.</summary>
     public string[] NonFeatureColumns { get; set; } = ["Label", "Class"];
+
+    /// <summary>
+    /// What is wrong with this configuration, one line per setting as <c>Serving:Name: problem</c>; empty when the host
+    /// can start. Checked before anything is served, so a bad setting stops the host with a clear message.
+    /// </summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        void Fail(string setting, string problem) => problems.Add($"Serving:{setting}: {problem}");
+        static bool Blank(string? value) => string.IsNullOrWhiteSpace(value);
+
+        if (!Uri.TryCreate(LedgerUrl, UriKind.Absolute, out var ledger) || ledger.Scheme is not ("http" or "https"))
+            Fail(nameof(LedgerUrl), $"'{LedgerUrl}' is not an absolute http(s) URL");
+        if (Blank(ClientId) != Blank(ClientSecret))
+            Fail(nameof(ClientSecret), "ClientId and ClientSecret are set together (client credentials) or not at all");
+        foreach (var (setting, value) in new[] { (nameof(Environment), Environment), (nameof(Model), Model), (nameof(Version), Version) })
+            if (Blank(value))
+                Fail(setting, "is required");
+        if (Blank(ArtifactPath))
+            Fail(nameof(ArtifactPath), "is required: the model file to verify and serve");
+        else if (!File.Exists(ArtifactPath))
+            Fail(nameof(ArtifactPath), $"no file at '{ArtifactPath}'");
+        if (AttestationPath is not null)
+        {
+            if (Blank(AttestationPath))
+                Fail(nameof(AttestationPath), "is empty: give a DSSE envelope file, or remove it and set ApprovalId to fetch one");
+            else if (!File.Exists(AttestationPath))
+                Fail(nameof(AttestationPath), $"no file at '{AttestationPath}'");
+        }
+        else if (Blank(ApprovalId))
+            Fail(nameof(ApprovalId), "set ApprovalId (the attestation is fetched from the ledger) or AttestationPath");
+        if (PinnedKeysPath is not null)
+        {
+            if (Blank(PinnedKeysPath) || !File.Exists(PinnedKeysPath))
+                Fail(nameof(PinnedKeysPath), $"no JWKS file at '{PinnedKeysPath}'");
+            else if (ReadKeys(PinnedKeysPath) is null)
+                Fail(nameof(PinnedKeysPath), $"'{PinnedKeysPath}' is not a JWKS with at least one key");
+        }
+        if (RevocationCacheSeconds < 0)
+            Fail(nameof(RevocationCacheSeconds), "must be 0 (ask the ledger on every check) or more");
+        if (OutageGraceSeconds < 0)
+            Fail(nameof(OutageGraceSeconds), "must be 0 or more");
+        if (RecheckSeconds < 1)
+            Fail(nameof(RecheckSeconds), "must be at least 1");
+        return problems;
+    }
+
+    /// <summary>The pinned key set, or null when the file is not a JWKS with at least one key.</summary>
+    internal static JwkSet? ReadKeys(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<JwkSet>(File.ReadAllBytes(path)) is { Keys.Count: > 0 } keys ? keys : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>The host's configuration cannot work; the message lists every problem, one per line.</summary>
+public sealed class ScoringHostConfigurationException(IReadOnlyList<string> problems)
+    : Exception(
+        "The scoring host's configuration is invalid:" + System.Environment.NewLine + string.Join(System.Environment.NewLine, problems)
+    )
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
 }
 
 public static class ScoringHost
@@ -37,15 +105,15 @@ public static class ScoringHost
     public static WebApplicationBuilder AddScoringHost(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection("Serving").Get<ScoringHostOptions>() ?? new ScoringHostOptions();
+        if (options.Problems() is { Count: > 0 } problems)
+            throw new ScoringHostConfigurationException(problems);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(
             new ServingOptions
             {
                 Environment = options.Environment,
-                PinnedKeys = options.PinnedKeysPath is null
-                    ? null
-                    : JsonSerializer.Deserialize<JwkSet>(File.ReadAllBytes(options.PinnedKeysPath)),
+                PinnedKeys = options.PinnedKeysPath is null ? null : ScoringHostOptions.ReadKeys(options.PinnedKeysPath),
                 RevocationCacheDuration = TimeSpan.FromSeconds(options.RevocationCacheSeconds),
                 OutageGrace = TimeSpan.FromSeconds(options.OutageGraceSeconds),
             }

@@ -33,6 +33,19 @@ public sealed class AttestationEndpointTests(LedgerApp app)
     }
 
     [Fact]
+    public async Task The_public_key_set_is_rate_limited_per_address()
+    {
+        using var limited = app.WithWebHostBuilder(b => b.UseSetting("Governance:RateLimits:PublicKeysPerMinute", "2"));
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await limited.CreateClient().GetAsync("/api/v1/attestation-keys");
+            statuses.Add(response.StatusCode);
+        }
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
     public async Task A_granted_high_risk_approval_is_attested_with_a_signature_that_verifies_against_the_published_keys()
     {
         var (modelId, digest, approvalId) = await _ledger.ApprovedVersion("High");
