@@ -14,11 +14,30 @@ public sealed class AttestationKeyRing
     private readonly string _folder;
     private readonly Lock _gate = new();
 
-    /// <param name="folder">The keys folder; created if missing.</param>
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <param name="folder">The keys folder; created owner-only (0700) if missing. Private key files are owner-only (0600),
+    /// including those an earlier release wrote, so no other local user can read a signing key.</param>
     public AttestationKeyRing(string folder)
     {
         _folder = folder;
-        Directory.CreateDirectory(_folder);
+        if (OperatingSystem.IsWindows())
+            Directory.CreateDirectory(_folder);
+        else
+        {
+            Directory.CreateDirectory(_folder, OwnerOnly | UnixFileMode.UserExecute);
+            foreach (var file in Directory.GetFiles(_folder, "*.pem"))
+                File.SetUnixFileMode(file, OwnerOnly);
+        }
+    }
+
+    private static void WritePrivateKey(string path, string pem)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = OwnerOnly;
+        using var writer = new StreamWriter(path, System.Text.Encoding.ASCII, options);
+        writer.Write(pem);
     }
 
     /// <summary>The current signer (an <see cref="IAttestationSigner"/>), creating the first key if the folder has none.</summary>
@@ -43,7 +62,7 @@ public sealed class AttestationKeyRing
         {
             var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var kid = Jwks.FromKey(key, "current").Kid;
-            File.WriteAllText(Path.Combine(_folder, kid + ".pem"), key.ExportPkcs8PrivateKeyPem());
+            WritePrivateKey(Path.Combine(_folder, kid + ".pem"), key.ExportPkcs8PrivateKeyPem());
             File.WriteAllText(Path.Combine(_folder, "current.tmp"), kid);
             File.Move(Path.Combine(_folder, "current.tmp"), Path.Combine(_folder, "current"), overwrite: true);
             return new PemSigner(kid, key);
