@@ -209,7 +209,7 @@ public static class CliApp
                         "invalid_input",
                         string.Join(
                             "; ",
-                            pathProblems.Select(e => $"files[{e.Index}].path (--file {given[e.Index].FullName}): {e.Problem}")
+                            pathProblems.Select(e => $"files[{e.Index}].path (--file {Visible(given[e.Index].FullName)}): {e.Problem}")
                         )
                     );
                 var hashed = new List<DatasetFile>();
@@ -269,6 +269,17 @@ public static class CliApp
         );
         return new Command("dataset", "The dataset register") { register };
     }
+
+    /// <summary>A file name as it may be printed to a terminal: control and format characters (bidi overrides, zero-width
+    /// characters) written as <c>\uXXXX</c>, so a refused name cannot reorder or hide the rest of the message.</summary>
+    private static string Visible(string text) =>
+        string.Concat(
+            text.Select(c =>
+                char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
+                    ? $"\\u{(int)c:X4}"
+                    : c.ToString()
+            )
+        );
 
     /// <summary>
     /// Refuses what the ledger would refuse for the command's own fields, with exit 1 (<see cref="ExitCodes.InvalidInput"/>)

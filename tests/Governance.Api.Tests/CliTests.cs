@@ -549,4 +549,20 @@ public sealed class CliTests(LedgerApp app) : IDisposable
         }
         Assert.Equal(0, ledger.Requests);
     }
+
+    [Fact]
+    public async Task A_refused_file_name_is_printed_with_its_invisible_characters_escaped()
+    {
+        var spoofed = Write("invoice\u202Etxt.csv", "a\n1\n");
+        var ledger = new NothingSent();
+        var (exit, _, err) = await Cli(
+            ledger,
+            ["dataset", "register", "--name", "d", "--version", "1", "--file", spoofed, "--rows", "1", "--column", "a:int"]
+        );
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.Contains("files[0].path", err);
+        Assert.Contains("invoice\\u202Etxt.csv", err);
+        Assert.True(!err.Contains('\u202E'), err.Replace("\u202E", "<RLO>"));
+        Assert.Equal(0, ledger.Requests);
+    }
 }
