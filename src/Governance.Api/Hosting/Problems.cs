@@ -109,6 +109,18 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
         return problem;
     }
 
+    /// <summary>
+    /// The 409 of a refusal the ledger records as evidence (<c>deployment.refused</c>, <c>load.unapproved</c>): the
+    /// reasons' messages as the detail, the reasons themselves, and <c>recorded: true</c>.
+    /// </summary>
+    public static ProblemDetails RecordedRefusal(string code, string title, IReadOnlyList<Domain.Deployments.DenialReason> reasons)
+    {
+        var problem = Create(StatusCodes.Status409Conflict, code, title, string.Join(" ", reasons.Select(r => r.Message)));
+        problem.Extensions["reasons"] = reasons;
+        problem.Extensions["recorded"] = true;
+        return problem;
+    }
+
     public static ProblemDetails Create(int status, string code, string title, string detail)
     {
         var problem = new ProblemDetails

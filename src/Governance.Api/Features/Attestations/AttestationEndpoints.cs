@@ -106,16 +106,6 @@ public static class AttestationEndpoints
         );
 
     /// <summary>The 409 for a reported load no approval allowed: recorded as evidence, like a refused deployment.</summary>
-    private static Microsoft.AspNetCore.Mvc.ProblemDetails Unapproved(Domain.ModelVersions.UnapprovedLoadReported unapproved)
-    {
-        var problem = Problems.Create(
-            StatusCodes.Status409Conflict,
-            "load.unapproved",
-            "The reported load is not covered by an approval",
-            string.Join(" ", unapproved.Reasons.Select(r => r.Message))
-        );
-        problem.Extensions["reasons"] = unapproved.Reasons;
-        problem.Extensions["recorded"] = true;
-        return problem;
-    }
+    private static Microsoft.AspNetCore.Mvc.ProblemDetails Unapproved(Domain.ModelVersions.UnapprovedLoadReported unapproved) =>
+        Problems.RecordedRefusal("load.unapproved", "The reported load is not covered by an approval", unapproved.Reasons);
 }

@@ -57,16 +57,6 @@ public static class DeploymentEndpoints
             await deployments.RecordRollbackAsync(new VersionRef(modelId, version), command, await http.CallAsync(), http.RequestAborted)
         ).ToResult(e => LedgerCalls.Answer(StatusCodes.Status201Created, e));
 
-    private static Microsoft.AspNetCore.Mvc.ProblemDetails Refusal(DeploymentRefused refused)
-    {
-        var problem = Problems.Create(
-            StatusCodes.Status409Conflict,
-            "deployment.refused",
-            "Deployment refused: no active approval covers it",
-            string.Join(" ", refused.Reasons.Select(r => r.Message))
-        );
-        problem.Extensions["reasons"] = refused.Reasons;
-        problem.Extensions["recorded"] = true;
-        return problem;
-    }
+    private static Microsoft.AspNetCore.Mvc.ProblemDetails Refusal(DeploymentRefused refused) =>
+        Problems.RecordedRefusal("deployment.refused", "Deployment refused: no active approval covers it", refused.Reasons);
 }
