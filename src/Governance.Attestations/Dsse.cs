@@ -14,14 +14,6 @@ public sealed record Envelope(
 
 public sealed record EnvelopeSignature([property: JsonPropertyName("keyid")] string KeyId, [property: JsonPropertyName("sig")] string Sig);
 
-public interface IAttestationSigner
-{
-    string KeyId { get; }
-
-    /// <summary>ES256 over the bytes given, as an ASN.1 DER ECDSA signature (what openssl dgst -verify reads).</summary>
-    byte[] Sign(byte[] data);
-}
-
 public static class Dsse
 {
     /// <summary>The pre-authentication encoding that is signed: "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, lengths in ASCII
@@ -49,15 +41,4 @@ public static class Dsse
 
     /// <summary>The digest recorded in the ledger: SHA-256 of the envelope's canonical JSON bytes.</summary>
     public static string DigestOf(Envelope envelope) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Serialize(envelope)));
-}
-
-/// <summary>An ECDSA P-256 key held in a PEM file: the file/PEM implementation of the signer.</summary>
-public sealed class PemSigner(string keyId, ECDsa key) : IAttestationSigner, IDisposable
-{
-    public string KeyId { get; } = keyId;
-    public ECDsa Key { get; } = key;
-
-    public byte[] Sign(byte[] data) => Key.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-
-    public void Dispose() => Key.Dispose();
 }
