@@ -26,16 +26,17 @@ public static class Dsse
         return [.. header, .. type, .. middle, .. payload];
     }
 
-    public static Envelope Sign(Statement statement, IAttestationSigner signer)
-    {
-        var payload = JsonSerializer.SerializeToUtf8Bytes(statement, AttestationJson.Options);
-        var signature = signer.Sign(PreAuthenticationEncoding(Statement.PayloadType, payload));
-        return new Envelope(
-            Statement.PayloadType,
+    /// <summary>An in-toto statement as an envelope of payload type <see cref="Statement.PayloadType"/>.</summary>
+    public static Envelope Sign(Statement statement, IAttestationSigner signer) =>
+        Sign(Statement.PayloadType, JsonSerializer.SerializeToUtf8Bytes(statement, AttestationJson.Options), signer);
+
+    /// <summary>An envelope of <paramref name="payload"/> with one signature by <paramref name="signer"/> over its PAE.</summary>
+    public static Envelope Sign(string payloadType, byte[] payload, IAttestationSigner signer) =>
+        new(
+            payloadType,
             Convert.ToBase64String(payload),
-            [new EnvelopeSignature(signer.KeyId, Convert.ToBase64String(signature))]
+            [new EnvelopeSignature(signer.KeyId, Convert.ToBase64String(signer.Sign(PreAuthenticationEncoding(payloadType, payload))))]
         );
-    }
 
     public static byte[] Serialize(Envelope envelope) => JsonSerializer.SerializeToUtf8Bytes(envelope, AttestationJson.Options);
 

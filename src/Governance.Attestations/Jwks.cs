@@ -4,8 +4,13 @@ using System.Text.Json.Serialization;
 
 namespace Governance.Attestations;
 
-/// <summary>An EC P-256 public key as a JWK (RFC 7517/7518), with our status member: "current" signs new attestations, "retired" only
-/// verifies old ones.</summary>
+/// <summary>
+/// An EC P-256 public key as a JWK (RFC 7517/7518) with the key's validity window, in members this product defines
+/// (docs/attestations.md, "Key set"): <c>status</c> is <c>current</c> (signs new statements), <c>retired</c> or
+/// <c>compromised</c>; <c>nbf</c> and <c>exp</c> are NumericDates (RFC 7519 §2, seconds since the Unix epoch) bounding the
+/// issue times of the statements the key may have signed, <c>exp</c> exclusive and absent while the key is current. A
+/// key set without them (an earlier release's) gives no window: see <see cref="KeyWindow"/>.
+/// </summary>
 public sealed record Jwk(
     [property: JsonPropertyName("kty")] string Kty,
     [property: JsonPropertyName("crv")] string Crv,
@@ -14,20 +19,48 @@ public sealed record Jwk(
     [property: JsonPropertyName("kid")] string Kid,
     [property: JsonPropertyName("use")] string Use,
     [property: JsonPropertyName("alg")] string Alg,
-    [property: JsonPropertyName("status")] string Status
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("nbf"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? NotBefore = null,
+    [property: JsonPropertyName("exp"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Expires = null
 );
 
 public sealed record JwkSet([property: JsonPropertyName("keys")] IReadOnlyList<Jwk> Keys);
 
 public static class Jwks
 {
-    public static Jwk FromKey(ECDsa key, string status)
+    /// <summary>The JWK of an EC P-256 key's public part, with the given status and window.</summary>
+    public static Jwk FromKey(ECDsa key, string status, DateTimeOffset? notBefore = null, DateTimeOffset? expires = null)
     {
         var p = key.ExportParameters(includePrivateParameters: false);
         var x = Base64Url(p.Q.X!);
         var y = Base64Url(p.Q.Y!);
-        return new Jwk("EC", "P-256", x, y, Thumbprint(x, y), "sig", "ES256", status);
+        return new Jwk(
+            "EC",
+            "P-256",
+            x,
+            y,
+            Thumbprint(x, y),
+            "sig",
+            SigningAlgorithms.ES256,
+            status,
+            notBefore?.ToUnixTimeSeconds(),
+            expires?.ToUnixTimeSeconds()
+        );
     }
+
+    /// <summary>The JWK of a public key given as base64 DER SubjectPublicKeyInfo (RFC 5280), as the ledger records keys.</summary>
+    /// <exception cref="CryptographicException">Not an EC P-256 public key.</exception>
+    public static Jwk FromSubjectPublicKeyInfo(string spki, string status, DateTimeOffset? notBefore, DateTimeOffset? expires)
+    {
+        using var key = ECDsa.Create();
+        key.ImportSubjectPublicKeyInfo(Convert.FromBase64String(spki), out _);
+        if (key.KeySize != 256)
+            throw new CryptographicException("The public key is not on P-256.");
+        return FromKey(key, status, notBefore, expires);
+    }
+
+    /// <summary>The key id of an EC P-256 key: its RFC 7638 thumbprint.</summary>
+    public static string KeyIdOf(ECDsa key) => FromKey(key, "current").Kid;
 
     /// <summary>The key id: the RFC 7638 JWK thumbprint, so anyone can recompute it from the public key.</summary>
     public static string Thumbprint(string x, string y) =>

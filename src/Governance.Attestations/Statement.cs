@@ -24,6 +24,9 @@ public sealed record Subject(
 /// Our predicate: this artifact was approved for this environment, by these people, until this time, after this
 /// validation, trained and validated on these datasets; and the ledger event that made it so.
 /// </summary>
+/// <param name="IssuedAt">When this statement was signed: at the approval, or later when it was re-attested with another key.
+/// It must lie in the signing key's window (<see cref="KeyWindow"/>). Statements of earlier releases lack it: their issue time
+/// is <paramref name="ApprovedAt"/> (<see cref="IssueTime"/>).</param>
 public sealed record ModelApprovalPredicate(
     string ApprovalId,
     string Model,
@@ -38,10 +41,15 @@ public sealed record ModelApprovalPredicate(
     ValidationClaim Validation,
     string TrainingDatasetDigest,
     string ValidationDatasetDigest,
-    LedgerReference LedgerEvent
+    LedgerReference LedgerEvent,
+    DateTimeOffset? IssuedAt = null
 )
 {
     public const string Type = "urn:governance:predicate:model-approval:v1";
+
+    /// <summary>The time the statement was signed: <see cref="IssuedAt"/>, else <see cref="ApprovedAt"/>.</summary>
+    [JsonIgnore]
+    public DateTimeOffset IssueTime => IssuedAt ?? ApprovedAt;
 }
 
 public sealed record ApproverClaim(string SubjectId, string Name, string Role, DateTimeOffset SignedAt);

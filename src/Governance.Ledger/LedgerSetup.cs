@@ -1,4 +1,5 @@
 using Governance.Domain.Approvals;
+using Governance.Domain.AttestationKeys;
 using Governance.Domain.Datasets;
 using Governance.Domain.EvidencePacks;
 using Governance.Domain.Models;
@@ -28,9 +29,17 @@ namespace Governance.Ledger;
 
 /// <summary>Where the ledger keeps its events and how it signs: everything a host must say to use it.</summary>
 /// <param name="ConnectionString">A PostgreSQL connection string (the README's GOVERNANCE_DB).</param>
-/// <param name="AttestationKeysFolder">The folder of ES256 PEM keys that sign approval attestations.</param>
-public sealed record LedgerOptions(string ConnectionString, string AttestationKeysFolder)
+/// <param name="AttestationKeysFolder">The folder of ES256 PEM keys that sign attestations (<see cref="PemKeyStore"/>); null when
+/// <see cref="Pkcs11"/> is set.</param>
+public sealed record LedgerOptions(string ConnectionString, string? AttestationKeysFolder)
 {
+    /// <summary>A PKCS#11 token that holds the attestation keys instead of the folder.</summary>
+    public Pkcs11Options? Pkcs11 { get; init; }
+
+    /// <summary>How long a signed status list is current (its <c>nextUpdate</c> minus its <c>issuedAt</c>): the longest an offline
+    /// verifier holding the latest list can miss a revocation, before its grace. Default 24 hours.</summary>
+    public TimeSpan StatusListValidity { get; init; } = TimeSpan.FromHours(24);
+
     /// <summary>The default <see cref="EvidencePackRenderBudget"/>: the worst legal input renders in under 2 s
     /// (docs/performance.md), so 10 s leaves room for a busy machine.</summary>
     public static readonly TimeSpan DefaultEvidencePackRenderBudget = TimeSpan.FromSeconds(10);
@@ -72,6 +81,9 @@ public static class LedgerSetup
         typeof(UserRolesChanged),
         typeof(ClientRegistered),
         typeof(ClientSecretRotated),
+        typeof(AttestationKeyActivated),
+        typeof(AttestationKeyRetired),
+        typeof(AttestationKeyCompromised),
     ];
 
     /// <summary>
@@ -84,11 +96,17 @@ public static class LedgerSetup
             .AddMarten(_ => Configure(new StoreOptions(), options.ConnectionString))
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
+        services.AddSingleton(options);
         services.AddSingleton(ApprovalPolicy.Default);
         services.AddSingleton<LedgerWriter>();
         services.AddSingleton<SafePosition>();
         services.AddSingleton<ICommitsWithEvents, IdempotentAnswers>();
-        services.AddSingleton(_ => new AttestationKeyRing(options.AttestationKeysFolder));
+        services.AddSingleton<IAttestationKeyStore>(_ =>
+            options.Pkcs11 is { } token ? new Pkcs11KeyStore(token)
+            : options.AttestationKeysFolder is { } folder ? new PemKeyStore(folder)
+            : throw new InvalidOperationException("The ledger needs an attestation keys folder or a PKCS#11 token.")
+        );
+        services.AddSingleton<AttestationKeyRing>();
         services.AddSingleton<ModelInventory>();
         services.AddSingleton<DatasetRegister>();
         services.AddSingleton<ModelVersionRecords>();
@@ -137,6 +155,7 @@ public static class LedgerSetup
         opts.Projections.Add(new DatasetProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new ModelVersionProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new ApprovalProjection(), ProjectionLifecycle.Inline);
+        opts.Projections.Add(new AttestationKeyProjection(), ProjectionLifecycle.Inline);
 
         opts.Schema.For<Dataset>().Index(d => d.ManifestDigest);
         opts.Schema.For<ModelVersion>().Index(v => v.ModelId).Index(v => v.ArtifactDigest);

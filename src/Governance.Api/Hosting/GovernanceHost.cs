@@ -9,6 +9,7 @@ using Governance.Api.Features.ModelVersions;
 using Governance.Api.Features.Validation;
 using Governance.Api.Identity;
 using Governance.Ledger;
+using Governance.Ledger.Attestations;
 using Governance.Ui.Desks;
 using MudBlazor.Services;
 using Scalar.AspNetCore;
@@ -23,10 +24,16 @@ public static class GovernanceHost
         // Bodies sent without a Content-Length are cut off by Kestrel at the same limit (413 through Problems).
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = RequestGuards.MaxBodyBytes);
         services.AddSingleton(TimeProvider.System);
+        var pkcs11 = Pkcs11Token(builder.Configuration);
         services.AddGovernanceLedger(
-            new LedgerOptions(ConnectionString(builder.Configuration), AttestationKeysFolder(builder.Configuration, builder.Environment))
+            new LedgerOptions(
+                ConnectionString(builder.Configuration),
+                pkcs11 is null ? AttestationKeysFolder(builder.Configuration, builder.Environment) : null
+            )
             {
+                Pkcs11 = pkcs11,
                 EvidencePackRenderBudget = EvidencePackRenderBudget(builder.Configuration),
+                StatusListValidity = StatusListValidity(builder.Configuration),
             }
         );
 
@@ -74,9 +81,40 @@ public static class GovernanceHost
         var configured = configuration["Governance:Attestations:KeysFolder"];
         if (string.IsNullOrEmpty(configured) && environment.IsProduction())
             throw new InvalidOperationException(
-                "Configure Governance:Attestations:KeysFolder: the folder of ES256 PEM keys that sign approval attestations."
+                "Configure Governance:Attestations:KeysFolder (the folder of ES256 PEM keys that sign approval attestations) or "
+                    + "Governance:Attestations:Pkcs11 (a PKCS#11 token)."
             );
         return string.IsNullOrEmpty(configured) ? Path.Combine(DataFolder(configuration, environment), "attestation-keys") : configured;
+    }
+
+    /// <summary>
+    /// Governance:Attestations:Pkcs11 (<c>Library</c>, <c>TokenLabel</c>, <c>UserPin</c>): the PKCS#11 token that holds the
+    /// attestation keys, or null when no library is configured (keys then live in the keys folder).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A library without a token label or PIN, or a library file that does not exist.</exception>
+    public static Pkcs11Options? Pkcs11Token(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Governance:Attestations:Pkcs11");
+        if (string.IsNullOrEmpty(section["Library"]))
+            return null;
+        string Required(string name) =>
+            section[name] is { Length: > 0 } value
+                ? value
+                : throw new InvalidOperationException($"Governance:Attestations:Pkcs11:{name} is required when a PKCS#11 library is set.");
+        var library = section["Library"]!;
+        if (!File.Exists(library))
+            throw new InvalidOperationException($"Governance:Attestations:Pkcs11:Library: no file {library}.");
+        return new Pkcs11Options(library, Required("TokenLabel"), Required("UserPin"));
+    }
+
+    /// <summary>Governance:Attestations:StatusListValidityHours (positive), default 24: how long a signed status list is current.</summary>
+    /// <exception cref="InvalidOperationException">Not a positive number of hours.</exception>
+    public static TimeSpan StatusListValidity(IConfiguration configuration)
+    {
+        var hours = configuration.GetValue("Governance:Attestations:StatusListValidityHours", 24.0);
+        return hours > 0 && double.IsFinite(hours)
+            ? TimeSpan.FromHours(hours)
+            : throw new InvalidOperationException("Governance:Attestations:StatusListValidityHours must be a positive number of hours.");
     }
 
     /// <summary>Governance:EvidencePacks:RenderBudgetSeconds (positive, fractions allowed), default 10 s: the longest one evidence

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Governance.Attestations;
 using Governance.Domain.Approvals;
 using Governance.Domain.ModelVersions;
@@ -63,7 +64,13 @@ public sealed class ApprovalRecords(LedgerWriter writer, AttestationKeyRing keys
             return write.Replay<Approval>();
         write.Append(ApproveModelVersionDecision.Decide(command, target.Require(write.Before), write.Context));
         if (write.Events.OfType<ModelVersionApproved>().SingleOrDefault() is { } approved)
-            write.Append(Attest(write.After!, approved, write.Version));
+        {
+            var approval = write.After!.FindApproval(approved.ApprovalId)!;
+            var statement = ApprovalStatement.For(write.After!, approval, approved, write.Version);
+            write.Append(
+                await AttestAsync(approval, statement, approved.Audit with { Reason = "Signed attestation of the granted approval" }, ct)
+            );
+        }
         return await write.CommitAsync(write.After!.FindApproval(command.ApprovalId)!, ct);
     }
 
@@ -93,26 +100,59 @@ public sealed class ApprovalRecords(LedgerWriter writer, AttestationKeyRing keys
             ct
         );
 
-    /// <summary>Signs the in-toto statement of a granted approval and records the envelope and its digest.</summary>
-    private ApprovalAttested Attest(ModelVersion version, ModelVersionApproved approved, long approvedAtStreamVersion)
+    /// <summary>
+    /// Signs a still-valid approval's statement again with the current key (after its key was reported compromised): the
+    /// same statement with a new issue time, recorded as a new <see cref="ApprovalAttested"/> that replaces the approval's
+    /// attestation digest, so servers holding the old envelope are refused online until they fetch the new one.
+    /// </summary>
+    /// <returns>The approval case with its new attestation.</returns>
+    /// <exception cref="GovernanceRuleException">Forbidden without the Admin role; NotFound; Conflict
+    /// (<c>approval.not_active</c>) when the approval is no longer approved and unexpired.</exception>
+    public async Task<Written<Approval>> ReattestAsync(
+        VersionRef target,
+        string approvalId,
+        string reason,
+        CommandCall call,
+        CancellationToken ct
+    )
     {
-        var approval = version.FindApproval(approved.ApprovalId)!;
-        var statement = ApprovalStatement.For(version, approval, approved, approvedAtStreamVersion);
-        using var signer = keys.Current();
-        var envelope = Dsse.Sign(statement, signer);
+        await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, ReattestRoles, ct);
+        if (write.IsReplay)
+            return write.Replay<Approval>();
+        var approval =
+            target.Require(write.Before).FindApproval(approvalId)
+            ?? throw GovernanceRuleException.NotFound(
+                "approval.not_found",
+                $"No approval {approvalId} on {target.ModelId} {target.Version}."
+            );
+        if (!approval.IsActiveAt(write.Context.Now) || approval.AttestationEnvelope is null)
+            throw GovernanceRuleException.Conflict(
+                "approval.not_active",
+                $"Approval {approvalId} is {approval.Status} until {approval.ExpiresAt:u}: only a granted, unexpired approval is re-attested."
+            );
+        var issued = JsonSerializer.Deserialize<Envelope>(approval.AttestationEnvelope, AttestationJson.Options)!;
+        var statement = JsonSerializer.Deserialize<Statement>(Convert.FromBase64String(issued.Payload), AttestationJson.Options)!;
+        write.Append(await AttestAsync(approval, statement, write.Context.Audit(reason), ct));
+        return await write.CommitAsync(write.After!.FindApproval(approvalId)!, ct);
+    }
+
+    public static readonly IReadOnlyList<string> ReattestRoles = [Roles.Admin];
+
+    /// <summary>Signs <paramref name="statement"/> with the current key, issued now, and records the envelope and its digest.</summary>
+    private async Task<ApprovalAttested> AttestAsync(Approval approval, Statement statement, Audit audit, CancellationToken ct)
+    {
+        using var signer = await keys.CurrentSignerAsync(ct);
+        var envelope = Dsse.Sign(statement with { Predicate = statement.Predicate with { IssuedAt = audit.At } }, signer);
         return new ApprovalAttested(
-            version.ModelId,
-            version.Version,
+            approval.ModelId,
+            approval.Version,
             approval.Id,
             approval.Environment,
             approval.ArtifactDigest,
             Dsse.DigestOf(envelope),
             signer.KeyId,
             Encoding.UTF8.GetString(Dsse.Serialize(envelope)),
-            approved.Audit with
-            {
-                Reason = "Signed attestation of the granted approval",
-            }
+            audit
         );
     }
 }

@@ -3,21 +3,31 @@ using Governance.Domain.Approvals;
 using Governance.Domain.Deployments;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
+using Governance.Ledger.Approvals;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.Writing;
 using Marten;
 
 namespace Governance.Ledger.Attestations;
 
-/// <summary>What a model server's report recorded: a load after verification, or a refusal with its reason code.</summary>
 /// <summary>What a load report recorded: exactly one of a load, a refusal, or an unapproved load (evidence; answered 409).</summary>
 public sealed record LoadReported(ModelLoaded? Loaded, ModelLoadRefused? Refused, UnapprovedLoadReported? Unapproved);
+
+/// <summary>What a key compromise report did: the key set after it and the approvals re-attested with the current key.</summary>
+public sealed record KeyCompromiseReported(JwkSet Keys, IReadOnlyList<string> ReattestedApprovals);
 
 /// <summary>
 /// What model servers and offline verifiers read of signed approvals (the envelope as issued, its revocation status,
 /// the keys) and what they report back (loads and refusals).
 /// </summary>
-public sealed class SignedApprovals(IDocumentStore store, LedgerWriter writer, AttestationKeyRing keys, TimeProvider clock)
+public sealed class SignedApprovals(
+    IDocumentStore store,
+    LedgerWriter writer,
+    AttestationKeyRing keys,
+    ApprovalRecords approvals,
+    LedgerOptions options,
+    TimeProvider clock
+)
 {
     public static readonly IReadOnlyList<string> LoadReportRoles = [Roles.DeploymentPipeline];
 
@@ -37,8 +47,11 @@ public sealed class SignedApprovals(IDocumentStore store, LedgerWriter writer, A
     /// <exception cref="GovernanceRuleException">Not found.</exception>
     public async Task<ApprovalStatusAnswer> StatusAsync(string approvalId, CancellationToken ct)
     {
-        var a = await LoadAsync(approvalId, ct);
-        return new ApprovalStatusAnswer(
+        return Answer(await LoadAsync(approvalId, ct), clock.GetUtcNow());
+    }
+
+    private static ApprovalStatusAnswer Answer(Approval a, DateTimeOffset now) =>
+        new(
             a.Id,
             a.ModelId,
             a.Version,
@@ -50,18 +63,68 @@ public sealed class SignedApprovals(IDocumentStore store, LedgerWriter writer, A
             a.RevokedAt,
             a.RevocationReason,
             a.AttestationDigest,
-            clock.GetUtcNow()
+            now
         );
+
+    /// <summary>The attestation keys as a JWKS: each with its status and window (<see cref="Jwk"/>).</summary>
+    public Task<JwkSet> PublicKeysAsync(CancellationToken ct) => keys.PublicKeysAsync(ct);
+
+    /// <summary>Starts signing with a new key; earlier attestations keep verifying with the retired one (<see
+    /// cref="AttestationKeyRing.RotateAsync"/>).</summary>
+    public Task<Written<JwkSet>> RotateAsync(string? reason, CommandCall call, CancellationToken ct) => keys.RotateAsync(reason, call, ct);
+
+    /// <summary>
+    /// Records a key compromise (<see cref="AttestationKeyRing.ReportCompromiseAsync"/>), then re-attests with the current
+    /// key every approval the key signed that is still granted and unexpired, each as its own recorded fact.
+    /// </summary>
+    /// <returns>The key set after the report, and the approvals re-attested.</returns>
+    public async Task<Written<KeyCompromiseReported>> ReportCompromiseAsync(
+        string? keyId,
+        DateTimeOffset? compromisedAt,
+        string? reason,
+        CommandCall call,
+        CancellationToken ct
+    )
+    {
+        var written = await keys.ReportCompromiseAsync(keyId, compromisedAt, reason, call, ct);
+        var now = clock.GetUtcNow();
+        IReadOnlyList<Approval> affected;
+        await using (var session = store.QuerySession())
+            affected = (await session.Query<Approval>().Where(a => a.AttestationKeyId == keyId).ToListAsync(ct))
+                .Where(a => a.IsActiveAt(now))
+                .OrderBy(a => a.Id, StringComparer.Ordinal)
+                .ToArray();
+        var reattested = new List<string>();
+        foreach (var approval in affected)
+        {
+            // Each re-attestation is its own command, correlated with the report; a retry of the report re-attests what is left.
+            await approvals.ReattestAsync(
+                new VersionRef(approval.ModelId, approval.Version),
+                approval.Id,
+                $"Re-attested with the current key: key {keyId} was reported compromised from {compromisedAt:u}. {reason}",
+                call with
+                {
+                    IdempotencyKey = null,
+                    ExpectedVersion = null,
+                },
+                ct
+            );
+            reattested.Add(approval.Id);
+        }
+        return new Written<KeyCompromiseReported>(new(written.Result, reattested), written.Version, written.Replayed);
     }
 
-    /// <summary>The attestation keys as a JWKS: the current one and every retired one.</summary>
-    public JwkSet PublicKeys() => keys.PublicKeys();
-
-    /// <summary>Starts signing with a new key; earlier attestations keep verifying with the retired one.</summary>
-    public JwkSet Rotate()
+    /// <summary>The signed status list (<see cref="ApprovalStatusList"/>) of every approval, issued now and current for
+    /// <see cref="LedgerOptions.StatusListValidity"/>.</summary>
+    public async Task<string> StatusListAsync(CancellationToken ct)
     {
-        using var signer = keys.Rotate();
-        return keys.PublicKeys();
+        var now = clock.GetUtcNow();
+        IReadOnlyList<Approval> all;
+        await using (var session = store.QuerySession())
+            all = await session.Query<Approval>().OrderBy(a => a.Id).ToListAsync(ct);
+        var list = new ApprovalStatusList(now, now + options.StatusListValidity, all.Select(a => Answer(a, now)).ToArray());
+        using var signer = await keys.CurrentSignerAsync(ct);
+        return System.Text.Encoding.UTF8.GetString(Dsse.Serialize(list.Sign(signer)));
     }
 
     /// <summary>A model server reports that it loaded, or refused to load, an artifact (with the reason code).</summary>

@@ -50,19 +50,39 @@ public static class AttestationEndpoints
             .WithName(nameof(GetApprovalStatus))
             .WithSummary("Revocation status of an approval, for model servers' online check.");
         group
+            .MapGet("/approvals/status-list", GetStatusList)
+            .AllowRoles(EnvelopeReaders)
+            .WithScopes(ApiScopes.ApprovalsRead, ApiScopes.LedgerRead)
+            .WithName(nameof(GetStatusList))
+            .WithSummary(
+                "The signed status list: every approval's status and attestation digest, issued now, with its nextUpdate (a DSSE "
+                    + "envelope signed by the current attestation key), for verifiers that work offline."
+            );
+        group
             .MapGet("/attestation-keys", GetAttestationKeys)
             .AllowAnyone()
             .RequireRateLimiting(IdentitySetup.PublicKeysRateLimit)
             .WithName(nameof(GetAttestationKeys))
             .WithSummary(
-                "JWKS of the attestation keys, public like an OpenID provider's: the current one and every retired one, so earlier "
-                    + "attestations still verify offline without a token. Cacheable for 5 minutes."
+                "JWKS of the attestation keys, public like an OpenID provider's: every key with its status (current, retired, "
+                    + "compromised) and window (nbf, exp), so attestations verify offline without a token. Cacheable for 5 minutes."
             );
         group
             .MapPost("/admin/attestation-keys/rotation", RotateAttestationKey)
-            .AllowRoles(Roles.Admin)
+            .AllowRoles(AttestationKeyRing.AdministerRoles)
             .WithName(nameof(RotateAttestationKey))
-            .WithSummary("Start signing with a new key; earlier attestations keep verifying with the retired one.");
+            .WithSummary(
+                "Start signing with a new key, with a reason: the current key retires now and its private part is destroyed; "
+                    + "statements it issued before keep verifying. Recorded in the security log."
+            );
+        group
+            .MapPost("/admin/attestation-keys/{keyId}/compromise", ReportAttestationKeyCompromise)
+            .AllowRoles(AttestationKeyRing.AdministerRoles)
+            .WithName(nameof(ReportAttestationKeyCompromise))
+            .WithSummary(
+                "Report a key compromised from a time: statements it issued from then on are refused, a current key is replaced, "
+                    + "and every still-valid approval it signed is re-attested with the current key. Recorded in the security log."
+            );
         group
             .MapPost("/models/{modelId}/versions/{version}/loads", RecordLoad)
             .AllowRoles(SignedApprovals.LoadReportRoles)
@@ -84,13 +104,31 @@ public static class AttestationEndpoints
     /// <summary>Seconds a verifier or proxy may cache the key set: a rotation reaches everyone within this time.</summary>
     public const int KeysMaxAgeSeconds = 300;
 
-    private static Ok<JwkSet> GetAttestationKeys(SignedApprovals signed, HttpContext http)
+    private static async Task<Ok<JwkSet>> GetAttestationKeys(SignedApprovals signed, HttpContext http)
     {
         http.Response.Headers.CacheControl = $"public, max-age={KeysMaxAgeSeconds}";
-        return TypedResults.Ok(signed.PublicKeys());
+        return TypedResults.Ok(await signed.PublicKeysAsync(http.RequestAborted));
     }
 
-    private static Ok<JwkSet> RotateAttestationKey(SignedApprovals signed) => TypedResults.Ok(signed.Rotate());
+    private static async Task<ContentHttpResult> GetStatusList(SignedApprovals signed, CancellationToken ct) =>
+        TypedResults.Text(await signed.StatusListAsync(ct), "application/vnd.dsse.envelope+json", Encoding.UTF8);
+
+    public sealed record RotateKeyRequest(string? Reason);
+
+    public sealed record KeyCompromiseRequest(DateTimeOffset? CompromisedAt, string? Reason);
+
+    private static async Task<IResult> RotateAttestationKey(RotateKeyRequest body, SignedApprovals signed, HttpContext http) =>
+        (await signed.RotateAsync(body.Reason, await http.CallAsync(), http.RequestAborted)).ToResult(LedgerCalls.Ok);
+
+    private static async Task<IResult> ReportAttestationKeyCompromise(
+        string keyId,
+        KeyCompromiseRequest body,
+        SignedApprovals signed,
+        HttpContext http
+    ) =>
+        (await signed.ReportCompromiseAsync(keyId, body.CompromisedAt, body.Reason, await http.CallAsync(), http.RequestAborted)).ToResult(
+            LedgerCalls.Ok
+        );
 
     private static async Task<IResult> RecordLoad(
         string modelId,

@@ -1,0 +1,189 @@
+using System.Formats.Asn1;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Governance.Attestations;
+using Governance.Domain.AttestationKeys;
+using Net.Pkcs11Interop.Common;
+using Net.Pkcs11Interop.HighLevelAPI;
+
+namespace Governance.Ledger.Attestations;
+
+/// <summary>Where the PKCS#11 key store finds its token (Governance:Attestations:Pkcs11).</summary>
+/// <param name="Library">The module's path, e.g. <c>/usr/lib/softhsm/libsofthsm2.so</c> or an HSM vendor's.</param>
+/// <param name="TokenLabel">The token's label.</param>
+/// <param name="UserPin">The user PIN (from a secret store or environment variable, never a committed file).</param>
+public sealed record Pkcs11Options(string Library, string TokenLabel, string UserPin);
+
+/// <summary>
+/// Attestation keys in a PKCS#11 token (an HSM; SoftHSM2 in tests): generated on the token as non-extractable EC P-256
+/// private keys labelled with their key id, used through <c>CKM_ECDSA</c> and destroyed with <c>C_DestroyObject</c>.
+/// The private key never leaves the token. Each operation opens its own session, so the store may be used from any thread.
+/// </summary>
+public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
+{
+    /// <summary>DER of the named curve prime256v1 (OID 1.2.840.10045.3.1.7), the <c>CKA_EC_PARAMS</c> of a P-256 key.</summary>
+    private static readonly byte[] P256Parameters = [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
+
+    private static readonly Pkcs11InteropFactories Factories = new();
+    private static readonly Lazy<bool> LibdlResolver = new(() =>
+    {
+        // Pkcs11Interop loads "libdl", which Debian 12 ships only as libdl.so.2.
+        NativeLibrary.SetDllImportResolver(
+            typeof(Pkcs11InteropFactories).Assembly,
+            (name, _, _) => name == "libdl" ? NativeLibrary.Load("libdl.so.2") : IntPtr.Zero
+        );
+        return true;
+    });
+
+    private readonly IPkcs11Library _library;
+    private readonly ISlot _slot;
+    private readonly string _pin;
+
+    /// <exception cref="Pkcs11Exception">The module cannot be loaded.</exception>
+    /// <exception cref="InvalidOperationException">No token has the label.</exception>
+    public Pkcs11KeyStore(Pkcs11Options options)
+    {
+        if (!OperatingSystem.IsWindows())
+            _ = LibdlResolver.Value;
+        _library = Factories.Pkcs11LibraryFactory.LoadPkcs11Library(Factories, options.Library, AppType.MultiThreaded);
+        _slot =
+            _library.GetSlotList(SlotsType.WithTokenPresent).FirstOrDefault(s => s.GetTokenInfo().Label.Trim() == options.TokenLabel)
+            ?? throw new InvalidOperationException($"No PKCS#11 token labelled '{options.TokenLabel}' is present in {options.Library}.");
+        _pin = options.UserPin;
+    }
+
+    public string Kind => "pkcs11";
+
+    public NewAttestationKey Generate()
+    {
+        using var session = OpenSession();
+        var attributes = Factories.ObjectAttributeFactory;
+        var pending = "pending-" + Guid.NewGuid().ToString("N");
+        session.GenerateKeyPair(
+            Factories.MechanismFactory.Create(CKM.CKM_EC_KEY_PAIR_GEN),
+            [
+                attributes.Create(CKA.CKA_TOKEN, true),
+                attributes.Create(CKA.CKA_VERIFY, true),
+                attributes.Create(CKA.CKA_EC_PARAMS, P256Parameters),
+                attributes.Create(CKA.CKA_LABEL, pending),
+            ],
+            [
+                attributes.Create(CKA.CKA_TOKEN, true),
+                attributes.Create(CKA.CKA_PRIVATE, true),
+                attributes.Create(CKA.CKA_SENSITIVE, true),
+                attributes.Create(CKA.CKA_EXTRACTABLE, false),
+                attributes.Create(CKA.CKA_SIGN, true),
+                attributes.Create(CKA.CKA_LABEL, pending),
+            ],
+            out var publicKey,
+            out var privateKey
+        );
+        var point = session.GetAttributeValue(publicKey, [CKA.CKA_EC_POINT])[0].GetValueAsByteArray();
+        using var key = PublicKeyOf(point);
+        var kid = Jwks.KeyIdOf(key);
+        foreach (var handle in new[] { publicKey, privateKey })
+            session.SetAttributeValue(handle, [attributes.Create(CKA.CKA_LABEL, kid)]);
+        return new NewAttestationKey(kid, SigningAlgorithms.ES256, Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()), Kind);
+    }
+
+    public IAttestationSigner Open(string keyId)
+    {
+        var session = OpenSession();
+        try
+        {
+            var key =
+                Find(session, keyId, CKO.CKO_PRIVATE_KEY).FirstOrDefault()
+                ?? throw new CryptographicException($"The PKCS#11 token holds no private key {keyId}.");
+            return new Pkcs11Signer(session, key, keyId);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    public void Destroy(string keyId)
+    {
+        using var session = OpenSession();
+        foreach (var handle in Find(session, keyId, CKO.CKO_PRIVATE_KEY).Concat(Find(session, keyId, CKO.CKO_PUBLIC_KEY)))
+            session.DestroyObject(handle);
+    }
+
+    public IReadOnlyList<string> KeyIds()
+    {
+        using var session = OpenSession();
+        return session
+            .FindAllObjects([Factories.ObjectAttributeFactory.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY)])
+            .Select(h => session.GetAttributeValue(h, [CKA.CKA_LABEL])[0].GetValueAsString())
+            .Where(label => !label.StartsWith("pending-", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    /// <summary>Earlier releases kept keys only in files.</summary>
+    public EarlierReleaseKeys? FindEarlierReleaseKeys() => null;
+
+    public void Dispose() => _library.Dispose();
+
+    private ISession OpenSession()
+    {
+        var session = _slot.OpenSession(SessionType.ReadWrite);
+        try
+        {
+            session.Login(CKU.CKU_USER, _pin);
+        }
+        catch (Pkcs11Exception e) when (e.RV == CKR.CKR_USER_ALREADY_LOGGED_IN) { }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+        return session;
+    }
+
+    private static List<IObjectHandle> Find(ISession session, string keyId, CKO kind) =>
+        session.FindAllObjects([
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_CLASS, kind),
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_LABEL, keyId),
+        ]);
+
+    /// <summary><c>CKA_EC_POINT</c> is a DER OCTET STRING around the uncompressed point 04‖X‖Y.</summary>
+    private static ECDsa PublicKeyOf(byte[] ecPoint)
+    {
+        var point = AsnDecoder.ReadOctetString(ecPoint, AsnEncodingRules.DER, out _);
+        if (point.Length != 65 || point[0] != 0x04)
+            throw new CryptographicException("The token answered an EC point that is not an uncompressed P-256 point.");
+        return ECDsa.Create(
+            new ECParameters
+            {
+                Curve = ECCurve.NamedCurves.nistP256,
+                Q = new ECPoint { X = point[1..33], Y = point[33..] },
+            }
+        );
+    }
+
+    /// <summary>A signer holding a logged-in session and the private key's handle until disposed.</summary>
+    private sealed class Pkcs11Signer(ISession session, IObjectHandle key, string keyId) : IAttestationSigner
+    {
+        public string KeyId => keyId;
+
+        public string Algorithm => SigningAlgorithms.ES256;
+
+        /// <summary>ECDSA P-256 over SHA-256 of <paramref name="data"/>: the token signs the digest (<c>CKM_ECDSA</c>) and
+        /// answers raw r‖s (PKCS#11 v2.40 §2.3.1), re-encoded as the DER sequence our envelopes carry.</summary>
+        public byte[] Sign(byte[] data)
+        {
+            var raw = session.Sign(Factories.MechanismFactory.Create(CKM.CKM_ECDSA), key, SHA256.HashData(data));
+            var writer = new AsnWriter(AsnEncodingRules.DER);
+            using (writer.PushSequence())
+            {
+                writer.WriteIntegerUnsigned(raw.AsSpan(0, raw.Length / 2));
+                writer.WriteIntegerUnsigned(raw.AsSpan(raw.Length / 2));
+            }
+            return writer.Encode();
+        }
+
+        public void Dispose() => session.Dispose();
+    }
+}
