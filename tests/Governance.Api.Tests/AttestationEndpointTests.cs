@@ -89,9 +89,13 @@ public sealed class AttestationEndpointTests(LedgerApp app)
     {
         var (firstModel, firstDigest, firstApproval) = await _ledger.ApprovedVersion();
         var admin = app.As("admin-adam", Roles.Admin);
-        var rotated = await admin.PostAsync("/api/v1/admin/attestation-keys/rotation", null).Expect(HttpStatusCode.OK);
+        var rotated = await admin
+            .PostAsJsonAsync("/api/v1/admin/attestation-keys/rotation", new { reason = "Quarterly rotation" })
+            .Expect(HttpStatusCode.OK);
         Assert.True(rotated.GetProperty("keys").GetArrayLength() >= 2);
-        await _ledger.Auditor.PostAsync("/api/v1/admin/attestation-keys/rotation", null).Expect(HttpStatusCode.Forbidden);
+        await _ledger
+            .Auditor.PostAsJsonAsync("/api/v1/admin/attestation-keys/rotation", new { reason = "Not mine to do" })
+            .Expect(HttpStatusCode.Forbidden);
 
         var (secondModel, secondDigest, secondApproval) = await _ledger.ApprovedVersion();
         var (first, keys) = await Fetch(firstApproval);

@@ -99,6 +99,9 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Security.ClientSecretRotated),
         // New in this release.
         typeof(Domain.ModelVersions.UnapprovedLoadReported),
+        typeof(Domain.AttestationKeys.AttestationKeyActivated),
+        typeof(Domain.AttestationKeys.AttestationKeyRetired),
+        typeof(Domain.AttestationKeys.AttestationKeyCompromised),
     ];
 
     [Fact]

@@ -74,9 +74,12 @@ public sealed record AttestationKey(
 public sealed record NewAttestationKey(string KeyId, string Algorithm, string PublicKey, string KeyStore);
 
 /// <summary>The recorded keys, oldest first; at most one is current.</summary>
-public sealed record AttestationKeySet(IReadOnlyList<AttestationKey> Keys)
+public sealed record AttestationKeySet
 {
-    public static readonly AttestationKeySet Empty = new([]);
+    public static readonly AttestationKeySet Empty = new();
+
+    /// <summary>Every key recorded, oldest first.</summary>
+    public IReadOnlyList<AttestationKey> Keys { get; init; } = [];
 
     /// <summary>The one stream's key (the record's identity as a document).</summary>
     public string Id { get; init; } = AttestationKeyLog.StreamKey;
@@ -90,7 +93,10 @@ public sealed record AttestationKeySet(IReadOnlyList<AttestationKey> Keys)
         state ??= Empty;
         return @event switch
         {
-            AttestationKeyActivated e => new([.. state.Keys, new(e.KeyId, e.Algorithm, e.PublicKey, e.KeyStore, e.NotBefore, null, null)]),
+            AttestationKeyActivated e => state with
+            {
+                Keys = [.. state.Keys, new(e.KeyId, e.Algorithm, e.PublicKey, e.KeyStore, e.NotBefore, null, null)],
+            },
             AttestationKeyRetired e => state.With(e.KeyId, k => k with { RetiredAt = e.RetiredAt }),
             AttestationKeyCompromised e => state.With(e.KeyId, k => k with { CompromisedAt = e.CompromisedAt }),
             _ => state,
@@ -98,7 +104,7 @@ public sealed record AttestationKeySet(IReadOnlyList<AttestationKey> Keys)
     }
 
     private AttestationKeySet With(string keyId, Func<AttestationKey, AttestationKey> change) =>
-        new(Keys.Select(k => k.KeyId == keyId ? change(k) : k).ToArray());
+        this with { Keys = Keys.Select(k => k.KeyId == keyId ? change(k) : k).ToArray() };
 }
 
 /// <summary>Start signing with <paramref name="Key"/>; the current key, if any, is retired at the same instant.</summary>
