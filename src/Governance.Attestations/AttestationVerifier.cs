@@ -22,76 +22,30 @@ public sealed record Verification(
 }
 
 /// <summary>
-/// Verifies a DSSE envelope offline: well-formed, signed by a trusted ES256 key, an in-toto statement of our predicate
-/// type whose subject is exactly this artifact, for this environment (and model/version when given), not expired.
-/// Revocation needs the ledger and is checked by the caller.
+/// Verifies a DSSE envelope offline: signed by a trusted ES256 key (<see cref="DsseVerifier"/>, threshold 1, our payload
+/// type only), an in-toto Statement v1 of our predicate type (unknown fields ignored) with a subject whose sha256 is this
+/// artifact's, for this environment (and model/version when given), not expired. Revocation needs the ledger and is
+/// checked by the caller.
 /// </summary>
 public static class AttestationVerifier
 {
+    /// <param name="trusted">The trusted keys; keys other than EC P-256 are ignored.</param>
     public static Verification Verify(byte[] envelopeJson, Expectation expected, JwkSet trusted, DateTimeOffset now)
     {
-        Envelope? envelope;
+        var keys = trusted.Keys.Select(Es256KeyOrNull).OfType<Es256VerificationKey>().ToList();
+        DsseVerification dsse;
         try
         {
-            envelope = JsonSerializer.Deserialize<Envelope>(envelopeJson, AttestationJson.Options);
+            dsse = DsseVerifier.Verify(envelopeJson, [Statement.PayloadType], keys, threshold: 1);
         }
-        catch (JsonException e)
+        finally
         {
-            return Verification.Refused("envelope_malformed", $"The envelope is not valid JSON: {e.Message}");
+            keys.ForEach(k => k.Dispose());
         }
-        if (envelope is null || envelope.PayloadType is null || envelope.Payload is null || envelope.Signatures is not { Count: > 0 })
-            return Verification.Refused("envelope_malformed", "The envelope lacks payloadType, payload or signatures.");
-        if (envelope.PayloadType != Statement.PayloadType)
-            return Verification.Refused(
-                "payload_type_unsupported",
-                $"The payload type is '{envelope.PayloadType}', not '{Statement.PayloadType}'."
-            );
-        byte[] payload;
-        try
-        {
-            payload = Convert.FromBase64String(envelope.Payload);
-        }
-        catch (FormatException)
-        {
-            return Verification.Refused("envelope_malformed", "The payload is not valid base64.");
-        }
-
-        var signed = Dsse.PreAuthenticationEncoding(envelope.PayloadType, payload);
-        string? keyId = null;
-        var unknownKeys = new List<string>();
-        foreach (var signature in envelope.Signatures)
-        {
-            var jwk = trusted.Keys.FirstOrDefault(k => k.Kid == signature?.KeyId);
-            if (jwk is null)
-            {
-                unknownKeys.Add(signature?.KeyId ?? "(none)");
-                continue;
-            }
-            byte[] sig;
-            try
-            {
-                sig = Convert.FromBase64String(signature!.Sig ?? "");
-            }
-            catch (FormatException)
-            {
-                return Verification.Refused("envelope_malformed", "A signature is not valid base64.");
-            }
-            using var key = Jwks.ToKey(jwk);
-            if (key.VerifyData(signed, sig, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence))
-            {
-                keyId = jwk.Kid;
-                break;
-            }
-            return Verification.Refused(
-                "signature_invalid",
-                $"The signature by key {jwk.Kid} does not verify: the envelope was altered or signed by another key."
-            );
-        }
-        if (keyId is null)
-            return Verification.Refused(
-                "signature_unknown_key",
-                $"No signature is by a trusted key (signed by {string.Join(", ", unknownKeys)})."
-            );
+        if (!dsse.Verified)
+            return Verification.Refused(dsse.Code, dsse.Message);
+        var keyId = dsse.KeyIds![0];
+        var payload = dsse.Payload!;
 
         Statement? statement;
         try
@@ -153,8 +107,22 @@ public static class AttestationVerifier
             $"Approval {approval.ApprovalId} by {string.Join(", ", approval.Approvers.Select(a => a.Name))} verified with key {keyId}.",
             approval,
             keyId,
-            Dsse.DigestOf(envelope)
+            Dsse.DigestOf(dsse.Envelope!)
         );
+    }
+
+    /// <summary>The key of an EC P-256 JWK; null for a key of another type or curve, or not a point of the curve, which a
+    /// JWK set's reader ignores (RFC 7517, section 5).</summary>
+    private static Es256VerificationKey? Es256KeyOrNull(Jwk jwk)
+    {
+        try
+        {
+            return new Es256VerificationKey(jwk.Kid, Jwks.ToKey(jwk));
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
     }
 
     private static string Describe(Statement statement) =>

@@ -12,7 +12,8 @@ public sealed record Envelope(
     [property: JsonPropertyName("signatures")] IReadOnlyList<EnvelopeSignature> Signatures
 );
 
-public sealed record EnvelopeSignature([property: JsonPropertyName("keyid")] string KeyId, [property: JsonPropertyName("sig")] string Sig);
+/// <summary>One signature of an envelope; <c>keyid</c> is optional (unset is the same as empty).</summary>
+public sealed record EnvelopeSignature([property: JsonPropertyName("keyid")] string? KeyId, [property: JsonPropertyName("sig")] string Sig);
 
 public static class Dsse
 {

@@ -1,0 +1,64 @@
+using System.Text.Json.Nodes;
+using static Governance.Attestations.Tests.SignedApprovals;
+
+namespace Governance.Attestations.Tests;
+
+/// <summary>The in-toto Statement v1 rules the approval check applies to a verified payload: unknown fields are ignored,
+/// and the artifact matches a subject by its sha256 digest.</summary>
+public sealed class InTotoStatementTests : IDisposable
+{
+    private readonly PemSigner _signer = NewSigner();
+
+    public void Dispose() => _signer.Dispose();
+
+    private Verification VerifyStatement(JsonNode statement) => Verify(Envelope(statement, _signer), Trusting(_signer));
+
+    private static JsonObject Subject(string name, JsonObject digest) => new() { ["name"] = name, ["digest"] = digest };
+
+    [Fact]
+    public void Unknown_fields_in_the_statement_its_predicate_and_its_subjects_are_ignored()
+    {
+        var statement = ApprovalJson();
+        statement["futureField"] = new JsonObject { ["anything"] = 1 };
+        statement["predicate"]!["reviewBoard"] = "model risk committee";
+        statement["subject"]![0]!["annotations"] = new JsonObject { ["registry"] = "s3" };
+        statement["subject"]![0]!["digest"]!["sha512"] = new string('b', 128);
+
+        var verification = VerifyStatement(statement);
+
+        Assert.True(verification.Verified, verification.Message);
+    }
+
+    [Fact]
+    public void Any_subject_whose_sha256_is_the_artifacts_matches_whatever_the_case_of_its_hex()
+    {
+        var statement = ApprovalJson();
+        statement["subject"] = new JsonArray(
+            Subject("another.zip", new JsonObject { ["sha256"] = new string('e', 64) }),
+            Subject("model.zip", new JsonObject { ["sha256"] = ArtifactHex.ToUpperInvariant() })
+        );
+
+        var verification = VerifyStatement(statement);
+
+        Assert.True(verification.Verified, verification.Message);
+    }
+
+    [Fact]
+    public void A_subject_that_gives_the_artifacts_hex_only_under_another_algorithm_does_not_match()
+    {
+        var statement = ApprovalJson();
+        statement["subject"] = new JsonArray(
+            Subject(
+                "model.zip",
+                new JsonObject
+                {
+                    ["sha512"] = ArtifactHex,
+                    ["gitCommit"] = ArtifactHex,
+                    ["SHA256"] = ArtifactHex,
+                }
+            )
+        );
+
+        Assert.Equal("digest_mismatch", VerifyStatement(statement).Code);
+    }
+}
