@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace Governance.Attestations;
@@ -29,19 +28,20 @@ public sealed record Verification(
 /// </summary>
 public static class AttestationVerifier
 {
-    /// <param name="trusted">The trusted keys; keys other than EC P-256 are ignored.</param>
-    public static Verification Verify(byte[] envelopeJson, Expectation expected, JwkSet trusted, DateTimeOffset now)
+    /// <param name="trusted">The trusted keys; keys other than EC P-256 are ignored. The key that verified must have been in its
+    /// window when the statement was issued (<see cref="KeyWindow"/>).</param>
+    /// <param name="statusList">A signed status list already verified (<see cref="ApprovalStatusList.Verify"/>): the approval
+    /// must be in it, granted, unrevoked, and recorded for this artifact and this very envelope (<see
+    /// cref="ApprovalStanding"/>).</param>
+    public static Verification Verify(
+        byte[] envelopeJson,
+        Expectation expected,
+        JwkSet trusted,
+        DateTimeOffset now,
+        ApprovalStatusList? statusList = null
+    )
     {
-        var keys = trusted.Keys.Select(Es256KeyOrNull).OfType<Es256VerificationKey>().ToList();
-        DsseVerification dsse;
-        try
-        {
-            dsse = DsseVerifier.Verify(envelopeJson, [Statement.PayloadType], keys, threshold: 1);
-        }
-        finally
-        {
-            keys.ForEach(k => k.Dispose());
-        }
+        var dsse = DsseVerifier.Verify(envelopeJson, Statement.PayloadType, trusted);
         if (!dsse.Verified)
             return Verification.Refused(dsse.Code, dsse.Message);
         var keyId = dsse.KeyIds![0];
@@ -99,30 +99,25 @@ public static class AttestationVerifier
                 "environment_mismatch",
                 $"The approval is for '{approval.Environment}', not '{expected.Environment}'."
             );
+        if (KeyWindow.Check(trusted.Keys.First(k => k.Kid == keyId), approval.IssueTime, now) is var (windowCode, windowMessage))
+            return Verification.Refused(windowCode, windowMessage);
         if (approval.ExpiresAt <= now)
             return Verification.Refused("approval_expired", $"The approval expired on {approval.ExpiresAt:u}.");
+        var envelopeDigest = Dsse.DigestOf(dsse.Envelope!);
+        if (
+            statusList is not null
+            && ApprovalStanding.Problem(statusList.Find(approval.ApprovalId), approval, expected.ArtifactDigest, envelopeDigest)
+                is var (code, message)
+        )
+            return Verification.Refused(code, $"{message} (status list issued {statusList.IssuedAt:u})");
         return new Verification(
             true,
             "verified",
             $"Approval {approval.ApprovalId} by {string.Join(", ", approval.Approvers.Select(a => a.Name))} verified with key {keyId}.",
             approval,
             keyId,
-            Dsse.DigestOf(dsse.Envelope!)
+            envelopeDigest
         );
-    }
-
-    /// <summary>The key of an EC P-256 JWK; null for a key of another type or curve, or not a point of the curve, which a
-    /// JWK set's reader ignores (RFC 7517, section 5).</summary>
-    private static Es256VerificationKey? Es256KeyOrNull(Jwk jwk)
-    {
-        try
-        {
-            return new Es256VerificationKey(jwk.Kid, Jwks.ToKey(jwk));
-        }
-        catch (CryptographicException)
-        {
-            return null;
-        }
     }
 
     private static string Describe(Statement statement) =>

@@ -1,9 +1,10 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace Governance.Attestations;
 
 /// <summary>
-/// The outcome of <see cref="DsseVerifier.Verify"/>: verified, or one specific reason it was refused. A verified one
+/// The outcome of <see cref="DsseVerifier"/>: verified, or one specific reason it was refused. A verified one
 /// carries the envelope as parsed (<see cref="Envelope"/>), its decoded payload, and the ids of the distinct trusted keys
 /// whose signatures verified, in the order of the signatures, until the threshold was met (later ones are not checked).
 /// </summary>
@@ -31,6 +32,33 @@ public sealed record DsseVerification(
 /// </summary>
 public static class DsseVerifier
 {
+    /// <summary>One payload type, threshold 1, against the EC P-256 keys of a JWKS (keys of other types are ignored, as a JWK
+    /// set's reader does: RFC 7517 §5): how this product verifies its own envelopes.</summary>
+    public static DsseVerification Verify(byte[] envelopeJson, string payloadType, JwkSet trusted)
+    {
+        var keys = trusted.Keys.Select(Es256KeyOrNull).OfType<Es256VerificationKey>().ToList();
+        try
+        {
+            return Verify(envelopeJson, [payloadType], keys, threshold: 1);
+        }
+        finally
+        {
+            keys.ForEach(k => k.Dispose());
+        }
+    }
+
+    private static Es256VerificationKey? Es256KeyOrNull(Jwk jwk)
+    {
+        try
+        {
+            return new Es256VerificationKey(jwk.Kid, Jwks.ToKey(jwk));
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
+
     /// <param name="envelopeJson">The JSON envelope.</param>
     /// <param name="supportedPayloadTypes">The payload types the caller can parse (compared ordinally); any other is
     /// refused.</param>

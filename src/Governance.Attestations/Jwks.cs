@@ -8,7 +8,8 @@ namespace Governance.Attestations;
 /// An EC P-256 public key as a JWK (RFC 7517/7518) with the key's validity window, in members this product defines
 /// (docs/attestations.md, "Key set"): <c>status</c> is <c>current</c> (signs new statements), <c>retired</c> or
 /// <c>compromised</c>; <c>nbf</c> and <c>exp</c> are NumericDates (RFC 7519 §2, seconds since the Unix epoch) bounding the
-/// issue times of the statements the key may have signed, <c>exp</c> exclusive and absent while the key is current. A
+/// issue times of the statements the key may have signed, <c>exp</c> exclusive and absent while the key is current (both
+/// rounded outward to whole seconds, so a statement issued in the second its key retired still verifies). A
 /// key set without them (an earlier release's) gives no window: see <see cref="KeyWindow"/>.
 /// </summary>
 public sealed record Jwk(
@@ -28,7 +29,7 @@ public sealed record JwkSet([property: JsonPropertyName("keys")] IReadOnlyList<J
 
 public static class Jwks
 {
-    /// <summary>The JWK of an EC P-256 key's public part, with the given status and window.</summary>
+    /// <summary>The JWK of an EC P-256 key's public part, with the given status and window (rounded outward to whole seconds).</summary>
     public static Jwk FromKey(ECDsa key, string status, DateTimeOffset? notBefore = null, DateTimeOffset? expires = null)
     {
         var p = key.ExportParameters(includePrivateParameters: false);
@@ -44,7 +45,7 @@ public static class Jwks
             SigningAlgorithms.ES256,
             status,
             notBefore?.ToUnixTimeSeconds(),
-            expires?.ToUnixTimeSeconds()
+            expires is { } end ? (end.ToUnixTimeMilliseconds() + 999) / 1000 : null
         );
     }
 

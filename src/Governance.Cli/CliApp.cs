@@ -505,9 +505,40 @@ public static class CliApp
             }
         );
 
+        var listOut = new Option<FileInfo>("--out") { Required = true };
+        var statusList = run(
+            new Command("status-list", "Save the ledger's signed status list of every approval, for offline verification") { listOut },
+            async (p, ledger, print, ct) =>
+            {
+                var (status, answer) = await ledger.SendAsync(
+                    HttpMethod.Get,
+                    "api/v1/approvals/status-list",
+                    null,
+                    "approvals:read",
+                    null,
+                    ct
+                );
+                if (status != HttpStatusCode.OK)
+                    throw LedgerConnection.Refusal(status, answer);
+                await File.WriteAllTextAsync(p.GetValue(listOut)!.FullName, answer.GetRawText(), ct);
+                return await print(
+                    $"Saved the signed status list to {p.GetValue(listOut)!.FullName}",
+                    new { path = p.GetValue(listOut)!.FullName }
+                );
+            }
+        );
+
         var artifact = new Option<FileInfo>("--artifact") { Required = true };
         var attestation = new Option<FileInfo>("--attestation") { Required = true };
         var keySet = new Option<FileInfo>("--keys") { Required = true, Description = "A JWKS file of trusted keys" };
+        var listFile = new Option<FileInfo?>("--status-list")
+        {
+            Description = "A signed status list (from 'attestation status-list'): refuses a revoked approval or a replaced envelope",
+        };
+        var listGrace = new Option<int>("--status-list-grace-minutes")
+        {
+            Description = "Minutes a status list is still accepted after its nextUpdate (default 0)",
+        };
         var environment = new Option<string>("--environment") { Required = true };
         var model = new Option<string?>("--model");
         var version = new Option<string?>("--version");
@@ -520,6 +551,8 @@ public static class CliApp
                 environment,
                 model,
                 version,
+                listFile,
+                listGrace,
             },
             async (p, _, print, ct) =>
             {
@@ -534,11 +567,40 @@ public static class CliApp
                 {
                     throw new CliFailure(ExitCodes.InvalidInput, "invalid_keys", $"--keys is not a JWKS file: {e.Message}");
                 }
+                var now = DateTimeOffset.UtcNow;
+                ApprovalStatusList? list = null;
+                if (p.GetValue(listFile) is { } listPath)
+                {
+                    if (p.GetValue(listGrace) < 0)
+                        throw new CliFailure(ExitCodes.InvalidInput, "invalid_input", "--status-list-grace-minutes must be 0 or more.");
+                    var listed = ApprovalStatusList.Verify(
+                        await Read(listPath, "--status-list", ct),
+                        trusted,
+                        now,
+                        TimeSpan.FromMinutes(p.GetValue(listGrace))
+                    );
+                    if (!listed.Verified)
+                    {
+                        await print(
+                            $"REFUSED ({listed.Code}): {listed.Message}",
+                            new
+                            {
+                                verified = false,
+                                code = listed.Code,
+                                message = listed.Message,
+                                artifactDigest = digest,
+                            }
+                        );
+                        return ExitCodes.VerificationFailed;
+                    }
+                    list = listed.List;
+                }
                 var result = AttestationVerifier.Verify(
                     envelope,
                     new Expectation(digest, p.GetValue(environment)!, p.GetValue(model), p.GetValue(version)),
                     trusted,
-                    DateTimeOffset.UtcNow
+                    now,
+                    list
                 );
                 await print(
                     result.Verified ? $"VERIFIED: {result.Message}" : $"REFUSED ({result.Code}): {result.Message}",
@@ -555,7 +617,7 @@ public static class CliApp
                 return result.Verified ? ExitCodes.Ok : ExitCodes.VerificationFailed;
             }
         );
-        return new Command("attestation", "Signed approvals (in-toto statements in DSSE envelopes)") { fetch, keys, verify };
+        return new Command("attestation", "Signed approvals (in-toto statements in DSSE envelopes)") { fetch, keys, statusList, verify };
     }
 
     private static Command DeploymentCommands(Runner run, TextWriter output)

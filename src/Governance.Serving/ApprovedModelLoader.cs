@@ -123,7 +123,7 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
 
         await CheckStandingAsync(
             await Standing(approval.ApprovalId, intended, digest, staleIfError: false, ct),
-            approval.ApprovalId,
+            approval,
             digest,
             verification.EnvelopeDigest!,
             intended,
@@ -170,7 +170,7 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
             );
         await CheckStandingAsync(
             await Standing(approvalId, intended, served.ArtifactDigest, staleIfError: true, ct),
-            approvalId,
+            served.Approval,
             served.ArtifactDigest,
             served.EnvelopeDigest,
             intended,
@@ -179,38 +179,18 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
     }
 
     /// <summary>Refuses unless the ledger knows the approval, holds it granted and unrevoked, and records it for exactly what
-    /// was verified.</summary>
+    /// was verified (<see cref="ApprovalStanding"/>).</summary>
     private async Task CheckStandingAsync(
         ApprovalStatusAnswer? standing,
-        string approvalId,
+        ModelApprovalPredicate approval,
         string digest,
         string envelopeDigest,
         IntendedModel intended,
         CancellationToken ct
     )
     {
-        if (standing is null)
-            throw await Refuse(intended, digest, approvalId, "approval_unknown", $"The ledger does not know approval {approvalId}.", ct);
-        if (standing.Revoked)
-            throw await Refuse(
-                intended,
-                digest,
-                approvalId,
-                "approval_revoked",
-                $"Approval {approvalId} was revoked on {standing.RevokedAt:u}: {standing.RevocationReason}",
-                ct
-            );
-        if (standing.Status != "Approved")
-            throw await Refuse(
-                intended,
-                digest,
-                approvalId,
-                "approval_not_granted",
-                $"The ledger says approval {approvalId} is {standing.Status}.",
-                ct
-            );
-        if (Mismatch(standing, envelopeDigest, digest, intended) is var (code, message))
-            throw await Refuse(intended, digest, approvalId, code, message, ct);
+        if (ApprovalStanding.Problem(standing, approval, digest, envelopeDigest) is var (code, message))
+            throw await Refuse(intended, digest, approval.ApprovalId, code, message, ct);
     }
 
     private async Task<JwkSet> TrustedKeys(IntendedModel intended, string digest, CancellationToken ct)
@@ -301,36 +281,6 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
                 ct
             );
         }
-    }
-
-    /// <summary>
-    /// What the ledger recorded for the approval against what was verified: a validly signed envelope that reuses a real
-    /// approval id for another artifact, model, version or environment, or that is not the envelope the ledger issued, is
-    /// refused (<c>approval_digest_mismatch</c>, <c>approval_scope_mismatch</c>, <c>attestation_digest_mismatch</c>).
-    /// </summary>
-    private (string Code, string Message)? Mismatch(
-        ApprovalStatusAnswer standing,
-        string envelopeDigest,
-        string digest,
-        IntendedModel intended
-    )
-    {
-        var id = standing.ApprovalId;
-        if (!string.Equals(standing.ArtifactDigest, digest, StringComparison.OrdinalIgnoreCase))
-            return ("approval_digest_mismatch", $"The ledger's approval {id} is for artifact {standing.ArtifactDigest}, not {digest}.");
-        if (standing.Model != intended.Model || standing.Version != intended.Version || standing.Environment != options.Environment)
-            return (
-                "approval_scope_mismatch",
-                $"The ledger's approval {id} is for {standing.Model} {standing.Version} in {standing.Environment}, not "
-                    + $"{intended.Model} {intended.Version} in {options.Environment}."
-            );
-        if (standing.AttestationDigest != envelopeDigest)
-            return (
-                "attestation_digest_mismatch",
-                $"The envelope ({envelopeDigest}) is not the attestation the ledger issued for approval {id} "
-                    + $"({standing.AttestationDigest ?? "none recorded"})."
-            );
-        return null;
     }
 
     private async Task<ModelLoadRefusedException> Refuse(

@@ -91,7 +91,8 @@ public static class GovernanceHost
     /// Governance:Attestations:Pkcs11 (<c>Library</c>, <c>TokenLabel</c>, <c>UserPin</c>): the PKCS#11 token that holds the
     /// attestation keys, or null when no library is configured (keys then live in the keys folder).
     /// </summary>
-    /// <exception cref="InvalidOperationException">A library without a token label or PIN, or a library file that does not exist.</exception>
+    /// <exception cref="InvalidOperationException">A library without a token label or PIN, or a library file that does not
+    /// exist.</exception>
     public static Pkcs11Options? Pkcs11Token(IConfiguration configuration)
     {
         var section = configuration.GetSection("Governance:Attestations:Pkcs11");

@@ -22,7 +22,8 @@ public static class Roles
     public const string DeploymentPipeline = nameof(DeploymentPipeline);
     public const string Admin = nameof(Admin);
 
-    /// <summary>The ledger acting on its own (its first attestation key, keys of an earlier release); no person or client holds it.</summary>
+    /// <summary>The ledger acting on its own (its first attestation key, keys of an earlier release); no person or client holds
+    /// it.</summary>
     public const string System = nameof(System);
 
     /// <summary>The roles a person or client can hold.</summary>

@@ -14,7 +14,7 @@ namespace Governance.Ledger.Approvals;
 /// Approval decisions on a model version: request, sign-off, rejection, revocation. A sign-off that completes an approval
 /// is attested here, in the same transaction, whoever calls it: an approval is never granted without its signed statement.
 /// </summary>
-public sealed class ApprovalRecords(LedgerWriter writer, AttestationKeyRing keys, ApprovalPolicy policy)
+public sealed class ApprovalRecords(LedgerWriter writer, AttestationKeyRing keys, ApprovalPolicy policy, TimeProvider clock)
 {
     public static readonly IReadOnlyList<string> RequestRoles = [Roles.ModelOwner];
     public static readonly IReadOnlyList<string> DecideRoles = [Roles.RiskOfficer];
@@ -128,7 +128,8 @@ public sealed class ApprovalRecords(LedgerWriter writer, AttestationKeyRing keys
         if (!approval.IsActiveAt(write.Context.Now) || approval.AttestationEnvelope is null)
             throw GovernanceRuleException.Conflict(
                 "approval.not_active",
-                $"Approval {approvalId} is {approval.Status} until {approval.ExpiresAt:u}: only a granted, unexpired approval is re-attested."
+                $"Approval {approvalId} is {approval.Status} until {approval.ExpiresAt:u}: only a granted, unexpired approval is "
+                    + "re-attested."
             );
         var issued = JsonSerializer.Deserialize<Envelope>(approval.AttestationEnvelope, AttestationJson.Options)!;
         var statement = JsonSerializer.Deserialize<Statement>(Convert.FromBase64String(issued.Payload), AttestationJson.Options)!;
@@ -138,11 +139,14 @@ public sealed class ApprovalRecords(LedgerWriter writer, AttestationKeyRing keys
 
     public static readonly IReadOnlyList<string> ReattestRoles = [Roles.Admin];
 
-    /// <summary>Signs <paramref name="statement"/> with the current key, issued now, and records the envelope and its digest.</summary>
+    /// <summary>Signs <paramref name="statement"/> with the current key and records the envelope and its digest. The issue time
+    /// is read once the signer is open, so that it falls in the window of the key that signs (the first use may make the first
+    /// key).</summary>
     private async Task<ApprovalAttested> AttestAsync(Approval approval, Statement statement, Audit audit, CancellationToken ct)
     {
         using var signer = await keys.CurrentSignerAsync(ct);
-        var envelope = Dsse.Sign(statement with { Predicate = statement.Predicate with { IssuedAt = audit.At } }, signer);
+        var issued = statement with { Predicate = statement.Predicate with { IssuedAt = clock.GetUtcNow() } };
+        var envelope = Dsse.Sign(issued, signer);
         return new ApprovalAttested(
             approval.ModelId,
             approval.Version,

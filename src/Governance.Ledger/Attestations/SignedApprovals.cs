@@ -118,12 +118,13 @@ public sealed class SignedApprovals(
     /// <see cref="LedgerOptions.StatusListValidity"/>.</summary>
     public async Task<string> StatusListAsync(CancellationToken ct)
     {
+        // The signer first: the list's issue time must fall in its key's window, and the first use may make the first key.
+        using var signer = await keys.CurrentSignerAsync(ct);
         var now = clock.GetUtcNow();
         IReadOnlyList<Approval> all;
         await using (var session = store.QuerySession())
             all = await session.Query<Approval>().OrderBy(a => a.Id).ToListAsync(ct);
         var list = new ApprovalStatusList(now, now + options.StatusListValidity, all.Select(a => Answer(a, now)).ToArray());
-        using var signer = await keys.CurrentSignerAsync(ct);
         return System.Text.Encoding.UTF8.GetString(Dsse.Serialize(list.Sign(signer)));
     }
 
