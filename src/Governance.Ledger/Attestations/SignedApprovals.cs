@@ -9,7 +9,6 @@ using Marten;
 
 namespace Governance.Ledger.Attestations;
 
-/// <summary>What a model server's report recorded: a load after verification, or a refusal with its reason code.</summary>
 /// <summary>What a load report recorded: exactly one of a load, a refusal, or an unapproved load (evidence; answered 409).</summary>
 public sealed record LoadReported(ModelLoaded? Loaded, ModelLoadRefused? Refused, UnapprovedLoadReported? Unapproved);
 
