@@ -32,6 +32,8 @@ public sealed record LastVerification(
         $"{ModelVersion.StreamKey(modelId, version)}|{environment}|{host}";
 }
 
+/// <summary>Decides what a model server's verification report leaves: the host's new last-verified record, or a
+/// refusal.</summary>
 public static class RecordVerificationDecision
 {
     /// <summary>
