@@ -1,6 +1,7 @@
 using Governance.Domain.Approvals;
 using Governance.Domain.AttestationKeys;
 using Governance.Domain.Datasets;
+using Governance.Domain.Deployments;
 using Governance.Domain.EvidencePacks;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
@@ -115,6 +116,7 @@ public static class LedgerSetup
         services.AddSingleton<ApprovalQueries>();
         services.AddSingleton<DeploymentRecords>();
         services.AddSingleton<SignedApprovals>();
+        services.AddSingleton<ServingHosts>();
         services.AddSingleton<EventTrail>();
         services.AddSingleton(sp => new EvidencePackIssuer(
             sp.GetRequiredService<IDocumentStore>(),
@@ -161,6 +163,8 @@ public static class LedgerSetup
         opts.Schema.For<ModelVersion>().Index(v => v.ModelId).Index(v => v.ArtifactDigest);
         opts.Schema.For<Approval>().Index(a => a.ArtifactDigest);
         opts.RegisterDocumentType<IdempotentAnswer>();
+        // Operational, not evidence: one row per host serving a version, overwritten by each passing re-verification.
+        opts.Schema.For<LastVerification>().Index(v => v.ModelId);
         return opts;
     }
 }

@@ -147,4 +147,6 @@ sealed class StandingLedger : ILedgerClient
         throw new NotSupportedException("The envelope is given.");
 
     public Task ReportLoadAsync(LoadOutcome outcome, CancellationToken ct) => Task.CompletedTask;
+
+    public Task ReportVerifiedAsync(VerificationOutcome outcome, CancellationToken ct) => Task.CompletedTask;
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Governance.Attestations;
 using Microsoft.Extensions.Logging;
 
@@ -28,13 +27,15 @@ public sealed record VerifiedArtifact(
 /// <summary>
 /// Loads a model only when a signed approval says: this exact artifact (by SHA-256) was approved for this environment,
 /// by these people, until this time, and it has not been revoked since. Every refusal has its own reason code, is
-/// logged, and is reported to the ledger where the model and version are known; a successful load is reported too.
+/// logged, and is reported to the ledger where the model and version are known; a successful load is reported too. Each
+/// is reported once: a refusal repeating the last one is not sent again (see <see cref="LedgerReports"/>).
 /// </summary>
 public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient ledger, TimeProvider clock, ILogger<ApprovedModelLoader> log)
 {
     private readonly ConcurrentDictionary<string, (ApprovalStatusAnswer Standing, DateTimeOffset FetchedAt)> _standings = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _servingThroughOutage = new();
     private (JwkSet Keys, DateTimeOffset FetchedAt)? _keys;
+    private readonly LedgerReports _reports = new(ledger, log);
 
     /// <summary>
     /// Verifies and loads: the artifact is read once (into memory up to MaxInMemoryArtifactBytes), hashed, verified,
@@ -153,7 +154,8 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
     /// Re-checks a model that is serving, without reading or reloading it: its approval must not have expired, been
     /// revoked or changed. Through a ledger outage the last answer keeps the model serving for at most <see
     /// cref="ServingOptions.OutageGrace"/> after it expired, then the check refuses (<c>ledger_unreachable</c>); each
-    /// transition is logged. A passing check reports nothing (it is not a fact of the version); a refusal is reported.
+    /// transition is logged. A passing check adds no fact to the version: it updates this host's last-verified record in
+    /// the ledger (not sent while serving on the outage grace; a failure to send is logged). A refusal is reported.
     /// </summary>
     /// <exception cref="ModelLoadRefusedException">Stop serving, for the reason in its code.</exception>
     public async Task ReverifyAsync(VerifiedArtifact served, IntendedModel intended, CancellationToken ct = default)
@@ -176,6 +178,15 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
             intended,
             ct
         );
+        if (!_servingThroughOutage.ContainsKey(approvalId))
+            await _reports.VerifiedAsync(
+                new VerificationOutcome(
+                    intended.Model,
+                    intended.Version,
+                    new VerificationReport(options.Environment, options.Host, served.ArtifactDigest, approvalId)
+                ),
+                ct
+            );
     }
 
     /// <summary>Refuses unless the ledger knows the approval, holds it granted and unrevoked, and records it for exactly what
@@ -326,15 +337,5 @@ public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient le
     }
 
     /// <summary>Best effort: an unreachable ledger must not turn a refusal into a crash, nor block a verified load.</summary>
-    private async Task Report(LoadOutcome outcome, CancellationToken ct)
-    {
-        try
-        {
-            await ledger.ReportLoadAsync(outcome, ct);
-        }
-        catch (Exception e) when (e is LedgerUnreachableException or InvalidOperationException or JsonException)
-        {
-            log.LogWarning("Could not report the load outcome to the ledger: {Reason}", e.Message);
-        }
-    }
+    private Task Report(LoadOutcome outcome, CancellationToken ct) => _reports.OutcomeAsync(outcome, ct);
 }

@@ -7,6 +7,16 @@ namespace Governance.Serving;
 /// <summary>A report for the ledger about one model version: a load after verification, or a refusal.</summary>
 public sealed record LoadOutcome(string Model, string Version, ModelLoadReport Report);
 
+/// <summary>
+/// A served model's passing re-verification, for the ledger's last-verified record of this host (<c>POST
+/// /api/v1/models/{model}/versions/{version}/verifications</c>): operational telemetry, not an event of the version.
+/// </summary>
+public sealed record VerificationOutcome(string Model, string Version, VerificationReport Report);
+
+/// <summary>The body of a verification report: where, by which host, of which artifact, under which approval (the ones its
+/// load was reported with).</summary>
+public sealed record VerificationReport(string Environment, string Host, string ArtifactDigest, string ApprovalId);
+
 /// <summary>The calls a model server makes to the ledger.</summary>
 public interface ILedgerClient
 {
@@ -15,6 +25,9 @@ public interface ILedgerClient
     Task<JwkSet> GetAttestationKeysAsync(CancellationToken ct);
     Task<byte[]> GetAttestationAsync(string approvalId, CancellationToken ct);
     Task ReportLoadAsync(LoadOutcome outcome, CancellationToken ct);
+
+    /// <summary>Tells the ledger that a served model passed its periodic re-verification.</summary>
+    Task ReportVerifiedAsync(VerificationOutcome outcome, CancellationToken ct);
 }
 
 /// <summary>Raised when the ledger cannot be asked (network failure, timeout, 5xx), as opposed to it answering "no".</summary>
@@ -60,6 +73,17 @@ public sealed class HttpLedgerClient(HttpClient http, HttpLedgerClient.Credentia
         using var response = await Send(
             HttpMethod.Post,
             $"api/v1/models/{Uri.EscapeDataString(outcome.Model)}/versions/{Uri.EscapeDataString(outcome.Version)}/loads",
+            JsonContent.Create(outcome.Report),
+            ct
+        );
+        await EnsureAnswered(response);
+    }
+
+    public async Task ReportVerifiedAsync(VerificationOutcome outcome, CancellationToken ct)
+    {
+        using var response = await Send(
+            HttpMethod.Post,
+            $"api/v1/models/{Uri.EscapeDataString(outcome.Model)}/versions/{Uri.EscapeDataString(outcome.Version)}/verifications",
             JsonContent.Create(outcome.Report),
             ct
         );

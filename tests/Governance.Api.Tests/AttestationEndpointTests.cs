@@ -4,7 +4,13 @@ using System.Text;
 using System.Text.Json;
 using Governance.Api.Tests.Infrastructure;
 using Governance.Attestations;
+using Governance.Domain.Deployments;
 using Governance.Domain.Shared;
+using Governance.Ledger.Attestations;
+using Governance.Ledger.Models;
+using Governance.Ledger.ModelVersions;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Governance.Api.Tests;
 
@@ -162,6 +168,14 @@ public sealed class AttestationEndpointTests(LedgerApp app)
         var version = await _ledger.GetVersion(modelId);
         Assert.Empty(version.GetProperty("loads").EnumerateArray());
         Assert.Equal(3, version.GetProperty("unapprovedLoads").GetArrayLength());
+        // The dashboard's alerts: each report with its host, environment, digest and reasons, newest first.
+        var alerts = await app.Services.GetRequiredService<ModelInventory>().UnapprovedLoadsAsync(1000, CancellationToken.None);
+        var ours = alerts.Newest.Where(a => a.ModelId == modelId).Select(a => a.Load).ToArray();
+        Assert.Equal(cases.Select(c => c.Reason).Reverse(), ours.Select(l => l.Reasons[0].Code));
+        Assert.All(ours, l => Assert.Equal("scorer-1", l.Host));
+        Assert.Equal(["staging", "production", "production"], ours.Select(l => l.Environment));
+        Assert.Equal(Scenario.DigestOf("never approved"), ours[^1].ArtifactDigest);
+        Assert.True(alerts.Total >= 3);
         await server.PostAsJsonAsync(path, Report(digest, approvalId)).Expect(HttpStatusCode.Created);
     }
 
@@ -226,6 +240,138 @@ public sealed class AttestationEndpointTests(LedgerApp app)
         var loads = (await _ledger.GetVersion(modelId)).GetProperty("loads").EnumerateArray().ToArray();
         Assert.Equal([true, false], loads.Select(l => l.GetProperty("loaded").GetBoolean()));
         Assert.Equal("digest_mismatch", loads[1].GetProperty("refusalCode").GetString());
+    }
+
+    private static object Verification(string digest, string approvalId, string host = "scorer-1", string environment = "production") =>
+        new
+        {
+            environment,
+            host,
+            artifactDigest = digest,
+            approvalId,
+        };
+
+    private async Task<IReadOnlyList<LastVerification>> StoredVerifications(string modelId)
+    {
+        await using var session = app.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        return await session.Query<LastVerification>().Where(v => v.ModelId == modelId).ToListAsync();
+    }
+
+    [Fact]
+    public async Task A_passing_re_verification_overwrites_the_hosts_last_verified_record_and_never_touches_the_version()
+    {
+        var (modelId, digest, approvalId) = await _ledger.ApprovedVersion();
+        var server = app.As("model-server", Roles.DeploymentPipeline);
+        var path = Scenario.VersionPath(modelId);
+        await server
+            .PostAsJsonAsync(
+                $"{path}/loads",
+                new
+                {
+                    environment = "production",
+                    host = "scorer-1",
+                    artifactDigest = digest,
+                    loaded = true,
+                    approvalId,
+                }
+            )
+            .Expect(HttpStatusCode.Created);
+        using var before = await _ledger.Auditor.GetAsync(path);
+        var events = await app.EventCount();
+
+        var first = await server.PostAsJsonAsync($"{path}/verifications", Verification(digest, approvalId)).Expect(HttpStatusCode.OK);
+        try
+        {
+            app.Clock.Offset = TimeSpan.FromMinutes(1);
+            var second = await server.PostAsJsonAsync($"{path}/verifications", Verification(digest, approvalId)).Expect(HttpStatusCode.OK);
+            var advanced = second.GetProperty("verifiedAt").GetDateTimeOffset() - first.GetProperty("verifiedAt").GetDateTimeOffset();
+            Assert.InRange(advanced, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1.1));
+        }
+        finally
+        {
+            app.Clock.Offset = TimeSpan.Zero;
+        }
+
+        using var after = await _ledger.Auditor.GetAsync(path);
+        Assert.Equal(before.Headers.ETag, after.Headers.ETag);
+        Assert.Equal(events, await app.EventCount());
+        var serving = await _ledger.Auditor.GetAsync($"{path}/serving").Expect(HttpStatusCode.OK);
+        var host = Assert.Single(serving.EnumerateArray());
+        Assert.Equal(
+            ("production", "scorer-1", true),
+            (host.GetProperty("environment").GetString(), host.GetProperty("host").GetString(), host.GetProperty("serving").GetBoolean())
+        );
+        Assert.Equal(approvalId, host.GetProperty("lastReport").GetProperty("approvalId").GetString());
+        var verified = host.GetProperty("lastVerification");
+        Assert.Equal(
+            (digest, approvalId),
+            (verified.GetProperty("artifactDigest").GetString(), verified.GetProperty("approvalId").GetString())
+        );
+        Assert.Single(await StoredVerifications(modelId));
+        await _ledger.Pipeline.GetAsync($"{path}/serving").Expect(HttpStatusCode.Forbidden);
+        await _ledger
+            .Auditor.GetAsync($"{Scenario.VersionPath(modelId, "9.9.9")}/serving")
+            .ExpectProblem(HttpStatusCode.NotFound, "model_version.not_found");
+        // HTTP cannot carry NUL in a path, but a caller of the ledger library can: not found, not PostgreSQL's 22P05.
+        var hosts = app.Services.GetRequiredService<ServingHosts>();
+        Assert.Null(await hosts.OfVersionAsync(new VersionRef(modelId + "\0", "1.0.0"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_verification_that_matches_no_recorded_load_of_that_host_is_refused_409_and_stores_nothing()
+    {
+        var (modelId, digest, approvalId) = await _ledger.ApprovedVersion();
+        var server = app.As("model-server", Roles.DeploymentPipeline);
+        var path = Scenario.VersionPath(modelId);
+        object Load(string host, bool loaded) =>
+            new
+            {
+                environment = "production",
+                host,
+                artifactDigest = digest,
+                loaded,
+                approvalId = loaded ? approvalId : null,
+                reasonCode = loaded ? null : "approval_revoked",
+            };
+        await server.PostAsJsonAsync($"{path}/loads", Load("scorer-1", loaded: true)).Expect(HttpStatusCode.Created);
+        await server.PostAsJsonAsync($"{path}/loads", Load("scorer-2", loaded: true)).Expect(HttpStatusCode.Created);
+        await server.PostAsJsonAsync($"{path}/loads", Load("scorer-2", loaded: false)).Expect(HttpStatusCode.Created);
+        var events = await app.EventCount();
+
+        var refused = new (object Body, HttpStatusCode Status, string Code)[]
+        {
+            (Verification(digest, approvalId, host: "scorer-9"), HttpStatusCode.Conflict, "verification.not_loaded"),
+            (Verification(digest, approvalId, environment: "staging"), HttpStatusCode.Conflict, "verification.not_loaded"),
+            (Verification(digest, approvalId, host: "scorer-2"), HttpStatusCode.Conflict, "verification.not_loaded"),
+            (Verification(Scenario.DigestOf("other"), approvalId), HttpStatusCode.Conflict, "verification.load_mismatch"),
+            (Verification(digest, Guid.NewGuid().ToString()), HttpStatusCode.Conflict, "verification.load_mismatch"),
+            (Verification(digest, approvalId, host: "scorer-1\u0000"), HttpStatusCode.BadRequest, "invalid_input"),
+            (Verification(digest, approvalId, host: "scorer-1\n"), HttpStatusCode.BadRequest, "invalid_input"),
+            (Verification(digest, approvalId, host: new string('h', 201)), HttpStatusCode.BadRequest, "invalid_input"),
+            (Verification("sha256:abc", approvalId), HttpStatusCode.BadRequest, "invalid_input"),
+            (
+                new
+                {
+                    environment = "production",
+                    host = "scorer-1",
+                    artifactDigest = digest,
+                },
+                HttpStatusCode.BadRequest,
+                "invalid_input"
+            ),
+        };
+        foreach (var (body, status, code) in refused)
+            await server.PostAsJsonAsync($"{path}/verifications", body).ExpectProblem(status, code);
+        await _ledger.Owner.PostAsJsonAsync($"{path}/verifications", Verification(digest, approvalId)).Expect(HttpStatusCode.Forbidden);
+        await server
+            .PostAsJsonAsync($"{Scenario.VersionPath(modelId, "9.9.9")}/verifications", Verification(digest, approvalId))
+            .ExpectProblem(HttpStatusCode.NotFound, "model_version.not_found");
+
+        Assert.Empty(await StoredVerifications(modelId));
+        Assert.Equal(events, await app.EventCount());
+        var hosts = await _ledger.Auditor.GetAsync($"{path}/serving").Expect(HttpStatusCode.OK);
+        Assert.Equal([true, false], hosts.EnumerateArray().Select(h => h.GetProperty("serving").GetBoolean()));
+        Assert.All(hosts.EnumerateArray(), h => Assert.Equal(JsonValueKind.Null, h.GetProperty("lastVerification").ValueKind));
     }
 
     [Fact]

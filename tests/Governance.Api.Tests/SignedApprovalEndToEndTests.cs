@@ -2,8 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Governance.Api.Tests.Infrastructure;
+using Governance.Attestations;
+using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Serving;
+using Marten;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -58,7 +61,34 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
         return path;
     }
 
-    private WebApplicationFactory<Governance.Serving.Host.Program> ScoringHost(string modelId, string artifact, string approvalId) =>
+    /// <summary>The scoring host's way to the ledger under test, which a test can cut as a network partition would.</summary>
+    private sealed class PartitionableLedger(ILedgerClient ledger) : ILedgerClient
+    {
+        public bool Unreachable { get; set; }
+
+        private ILedgerClient Ledger => Unreachable ? throw new LedgerUnreachableException("partitioned by the test") : ledger;
+
+        public Task<ApprovalStatusAnswer?> GetApprovalStandingAsync(string approvalId, CancellationToken ct) =>
+            Ledger.GetApprovalStandingAsync(approvalId, ct);
+
+        public Task<JwkSet> GetAttestationKeysAsync(CancellationToken ct) => Ledger.GetAttestationKeysAsync(ct);
+
+        public Task<byte[]> GetAttestationAsync(string approvalId, CancellationToken ct) => Ledger.GetAttestationAsync(approvalId, ct);
+
+        public Task ReportLoadAsync(LoadOutcome outcome, CancellationToken ct) => Ledger.ReportLoadAsync(outcome, ct);
+
+        public Task ReportVerifiedAsync(VerificationOutcome outcome, CancellationToken ct) => Ledger.ReportVerifiedAsync(outcome, ct);
+    }
+
+    /// <summary>A scoring host serving the model version under <paramref name="approvalId"/>, reaching the ledger under test
+    /// as a model-server client (or through <paramref name="ledger"/>), on <paramref name="clock"/> when given.</summary>
+    private WebApplicationFactory<Governance.Serving.Host.Program> ScoringHost(
+        string modelId,
+        string artifact,
+        string approvalId,
+        ILedgerClient? ledger = null,
+        TimeProvider? clock = null
+    ) =>
         new WebApplicationFactory<Governance.Serving.Host.Program>().WithWebHostBuilder(host =>
         {
             host.UseSetting("Serving:Model", modelId);
@@ -70,8 +100,11 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
             host.UseSetting("Serving:RevocationCacheSeconds", "0");
             // The scoring host reaches the ledger under test as a model-server client.
             host.ConfigureTestServices(services =>
-                services.AddSingleton<ILedgerClient>(new HttpLedgerClient(app.As("model-server-e2e", Roles.DeploymentPipeline)))
-            );
+            {
+                services.AddSingleton(ledger ?? new HttpLedgerClient(app.As("model-server-e2e", Roles.DeploymentPipeline)));
+                if (clock is not null)
+                    services.AddSingleton(clock);
+            });
         });
 
     private static async Task<JsonElement> WaitForHealth(HttpClient scorer)
@@ -152,6 +185,94 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
         var loads = (await _ledger.GetVersion(modelId)).GetProperty("loads").EnumerateArray().ToArray();
         Assert.True(loads[0].GetProperty("loaded").GetBoolean());
         Assert.Equal("approval_revoked", loads[^1].GetProperty("refusalCode").GetString());
+    }
+
+    [Fact]
+    public async Task An_hour_of_re_verification_adds_no_event_while_a_load_a_refusal_and_each_change_of_state_add_one()
+    {
+        var artifact = TrainArtifact();
+        var digest = Digest.OfBytes(await File.ReadAllBytesAsync(artifact));
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        await _ledger.RegisterVersion(modelId, artifactDigest: digest);
+        await _ledger.Validate(modelId);
+        var approvalId = await _ledger.RequestApproval(modelId);
+        await _ledger.SignOff(_ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
+        var ledger = new PartitionableLedger(new HttpLedgerClient(app.As("model-server-hour", Roles.DeploymentPipeline)));
+        using var host = ScoringHost(modelId, artifact, approvalId, ledger, app.Clock);
+        Assert.Equal("serving", (await WaitForHealth(host.CreateClient())).GetProperty("status").GetString());
+        var served = host.Services.GetRequiredService<Governance.Serving.Host.ServedModel>();
+        var path = Scenario.VersionPath(modelId);
+
+        async Task<string[]> Events()
+        {
+            await using var session = app.Services.GetRequiredService<IDocumentStore>().QuerySession();
+            return (await session.Events.FetchStreamAsync(ModelVersion.StreamKey(modelId, "1.0.0"))).Select(e => e.EventTypeName).ToArray();
+        }
+        async Task<string> ETag()
+        {
+            using var response = await _ledger.Auditor.GetAsync(path);
+            return response.Headers.ETag!.Tag;
+        }
+        async Task<DateTimeOffset> LastVerified() =>
+            Assert
+                .Single((await _ledger.Auditor.GetAsync($"{path}/serving").Expect(HttpStatusCode.OK)).EnumerateArray())
+                .GetProperty("lastVerification")
+                .GetProperty("verifiedAt")
+                .GetDateTimeOffset();
+        async Task Minutes(int minutes)
+        {
+            for (var i = 0; i < minutes; i++)
+            {
+                app.Clock.Offset += TimeSpan.FromMinutes(1);
+                await served.ReverifyAsync(CancellationToken.None);
+            }
+        }
+
+        var loaded = await Events();
+        Assert.Equal("model_loaded", loaded[^1]);
+        var etag = await ETag();
+        try
+        {
+            // One simulated hour, a check every 60 s: the last-verified record advances, the version does not move.
+            var verified = DateTimeOffset.MinValue;
+            for (var minute = 1; minute <= 60; minute++)
+            {
+                await Minutes(1);
+                var last = await LastVerified();
+                Assert.True(last >= verified + TimeSpan.FromMinutes(1), $"minute {minute}: last verified {last:O} after {verified:O}");
+                verified = last;
+            }
+            Assert.Equal(loaded, await Events());
+            Assert.Equal(etag, await ETag());
+            Assert.NotNull(served.Current);
+
+            // A change of state: an outage past the grace stops the model (told to the ledger when it answers again), then it
+            // serves again: one event each, however many checks ran in between.
+            ledger.Unreachable = true;
+            await Minutes(8);
+            Assert.Null(served.Current);
+            Assert.Equal(loaded, await Events());
+            ledger.Unreachable = false;
+            await Minutes(1);
+            Assert.NotNull(served.Current);
+            string[] stoppedAndServingAgain = [.. loaded, "model_load_refused", "model_loaded"];
+            Assert.Equal(stoppedAndServingAgain, await Events());
+
+            // A refusal: the approval is revoked; an hour of retries while stopped adds nothing more.
+            await _ledger
+                .OfficerRita.PostAsJsonAsync($"{path}/approvals/{approvalId}/revocation", new { reason = "Drift beyond tolerance" })
+                .Expect(HttpStatusCode.OK);
+            var revoked = await Events();
+            await Minutes(60);
+            Assert.Null(served.Current);
+            Assert.Equal("approval_revoked", served.Refusal!.Code);
+            string[] stopped = [.. revoked, "model_load_refused"];
+            Assert.Equal(stopped, await Events());
+        }
+        finally
+        {
+            app.Clock.Offset = TimeSpan.Zero;
+        }
     }
 
     [Fact]

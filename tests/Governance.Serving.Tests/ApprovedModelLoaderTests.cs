@@ -228,13 +228,18 @@ public sealed class ApprovedModelLoaderTests : IDisposable
         Assert.Equal("ledger_unreachable", await RefusalOf(_given.Envelope(), loader));
     }
 
+    private ApprovedModelLoader? _loaderServed;
+    private VerifiedArtifact? _served;
+
     /// <summary>A loaded model re-verified every 60 s of the injected clock while the ledger is down for <paramref
-    /// name="outage"/> from the first check on; the refusal code of the first check that refused, if any.</summary>
+    /// name="outage"/> from the first check on; the refusal code of the first check that refused, if any. The loader and
+    /// the served artifact are kept in <see cref="_loaderServed"/> and <see cref="_served"/>.</summary>
     private async Task<(string? Refusal, TimeSpan At)> ServeThroughOutage(TimeSpan outage, TimeSpan watched)
     {
         _given.Approved();
-        var loader = _given.Loader();
+        var loader = _loaderServed = _given.Loader();
         var (_, artifact) = await loader.LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
+        _served = artifact;
         var start = _given.Clock.Now;
         for (var elapsed = TimeSpan.FromSeconds(60); elapsed <= watched; elapsed += TimeSpan.FromSeconds(60))
         {
@@ -281,7 +286,7 @@ public sealed class ApprovedModelLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task An_hour_of_re_verification_every_minute_reports_nothing_and_a_revocation_stops_the_model_once()
+    public async Task An_hour_of_re_verification_every_minute_reports_no_load_only_verifications_and_a_revocation_stops_the_model_once()
     {
         _given.Approved();
         var loader = _given.Loader();
@@ -293,6 +298,19 @@ public sealed class ApprovedModelLoaderTests : IDisposable
             await loader.ReverifyAsync(artifact, Intended);
         }
         Assert.Equal(loadReports, _given.Ledger.Reports.Count);
+        Assert.Equal(60, _given.Ledger.Verifications.Count);
+        Assert.All(
+            _given.Ledger.Verifications,
+            v =>
+                Assert.Equal(
+                    new VerificationOutcome(
+                        LoaderFixture.Model,
+                        LoaderFixture.Version,
+                        new VerificationReport(LoaderFixture.Environment, "scorer-test", _given.ArtifactDigest, "approval-1")
+                    ),
+                    v
+                )
+        );
 
         _given.Ledger.Standings["approval-1"] = _given.Standing(
             "approval-1",
@@ -307,6 +325,68 @@ public sealed class ApprovedModelLoaderTests : IDisposable
         Assert.Equal("approval_revoked", refused.Code);
         Assert.Equal("approval_revoked", _given.Ledger.Reports[^1].ReasonCode);
         Assert.Equal(loadReports + 1, _given.Ledger.Reports.Count);
+    }
+
+    [Fact]
+    public async Task A_stopped_server_retrying_every_minute_reports_its_refusal_once_and_serving_again_once()
+    {
+        _given.Approved();
+        var loader = _given.Loader();
+        await loader.LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
+        var swapped = _given.ArtifactBytes.ToArray();
+        swapped[10] ^= 0x01;
+        await File.WriteAllBytesAsync(_given.ArtifactPath, swapped);
+        for (var minute = 1; minute <= 30; minute++)
+        {
+            _given.Clock.Now = _given.Clock.Now.AddMinutes(1);
+            Assert.Equal("digest_mismatch", await RefusalOf(_given.Envelope(), loader));
+        }
+        await File.WriteAllBytesAsync(_given.ArtifactPath, _given.ArtifactBytes);
+        _given.Clock.Now = _given.Clock.Now.AddMinutes(1);
+        await loader.LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
+
+        Assert.Equal([true, false, true], _given.Ledger.Reports.Select(r => r.Loaded));
+        Assert.Equal("digest_mismatch", _given.Ledger.Reports[1].ReasonCode);
+    }
+
+    [Fact]
+    public async Task A_stop_during_a_ledger_outage_is_reported_once_when_the_ledger_answers_again_before_the_new_load()
+    {
+        var (refusal, _) = await ServeThroughOutage(outage: TimeSpan.FromMinutes(7), watched: TimeSpan.FromMinutes(10));
+        Assert.Equal("ledger_unreachable", refusal);
+        var loader = _loaderServed!;
+        for (var minute = 1; minute <= 3; minute++)
+        {
+            _given.Clock.Now = _given.Clock.Now.AddMinutes(1);
+            Assert.Equal("ledger_unreachable", await RefusalOf(_given.Envelope(), loader));
+        }
+        Assert.Equal([true], _given.Ledger.Reports.Select(r => r.Loaded));
+
+        _given.Ledger.Unreachable = false;
+        _given.Clock.Now = _given.Clock.Now.AddMinutes(1);
+        await loader.LoadAsync(_given.ArtifactPath, _given.Envelope(), Intended, s => s.Length);
+        Assert.Equal([true, false, true], _given.Ledger.Reports.Select(r => r.Loaded));
+        Assert.Equal("ledger_unreachable", _given.Ledger.Reports[1].ReasonCode);
+    }
+
+    [Fact]
+    public async Task No_verification_is_sent_on_the_outage_grace_and_one_the_ledger_refuses_never_stops_serving()
+    {
+        var (refusal, _) = await ServeThroughOutage(outage: TimeSpan.FromMinutes(3), watched: TimeSpan.FromMinutes(5));
+        Assert.Null(refusal);
+        // Down for the checks at minutes 1-3 (served on the grace: nothing sent); the ledger answered again at minutes 4 and 5.
+        Assert.Equal(2, _given.Ledger.VerificationAttempts);
+        Assert.Equal(2, _given.Ledger.Verifications.Count);
+
+        _given.Ledger.RefusesVerifications = true;
+        for (var minute = 1; minute <= 5; minute++)
+        {
+            _given.Clock.Now = _given.Clock.Now.AddMinutes(1);
+            await _loaderServed!.ReverifyAsync(_served!, Intended);
+        }
+        Assert.Equal(7, _given.Ledger.VerificationAttempts);
+        Assert.Equal(2, _given.Ledger.Verifications.Count);
+        Assert.Equal([true], _given.Ledger.Reports.Select(r => r.Loaded));
     }
 
     [Fact]

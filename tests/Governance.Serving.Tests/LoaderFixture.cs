@@ -7,8 +7,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Governance.Serving.Tests;
 
 /// <summary>
-/// The ledger as a model server sees it, kept in memory: approval standings, the published keys, and the load reports
-/// it receives. It can be made unreachable, as a network partition would.
+/// The ledger as a model server sees it, kept in memory: approval standings, the published keys, and the load
+/// and verification reports it receives. It can be made unreachable, as a network partition would.
 /// </summary>
 public sealed class InMemoryLedger : ILedgerClient
 {
@@ -16,6 +16,7 @@ public sealed class InMemoryLedger : ILedgerClient
     public JwkSet Keys { get; set; } = new([]);
     public bool Unreachable { get; set; }
     public List<ModelLoadReport> Reports { get; } = [];
+    public List<VerificationOutcome> Verifications { get; } = [];
 
     public Task<ApprovalStatusAnswer?> GetApprovalStandingAsync(string approvalId, CancellationToken ct) =>
         Unreachable ? throw new LedgerUnreachableException("connection refused") : Task.FromResult(Standings.GetValueOrDefault(approvalId));
@@ -31,6 +32,23 @@ public sealed class InMemoryLedger : ILedgerClient
         if (Unreachable)
             throw new LedgerUnreachableException("connection refused");
         Reports.Add(outcome.Report);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Answer verification reports as the ledger answers one it cannot match to a recorded load (409).</summary>
+    public bool RefusesVerifications { get; set; }
+
+    /// <summary>Verification reports sent, whether or not they arrived.</summary>
+    public int VerificationAttempts { get; private set; }
+
+    public Task ReportVerifiedAsync(VerificationOutcome outcome, CancellationToken ct)
+    {
+        VerificationAttempts++;
+        if (Unreachable)
+            throw new LedgerUnreachableException("connection refused");
+        if (RefusesVerifications)
+            throw new InvalidOperationException("The ledger refused the request (409): verification.not_loaded");
+        Verifications.Add(outcome);
         return Task.CompletedTask;
     }
 }

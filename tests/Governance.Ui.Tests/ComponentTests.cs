@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Bunit;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
+using Governance.Domain.Deployments;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
@@ -80,6 +81,51 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
 
     public Task<DashboardCounts> DashboardAsync(CancellationToken ct) => Task.FromResult(new DashboardCounts(1, 2, 3, 4, 5));
 
+    private static readonly Actor Server = new("scorer", "Scoring host", Roles.DeploymentPipeline);
+
+    /// <summary>One load reported that no approval allows, among 21 reported.</summary>
+    public Task<UnapprovedLoadAlerts> UnapprovedLoadsAsync(CancellationToken ct) =>
+        Task.FromResult(
+            new UnapprovedLoadAlerts(
+                21,
+                [
+                    new UnapprovedLoadAlert(
+                        "credit",
+                        "1.1.0",
+                        new UnapprovedLoad(
+                            "production",
+                            "rogue-scorer-7",
+                            "sha256:" + new string('e', 64),
+                            null,
+                            [new DenialReason("digest_mismatch", "No approval covers this digest.")],
+                            Server,
+                            T0.AddHours(3)
+                        )
+                    ),
+                ]
+            )
+        );
+
+    /// <summary>A host serving the version, last verified an hour after its load.</summary>
+    public static readonly ServingHost Serving = new(
+        "credit",
+        "1.1.0",
+        "production",
+        "scorer-1",
+        new LoadReport("production", "scorer-1", Version.ArtifactDigest, true, null, Server, T0, "approval-1"),
+        new LastVerification(
+            LastVerification.KeyOf("credit", "1.1.0", "production", "scorer-1"),
+            "credit",
+            "1.1.0",
+            "production",
+            "scorer-1",
+            Version.ArtifactDigest,
+            "approval-1",
+            T0.AddHours(1),
+            Server
+        )
+    );
+
     public Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<QueueItem>>([
             new QueueItem(
@@ -132,7 +178,7 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
         );
 
     public Task<ModelTimeline?> TimelineAsync(string modelId, CancellationToken ct) =>
-        Task.FromResult<ModelTimeline?>(modelId == "credit" ? new ModelTimeline(Model, [Version], []) : null);
+        Task.FromResult<ModelTimeline?>(modelId == "credit" ? new ModelTimeline(Model, [Version], [Serving], []) : null);
 
     public Task<IReadOnlyList<ValidationQueueItem>> ValidationQueueAsync(CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<ValidationQueueItem>>([]);
@@ -203,6 +249,38 @@ public sealed class ComponentTests
         page.WaitForAssertion(() => Assert.Equal("1", page.Find("#pending-approvals").TextContent));
         Assert.Equal("2", page.Find("#expiring-approvals").TextContent);
         Assert.Equal("3", page.Find("#refused-deployments").TextContent);
+    }
+
+    [Fact]
+    public async Task The_dashboard_alerts_on_loads_no_approval_allows_naming_host_environment_digest_reasons_and_time()
+    {
+        var (context, _) = await Context();
+        await using var _ = context;
+        var page = context.Render<Dashboard>();
+        page.WaitForAssertion(() => page.Find("#unapproved-loads"));
+        Assert.Contains("21 reported, the newest 1 shown", page.Find("#unapproved-loads-title").TextContent);
+        var alert = Assert.Single(page.FindAll("#unapproved-loads [role=alert]")).TextContent;
+        Assert.Contains("credit 1.1.0", alert);
+        Assert.Contains("rogue-scorer-7", alert);
+        Assert.Contains("production", alert);
+        Assert.Contains("sha256:" + new string('e', 64), alert);
+        Assert.Contains("digest_mismatch: No approval covers this digest.", alert);
+        Assert.Contains("2026-10-01 12:00:00 UTC", alert);
+    }
+
+    [Fact]
+    public async Task The_model_page_lists_the_hosts_serving_each_version_with_their_last_verification()
+    {
+        var (context, _) = await Context();
+        await using var _ = context;
+        var page = context.Render<ModelPage>(p => p.Add(m => m.ModelId, "credit"));
+        page.WaitForAssertion(() => page.Find("#serving-hosts"));
+        var row = Assert.Single(page.FindAll("#serving-hosts tbody tr")).TextContent;
+        Assert.Contains("scorer-1", row);
+        Assert.Contains("Serving", row);
+        Assert.Contains("approval-1", row);
+        Assert.Contains("2026-10-01 09:00:00", row);
+        Assert.Contains("2026-10-01 10:00:00", row);
     }
 
     [Fact]

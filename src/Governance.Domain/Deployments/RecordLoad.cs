@@ -15,14 +15,24 @@ public sealed record RecordLoad(
     string? Reason
 );
 
+/// <summary>The fields every model server's report carries, checked alike for loads and verifications.</summary>
+public static class ServingReportCheck
+{
+    /// <summary>The longest host name a model server may report.</summary>
+    public const int MaxHostLength = 200;
+
+    /// <summary>Checks the environment served (an identifier), the reporting host (single-line text) and the artifact's
+    /// SHA-256.</summary>
+    public static InputCheck ServingReport(this InputCheck check, string? environment, string? host, string? artifactDigest) =>
+        check.Slug(environment, "environment").Required(host, "host", MaxHostLength).Sha256(artifactDigest, "artifactDigest");
+}
+
 public static class RecordLoadDecision
 {
     public static IModelVersionEvent Decide(RecordLoad command, ModelVersion version, CommandContext context)
     {
         var check = new InputCheck()
-            .Slug(command.Environment, "environment")
-            .Required(command.Host, "host", 200)
-            .Sha256(command.ArtifactDigest, "artifactDigest")
+            .ServingReport(command.Environment, command.Host, command.ArtifactDigest)
             .Optional(command.Reason, "reason", 2000, multiline: true);
         if (command.Loaded is null)
             check.Fail("loaded", "is required (true or false)");

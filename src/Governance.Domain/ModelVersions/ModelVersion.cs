@@ -30,12 +30,25 @@ public sealed record ValidationSubmission(
     DateTimeOffset SubmittedAt
 );
 
+/// <summary>A model server's report of a load (with the approval it named) or of a refusal (with its reason code).</summary>
 public sealed record LoadReport(
     string Environment,
     string Host,
     string ArtifactDigest,
     bool Loaded,
     string? RefusalCode,
+    Actor ReportedBy,
+    DateTimeOffset At,
+    string? ApprovalId = null
+);
+
+/// <summary>A reported load that no approval allowed (<see cref="UnapprovedLoadReported"/>), with the reasons.</summary>
+public sealed record UnapprovedLoad(
+    string Environment,
+    string Host,
+    string ArtifactDigest,
+    string? ApprovalId,
+    IReadOnlyList<DenialReason> Reasons,
     Actor ReportedBy,
     DateTimeOffset At
 );
@@ -81,7 +94,7 @@ public sealed record ModelVersion
     public IReadOnlyList<LoadReport> Loads { get; init; } = [];
 
     /// <summary>Loads reported that no approval allowed (<see cref="UnapprovedLoadReported"/>), as evidence.</summary>
-    public IReadOnlyList<LoadReport> UnapprovedLoads { get; init; } = [];
+    public IReadOnlyList<UnapprovedLoad> UnapprovedLoads { get; init; } = [];
     public DateTimeOffset? RetiredAt { get; init; }
 
     public bool IsRetired => RetiredAt is not null;
@@ -149,14 +162,18 @@ public sealed record ModelVersion
             ModelVersionRetired t => state with { RetiredAt = t.Audit.At },
             ModelLoaded l => state with
             {
-                Loads = [.. state.Loads, new LoadReport(l.Environment, l.Host, l.ArtifactDigest, true, null, l.Audit.Actor, l.Audit.At)],
+                Loads =
+                [
+                    .. state.Loads,
+                    new LoadReport(l.Environment, l.Host, l.ArtifactDigest, true, null, l.Audit.Actor, l.Audit.At, l.ApprovalId),
+                ],
             },
             UnapprovedLoadReported u => state with
             {
                 UnapprovedLoads =
                 [
                     .. state.UnapprovedLoads,
-                    new LoadReport(u.Environment, u.Host, u.ArtifactDigest, true, "load.unapproved", u.Audit.Actor, u.Audit.At),
+                    new UnapprovedLoad(u.Environment, u.Host, u.ArtifactDigest, u.ApprovalId, u.Reasons, u.Audit.Actor, u.Audit.At),
                 ],
             },
             ModelLoadRefused l => state with

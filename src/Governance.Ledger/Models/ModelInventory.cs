@@ -25,6 +25,12 @@ public sealed record DashboardCounts(
     int LiveVersions
 );
 
+/// <summary>A model server's report of a load no approval allowed, as the dashboard alerts on it.</summary>
+public sealed record UnapprovedLoadAlert(string ModelId, string Version, UnapprovedLoad Load);
+
+/// <summary>The newest unapproved loads reported (at most the number asked for) and how many the ledger holds.</summary>
+public sealed record UnapprovedLoadAlerts(int Total, IReadOnlyList<UnapprovedLoadAlert> Newest);
+
 /// <summary>The model inventory: registering and retiring models, and reading the inventory and the dashboard from it.</summary>
 public sealed class ModelInventory(IDocumentStore store, LedgerWriter writer, TimeProvider clock)
 {
@@ -100,5 +106,15 @@ public sealed class ModelInventory(IDocumentStore store, LedgerWriter writer, Ti
             await session.Query<Model>().CountAsync(ct),
             versions.Count(v => v.LiveEnvironments.Count > 0)
         );
+    }
+
+    /// <summary>Loads that model servers reported and no approval allowed (<see cref="UnapprovedLoadReported"/>), newest first:
+    /// the dashboard's alerts.</summary>
+    public async Task<UnapprovedLoadAlerts> UnapprovedLoadsAsync(int newest, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var versions = await session.Query<ModelVersion>().Where(v => v.UnapprovedLoads.Any()).ToListAsync(ct);
+        var alerts = versions.SelectMany(v => v.UnapprovedLoads.Select(u => new UnapprovedLoadAlert(v.ModelId, v.Version, u))).ToArray();
+        return new UnapprovedLoadAlerts(alerts.Length, alerts.OrderByDescending(a => a.Load.At).Take(newest).ToArray());
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
+using Governance.Domain.Deployments;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
@@ -40,12 +41,22 @@ public sealed record TimelineEvent(
     string PayloadJson
 );
 
-public sealed record ModelTimeline(Model Model, IReadOnlyList<ModelVersion> Versions, IReadOnlyList<TimelineEvent> Events);
+/// <summary>A model's page: the model, its versions, the hosts that reported serving them (with their last verification), and
+/// every event.</summary>
+public sealed record ModelTimeline(
+    Model Model,
+    IReadOnlyList<ModelVersion> Versions,
+    IReadOnlyList<ServingHost> Serving,
+    IReadOnlyList<TimelineEvent> Events
+);
 
 /// <summary>What every signed-in reader sees: dashboard, inventory, a model's timeline, approvals covering a file.</summary>
 public interface IAuditDesk
 {
     Task<DashboardCounts> DashboardAsync(CancellationToken ct);
+
+    /// <summary>The newest loads model servers reported that no approval allowed, for the dashboard's alerts.</summary>
+    Task<UnapprovedLoadAlerts> UnapprovedLoadsAsync(CancellationToken ct);
     Task<IReadOnlyList<InventoryEntry>> InventoryAsync(InventoryFilter filter, CancellationToken ct);
     Task<ModelTimeline?> TimelineAsync(string modelId, CancellationToken ct);
 

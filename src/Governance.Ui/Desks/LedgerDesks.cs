@@ -8,6 +8,7 @@ using Governance.Domain.Shared;
 using Governance.Domain.Validation;
 using Governance.Ledger;
 using Governance.Ledger.Approvals;
+using Governance.Ledger.Attestations;
 using Governance.Ledger.AuditTrail;
 using Governance.Ledger.Datasets;
 using Governance.Ledger.Models;
@@ -67,12 +68,22 @@ internal static class PersonCalls
     }
 }
 
-internal sealed class LedgerAuditDesk(ModelInventory inventory, ModelVersionRecords versions, EventTrail trail, ApprovalQueries approvals)
-    : IAuditDesk
+internal sealed class LedgerAuditDesk(
+    ModelInventory inventory,
+    ModelVersionRecords versions,
+    ServingHosts serving,
+    EventTrail trail,
+    ApprovalQueries approvals
+) : IAuditDesk
 {
+    /// <summary>How many unapproved loads the dashboard lists (the newest); it says how many there are in all.</summary>
+    public const int DashboardAlerts = 20;
+
     private static readonly JsonSerializerOptions Indented = new(LedgerJson.Options) { WriteIndented = true };
 
     public Task<DashboardCounts> DashboardAsync(CancellationToken ct) => inventory.DashboardAsync(ct);
+
+    public Task<UnapprovedLoadAlerts> UnapprovedLoadsAsync(CancellationToken ct) => inventory.UnapprovedLoadsAsync(DashboardAlerts, ct);
 
     public Task<IReadOnlyList<InventoryEntry>> InventoryAsync(InventoryFilter filter, CancellationToken ct) =>
         inventory.InventoryAsync(filter, ct);
@@ -82,9 +93,11 @@ internal sealed class LedgerAuditDesk(ModelInventory inventory, ModelVersionReco
         if (await inventory.EntryAsync(modelId, ct) is not { } entry)
             return null;
         var events = await trail.ModelTimelineAsync(modelId, ct);
+        var ofModel = await versions.OfModelAsync(modelId, ct);
         return new ModelTimeline(
             entry.Model,
-            await versions.OfModelAsync(modelId, ct),
+            ofModel,
+            await serving.OfModelAsync(modelId, ofModel, ct),
             events
                 .Select(e => new TimelineEvent(
                     e.Sequence,

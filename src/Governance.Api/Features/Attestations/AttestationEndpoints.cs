@@ -2,6 +2,7 @@ using System.Text;
 using Governance.Api.Hosting;
 using Governance.Api.Identity;
 using Governance.Attestations;
+using Governance.Domain.Deployments;
 using Governance.Domain.Shared;
 using Governance.Ledger.Attestations;
 using Governance.Ledger.ModelVersions;
@@ -9,7 +10,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Governance.Api.Features.Attestations;
 
-/// <summary>Signed approvals over HTTP: envelopes, revocation status, keys and their rotation, model servers' load reports.</summary>
+/// <summary>Signed approvals over HTTP: envelopes, revocation status, keys and their rotation, model servers' load reports
+/// and last verifications.</summary>
 public static class AttestationEndpoints
 {
     private static readonly string[] EnvelopeReaders =
@@ -89,6 +91,20 @@ public static class AttestationEndpoints
             .WithScopes(ApiScopes.LoadsWrite)
             .WithName(nameof(RecordLoad))
             .WithSummary("A model server reports that it loaded, or refused to load, an artifact (with the reason code).");
+        group
+            .MapPost("/models/{modelId}/versions/{version}/verifications", RecordVerification)
+            .AllowRoles(SignedApprovals.LoadReportRoles)
+            .WithScopes(ApiScopes.LoadsWrite)
+            .WithName(nameof(RecordVerification))
+            .WithSummary(
+                "A model server reports that the model it loaded passed a periodic re-verification. Kept as the host's last-verified "
+                    + "record (operational, overwritten by each report), not as an event: the version's ETag does not change."
+            );
+        group
+            .MapGet("/models/{modelId}/versions/{version}/serving", GetServingHosts)
+            .AllowRoles(Roles.Auditor, Roles.RiskOfficer, Roles.Validator, Roles.ModelOwner, Roles.Admin)
+            .WithName(nameof(GetServingHosts))
+            .WithSummary("The hosts that reported loading a version: each one's last load or refusal and its last verification.");
         return api;
     }
 
@@ -142,6 +158,26 @@ public static class AttestationEndpoints
                 ? LedgerCalls.Answer(StatusCodes.Status409Conflict, Unapproved(unapproved))
                 : LedgerCalls.Answer(StatusCodes.Status201Created, (object?)r.Loaded ?? r.Refused!)
         );
+
+    private static async Task<Ok<LastVerification>> RecordVerification(
+        string modelId,
+        string version,
+        RecordVerification command,
+        ServingHosts hosts,
+        HttpContext http
+    ) =>
+        TypedResults.Ok(await hosts.RecordVerificationAsync(new VersionRef(modelId, version), command, http.Caller(), http.RequestAborted));
+
+    private static async Task<Ok<IReadOnlyList<ServingHost>>> GetServingHosts(
+        string modelId,
+        string version,
+        ServingHosts hosts,
+        CancellationToken ct
+    )
+    {
+        var target = new VersionRef(modelId, version);
+        return TypedResults.Ok(await hosts.OfVersionAsync(target, ct) ?? throw target.NotFound());
+    }
 
     /// <summary>The 409 for a reported load no approval allowed: recorded as evidence, like a refused deployment.</summary>
     private static Microsoft.AspNetCore.Mvc.ProblemDetails Unapproved(Domain.ModelVersions.UnapprovedLoadReported unapproved) =>
