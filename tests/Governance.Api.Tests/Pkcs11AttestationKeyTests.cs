@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Governance.Api.Tests.Infrastructure;
+using Governance.Attestations;
+using Governance.Ledger.Attestations;
+
+namespace Governance.Api.Tests;
+
+/// <summary>Attestation keys held in a PKCS#11 token (SoftHSM2 here; an HSM in production): issue 11, item 1.</summary>
+public sealed class Pkcs11KeyStoreTests : IDisposable
+{
+    private readonly Pkcs11KeyStore _store = new(SoftHsm.Token());
+    private readonly string _folder = Directory.CreateTempSubdirectory("pkcs11-").FullName;
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public void A_key_made_in_the_token_signs_es256_that_dotnet_and_openssl_verify_and_is_gone_once_destroyed()
+    {
+        var key = _store.Generate();
+        Assert.Contains(key.KeyId, _store.KeyIds());
+        var data = "DSSEv1 28 application/vnd.in-toto+json 2 {}"u8.ToArray();
+
+        byte[] signature;
+        using (var signer = _store.Open(key.KeyId))
+        {
+            Assert.Equal((key.KeyId, SigningAlgorithms.ES256), (signer.KeyId, signer.Algorithm));
+            signature = signer.Sign(data);
+        }
+
+        using var publicKey = ECDsa.Create();
+        publicKey.ImportSubjectPublicKeyInfo(Convert.FromBase64String(key.PublicKey), out _);
+        Assert.Equal(key.KeyId, Jwks.KeyIdOf(publicKey));
+        Assert.True(publicKey.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
+        Assert.Equal("Verified OK", OpensslVerify(key.PublicKey, data, signature));
+
+        _store.Destroy(key.KeyId);
+        Assert.DoesNotContain(key.KeyId, _store.KeyIds());
+        Assert.Throws<CryptographicException>(() => _store.Open(key.KeyId));
+    }
+
+    /// <summary>What <c>openssl dgst -sha256 -verify</c> says of the signature, as an offline verifier would run it.</summary>
+    private string OpensslVerify(string spki, byte[] data, byte[] signature)
+    {
+        var pem = Path.Combine(_folder, "key.pub.pem");
+        File.WriteAllText(pem, PemEncoding.WriteString("PUBLIC KEY", Convert.FromBase64String(spki)));
+        File.WriteAllBytes(Path.Combine(_folder, "data"), data);
+        File.WriteAllBytes(Path.Combine(_folder, "sig"), signature);
+        using var openssl = Process.Start(
+            new ProcessStartInfo("openssl", ["dgst", "-sha256", "-verify", pem, "-signature", "sig", "data"])
+            {
+                WorkingDirectory = _folder,
+                RedirectStandardOutput = true,
+            }
+        )!;
+        var said = openssl.StandardOutput.ReadToEnd().Trim();
+        openssl.WaitForExit();
+        return said;
+    }
+}
+
+/// <summary>The end to end of signed approvals with the ledger's key in the token.</summary>
+public sealed class SoftHsmSignedApprovalTests(SoftHsmLedgerApp app) : IClassFixture<SoftHsmLedgerApp>
+{
+    [Fact]
+    public async Task Register_validate_approve_attest_load_and_score_then_revoke_and_the_server_refuses_with_the_key_in_softhsm2()
+    {
+        using (var endToEnd = new SignedApprovalEndToEndTests(app))
+            await endToEnd.Register_validate_approve_attest_load_and_score_then_revoke_and_the_server_refuses();
+
+        var keys = (await app.As(null).GetFromJsonAsync<JwkSet>("/api/v1/attestation-keys"))!;
+        using var token = new Pkcs11KeyStore(SoftHsm.Token());
+        Assert.Contains(keys.Keys.Single(k => k.Status == "current").Kid, token.KeyIds());
+        Assert.False(Directory.Exists(Path.Combine(app.DataFolder, "attestation-keys")), "no key file is written");
+    }
+}
