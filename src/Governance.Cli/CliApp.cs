@@ -470,7 +470,11 @@ public static class CliApp
         var approvalId = new Option<string>("--approval-id") { Required = true };
         var outFile = new Option<FileInfo>("--out") { Required = true };
         var fetch = run(
-            new Command("fetch", "Save the DSSE envelope of a granted approval") { approvalId, outFile },
+            new Command("fetch", "Save the DSSE envelope of a granted approval; a revoked one is refused (exit 4) and not saved")
+            {
+                approvalId,
+                outFile,
+            },
             async (p, ledger, print, ct) =>
             {
                 var (status, answer) = await ledger.SendAsync(
@@ -483,6 +487,34 @@ public static class CliApp
                 );
                 if (status != HttpStatusCode.OK)
                     throw LedgerConnection.Refusal(status, answer);
+                var (standingStatus, standing) = await ledger.SendAsync(
+                    HttpMethod.Get,
+                    $"api/v1/approvals/{Uri.EscapeDataString(p.GetValue(approvalId)!)}/status",
+                    null,
+                    "approvals:read",
+                    null,
+                    ct
+                );
+                if (standingStatus != HttpStatusCode.OK)
+                    throw LedgerConnection.Refusal(standingStatus, standing);
+                if (standing.GetProperty("status").GetString() != "Approved")
+                {
+                    // An envelope still verifies offline after its approval is revoked: never hand one to a deployment.
+                    var code = standing.GetProperty("revoked").GetBoolean() ? "approval_revoked" : "approval_not_granted";
+                    var reason = standing.GetProperty("revocationReason").GetString();
+                    await print(
+                        $"REFUSED ({code}): approval {p.GetValue(approvalId)} is {standing.GetProperty("status").GetString()}"
+                            + (reason is null ? "" : $": {reason}")
+                            + "; the attestation was not saved.",
+                        new
+                        {
+                            saved = false,
+                            code,
+                            standing,
+                        }
+                    );
+                    return ExitCodes.VerificationFailed;
+                }
                 var bytes = System.Text.Encoding.UTF8.GetBytes(answer.GetRawText());
                 await File.WriteAllBytesAsync(p.GetValue(outFile)!.FullName, bytes, ct);
                 return await print(

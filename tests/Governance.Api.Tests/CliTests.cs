@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Governance.Api.Tests.Infrastructure;
 using Governance.Cli;
@@ -171,6 +172,54 @@ public sealed class CliTests(LedgerApp app) : IDisposable
             ).Exit
         );
         Assert.Single((await _ledger.GetVersion(modelId)).GetProperty("deployments").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task After_a_revocation_fetch_refuses_and_offline_verification_with_a_fresh_status_list_refuses()
+    {
+        var artifact = Write("revoked.zip", "bytes approved then revoked");
+        var digest = Digest.OfBytes(File.ReadAllBytes(artifact));
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        await _ledger.RegisterVersion(modelId, artifactDigest: digest);
+        await _ledger.Validate(modelId);
+        var approvalId = await _ledger.RequestApproval(modelId);
+        await _ledger.SignOff(_ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
+        var attestation = Path.Combine(_folder, "revoked-attestation.json");
+        var keys = Path.Combine(_folder, "revoked-keys.json");
+        var list = Path.Combine(_folder, "status-list.json");
+        await Cli(Roles.DeploymentPipeline, "attestation", "fetch", "--approval-id", approvalId, "--out", attestation);
+        await Cli(Roles.DeploymentPipeline, "attestation", "keys", "--out", keys);
+        await _ledger
+            .OfficerRita.PostAsJsonAsync(
+                $"{Scenario.VersionPath(modelId)}/approvals/{approvalId}/revocation",
+                new { reason = "Bias found" }
+            )
+            .Expect(HttpStatusCode.OK);
+
+        var again = Path.Combine(_folder, "again.json");
+        var fetch = await Cli(Roles.DeploymentPipeline, "attestation", "fetch", "--approval-id", approvalId, "--out", again);
+        Assert.Equal(ExitCodes.VerificationFailed, fetch.Exit);
+        Assert.Contains("approval_revoked", fetch.Out);
+        Assert.False(File.Exists(again));
+
+        Assert.Equal(ExitCodes.Ok, (await Cli(Roles.DeploymentPipeline, "attestation", "status-list", "--out", list)).Exit);
+        string[] verify =
+        [
+            "attestation",
+            "verify",
+            "--artifact",
+            artifact,
+            "--attestation",
+            attestation,
+            "--keys",
+            keys,
+            "--environment",
+            "production",
+        ];
+        Assert.Equal(ExitCodes.Ok, (await Cli(Roles.DeploymentPipeline, verify)).Exit);
+        var refused = await Cli(Roles.DeploymentPipeline, [.. verify, "--status-list", list]);
+        Assert.Equal(ExitCodes.VerificationFailed, refused.Exit);
+        Assert.Contains("REFUSED (approval_revoked)", refused.Out);
     }
 
     [Fact]
