@@ -61,6 +61,66 @@ public class SegregationOfDutiesInApprovalTests
         );
     }
 
+    public static TheoryData<string, string> ConflictedParties =>
+        new()
+        {
+            { "owner", "model_owner" },
+            { "registrant", "developer" },
+            { "requester", "requester" },
+            { "validator", "validator" },
+        };
+
+    /// <summary>The party holding the risk-officer role too (a person may hold both; the rule is about the person).</summary>
+    private static Actor AsOfficer(string party) =>
+        (
+            party switch
+            {
+                "owner" => Owner,
+                "registrant" => Developer,
+                "requester" => Requester,
+                _ => Validator,
+            }
+        ) with
+        {
+            Role = Roles.RiskOfficer,
+        };
+
+    [Theory]
+    [MemberData(nameof(ConflictedParties))]
+    public void A_conflicted_officer_can_neither_approve_nor_reject_a_pending_approval(string party, string rule)
+    {
+        var version = Given(AwaitingApproval(requestedBy: Requester));
+
+        Refused(
+            () => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(AsOfficer(party))),
+            RuleKind.Forbidden,
+            $"segregation_of_duties.{rule}_cannot_approve"
+        );
+        Refused(
+            () => ApprovalDecisions.Decide(new RejectApproval(ApprovalId, "Not convinced"), version, Ctx(AsOfficer(party))),
+            RuleKind.Forbidden,
+            $"segregation_of_duties.{rule}_cannot_reject"
+        );
+    }
+
+    [Theory]
+    [MemberData(nameof(ConflictedParties))]
+    public void A_conflicted_officer_cannot_revoke_a_granted_approval(string party, string rule)
+    {
+        var version = Given([
+            .. AwaitingApproval(requestedBy: Requester),
+            SignedOffEvent(OfficerA, Day(4)),
+            SignedOffEvent(OfficerB, Day(5)),
+            ApprovedEvent([OfficerA, OfficerB], Day(5)),
+        ]);
+
+        Refused(
+            () => ApprovalDecisions.Decide(new RevokeApproval(ApprovalId, "Drift"), version, Ctx(AsOfficer(party), Day(8))),
+            RuleKind.Forbidden,
+            $"segregation_of_duties.{rule}_cannot_revoke"
+        );
+    }
+
     [Fact]
     public void An_independent_risk_officer_can_sign_off()
     {

@@ -205,11 +205,7 @@ public class DatasetTests
         var copy = Register() with { Name = "copy-of-the-same-files" };
 
         Assert.Equal(first.ManifestDigest, RegisterDatasetDecision.ManifestDigestOf(copy));
-        Refused(
-            () => RegisterDatasetDecision.Decide(copy, null, first, Ctx(Owner)),
-            RuleKind.Conflict,
-            "dataset.files_already_registered"
-        );
+        Refused(() => RegisterDatasetDecision.Decide(copy, null, first, Ctx(Owner)), RuleKind.Conflict, "dataset.files_already_registered");
     }
 
     [Fact]

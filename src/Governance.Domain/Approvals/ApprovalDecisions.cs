@@ -3,10 +3,12 @@ using Governance.Domain.Shared;
 
 namespace Governance.Domain.Approvals;
 
-/// <summary>A risk officer declines an approval request, with reasons.</summary>
+/// <summary>A risk officer declines an approval request, with reasons; refused to a conflicted officer (<see
+/// cref="SegregationOfDuties"/>).</summary>
 public sealed record RejectApproval(string ApprovalId, string? Reason);
 
-/// <summary>A risk officer withdraws a granted approval; from then on it allows no deployment.</summary>
+/// <summary>A risk officer withdraws a granted approval; from then on it allows no deployment. Refused to a conflicted officer
+/// (<see cref="SegregationOfDuties"/>).</summary>
 public sealed record RevokeApproval(string ApprovalId, string? Reason);
 
 public static class ApprovalDecisions
@@ -15,6 +17,7 @@ public static class ApprovalDecisions
     {
         new InputCheck().Required(command.Reason, "reason", 10_000, multiline: true).ThrowIfAny();
         var approval = Pending(version, command.ApprovalId);
+        SegregationOfDuties.EnsureIndependent(version, approval, context.Actor, ApprovalDecision.Reject);
         return new ApprovalRejected(
             version.ModelId,
             version.Version,
@@ -33,6 +36,7 @@ public static class ApprovalDecisions
                 "approval.not_granted",
                 $"Approval {approval.Id} is {approval.Status}; only a granted approval can be revoked."
             );
+        SegregationOfDuties.EnsureIndependent(version, approval, context.Actor, ApprovalDecision.Revoke);
         return new ApprovalRevoked(
             version.ModelId,
             version.Version,

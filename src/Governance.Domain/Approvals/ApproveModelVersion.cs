@@ -48,22 +48,8 @@ public static class ApproveModelVersionDecision
                 $"The environment signed ('{command.Environment}') is not the one requested ('{approval.Environment}')."
             );
 
+        SegregationOfDuties.EnsureIndependent(version, approval, context.Actor, ApprovalDecision.Approve);
         var officer = context.Actor.SubjectId;
-        if (officer == version.ModelOwnerId)
-            throw GovernanceRuleException.Forbidden(
-                "segregation_of_duties.model_owner_cannot_approve",
-                "The model owner cannot approve their own model version."
-            );
-        if (officer == approval.RequestedBy.SubjectId)
-            throw GovernanceRuleException.Forbidden(
-                "segregation_of_duties.requester_cannot_approve",
-                "Whoever requested this approval cannot also grant it."
-            );
-        if (officer == version.RegisteredBy.SubjectId)
-            throw GovernanceRuleException.Forbidden(
-                "segregation_of_duties.developer_cannot_approve",
-                "Whoever registered this model version cannot approve it."
-            );
         // A sign-off whose own expiry has passed no longer counts: it can neither complete the approval nor block its officer from signing
         // anew.
         var standing = approval.SignOffs.Where(s => s.ExpiresAt > context.Now).ToArray();

@@ -104,7 +104,10 @@ public sealed record AttestationKeySet
     }
 
     private AttestationKeySet With(string keyId, Func<AttestationKey, AttestationKey> change) =>
-        this with { Keys = Keys.Select(k => k.KeyId == keyId ? change(k) : k).ToArray() };
+        this with
+        {
+            Keys = Keys.Select(k => k.KeyId == keyId ? change(k) : k).ToArray(),
+        };
 }
 
 /// <summary>Start signing with <paramref name="Key"/>; the current key, if any, is retired at the same instant.</summary>

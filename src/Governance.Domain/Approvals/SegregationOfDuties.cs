@@ -1,0 +1,46 @@
+using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
+
+namespace Governance.Domain.Approvals;
+
+/// <summary>The second line's decisions on an approval, as named in refusal codes.</summary>
+public enum ApprovalDecision
+{
+    Approve,
+    Reject,
+    Revoke,
+}
+
+/// <summary>
+/// Segregation of duties on every decision a risk officer takes on an approval (grant, reject, revoke): whoever is
+/// conflicted on the model version may not decide, whatever roles they hold. The conflicted are its owner, whoever
+/// registered it, whoever requested the approval and whoever validated the version (US SR 26-2 and UK PRA SS1/23
+/// principle 4: effective challenge by parties independent of development; EU AI Act Art. 17(1)(a) accountability).
+/// Stopping a model is never blocked by these rules: its owner suspends it as the first line, not as a risk officer.
+/// </summary>
+public static class SegregationOfDuties
+{
+    /// <summary>Refuses the decision when <paramref name="officer"/> is conflicted on the version, naming the rule.</summary>
+    /// <exception cref="GovernanceRuleException">Forbidden, code <c>segregation_of_duties.&lt;party&gt;_cannot_&lt;decision&gt;</c>
+    /// (party: <c>model_owner</c>, <c>developer</c> for the registrant, <c>requester</c>, <c>validator</c>).</exception>
+    public static void EnsureIndependent(ModelVersion version, Approval approval, Actor officer, ApprovalDecision decision)
+    {
+        var verb = decision.ToString().ToLowerInvariant();
+        var id = officer.SubjectId;
+        if (id == version.ModelOwnerId)
+            throw Refused("model_owner", verb, $"The model owner cannot {verb} an approval of their own model version.");
+        if (id == approval.RequestedBy.SubjectId)
+            throw Refused("requester", verb, $"Whoever requested this approval cannot also {verb} it.");
+        if (id == version.RegisteredBy.SubjectId)
+            throw Refused("developer", verb, $"Whoever registered this model version cannot {verb} its approval.");
+        if (id == version.Validation?.Validator.SubjectId)
+            throw Refused(
+                "validator",
+                verb,
+                $"Whoever validated this model version cannot {verb} its approval: approval must be independent of validation."
+            );
+    }
+
+    private static GovernanceRuleException Refused(string party, string verb, string message) =>
+        GovernanceRuleException.Forbidden($"segregation_of_duties.{party}_cannot_{verb}", message);
+}
