@@ -17,7 +17,7 @@ public static class ApprovalDecisions
     {
         new InputCheck().Required(command.Reason, "reason", 10_000, multiline: true).ThrowIfAny();
         var approval = Pending(version, command.ApprovalId);
-        SegregationOfDuties.EnsureIndependent(version, approval, context.Actor, ApprovalDecision.Reject);
+        SegregationOfDuties.EnsureIndependent(version, approval, context.Actor, OfficerDecision.Reject);
         return new ApprovalRejected(
             version.ModelId,
             version.Version,
@@ -36,7 +36,7 @@ public static class ApprovalDecisions
                 "approval.not_granted",
                 $"Approval {approval.Id} is {approval.Status}; only a granted approval can be revoked."
             );
-        SegregationOfDuties.EnsureIndependent(version, approval, context.Actor, ApprovalDecision.Revoke);
+        SegregationOfDuties.EnsureIndependent(version, approval, context.Actor, OfficerDecision.Revoke);
         return new ApprovalRevoked(
             version.ModelId,
             version.Version,

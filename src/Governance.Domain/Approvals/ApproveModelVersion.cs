@@ -48,7 +48,7 @@ public static class ApproveModelVersionDecision
                 $"The environment signed ('{command.Environment}') is not the one requested ('{approval.Environment}')."
             );
 
-        SegregationOfDuties.EnsureIndependent(version, approval, context.Actor, ApprovalDecision.Approve);
+        SegregationOfDuties.EnsureIndependent(version, approval, context.Actor, OfficerDecision.Approve);
         var officer = context.Actor.SubjectId;
         // A sign-off whose own expiry has passed no longer counts: it can neither complete the approval nor block its officer from signing
         // anew.

@@ -4,7 +4,7 @@ using Governance.Domain.Shared;
 namespace Governance.Domain.Approvals;
 
 /// <summary>The second line's decisions on an approval, as named in refusal codes.</summary>
-public enum ApprovalDecision
+public enum OfficerDecision
 {
     Approve,
     Reject,
@@ -23,7 +23,7 @@ public static class SegregationOfDuties
     /// <summary>Refuses the decision when <paramref name="officer"/> is conflicted on the version, naming the rule.</summary>
     /// <exception cref="GovernanceRuleException">Forbidden, code <c>segregation_of_duties.&lt;party&gt;_cannot_&lt;decision&gt;</c>
     /// (party: <c>model_owner</c>, <c>developer</c> for the registrant, <c>requester</c>, <c>validator</c>).</exception>
-    public static void EnsureIndependent(ModelVersion version, Approval approval, Actor officer, ApprovalDecision decision)
+    public static void EnsureIndependent(ModelVersion version, Approval approval, Actor officer, OfficerDecision decision)
     {
         var verb = decision.ToString().ToLowerInvariant();
         var id = officer.SubjectId;
