@@ -28,7 +28,7 @@ public static class SegregationOfDuties
         var verb = decision.ToString().ToLowerInvariant();
         var id = officer.SubjectId;
         if (id == version.ModelOwnerId)
-            throw Refused("model_owner", verb, $"The model owner cannot {verb} an approval of their own model version.");
+            throw Refused("model_owner", verb, $"The model owner cannot {verb} their own model version.");
         if (id == approval.RequestedBy.SubjectId)
             throw Refused("requester", verb, $"Whoever requested this approval cannot also {verb} it.");
         if (id == version.RegisteredBy.SubjectId)
