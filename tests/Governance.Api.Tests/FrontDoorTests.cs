@@ -35,6 +35,19 @@ public sealed class FrontDoorTests(LedgerApp app)
     }
 
     [Fact]
+    public async Task The_approval_queue_marks_what_the_viewer_may_not_decide_before_they_open_it()
+    {
+        var (_, _, approvalId) = await RequestedApproval();
+        var desk = app.Services.GetRequiredService<IApprovalDesk>();
+
+        var asOwner = await desk.ApprovalQueueAsync(Person("owner-olivia", Roles.RiskOfficer), CancellationToken.None);
+        var asOfficer = await desk.ApprovalQueueAsync(Person("officer-rita", Roles.RiskOfficer), CancellationToken.None);
+
+        Assert.Contains("model owner cannot approve", asOwner.Single(i => i.ApprovalId == approvalId).Conflict);
+        Assert.Null(asOfficer.Single(i => i.ApprovalId == approvalId).Conflict);
+    }
+
+    [Fact]
     public async Task An_approval_completed_in_the_web_UI_carries_its_signed_attestation()
     {
         var (modelId, digest, approvalId) = await RequestedApproval();

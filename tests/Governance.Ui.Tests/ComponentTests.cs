@@ -126,7 +126,7 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
         )
     );
 
-    public Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(CancellationToken ct) =>
+    public Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(ClaimsPrincipal officer, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<QueueItem>>([
             new QueueItem(
                 "approval-1",

@@ -25,20 +25,28 @@ public static class SegregationOfDuties
     /// (party: <c>model_owner</c>, <c>developer</c> for the registrant, <c>requester</c>, <c>validator</c>).</exception>
     public static void EnsureIndependent(ModelVersion version, Approval approval, Actor officer, OfficerDecision decision)
     {
+        if (Conflict(version, approval, officer.SubjectId, decision) is { } refused)
+            throw refused;
+    }
+
+    /// <summary>The refusal <see cref="EnsureIndependent"/> would throw for <paramref name="subjectId"/>, or null: lets a queue
+    /// mark what a person may not decide before they open it.</summary>
+    public static GovernanceRuleException? Conflict(ModelVersion version, Approval approval, string subjectId, OfficerDecision decision)
+    {
         var verb = decision.ToString().ToLowerInvariant();
-        var id = officer.SubjectId;
-        if (id == version.ModelOwnerId)
-            throw Refused("model_owner", verb, $"The model owner cannot {verb} their own model version.");
-        if (id == approval.RequestedBy.SubjectId)
-            throw Refused("requester", verb, $"Whoever requested this approval cannot also {verb} it.");
-        if (id == version.RegisteredBy.SubjectId)
-            throw Refused("developer", verb, $"Whoever registered this model version cannot {verb} its approval.");
-        if (id == version.Validation?.Validator.SubjectId)
-            throw Refused(
+        if (subjectId == version.ModelOwnerId)
+            return Refused("model_owner", verb, $"The model owner cannot {verb} their own model version.");
+        if (subjectId == approval.RequestedBy.SubjectId)
+            return Refused("requester", verb, $"Whoever requested this approval cannot also {verb} it.");
+        if (subjectId == version.RegisteredBy.SubjectId)
+            return Refused("developer", verb, $"Whoever registered this model version cannot {verb} its approval.");
+        if (subjectId == version.Validation?.Validator.SubjectId)
+            return Refused(
                 "validator",
                 verb,
                 $"Whoever validated this model version cannot {verb} its approval: approval must be independent of validation."
             );
+        return null;
     }
 
     private static GovernanceRuleException Refused(string party, string verb, string message) =>

@@ -30,6 +30,7 @@ public sealed class ApprovalProjection : MultiStreamProjection<Approval, string>
 }
 
 /// <summary>One approval awaiting decision, as the risk officer's queue lists it, with the policy's due date.</summary>
+/// <param name="Conflict">Why the person viewing the queue may not decide it (segregation of duties), or null.</param>
 public sealed record QueueItem(
     string ApprovalId,
     string ModelId,
@@ -41,7 +42,8 @@ public sealed record QueueItem(
     string RequestedBy,
     int SignOffs,
     int RequiredApprovals,
-    DateTimeOffset DueBy
+    DateTimeOffset DueBy,
+    string? Conflict = null
 );
 
 /// <summary>
@@ -130,7 +132,9 @@ public sealed class ApprovalQueries(IDocumentStore store, TimeProvider clock, Ap
     }
 
     /// <summary>The risk officers' queue: pending approvals, oldest first, with tier, sign-offs and the policy's due date.</summary>
-    public async Task<IReadOnlyList<QueueItem>> QueueAsync(CancellationToken ct)
+    /// <summary>Pending approvals, oldest request first, each with the segregation-of-duties rule that stops
+    /// <paramref name="viewerSubjectId"/> from deciding it (<see cref="QueueItem.Conflict"/>), if any.</summary>
+    public async Task<IReadOnlyList<QueueItem>> QueueAsync(string viewerSubjectId, CancellationToken ct)
     {
         await using var session = store.QuerySession();
         var pending = await session
@@ -139,6 +143,12 @@ public sealed class ApprovalQueries(IDocumentStore store, TimeProvider clock, Ap
             .OrderBy(a => a.RequestedAt)
             .ToListAsync(ct);
         var models = (await session.LoadManyAsync<Model>(ct, pending.Select(a => a.ModelId).Distinct().ToArray())).ToDictionary(m => m.Id);
+        var versions = (
+            await session.LoadManyAsync<ModelVersion>(
+                ct,
+                pending.Select(a => ModelVersion.StreamKey(a.ModelId, a.Version)).Distinct().ToArray()
+            )
+        ).ToDictionary(v => v.Id);
         return pending
             .Select(a =>
             {
@@ -154,7 +164,10 @@ public sealed class ApprovalQueries(IDocumentStore store, TimeProvider clock, Ap
                     a.RequestedBy.DisplayName,
                     a.SignOffs.Count,
                     a.RequiredApprovals,
-                    policy.ReviewDueBy(model.RiskTier, a.RequestedAt)
+                    policy.ReviewDueBy(model.RiskTier, a.RequestedAt),
+                    SegregationOfDuties
+                        .Conflict(versions[ModelVersion.StreamKey(a.ModelId, a.Version)], a, viewerSubjectId, OfficerDecision.Approve)
+                        ?.Message
                 );
             })
             .ToArray();

@@ -68,7 +68,8 @@ public interface IAuditDesk
 /// <summary>The risk officer's desk: the approval queue, the review file, and decisions as the signed-in person.</summary>
 public interface IApprovalDesk
 {
-    Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(CancellationToken ct);
+    /// <summary>Pending approvals, each marked with why <paramref name="officer"/> may not decide it, if so.</summary>
+    Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(ClaimsPrincipal officer, CancellationToken ct);
     Task<ReviewFile?> ReviewAsync(string approvalId, CancellationToken ct);
     Task<DecisionOutcome> ApproveAsync(ClaimsPrincipal officer, ApprovalDecision decision, CancellationToken ct);
     Task<DecisionOutcome> RejectAsync(

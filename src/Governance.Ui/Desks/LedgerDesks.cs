@@ -119,7 +119,8 @@ internal sealed class LedgerAuditDesk(
 
 internal sealed class LedgerApprovalDesk(ApprovalQueries queries, ApprovalRecords approvals) : IApprovalDesk
 {
-    public Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(CancellationToken ct) => queries.QueueAsync(ct);
+    public Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(ClaimsPrincipal officer, CancellationToken ct) =>
+        queries.QueueAsync(PersonCalls.Call(officer).Caller.SubjectId, ct);
 
     public Task<ReviewFile?> ReviewAsync(string approvalId, CancellationToken ct) => queries.ReviewAsync(approvalId, ct);
 
