@@ -24,6 +24,11 @@ public sealed record Subject(
 /// Our predicate: this artifact was approved for this environment, by these people, until this time, after this
 /// validation, trained and validated on these datasets; and the ledger event that made it so.
 /// </summary>
+/// <param name="ArtifactFiles">
+/// For a model directory, its files (path relative to the directory, <c>sha256:</c> digest, size in bytes), whose
+/// manifest digest (<see cref="FileManifest.DigestOf"/>) is the subject's digest; a verifier names from them the file
+/// that is missing, extra or changed. Null, and left out of the statement, for a one-file artifact.
+/// </param>
 public sealed record ModelApprovalPredicate(
     string ApprovalId,
     string Model,
@@ -38,7 +43,8 @@ public sealed record ModelApprovalPredicate(
     ValidationClaim Validation,
     string TrainingDatasetDigest,
     string ValidationDatasetDigest,
-    LedgerReference LedgerEvent
+    LedgerReference LedgerEvent,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ManifestFile>? ArtifactFiles = null
 )
 {
     public const string Type = "urn:governance:predicate:model-approval:v1";
