@@ -53,7 +53,8 @@ public sealed class FeatureMap
             );
         if (fields.GroupBy(f => f.Value).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new InvalidDataException(
-                $"The feature map '{path}' feeds column '{twice.Key}' from more than one field ({string.Join(", ", twice.Select(f => f.Key))})."
+                $"The feature map '{path}' feeds column '{twice.Key}' from more than one field "
+                    + $"({string.Join(", ", twice.Select(f => f.Key))})."
             );
         return new FeatureMap(fields.ToDictionary(f => f.Value, f => f.Key, StringComparer.Ordinal));
     }
