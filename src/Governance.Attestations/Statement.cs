@@ -27,6 +27,11 @@ public sealed record Subject(
 /// <param name="IssuedAt">When this statement was signed: at the approval, or later when it was re-attested with another key.
 /// It must lie in the signing key's window (<see cref="KeyWindow"/>). Statements of earlier releases lack it: their issue time
 /// is <paramref name="ApprovedAt"/> (<see cref="IssueTime"/>).</param>
+/// <param name="ArtifactFiles">
+/// For a model directory, its files (path relative to the directory, <c>sha256:</c> digest, size in bytes), whose
+/// manifest digest (<see cref="FileManifest.DigestOf"/>) is the subject's digest; a verifier names from them the file
+/// that is missing, extra or changed. Null, and left out of the statement, for a one-file artifact.
+/// </param>
 public sealed record ModelApprovalPredicate(
     string ApprovalId,
     string Model,
@@ -42,7 +47,8 @@ public sealed record ModelApprovalPredicate(
     string TrainingDatasetDigest,
     string ValidationDatasetDigest,
     LedgerReference LedgerEvent,
-    DateTimeOffset? IssuedAt = null
+    DateTimeOffset? IssuedAt = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ManifestFile>? ArtifactFiles = null
 )
 {
     public const string Type = "urn:governance:predicate:model-approval:v1";

@@ -34,4 +34,15 @@ public static class TextRules
         }
         return value.IsNormalized(NormalizationForm.FormC) ? null : "must be Unicode NFC-normalised text";
     }
+
+    /// <summary>Text as it may be printed to a terminal or a log: control and format characters (bidi overrides,
+    /// zero-width characters) written as <c>\uXXXX</c>, so a hostile name cannot reorder or hide the rest of a message.</summary>
+    public static string Printable(string text) =>
+        string.Concat(
+            text.Select(c =>
+                char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
+                    ? $"\\u{(int)c:X4}"
+                    : c.ToString()
+            )
+        );
 }

@@ -209,7 +209,9 @@ public static class CliApp
                         "invalid_input",
                         string.Join(
                             "; ",
-                            pathProblems.Select(e => $"files[{e.Index}].path (--file {Visible(given[e.Index].FullName)}): {e.Problem}")
+                            pathProblems.Select(e =>
+                                $"files[{e.Index}].path (--file {TextRules.Printable(given[e.Index].FullName)}): {e.Problem}"
+                            )
                         )
                     );
                 var hashed = new List<DatasetFile>();
@@ -270,17 +272,6 @@ public static class CliApp
         return new Command("dataset", "The dataset register") { register };
     }
 
-    /// <summary>A file name as it may be printed to a terminal: control and format characters (bidi overrides, zero-width
-    /// characters) written as <c>\uXXXX</c>, so a refused name cannot reorder or hide the rest of the message.</summary>
-    private static string Visible(string text) =>
-        string.Concat(
-            text.Select(c =>
-                char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
-                    ? $"\\u{(int)c:X4}"
-                    : c.ToString()
-            )
-        );
-
     /// <summary>
     /// Refuses what the ledger would refuse for the command's own fields, with exit 1 (<see cref="ExitCodes.InvalidInput"/>)
     /// and the ledger's field names, before anything is sent: the same domain checks the server runs, which stays the
@@ -308,10 +299,10 @@ public static class CliApp
     {
         var model = new Option<string>("--model") { Required = true };
         var version = new Option<string>("--version") { Required = true };
-        var artifact = new Option<FileInfo>("--artifact")
+        var artifact = new Option<string>("--artifact")
         {
             Required = true,
-            Description = "The model file: its SHA-256 and size are registered",
+            Description = "The model file, or a model directory (its files are hashed in parallel and registered as a manifest)",
         };
         var uri = new Option<string>("--uri")
         {
@@ -333,7 +324,7 @@ public static class CliApp
         var parameters = new Option<string[]>("--param") { Description = "name=value (repeat)", AllowMultipleArgumentsPerToken = true };
         var commit = new Option<string>("--commit") { Required = true, Description = "Code commit that produced the artifact" };
         var register = run(
-            new Command("register", "Register a model version from its artifact file")
+            new Command("register", "Register a model version from its artifact file or model directory")
             {
                 model,
                 version,
@@ -357,13 +348,15 @@ public static class CliApp
                 )
                     if (!Digest.IsSha256(value))
                         throw new CliFailure(ExitCodes.InvalidInput, "invalid_digest", $"{option} must be sha256:<64 hex>, got '{value}'");
-                var (digest, size) = await Hash(p.GetValue(artifact)!.FullName, "--artifact", output, p, ct);
+                var (digest, size, files) = await HashArtifact(p.GetValue(artifact)!, ExitCodes.InvalidInput, output, p, ct);
+                var artifactFiles = files?.Select(f => new ArtifactFile(f.Path, f.Sha256, f.Size)).ToArray();
                 var body = new
                 {
                     version = p.GetValue(version),
                     artifactUri = p.GetValue(uri),
                     artifactDigest = digest,
                     artifactSizeBytes = size,
+                    artifactFiles,
                     format = p.GetValue(format),
                     trainingDatasetDigest = p.GetValue(training),
                     validationDatasetDigest = p.GetValue(validation),
@@ -399,7 +392,8 @@ public static class CliApp
                                 body.metrics,
                                 body.codeCommit,
                                 body.hyperparameters,
-                                null
+                                null,
+                                artifactFiles
                             )
                         )
                         .Slug(p.GetValue(model), "model")
@@ -414,7 +408,11 @@ public static class CliApp
                 );
                 if (status != HttpStatusCode.Created)
                     throw LedgerConnection.Refusal(status, answer);
-                return await print($"Registered {p.GetValue(model)} {body.version}: {digest} ({size} bytes)", answer);
+                return await print(
+                    $"Registered {p.GetValue(model)} {body.version}: {digest} ({size} bytes"
+                        + (files is null ? ")" : $" in {files.Count} files)"),
+                    answer
+                );
             }
         );
         return new Command("version", "Model versions") { register };
@@ -426,7 +424,7 @@ public static class CliApp
         var version = new Option<string>("--version") { Required = true };
         var environment = new Option<string>("--environment") { Required = true };
         var digest = new Option<string?>("--digest") { Description = "sha256:<hex> of the artifact (or give --artifact)" };
-        var artifact = new Option<FileInfo?>("--artifact") { Description = "The artifact file, hashed locally" };
+        var artifact = new Option<string?>("--artifact") { Description = "The artifact file or model directory, hashed locally" };
         var check = run(
             new Command("check", "May this artifact be deployed to this environment now? Exit 0 allowed, 3 denied.")
             {
@@ -560,7 +558,7 @@ public static class CliApp
             }
         );
 
-        var artifact = new Option<FileInfo>("--artifact") { Required = true };
+        var artifact = new Option<string>("--artifact") { Required = true, Description = "The artifact file or model directory" };
         var attestation = new Option<FileInfo>("--attestation") { Required = true };
         var keySet = new Option<FileInfo>("--keys") { Required = true, Description = "A JWKS file of trusted keys" };
         var listFile = new Option<FileInfo?>("--status-list")
@@ -575,7 +573,11 @@ public static class CliApp
         var model = new Option<string?>("--model");
         var version = new Option<string?>("--version");
         var verify = run(
-            new Command("verify", "Verify an artifact against an attestation and a key set, offline. Exit 0 verified, 4 refused.")
+            new Command(
+                "verify",
+                "Verify an artifact (file or model directory) against an attestation and a key set, offline. Exit 0 verified, "
+                    + "4 refused."
+            )
             {
                 artifact,
                 attestation,
@@ -588,7 +590,7 @@ public static class CliApp
             },
             async (p, _, print, ct) =>
             {
-                var (digest, _) = await Hash(p.GetValue(artifact)!.FullName, "--artifact", output, p, ct);
+                var (digest, _, files) = await HashArtifact(p.GetValue(artifact)!, ExitCodes.VerificationFailed, output, p, ct);
                 var envelope = await Read(p.GetValue(attestation)!, "--attestation", ct);
                 JwkSet trusted;
                 try
@@ -627,13 +629,14 @@ public static class CliApp
                     }
                     list = listed.List;
                 }
-                var result = AttestationVerifier.Verify(
-                    envelope,
-                    new Expectation(digest, p.GetValue(environment)!, p.GetValue(model), p.GetValue(version)),
-                    trusted,
-                    now,
-                    list
-                );
+                var expected = new Expectation(digest, p.GetValue(environment)!, p.GetValue(model), p.GetValue(version));
+                // A model directory: name the file at fault when a validly signed approval lists other files.
+                var result =
+                    files is not null
+                    && ArtifactDirectory.SignedApproval(envelope, expected, trusted, now) is { ArtifactFiles: { } approved }
+                    && ArtifactDirectory.Compare(approved, files) is var (code, message)
+                        ? Verification.Refused(code, message)
+                        : AttestationVerifier.Verify(envelope, expected, trusted, now, list);
                 await print(
                     result.Verified ? $"VERIFIED: {result.Message}" : $"REFUSED ({result.Code}): {result.Message}",
                     new
@@ -659,7 +662,7 @@ public static class CliApp
         var environment = new Option<string>("--environment") { Required = true };
         var runId = new Option<string>("--run-id") { Required = true, Description = "The pipeline run that deploys" };
         var digest = new Option<string?>("--digest");
-        var artifact = new Option<FileInfo?>("--artifact");
+        var artifact = new Option<string?>("--artifact") { Description = "The artifact file or model directory, hashed locally" };
         var record = run(
             new Command("record", "Record a deployment; without an active approval the ledger refuses (and records) it: exit 3")
             {
@@ -716,7 +719,7 @@ public static class CliApp
     private static async Task<string> DigestOf(
         ParseResult p,
         Option<string?> digest,
-        Option<FileInfo?> artifact,
+        Option<string?> artifact,
         TextWriter output,
         CancellationToken ct
     )
@@ -729,7 +732,38 @@ public static class CliApp
             return Digest.IsSha256(given)
                 ? Digest.Normalize(given)
                 : throw new CliFailure(ExitCodes.InvalidInput, "invalid_digest", $"--digest must be sha256:<64 hex>, got '{given}'");
-        return (await Hash(file!.FullName, "--artifact", output, p, ct)).Digest;
+        return (await HashArtifact(file!, ExitCodes.InvalidInput, output, p, ct)).Digest;
+    }
+
+    /// <summary>
+    /// The <c>--artifact</c>: a file's SHA-256 and size, or a model directory's manifest digest (<see cref="FileManifest"/>),
+    /// total size and files, its files hashed in parallel (<see cref="ArtifactDirectory"/>).
+    /// </summary>
+    /// <param name="refusedExit">The exit code of a directory that cannot be a manifest (<c>artifact_symlink</c>,
+    /// <c>artifact_path_invalid</c>, <c>artifact_unreadable</c>; the failure's code is the refusal's).</param>
+    /// <exception cref="CliFailure">Exit 1: no such file or directory; <paramref name="refusedExit"/>: a directory refused.</exception>
+    private static async Task<(string Digest, long Size, IReadOnlyList<ManifestFile>? Files)> HashArtifact(
+        string path,
+        int refusedExit,
+        TextWriter output,
+        ParseResult p,
+        CancellationToken ct
+    )
+    {
+        if (!Directory.Exists(path))
+        {
+            var (digest, size) = await Hash(Path.GetFullPath(path), "--artifact", output, p, ct);
+            return (digest, size, null);
+        }
+        try
+        {
+            var files = await ArtifactDirectory.ManifestOfAsync(path, ct);
+            return (FileManifest.DigestOf(files), files.Sum(f => f.Size), files);
+        }
+        catch (ArtifactDirectoryException refused)
+        {
+            throw new CliFailure(refusedExit, refused.Code, $"--artifact: {refused.Message}");
+        }
     }
 
     /// <summary>SHA-256 of a file, with a progress bar when a person is watching a terminal.</summary>

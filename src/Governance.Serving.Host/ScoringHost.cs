@@ -12,7 +12,16 @@ public sealed class ScoringHostOptions
     public string Environment { get; set; } = "production";
     public string Model { get; set; } = "";
     public string Version { get; set; } = "";
+
+    /// <summary>The model file, or a model directory verified as the manifest of its files (<see cref="ModelFile"/> is
+    /// then the ML.NET model inside it).</summary>
     public string ArtifactPath { get; set; } = "";
+
+    /// <summary>When <see cref="ArtifactPath"/> is a directory: the ML.NET model zip's path inside it (<c>/</c>-separated).</summary>
+    public string ModelFile { get; set; } = "model.zip";
+
+    /// <summary>When <see cref="ArtifactPath"/> is a directory: an optional <see cref="FeatureMap"/> file inside it.</summary>
+    public string? FeatureMapFile { get; set; }
 
     /// <summary>A DSSE envelope file; when absent, the attestation of <see cref="ApprovalId"/> is fetched from the ledger.</summary>
     public string? AttestationPath { get; set; }
@@ -49,9 +58,19 @@ public sealed class ScoringHostOptions
             if (Blank(value))
                 Fail(setting, "is required");
         if (Blank(ArtifactPath))
-            Fail(nameof(ArtifactPath), "is required: the model file to verify and serve");
+            Fail(nameof(ArtifactPath), "is required: the model file or model directory to verify and serve");
+        else if (Directory.Exists(ArtifactPath))
+        {
+            foreach (var (setting, file) in new[] { (nameof(ModelFile), ModelFile), (nameof(FeatureMapFile), FeatureMapFile) })
+                if (file is not null && FileManifest.PathProblems([file]) is [var (_, problem), ..])
+                    Fail(setting, $"'{file}' {problem} (a path inside the model directory)");
+                else if (file is not null && !File.Exists(Path.Combine(ArtifactPath, file)))
+                    Fail(setting, $"no file '{file}' in the model directory '{ArtifactPath}'");
+        }
         else if (!File.Exists(ArtifactPath))
-            Fail(nameof(ArtifactPath), $"no file at '{ArtifactPath}'");
+            Fail(nameof(ArtifactPath), $"no file or directory at '{ArtifactPath}'");
+        else if (FeatureMapFile is not null)
+            Fail(nameof(FeatureMapFile), "is a file of a model directory, but ArtifactPath is one model file");
         if (AttestationPath is not null)
         {
             if (Blank(AttestationPath))

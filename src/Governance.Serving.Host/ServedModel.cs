@@ -9,11 +9,14 @@ namespace Governance.Serving.Host;
 /// <summary>The ML.NET model currently served, or why none is: only ever a model whose approval verified.</summary>
 public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader loader, ILedgerClient ledger, ILogger<ServedModel> log)
 {
+    /// <summary>The model served: its transformer and input schema, the request fields that feed its columns, and what
+    /// verified it.</summary>
     public sealed record Loaded(
         string Model,
         string Version,
         ITransformer Transformer,
         DataViewSchema InputSchema,
+        FeatureMap Features,
         VerifiedArtifact Artifact
     );
 
@@ -36,15 +39,24 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
                     options.ApprovalId ?? throw new InvalidOperationException("Set Serving:AttestationPath or Serving:ApprovalId."),
                     ct
                 );
-            var ((transformer, schema), artifact) = await loader.LoadAsync(
-                options.ArtifactPath,
-                envelope,
-                new IntendedModel(options.Model, options.Version),
-                stream => (_ml.Model.Load(stream, out var inputSchema), inputSchema),
-                ct
-            );
-            Current = new Loaded(options.Model, options.Version, transformer, schema, artifact);
+            var intended = new IntendedModel(options.Model, options.Version);
+            var ((transformer, schema, features), artifact) = Directory.Exists(options.ArtifactPath)
+                ? await loader.LoadDirectoryAsync(options.ArtifactPath, envelope, intended, LoadDirectory, ct)
+                : await loader.LoadAsync(
+                    options.ArtifactPath,
+                    envelope,
+                    intended,
+                    stream => (_ml.Model.Load(stream, out var inputSchema), inputSchema, FeatureMap.Identity),
+                    ct
+                );
+            Current = new Loaded(options.Model, options.Version, transformer, schema, features, artifact);
             Refusal = null;
+        }
+        catch (InvalidDataException unloadable)
+        {
+            Current = null;
+            Refusal = new Refused("model_unloadable", unloadable.Message);
+            log.LogError("Verified but not loadable: {Message}", unloadable.Message);
         }
         catch (ModelLoadRefusedException refused)
         {
@@ -63,6 +75,23 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>The ML.NET model (<see cref="ScoringHostOptions.ModelFile"/>) and feature map of a verified model directory,
+    /// read from the verified bytes.</summary>
+    /// <exception cref="InvalidDataException">The model file is not in the directory, or the feature map is invalid.</exception>
+    private (ITransformer, DataViewSchema, FeatureMap) LoadDirectory(VerifiedFiles files)
+    {
+        if (!files.Files.Any(f => f.Path == options.ModelFile))
+            throw new InvalidDataException($"The approved model directory has no model file '{options.ModelFile}'.");
+        using var model = files.Open(options.ModelFile);
+        var transformer = _ml.Model.Load(model, out var schema);
+        if (options.FeatureMapFile is null)
+            return (transformer, schema, FeatureMap.Identity);
+        if (!files.Files.Any(f => f.Path == options.FeatureMapFile))
+            throw new InvalidDataException($"The approved model directory has no feature map '{options.FeatureMapFile}'.");
+        using var map = files.Open(options.FeatureMapFile);
+        return (transformer, schema, FeatureMap.Read(map, options.FeatureMapFile, schema));
     }
 
     /// <summary>
@@ -104,7 +133,7 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
         {
             if (rows[r].ValueKind != JsonValueKind.Object)
                 throw new ArgumentException($"Row {r} is not a JSON object of feature values.");
-            csv.AppendJoin(',', columns.Select(c => Cell(rows[r], r, c.Name, c.Kind))).Append('\n');
+            csv.AppendJoin(',', columns.Select(c => Cell(rows[r], r, c.Name, model.Features.FieldFor(c.Name), c.Kind))).Append('\n');
         }
         var loader = _ml.Data.CreateTextLoader(
             columns.Select((c, i) => new TextLoader.Column(c.Name, c.Kind, i)).ToArray(),
@@ -130,22 +159,23 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
             results[i++][column] = value!;
     }
 
-    private string Cell(JsonElement row, int index, string name, DataKind kind)
+    /// <summary>One CSV cell: column <paramref name="name"/>'s value, read from the row's <paramref name="field"/>.</summary>
+    private string Cell(JsonElement row, int index, string name, string field, DataKind kind)
     {
-        if (Find(row, name) is not { } value)
+        if (Find(row, field) is not { } value)
         {
             if (options.NonFeatureColumns.Contains(name))
                 return kind == DataKind.Boolean ? "false"
                     : kind == DataKind.String ? ""
                     : "0";
-            throw new ArgumentException($"Row {index} lacks the feature '{name}'.");
+            throw new ArgumentException($"Row {index} lacks the feature '{field}'.");
         }
         return (kind, value.ValueKind) switch
         {
             (DataKind.Single or DataKind.Double, JsonValueKind.Number) => value.GetDouble().ToString("R", CultureInfo.InvariantCulture),
             (DataKind.Boolean, JsonValueKind.True or JsonValueKind.False) => value.GetBoolean() ? "true" : "false",
             (DataKind.String, JsonValueKind.String) => "\"" + value.GetString()!.Replace("\"", "\"\"") + "\"",
-            _ => throw new ArgumentException($"Row {index}: feature '{name}' must be a {kind} value."),
+            _ => throw new ArgumentException($"Row {index}: feature '{field}' must be a {kind} value."),
         };
     }
 

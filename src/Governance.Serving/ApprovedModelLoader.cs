@@ -30,7 +30,12 @@ public sealed record VerifiedArtifact(
 /// logged, and is reported to the ledger where the model and version are known; a successful load is reported too. Each
 /// is reported once: a refusal repeating the last one is not sent again (see <see cref="LedgerReports"/>).
 /// </summary>
-public sealed class ApprovedModelLoader(ServingOptions options, ILedgerClient ledger, TimeProvider clock, ILogger<ApprovedModelLoader> log)
+public sealed partial class ApprovedModelLoader(
+    ServingOptions options,
+    ILedgerClient ledger,
+    TimeProvider clock,
+    ILogger<ApprovedModelLoader> log
+)
 {
     private readonly ConcurrentDictionary<string, (ApprovalStatusAnswer Standing, DateTimeOffset FetchedAt)> _standings = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _servingThroughOutage = new();

@@ -441,6 +441,126 @@ public sealed class CliTests(LedgerApp app) : IDisposable
     }
 
     [Fact]
+    public async Task A_model_directory_is_registered_checked_and_verified_offline_and_an_extra_changed_or_linked_file_is_refused()
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(_folder, "model-dir")).FullName;
+        Directory.CreateDirectory(Path.Combine(directory, "tokenizer"));
+        var graph = Write("model-dir/model.onnx", "onnx graph bytes");
+        var vocab = Write("model-dir/tokenizer/vocab.txt", "[PAD]\n[UNK]\n");
+        var expected = Governance.Attestations.FileManifest.DigestOf([
+            new("model.onnx", Digest.OfBytes(File.ReadAllBytes(graph)), new FileInfo(graph).Length),
+            new("tokenizer/vocab.txt", Digest.OfBytes(File.ReadAllBytes(vocab)), new FileInfo(vocab).Length),
+        ]);
+        var dataset = await _ledger.RegisterDataset();
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+
+        var registered = await Cli(
+            Roles.ModelOwner,
+            "version",
+            "register",
+            "--model",
+            modelId,
+            "--version",
+            "1.0.0",
+            "--artifact",
+            directory,
+            "--uri",
+            "s3://m/credit/1.0.0/",
+            "--format",
+            "Onnx",
+            "--training-dataset",
+            dataset,
+            "--validation-dataset",
+            dataset,
+            "--commit",
+            "abc123"
+        );
+        Assert.Equal(ExitCodes.Ok, registered.Exit);
+        Assert.Contains("in 2 files", registered.Out);
+        var version = await _ledger.GetVersion(modelId);
+        Assert.Equal(expected, version.GetProperty("artifactDigest").GetString());
+        Assert.Equal(2, version.GetProperty("artifactFiles").GetArrayLength());
+
+        await _ledger.Validate(modelId);
+        var approvalId = await _ledger.RequestApproval(modelId);
+        await _ledger.SignOff(_ledger.OfficerRita, modelId, approvalId, expected).Expect(HttpStatusCode.OK);
+        var check = await Cli(
+            Roles.DeploymentPipeline,
+            "approval",
+            "check",
+            "--model",
+            modelId,
+            "--version",
+            "1.0.0",
+            "--artifact",
+            directory,
+            "--environment",
+            "production"
+        );
+        Assert.Equal(ExitCodes.Ok, check.Exit);
+        var attestation = Path.Combine(_folder, "attestation.json");
+        var keys = Path.Combine(_folder, "keys.json");
+        await Cli(Roles.DeploymentPipeline, "attestation", "fetch", "--approval-id", approvalId, "--out", attestation);
+        await Cli(Roles.DeploymentPipeline, "attestation", "keys", "--out", keys);
+
+        async Task<(int Exit, string Code)> Verify()
+        {
+            var result = await Cli(
+                Roles.DeploymentPipeline,
+                "attestation",
+                "verify",
+                "--artifact",
+                directory,
+                "--attestation",
+                attestation,
+                "--keys",
+                keys,
+                "--environment",
+                "production",
+                "--json"
+            );
+            var json = JsonDocument.Parse(result.Out).RootElement;
+            return (result.Exit, (json.TryGetProperty("code", out var code) ? code : json.GetProperty("error")).GetString()!);
+        }
+
+        Assert.Equal((ExitCodes.Ok, "verified"), await Verify());
+        var extra = Write("model-dir/tokenizer/merges.txt", "not approved");
+        Assert.Equal((ExitCodes.VerificationFailed, "artifact_file_extra"), await Verify());
+        File.Delete(extra);
+        File.AppendAllText(vocab, "[CLS]\n");
+        Assert.Equal((ExitCodes.VerificationFailed, "artifact_file_changed"), await Verify());
+        File.WriteAllText(vocab, "[PAD]\n[UNK]\n");
+        File.CreateSymbolicLink(Path.Combine(directory, "weights.onnx"), graph);
+        Assert.Equal((ExitCodes.VerificationFailed, "artifact_symlink"), await Verify());
+
+        var nothingSent = new NothingSent();
+        var linked = await Cli(
+            nothingSent,
+            "version",
+            "register",
+            "--model",
+            modelId,
+            "--version",
+            "1.0.1",
+            "--artifact",
+            directory,
+            "--uri",
+            "s3://m/credit/1.0.1/",
+            "--format",
+            "Onnx",
+            "--training-dataset",
+            dataset,
+            "--validation-dataset",
+            dataset,
+            "--commit",
+            "abc124"
+        );
+        Assert.Equal(ExitCodes.InvalidInput, linked.Exit);
+        Assert.Contains("'weights.onnx'", linked.Err);
+        Assert.Equal(0, nothingSent.Requests);
+    }
+
+    [Fact]
     public async Task A_dataset_whose_file_names_differ_only_in_case_is_refused_locally_naming_the_file_and_nothing_is_recorded()
     {
         Directory.CreateDirectory(Path.Combine(_folder, "upper"));

@@ -26,6 +26,110 @@ public sealed class ModelVersionAndValidationEndpointTests(LedgerApp app)
         Assert.Equal("owner-olivia", version.GetProperty("registeredBy").GetProperty("subjectId").GetString());
     }
 
+    /// <summary>A model directory's registration body: its files, and no digest or size unless given.</summary>
+    private static object DirectoryBody(
+        string datasetDigest,
+        object[] files,
+        string? artifactDigest = null,
+        long? artifactSizeBytes = null
+    ) =>
+        new
+        {
+            version = "1.0.0",
+            artifactUri = "s3://models/1.0.0/",
+            artifactDigest,
+            artifactSizeBytes,
+            format = "Onnx",
+            trainingDatasetDigest = datasetDigest,
+            validationDatasetDigest = datasetDigest,
+            codeCommit = "3f2c1e9",
+            artifactFiles = files,
+        };
+
+    [Fact]
+    public async Task A_model_directory_is_registered_by_its_files_under_their_manifest_digest_and_total_size()
+    {
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        var dataset = await _ledger.RegisterDataset();
+        var graph = new
+        {
+            path = "model.onnx",
+            sha256 = Scenario.DigestOf("graph").ToUpperInvariant().Replace("SHA256:", "sha256:"),
+            sizeBytes = 5,
+        };
+        var vocab = new
+        {
+            path = "tokenizer/vocab.txt",
+            sha256 = Scenario.DigestOf("vocab"),
+            sizeBytes = 5,
+        };
+
+        var version = await _ledger
+            .Owner.PostAsJsonAsync($"/api/v1/models/{modelId}/versions", DirectoryBody(dataset, [graph, vocab]))
+            .Expect(HttpStatusCode.Created);
+
+        var expected = Governance.Attestations.FileManifest.DigestOf([
+            new("model.onnx", Scenario.DigestOf("graph"), 5),
+            new("tokenizer/vocab.txt", Scenario.DigestOf("vocab"), 5),
+        ]);
+        Assert.Equal(expected, version.GetProperty("artifactDigest").GetString());
+        Assert.Equal(10, version.GetProperty("artifactSizeBytes").GetInt64());
+        var files = version.GetProperty("artifactFiles").EnumerateArray().ToArray();
+        Assert.Equal(["model.onnx", "tokenizer/vocab.txt"], files.Select(f => f.GetProperty("path").GetString()));
+        Assert.Equal(Scenario.DigestOf("graph"), files[0].GetProperty("sha256").GetString());
+        var check = await _ledger.Check(modelId, expected);
+        Assert.Contains(
+            check.GetProperty("reasons").EnumerateArray(),
+            r => r.GetProperty("code").GetString() == "no_approval_for_environment"
+        );
+    }
+
+    [Fact]
+    public async Task A_model_directory_with_a_wrong_digest_or_size_or_a_traversing_path_is_a_400_naming_it_and_nothing_is_stored()
+    {
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        var dataset = await _ledger.RegisterDataset();
+        var graph = new
+        {
+            path = "model.onnx",
+            sha256 = Scenario.DigestOf("graph"),
+            sizeBytes = 5,
+        };
+
+        async Task<string[]> Refused(object body) =>
+            (
+                await _ledger
+                    .Owner.PostAsJsonAsync($"/api/v1/models/{modelId}/versions", body)
+                    .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input")
+            )
+                .GetProperty("errors")
+                .EnumerateObject()
+                .Select(e => e.Name)
+                .ToArray();
+
+        Assert.Equal(["artifactDigest"], await Refused(DirectoryBody(dataset, [graph], artifactDigest: Scenario.DigestOf("other"))));
+        Assert.Equal(["artifactSizeBytes"], await Refused(DirectoryBody(dataset, [graph], artifactSizeBytes: 6)));
+        Assert.Equal(
+            ["artifactFiles[1].path"],
+            await Refused(
+                DirectoryBody(
+                    dataset,
+                    [
+                        graph,
+                        new
+                        {
+                            path = "../secrets.bin",
+                            sha256 = graph.sha256,
+                            sizeBytes = 1,
+                        },
+                    ]
+                )
+            )
+        );
+        Assert.Equal(["artifactFiles"], await Refused(DirectoryBody(dataset, [])));
+        await _ledger.Auditor.GetAsync(Scenario.VersionPath(modelId)).ExpectProblem(HttpStatusCode.NotFound, "model_version.not_found");
+    }
+
     [Fact]
     public async Task A_version_naming_an_unregistered_dataset_is_a_400_naming_that_field()
     {

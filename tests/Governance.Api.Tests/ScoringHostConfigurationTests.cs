@@ -38,7 +38,8 @@ public sealed class ScoringHostConfigurationTests : IDisposable
             (o => o.AttestationPath = "", "Serving:AttestationPath: is empty"),
             (o => o.AttestationPath = Path.Combine(_folder, "missing.json"), "Serving:AttestationPath: no file at"),
             (o => o.ApprovalId = null, "Serving:ApprovalId: set ApprovalId"),
-            (o => o.ArtifactPath = Path.Combine(_folder, "missing.zip"), "Serving:ArtifactPath: no file at"),
+            (o => o.ArtifactPath = Path.Combine(_folder, "missing.zip"), "Serving:ArtifactPath: no file or directory at"),
+            (o => o.FeatureMapFile = "feature-map.json", "Serving:FeatureMapFile: is a file of a model directory"),
             (o => o.LedgerUrl = "ledger.internal", "Serving:LedgerUrl: 'ledger.internal' is not an absolute http(s) URL"),
             (o => o.ClientId = "model-server", "Serving:ClientSecret: ClientId and ClientSecret are set together"),
             (o => o.PinnedKeysPath = notJson, "Serving:PinnedKeysPath: "),
@@ -52,6 +53,30 @@ public sealed class ScoringHostConfigurationTests : IDisposable
             breakIt(options);
             Assert.Contains(options.Problems(), p => p.StartsWith(expected, StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public void A_model_directory_needs_its_model_file_and_feature_map_inside_it()
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(_folder, "credit-model")).FullName;
+        File.WriteAllText(Path.Combine(directory, "model.zip"), "model");
+        File.WriteAllText(Path.Combine(directory, "feature-map.json"), "{}");
+        ScoringHostOptions InDirectory(string modelFile, string? featureMap)
+        {
+            var options = Valid();
+            (options.ArtifactPath, options.ModelFile, options.FeatureMapFile) = (directory, modelFile, featureMap);
+            return options;
+        }
+
+        Assert.Empty(InDirectory("model.zip", "feature-map.json").Problems());
+        Assert.Equal(
+            ["Serving:ModelFile: no file 'other.zip' in the model directory '" + directory + "'"],
+            InDirectory("other.zip", null).Problems()
+        );
+        Assert.StartsWith(
+            "Serving:FeatureMapFile: '../feature-map.json' must not have an empty, '.' or '..' segment",
+            Assert.Single(InDirectory("model.zip", "../feature-map.json").Problems())
+        );
     }
 
     [Fact]

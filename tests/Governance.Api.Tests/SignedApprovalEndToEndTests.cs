@@ -31,8 +31,9 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
         public bool Label { get; set; }
     }
 
-    /// <summary>A small but real ML.NET FastTree model, saved as the artifact under approval.</summary>
-    private string TrainArtifact()
+    /// <summary>A small but real ML.NET FastTree model, saved as the artifact under approval (in <paramref name="folder"/>,
+    /// by default the test's folder).</summary>
+    private string TrainArtifact(string? folder = null)
     {
         var ml = new MLContext(seed: 7);
         var random = new Random(7);
@@ -56,7 +57,7 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
             .Transforms.Concatenate("Features", nameof(Applicant.Duration), nameof(Applicant.Amount), nameof(Applicant.Age))
             .Append(ml.BinaryClassification.Trainers.FastTree(numberOfTrees: 20, numberOfLeaves: 4, minimumExampleCountPerLeaf: 5))
             .Fit(data);
-        var path = Path.Combine(_folder, "model.zip");
+        var path = Path.Combine(folder ?? _folder, "model.zip");
         ml.Model.Save(model, data.Schema, path);
         return path;
     }
@@ -87,10 +88,13 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
         string artifact,
         string approvalId,
         ILedgerClient? ledger = null,
-        TimeProvider? clock = null
+        TimeProvider? clock = null,
+        string? featureMapFile = null
     ) =>
         new WebApplicationFactory<Governance.Serving.Host.Program>().WithWebHostBuilder(host =>
         {
+            if (featureMapFile is not null)
+                host.UseSetting("Serving:FeatureMapFile", featureMapFile);
             host.UseSetting("Serving:Model", modelId);
             host.UseSetting("Serving:Version", "1.0.0");
             host.UseSetting("Serving:Environment", "production");
@@ -294,5 +298,153 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
         using var host = ScoringHost(modelId, artifact, approvalId);
         var health = await WaitForHealth(host.CreateClient());
         Assert.Equal("digest_mismatch", health.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task A_two_file_model_directory_is_registered_approved_attested_and_served_with_its_feature_map_then_revoked_and_refused()
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(_folder, "credit-model")).FullName;
+        TrainArtifact(directory);
+        await File.WriteAllTextAsync(
+            Path.Combine(directory, "feature-map.json"),
+            """{"duration_months": "Duration", "amount_eur": "Amount", "age_years": "Age"}"""
+        );
+        var files = await ArtifactDirectory.ManifestOfAsync(directory);
+        var digest = FileManifest.DigestOf(files);
+        var modelId = await _ledger.RegisterModel(Scenario.NewId(), "High");
+        var dataset = await _ledger.RegisterDataset();
+        await _ledger
+            .Owner.PostAsJsonAsync(
+                $"/api/v1/models/{modelId}/versions",
+                new
+                {
+                    version = "1.0.0",
+                    artifactUri = $"s3://models/{modelId}/1.0.0/",
+                    format = "MlNetZip",
+                    trainingDatasetDigest = dataset,
+                    validationDatasetDigest = dataset,
+                    codeCommit = "3f2c1e9",
+                    artifactFiles = files.Select(f => new
+                    {
+                        path = f.Path,
+                        sha256 = f.Sha256,
+                        sizeBytes = f.Size,
+                    }),
+                }
+            )
+            .Expect(HttpStatusCode.Created);
+        await _ledger.Validate(modelId);
+        var approvalId = await _ledger.RequestApproval(modelId);
+        await _ledger.SignOff(_ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
+        await _ledger.SignOff(_ledger.OfficerRavi, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
+
+        var envelope = await _ledger.Pipeline.GetAsync($"/api/v1/approvals/{approvalId}/attestation").Expect(HttpStatusCode.OK);
+        var statement = JsonDocument.Parse(Convert.FromBase64String(envelope.GetProperty("payload").GetString()!)).RootElement;
+        Assert.Equal(digest[7..], statement.GetProperty("subject")[0].GetProperty("digest").GetProperty("sha256").GetString());
+        Assert.Equal(
+            ["feature-map.json", "model.zip"],
+            statement
+                .GetProperty("predicate")
+                .GetProperty("artifactFiles")
+                .EnumerateArray()
+                .Select(f => f.GetProperty("path").GetString())
+                .Order()
+        );
+
+        using var host = ScoringHost(modelId, directory, approvalId, featureMapFile: "feature-map.json");
+        var scorer = host.CreateClient();
+        var health = await WaitForHealth(scorer);
+        Assert.Equal("serving", health.GetProperty("status").GetString());
+        Assert.Equal(digest, health.GetProperty("artifactDigest").GetString());
+
+        var scores = await scorer
+            .PostAsJsonAsync(
+                "/score",
+                new[]
+                {
+                    new
+                    {
+                        duration_months = 48,
+                        amount_eur = 12000,
+                        age_years = 30,
+                    },
+                    new
+                    {
+                        duration_months = 6,
+                        amount_eur = 800,
+                        age_years = 45,
+                    },
+                }
+            )
+            .Expect(HttpStatusCode.OK);
+        Assert.True(scores[0].GetProperty("Probability").GetSingle() > scores[1].GetProperty("Probability").GetSingle());
+        // The feature map renames the model's columns: their own names are no longer the request's fields.
+        await scorer
+            .PostAsJsonAsync(
+                "/score",
+                new
+                {
+                    Duration = 48,
+                    Amount = 12000,
+                    Age = 30,
+                }
+            )
+            .Expect(HttpStatusCode.BadRequest);
+
+        await _ledger
+            .OfficerRita.PostAsJsonAsync(
+                $"{Scenario.VersionPath(modelId)}/approvals/{approvalId}/revocation",
+                new { reason = "Feature map error found in monitoring" }
+            )
+            .Expect(HttpStatusCode.OK);
+        var reload = await scorer.PostAsync("/reload", null).Expect(HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("approval_revoked", reload.GetProperty("code").GetString());
+        await scorer.PostAsJsonAsync("/score", new { duration_months = 48 }).Expect(HttpStatusCode.ServiceUnavailable);
+
+        var loads = (await _ledger.GetVersion(modelId)).GetProperty("loads").EnumerateArray().ToArray();
+        Assert.True(loads[0].GetProperty("loaded").GetBoolean());
+        Assert.Equal(digest, loads[0].GetProperty("artifactDigest").GetString());
+        Assert.Equal("approval_revoked", loads[^1].GetProperty("refusalCode").GetString());
+    }
+
+    [Fact]
+    public async Task A_scoring_host_given_a_model_directory_with_a_changed_feature_map_never_serves_it()
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(_folder, "changed-model")).FullName;
+        TrainArtifact(directory);
+        var map = Path.Combine(directory, "feature-map.json");
+        await File.WriteAllTextAsync(map, """{"duration_months": "Duration"}""");
+        var files = await ArtifactDirectory.ManifestOfAsync(directory);
+        var digest = FileManifest.DigestOf(files);
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        await _ledger
+            .Owner.PostAsJsonAsync(
+                $"/api/v1/models/{modelId}/versions",
+                new
+                {
+                    version = "1.0.0",
+                    artifactUri = $"s3://models/{modelId}/1.0.0/",
+                    format = "MlNetZip",
+                    trainingDatasetDigest = await _ledger.RegisterDataset(),
+                    validationDatasetDigest = await _ledger.RegisterDataset(),
+                    codeCommit = "3f2c1e9",
+                    artifactFiles = files.Select(f => new
+                    {
+                        path = f.Path,
+                        sha256 = f.Sha256,
+                        sizeBytes = f.Size,
+                    }),
+                }
+            )
+            .Expect(HttpStatusCode.Created);
+        await _ledger.Validate(modelId);
+        var approvalId = await _ledger.RequestApproval(modelId);
+        await _ledger.SignOff(_ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
+        await File.WriteAllTextAsync(map, """{"duration_months": "Amount"}""");
+
+        using var host = ScoringHost(modelId, directory, approvalId, featureMapFile: "feature-map.json");
+        var health = await WaitForHealth(host.CreateClient());
+        Assert.Equal("artifact_file_changed", health.GetProperty("code").GetString());
+        Assert.Contains("feature-map.json", health.GetProperty("message").GetString());
     }
 }

@@ -1,4 +1,3 @@
-using Governance.Attestations;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
 using Governance.Domain.Deployments;
@@ -92,24 +91,6 @@ public class ModelVersionRegistrationTests
 {
     private static readonly Dataset TrainingSet = DatasetWithDigest(TrainingDigest);
     private static readonly Dataset ValidationSet = DatasetWithDigest(ValidationDigest);
-
-    private static Dataset DatasetWithDigest(string digest) =>
-        GivenDataset(
-            new DatasetRegistered(
-                "dataset:x@1",
-                "x",
-                "1",
-                null,
-                [new DatasetFile("x.csv", "sha256:" + new string('e', 64), 1)],
-                digest,
-                FileManifest.Encoding,
-                1,
-                [new DatasetColumn("a", "int")],
-                false,
-                null,
-                AuditOf(Developer, T0)
-            )
-        );
 
     private static RegisterModelVersion Register(string? artifactDigest = null) =>
         new(

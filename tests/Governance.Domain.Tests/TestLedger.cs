@@ -1,3 +1,4 @@
+using Governance.Attestations;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
 using Governance.Domain.Deployments;
@@ -261,6 +262,25 @@ internal static class TestLedger
             "Reviewed validation report and monitoring plan",
             conditions,
             expiresAt ?? DefaultExpiry
+        );
+
+    /// <summary>A registered one-file dataset whose manifest digest is <paramref name="digest"/>.</summary>
+    public static Dataset DatasetWithDigest(string digest) =>
+        GivenDataset(
+            new DatasetRegistered(
+                "dataset:x@1",
+                "x",
+                "1",
+                null,
+                [new DatasetFile("x.csv", "sha256:" + new string('e', 64), 1)],
+                digest,
+                FileManifest.Encoding,
+                1,
+                [new DatasetColumn("a", "int")],
+                false,
+                null,
+                AuditOf(Developer, T0)
+            )
         );
 
     // ---- assertions -------------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ public enum LegalBasis
     LegitimateInterests,
 }
 
-public sealed record DatasetFile(string Path, string Sha256, long SizeBytes);
+/// <summary>One file of a dataset version (<see cref="IListedFile"/>).</summary>
+public sealed record DatasetFile(string Path, string Sha256, long SizeBytes) : IListedFile;
 
 public sealed record DatasetColumn(string Name, string Type);
 
@@ -100,6 +101,5 @@ public sealed record Dataset
     /// <exception cref="ArgumentException">
     /// A path, digest or size breaks the manifest's rules (<see cref="FileManifest.CanonicalBytes"/>).
     /// </exception>
-    public static string ManifestDigestOf(IEnumerable<DatasetFile> files) =>
-        FileManifest.DigestOf(files.Select(f => new ManifestFile(f.Path, f.Sha256, f.SizeBytes)).ToArray());
+    public static string ManifestDigestOf(IEnumerable<DatasetFile> files) => ListedFiles.ManifestDigestOf(files);
 }

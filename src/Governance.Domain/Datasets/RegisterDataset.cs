@@ -27,25 +27,9 @@ public static class RegisterDatasetDecision
             .VersionLabel(command.Version, "version")
             .Optional(command.Description, "description", 2000, multiline: true)
             .Optional(command.Reason, "reason", 2000, multiline: true)
-            .MaxItems(command.Files, "files", 10_000)
+            .ListedFiles(command.Files, "files", 10_000)
             .MaxItems(command.Schema, "schema", 2_000)
             .NonNegativeWholeNumber(command.RowCount, "rowCount");
-        if (command.Files is not { Count: > 0 })
-            check.Fail("files", "must list at least one file with its path, sha256 and sizeBytes");
-        else
-        {
-            for (var i = 0; i < command.Files.Count; i++)
-            {
-                var f = command.Files[i];
-                if (f is null)
-                {
-                    check.Fail($"files[{i}]", "is required");
-                    continue;
-                }
-                check.Sha256(f.Sha256, $"files[{i}].sha256").NonNegativeWholeNumber(f.SizeBytes, $"files[{i}].sizeBytes");
-            }
-            check.ManifestPaths(command.Files.Select(f => f?.Path).ToArray(), "files");
-        }
         if (command.RowCount is null)
             check.Fail("rowCount", "is required");
         if (command.Schema is not { Count: > 0 })

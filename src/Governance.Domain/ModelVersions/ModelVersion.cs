@@ -68,8 +68,15 @@ public sealed record ModelVersion
     public required string ModelId { get; init; }
     public required string Version { get; init; }
     public required string ArtifactUri { get; init; }
+
+    /// <summary>The file's SHA-256, or for a model directory the manifest digest of <see cref="ArtifactFiles"/>.</summary>
     public required string ArtifactDigest { get; init; }
+
+    /// <summary>The file's size in bytes, or the sum of the directory's file sizes.</summary>
     public required long ArtifactSizeBytes { get; init; }
+
+    /// <summary>The files of a model directory (path, SHA-256, size); null for a one-file artifact.</summary>
+    public IReadOnlyList<ArtifactFile>? ArtifactFiles { get; init; }
     public required ArtifactFormat Format { get; init; }
     public required string TrainingDatasetDigest { get; init; }
     public required string ValidationDatasetDigest { get; init; }
@@ -117,6 +124,7 @@ public sealed record ModelVersion
                 ArtifactUri = r.ArtifactUri,
                 ArtifactDigest = r.ArtifactDigest,
                 ArtifactSizeBytes = r.ArtifactSizeBytes,
+                ArtifactFiles = r.ArtifactFiles,
                 Format = r.Format,
                 TrainingDatasetDigest = r.TrainingDatasetDigest,
                 ValidationDatasetDigest = r.ValidationDatasetDigest,

@@ -21,6 +21,22 @@ public enum ArtifactFormat
     Other,
 }
 
+/// <summary>
+/// One file of a multi-file model artifact (a model directory: an ONNX graph with its tokenizer and config, a LightGBM
+/// model with its feature map): its path relative to the directory, SHA-256 and size (<see cref="IListedFile"/>).
+/// </summary>
+public sealed record ArtifactFile(string Path, string Sha256, long SizeBytes) : IListedFile;
+
+/// <summary>A model version was registered, binding its artifact by digest, its datasets by manifest digest, and its facts.</summary>
+/// <param name="ArtifactDigest">
+/// The artifact's SHA-256 (<c>sha256:</c> and 64 lower-case hex): of the file's bytes for a one-file artifact, or the
+/// manifest digest of <paramref name="ArtifactFiles"/> for a model directory.
+/// </param>
+/// <param name="ArtifactSizeBytes">The file's size in bytes, or the sum of the directory's file sizes.</param>
+/// <param name="ArtifactFiles">
+/// The files of a model directory, as registered (digests lower-cased); null for a one-file artifact, and in events stored
+/// before model directories could be registered (which carry no such field).
+/// </param>
 public sealed record ModelVersionRegistered(
     string ModelId,
     string Version,
@@ -35,7 +51,8 @@ public sealed record ModelVersionRegistered(
     IReadOnlyDictionary<string, string> Hyperparameters,
     RiskTier RiskTier,
     string ModelOwnerId,
-    Audit Audit
+    Audit Audit,
+    IReadOnlyList<ArtifactFile>? ArtifactFiles = null
 ) : IModelVersionEvent;
 
 public sealed record SubmittedForValidation(

@@ -92,6 +92,26 @@ public sealed partial class InputCheck
         return this;
     }
 
+    /// <summary>
+    /// A list of files by path, SHA-256 and size (a dataset's files, a model directory's files): at least one and at most
+    /// <paramref name="maxItems"/>; each item given (<c>field[i]</c>), its <c>sha256</c> a digest, its <c>sizeBytes</c>
+    /// from 0 to 2^53 - 1, and the paths as <see cref="ManifestPaths"/> says.
+    /// </summary>
+    public InputCheck ListedFiles(IReadOnlyList<IListedFile?>? files, string field, int maxItems)
+    {
+        MaxItems(files, field, maxItems);
+        if (files is not { Count: > 0 })
+            return Fail(field, "must list at least one file with its path, sha256 and sizeBytes");
+        for (var i = 0; i < files.Count; i++)
+        {
+            if (files[i] is not { } file)
+                Fail($"{field}[{i}]", "is required");
+            else
+                Sha256(file.Sha256, $"{field}[{i}].sha256").NonNegativeWholeNumber(file.SizeBytes, $"{field}[{i}].sizeBytes");
+        }
+        return ManifestPaths(files.Select(f => f?.Path).ToArray(), field);
+    }
+
     /// <summary>Lower-case identifiers used in URLs and stream keys: models, environments.</summary>
     public InputCheck Slug(string? value, string field)
     {
@@ -140,6 +160,9 @@ public sealed partial class InputCheck
             Fail(field, $"must be one of: {string.Join(", ", Enum.GetNames<TEnum>())}");
         return this;
     }
+
+    /// <summary>True when no problem has been found.</summary>
+    public bool Passes => _errors.Count == 0;
 
     public void ThrowIfAny()
     {

@@ -4,7 +4,10 @@ using Governance.Domain.ModelVersions;
 
 namespace Governance.Ledger.Approvals;
 
-/// <summary>Maps a granted approval to the in-toto statement that is signed.</summary>
+/// <summary>
+/// Maps a granted approval to the in-toto statement that is signed: its subject is the artifact's digest (a model
+/// directory's manifest digest), and for a model directory the predicate lists its files.
+/// </summary>
 public static class ApprovalStatement
 {
     public static Statement For(ModelVersion version, Approval approval, ModelVersionApproved approved, long approvedEventStreamVersion)
@@ -35,7 +38,8 @@ public static class ApprovalStatement
                 ),
                 version.TrainingDatasetDigest,
                 version.ValidationDatasetDigest,
-                new LedgerReference(version.Id, approvedEventStreamVersion, "model_version_approved")
+                new LedgerReference(version.Id, approvedEventStreamVersion, "model_version_approved"),
+                ArtifactFiles: version.ArtifactFiles?.Select(f => new ManifestFile(f.Path, f.Sha256, f.SizeBytes)).ToArray()
             )
         );
     }

@@ -9,6 +9,8 @@ namespace Governance.Api.Features.ModelVersions;
 /// <summary>Model versions over HTTP: register, read (ETag = stream version), retire.</summary>
 public static class ModelVersionEndpoints
 {
+    /// <summary>A version registration; <c>artifactFiles</c> registers a model directory (its digest and size then follow
+    /// from the files).</summary>
     public sealed record RegisterVersionRequest(
         string? Version,
         string? ArtifactUri,
@@ -20,7 +22,8 @@ public static class ModelVersionEndpoints
         Dictionary<string, double>? Metrics,
         string? CodeCommit,
         Dictionary<string, string>? Hyperparameters,
-        string? Reason
+        string? Reason,
+        IReadOnlyList<ArtifactFile>? ArtifactFiles
     );
 
     public sealed record RetireRequest(string? Reason);
@@ -33,7 +36,10 @@ public static class ModelVersionEndpoints
             .WithBodyLimit(1 << 20)
             .AllowRoles(ModelVersionRecords.RegisterRoles)
             .WithName(nameof(RegisterModelVersion))
-            .WithSummary("Register a model version: its artifact digest, datasets by digest, metrics, code commit and hyperparameters.");
+            .WithSummary(
+                "Register a model version: its artifact digest (or a model directory's files), datasets by digest, metrics, code "
+                    + "commit and hyperparameters."
+            );
         versions
             .MapGet("/{version}", GetModelVersion)
             .AllowRoles(Roles.Auditor, Roles.RiskOfficer, Roles.Validator, Roles.ModelOwner, Roles.Admin)
@@ -66,7 +72,8 @@ public static class ModelVersionEndpoints
             body.Metrics,
             body.CodeCommit,
             body.Hyperparameters,
-            body.Reason
+            body.Reason,
+            body.ArtifactFiles
         );
         return (await versions.RegisterAsync(command, await http.CallAsync(), http.RequestAborted)).ToResult(v =>
             LedgerCalls.Created(v, $"/api/v1/models/{modelId}/versions/{v.Version}")
