@@ -155,6 +155,7 @@ public static class GovernanceHost
 
     public static WebApplication UseGovernance(this WebApplication app)
     {
+        app.UseSecurityHeaders(app.Environment, FirstPartyClients.UiRedirectUris(app.Configuration));
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseKnownCharsets();
@@ -177,7 +178,9 @@ public static class GovernanceHost
         app.MapRazorComponents<Governance.Ui.Components.App>().AddInteractiveServerRenderMode().AllowAnonymous();
 
         app.MapOpenApi().AllowAnonymous();
-        app.MapScalarApiReference("/docs").AllowAnonymous();
+        // Scalar's page runs inline scripts: a fresh nonce per request, which the page policy allows (SecurityHeaders); no fonts from
+        // Scalar's CDN, which the policy would block.
+        app.MapScalarApiReference("/docs", o => o.WithNonce().DisableDefaultFonts()).AllowAnonymous();
         app.MapGet("/health", () => Results.Text("Healthy")).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/health/ready", ReadinessAsync).AllowAnonymous().ExcludeFromDescription();
 

@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Governance.Api.Hosting;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -152,7 +153,11 @@ public static class IdentitySetup
                     o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 })
             );
-        services.AddAntiforgery();
+        // Every cookie of the host (the UI session, the sign-in session, antiforgery) is HttpOnly, SameSite and, outside
+        // Development and Testing, Secure (SecurityHeaders.CookiePolicy).
+        var secure = SecurityHeaders.CookiePolicy(environment);
+        services.ConfigureAll<CookieAuthenticationOptions>(o => o.Cookie.SecurePolicy = secure);
+        services.AddAntiforgery(o => o.Cookie.SecurePolicy = secure);
 
         services.AddSingleton<IAuthorizationHandler, EndpointAccess>();
         services.AddAuthorization(o =>
