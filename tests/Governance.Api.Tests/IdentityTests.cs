@@ -18,7 +18,7 @@ namespace Governance.Api.Tests;
 
 /// <summary>Real OAuth round trips against the host's own OpenIddict server: machines, people, and tokens that must be refused.</summary>
 [Collection(IdentityCollection.Name)]
-public sealed class IdentityTests(IdentityApp app)
+public sealed partial class IdentityTests(IdentityApp app)
 {
     private static readonly Actor Setup = new("test-setup", "Test setup", Roles.Admin);
     private static readonly string UnknownDigest = Scenario.DigestOf("unknown artifact");
@@ -504,7 +504,12 @@ public sealed class IdentityTests(IdentityApp app)
         Assert.Single(problem.GetProperty("errors").EnumerateObject());
     }
 
-    private async Task<string> PersonToken(string userName, string password, string scope)
+    private async Task<string> PersonToken(string userName, string password, string scope) =>
+        (await PersonTokens(userName, password, scope)).GetProperty("access_token").GetString()!;
+
+    /// <summary>The token answer of the web UI's authorization code flow with PKCE for a person: access, identity and (with
+    /// offline_access) refresh token.</summary>
+    private async Task<JsonElement> PersonTokens(string userName, string password, string scope)
     {
         var browser = Browser();
         var verifier = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
@@ -517,7 +522,7 @@ public sealed class IdentityTests(IdentityApp app)
         using var back = await Forms.SignIn(browser, toSignIn.Headers.Location!.PathAndQuery, userName, password);
         using var toClient = await browser.GetAsync(back.Headers.Location!.OriginalString);
         var code = Uri.UnescapeDataString(Regex.Match(toClient.Headers.Location!.Query, "code=([^&]+)").Groups[1].Value);
-        var token = await app.CreateClient()
+        return await app.CreateClient()
             .PostAsync(
                 "/connect/token",
                 new FormUrlEncodedContent(
@@ -532,7 +537,6 @@ public sealed class IdentityTests(IdentityApp app)
                 )
             )
             .Expect(HttpStatusCode.OK);
-        return token.GetProperty("access_token").GetString()!;
     }
 
     private static FormUrlEncodedContent DeviceTokenRequest(string deviceCode) =>

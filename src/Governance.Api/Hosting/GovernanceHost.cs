@@ -160,6 +160,7 @@ public static class GovernanceHost
         app.UseStatusCodePages();
         app.UseKnownCharsets();
         app.UseSingleValuedForms();
+        app.UseCredentialFieldLimits();
         app.UseRouting();
         app.UseBodySizeLimit();
         app.UseWellFormedPreconditions();

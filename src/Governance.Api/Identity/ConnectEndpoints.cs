@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
+using Governance.Api.Hosting;
 using Governance.Domain.Security;
 using Governance.Domain.Shared;
 using Microsoft.AspNetCore;
@@ -29,7 +30,8 @@ public static class ConnectEndpoints
             .RequireRateLimiting(IdentitySetup.CredentialsRateLimit)
             .ExcludeFromDescription();
         app.MapGet("/connect/verify", VerifyForm).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/connect/verify", Verify).AllowAnonymous().ExcludeFromDescription();
+        // The device flow's confirmation acts with the sign-in cookie: a cross-site post must not hand a device the person's tokens.
+        app.MapPost("/connect/verify", Verify).AllowAnonymous().RequireAntiforgeryToken().ExcludeFromDescription();
         app.MapGet(
                 "/connect/verify/done",
                 () =>

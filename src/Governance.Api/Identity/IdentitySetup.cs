@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Governance.Api.Hosting;
+using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -78,6 +79,18 @@ public static class IdentitySetup
                     .AllowClientCredentialsFlow()
                     .AllowDeviceAuthorizationFlow()
                     .AllowRefreshTokenFlow();
+                // PKCE with S256 only (RFC 7636 section 4.2; OAuth 2.0 Security BCP, RFC 9700 section 2.1.1): "plain" sends the
+                // verifier itself as the challenge, so whoever reads the authorization request could redeem the code. Neither
+                // discovery nor /connect/authorize offers it.
+                o.Configure(options =>
+                {
+                    options.CodeChallengeMethods.Clear();
+                    options.CodeChallengeMethods.Add(CodeChallengeMethods.Sha256);
+                });
+                // Rolling refresh tokens without reuse leeway (RFC 9700 section 4.14.2): a refresh token presented a second time
+                // is a replay, refused, and OpenIddict revokes the tokens of that grant.
+                o.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
+                o.AddEventHandler(ClientAuthenticationFailures.TokenEndpoint).AddEventHandler(ClientAuthenticationFailures.DeviceEndpoint);
                 o.RegisterScopes([Scopes.OpenId, Scopes.Profile, Scopes.Roles, Scopes.Email, Scopes.OfflineAccess, .. ApiScopes.All]);
                 o.SetAccessTokenLifetime(TimeSpan.FromMinutes(configuration.GetValue("Governance:Identity:AccessTokenMinutes", 15)));
                 o.AddSigningCertificate(keys.Signing).AddEncryptionCertificate(keys.Encryption);
@@ -158,6 +171,19 @@ public static class IdentitySetup
         var secure = SecurityHeaders.CookiePolicy(environment);
         services.ConfigureAll<CookieAuthenticationOptions>(o => o.Cookie.SecurePolicy = secure);
         services.AddAntiforgery(o => o.Cookie.SecurePolicy = secure);
+
+        // OpenIddict leaves the body of the errors it answers itself (e.g. an authorization request it refuses) to status code
+        // pages: the problem then carries its error code and description instead of a bare "Bad Request".
+        services.Configure<ProblemDetailsOptions>(o =>
+            o.CustomizeProblemDetails = context =>
+            {
+                if (context.HttpContext.GetOpenIddictServerResponse() is { Error: { } error } response)
+                {
+                    context.ProblemDetails.Extensions["code"] = error;
+                    context.ProblemDetails.Detail = response.ErrorDescription;
+                }
+            }
+        );
 
         services.AddSingleton<IAuthorizationHandler, EndpointAccess>();
         services.AddAuthorization(o =>

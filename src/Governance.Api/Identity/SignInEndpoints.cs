@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Governance.Api.Hosting;
 using Governance.Domain.Security;
 using Governance.Domain.Shared;
 using Microsoft.AspNetCore.Antiforgery;
@@ -112,6 +113,8 @@ public static class SignInEndpoints
                 }
             )
             .AllowAnonymous()
+            // A cross-site post must not end a person's session (the web UI's sign-out form carries the token).
+            .RequireAntiforgeryToken()
             .ExcludeFromDescription();
 
         // The web UI starts the authorization code flow here, and the server sends the browser back to /signin-oidc.

@@ -22,6 +22,15 @@ public sealed record SignInSucceeded(string Subject, string UserName, string Met
 /// <summary>A failed sign-in; <paramref name="Failure"/> is unknown_user, bad_password, locked_out or not_allowed.</summary>
 public sealed record SignInFailed(string Subject, string UserName, string Failure, Audit Audit) : ISecurityEvent;
 
+/// <summary>
+/// A client that failed to authenticate at the token or device authorization endpoint (OAuth <c>invalid_client</c>):
+/// <paramref name="Failure"/> is <c>unknown_client</c> (<paramref name="Subject"/> is then <c>unknown-clients</c> and
+/// <paramref name="ClientId"/> the id as sent, at most 100 characters) or <c>invalid_credentials</c> (a registered client with a
+/// wrong or missing secret); <paramref name="Endpoint"/> is <c>token</c> or <c>device</c>.
+/// </summary>
+public sealed record ClientAuthenticationFailed(string Subject, string ClientId, string Endpoint, string Failure, Audit Audit)
+    : ISecurityEvent;
+
 public sealed record TokenIssuedToClient(string Subject, string GrantType, IReadOnlyList<string> Scopes, Audit Audit) : ISecurityEvent;
 
 public sealed record UserCreated(string Subject, string UserName, string DisplayName, IReadOnlyList<string> Roles, Audit Audit)
