@@ -24,11 +24,8 @@ public static class ConnectEndpoints
     public static IEndpointRouteBuilder MapConnect(this IEndpointRouteBuilder app)
     {
         app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], Authorize).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/connect/token", Token)
-            .AllowAnonymous()
-            .DisableAntiforgery()
-            .RequireRateLimiting(IdentitySetup.CredentialsRateLimit)
-            .ExcludeFromDescription();
+        // Rate-limited per address and per authenticating client (CredentialLimits), as /connect/device is.
+        app.MapPost("/connect/token", Token).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         app.MapGet("/connect/verify", VerifyForm).AllowAnonymous().ExcludeFromDescription();
         // The device flow's confirmation acts with the sign-in cookie: a cross-site post must not hand a device the person's tokens.
         app.MapPost("/connect/verify", Verify).AllowAnonymous().RequireAntiforgeryToken().ExcludeFromDescription();

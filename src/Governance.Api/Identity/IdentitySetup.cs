@@ -17,8 +17,6 @@ namespace Governance.Api.Identity;
 /// </summary>
 public static class IdentitySetup
 {
-    public const string CredentialsRateLimit = "credentials";
-
     /// <summary>The rate limit of the public attestation JWKS, per client address (Governance:RateLimits:PublicKeysPerMinute,
     /// default 120).</summary>
     public const string PublicKeysRateLimit = "public-keys";
@@ -193,25 +191,43 @@ public static class IdentitySetup
             o.AddPolicy(EndpointAccess.Policy, p => p.RequireAuthenticatedUser().AddRequirements(new EndpointAccess()));
         });
 
-        var perMinute = configuration.GetValue("Governance:RateLimits:CredentialsPerMinute", 60);
         var keysPerMinute = configuration.GetValue("Governance:RateLimits:PublicKeysPerMinute", 120);
-        // A fixed window per client address, for the endpoints anyone can reach.
-        static Func<HttpContext, RateLimitPartition<string>> PerAddress(int perMinute) =>
-            http =>
-                RateLimitPartition.GetFixedWindowLimiter(
-                    http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new FixedWindowRateLimiterOptions
-                    {
-                        PermitLimit = perMinute,
-                        Window = TimeSpan.FromMinutes(1),
-                        QueueLimit = 0,
-                    }
-                );
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(CredentialsRateLimit, PerAddress(perMinute));
-            o.AddPolicy(PublicKeysRateLimit, PerAddress(keysPerMinute));
+            // A refused request did nothing: 429 rate_limited, with the window's wait as Retry-After.
+            o.OnRejected = async (context, _) =>
+            {
+                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait)
+                    ? (int)Math.Ceiling(wait.TotalSeconds)
+                    : 60;
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Results
+                    .Problem(
+                        Problems.Create(
+                            StatusCodes.Status429TooManyRequests,
+                            "rate_limited",
+                            "Too many requests",
+                            $"Nothing was done. Retry after {seconds} seconds; the limits are in docs/limits.md."
+                        )
+                    )
+                    .ExecuteAsync(context.HttpContext);
+            };
+            o.GlobalLimiter = CredentialLimits.Create(configuration);
+            // A fixed window per client address for the public attestation JWKS.
+            o.AddPolicy(
+                PublicKeysRateLimit,
+                http =>
+                    RateLimitPartition.GetFixedWindowLimiter(
+                        CredentialLimits.AddressKey(http.Connection.RemoteIpAddress),
+                        _ => new FixedWindowRateLimiterOptions
+                        {
+                            PermitLimit = keysPerMinute,
+                            Window = TimeSpan.FromMinutes(1),
+                            QueueLimit = 0,
+                        }
+                    )
+            );
         });
 
         services.AddScoped<Accounts>();

@@ -100,7 +100,7 @@ public static class SignInEndpoints
                 }
             )
             .AllowAnonymous()
-            .RequireRateLimiting(IdentitySetup.CredentialsRateLimit)
+            // Rate-limited per address and per account (CredentialLimits); the form binding checks the antiforgery token.
             .ExcludeFromDescription();
 
         app.MapPost(

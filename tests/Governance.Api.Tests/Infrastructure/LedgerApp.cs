@@ -53,6 +53,7 @@ public class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
+            services.AddTransient<IStartupFilter, TestPeerAddress>();
             if (UsesTestAuthentication)
                 services
                     .AddAuthentication(TestAuthentication.SchemeName)
