@@ -78,6 +78,7 @@ public static class LedgerSetup
         typeof(SignInSucceeded),
         typeof(SignInFailed),
         typeof(TokenIssuedToClient),
+        typeof(AccountLockedOut),
         typeof(ClientAuthenticationFailed),
         typeof(UserCreated),
         typeof(UserRolesChanged),

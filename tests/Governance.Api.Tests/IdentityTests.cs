@@ -323,30 +323,6 @@ public sealed partial class IdentityTests(IdentityApp app)
     }
 
     [Fact]
-    public async Task Repeated_wrong_passwords_lock_the_account_and_every_failure_is_logged()
-    {
-        var (userName, password) = await Person(Roles.Validator);
-        var browser = Browser();
-        for (var i = 0; i < 5; i++)
-        {
-            using var wrong = await Forms.SignIn(browser, "/account/sign-in", userName, "not-the-password");
-            Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
-        }
-        using var locked = await Forms.SignIn(browser, "/account/sign-in", userName, password);
-        Assert.Equal(HttpStatusCode.BadRequest, locked.StatusCode);
-        Assert.Contains("locked", await locked.Content.ReadAsStringAsync());
-
-        var failures = (await SecurityLog())
-            .Where(e =>
-                e.GetProperty("eventType").GetString() == "sign_in_failed"
-                && e.GetProperty("payload").GetProperty("userName").GetString() == userName
-            )
-            .ToArray();
-        Assert.Equal(6, failures.Length);
-        Assert.Equal("locked_out", failures[^1].GetProperty("payload").GetProperty("failure").GetString());
-    }
-
-    [Fact]
     public async Task An_admin_creates_users_changes_roles_and_rotates_client_secrets_all_recorded()
     {
         var (adminName, adminPassword) = await Person(Roles.Admin);

@@ -52,8 +52,8 @@ public static class IdentitySetup
                 o.Password.RequiredLength = 12;
                 o.Password.RequireNonAlphanumeric = false;
                 o.Password.RequiredUniqueChars = 4;
-                o.Lockout.MaxFailedAccessAttempts = configuration.GetValue("Governance:Identity:MaxFailedSignIns", 5);
-                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                // Lockout is SignInThrottle's (failures from several networks, never from one address alone); Identity only
+                // stores the lockout end it sets.
                 o.Lockout.AllowedForNewUsers = true;
                 o.User.RequireUniqueEmail = false;
             })
@@ -229,6 +229,9 @@ public static class IdentitySetup
                     )
             );
         });
+        services.AddSingleton(SignInThrottle.Settings.From(configuration));
+        services.AddScoped<SignInThrottle>();
+        services.AddSingleton<UnknownUserPassword>();
 
         services.AddScoped<Accounts>();
         services.AddSingleton<SecurityLogWriter>();
@@ -239,7 +242,12 @@ public static class IdentitySetup
     /// <summary>Creates the identity schema and roles before the host serves requests.</summary>
     private sealed class IdentitySchema(IServiceProvider services) : IHostedService
     {
-        public Task StartAsync(CancellationToken ct) => IdentityDb.EnsureSchemaAsync(services, ct);
+        public Task StartAsync(CancellationToken ct)
+        {
+            // The placeholder hash is made now, so that the first sign-in with an unknown user name costs what any other does.
+            services.GetRequiredService<UnknownUserPassword>();
+            return IdentityDb.EnsureSchemaAsync(services, ct);
+        }
 
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
     }
