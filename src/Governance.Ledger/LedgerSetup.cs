@@ -78,6 +78,8 @@ public static class LedgerSetup
         typeof(SignInSucceeded),
         typeof(SignInFailed),
         typeof(TokenIssuedToClient),
+        typeof(AccountLockedOut),
+        typeof(ClientAuthenticationFailed),
         typeof(UserCreated),
         typeof(UserRolesChanged),
         typeof(ClientRegistered),

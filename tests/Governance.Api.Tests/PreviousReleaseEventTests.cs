@@ -102,6 +102,8 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.AttestationKeys.AttestationKeyActivated),
         typeof(Domain.AttestationKeys.AttestationKeyRetired),
         typeof(Domain.AttestationKeys.AttestationKeyCompromised),
+        typeof(Domain.Security.AccountLockedOut),
+        typeof(Domain.Security.ClientAuthenticationFailed),
     ];
 
     [Fact]

@@ -11,6 +11,7 @@ using Governance.Api.Identity;
 using Governance.Ledger;
 using Governance.Ledger.Attestations;
 using Governance.Ui.Desks;
+using Microsoft.AspNetCore.HttpOverrides;
 using MudBlazor.Services;
 using Scalar.AspNetCore;
 
@@ -24,6 +25,7 @@ public static class GovernanceHost
         // Bodies sent without a Content-Length are cut off by Kestrel at the same limit (413 through Problems).
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = RequestGuards.MaxBodyBytes);
         services.AddSingleton(TimeProvider.System);
+        services.Configure<ForwardedHeadersOptions>(o => ConfigureProxies(o, builder.Configuration));
         var pkcs11 = Pkcs11Token(builder.Configuration);
         services.AddGovernanceLedger(
             new LedgerOptions(
@@ -61,6 +63,41 @@ public static class GovernanceHost
             services.AddHostedService<DevelopmentIdentities>();
         }
         return builder;
+    }
+
+    /// <summary>
+    /// The reverse proxies whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> are honoured:
+    /// Governance:ForwardedHeaders:KnownProxies (IP addresses) and Governance:ForwardedHeaders:KnownNetworks (CIDR, e.g.
+    /// <c>10.0.0.0/8</c>). ASP.NET Core's loopback defaults are removed: with nothing configured no forwarded header is
+    /// honoured, and from a configured proxy the client address is the rightmost one that is not itself a configured proxy, so a
+    /// client cannot choose its own address (rate limits, sign-in throttling) by sending the header.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An entry that is not an IP address or a CIDR network, naming it.</exception>
+    public static void ConfigureProxies(ForwardedHeadersOptions options, IConfiguration configuration)
+    {
+        options.KnownProxies.Clear();
+        options.KnownIPNetworks.Clear();
+        foreach (var proxy in configuration.GetSection("Governance:ForwardedHeaders:KnownProxies").Get<string[]>() ?? [])
+            options.KnownProxies.Add(
+                System.Net.IPAddress.TryParse(proxy, out var address)
+                    ? address
+                    : throw new InvalidOperationException($"Governance:ForwardedHeaders:KnownProxies: '{proxy}' is not an IP address.")
+            );
+        foreach (var network in configuration.GetSection("Governance:ForwardedHeaders:KnownNetworks").Get<string[]>() ?? [])
+            options.KnownIPNetworks.Add(
+                System.Net.IPNetwork.TryParse(network, out var parsed)
+                    ? parsed
+                    : throw new InvalidOperationException(
+                        $"Governance:ForwardedHeaders:KnownNetworks: '{network}' is not a network such as 10.0.0.0/8."
+                    )
+            );
+        // ASP.NET Core trusts every sender when no proxy is known: then nothing is forwarded at all.
+        options.ForwardedHeaders =
+            options.KnownProxies.Count + options.KnownIPNetworks.Count > 0
+                ? ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto
+                : ForwardedHeaders.None;
+        // Chains of configured proxies are walked from the right until an address that is not one of them.
+        options.ForwardLimit = null;
     }
 
     public const string ConnectionStringName = "Governance";
@@ -155,10 +192,13 @@ public static class GovernanceHost
 
     public static WebApplication UseGovernance(this WebApplication app)
     {
+        app.UseForwardedHeaders();
+        app.UseSecurityHeaders(app.Environment, FirstPartyClients.UiRedirectUris(app.Configuration));
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseKnownCharsets();
         app.UseSingleValuedForms();
+        app.UseCredentialFieldLimits();
         app.UseRouting();
         app.UseBodySizeLimit();
         app.UseWellFormedPreconditions();
@@ -177,7 +217,9 @@ public static class GovernanceHost
         app.MapRazorComponents<Governance.Ui.Components.App>().AddInteractiveServerRenderMode().AllowAnonymous();
 
         app.MapOpenApi().AllowAnonymous();
-        app.MapScalarApiReference("/docs").AllowAnonymous();
+        // Scalar's page runs inline scripts: a fresh nonce per request, which the page policy allows (SecurityHeaders); no fonts from
+        // Scalar's CDN, which the policy would block.
+        app.MapScalarApiReference("/docs", o => o.WithNonce().DisableDefaultFonts()).AllowAnonymous();
         app.MapGet("/health", () => Results.Text("Healthy")).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/health/ready", ReadinessAsync).AllowAnonymous().ExcludeFromDescription();
 

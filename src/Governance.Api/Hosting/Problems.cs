@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Governance.Domain.Shared;
 using Governance.Ledger.EvidencePacks;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -23,6 +24,7 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
                 http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize
                     ?? RequestGuards.MaxBodyBytes
             ),
+            BadHttpRequestException { InnerException: AntiforgeryValidationException } => RequestGuards.AntiforgeryRefused(),
             BadHttpRequestException bad => Create(
                 StatusCodes.Status400BadRequest,
                 "invalid_request",
@@ -198,6 +200,40 @@ public static class RequestGuards
             $"This endpoint takes request bodies of at most {limit} bytes ({limit / 1024} KiB); see docs/limits.md."
         );
 
+    /// <summary>The 400 <c>antiforgery.invalid</c> problem: a cookie-authenticated form was posted without the antiforgery token of
+    /// a page this host rendered for the same browser (a cross-site request forgery, or a page kept open across a new session).
+    /// </summary>
+    public static ProblemDetails AntiforgeryRefused()
+    {
+        var problem = Problems.Create(
+            StatusCodes.Status400BadRequest,
+            "antiforgery.invalid",
+            "The form's antiforgery token is missing or not valid",
+            "Nothing was done. Reload the page and submit its form again."
+        );
+        problem.Extensions["errors"] = new Dictionary<string, string[]>
+        {
+            ["__RequestVerificationToken"] = ["must be the token of a form this host rendered for this browser"],
+        };
+        return problem;
+    }
+
+    /// <summary>
+    /// Requires ASP.NET Core's antiforgery token (synchronizer token, OWASP ASVS 4.0.3 V4.2.2) on a cookie-authenticated form post
+    /// that binds no form field itself (a form-bound handler is checked by the framework when it binds): the
+    /// <c>UseAntiforgery</c> middleware validates it, and a request it did not find valid is refused with
+    /// <see cref="AntiforgeryRefused"/> before the handler runs, so nothing is done.
+    /// </summary>
+    public static RouteHandlerBuilder RequireAntiforgeryToken(this RouteHandlerBuilder builder) =>
+        builder
+            .WithMetadata(new RequireAntiforgeryTokenAttribute())
+            .AddEndpointFilter(
+                async (context, next) =>
+                    context.HttpContext.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: true }
+                        ? await next(context)
+                        : Results.Problem(AntiforgeryRefused())
+            );
+
     /// <summary>
     /// A body declared in a charset .NET cannot decode (<c>application/json; charset=foo</c>) is refused with 415 and the
     /// code <c>unsupported_charset</c>, naming the charset; nothing is read or written.
@@ -233,11 +269,7 @@ public static class RequestGuards
         app.Use(
             async (http, next) =>
             {
-                if (
-                    HttpMethods.IsPost(http.Request.Method)
-                    && (http.Request.Path.StartsWithSegments("/connect") || http.Request.Path.StartsWithSegments("/account"))
-                    && http.Request.HasFormContentType
-                )
+                if (IsCredentialForm(http))
                 {
                     var form = await http.Request.ReadFormAsync(http.RequestAborted);
                     if (form.FirstOrDefault(f => f.Value.Count > 1) is { Key: { } repeated })
@@ -249,6 +281,87 @@ public static class RequestGuards
                             $"The field '{repeated}' is given more than once; send each field once."
                         );
                         problem.Extensions["errors"] = new Dictionary<string, string[]> { [repeated] = ["must be given once"] };
+                        await Results.Problem(problem).ExecuteAsync(http);
+                        return;
+                    }
+                }
+                await next(http);
+            }
+        );
+
+    private static bool IsCredentialPath(HttpContext http) =>
+        http.Request.Path.StartsWithSegments("/connect") || http.Request.Path.StartsWithSegments("/account");
+
+    private static bool IsCredentialForm(HttpContext http) =>
+        HttpMethods.IsPost(http.Request.Method) && IsCredentialPath(http) && http.Request.HasFormContentType;
+
+    /// <summary>
+    /// The longest value, in characters, of each field of the OpenID Connect endpoints and the sign-in form, in a query or a
+    /// posted form: no credential is longer, so a longer value is an attack or a mistake and is refused before anything reads,
+    /// stores or logs it. Fields not listed take <see cref="DefaultCredentialFieldLength"/>. docs/limits.md lists them.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, int> CredentialFieldLengths = new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        ["userName"] = 256,
+        ["password"] = 256,
+        ["returnUrl"] = 8192,
+        ["client_id"] = 100,
+        ["client_secret"] = 256,
+        ["grant_type"] = 100,
+        ["scope"] = 1000,
+        ["code"] = 8192,
+        ["device_code"] = 8192,
+        ["refresh_token"] = 8192,
+        ["user_code"] = 64,
+        ["code_challenge"] = 128,
+        ["code_challenge_method"] = 16,
+        // RFC 7636 section 4.1: 43 to 128 characters.
+        ["code_verifier"] = 128,
+        ["redirect_uri"] = 2048,
+        ["__RequestVerificationToken"] = 1024,
+    };
+
+    /// <summary>The longest value of a field <see cref="CredentialFieldLengths"/> does not list (e.g. <c>state</c>,
+    /// <c>nonce</c>).</summary>
+    public const int DefaultCredentialFieldLength = 4096;
+
+    /// <summary>The longest <c>Authorization</c> header on those endpoints (HTTP Basic client credentials: an id and a secret within
+    /// their limits, form-encoded, then base64).</summary>
+    public const int MaxCredentialHeaderLength = 2048;
+
+    /// <summary>
+    /// Refuses a request to <c>/connect/*</c> or <c>/account/*</c> whose query or posted form has a value longer than its limit
+    /// (<see cref="CredentialFieldLengths"/>), or whose Authorization header is longer than
+    /// <see cref="MaxCredentialHeaderLength"/>, with 400 <c>invalid_input</c> naming each such field and its limit: nothing runs,
+    /// so an oversized user name never reaches the password hasher or the security log.
+    /// </summary>
+    public static IApplicationBuilder UseCredentialFieldLimits(this IApplicationBuilder app) =>
+        app.Use(
+            async (http, next) =>
+            {
+                if (IsCredentialPath(http))
+                {
+                    var fields = http.Request.Query.AsEnumerable();
+                    if (IsCredentialForm(http))
+                        fields = fields.Concat(await http.Request.ReadFormAsync(http.RequestAborted));
+                    var errors = new Dictionary<string, string[]>();
+                    foreach (var (name, values) in fields)
+                    {
+                        var limit = CredentialFieldLengths.GetValueOrDefault(name, DefaultCredentialFieldLength);
+                        if (values.Any(v => v?.Length > limit))
+                            errors[name.Length > 100 ? name[..100] : name] = [$"must be at most {limit} characters"];
+                    }
+                    if (http.Request.Headers.Authorization.ToString().Length > MaxCredentialHeaderLength)
+                        errors["Authorization"] = [$"must be at most {MaxCredentialHeaderLength} characters"];
+                    if (errors.Count > 0)
+                    {
+                        var problem = Problems.Create(
+                            StatusCodes.Status400BadRequest,
+                            "invalid_input",
+                            "A credential field is too long",
+                            $"Too long: {string.Join(", ", errors.Keys)}. Nothing was done; see docs/limits.md."
+                        );
+                        problem.Extensions["errors"] = errors;
                         await Results.Problem(problem).ExecuteAsync(http);
                         return;
                     }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
+using Governance.Api.Hosting;
 using Governance.Domain.Security;
 using Governance.Domain.Shared;
 using Microsoft.AspNetCore;
@@ -23,13 +24,11 @@ public static class ConnectEndpoints
     public static IEndpointRouteBuilder MapConnect(this IEndpointRouteBuilder app)
     {
         app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], Authorize).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/connect/token", Token)
-            .AllowAnonymous()
-            .DisableAntiforgery()
-            .RequireRateLimiting(IdentitySetup.CredentialsRateLimit)
-            .ExcludeFromDescription();
+        // Rate-limited per address and per authenticating client (CredentialLimits), as /connect/device is.
+        app.MapPost("/connect/token", Token).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         app.MapGet("/connect/verify", VerifyForm).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/connect/verify", Verify).AllowAnonymous().ExcludeFromDescription();
+        // The device flow's confirmation acts with the sign-in cookie: a cross-site post must not hand a device the person's tokens.
+        app.MapPost("/connect/verify", Verify).AllowAnonymous().RequireAntiforgeryToken().ExcludeFromDescription();
         app.MapGet(
                 "/connect/verify/done",
                 () =>

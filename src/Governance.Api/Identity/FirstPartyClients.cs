@@ -12,6 +12,13 @@ public sealed class FirstPartyClients(IServiceProvider services, IConfiguration 
     public const string WebUi = "governance-ui";
     public const string Cli = "governance-cli";
 
+    /// <summary>The web UI's redirect URIs: Governance:Identity:UiRedirectUris (absolute URIs), else <c>signin-oidc</c> under
+    /// Governance:PublicUrl.</summary>
+    public static IReadOnlyList<Uri> UiRedirectUris(IConfiguration configuration) =>
+        configuration.GetSection("Governance:Identity:UiRedirectUris").Get<string[]>() is { } configured
+            ? configured.Select(uri => new Uri(uri)).ToArray()
+            : [new Uri(IdentitySetup.PublicUrl(configuration), "signin-oidc")];
+
     public async Task StartAsync(CancellationToken ct)
     {
         await using var scope = services.CreateAsyncScope();
@@ -27,9 +34,6 @@ public sealed class FirstPartyClients(IServiceProvider services, IConfiguration 
             ApiScopes.ApprovalsRead,
         ];
 
-        var redirects =
-            configuration.GetSection("Governance:Identity:UiRedirectUris").Get<string[]>()
-            ?? [new Uri(IdentitySetup.PublicUrl(configuration), "signin-oidc").AbsoluteUri];
         var ui = new OpenIddictApplicationDescriptor
         {
             ClientId = WebUi,
@@ -47,8 +51,8 @@ public sealed class FirstPartyClients(IServiceProvider services, IConfiguration 
             },
             Requirements = { Requirements.Features.ProofKeyForCodeExchange },
         };
-        foreach (var uri in redirects)
-            ui.RedirectUris.Add(new Uri(uri));
+        foreach (var uri in UiRedirectUris(configuration))
+            ui.RedirectUris.Add(uri);
         await Upsert(applications, ui, personScopes, ct);
 
         var cli = new OpenIddictApplicationDescriptor

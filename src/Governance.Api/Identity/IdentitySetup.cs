@@ -1,5 +1,7 @@
 using System.Threading.RateLimiting;
 using Governance.Api.Hosting;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -15,8 +17,6 @@ namespace Governance.Api.Identity;
 /// </summary>
 public static class IdentitySetup
 {
-    public const string CredentialsRateLimit = "credentials";
-
     /// <summary>The rate limit of the public attestation JWKS, per client address (Governance:RateLimits:PublicKeysPerMinute,
     /// default 120).</summary>
     public const string PublicKeysRateLimit = "public-keys";
@@ -52,8 +52,8 @@ public static class IdentitySetup
                 o.Password.RequiredLength = 12;
                 o.Password.RequireNonAlphanumeric = false;
                 o.Password.RequiredUniqueChars = 4;
-                o.Lockout.MaxFailedAccessAttempts = configuration.GetValue("Governance:Identity:MaxFailedSignIns", 5);
-                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                // Lockout is SignInThrottle's (failures from several networks, never from one address alone); Identity only
+                // stores the lockout end it sets.
                 o.Lockout.AllowedForNewUsers = true;
                 o.User.RequireUniqueEmail = false;
             })
@@ -77,6 +77,18 @@ public static class IdentitySetup
                     .AllowClientCredentialsFlow()
                     .AllowDeviceAuthorizationFlow()
                     .AllowRefreshTokenFlow();
+                // PKCE with S256 only (RFC 7636 section 4.2; OAuth 2.0 Security BCP, RFC 9700 section 2.1.1): "plain" sends the
+                // verifier itself as the challenge, so whoever reads the authorization request could redeem the code. Neither
+                // discovery nor /connect/authorize offers it.
+                o.Configure(options =>
+                {
+                    options.CodeChallengeMethods.Clear();
+                    options.CodeChallengeMethods.Add(CodeChallengeMethods.Sha256);
+                });
+                // Rolling refresh tokens without reuse leeway (RFC 9700 section 4.14.2): a refresh token presented a second time
+                // is a replay, refused, and OpenIddict revokes the tokens of that grant.
+                o.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
+                o.AddEventHandler(ClientAuthenticationFailures.TokenEndpoint).AddEventHandler(ClientAuthenticationFailures.DeviceEndpoint);
                 o.RegisterScopes([Scopes.OpenId, Scopes.Profile, Scopes.Roles, Scopes.Email, Scopes.OfflineAccess, .. ApiScopes.All]);
                 o.SetAccessTokenLifetime(TimeSpan.FromMinutes(configuration.GetValue("Governance:Identity:AccessTokenMinutes", 15)));
                 o.AddSigningCertificate(keys.Signing).AddEncryptionCertificate(keys.Encryption);
@@ -152,7 +164,24 @@ public static class IdentitySetup
                     o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 })
             );
-        services.AddAntiforgery();
+        // Every cookie of the host (the UI session, the sign-in session, antiforgery) is HttpOnly, SameSite and, outside
+        // Development and Testing, Secure (SecurityHeaders.CookiePolicy).
+        var secure = SecurityHeaders.CookiePolicy(environment);
+        services.ConfigureAll<CookieAuthenticationOptions>(o => o.Cookie.SecurePolicy = secure);
+        services.AddAntiforgery(o => o.Cookie.SecurePolicy = secure);
+
+        // OpenIddict leaves the body of the errors it answers itself (e.g. an authorization request it refuses) to status code
+        // pages: the problem then carries its error code and description instead of a bare "Bad Request".
+        services.Configure<ProblemDetailsOptions>(o =>
+            o.CustomizeProblemDetails = context =>
+            {
+                if (context.HttpContext.GetOpenIddictServerResponse() is { Error: { } error } response)
+                {
+                    context.ProblemDetails.Extensions["code"] = error;
+                    context.ProblemDetails.Detail = response.ErrorDescription;
+                }
+            }
+        );
 
         services.AddSingleton<IAuthorizationHandler, EndpointAccess>();
         services.AddAuthorization(o =>
@@ -162,26 +191,47 @@ public static class IdentitySetup
             o.AddPolicy(EndpointAccess.Policy, p => p.RequireAuthenticatedUser().AddRequirements(new EndpointAccess()));
         });
 
-        var perMinute = configuration.GetValue("Governance:RateLimits:CredentialsPerMinute", 60);
         var keysPerMinute = configuration.GetValue("Governance:RateLimits:PublicKeysPerMinute", 120);
-        // A fixed window per client address, for the endpoints anyone can reach.
-        static Func<HttpContext, RateLimitPartition<string>> PerAddress(int perMinute) =>
-            http =>
-                RateLimitPartition.GetFixedWindowLimiter(
-                    http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new FixedWindowRateLimiterOptions
-                    {
-                        PermitLimit = perMinute,
-                        Window = TimeSpan.FromMinutes(1),
-                        QueueLimit = 0,
-                    }
-                );
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(CredentialsRateLimit, PerAddress(perMinute));
-            o.AddPolicy(PublicKeysRateLimit, PerAddress(keysPerMinute));
+            // A refused request did nothing: 429 rate_limited, with the window's wait as Retry-After.
+            o.OnRejected = async (context, _) =>
+            {
+                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait)
+                    ? (int)Math.Ceiling(wait.TotalSeconds)
+                    : 60;
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Results
+                    .Problem(
+                        Problems.Create(
+                            StatusCodes.Status429TooManyRequests,
+                            "rate_limited",
+                            "Too many requests",
+                            $"Nothing was done. Retry after {seconds} seconds; the limits are in docs/limits.md."
+                        )
+                    )
+                    .ExecuteAsync(context.HttpContext);
+            };
+            o.GlobalLimiter = CredentialLimits.Create(configuration);
+            // A fixed window per client address for the public attestation JWKS.
+            o.AddPolicy(
+                PublicKeysRateLimit,
+                http =>
+                    RateLimitPartition.GetFixedWindowLimiter(
+                        CredentialLimits.AddressKey(http.Connection.RemoteIpAddress),
+                        _ => new FixedWindowRateLimiterOptions
+                        {
+                            PermitLimit = keysPerMinute,
+                            Window = TimeSpan.FromMinutes(1),
+                            QueueLimit = 0,
+                        }
+                    )
+            );
         });
+        services.AddSingleton(SignInThrottle.Settings.From(configuration));
+        services.AddScoped<SignInThrottle>();
+        services.AddSingleton<UnknownUserPassword>();
 
         services.AddScoped<Accounts>();
         services.AddSingleton<SecurityLogWriter>();
@@ -192,7 +242,12 @@ public static class IdentitySetup
     /// <summary>Creates the identity schema and roles before the host serves requests.</summary>
     private sealed class IdentitySchema(IServiceProvider services) : IHostedService
     {
-        public Task StartAsync(CancellationToken ct) => IdentityDb.EnsureSchemaAsync(services, ct);
+        public Task StartAsync(CancellationToken ct)
+        {
+            // The placeholder hash is made now, so that the first sign-in with an unknown user name costs what any other does.
+            services.GetRequiredService<UnknownUserPassword>();
+            return IdentityDb.EnsureSchemaAsync(services, ct);
+        }
 
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
     }

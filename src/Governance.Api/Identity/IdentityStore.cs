@@ -28,8 +28,9 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
     }
 
     /// <summary>
-    /// Creates the identity tables on first start. The ledger's tables share the database, so EnsureCreated (which
-    /// skips any database that has tables) cannot be used; the schema's presence is checked instead.
+    /// Creates the identity tables on first start, and the sign-in failures table (<see cref="SignInThrottle"/>) where it is
+    /// missing. The ledger's tables share the database, so EnsureCreated (which skips any database that has tables) cannot be
+    /// used; the schema's presence is checked instead.
     /// </summary>
     public static async Task EnsureSchemaAsync(IServiceProvider services, CancellationToken ct)
     {
@@ -45,6 +46,9 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
             await using var exists = new NpgsqlCommand("SELECT to_regclass('identity.\"AspNetUsers\"') IS NOT NULL", connection);
             if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
                 await db.GetService<IRelationalDatabaseCreator>().CreateTablesAsync(ct);
+            // Not in the EF model, so that a database created by an earlier release gets it too.
+            await using var failures = new NpgsqlCommand(SignInThrottle.CreateTable, connection);
+            await failures.ExecuteNonQueryAsync(ct);
         }
         finally
         {

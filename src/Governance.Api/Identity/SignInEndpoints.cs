@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Governance.Api.Hosting;
 using Governance.Domain.Security;
 using Governance.Domain.Shared;
 using Microsoft.AspNetCore.Antiforgery;
@@ -19,88 +20,8 @@ public static class SignInEndpoints
             .AllowAnonymous()
             .ExcludeFromDescription();
 
-        app.MapPost(
-                Path,
-                async (
-                    [FromForm] string? userName,
-                    [FromForm] string? password,
-                    [FromForm] string? returnUrl,
-                    HttpContext http,
-                    IAntiforgery antiforgery,
-                    SignInManager<GovernanceUser> signIn,
-                    UserManager<GovernanceUser> users,
-                    SecurityLogWriter log
-                ) =>
-                {
-                    var ct = http.RequestAborted;
-                    if (string.IsNullOrWhiteSpace(userName) || string.IsNullOrEmpty(password))
-                        return Form(
-                            http,
-                            antiforgery,
-                            returnUrl,
-                            userName,
-                            "Enter your user name and password.",
-                            StatusCodes.Status400BadRequest
-                        );
-
-                    var user = await users.FindByNameAsync(userName.Trim());
-                    if (user is null)
-                    {
-                        await log.RecordAsync(
-                            new SignInFailed(
-                                "unknown-users",
-                                userName.Trim(),
-                                "unknown_user",
-                                log.Audit(http, SecurityLogWriter.Anonymous(userName.Trim()), "Sign-in with an unknown user name")
-                            ),
-                            ct
-                        );
-                        return Form(
-                            http,
-                            antiforgery,
-                            returnUrl,
-                            userName,
-                            "The user name or password is not correct.",
-                            StatusCodes.Status400BadRequest
-                        );
-                    }
-
-                    var result = await signIn.PasswordSignInAsync(user, password, isPersistent: false, lockoutOnFailure: true);
-                    var roles = await users.GetRolesAsync(user);
-                    var actor = new Actor(user.Id, user.DisplayName, string.Join(",", roles));
-                    if (result.Succeeded)
-                    {
-                        await log.RecordAsync(
-                            new SignInSucceeded(user.Id, user.UserName!, "password", log.Audit(http, actor, "Signed in with password")),
-                            ct
-                        );
-                        return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
-                    }
-
-                    var (failure, message) = result switch
-                    {
-                        { IsLockedOut: true } => (
-                            "locked_out",
-                            $"This account is locked after repeated failures until {user.LockoutEnd:u}."
-                        ),
-                        { IsNotAllowed: true } => ("not_allowed", "This account is not allowed to sign in."),
-                        _ => ("bad_password", "The user name or password is not correct."),
-                    };
-                    await log.RecordAsync(
-                        new SignInFailed(
-                            user.Id,
-                            user.UserName!,
-                            failure,
-                            log.Audit(http, SecurityLogWriter.Anonymous(user.UserName!), $"Sign-in refused: {failure}")
-                        ),
-                        ct
-                    );
-                    return Form(http, antiforgery, returnUrl, userName, message, StatusCodes.Status400BadRequest);
-                }
-            )
-            .AllowAnonymous()
-            .RequireRateLimiting(IdentitySetup.CredentialsRateLimit)
-            .ExcludeFromDescription();
+        // Rate-limited per address and per account (CredentialLimits); the form binding checks the antiforgery token.
+        app.MapPost(Path, SignInAsync).AllowAnonymous().ExcludeFromDescription();
 
         app.MapPost(
                 "/account/sign-out",
@@ -112,6 +33,8 @@ public static class SignInEndpoints
                 }
             )
             .AllowAnonymous()
+            // A cross-site post must not end a person's session (the web UI's sign-out form carries the token).
+            .RequireAntiforgeryToken()
             .ExcludeFromDescription();
 
         // The web UI starts the authorization code flow here, and the server sends the browser back to /signin-oidc.
@@ -161,6 +84,101 @@ public static class SignInEndpoints
             .DisableAntiforgery()
             .ExcludeFromDescription();
         return app;
+    }
+
+    /// <summary>The one answer to every refused sign-in with a user name and password, whatever the reason (unknown user name,
+    /// wrong password, locked or disabled account), so that answers do not tell which accounts exist (OWASP ASVS 4.0.3 V2.2.1).</summary>
+    public const string Refused = "The user name or password is not correct, or this account cannot sign in right now.";
+
+    /// <summary>
+    /// Checks a user name and password posted by the sign-in form. Every refusal is in the security log (SignInFailed) and
+    /// answers <see cref="Refused"/> with 400, after the same password hashing for unknown and known user names
+    /// (<see cref="UnknownUserPassword"/>). An attempt during a back-off (<see cref="SignInThrottle"/>) answers 429 with
+    /// Retry-After without checking the password and is not logged (the failures that started the back-off are). A wrong
+    /// password that completes failures from enough addresses locks the account (AccountLockedOut). Success signs the person in
+    /// and returns to <paramref name="returnUrl"/> when it is local.
+    /// </summary>
+    private static async Task<IResult> SignInAsync(
+        [FromForm] string? userName,
+        [FromForm] string? password,
+        [FromForm] string? returnUrl,
+        HttpContext http,
+        IAntiforgery antiforgery,
+        SignInManager<GovernanceUser> signIn,
+        UserManager<GovernanceUser> users,
+        IPasswordHasher<GovernanceUser> hasher,
+        UnknownUserPassword unknownUsers,
+        SignInThrottle throttle,
+        SecurityLogWriter log
+    )
+    {
+        var ct = http.RequestAborted;
+        if (string.IsNullOrWhiteSpace(userName) || string.IsNullOrEmpty(password))
+            return Form(http, antiforgery, returnUrl, userName, "Enter your user name and password.", StatusCodes.Status400BadRequest);
+
+        var name = userName.Trim();
+        var account = users.NormalizeName(name);
+        var address = CredentialLimits.AddressKey(http.Connection.RemoteIpAddress);
+        var user = await users.FindByNameAsync(name);
+        var subject = user?.Id ?? "unknown-users";
+        Audit Refusal(string failure) =>
+            log.Audit(http, SecurityLogWriter.Anonymous(user?.UserName ?? name), $"Sign-in refused: {failure}");
+
+        var wait = await throttle.WaitAsync(account, address, ct);
+        if (wait > TimeSpan.Zero)
+        {
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Form(
+                http,
+                antiforgery,
+                returnUrl,
+                userName,
+                $"Too many failed sign-ins with this user name from your network. Try again in {seconds} seconds.",
+                StatusCodes.Status429TooManyRequests
+            );
+        }
+
+        // The hasher runs for every attempt that gets this far, known user name or not.
+        var passwordMatches = false;
+        if (user is null)
+            unknownUsers.Check(hasher, password);
+        else
+            passwordMatches = await users.CheckPasswordAsync(user, password);
+        var failure =
+            user is null ? "unknown_user"
+            : throttle.IsLockedOut(user) ? "locked_out"
+            : !await signIn.CanSignInAsync(user) ? "not_allowed"
+            : !passwordMatches ? "bad_password"
+            : null;
+
+        if (failure is null)
+        {
+            await throttle.SucceededAsync(account, address, ct);
+            await signIn.SignInAsync(user!, isPersistent: false);
+            var roles = await users.GetRolesAsync(user!);
+            var actor = new Actor(user!.Id, user.DisplayName, string.Join(",", roles));
+            await log.RecordAsync(
+                new SignInSucceeded(user.Id, user.UserName!, "password", log.Audit(http, actor, "Signed in with password")),
+                ct
+            );
+            return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+        }
+
+        var addresses = await throttle.FailedAsync(account, address, ct);
+        await log.RecordAsync(new SignInFailed(subject, user?.UserName ?? name, failure, Refusal(failure)), ct);
+        if (failure == "bad_password" && throttle.Locks(addresses) && await throttle.LockAsync(users, user!) is { } until)
+            await log.RecordAsync(
+                new AccountLockedOut(
+                    user!.Id,
+                    user.UserName!,
+                    until,
+                    addresses,
+                    log.Audit(http, SecurityLogWriter.Anonymous(user.UserName!), $"Failed passwords from {addresses} networks")
+                ),
+                ct
+            );
+        return Form(http, antiforgery, returnUrl, userName, Refused, StatusCodes.Status400BadRequest);
     }
 
     /// <summary>A path on this host that can be put in a Location header (no control character, e.g. a TAB, which would 500).</summary>

@@ -19,8 +19,26 @@ public static class SecurityLog
 
 public sealed record SignInSucceeded(string Subject, string UserName, string Method, Audit Audit) : ISecurityEvent;
 
-/// <summary>A failed sign-in; <paramref name="Failure"/> is unknown_user, bad_password, locked_out or not_allowed.</summary>
+/// <summary>A failed sign-in; <paramref name="Failure"/> is unknown_user, bad_password, locked_out or not_allowed. An unknown
+/// user name's <paramref name="Subject"/> is <c>unknown-users</c>; the name as typed is kept (at most 256 characters, the sign-in
+/// form's limit).</summary>
 public sealed record SignInFailed(string Subject, string UserName, string Failure, Audit Audit) : ISecurityEvent;
+
+/// <summary>
+/// An account locked after failed passwords from <paramref name="Addresses"/> distinct client networks within the failure
+/// window, until <paramref name="Until"/>. The addresses themselves are not recorded: they are personal data, and the log is
+/// permanent.
+/// </summary>
+public sealed record AccountLockedOut(string Subject, string UserName, DateTimeOffset Until, int Addresses, Audit Audit) : ISecurityEvent;
+
+/// <summary>
+/// A client that failed to authenticate at the token or device authorization endpoint (OAuth <c>invalid_client</c>):
+/// <paramref name="Failure"/> is <c>unknown_client</c> (<paramref name="Subject"/> is then <c>unknown-clients</c> and
+/// <paramref name="ClientId"/> the id as sent, at most 100 characters) or <c>invalid_credentials</c> (a registered client with a
+/// wrong or missing secret); <paramref name="Endpoint"/> is <c>token</c> or <c>device</c>.
+/// </summary>
+public sealed record ClientAuthenticationFailed(string Subject, string ClientId, string Endpoint, string Failure, Audit Audit)
+    : ISecurityEvent;
 
 public sealed record TokenIssuedToClient(string Subject, string GrantType, IReadOnlyList<string> Scopes, Audit Audit) : ISecurityEvent;
 

@@ -53,6 +53,7 @@ public class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
+            services.AddTransient<IStartupFilter, TestPeerAddress>();
             if (UsesTestAuthentication)
                 services
                     .AddAuthentication(TestAuthentication.SchemeName)
@@ -116,6 +117,14 @@ public sealed class LedgerCollection : ICollectionFixture<LedgerApp>
 public sealed class IdentityApp : LedgerApp
 {
     protected override bool UsesTestAuthentication => false;
+
+    /// <summary>The identity tests all speak from TestServer's one unknown address, more often than the production limit of
+    /// credential requests per address allows; the rate limits are tested on derived hosts with limits of their own.</summary>
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Governance:RateLimits:CredentialsPerMinute", "100000");
+    }
 }
 
 [CollectionDefinition(Name)]
