@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Governance.Domain.Approvals;
 using Governance.Domain.Deployments;
 using Governance.Domain.Models;
@@ -52,7 +53,8 @@ public sealed record ModelVersionRegistered(
     RiskTier RiskTier,
     string ModelOwnerId,
     Audit Audit,
-    IReadOnlyList<ArtifactFile>? ArtifactFiles = null
+    // Left out when null, so a one-file registration is stored (and its payload digest taken) exactly as before directories.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ArtifactFile>? ArtifactFiles = null
 ) : IModelVersionEvent;
 
 public sealed record SubmittedForValidation(
