@@ -202,14 +202,17 @@ public static class ArtifactDirectory
     /// </summary>
     public static ModelApprovalPredicate? SignedApproval(byte[] envelope, Expectation expected, JwkSet trusted, DateTimeOffset now)
     {
+        // The DSSE layer decodes the payload as verifiers must (either base64 alphabet) and only once it is validly signed.
+        var dsse = DsseVerifier.Verify(envelope, Statement.PayloadType, trusted);
+        if (!dsse.Verified)
+            return null;
         string? subject;
         try
         {
-            var parsed = JsonSerializer.Deserialize<Envelope>(envelope, AttestationJson.Options);
-            var statement = JsonSerializer.Deserialize<Statement>(Convert.FromBase64String(parsed?.Payload ?? ""), AttestationJson.Options);
+            var statement = JsonSerializer.Deserialize<Statement>(dsse.Payload!, AttestationJson.Options);
             subject = statement?.Subjects?.FirstOrDefault(s => s?.Digest?.ContainsKey("sha256") == true)?.Digest["sha256"];
         }
-        catch (Exception e) when (e is JsonException or FormatException)
+        catch (JsonException)
         {
             return null;
         }

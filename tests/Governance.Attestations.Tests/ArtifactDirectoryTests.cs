@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Governance.Attestations.Tests;
 
 /// <summary>A model directory read as a file manifest, and compared with the files an approval lists.</summary>
@@ -25,6 +27,38 @@ public sealed class ArtifactDirectoryTests : IDisposable
         // docs/manifests.md's manifest_digest.py DIR model.onnx tokenizer/vocab.txt (/usr/bin/python3 3.11.2).
         Assert.Equal("sha256:08fb518bc4f672088d457dc6dea1bacd28ea8f6659ed1d729ff334019bb9f3ec", FileManifest.DigestOf(files));
         Assert.Equal(["model.onnx", "tokenizer/vocab.txt"], files.Select(f => f.Path));
+    }
+
+    [Fact]
+    public void The_signed_file_list_is_read_from_an_envelope_in_url_safe_base64_without_padding()
+    {
+        using var signer = SignedApprovals.NewSigner();
+        // A condition long enough that the payload's base64 ends in padding, which the URL-safe copy drops.
+        var payload = Enumerable
+            .Range(1, 3)
+            .Select(n => JsonSerializer.SerializeToUtf8Bytes(SignedApprovals.Approval([new string('x', n)]), AttestationJson.Options))
+            .First(p => p.Length % 3 != 0);
+        var standard = JsonSerializer.Deserialize<Envelope>(
+            SignedApprovals.Envelope(Statement.PayloadType, payload, (signer, signer.KeyId)),
+            AttestationJson.Options
+        )!;
+        static string UrlSafe(string b64) => b64.TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var urlSafe = Dsse.Serialize(
+            standard with
+            {
+                Payload = UrlSafe(standard.Payload),
+                Signatures = [.. standard.Signatures.Select(s => s with { Sig = UrlSafe(s.Sig) })],
+            }
+        );
+
+        var approval = ArtifactDirectory.SignedApproval(
+            urlSafe,
+            SignedApprovals.ThisArtifactInProduction,
+            SignedApprovals.Trusting(signer),
+            SignedApprovals.Now
+        );
+
+        Assert.Equal("approval-1", approval?.ApprovalId);
     }
 
     private static readonly ManifestFile Graph = new("model.onnx", "sha256:" + new string('1', 64), 10);
