@@ -39,18 +39,18 @@ public sealed class DemoInventory(
     private static Caller Person(string subject)
     {
         var p = DevelopmentParties.People.Single(p => p.Subject == subject);
-        return new Caller(p.Subject, p.Name, [p.Role]);
+        return Caller.FromToken(p.Subject, tokenClientId: null, p.Name, [p.Role]);
     }
 
     private static readonly Caller Owner = Person("dev-owner-olivia");
     private static readonly Caller Validator = Person("dev-validator-victor");
     private static readonly Caller Rita = Person("dev-officer-rita");
     private static readonly Caller Ravi = Person("dev-officer-ravi");
-    private static readonly Caller Pipeline = new(
+    private static readonly Caller Pipeline = Caller.FromToken(
+        DevelopmentParties.Pipeline.Subject,
         DevelopmentParties.Pipeline.Subject,
         DevelopmentParties.Pipeline.Name,
-        [DevelopmentParties.Pipeline.Role],
-        DevelopmentParties.Pipeline.Subject
+        [DevelopmentParties.Pipeline.Role]
     );
 
     /// <summary>

@@ -29,7 +29,7 @@ internal static class PackInputs
         var owner = Person("owner", "Olivia Owner", Roles.ModelOwner);
         var validator = Person("validator", "Victor Validator", Roles.Validator);
         var officers = new[] { Person("rita", "Rita Risk", Roles.RiskOfficer), Person("ravi", "Ravi Risk", Roles.RiskOfficer) };
-        var pipeline = new Actor("pipeline", Text(200, "Deployment pipeline"), Roles.DeploymentPipeline, "pipeline");
+        var pipeline = new Actor("client:pipeline", Text(200, "Deployment pipeline"), Roles.DeploymentPipeline, "pipeline");
         Audit At(Actor a, int minutes, string reason) => new(a, t0.AddMinutes(minutes), reason, "bench");
         var artifact = Digest.OfText("artifact");
         // At its maximum a dataset lists 10,000 files with 1,000-character paths.

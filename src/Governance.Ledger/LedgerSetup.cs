@@ -16,6 +16,7 @@ using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.SecurityLog;
 using Governance.Ledger.Sequencing;
+using Governance.Ledger.Upcasting;
 using Governance.Ledger.Validation;
 using Governance.Ledger.Writing;
 using JasperFx;
@@ -57,6 +58,11 @@ public static class LedgerSetup
     [
         typeof(ModelRegistered),
         typeof(ModelRetired),
+        typeof(ModelDelegateAdded),
+        typeof(ModelDelegateRemoved),
+        typeof(ModelOwnershipTransferred),
+        typeof(ModelVersionSuspended),
+        typeof(ModelVersionSuspensionLifted),
         typeof(DatasetRegistered),
         typeof(ModelVersionRegistered),
         typeof(SubmittedForValidation),
@@ -137,7 +143,8 @@ public static class LedgerSetup
         opts.Connection(connectionString);
         opts.DatabaseSchemaName = "governance";
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-        opts.UseSystemTextJsonForSerialization(enumStorage: EnumStorage.AsString, casing: Casing.CamelCase);
+        // Subject ids stored before they were namespaced are read as user:… or client:… (see NamespacedSubjects).
+        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, NamespacedSubjects.Configure);
 
         // Streams are keyed by name so that a model, a model version ("model@version") or a dataset ("dataset:name@version")
         // can only be registered once: a second start of the same stream is a conflict, not a duplicate.

@@ -216,10 +216,10 @@ public sealed class ApprovalEndpointTests(LedgerApp app)
         var approval = await _ledger.Auditor.GetAsync($"/api/v1/approvals/{approvalId}").Expect(HttpStatusCode.OK);
         Assert.Equal("Approved", approval.GetProperty("status").GetString());
         Assert.Equal(
-            ["officer-rita", "officer-ravi"],
+            ["user:officer-rita", "user:officer-ravi"],
             approval.GetProperty("signOffs").EnumerateArray().Select(s => s.GetProperty("officer").GetProperty("subjectId").GetString())
         );
-        Assert.Equal("owner-olivia", approval.GetProperty("requestedBy").GetProperty("subjectId").GetString());
+        Assert.Equal("user:owner-olivia", approval.GetProperty("requestedBy").GetProperty("subjectId").GetString());
         await _ledger.Auditor.GetAsync($"/api/v1/approvals/{Guid.NewGuid()}").ExpectProblem(HttpStatusCode.NotFound, "approval.not_found");
         await _ledger.Auditor.GetAsync("/api/v1/approvals?digest=bad").ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
     }

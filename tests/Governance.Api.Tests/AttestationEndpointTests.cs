@@ -64,7 +64,7 @@ public sealed class AttestationEndpointTests(LedgerApp app)
             DateTimeOffset.UtcNow
         );
         Assert.True(verified.Verified, verified.Message);
-        Assert.Equal(["officer-rita", "officer-ravi"], verified.Approval!.Approvers.Select(a => a.SubjectId));
+        Assert.Equal(["user:officer-rita", "user:officer-ravi"], verified.Approval!.Approvers.Select(a => a.SubjectId));
         Assert.Equal("High", verified.Approval.RiskTier);
         Assert.Equal("Passed", verified.Approval.Validation.Outcome);
         Assert.Equal("model_version_approved", verified.Approval.LedgerEvent.EventType);

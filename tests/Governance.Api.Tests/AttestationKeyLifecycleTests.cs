@@ -97,7 +97,7 @@ public sealed class AttestationKeyLifecycleTests(KeyLifecycleApp app) : IClassFi
             ["attestation_key_retired", "attestation_key_activated"],
             rotation.Select(e => e.GetProperty("eventType").GetString())
         );
-        Assert.All(rotation, e => Assert.Equal("admin-adam", e.GetProperty("actor").GetProperty("subjectId").GetString()));
+        Assert.All(rotation, e => Assert.Equal("user:admin-adam", e.GetProperty("actor").GetProperty("subjectId").GetString()));
     }
 
     [Fact]

@@ -254,7 +254,7 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         Assert.True(check.GetProperty("allowed").GetBoolean(), check.ToString());
         Assert.Equal(approvalId, check.GetProperty("approvalId").GetString());
         var approval = await new Scenario(app).Auditor.GetAsync($"/api/v1/approvals/{approvalId}").Expect(HttpStatusCode.OK);
-        Assert.Equal("dev-officer-rita", approval.GetProperty("signOffs")[0].GetProperty("officer").GetProperty("subjectId").GetString());
+        Assert.Equal("user:dev-officer-rita", approval.GetProperty("signOffs")[0].GetProperty("officer").GetProperty("subjectId").GetString());
     }
 
     [Fact]
@@ -307,7 +307,7 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         Assert.Equal("%PDF", System.Text.Encoding.ASCII.GetString(pdf, 0, 4));
         var issued = await ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
         Assert.Equal(Digest.OfBytes(pdf), issued[0].GetProperty("sha256").GetString());
-        Assert.Equal("dev-auditor-ada", issued[0].GetProperty("issuedTo").GetProperty("subjectId").GetString());
+        Assert.Equal("user:dev-auditor-ada", issued[0].GetProperty("issuedTo").GetProperty("subjectId").GetString());
 
         await page.GotoAsync(app.Address + "/search");
         await Ready(page);

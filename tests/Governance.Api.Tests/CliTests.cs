@@ -39,8 +39,12 @@ public sealed class CliTests(LedgerApp app) : IDisposable
         }
     }
 
+    /// <summary>The CLI as a person in <paramref name="role"/>; as ModelOwner, the owner of the scenario's models.</summary>
     private Task<(int Exit, string Out, string Err)> Cli(string role, params string[] args) =>
-        Cli(new AsCaller(app.Server.CreateHandler(), $"cli-{role.ToLowerInvariant()}", role), args);
+        Cli(
+            new AsCaller(app.Server.CreateHandler(), role == Roles.ModelOwner ? "owner-olivia" : $"cli-{role.ToLowerInvariant()}", role),
+            args
+        );
 
     private async Task<(int Exit, string Out, string Err)> Cli(HttpMessageHandler handler, params string[] args)
     {

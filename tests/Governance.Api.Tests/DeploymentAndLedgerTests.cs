@@ -81,7 +81,7 @@ public sealed class DeploymentAndLedgerTests(LedgerApp app)
 
         var refused = Assert.Single((await _ledger.GetVersion(modelId)).GetProperty("refusedDeployments").EnumerateArray());
         Assert.Equal("rogue-1", refused.GetProperty("pipelineRunId").GetString());
-        Assert.Equal("pipeline-ci", refused.GetProperty("attemptedBy").GetProperty("subjectId").GetString());
+        Assert.Equal("user:pipeline-ci", refused.GetProperty("attemptedBy").GetProperty("subjectId").GetString());
         Assert.Equal(2, await StreamVersion(modelId));
     }
 

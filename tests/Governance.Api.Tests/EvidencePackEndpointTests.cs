@@ -101,7 +101,7 @@ public sealed class EvidencePackEndpointTests(LedgerApp app)
         Assert.Equal(2, issued.GetArrayLength());
         Assert.All(issued.EnumerateArray(), p => Assert.Equal(Digest.OfBytes(first), p.GetProperty("sha256").GetString()));
         Assert.Equal(
-            ["auditor-ada", "officer-rita"],
+            ["user:auditor-ada", "user:officer-rita"],
             issued.EnumerateArray().Select(p => p.GetProperty("issuedTo").GetProperty("subjectId").GetString())
         );
 

@@ -32,7 +32,7 @@ public sealed class ModelAndDatasetEndpointTests(LedgerApp app)
 
         body.Remove("ownerId");
         var model = await _ledger.Owner.PostAsJsonAsync("/api/v1/models", body).Expect(HttpStatusCode.Created);
-        Assert.Equal("owner-olivia", model.GetProperty("ownerId").GetString());
+        Assert.Equal("user:owner-olivia", model.GetProperty("ownerId").GetString());
         var entry = await _ledger.Auditor.GetAsync($"/api/v1/inventory/{id}").Expect(HttpStatusCode.OK);
         Assert.Equal("High", entry.GetProperty("model").GetProperty("riskTier").GetString());
     }

@@ -23,7 +23,7 @@ public sealed class ModelVersionAndValidationEndpointTests(LedgerApp app)
         Assert.Equal(digest, version.GetProperty("artifactDigest").GetString());
         Assert.Equal("Registered", version.GetProperty("status").GetString());
         Assert.Equal("High", version.GetProperty("riskTier").GetString());
-        Assert.Equal("owner-olivia", version.GetProperty("registeredBy").GetProperty("subjectId").GetString());
+        Assert.Equal("user:owner-olivia", version.GetProperty("registeredBy").GetProperty("subjectId").GetString());
     }
 
     /// <summary>A model directory's registration body: its files, and no digest or size unless given.</summary>
@@ -183,7 +183,7 @@ public sealed class ModelVersionAndValidationEndpointTests(LedgerApp app)
         Assert.Equal("Validated", version.GetProperty("status").GetString());
         var validation = version.GetProperty("validation");
         Assert.Equal("PassedWithConditions", validation.GetProperty("outcome").GetString());
-        Assert.Equal("validator-victor", validation.GetProperty("validator").GetProperty("subjectId").GetString());
+        Assert.Equal("user:validator-victor", validation.GetProperty("validator").GetProperty("subjectId").GetString());
         Assert.Equal("F-1", validation.GetProperty("findings")[0].GetProperty("id").GetString());
     }
 

@@ -104,6 +104,11 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.AttestationKeys.AttestationKeyCompromised),
         typeof(Domain.Security.AccountLockedOut),
         typeof(Domain.Security.ClientAuthenticationFailed),
+        typeof(Domain.Models.ModelDelegateAdded),
+        typeof(Domain.Models.ModelDelegateRemoved),
+        typeof(Domain.Models.ModelOwnershipTransferred),
+        typeof(Domain.ModelVersions.ModelVersionSuspended),
+        typeof(Domain.ModelVersions.ModelVersionSuspensionLifted),
     ];
 
     [Fact]
@@ -147,6 +152,16 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
             Assert.IsType(captured[i], loaded);
             var audit = ((ILedgerEvent)loaded).Audit;
             Assert.False(string.IsNullOrEmpty(audit.Actor.SubjectId), $"{captured[i].Name}: no actor");
+            // Stored with a bare subject, read namespaced: a client acting as itself is client:…, anyone else user:….
+            var storedActor = rows[i].GetProperty("data").GetProperty("audit").GetProperty("actor");
+            var storedSubject = storedActor.GetProperty("subjectId").GetString()!;
+            var storedClient = storedActor.TryGetProperty("clientId", out var c) ? c.GetString() : null;
+            Assert.Equal(storedSubject == storedClient ? $"client:{storedSubject}" : $"user:{storedSubject}", audit.Actor.SubjectId);
+            Assert.Equal(storedClient, audit.Actor.ClientId);
+            if (loaded is Domain.Models.ModelRegistered registered)
+                Assert.Equal($"user:{rows[i].GetProperty("data").GetProperty("ownerId").GetString()}", registered.OwnerId);
+            if (loaded is Domain.ModelVersions.ModelVersionRegistered version)
+                Assert.Equal($"user:{rows[i].GetProperty("data").GetProperty("modelOwnerId").GetString()}", version.ModelOwnerId);
             Assert.NotEqual(default, audit.At);
             Assert.False(string.IsNullOrEmpty(audit.Reason), $"{captured[i].Name}: no reason");
         }

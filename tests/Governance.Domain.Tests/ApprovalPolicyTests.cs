@@ -16,7 +16,7 @@ public sealed class ApprovalPolicyTests
     {
         VersionSpec
             .Given(VersionRegistered(RiskTier.High), SubmittedEvent(), ValidationCompletedEvent())
-            .When(v => [RequestApprovalDecision.Decide(Request, v, Ctx(Owner, Day(3)), ApprovalPolicy.Default)])
+            .When(v => [RequestApprovalDecision.Decide(Request, TheModel, v, Ctx(Owner, Day(3)), ApprovalPolicy.Default)])
             .Then(
                 new ApprovalRequested(
                     ModelId,
@@ -37,7 +37,7 @@ public sealed class ApprovalPolicyTests
         var stricter = ApprovalPolicy.Default with { OtherApprovers = 3 };
         VersionSpec
             .Given(VersionRegistered(RiskTier.Low), SubmittedEvent(), ValidationCompletedEvent())
-            .When(v => [RequestApprovalDecision.Decide(Request, v, Ctx(Owner, Day(3)), stricter)])
+            .When(v => [RequestApprovalDecision.Decide(Request, TheModel, v, Ctx(Owner, Day(3)), stricter)])
             .Then(
                 new ApprovalRequested(
                     ModelId,

@@ -17,7 +17,7 @@ public class SegregationOfDutiesInApprovalTests
         var version = Given(AwaitingApproval(requestedBy: Requester));
 
         Refused(
-            () => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(Requester)),
+            () => ApproveModelVersionDecision.Decide(Approve(), TheModel, version, Ctx(Requester)),
             RuleKind.Forbidden,
             "segregation_of_duties.requester_cannot_approve"
         );
@@ -30,7 +30,7 @@ public class SegregationOfDutiesInApprovalTests
         var version = Given(AwaitingApproval(requestedBy: Requester));
 
         Refused(
-            () => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(Owner)),
+            () => ApproveModelVersionDecision.Decide(Approve(), TheModel, version, Ctx(Owner)),
             RuleKind.Forbidden,
             "segregation_of_duties.model_owner_cannot_approve"
         );
@@ -43,7 +43,7 @@ public class SegregationOfDutiesInApprovalTests
         var version = Given(AwaitingApproval(requestedBy: Requester));
 
         Refused(
-            () => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(ownerAsOfficer)),
+            () => ApproveModelVersionDecision.Decide(Approve(), TheModel, version, Ctx(ownerAsOfficer)),
             RuleKind.Forbidden,
             "segregation_of_duties.model_owner_cannot_approve"
         );
@@ -55,7 +55,7 @@ public class SegregationOfDutiesInApprovalTests
         var version = Given(AwaitingApproval());
 
         Refused(
-            () => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(Developer)),
+            () => ApproveModelVersionDecision.Decide(Approve(), TheModel, version, Ctx(Developer)),
             RuleKind.Forbidden,
             "segregation_of_duties.developer_cannot_approve"
         );
@@ -92,12 +92,12 @@ public class SegregationOfDutiesInApprovalTests
         var version = Given(AwaitingApproval(requestedBy: Requester));
 
         Refused(
-            () => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(AsOfficer(party))),
+            () => ApproveModelVersionDecision.Decide(Approve(), TheModel, version, Ctx(AsOfficer(party))),
             RuleKind.Forbidden,
             $"segregation_of_duties.{rule}_cannot_approve"
         );
         Refused(
-            () => ApprovalDecisions.Decide(new RejectApproval(ApprovalId, "Not convinced"), version, Ctx(AsOfficer(party))),
+            () => ApprovalDecisions.Decide(new RejectApproval(ApprovalId, "Not convinced"), TheModel, version, Ctx(AsOfficer(party))),
             RuleKind.Forbidden,
             $"segregation_of_duties.{rule}_cannot_reject"
         );
@@ -115,7 +115,7 @@ public class SegregationOfDutiesInApprovalTests
         ]);
 
         Refused(
-            () => ApprovalDecisions.Decide(new RevokeApproval(ApprovalId, "Drift"), version, Ctx(AsOfficer(party), Day(8))),
+            () => ApprovalDecisions.Decide(new RevokeApproval(ApprovalId, "Drift"), TheModel, version, Ctx(AsOfficer(party), Day(8))),
             RuleKind.Forbidden,
             $"segregation_of_duties.{rule}_cannot_revoke"
         );
@@ -126,7 +126,7 @@ public class SegregationOfDutiesInApprovalTests
     {
         var version = Given(AwaitingApproval(RiskTier.Low));
 
-        var events = ApproveModelVersionDecision.Decide(Approve(), version, Ctx(OfficerA));
+        var events = ApproveModelVersionDecision.Decide(Approve(), TheModel, version, Ctx(OfficerA));
 
         Assert.Contains(events, e => e is ModelVersionApproved);
     }
@@ -141,6 +141,7 @@ public class HighRiskApprovalTests
 
         var requested = RequestApprovalDecision.Decide(
             new RequestApproval(ApprovalId, Production, "Retail scoring", null),
+            TheModel,
             version,
             Ctx(Owner),
             ApprovalPolicy.Default
@@ -158,6 +159,7 @@ public class HighRiskApprovalTests
 
         var requested = RequestApprovalDecision.Decide(
             new RequestApproval(ApprovalId, Production, "Retail scoring", null),
+            TheModel,
             version,
             Ctx(Owner),
             ApprovalPolicy.Default
@@ -171,7 +173,7 @@ public class HighRiskApprovalTests
     {
         var version = Given(AwaitingApproval(RiskTier.High));
 
-        var events = ApproveModelVersionDecision.Decide(Approve(), version, Ctx(OfficerA, Day(4)));
+        var events = ApproveModelVersionDecision.Decide(Approve(), TheModel, version, Ctx(OfficerA, Day(4)));
 
         var signed = Assert.IsType<ApprovalSignedOff>(Assert.Single(events));
         Assert.Equal(ApprovalId, signed.ApprovalId);
@@ -200,7 +202,7 @@ public class HighRiskApprovalTests
         var version = Given([.. AwaitingApproval(RiskTier.High), SignedOffEvent(OfficerA, Day(4))]);
 
         Refused(
-            () => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(OfficerA, Day(5))),
+            () => ApproveModelVersionDecision.Decide(Approve(), TheModel, version, Ctx(OfficerA, Day(5))),
             RuleKind.Forbidden,
             "segregation_of_duties.distinct_approvers_required"
         );
@@ -213,7 +215,7 @@ public class HighRiskApprovalTests
         var sameOfficerRenamed = OfficerA with { DisplayName = "R. Risk (second session)" };
 
         Refused(
-            () => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(sameOfficerRenamed, Day(5))),
+            () => ApproveModelVersionDecision.Decide(Approve(), TheModel, version, Ctx(sameOfficerRenamed, Day(5))),
             RuleKind.Forbidden,
             "segregation_of_duties.distinct_approvers_required"
         );
@@ -231,6 +233,7 @@ public class HighRiskApprovalTests
 
         var events = ApproveModelVersionDecision.Decide(
             Approve(expiresAt: secondExpiry, conditions: ["Human review of declines", "Annual revalidation"]),
+            TheModel,
             version,
             Ctx(OfficerB, Day(5))
         );
@@ -249,7 +252,7 @@ public class HighRiskApprovalTests
     {
         var version = Given([.. AwaitingApproval(RiskTier.High), SignedOffEvent(OfficerA, Day(4), expiresAt: Day(5))]);
 
-        var events = ApproveModelVersionDecision.Decide(Approve(expiresAt: Day(90)), version, Ctx(OfficerB, Day(6)));
+        var events = ApproveModelVersionDecision.Decide(Approve(expiresAt: Day(90)), TheModel, version, Ctx(OfficerB, Day(6)));
 
         Assert.IsType<ApprovalSignedOff>(Assert.Single(events));
         Assert.Equal(
@@ -270,7 +273,7 @@ public class HighRiskApprovalTests
             SignedOffEvent(OfficerB, Day(6), expiresAt: Day(90)),
         ]);
 
-        var events = ApproveModelVersionDecision.Decide(Approve(expiresAt: Day(60)), version, Ctx(OfficerA, Day(7)));
+        var events = ApproveModelVersionDecision.Decide(Approve(expiresAt: Day(60)), TheModel, version, Ctx(OfficerA, Day(7)));
 
         var approved = Assert.IsType<ModelVersionApproved>(events[^1]);
         Assert.Equal(Day(60), approved.ExpiresAt);
@@ -282,7 +285,7 @@ public class HighRiskApprovalTests
     {
         var version = Given([.. AwaitingApproval(RiskTier.High), SignedOffEvent(OfficerA, Day(4), Day(120))]);
 
-        var events = ApproveModelVersionDecision.Decide(Approve(expiresAt: Day(60)), version, Ctx(OfficerB, Day(5)));
+        var events = ApproveModelVersionDecision.Decide(Approve(expiresAt: Day(60)), TheModel, version, Ctx(OfficerB, Day(5)));
 
         Assert.Equal(Day(60), Assert.IsType<ModelVersionApproved>(events[^1]).ExpiresAt);
     }
@@ -291,7 +294,7 @@ public class HighRiskApprovalTests
     public void Folding_the_second_sign_off_approves_the_version_and_allows_deployment()
     {
         var version = Given([.. AwaitingApproval(RiskTier.High), SignedOffEvent(OfficerA, Day(4))]);
-        var events = ApproveModelVersionDecision.Decide(Approve(), version, Ctx(OfficerB, Day(5)));
+        var events = ApproveModelVersionDecision.Decide(Approve(), TheModel, version, Ctx(OfficerB, Day(5)));
 
         foreach (var e in events)
             version = ModelVersion.Evolve(version, e)!;
@@ -310,7 +313,7 @@ public class HighRiskApprovalTests
     {
         var version = Given(AwaitingApproval(tier));
 
-        var events = ApproveModelVersionDecision.Decide(Approve(), version, Ctx(OfficerA, Day(4)));
+        var events = ApproveModelVersionDecision.Decide(Approve(), TheModel, version, Ctx(OfficerA, Day(4)));
 
         Assert.Collection(
             events,
@@ -328,7 +331,7 @@ public class ApprovalBindingTests
         var version = Given(AwaitingApproval());
 
         Refused(
-            () => ApproveModelVersionDecision.Decide(Approve(digest: OtherDigest), version, Ctx(OfficerA)),
+            () => ApproveModelVersionDecision.Decide(Approve(digest: OtherDigest), TheModel, version, Ctx(OfficerA)),
             RuleKind.Conflict,
             "approval.digest_mismatch"
         );
@@ -340,7 +343,7 @@ public class ApprovalBindingTests
         var version = Given(AwaitingApproval(environment: Production));
 
         Refused(
-            () => ApproveModelVersionDecision.Decide(Approve(environment: Staging), version, Ctx(OfficerA)),
+            () => ApproveModelVersionDecision.Decide(Approve(environment: Staging), TheModel, version, Ctx(OfficerA)),
             RuleKind.Conflict,
             "approval.environment_mismatch"
         );
@@ -351,7 +354,12 @@ public class ApprovalBindingTests
     {
         var version = Given(AwaitingApproval(RiskTier.Low));
 
-        var events = ApproveModelVersionDecision.Decide(Approve(digest: ArtifactDigest.ToUpperInvariant()), version, Ctx(OfficerA));
+        var events = ApproveModelVersionDecision.Decide(
+            Approve(digest: ArtifactDigest.ToUpperInvariant()),
+            TheModel,
+            version,
+            Ctx(OfficerA)
+        );
 
         Assert.Equal(ArtifactDigest, Assert.IsType<ModelVersionApproved>(events[^1]).ArtifactDigest);
     }
@@ -363,6 +371,7 @@ public class ApprovalBindingTests
 
         var requested = RequestApprovalDecision.Decide(
             new RequestApproval(ApprovalId, Staging, "Shadow scoring", null),
+            TheModel,
             version,
             Ctx(Owner),
             ApprovalPolicy.Default
@@ -381,7 +390,7 @@ public class ApprovalInputTests
         var version = Given(AwaitingApproval());
         var command = Approve() with { ExpiresAt = null };
 
-        InvalidField(() => ApproveModelVersionDecision.Decide(command, version, Ctx(OfficerA)), "expiresAt");
+        InvalidField(() => ApproveModelVersionDecision.Decide(command, TheModel, version, Ctx(OfficerA)), "expiresAt");
     }
 
     [Fact]
@@ -389,7 +398,10 @@ public class ApprovalInputTests
     {
         var version = Given(AwaitingApproval());
 
-        InvalidField(() => ApproveModelVersionDecision.Decide(Approve(expiresAt: Day(9)), version, Ctx(OfficerA, Day(10))), "expiresAt");
+        InvalidField(
+            () => ApproveModelVersionDecision.Decide(Approve(expiresAt: Day(9)), TheModel, version, Ctx(OfficerA, Day(10))),
+            "expiresAt"
+        );
     }
 
     [Fact]
@@ -397,7 +409,10 @@ public class ApprovalInputTests
     {
         var version = Given(AwaitingApproval());
 
-        InvalidField(() => ApproveModelVersionDecision.Decide(Approve(expiresAt: Day(10)), version, Ctx(OfficerA, Day(10))), "expiresAt");
+        InvalidField(
+            () => ApproveModelVersionDecision.Decide(Approve(expiresAt: Day(10)), TheModel, version, Ctx(OfficerA, Day(10))),
+            "expiresAt"
+        );
     }
 
     [Theory]
@@ -410,7 +425,7 @@ public class ApprovalInputTests
     {
         var version = Given(AwaitingApproval());
 
-        InvalidField(() => ApproveModelVersionDecision.Decide(Approve(digest: digest), version, Ctx(OfficerA)), "artifactDigest");
+        InvalidField(() => ApproveModelVersionDecision.Decide(Approve(digest: digest), TheModel, version, Ctx(OfficerA)), "artifactDigest");
     }
 
     [Fact]
@@ -419,7 +434,7 @@ public class ApprovalInputTests
         var version = Given(AwaitingApproval());
 
         InvalidField(
-            () => ApproveModelVersionDecision.Decide(Approve(conditions: ["Monthly report", " "]), version, Ctx(OfficerA)),
+            () => ApproveModelVersionDecision.Decide(Approve(conditions: ["Monthly report", " "]), TheModel, version, Ctx(OfficerA)),
             "conditions[1]"
         );
     }
@@ -430,7 +445,7 @@ public class ApprovalInputTests
         var version = Given(AwaitingApproval());
         var command = new ApproveModelVersion(ApprovalId, "sha256:nope", "Not A Slug", " ", null, null);
 
-        var ex = InvalidField(() => ApproveModelVersionDecision.Decide(command, version, Ctx(OfficerA)), "artifactDigest");
+        var ex = InvalidField(() => ApproveModelVersionDecision.Decide(command, TheModel, version, Ctx(OfficerA)), "artifactDigest");
 
         Assert.Equal(
             new[] { "artifactDigest", "environment", "expiresAt", "rationale" },
@@ -450,7 +465,7 @@ public class ApprovalLifecycleTests
         var version = Given(Registered());
 
         Refused(
-            () => RequestApprovalDecision.Decide(Request(), version, Ctx(Owner), ApprovalPolicy.Default),
+            () => RequestApprovalDecision.Decide(Request(), TheModel, version, Ctx(Owner), ApprovalPolicy.Default),
             RuleKind.Conflict,
             "approval.not_validated"
         );
@@ -462,7 +477,7 @@ public class ApprovalLifecycleTests
         var version = Given(VersionRegistered(), SubmittedEvent());
 
         Refused(
-            () => RequestApprovalDecision.Decide(Request(), version, Ctx(Owner), ApprovalPolicy.Default),
+            () => RequestApprovalDecision.Decide(Request(), TheModel, version, Ctx(Owner), ApprovalPolicy.Default),
             RuleKind.Conflict,
             "approval.not_validated"
         );
@@ -474,7 +489,7 @@ public class ApprovalLifecycleTests
         var version = Given(Validated(outcome: ValidationOutcome.Failed));
 
         Refused(
-            () => RequestApprovalDecision.Decide(Request(), version, Ctx(Owner), ApprovalPolicy.Default),
+            () => RequestApprovalDecision.Decide(Request(), TheModel, version, Ctx(Owner), ApprovalPolicy.Default),
             RuleKind.Conflict,
             "approval.validation_failed"
         );
@@ -485,7 +500,7 @@ public class ApprovalLifecycleTests
     {
         var version = Given(Validated(outcome: ValidationOutcome.PassedWithConditions));
 
-        var requested = RequestApprovalDecision.Decide(Request(), version, Ctx(Owner), ApprovalPolicy.Default);
+        var requested = RequestApprovalDecision.Decide(Request(), TheModel, version, Ctx(Owner), ApprovalPolicy.Default);
 
         Assert.Equal(version.ArtifactDigest, requested.ArtifactDigest);
     }
@@ -496,7 +511,7 @@ public class ApprovalLifecycleTests
         var version = Given(AwaitingApproval(environment: Production));
 
         Refused(
-            () => RequestApprovalDecision.Decide(Request(Production), version, Ctx(Owner), ApprovalPolicy.Default),
+            () => RequestApprovalDecision.Decide(Request(Production), TheModel, version, Ctx(Owner), ApprovalPolicy.Default),
             RuleKind.Conflict,
             "approval.already_pending"
         );
@@ -508,7 +523,7 @@ public class ApprovalLifecycleTests
         var version = Given(Approved(environment: Production));
 
         Refused(
-            () => RequestApprovalDecision.Decide(Request(Production), version, Ctx(Owner), ApprovalPolicy.Default),
+            () => RequestApprovalDecision.Decide(Request(Production), TheModel, version, Ctx(Owner), ApprovalPolicy.Default),
             RuleKind.Conflict,
             "approval.already_active"
         );
@@ -519,7 +534,7 @@ public class ApprovalLifecycleTests
     {
         var version = Given(Approved(expiresAt: Day(30)));
 
-        var requested = RequestApprovalDecision.Decide(Request(Production), version, Ctx(Owner, Day(31)), ApprovalPolicy.Default);
+        var requested = RequestApprovalDecision.Decide(Request(Production), TheModel, version, Ctx(Owner, Day(31)), ApprovalPolicy.Default);
 
         Assert.Equal(Production, requested.Environment);
     }
@@ -530,7 +545,7 @@ public class ApprovalLifecycleTests
         var version = Given([.. Validated(), VersionRetiredEvent()]);
 
         Refused(
-            () => RequestApprovalDecision.Decide(Request(), version, Ctx(Owner), ApprovalPolicy.Default),
+            () => RequestApprovalDecision.Decide(Request(), TheModel, version, Ctx(Owner), ApprovalPolicy.Default),
             RuleKind.Conflict,
             "model_version.retired"
         );
@@ -541,7 +556,11 @@ public class ApprovalLifecycleTests
     {
         var version = Given([.. AwaitingApproval(), VersionRetiredEvent()]);
 
-        Refused(() => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(OfficerA)), RuleKind.Conflict, "model_version.retired");
+        Refused(
+            () => ApproveModelVersionDecision.Decide(Approve(), TheModel, version, Ctx(OfficerA)),
+            RuleKind.Conflict,
+            "model_version.retired"
+        );
     }
 
     [Fact]
@@ -549,7 +568,11 @@ public class ApprovalLifecycleTests
     {
         var version = Given(Approved(RiskTier.Low));
 
-        Refused(() => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(OfficerB)), RuleKind.Conflict, "approval.not_pending");
+        Refused(
+            () => ApproveModelVersionDecision.Decide(Approve(), TheModel, version, Ctx(OfficerB)),
+            RuleKind.Conflict,
+            "approval.not_pending"
+        );
     }
 
     [Fact]
@@ -557,7 +580,11 @@ public class ApprovalLifecycleTests
     {
         var version = Given([.. AwaitingApproval(), RejectedEvent()]);
 
-        Refused(() => ApproveModelVersionDecision.Decide(Approve(), version, Ctx(OfficerB)), RuleKind.Conflict, "approval.not_pending");
+        Refused(
+            () => ApproveModelVersionDecision.Decide(Approve(), TheModel, version, Ctx(OfficerB)),
+            RuleKind.Conflict,
+            "approval.not_pending"
+        );
     }
 
     [Fact]
@@ -566,7 +593,7 @@ public class ApprovalLifecycleTests
         var version = Given(AwaitingApproval());
 
         Refused(
-            () => ApproveModelVersionDecision.Decide(Approve(approvalId: "apr-unknown"), version, Ctx(OfficerA)),
+            () => ApproveModelVersionDecision.Decide(Approve(approvalId: "apr-unknown"), TheModel, version, Ctx(OfficerA)),
             RuleKind.NotFound,
             "approval.not_found"
         );
@@ -579,6 +606,7 @@ public class ApprovalLifecycleTests
 
         var rejected = ApprovalDecisions.Decide(
             new RejectApproval(ApprovalId, "Fairness gaps in validation"),
+            TheModel,
             version,
             Ctx(OfficerA, Day(4))
         );
@@ -596,7 +624,7 @@ public class ApprovalLifecycleTests
     {
         var version = Given(AwaitingApproval());
 
-        InvalidField(() => ApprovalDecisions.Decide(new RejectApproval(ApprovalId, null), version, Ctx(OfficerA)), "reason");
+        InvalidField(() => ApprovalDecisions.Decide(new RejectApproval(ApprovalId, null), TheModel, version, Ctx(OfficerA)), "reason");
     }
 
     [Fact]
@@ -604,7 +632,7 @@ public class ApprovalLifecycleTests
     {
         var version = Given(Approved());
 
-        var revoked = ApprovalDecisions.Decide(new RevokeApproval(ApprovalId, "Drift detected"), version, Ctx(OfficerA, Day(8)));
+        var revoked = ApprovalDecisions.Decide(new RevokeApproval(ApprovalId, "Drift detected"), TheModel, version, Ctx(OfficerA, Day(8)));
         version = ModelVersion.Evolve(version, revoked)!;
 
         Assert.Equal(ArtifactDigest, revoked.ArtifactDigest);
@@ -618,7 +646,7 @@ public class ApprovalLifecycleTests
         var version = Given(AwaitingApproval());
 
         Refused(
-            () => ApprovalDecisions.Decide(new RevokeApproval(ApprovalId, "Changed my mind"), version, Ctx(OfficerA)),
+            () => ApprovalDecisions.Decide(new RevokeApproval(ApprovalId, "Changed my mind"), TheModel, version, Ctx(OfficerA)),
             RuleKind.Conflict,
             "approval.not_granted"
         );

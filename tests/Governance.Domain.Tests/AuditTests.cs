@@ -66,7 +66,14 @@ public class AuditTests
             null
         );
 
-        var e = RegisterModelVersionDecision.Decide(command, GivenModel(ModelRegisteredEvent()), null, dataset, dataset, ctx);
+        var e = RegisterModelVersionDecision.Decide(
+            command,
+            GivenModel([ModelRegisteredEvent(), .. DelegatesNamed]),
+            null,
+            dataset,
+            dataset,
+            ctx
+        );
 
         AssertAudit(e, ctx, "Model version registered");
     }
@@ -78,6 +85,7 @@ public class AuditTests
 
         var e = ValidationDecisions.Decide(
             new RecordValidationOutcome(ValidationOutcome.Passed, [], "  Sound model  "),
+            TheModel,
             Given(VersionRegistered(), SubmittedEvent()),
             ctx
         );
@@ -91,7 +99,15 @@ public class AuditTests
         var ctx = ContextFor(OfficerB);
         var version = Given([.. AwaitingApproval(RiskTier.High), SignedOffEvent(OfficerA, Day(4))]);
 
-        var events = ApproveModelVersionDecision.Decide(Approve() with { Rationale = " Monitoring plan adequate " }, version, ctx);
+        var events = ApproveModelVersionDecision.Decide(
+            Approve() with
+            {
+                Rationale = " Monitoring plan adequate ",
+            },
+            TheModel,
+            version,
+            ctx
+        );
 
         Assert.Equal(2, events.Count);
         AssertAudit(events[0], ctx, "Monitoring plan adequate");
@@ -107,6 +123,7 @@ public class AuditTests
 
         var e = RequestApprovalDecision.Decide(
             new RequestApproval(ApprovalId, Production, "Scoring", "Go-live Q2"),
+            TheModel,
             Given(Validated()),
             ctx,
             ApprovalPolicy.Default
@@ -120,8 +137,13 @@ public class AuditTests
     {
         var ctx = ContextFor(OfficerA);
 
-        var rejected = ApprovalDecisions.Decide(new RejectApproval(ApprovalId, "Insufficient evidence"), Given(AwaitingApproval()), ctx);
-        var revoked = ApprovalDecisions.Decide(new RevokeApproval(ApprovalId, "Drift"), Given(Approved()), ctx);
+        var rejected = ApprovalDecisions.Decide(
+            new RejectApproval(ApprovalId, "Insufficient evidence"),
+            TheModel,
+            Given(AwaitingApproval()),
+            ctx
+        );
+        var revoked = ApprovalDecisions.Decide(new RevokeApproval(ApprovalId, "Drift"), TheModel, Given(Approved()), ctx);
 
         AssertAudit(rejected, ctx, "Insufficient evidence");
         AssertAudit(revoked, ctx, "Drift");
@@ -150,6 +172,7 @@ public class AuditTests
         var ctx = ContextFor(Owner);
         var requested = RequestApprovalDecision.Decide(
             new RequestApproval(ApprovalId, Production, "Scoring", null),
+            TheModel,
             Given(Validated()),
             ctx,
             ApprovalPolicy.Default

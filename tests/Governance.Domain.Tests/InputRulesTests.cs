@@ -113,7 +113,7 @@ public sealed class InputRulesTests
     {
         var version = Given(VersionRegistered(), SubmittedEvent(), ValidationCompletedEvent(), RequestedEvent());
         var command = new ApproveModelVersion(ApprovalId, ArtifactDigest, Production, "Sound", ["Monitor PSI", "nul\u0000"], DefaultExpiry);
-        Assert.Equal("conditions[1]", RefusedField(() => ApproveModelVersionDecision.Decide(command, version, Ctx(OfficerA))));
+        Assert.Equal("conditions[1]", RefusedField(() => ApproveModelVersionDecision.Decide(command, TheModel, version, Ctx(OfficerA))));
     }
 
     [Fact]
@@ -122,9 +122,9 @@ public sealed class InputRulesTests
         var version = Given(VersionRegistered(), SubmittedEvent(), ValidationCompletedEvent(), RequestedEvent());
         var now = Day(10);
         var tooLong = new ApproveModelVersion(ApprovalId, ArtifactDigest, Production, "Sound", [], now.AddYears(3).AddDays(1));
-        Assert.Equal("expiresAt", RefusedField(() => ApproveModelVersionDecision.Decide(tooLong, version, Ctx(OfficerA, now))));
+        Assert.Equal("expiresAt", RefusedField(() => ApproveModelVersionDecision.Decide(tooLong, TheModel, version, Ctx(OfficerA, now))));
         var longest = tooLong with { ExpiresAt = now.AddYears(3) };
-        Assert.NotEmpty(ApproveModelVersionDecision.Decide(longest, version, Ctx(OfficerA, now)));
+        Assert.NotEmpty(ApproveModelVersionDecision.Decide(longest, TheModel, version, Ctx(OfficerA, now)));
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public sealed class InputRulesTests
         var version = Given(VersionRegistered(), SubmittedEvent(), ValidationCompletedEvent(), RequestedEvent());
         var conditions = Enumerable.Range(1, 51).Select(i => $"Condition {i}").ToArray();
         var command = new ApproveModelVersion(ApprovalId, ArtifactDigest, Production, "Sound", conditions, DefaultExpiry);
-        Assert.Equal("conditions", RefusedField(() => ApproveModelVersionDecision.Decide(command, version, Ctx(OfficerA))));
+        Assert.Equal("conditions", RefusedField(() => ApproveModelVersionDecision.Decide(command, TheModel, version, Ctx(OfficerA))));
     }
 
     [Fact]

@@ -35,7 +35,14 @@ public class ModelDirectoryTests
         );
 
     private static ModelVersionRegistered Decide(RegisterModelVersion command) =>
-        RegisterModelVersionDecision.Decide(command, GivenModel(ModelRegisteredEvent()), null, TrainingSet, ValidationSet, Ctx(Developer));
+        RegisterModelVersionDecision.Decide(
+            command,
+            GivenModel([ModelRegisteredEvent(), .. DelegatesNamed]),
+            null,
+            TrainingSet,
+            ValidationSet,
+            Ctx(Developer)
+        );
 
     [Fact]
     public void Given_a_directorys_files_and_no_digest_when_registered_then_its_digest_is_their_manifest_digest_and_its_size_their_sum()

@@ -111,7 +111,7 @@ public class ModelVersionRegistrationTests
     [Fact]
     public void A_retired_model_takes_no_new_versions()
     {
-        var retired = GivenModel(ModelRegisteredEvent(), ModelRetiredEvent());
+        var retired = GivenModel([ModelRegisteredEvent(), .. DelegatesNamed, ModelRetiredEvent()]);
 
         Refused(
             () => RegisterModelVersionDecision.Decide(Register(), retired, null, TrainingSet, ValidationSet, Ctx(Developer)),
@@ -133,7 +133,7 @@ public class ModelVersionRegistrationTests
     [Fact]
     public void A_version_label_cannot_be_registered_twice()
     {
-        var model = GivenModel(ModelRegisteredEvent());
+        var model = GivenModel([ModelRegisteredEvent(), .. DelegatesNamed]);
         var existing = Given(Registered());
 
         Refused(
@@ -149,7 +149,7 @@ public class ModelVersionRegistrationTests
     [InlineData("latest")]
     public void A_badly_formed_artifact_digest_is_refused(string digest)
     {
-        var model = GivenModel(ModelRegisteredEvent());
+        var model = GivenModel([ModelRegisteredEvent(), .. DelegatesNamed]);
 
         InvalidField(
             () => RegisterModelVersionDecision.Decide(Register(digest), model, null, TrainingSet, ValidationSet, Ctx(Developer)),
@@ -160,7 +160,7 @@ public class ModelVersionRegistrationTests
     [Fact]
     public void A_training_dataset_must_be_registered_before_a_version_trained_on_it()
     {
-        var model = GivenModel(ModelRegisteredEvent());
+        var model = GivenModel([ModelRegisteredEvent(), .. DelegatesNamed]);
 
         InvalidField(
             () => RegisterModelVersionDecision.Decide(Register(), model, null, null, ValidationSet, Ctx(Developer)),
@@ -171,7 +171,7 @@ public class ModelVersionRegistrationTests
     [Fact]
     public void A_new_version_inherits_the_models_risk_tier_and_owner_and_normalises_its_digest()
     {
-        var model = GivenModel(ModelRegisteredEvent(RiskTier.Medium));
+        var model = GivenModel([ModelRegisteredEvent(RiskTier.Medium), .. DelegatesNamed]);
 
         var registered = RegisterModelVersionDecision.Decide(Register(), model, null, TrainingSet, ValidationSet, Ctx(Developer));
         var version = Given(registered);
@@ -247,7 +247,10 @@ public class ModelVersionLifecycleTests
     [Fact]
     public void Retiring_a_version_requires_a_reason()
     {
-        InvalidField(() => RetireModelVersionDecision.Decide(new RetireModelVersion(null), Given(Registered()), Ctx(Owner)), "reason");
+        InvalidField(
+            () => RetireModelVersionDecision.Decide(new RetireModelVersion(null), TheModel, Given(Registered()), Ctx(Owner)),
+            "reason"
+        );
     }
 
     [Fact]
@@ -256,7 +259,7 @@ public class ModelVersionLifecycleTests
         var version = Given(VersionRegistered(), VersionRetiredEvent());
 
         Refused(
-            () => RetireModelVersionDecision.Decide(new RetireModelVersion("Again"), version, Ctx(Owner)),
+            () => RetireModelVersionDecision.Decide(new RetireModelVersion("Again"), TheModel, version, Ctx(Owner)),
             RuleKind.Conflict,
             "model_version.retired"
         );
@@ -267,7 +270,7 @@ public class ModelVersionLifecycleTests
     {
         var version = Given([.. Approved(), DeployedEvent()]);
 
-        var retired = RetireModelVersionDecision.Decide(new RetireModelVersion("Superseded"), version, Ctx(Owner, Day(12)));
+        var retired = RetireModelVersionDecision.Decide(new RetireModelVersion("Superseded"), TheModel, version, Ctx(Owner, Day(12)));
         version = ModelVersion.Evolve(version, retired)!;
 
         Assert.True(version.IsRetired);

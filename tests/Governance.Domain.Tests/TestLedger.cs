@@ -50,6 +50,17 @@ internal static class TestLedger
 
     public static Audit AuditOf(Actor actor, DateTimeOffset at, string reason = "because") => new(actor, at, reason, "corr-earlier");
 
+    /// <summary>The model of every scenario: owned by <see cref="Owner"/>, who named <see cref="Developer"/> and
+    /// <see cref="Requester"/> delegates (they register versions and request approvals for the owner).</summary>
+    public static Model TheModel => GivenModel([ModelRegisteredEvent(), .. DelegatesNamed]);
+
+    /// <summary>The owner naming <see cref="Developer"/> and <see cref="Requester"/> delegates.</summary>
+    public static object[] DelegatesNamed =>
+        [
+            new ModelDelegateAdded(ModelId, Developer.SubjectId, AuditOf(Owner, T0)),
+            new ModelDelegateAdded(ModelId, Requester.SubjectId, AuditOf(Owner, T0)),
+        ];
+
     // ---- folding -------------------------------------------------------------------------------------------
 
     public static ModelVersion Given(params object[] events)

@@ -17,7 +17,7 @@ public class ValidationIndependenceTests
         var version = Given(VersionRegistered(registeredBy: Developer, owner: Owner), SubmittedEvent());
 
         Refused(
-            () => ValidationDecisions.Decide(Passed, version, Ctx(Owner)),
+            () => ValidationDecisions.Decide(Passed, TheModel, version, Ctx(Owner)),
             RuleKind.Forbidden,
             "segregation_of_duties.validator_is_model_owner"
         );
@@ -29,7 +29,7 @@ public class ValidationIndependenceTests
         var version = Given(VersionRegistered(registeredBy: Developer, owner: Owner), SubmittedEvent());
 
         Refused(
-            () => ValidationDecisions.Decide(Passed, version, Ctx(Developer)),
+            () => ValidationDecisions.Decide(Passed, TheModel, version, Ctx(Developer)),
             RuleKind.Forbidden,
             "segregation_of_duties.validator_is_developer"
         );
@@ -48,7 +48,7 @@ public class ValidationIndependenceTests
             "Fit for purpose with monitoring"
         );
 
-        var completed = ValidationDecisions.Decide(command, version, Ctx(Validator, Day(2)));
+        var completed = ValidationDecisions.Decide(command, TheModel, version, Ctx(Validator, Day(2)));
 
         Assert.Equal(ValidationOutcome.PassedWithConditions, completed.Outcome);
         Assert.Collection(
@@ -81,7 +81,13 @@ public class ValidationOutcomeRuleTests
     public void A_version_cannot_pass_outright_while_a_high_or_critical_finding_is_open(FindingSeverity severity)
     {
         InvalidField(
-            () => ValidationDecisions.Decide(Outcome(ValidationOutcome.Passed, severity, FindingStatus.Open), Submitted(), Ctx(Validator)),
+            () =>
+                ValidationDecisions.Decide(
+                    Outcome(ValidationOutcome.Passed, severity, FindingStatus.Open),
+                    TheModel,
+                    Submitted(),
+                    Ctx(Validator)
+                ),
             "outcome"
         );
     }
@@ -99,7 +105,7 @@ public class ValidationOutcomeRuleTests
         FindingStatus status
     )
     {
-        var completed = ValidationDecisions.Decide(Outcome(outcome, severity, status), Submitted(), Ctx(Validator));
+        var completed = ValidationDecisions.Decide(Outcome(outcome, severity, status), TheModel, Submitted(), Ctx(Validator));
 
         Assert.Equal(outcome, completed.Outcome);
         Assert.Single(completed.Findings);
@@ -109,7 +115,13 @@ public class ValidationOutcomeRuleTests
     public void An_outcome_without_an_opinion_is_invalid()
     {
         InvalidField(
-            () => ValidationDecisions.Decide(new RecordValidationOutcome(ValidationOutcome.Passed, [], " "), Submitted(), Ctx(Validator)),
+            () =>
+                ValidationDecisions.Decide(
+                    new RecordValidationOutcome(ValidationOutcome.Passed, [], " "),
+                    TheModel,
+                    Submitted(),
+                    Ctx(Validator)
+                ),
             "opinion"
         );
     }
@@ -123,7 +135,7 @@ public class ValidationOutcomeRuleTests
             "Opinion"
         );
 
-        InvalidField(() => ValidationDecisions.Decide(command, Submitted(), Ctx(Validator)), "findings[0].severity");
+        InvalidField(() => ValidationDecisions.Decide(command, TheModel, Submitted(), Ctx(Validator)), "findings[0].severity");
     }
 }
 
@@ -141,7 +153,7 @@ public class ValidationLifecycleTests
     {
         var version = Given(Registered());
 
-        var submitted = ValidationDecisions.Decide(Submit, version, Ctx(Owner, Day(1)));
+        var submitted = ValidationDecisions.Decide(Submit, TheModel, version, Ctx(Owner, Day(1)));
 
         Assert.Equal(ModelVersionStatus.ValidationSubmitted, ModelVersion.Evolve(version, submitted)!.Status);
     }
@@ -151,7 +163,7 @@ public class ValidationLifecycleTests
     {
         var version = Given(Validated(outcome: ValidationOutcome.Failed));
 
-        var submitted = ValidationDecisions.Decide(Submit, version, Ctx(Owner, Day(3)));
+        var submitted = ValidationDecisions.Decide(Submit, TheModel, version, Ctx(Owner, Day(3)));
         version = ModelVersion.Evolve(version, submitted)!;
 
         Assert.Equal(ModelVersionStatus.ValidationSubmitted, version.Status);
@@ -163,7 +175,7 @@ public class ValidationLifecycleTests
     {
         var version = Given(Validated());
 
-        Refused(() => ValidationDecisions.Decide(Submit, version, Ctx(Owner)), RuleKind.Conflict, "validation.not_submittable");
+        Refused(() => ValidationDecisions.Decide(Submit, TheModel, version, Ctx(Owner)), RuleKind.Conflict, "validation.not_submittable");
     }
 
     [Fact]
@@ -172,7 +184,13 @@ public class ValidationLifecycleTests
         var version = Given(Registered());
 
         Refused(
-            () => ValidationDecisions.Decide(new RecordValidationOutcome(ValidationOutcome.Passed, [], "Fine"), version, Ctx(Validator)),
+            () =>
+                ValidationDecisions.Decide(
+                    new RecordValidationOutcome(ValidationOutcome.Passed, [], "Fine"),
+                    TheModel,
+                    version,
+                    Ctx(Validator)
+                ),
             RuleKind.Conflict,
             "validation.not_submitted"
         );
@@ -183,7 +201,7 @@ public class ValidationLifecycleTests
     {
         var version = Given(VersionRegistered(), VersionRetiredEvent());
 
-        Refused(() => ValidationDecisions.Decide(Submit, version, Ctx(Owner)), RuleKind.Conflict, "model_version.retired");
+        Refused(() => ValidationDecisions.Decide(Submit, TheModel, version, Ctx(Owner)), RuleKind.Conflict, "model_version.retired");
     }
 
     [Fact]
@@ -191,7 +209,10 @@ public class ValidationLifecycleTests
     {
         var version = Given(Registered());
 
-        InvalidField(() => ValidationDecisions.Decide(Submit with { ReportDigest = "sha1:abc" }, version, Ctx(Owner)), "reportDigest");
+        InvalidField(
+            () => ValidationDecisions.Decide(Submit with { ReportDigest = "sha1:abc" }, TheModel, version, Ctx(Owner)),
+            "reportDigest"
+        );
     }
 
     [Fact]

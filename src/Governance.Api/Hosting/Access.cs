@@ -31,7 +31,7 @@ public sealed class EndpointAccess : IAuthorizationRequirement, IAuthorizationHa
         if (
             roles is not null
             && context.User.Identity?.IsAuthenticated == true
-            && roles.Roles.Any(context.User.IsInRole)
+            && roles.Roles.Any(context.User.MayActAs)
             && Access.ScopesFor(endpoint!).Any(context.User.HoldsScope)
         )
             context.Succeed(this);
@@ -60,6 +60,11 @@ public static class Access
                 ? [ApiScopes.LedgerRead]
                 : [ApiScopes.LedgerWrite]
         );
+
+    /// <summary>Holds <paramref name="role"/> and may act in it: a machine client only in <see cref="Roles.ForMachines"/>, whatever
+    /// its token says (people decide, machines report).</summary>
+    public static bool MayActAs(this ClaimsPrincipal user, string role) =>
+        user.IsInRole(role) && (Domain.Shared.Roles.ForMachines.Contains(role) || !Subjects.IsClient(LedgerCalls.CallerOf(user).SubjectId));
 
     public static bool HoldsScope(this ClaimsPrincipal user, string scope) =>
         OpenIddict.Abstractions.OpenIddictExtensions.HasScope(user, scope)

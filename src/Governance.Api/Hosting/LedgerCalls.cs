@@ -28,17 +28,20 @@ public static class LedgerCalls
         return new CommandCall(http.Caller(), http.CorrelationId(), ExpectedVersion(http), key, fingerprint);
     }
 
-    /// <summary>The authenticated principal as the ledger's caller: subject, name, every role held, client id.</summary>
-    public static Caller Caller(this HttpContext http)
+    /// <summary>The authenticated principal as the ledger's caller (<see cref="Ledger.Writing.Caller.FromToken"/>): namespaced
+    /// subject, name, every role held, client id.</summary>
+    public static Caller Caller(this HttpContext http) => CallerOf(http.User);
+
+    /// <summary>The principal as the ledger's caller; see <see cref="Caller(HttpContext)"/>.</summary>
+    public static Caller CallerOf(ClaimsPrincipal user)
     {
-        var user = http.User;
         var subject =
             user.FindFirstValue("sub")
             ?? user.FindFirstValue(ClaimTypes.NameIdentifier)
             ?? throw new InvalidOperationException("The authenticated principal has no subject.");
         var name = user.FindFirstValue("name") ?? user.Identity?.Name ?? subject;
         var client = user.FindFirstValue("client_id") ?? user.FindFirstValue("azp");
-        return new Caller(subject, name, Roles.All.Where(user.IsInRole).ToArray(), client);
+        return Ledger.Writing.Caller.FromToken(subject, client, name, Roles.All.Where(user.IsInRole).ToArray());
     }
 
     public static HttpAnswer Answer(int status, object body) => new(status, Json(body));

@@ -19,18 +19,26 @@ public sealed record ClientCredentials(string ClientId, string ClientSecret, IRe
 /// Creates users and machine clients and changes their roles and secrets, recording each change in the security log.
 /// Used by the admin API, the command-line bootstrap and the development seed, so all three follow the same rules.
 /// </summary>
-public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictApplicationManager applications, SecurityLogWriter log)
+public sealed class Accounts(
+    UserManager<GovernanceUser> users,
+    IOpenIddictApplicationManager applications,
+    SecurityLogWriter log,
+    AccessPolicy access
+)
 {
-    /// <summary>Scopes a machine client may be granted: pipelines and model servers, and training pipelines that register versions
-    /// (ledger:write, role ModelOwner).</summary>
+    /// <summary>Scopes a machine client may be granted: pipelines and model servers, and training pipelines that register datasets
+    /// and versions of models delegating to them (models:write, role ModelOwner). Machines report; people decide.</summary>
     public static readonly IReadOnlyList<string> MachineScopes =
     [
         ApiScopes.ApprovalsRead,
         ApiScopes.DeploymentsWrite,
         ApiScopes.LoadsWrite,
-        ApiScopes.LedgerRead,
-        ApiScopes.LedgerWrite,
+        ApiScopes.ModelsWrite,
     ];
+
+    /// <summary>What the administrator is told when one person is given conflicting roles (<see cref="Roles.Conflicts"/>); with
+    /// Governance:Access:ConflictingRoles = Refuse such a grant is refused instead.</summary>
+    public static IReadOnlyList<string> ConflictWarnings(IEnumerable<string>? roles) => Roles.Conflicts(roles ?? []);
 
     public async Task<GovernanceUser> CreateUserAsync(
         NewUser request,
@@ -46,6 +54,7 @@ public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictAppli
             .Optional(request.Email, "email", 256)
             .Required(request.Password, "password", 256);
         CheckRoles(check, request.Roles, "roles", required: true);
+        CheckConflicts(check, request.Roles);
         check.ThrowIfAny();
 
         var user = new GovernanceUser
@@ -82,6 +91,7 @@ public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictAppli
     {
         var check = new InputCheck();
         CheckRoles(check, roles, "roles", required: false);
+        CheckConflicts(check, roles);
         check.ThrowIfAny();
         var user = await users.FindByIdAsync(userId) ?? throw GovernanceRuleException.NotFound("user.not_found", $"No user {userId}.");
         var current = await users.GetRolesAsync(user);
@@ -110,6 +120,12 @@ public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictAppli
             check.Fail("scopes", $"may only contain: {string.Join(", ", MachineScopes)}");
         var roles = request.Roles is { Count: > 0 } ? request.Roles : [Domain.Shared.Roles.DeploymentPipeline];
         CheckRoles(check, roles, "roles", required: true);
+        if (roles.Except(Domain.Shared.Roles.ForMachines).Any())
+            check.Fail(
+                "roles",
+                $"a machine client may only hold {string.Join(" or ", Domain.Shared.Roles.ForMachines)}: validation, approval, audit "
+                    + "and administration need a person"
+            );
         check.ThrowIfAny();
         if (await applications.FindByClientIdAsync(request.ClientId!, ct) is not null)
             throw GovernanceRuleException.Conflict("client.already_registered", $"Client '{request.ClientId}' is already registered.");
@@ -175,6 +191,12 @@ public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictAppli
 
     public static string NewSecret() =>
         Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private void CheckConflicts(InputCheck check, IReadOnlyList<string>? roles)
+    {
+        if (access.RefuseConflictingRoles && ConflictWarnings(roles) is { Count: > 0 } conflicts)
+            check.Fail("roles", $"conflicting roles for one person ({string.Join("; ", conflicts)}); this deployment refuses them");
+    }
 
     private static void CheckRoles(InputCheck check, IReadOnlyList<string>? roles, string field, bool required)
     {

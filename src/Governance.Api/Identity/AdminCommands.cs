@@ -15,7 +15,7 @@ public static class AdminCommands
     {
         var options = Parse(args.Skip(1));
         var actor = new Actor(
-            $"os:{Environment.UserName}",
+            Subjects.OsPrefix + Environment.UserName,
             $"{Environment.UserName} (command line on {Environment.MachineName})",
             Roles.Admin
         );

@@ -62,13 +62,25 @@ public static class AdminEndpoints
                     var user = await accounts.CreateUserAsync(request, http.Actor(), http, http.RequestAborted);
                     return Results.Created(
                         $"/api/v1/admin/users/{user.Id}",
-                        new UserSummary(user.Id, user.UserName!, user.DisplayName, user.Email, request.Roles!, null)
+                        new
+                        {
+                            id = user.Id,
+                            subjectId = Subjects.User(user.Id),
+                            userName = user.UserName,
+                            displayName = user.DisplayName,
+                            email = user.Email,
+                            roles = request.Roles,
+                            warnings = Accounts.ConflictWarnings(request.Roles),
+                        }
                     );
                 }
             )
             .AllowRoles(Roles.Admin)
             .WithName("CreateUser")
-            .WithSummary("Create a person's account with a password that meets the policy, and their roles.");
+            .WithSummary(
+                "Create a person's account with a password that meets the policy, and their roles; conflicting roles are named in "
+                    + "warnings (or refused, by policy)."
+            );
 
         admin
             .MapPut(
@@ -82,6 +94,7 @@ public static class AdminEndpoints
                             userId,
                             added,
                             removed,
+                            warnings = Accounts.ConflictWarnings(request.Roles),
                         }
                     );
                 }

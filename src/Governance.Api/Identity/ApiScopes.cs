@@ -11,7 +11,14 @@ public static class ApiScopes
     /// <summary>Model servers reporting that they loaded, or refused to load, an artifact.</summary>
     public const string LoadsWrite = "loads:write";
 
-    public static readonly IReadOnlyList<string> All = [LedgerRead, LedgerWrite, ApprovalsRead, DeploymentsWrite, LoadsWrite];
+    /// <summary>A machine client's first-line writes (datasets, versions, validation submissions, approval requests,
+    /// retirement and suspension of versions), valid only on models that name the client as a delegate.</summary>
+    public const string ModelsWrite = "models:write";
+
+    public static readonly IReadOnlyList<string> All = [LedgerRead, LedgerWrite, ApprovalsRead, DeploymentsWrite, LoadsWrite, ModelsWrite];
+
+    /// <summary>Where the first line writes: a person's ledger:write, or a delegated machine client's models:write.</summary>
+    public static readonly string[] FirstLineWrite = [LedgerWrite, ModelsWrite];
 
     /// <summary>The audience of access tokens for this API.</summary>
     public const string ApiResource = "governance-api";

@@ -82,7 +82,23 @@ public static class ConnectEndpoints
                 await applications.FindByClientIdAsync(request.ClientId!, http.RequestAborted)
                 ?? throw new InvalidOperationException("The authenticated client no longer exists.");
             var name = await applications.GetDisplayNameAsync(application, http.RequestAborted) ?? request.ClientId!;
-            var roles = Accounts.RolesOf(await applications.GetPropertiesAsync(application, http.RequestAborted));
+            // Machines report; people decide: a client registered before that rule keeps only the roles a machine may act in, and
+            // no scope beyond the machine scopes.
+            var roles = Accounts
+                .RolesOf(await applications.GetPropertiesAsync(application, http.RequestAborted))
+                .Where(Roles.ForMachines.Contains)
+                .ToArray();
+            if (roles.Length == 0)
+                return Forbid(
+                    Errors.UnauthorizedClient,
+                    $"A machine client may only act as {string.Join(" or ", Roles.ForMachines)}; this client holds neither."
+                );
+            if (request.GetScopes().Except(Accounts.MachineScopes).ToArray() is { Length: > 0 } personScopes)
+                return Forbid(
+                    Errors.InvalidScope,
+                    $"Scope {string.Join(", ", personScopes)} is for people; machine clients get "
+                        + $"{string.Join(", ", Accounts.MachineScopes)}."
+                );
             var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
             identity.SetClaim(Claims.Subject, request.ClientId).SetClaim(Claims.Name, name).SetClaims(Claims.Role, [.. roles]);
             identity.SetScopes(request.GetScopes());
@@ -95,7 +111,7 @@ public static class ConnectEndpoints
                     request.GetScopes().ToArray(),
                     log.Audit(
                         http,
-                        new Actor(request.ClientId!, name, roles[0], request.ClientId),
+                        new Actor(Subjects.Client(request.ClientId!), name, roles[0], request.ClientId),
                         "Access token issued to a machine client"
                     )
                 ),

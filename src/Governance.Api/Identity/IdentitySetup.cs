@@ -233,7 +233,9 @@ public static class IdentitySetup
         services.AddScoped<SignInThrottle>();
         services.AddSingleton<UnknownUserPassword>();
 
+        services.AddSingleton(AccessPolicy.From(configuration));
         services.AddScoped<Accounts>();
+        services.AddScoped<PeopleDirectory>();
         services.AddSingleton<SecurityLogWriter>();
         services.AddHostedService<IdentitySchema>();
         return builder;

@@ -13,5 +13,5 @@ public sealed class SecurityLogWriter(SecurityLogBook log, TimeProvider clock)
 
     public Task RecordAsync(ISecurityEvent @event, CancellationToken ct) => log.RecordAsync(@event, ct);
 
-    public static Actor Anonymous(string attemptedUserName) => new("anonymous", attemptedUserName, "Anonymous");
+    public static Actor Anonymous(string attemptedUserName) => new(Subjects.Anonymous, attemptedUserName, "Anonymous");
 }

@@ -157,7 +157,7 @@ public static class SignInEndpoints
             await throttle.SucceededAsync(account, address, ct);
             await signIn.SignInAsync(user!, isPersistent: false);
             var roles = await users.GetRolesAsync(user!);
-            var actor = new Actor(user!.Id, user.DisplayName, string.Join(",", roles));
+            var actor = new Actor(Subjects.User(user!.Id), user.DisplayName, string.Join(",", roles));
             await log.RecordAsync(
                 new SignInSucceeded(user.Id, user.UserName!, "password", log.Audit(http, actor, "Signed in with password")),
                 ct

@@ -9,6 +9,10 @@ public enum ApprovalStatus
     Approved,
     Rejected,
     Revoked,
+
+    /// <summary>Granted, but its model version is suspended (<see cref="ModelVersionSuspended"/>): it allows nothing until
+    /// the suspension is lifted.</summary>
+    Suspended,
 }
 
 public sealed record Approver(Actor Officer, DateTimeOffset SignedAt, string Rationale);
@@ -97,6 +101,15 @@ public sealed record Approval
                 AttestationKeyId = e.KeyId,
                 AttestationEnvelope = e.Envelope,
             },
+            ModelVersionSuspended e when state is { Status: ApprovalStatus.Approved } && e.ApprovalIds.Contains(state.Id) => state with
+            {
+                Status = ApprovalStatus.Suspended,
+            },
+            ModelVersionSuspensionLifted e when state is { Status: ApprovalStatus.Suspended } && e.ApprovalIds.Contains(state.Id) =>
+                state with
+                {
+                    Status = ApprovalStatus.Approved,
+                },
             ApprovalRevoked e when state is not null => state with
             {
                 Status = ApprovalStatus.Revoked,

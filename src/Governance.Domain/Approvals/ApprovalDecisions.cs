@@ -1,3 +1,4 @@
+using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 
@@ -13,11 +14,11 @@ public sealed record RevokeApproval(string ApprovalId, string? Reason);
 
 public static class ApprovalDecisions
 {
-    public static ApprovalRejected Decide(RejectApproval command, ModelVersion version, CommandContext context)
+    public static ApprovalRejected Decide(RejectApproval command, Model model, ModelVersion version, CommandContext context)
     {
         new InputCheck().Required(command.Reason, "reason", 10_000, multiline: true).ThrowIfAny();
         var approval = Pending(version, command.ApprovalId);
-        SegregationOfDuties.EnsureIndependent(version, approval, context.Actor, OfficerDecision.Reject);
+        SegregationOfDuties.EnsureIndependent(model, version, approval, context.Actor, OfficerDecision.Reject);
         return new ApprovalRejected(
             version.ModelId,
             version.Version,
@@ -27,16 +28,16 @@ public static class ApprovalDecisions
         );
     }
 
-    public static ApprovalRevoked Decide(RevokeApproval command, ModelVersion version, CommandContext context)
+    public static ApprovalRevoked Decide(RevokeApproval command, Model model, ModelVersion version, CommandContext context)
     {
         new InputCheck().Required(command.Reason, "reason", 10_000, multiline: true).ThrowIfAny();
         var approval = Find(version, command.ApprovalId);
-        if (approval.Status != ApprovalStatus.Approved)
+        if (approval.Status is not (ApprovalStatus.Approved or ApprovalStatus.Suspended))
             throw GovernanceRuleException.Conflict(
                 "approval.not_granted",
                 $"Approval {approval.Id} is {approval.Status}; only a granted approval can be revoked."
             );
-        SegregationOfDuties.EnsureIndependent(version, approval, context.Actor, OfficerDecision.Revoke);
+        SegregationOfDuties.EnsureIndependent(model, version, approval, context.Actor, OfficerDecision.Revoke);
         return new ApprovalRevoked(
             version.ModelId,
             version.Version,

@@ -1,3 +1,4 @@
+using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 
@@ -21,7 +22,12 @@ public static class ApproveModelVersionDecision
     /// <summary>The longest an approval may run before it expires (SR 26-2 and SS1/23 expect periodic re-validation).</summary>
     public const int MaxTermYears = 3;
 
-    public static IReadOnlyList<IModelVersionEvent> Decide(ApproveModelVersion command, ModelVersion version, CommandContext context)
+    public static IReadOnlyList<IModelVersionEvent> Decide(
+        ApproveModelVersion command,
+        Model model,
+        ModelVersion version,
+        CommandContext context
+    )
     {
         var check = new InputCheck()
             .Sha256(command.ArtifactDigest, "artifactDigest")
@@ -37,6 +43,7 @@ public static class ApproveModelVersionDecision
         check.ThrowIfAny();
 
         var approval = ApprovalDecisions.Pending(version, command.ApprovalId);
+        version.EnsureNotSuspended();
         if (Digest.Normalize(command.ArtifactDigest!) != approval.ArtifactDigest)
             throw GovernanceRuleException.Conflict(
                 "approval.digest_mismatch",
@@ -48,7 +55,7 @@ public static class ApproveModelVersionDecision
                 $"The environment signed ('{command.Environment}') is not the one requested ('{approval.Environment}')."
             );
 
-        SegregationOfDuties.EnsureIndependent(version, approval, context.Actor, OfficerDecision.Approve);
+        SegregationOfDuties.EnsureIndependent(model, version, approval, context.Actor, OfficerDecision.Approve);
         var officer = context.Actor.SubjectId;
         // A sign-off whose own expiry has passed no longer counts: it can neither complete the approval nor block its officer from signing
         // anew.

@@ -1,3 +1,4 @@
+using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Domain.Validation;
@@ -11,9 +12,15 @@ public static class RequestApprovalDecision
 {
     /// <summary>Opens an approval case for a validated (not failed), unretired version; it needs the policy's number of
     /// sign-offs.</summary>
-    /// <exception cref="GovernanceRuleException">Invalid fields; conflict when not validated, failed, or already pending or active
-    /// there.</exception>
-    public static ApprovalRequested Decide(RequestApproval command, ModelVersion version, CommandContext context, ApprovalPolicy policy)
+    /// <exception cref="GovernanceRuleException">Invalid fields; forbidden to anyone but the model's owner and delegates; conflict
+    /// when not validated, failed, suspended, or already pending or active there.</exception>
+    public static ApprovalRequested Decide(
+        RequestApproval command,
+        Model model,
+        ModelVersion version,
+        CommandContext context,
+        ApprovalPolicy policy
+    )
     {
         new InputCheck()
             .Slug(command.Environment, "environment")
@@ -21,7 +28,9 @@ public static class RequestApprovalDecision
             .Optional(command.Reason, "reason", 2000, multiline: true)
             .ThrowIfAny();
 
+        ModelStewardship.EnsureSteward(model, context.Actor, "request approval of versions of");
         version.EnsureNotRetired();
+        version.EnsureNotSuspended();
         if (version.Validation is null)
             throw GovernanceRuleException.Conflict(
                 "approval.not_validated",

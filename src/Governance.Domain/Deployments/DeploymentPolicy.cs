@@ -42,6 +42,13 @@ public static class DeploymentPolicy
         var reasons = new List<DenialReason>();
         if (version.IsRetired)
             reasons.Add(new("version_retired", $"Model version {version.ModelId} {version.Version} was retired on {version.RetiredAt:u}."));
+        if (version.Suspension is { } suspension)
+            reasons.Add(
+                new(
+                    "version_suspended",
+                    $"Use of model version {version.ModelId} {version.Version} was suspended on {suspension.At:u}: {suspension.Reason}"
+                )
+            );
         if (Digest.Normalize(digest) != version.ArtifactDigest)
             reasons.Add(
                 new(
@@ -71,6 +78,10 @@ public static class DeploymentPolicy
             { Status: ApprovalStatus.Rejected } => new(
                 "approval_rejected",
                 $"Approval {latest.Id} for '{environment}' was rejected: {latest.RejectionReason}"
+            ),
+            { Status: ApprovalStatus.Suspended } => new(
+                "approval_suspended",
+                $"Approval {latest.Id} for '{environment}' is suspended with its model version."
             ),
             { Status: ApprovalStatus.Revoked } => new(
                 "approval_revoked",

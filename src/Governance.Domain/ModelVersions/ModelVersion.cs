@@ -53,6 +53,9 @@ public sealed record UnapprovedLoad(
     DateTimeOffset At
 );
 
+/// <summary>Who stopped use of a version, when and why (<see cref="ModelVersionSuspended"/>).</summary>
+public sealed record Suspension(Actor By, DateTimeOffset At, string Reason);
+
 public sealed record ValidationResult(
     ValidationOutcome Outcome,
     IReadOnlyList<ValidationFinding> Findings,
@@ -103,6 +106,9 @@ public sealed record ModelVersion
     /// <summary>Loads reported that no approval allowed (<see cref="UnapprovedLoadReported"/>), as evidence.</summary>
     public IReadOnlyList<UnapprovedLoad> UnapprovedLoads { get; init; } = [];
     public DateTimeOffset? RetiredAt { get; init; }
+
+    /// <summary>Set while use of the version is suspended; null otherwise.</summary>
+    public Suspension? Suspension { get; init; }
 
     public bool IsRetired => RetiredAt is not null;
 
@@ -168,6 +174,16 @@ public sealed record ModelVersion
                 ],
             },
             ModelVersionRetired t => state with { RetiredAt = t.Audit.At },
+            ModelVersionSuspended s => state with
+            {
+                Suspension = new Suspension(s.Audit.Actor, s.Audit.At, s.Audit.Reason),
+                Approvals = state.Approvals.Select(a => Approval.Evolve(a, s)!).ToArray(),
+            },
+            ModelVersionSuspensionLifted l => state with
+            {
+                Suspension = null,
+                Approvals = state.Approvals.Select(a => Approval.Evolve(a, l)!).ToArray(),
+            },
             ModelLoaded l => state with
             {
                 Loads =
@@ -231,5 +247,14 @@ public sealed record ModelVersion
     {
         if (IsRetired)
             throw GovernanceRuleException.Conflict("model_version.retired", $"Model version {ModelId} {Version} is retired.");
+    }
+
+    internal void EnsureNotSuspended()
+    {
+        if (Suspension is { } s)
+            throw GovernanceRuleException.Conflict(
+                "model_version.suspended",
+                $"Use of model version {ModelId} {Version} is suspended since {s.At:u}: {s.Reason}"
+            );
     }
 }

@@ -150,6 +150,18 @@ public sealed record DeploymentRolledBack(string ModelId, string Version, string
 public sealed record ModelVersionRetired(string ModelId, string Version, Audit Audit) : IModelVersionEvent;
 
 /// <summary>
+/// Use of the version was stopped at once, by its owner or a delegate (the first line's own action) or by a risk officer:
+/// every approval it held is suspended, so the approval check, deployments and model servers refuse it until lifted.
+/// </summary>
+/// <param name="ApprovalIds">The granted approvals suspended by this event.</param>
+public sealed record ModelVersionSuspended(string ModelId, string Version, IReadOnlyList<string> ApprovalIds, Audit Audit)
+    : IModelVersionEvent;
+
+/// <summary>A suspension was lifted: the approvals it suspended stand again (unless revoked or expired meanwhile).</summary>
+public sealed record ModelVersionSuspensionLifted(string ModelId, string Version, IReadOnlyList<string> ApprovalIds, Audit Audit)
+    : IModelVersionEvent;
+
+/// <summary>
 /// The signed attestation issued when an approval was granted: a DSSE envelope over an in-toto statement, and its digest.
 /// Kept whole in the ledger because an ECDSA signature cannot be re-derived; the digest lets anyone re-verify a copy.
 /// </summary>

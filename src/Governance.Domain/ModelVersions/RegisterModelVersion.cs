@@ -111,6 +111,7 @@ public static class RegisterModelVersionDecision
 
         if (model is null)
             throw GovernanceRuleException.NotFound("model.not_found", $"Model '{command.ModelId}' is not registered.");
+        ModelStewardship.EnsureSteward(model, context.Actor, "register versions of");
         if (model.IsRetired)
             throw GovernanceRuleException.Conflict("model.retired", $"Model '{model.Id}' is retired and takes no new versions.");
         if (existing is not null)

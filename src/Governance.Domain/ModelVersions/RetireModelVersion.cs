@@ -1,3 +1,4 @@
+using Governance.Domain.Models;
 using Governance.Domain.Shared;
 
 namespace Governance.Domain.ModelVersions;
@@ -7,9 +8,14 @@ public sealed record RetireModelVersion(string? Reason);
 
 public static class RetireModelVersionDecision
 {
-    public static ModelVersionRetired Decide(RetireModelVersion command, ModelVersion version, CommandContext context)
+    /// <summary>Retires the version; its owner, a delegate or a risk officer may.</summary>
+    /// <exception cref="GovernanceRuleException">Invalid reason; forbidden (<c>ownership.not_owner_or_delegate</c>); conflict
+    /// when already retired.</exception>
+    public static ModelVersionRetired Decide(RetireModelVersion command, Model model, ModelVersion version, CommandContext context)
     {
         new InputCheck().Required(command.Reason, "reason", 2000, multiline: true).ThrowIfAny();
+        if (context.Actor.Role != Roles.RiskOfficer)
+            ModelStewardship.EnsureSteward(model, context.Actor, "retire versions of");
         version.EnsureNotRetired();
         return new ModelVersionRetired(version.ModelId, version.Version, context.Audit(command.Reason!));
     }

@@ -9,6 +9,12 @@ public enum RiskTier
     Low,
 }
 
+/// <summary>Every event in a model's own stream (not its versions'): its registration, retirement, delegates and owner.</summary>
+public interface IModelEvent : ILedgerEvent
+{
+    string ModelId { get; }
+}
+
 public sealed record ModelRegistered(
     string ModelId,
     string Name,
@@ -19,17 +25,37 @@ public sealed record ModelRegistered(
     string? EuAiActCategory,
     IReadOnlyList<string> Jurisdictions,
     Audit Audit
-) : ILedgerEvent;
+) : IModelEvent;
 
-public sealed record ModelRetired(string ModelId, Audit Audit) : ILedgerEvent;
+public sealed record ModelRetired(string ModelId, Audit Audit) : IModelEvent;
+
+/// <summary>The owner named a delegate (a person, or a machine client such as a CI pipeline) who may act for them on this
+/// model: register versions, submit them for validation, request approvals, retire and suspend versions.</summary>
+/// <param name="DelegateId">The delegate's namespaced subject (<c>user:…</c> or <c>client:…</c>).</param>
+public sealed record ModelDelegateAdded(string ModelId, string DelegateId, Audit Audit) : IModelEvent;
+
+/// <summary>A delegate may no longer act for the owner on this model.</summary>
+public sealed record ModelDelegateRemoved(string ModelId, string DelegateId, Audit Audit) : IModelEvent;
+
+/// <summary>Ownership passed to another person, approved by the risk officer or administrator who recorded it.</summary>
+/// <param name="PreviousOwnerId">The owner until now (namespaced).</param>
+/// <param name="NewOwnerId">The new owner, a person (<c>user:…</c>).</param>
+/// <param name="NewOwnerName">The new owner's display name when the transfer was recorded.</param>
+public sealed record ModelOwnershipTransferred(string ModelId, string PreviousOwnerId, string NewOwnerId, string NewOwnerName, Audit Audit)
+    : IModelEvent;
 
 /// <summary>A model in the inventory: the thing a business uses, of which versions are registered, validated and approved.</summary>
 public sealed record Model
 {
     public required string Id { get; init; }
     public required string Name { get; init; }
+
+    /// <summary>The accountable owner (first line), a person's namespaced subject.</summary>
     public required string OwnerId { get; init; }
     public required string OwnerName { get; init; }
+
+    /// <summary>Who may act for the owner on this model (<see cref="ModelDelegateAdded"/>), namespaced subjects.</summary>
+    public IReadOnlyList<string> Delegates { get; init; } = [];
     public required string BusinessPurpose { get; init; }
     public required RiskTier RiskTier { get; init; }
     public string? EuAiActCategory { get; init; }
@@ -37,6 +63,9 @@ public sealed record Model
     public required DateTimeOffset RegisteredAt { get; init; }
     public DateTimeOffset? RetiredAt { get; init; }
     public bool IsRetired => RetiredAt is not null;
+
+    /// <summary>The owner or one of the delegates: who may act for the first line on this model.</summary>
+    public bool IsSteward(string subjectId) => subjectId == OwnerId || Delegates.Contains(subjectId);
 
     public static Model? Evolve(Model? state, object @event) =>
         @event switch
@@ -54,6 +83,17 @@ public sealed record Model
                 RegisteredAt = e.Audit.At,
             },
             ModelRetired e when state is not null => state with { RetiredAt = e.Audit.At },
+            ModelDelegateAdded e when state is not null => state with { Delegates = [.. state.Delegates, e.DelegateId] },
+            ModelDelegateRemoved e when state is not null => state with
+            {
+                Delegates = state.Delegates.Where(d => d != e.DelegateId).ToArray(),
+            },
+            ModelOwnershipTransferred e when state is not null => state with
+            {
+                OwnerId = e.NewOwnerId,
+                OwnerName = e.NewOwnerName,
+                Delegates = state.Delegates.Where(d => d != e.NewOwnerId).ToArray(),
+            },
             _ => state,
         };
 }

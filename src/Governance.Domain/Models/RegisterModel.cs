@@ -36,6 +36,11 @@ public static partial class RegisterModelDecision
 
         if (existing is not null)
             throw GovernanceRuleException.Conflict("model.already_registered", $"Model '{command.ModelId}' is already registered.");
+        if (context.Actor.IsMachine)
+            throw GovernanceRuleException.Forbidden(
+                "ownership.owner_must_be_a_person",
+                "A model is owned by a person, who is accountable for it; a machine client can act on a model only as a delegate."
+            );
 
         return new ModelRegistered(
             command.ModelId!,

@@ -12,6 +12,8 @@ public static class RetireModelDecision
         new InputCheck().Required(command.Reason, "reason", 2000, multiline: true).ThrowIfAny();
         if (model is null)
             throw GovernanceRuleException.NotFound("model.not_found", $"Model '{command.ModelId}' is not registered.");
+        if (context.Actor.Role != Roles.RiskOfficer)
+            ModelStewardship.EnsureSteward(model, context.Actor, "retire");
         if (model.IsRetired)
             throw GovernanceRuleException.Conflict("model.retired", $"Model '{model.Id}' is already retired.");
         return new ModelRetired(model.Id, context.Audit(command.Reason!));

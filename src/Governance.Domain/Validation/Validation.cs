@@ -1,3 +1,4 @@
+using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 
@@ -37,7 +38,10 @@ public sealed record FindingInput(string? Id, FindingSeverity? Severity, string?
 
 public static class ValidationDecisions
 {
-    public static SubmittedForValidation Decide(SubmitForValidation command, ModelVersion version, CommandContext context)
+    /// <summary>The owner or a delegate hands a version to independent validation.</summary>
+    /// <exception cref="GovernanceRuleException">Invalid fields; forbidden to anyone but the owner and delegates; conflict when
+    /// retired or not in a submittable state.</exception>
+    public static SubmittedForValidation Decide(SubmitForValidation command, Model model, ModelVersion version, CommandContext context)
     {
         var check = new InputCheck()
             .Required(command.Summary, "summary", 2000, multiline: true)
@@ -49,6 +53,7 @@ public static class ValidationDecisions
             check.Sha256(command.ReportDigest, "reportDigest");
         check.ThrowIfAny();
 
+        ModelStewardship.EnsureSteward(model, context.Actor, "submit for validation versions of");
         version.EnsureNotRetired();
         if (version.Status is not (ModelVersionStatus.Registered or ModelVersionStatus.ValidationFailed))
             throw GovernanceRuleException.Conflict(
@@ -66,7 +71,10 @@ public static class ValidationDecisions
         );
     }
 
-    public static ValidationCompleted Decide(RecordValidationOutcome command, ModelVersion version, CommandContext context)
+    /// <summary>The validator's outcome; the validator must be independent of the model's first line.</summary>
+    /// <exception cref="GovernanceRuleException">Invalid fields; forbidden (<c>segregation_of_duties.validator_is_model_owner</c>,
+    /// <c>…validator_is_delegate</c>, <c>…validator_is_developer</c>); conflict when not submitted.</exception>
+    public static ValidationCompleted Decide(RecordValidationOutcome command, Model model, ModelVersion version, CommandContext context)
     {
         var check = new InputCheck().Defined(command.Outcome, "outcome").Required(command.Opinion, "opinion", 10_000, multiline: true);
         check.MaxItems(command.Findings, "findings", 200);
@@ -100,7 +108,7 @@ public static class ValidationDecisions
                 $"Model version {version.ModelId} {version.Version} is {version.Status}; a validation outcome can only be recorded for a "
                     + $"version submitted for validation."
             );
-        if (context.Actor.SubjectId == version.ModelOwnerId)
+        if (context.Actor.SubjectId == version.ModelOwnerId || context.Actor.SubjectId == model.OwnerId)
             throw GovernanceRuleException.Forbidden(
                 "segregation_of_duties.validator_is_model_owner",
                 "The model owner cannot validate their own model: validation must be independent."
@@ -109,6 +117,11 @@ public static class ValidationDecisions
             throw GovernanceRuleException.Forbidden(
                 "segregation_of_duties.validator_is_developer",
                 "Whoever registered this model version cannot validate it: validation must be independent."
+            );
+        if (model.Delegates.Contains(context.Actor.SubjectId))
+            throw GovernanceRuleException.Forbidden(
+                "segregation_of_duties.validator_is_delegate",
+                "A delegate of the model owner cannot validate the model: validation must be independent."
             );
 
         var recorded = findings

@@ -24,6 +24,8 @@ public sealed class ApprovalProjection : MultiStreamProjection<Approval, string>
         Identity<ApprovalRejected>(e => e.ApprovalId);
         Identity<ApprovalRevoked>(e => e.ApprovalId);
         Identity<ApprovalAttested>(e => e.ApprovalId);
+        Identities<ModelVersionSuspended>(e => e.ApprovalIds);
+        Identities<ModelVersionSuspensionLifted>(e => e.ApprovalIds);
     }
 
     public override Approval? Evolve(Approval? snapshot, string id, IEvent e) => Approval.Evolve(snapshot, e.Data);
@@ -166,7 +168,13 @@ public sealed class ApprovalQueries(IDocumentStore store, TimeProvider clock, Ap
                     a.RequiredApprovals,
                     policy.ReviewDueBy(model.RiskTier, a.RequestedAt),
                     SegregationOfDuties
-                        .Conflict(versions[ModelVersion.StreamKey(a.ModelId, a.Version)], a, viewerSubjectId, OfficerDecision.Approve)
+                        .Conflict(
+                            model,
+                            versions[ModelVersion.StreamKey(a.ModelId, a.Version)],
+                            a,
+                            viewerSubjectId,
+                            OfficerDecision.Approve
+                        )
                         ?.Message
                 );
             })

@@ -7,6 +7,7 @@ using Governance.Domain.Shared;
 using Governance.Ledger.Attestations;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.Writing;
+using Marten;
 
 namespace Governance.Ledger.Approvals;
 
@@ -14,22 +15,30 @@ namespace Governance.Ledger.Approvals;
 /// Approval decisions on a model version: request, sign-off, rejection, revocation. A sign-off that completes an approval
 /// is attested here, in the same transaction, whoever calls it: an approval is never granted without its signed statement.
 /// </summary>
-public sealed class ApprovalRecords(LedgerWriter writer, AttestationKeyRing keys, ApprovalPolicy policy, TimeProvider clock)
+public sealed class ApprovalRecords(
+    IDocumentStore store,
+    LedgerWriter writer,
+    AttestationKeyRing keys,
+    ApprovalPolicy policy,
+    TimeProvider clock
+)
 {
     public static readonly IReadOnlyList<string> RequestRoles = [Roles.ModelOwner];
     public static readonly IReadOnlyList<string> DecideRoles = [Roles.RiskOfficer];
 
     /// <summary>The owner asks for approval to use this version's artifact in one environment, for a stated use.</summary>
     /// <returns>The new approval case, pending.</returns>
-    public Task<Written<Approval>> RequestAsync(
+    public async Task<Written<Approval>> RequestAsync(
         VersionRef target,
         string? environment,
         string? intendedUse,
         string? reason,
         CommandCall call,
         CancellationToken ct
-    ) =>
-        writer.DecideAsync<ModelVersion, Approval>(
+    )
+    {
+        var model = await target.ModelAsync(store, ct);
+        return await writer.DecideAsync<ModelVersion, Approval>(
             target.StreamKey,
             ModelVersion.Evolve,
             call,
@@ -37,6 +46,7 @@ public sealed class ApprovalRecords(LedgerWriter writer, AttestationKeyRing keys
             (state, context) =>
                 RequestApprovalDecision.Decide(
                     new RequestApproval(Guid.CreateVersion7().ToString(), environment, intendedUse, reason),
+                    model,
                     target.Require(state),
                     context,
                     policy
@@ -44,6 +54,7 @@ public sealed class ApprovalRecords(LedgerWriter writer, AttestationKeyRing keys
             w => w.After!.FindApproval(((ApprovalRequested)w.Events[0]).ApprovalId)!,
             ct
         );
+    }
 
     /// <summary>
     /// A risk officer signs off, restating the digest and environment signed. When this completes the approval, the signed
@@ -59,10 +70,11 @@ public sealed class ApprovalRecords(LedgerWriter writer, AttestationKeyRing keys
         CancellationToken ct
     )
     {
+        var model = await target.ModelAsync(store, ct);
         await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, DecideRoles, ct);
         if (write.IsReplay)
             return write.Replay<Approval>();
-        write.Append(ApproveModelVersionDecision.Decide(command, target.Require(write.Before), write.Context));
+        write.Append(ApproveModelVersionDecision.Decide(command, model, target.Require(write.Before), write.Context));
         if (write.Events.OfType<ModelVersionApproved>().SingleOrDefault() is { } approved)
         {
             var approval = write.After!.FindApproval(approved.ApprovalId)!;
@@ -76,29 +88,35 @@ public sealed class ApprovalRecords(LedgerWriter writer, AttestationKeyRing keys
 
     /// <summary>A risk officer rejects an approval request, with reasons.</summary>
     /// <returns>The approval case, rejected.</returns>
-    public Task<Written<Approval>> RejectAsync(VersionRef target, RejectApproval command, CommandCall call, CancellationToken ct) =>
-        writer.DecideAsync<ModelVersion, Approval>(
+    public async Task<Written<Approval>> RejectAsync(VersionRef target, RejectApproval command, CommandCall call, CancellationToken ct)
+    {
+        var model = await target.ModelAsync(store, ct);
+        return await writer.DecideAsync<ModelVersion, Approval>(
             target.StreamKey,
             ModelVersion.Evolve,
             call,
             DecideRoles,
-            (state, context) => Domain.Approvals.ApprovalDecisions.Decide(command, target.Require(state), context),
+            (state, context) => Domain.Approvals.ApprovalDecisions.Decide(command, model, target.Require(state), context),
             w => w.After!.FindApproval(command.ApprovalId)!,
             ct
         );
+    }
 
     /// <summary>A risk officer revokes a granted approval; it allows no deployment from then on.</summary>
     /// <returns>The approval case, revoked.</returns>
-    public Task<Written<Approval>> RevokeAsync(VersionRef target, RevokeApproval command, CommandCall call, CancellationToken ct) =>
-        writer.DecideAsync<ModelVersion, Approval>(
+    public async Task<Written<Approval>> RevokeAsync(VersionRef target, RevokeApproval command, CommandCall call, CancellationToken ct)
+    {
+        var model = await target.ModelAsync(store, ct);
+        return await writer.DecideAsync<ModelVersion, Approval>(
             target.StreamKey,
             ModelVersion.Evolve,
             call,
             DecideRoles,
-            (state, context) => Domain.Approvals.ApprovalDecisions.Decide(command, target.Require(state), context),
+            (state, context) => Domain.Approvals.ApprovalDecisions.Decide(command, model, target.Require(state), context),
             w => w.After!.FindApproval(command.ApprovalId)!,
             ct
         );
+    }
 
     /// <summary>
     /// Signs a still-valid approval's statement again with the current key (after its key was reported compromised): the

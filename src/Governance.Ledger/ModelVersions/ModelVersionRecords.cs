@@ -27,6 +27,15 @@ public sealed record VersionRef(string ModelId, string Version)
 
     public GovernanceRuleException NotFound() =>
         GovernanceRuleException.NotFound("model_version.not_found", $"Model '{ModelId}' has no registered version '{Version}'.");
+
+    /// <summary>The version's model (owner and delegates, for the first line's rules and segregation of duties), read before the
+    /// command's write.</summary>
+    /// <exception cref="GovernanceRuleException">NotFound (<c>model_version.not_found</c>) when the model is not registered.</exception>
+    public async Task<Model> ModelAsync(IDocumentStore store, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        return await session.LoadAsync<Model>(ModelId, ct) ?? throw NotFound();
+    }
 }
 
 /// <summary>A version's state with its stream version, which is what <c>If-Match</c> and a page's expected version carry.</summary>
@@ -37,6 +46,16 @@ public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter write
 {
     public static readonly IReadOnlyList<string> RegisterRoles = [Roles.ModelOwner];
     public static readonly IReadOnlyList<string> RetireRoles = [Roles.ModelOwner, Roles.RiskOfficer];
+
+    /// <summary>Who may suspend a version or lift its suspension: its owner and delegates, and risk officers.</summary>
+    public static readonly IReadOnlyList<string> SuspendRoles = RetireRoles;
+
+    /// <summary>
+    /// The role a caller holding both acts in on <paramref name="model"/>: as the first line (ModelOwner) on a model they own or
+    /// are a delegate of, so that a suspension is recorded as the owner's action, and as a risk officer on anyone else's.
+    /// </summary>
+    public static IReadOnlyList<string> FirstLineOrOfficer(Model model, Caller caller) =>
+        model.IsSteward(caller.SubjectId) ? [Roles.ModelOwner, Roles.RiskOfficer] : [Roles.RiskOfficer, Roles.ModelOwner];
 
     /// <summary>Registers a version: its artifact digest, datasets by manifest digest, metrics, code commit and hyperparameters.</summary>
     /// <exception cref="GovernanceRuleException">Invalid fields; not found (model); conflict (retired model, version taken).</exception>
@@ -63,17 +82,65 @@ public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter write
         );
     }
 
-    /// <summary>Retires a version: it can no longer be approved or deployed.</summary>
-    public Task<Written<ModelVersion>> RetireAsync(VersionRef target, RetireModelVersion command, CommandCall call, CancellationToken ct) =>
-        writer.DecideAsync<ModelVersion, ModelVersion>(
+    /// <summary>Retires a version: it can no longer be approved or deployed. Its owner, a delegate or a risk officer may.</summary>
+    public async Task<Written<ModelVersion>> RetireAsync(
+        VersionRef target,
+        RetireModelVersion command,
+        CommandCall call,
+        CancellationToken ct
+    )
+    {
+        var model = await target.ModelAsync(store, ct);
+        return await writer.DecideAsync<ModelVersion, ModelVersion>(
             target.StreamKey,
             ModelVersion.Evolve,
             call,
-            RetireRoles,
-            (state, context) => RetireModelVersionDecision.Decide(command, target.Require(state), context),
+            FirstLineOrOfficer(model, call.Caller),
+            (state, context) => RetireModelVersionDecision.Decide(command, model, target.Require(state), context),
             w => w.After!,
             ct
         );
+    }
+
+    /// <summary>Stops use of a version at once (<see cref="SuspensionDecisions"/>): its approvals allow nothing until lifted.</summary>
+    public async Task<Written<ModelVersion>> SuspendAsync(
+        VersionRef target,
+        SuspendModelVersion command,
+        CommandCall call,
+        CancellationToken ct
+    )
+    {
+        var model = await target.ModelAsync(store, ct);
+        return await writer.DecideAsync<ModelVersion, ModelVersion>(
+            target.StreamKey,
+            ModelVersion.Evolve,
+            call,
+            FirstLineOrOfficer(model, call.Caller),
+            (state, context) => SuspensionDecisions.Decide(command, model, target.Require(state), context),
+            w => w.After!,
+            ct
+        );
+    }
+
+    /// <summary>Lifts a suspension; one a risk officer imposed only a risk officer may lift.</summary>
+    public async Task<Written<ModelVersion>> LiftSuspensionAsync(
+        VersionRef target,
+        LiftModelVersionSuspension command,
+        CommandCall call,
+        CancellationToken ct
+    )
+    {
+        var model = await target.ModelAsync(store, ct);
+        return await writer.DecideAsync<ModelVersion, ModelVersion>(
+            target.StreamKey,
+            ModelVersion.Evolve,
+            call,
+            FirstLineOrOfficer(model, call.Caller),
+            (state, context) => SuspensionDecisions.Decide(command, model, target.Require(state), context),
+            w => w.After!,
+            ct
+        );
+    }
 
     /// <summary>One version's state and stream version, or null if it is not registered.</summary>
     public async Task<VersionState?> GetAsync(VersionRef target, CancellationToken ct)

@@ -50,17 +50,76 @@ public sealed class ModelInventory(IDocumentStore store, LedgerWriter writer, Ti
             ct
         );
 
-    /// <summary>Retires a model: it takes no new versions.</summary>
-    public Task<Written<Model>> RetireAsync(RetireModel command, CommandCall call, CancellationToken ct) =>
-        writer.DecideAsync<Model, Model>(
+    /// <summary>Who may name a delegate: the owner, a person or (for machine owners of earlier releases) a client.</summary>
+    public static readonly IReadOnlyList<string> DelegateRoles = [Roles.ModelOwner];
+
+    /// <summary>Who may withdraw a delegate: the owner, and risk officers and administrators (off-boarding).</summary>
+    public static readonly IReadOnlyList<string> WithdrawDelegateRoles = [Roles.ModelOwner, Roles.RiskOfficer, Roles.Admin];
+
+    /// <summary>Who records, and so approves, a transfer of ownership.</summary>
+    public static readonly IReadOnlyList<string> TransferRoles = [Roles.RiskOfficer, Roles.Admin];
+
+    /// <summary>Retires a model: it takes no new versions. Its owner, a delegate or a risk officer may.</summary>
+    public async Task<Written<Model>> RetireAsync(RetireModel command, CommandCall call, CancellationToken ct)
+    {
+        var roles = await LoadAsync(command.ModelId, ct) is { } model
+            ? ModelVersions.ModelVersionRecords.FirstLineOrOfficer(model, call.Caller)
+            : RetireRoles;
+        return await writer.DecideAsync<Model, Model>(
             command.ModelId,
             Model.Evolve,
             call,
-            RetireRoles,
+            roles,
             (state, context) => RetireModelDecision.Decide(command, state, context),
             w => w.After!,
             ct
         );
+    }
+
+    /// <summary>The owner names a delegate (a person, or a machine client such as a CI pipeline).</summary>
+    /// <exception cref="GovernanceRuleException">Invalid delegate id; forbidden unless the owner; not found; conflict when already
+    /// a delegate.</exception>
+    public Task<Written<Model>> AddDelegateAsync(AddModelDelegate command, CommandCall call, CancellationToken ct) =>
+        writer.DecideAsync<Model, Model>(
+            command.ModelId,
+            Model.Evolve,
+            call,
+            DelegateRoles,
+            (state, context) => ModelStewardship.Decide(command, state, context),
+            w => w.After!,
+            ct
+        );
+
+    /// <summary>Withdraws a delegate.</summary>
+    public Task<Written<Model>> RemoveDelegateAsync(RemoveModelDelegate command, CommandCall call, CancellationToken ct) =>
+        writer.DecideAsync<Model, Model>(
+            command.ModelId,
+            Model.Evolve,
+            call,
+            WithdrawDelegateRoles,
+            (state, context) => ModelStewardship.Decide(command, state, context),
+            w => w.After!,
+            ct
+        );
+
+    /// <summary>Records a transfer of ownership, approved by the risk officer or administrator recording it.</summary>
+    public Task<Written<Model>> TransferOwnershipAsync(TransferModelOwnership command, CommandCall call, CancellationToken ct) =>
+        writer.DecideAsync<Model, Model>(
+            command.ModelId,
+            Model.Evolve,
+            call,
+            TransferRoles,
+            (state, context) => ModelStewardship.Decide(command, state, context),
+            w => w.After!,
+            ct
+        );
+
+    /// <summary>One model's state, or null.</summary>
+    public async Task<Model?> LoadAsync(string modelId, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        return await session.LoadAsync<Model>(modelId, ct);
+    }
 
     /// <summary>The inventory, by model id, filtered; the version filters look at every version of a model.</summary>
     /// <exception cref="GovernanceRuleException">Invalid input naming the filter: an environment that is not an identifier, an

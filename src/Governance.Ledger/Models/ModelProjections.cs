@@ -12,8 +12,7 @@ public sealed class ModelProjection : SingleStreamProjection<Model, string>
 {
     public ModelProjection()
     {
-        IncludeType<ModelRegistered>();
-        IncludeType<ModelRetired>();
+        IncludeType<IModelEvent>();
     }
 
     public override Model? Evolve(Model? snapshot, string id, IEvent e) => Model.Evolve(snapshot, e.Data);
@@ -47,8 +46,7 @@ public sealed class InventoryProjection : MultiStreamProjection<InventoryEntry, 
 {
     public InventoryProjection()
     {
-        Identity<ModelRegistered>(e => e.ModelId);
-        Identity<ModelRetired>(e => e.ModelId);
+        Identity<IModelEvent>(e => e.ModelId);
         Identity<IModelVersionEvent>(e => e.ModelId);
     }
 
@@ -56,7 +54,7 @@ public sealed class InventoryProjection : MultiStreamProjection<InventoryEntry, 
     {
         switch (e.Data)
         {
-            case ModelRegistered or ModelRetired:
+            case IModelEvent:
                 var model = Model.Evolve(snapshot?.Model, e.Data)!;
                 return snapshot is null ? new InventoryEntry { Id = id, Model = model } : snapshot with { Model = model };
             case ModelVersionRegistered r when snapshot is not null:

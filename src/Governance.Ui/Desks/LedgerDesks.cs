@@ -38,8 +38,9 @@ internal static class PersonCalls
 {
     public static CommandCall Call(ClaimsPrincipal person, long? renderedVersion = null) =>
         new(
-            new Caller(
+            Caller.FromToken(
                 person.FindFirstValue("sub") ?? person.FindFirstValue(ClaimTypes.NameIdentifier) ?? "",
+                tokenClientId: null,
                 person.FindFirstValue("name") ?? person.Identity?.Name ?? "",
                 Roles.All.Where(person.IsInRole).ToArray()
             ),

@@ -78,6 +78,16 @@ public class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
         return client;
     }
 
+    /// <summary>A machine client acting with its own credentials (client-credentials token: <c>sub = client_id</c>), holding
+    /// <paramref name="roles"/> and, unless narrowed, the machine scopes.</summary>
+    public HttpClient AsClient(string clientId, string roles, string scopes = "approvals:read deployments:write loads:write models:write")
+    {
+        var client = As(clientId, roles);
+        client.DefaultRequestHeaders.Add("X-Test-Client", clientId);
+        client.DefaultRequestHeaders.Add("X-Test-Scopes", scopes);
+        return client;
+    }
+
     /// <summary>How many events the test database holds (every stream), to prove a refusal wrote nothing.</summary>
     public async Task<long> EventCount()
     {

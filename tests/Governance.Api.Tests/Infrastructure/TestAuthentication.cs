@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 
 namespace Governance.Api.Tests.Infrastructure;
 
-/// <summary>Test-only scheme registered by the test host: the principal comes from X-Test-Subject / X-Test-Role (/ X-Test-Scopes)
-/// headers.</summary>
+/// <summary>Test-only scheme registered by the test host: the principal comes from X-Test-Subject / X-Test-Role
+/// (/ X-Test-Scopes, X-Test-Client) headers.</summary>
 public sealed class TestAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -20,6 +20,9 @@ public sealed class TestAuthentication(IOptionsMonitor<AuthenticationSchemeOptio
         if (subject.Length == 0)
             return Task.FromResult(AuthenticateResult.NoResult());
         var claims = new List<Claim> { new("sub", subject), new("name", $"{subject} (test)") };
+        // A token's client: for a machine's client-credentials token the subject itself, as OpenIddict issues them.
+        if (Request.Headers["X-Test-Client"].ToString() is { Length: > 0 } clientId)
+            claims.Add(new Claim("client_id", clientId));
         claims.AddRange(
             Request
                 .Headers["X-Test-Role"]

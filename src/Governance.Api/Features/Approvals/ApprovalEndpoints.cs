@@ -30,6 +30,7 @@ public static class ApprovalEndpoints
         requests
             .MapPost("/", RequestApproval)
             .AllowRoles(ApprovalRecords.RequestRoles)
+            .WithScopes(ApiScopes.FirstLineWrite)
             .WithName(nameof(RequestApproval))
             .WithSummary("Ask for approval to use this version's artifact in one environment, for a stated use.");
         requests

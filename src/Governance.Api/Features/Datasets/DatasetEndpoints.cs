@@ -1,4 +1,5 @@
 using Governance.Api.Hosting;
+using Governance.Api.Identity;
 using Governance.Domain.Datasets;
 using Governance.Domain.Shared;
 using Governance.Ledger.Datasets;
@@ -18,6 +19,7 @@ public static class DatasetEndpoints
             .MapPost("/", RegisterDataset)
             .WithBodyLimit(RequestGuards.MaxBodyBytes)
             .AllowRoles(DatasetRegister.RegisterRoles)
+            .WithScopes(ApiScopes.FirstLineWrite)
             .WithName(nameof(RegisterDataset))
             .WithSummary("Register a dataset version by the SHA-256 and size of each of its files.");
         datasets

@@ -1,4 +1,5 @@
 using Governance.Api.Hosting;
+using Governance.Api.Identity;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Ledger.ModelVersions;
@@ -26,6 +27,7 @@ public static class ModelVersionEndpoints
         IReadOnlyList<ArtifactFile>? ArtifactFiles
     );
 
+    /// <summary>A retirement, suspension or lifting, with its reason.</summary>
     public sealed record RetireRequest(string? Reason);
 
     public static RouteGroupBuilder MapModelVersions(this RouteGroupBuilder api)
@@ -35,6 +37,7 @@ public static class ModelVersionEndpoints
             .MapPost("/", RegisterModelVersion)
             .WithBodyLimit(1 << 20)
             .AllowRoles(ModelVersionRecords.RegisterRoles)
+            .WithScopes(ApiScopes.FirstLineWrite)
             .WithName(nameof(RegisterModelVersion))
             .WithSummary(
                 "Register a model version: its artifact digest (or a model directory's files), datasets by digest, metrics, code "
@@ -48,8 +51,24 @@ public static class ModelVersionEndpoints
         versions
             .MapPost("/{version}/retirement", RetireModelVersion)
             .AllowRoles(ModelVersionRecords.RetireRoles)
+            .WithScopes(ApiScopes.FirstLineWrite)
             .WithName(nameof(RetireModelVersion))
-            .WithSummary("Retire a version: it can no longer be approved or deployed.");
+            .WithSummary("Retire a version: it can no longer be approved or deployed. Its owner, a delegate or a risk officer.");
+        versions
+            .MapPost("/{version}/suspension", SuspendModelVersion)
+            .AllowRoles(ModelVersionRecords.SuspendRoles)
+            .WithScopes(ApiScopes.FirstLineWrite)
+            .WithName(nameof(SuspendModelVersion))
+            .WithSummary(
+                "Stop use of a version at once: its approvals are suspended, so the approval check, deployments and model servers refuse "
+                    + "it. Its owner or a delegate (the owner's action, never blocked by segregation of duties) or a risk officer."
+            );
+        versions
+            .MapPost("/{version}/suspension/lifting", LiftModelVersionSuspension)
+            .AllowRoles(ModelVersionRecords.SuspendRoles)
+            .WithScopes(ApiScopes.FirstLineWrite)
+            .WithName(nameof(LiftModelVersionSuspension))
+            .WithSummary("Lift a suspension; one imposed by a risk officer only a risk officer may lift.");
         return api;
     }
 
@@ -104,6 +123,38 @@ public static class ModelVersionEndpoints
             await versions.RetireAsync(
                 new VersionRef(modelId, version),
                 new RetireModelVersion(body.Reason),
+                await http.CallAsync(),
+                http.RequestAborted
+            )
+        ).ToResult(LedgerCalls.Ok);
+
+    private static async Task<IResult> SuspendModelVersion(
+        string modelId,
+        string version,
+        RetireRequest body,
+        ModelVersionRecords versions,
+        HttpContext http
+    ) =>
+        (
+            await versions.SuspendAsync(
+                new VersionRef(modelId, version),
+                new SuspendModelVersion(body.Reason),
+                await http.CallAsync(),
+                http.RequestAborted
+            )
+        ).ToResult(LedgerCalls.Ok);
+
+    private static async Task<IResult> LiftModelVersionSuspension(
+        string modelId,
+        string version,
+        RetireRequest body,
+        ModelVersionRecords versions,
+        HttpContext http
+    ) =>
+        (
+            await versions.LiftSuspensionAsync(
+                new VersionRef(modelId, version),
+                new LiftModelVersionSuspension(body.Reason),
                 await http.CallAsync(),
                 http.RequestAborted
             )

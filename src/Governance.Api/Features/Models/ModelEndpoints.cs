@@ -1,4 +1,5 @@
 using Governance.Api.Hosting;
+using Governance.Api.Identity;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
@@ -11,6 +12,12 @@ namespace Governance.Api.Features.Models;
 public static class ModelEndpoints
 {
     public sealed record RetireRequest(string? Reason);
+
+    /// <summary>A delegate to name: <c>user:…</c> (a person) or <c>client:…</c> (a machine client), holding ModelOwner.</summary>
+    public sealed record DelegateRequest(string? DelegateId, string? Reason);
+
+    /// <summary>The person who will own the model (<c>user:…</c>, holding ModelOwner) and why.</summary>
+    public sealed record TransferRequest(string? NewOwnerId, string? Reason);
 
     private static readonly string[] Readers = [Roles.Auditor, Roles.RiskOfficer, Roles.Validator, Roles.ModelOwner, Roles.Admin];
 
@@ -26,7 +33,25 @@ public static class ModelEndpoints
             .MapPost("/{modelId}/retirement", RetireModel)
             .AllowRoles(ModelInventory.RetireRoles)
             .WithName(nameof(RetireModel))
-            .WithSummary("Retire a model: it takes no new versions.");
+            .WithSummary("Retire a model: it takes no new versions. Its owner, a delegate or a risk officer.");
+        models
+            .MapPost("/{modelId}/delegates", AddModelDelegate)
+            .AllowRoles(ModelInventory.DelegateRoles)
+            .WithName(nameof(AddModelDelegate))
+            .WithSummary(
+                "The owner names a delegate (a person, or a machine client such as a CI pipeline) who may register versions, submit "
+                    + "them for validation, request approvals, and retire or suspend versions. Delegates never validate or decide."
+            );
+        models
+            .MapPost("/{modelId}/delegates/{delegateId}/withdrawal", RemoveModelDelegate)
+            .AllowRoles(ModelInventory.WithdrawDelegateRoles)
+            .WithName(nameof(RemoveModelDelegate))
+            .WithSummary("Withdraw a delegate: the owner, a risk officer or an administrator.");
+        models
+            .MapPost("/{modelId}/ownership-transfers", TransferModelOwnership)
+            .AllowRoles(ModelInventory.TransferRoles)
+            .WithName(nameof(TransferModelOwnership))
+            .WithSummary("Record that another person owns the model; the risk officer or administrator recording it approves it.");
 
         var inventory = api.MapGroup("/inventory").WithTags("Model inventory");
         inventory
@@ -51,6 +76,59 @@ public static class ModelEndpoints
         (await inventory.RetireAsync(new RetireModel(modelId, body.Reason), await http.CallAsync(), http.RequestAborted)).ToResult(
             LedgerCalls.Ok
         );
+
+    private static async Task<IResult> AddModelDelegate(
+        string modelId,
+        DelegateRequest body,
+        PeopleDirectory people,
+        ModelInventory inventory,
+        HttpContext http
+    )
+    {
+        var call = await http.CallAsync();
+        if (!string.IsNullOrWhiteSpace(body.DelegateId) && Subjects.IsNamespaced(body.DelegateId))
+            await people.RequireAsync(body.DelegateId, Roles.ModelOwner, "delegateId", http.RequestAborted);
+        return (
+            await inventory.AddDelegateAsync(new AddModelDelegate(modelId, body.DelegateId, body.Reason), call, http.RequestAborted)
+        ).ToResult(LedgerCalls.Ok);
+    }
+
+    private static async Task<IResult> RemoveModelDelegate(
+        string modelId,
+        string delegateId,
+        RetireRequest body,
+        ModelInventory inventory,
+        HttpContext http
+    ) =>
+        (
+            await inventory.RemoveDelegateAsync(
+                new RemoveModelDelegate(modelId, delegateId, body.Reason),
+                await http.CallAsync(),
+                http.RequestAborted
+            )
+        ).ToResult(LedgerCalls.Ok);
+
+    private static async Task<IResult> TransferModelOwnership(
+        string modelId,
+        TransferRequest body,
+        PeopleDirectory people,
+        ModelInventory inventory,
+        HttpContext http
+    )
+    {
+        var call = await http.CallAsync();
+        var newOwner =
+            !string.IsNullOrWhiteSpace(body.NewOwnerId) && Subjects.IsUser(body.NewOwnerId)
+                ? await people.RequireAsync(body.NewOwnerId, Roles.ModelOwner, "newOwnerId", http.RequestAborted)
+                : null;
+        return (
+            await inventory.TransferOwnershipAsync(
+                new TransferModelOwnership(modelId, body.NewOwnerId, newOwner?.DisplayName ?? "", body.Reason),
+                call,
+                http.RequestAborted
+            )
+        ).ToResult(LedgerCalls.Ok);
+    }
 
     private static async Task<Ok<IReadOnlyList<InventoryEntry>>> GetInventory(
         RiskTier? riskTier,

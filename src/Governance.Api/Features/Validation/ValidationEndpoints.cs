@@ -1,4 +1,5 @@
 using Governance.Api.Hosting;
+using Governance.Api.Identity;
 using Governance.Domain.Validation;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.Validation;
@@ -14,6 +15,7 @@ public static class ValidationEndpoints
         version
             .MapPost("/validation-submissions", SubmitForValidation)
             .AllowRoles(ValidationRecords.SubmitRoles)
+            .WithScopes(ApiScopes.FirstLineWrite)
             .WithName(nameof(SubmitForValidation))
             .WithSummary("Hand a version to independent validation with its evidence.");
         version

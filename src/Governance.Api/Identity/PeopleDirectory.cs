@@ -1,0 +1,50 @@
+using Governance.Domain.Shared;
+using Microsoft.AspNetCore.Identity;
+using OpenIddict.Abstractions;
+
+namespace Governance.Api.Identity;
+
+/// <summary>A person or machine client as the identity store knows them now: namespaced subject, display name, roles.</summary>
+public sealed record Party(string SubjectId, string DisplayName, IReadOnlyList<string> Roles);
+
+/// <summary>
+/// The people directory: the identity store read by namespaced subject (<see cref="Subjects"/>), so that the API can check
+/// that a delegate or a new owner exists and holds the role their part needs before the ledger records them.
+/// </summary>
+public sealed class PeopleDirectory(UserManager<GovernanceUser> users, IOpenIddictApplicationManager applications)
+{
+    /// <summary>The person (<c>user:…</c>) or machine client (<c>client:…</c>) named, or null when there is none.</summary>
+    public async Task<Party?> FindAsync(string? subjectId, CancellationToken ct)
+    {
+        if (subjectId is null)
+            return null;
+        if (Subjects.IsUser(subjectId) && await users.FindByIdAsync(subjectId[Subjects.UserPrefix.Length..]) is { } user)
+            return new Party(subjectId, user.DisplayName, [.. await users.GetRolesAsync(user)]);
+        if (
+            Subjects.IsClient(subjectId)
+            && await applications.FindByClientIdAsync(subjectId[Subjects.ClientPrefix.Length..], ct) is { } client
+        )
+            return new Party(
+                subjectId,
+                await applications.GetDisplayNameAsync(client, ct) ?? subjectId,
+                Accounts.RolesOf(await applications.GetPropertiesAsync(client, ct))
+            );
+        return null;
+    }
+
+    /// <summary>The party named, holding <paramref name="role"/>.</summary>
+    /// <exception cref="GovernanceRuleException">Invalid input on <paramref name="field"/> when there is no such person or client,
+    /// or they do not hold the role.</exception>
+    public async Task<Party> RequireAsync(string? subjectId, string role, string field, CancellationToken ct)
+    {
+        var party = await FindAsync(subjectId, ct);
+        if (party is null || !party.Roles.Contains(role))
+            throw GovernanceRuleException.InvalidField(
+                field,
+                party is null
+                    ? $"no person (user:…) or machine client (client:…) '{subjectId}' is registered"
+                    : $"'{subjectId}' does not hold the {role} role"
+            );
+        return party;
+    }
+}
