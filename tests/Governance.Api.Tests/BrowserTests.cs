@@ -254,7 +254,8 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         Assert.True(check.GetProperty("allowed").GetBoolean(), check.ToString());
         Assert.Equal(approvalId, check.GetProperty("approvalId").GetString());
         var approval = await new Scenario(app).Auditor.GetAsync($"/api/v1/approvals/{approvalId}").Expect(HttpStatusCode.OK);
-        Assert.Equal("user:dev-officer-rita", approval.GetProperty("signOffs")[0].GetProperty("officer").GetProperty("subjectId").GetString());
+        var officer = approval.GetProperty("signOffs")[0].GetProperty("officer");
+        Assert.Equal("user:dev-officer-rita", officer.GetProperty("subjectId").GetString());
     }
 
     [Fact]

@@ -28,33 +28,30 @@ public sealed class ApprovalRecords(
 
     /// <summary>The owner asks for approval to use this version's artifact in one environment, for a stated use.</summary>
     /// <returns>The new approval case, pending.</returns>
-    public async Task<Written<Approval>> RequestAsync(
+    public Task<Written<Approval>> RequestAsync(
         VersionRef target,
         string? environment,
         string? intendedUse,
         string? reason,
         CommandCall call,
         CancellationToken ct
-    )
-    {
-        var model = await target.ModelAsync(store, ct);
-        return await writer.DecideAsync<ModelVersion, Approval>(
-            target.StreamKey,
-            ModelVersion.Evolve,
+    ) =>
+        writer.DecideOnVersionAsync(
+            store,
+            target,
             call,
-            RequestRoles,
-            (state, context) =>
+            _ => RequestRoles,
+            (model, version, context) =>
                 RequestApprovalDecision.Decide(
                     new RequestApproval(Guid.CreateVersion7().ToString(), environment, intendedUse, reason),
                     model,
-                    target.Require(state),
+                    version,
                     context,
                     policy
                 ),
             w => w.After!.FindApproval(((ApprovalRequested)w.Events[0]).ApprovalId)!,
             ct
         );
-    }
 
     /// <summary>
     /// A risk officer signs off, restating the digest and environment signed. When this completes the approval, the signed
@@ -88,35 +85,29 @@ public sealed class ApprovalRecords(
 
     /// <summary>A risk officer rejects an approval request, with reasons.</summary>
     /// <returns>The approval case, rejected.</returns>
-    public async Task<Written<Approval>> RejectAsync(VersionRef target, RejectApproval command, CommandCall call, CancellationToken ct)
-    {
-        var model = await target.ModelAsync(store, ct);
-        return await writer.DecideAsync<ModelVersion, Approval>(
-            target.StreamKey,
-            ModelVersion.Evolve,
+    public Task<Written<Approval>> RejectAsync(VersionRef target, RejectApproval command, CommandCall call, CancellationToken ct) =>
+        writer.DecideOnVersionAsync(
+            store,
+            target,
             call,
-            DecideRoles,
-            (state, context) => Domain.Approvals.ApprovalDecisions.Decide(command, model, target.Require(state), context),
+            _ => DecideRoles,
+            (model, version, context) => Domain.Approvals.ApprovalDecisions.Decide(command, model, version, context),
             w => w.After!.FindApproval(command.ApprovalId)!,
             ct
         );
-    }
 
     /// <summary>A risk officer revokes a granted approval; it allows no deployment from then on.</summary>
     /// <returns>The approval case, revoked.</returns>
-    public async Task<Written<Approval>> RevokeAsync(VersionRef target, RevokeApproval command, CommandCall call, CancellationToken ct)
-    {
-        var model = await target.ModelAsync(store, ct);
-        return await writer.DecideAsync<ModelVersion, Approval>(
-            target.StreamKey,
-            ModelVersion.Evolve,
+    public Task<Written<Approval>> RevokeAsync(VersionRef target, RevokeApproval command, CommandCall call, CancellationToken ct) =>
+        writer.DecideOnVersionAsync(
+            store,
+            target,
             call,
-            DecideRoles,
-            (state, context) => Domain.Approvals.ApprovalDecisions.Decide(command, model, target.Require(state), context),
+            _ => DecideRoles,
+            (model, version, context) => Domain.Approvals.ApprovalDecisions.Decide(command, model, version, context),
             w => w.After!.FindApproval(command.ApprovalId)!,
             ct
         );
-    }
 
     /// <summary>
     /// Signs a still-valid approval's statement again with the current key (after its key was reported compromised): the

@@ -38,6 +38,40 @@ public sealed record VersionRef(string ModelId, string Version)
     }
 }
 
+/// <summary>The write path of a command on a model version that its model's owner and delegates matter to.</summary>
+public static class VersionCommands
+{
+    /// <summary>
+    /// Reads the version's model (<see cref="VersionRef.ModelAsync"/>), then decides on the version's stream with it through
+    /// <see cref="LedgerWriter.DecideAsync{TState, TResult}"/>, acting in the first of <paramref name="roles"/> (given the model).
+    /// </summary>
+    /// <exception cref="GovernanceRuleException">NotFound when the model or version is not registered; whatever the decision
+    /// refuses.</exception>
+    public static async Task<Written<TResult>> DecideOnVersionAsync<TResult>(
+        this LedgerWriter writer,
+        IDocumentStore store,
+        VersionRef target,
+        CommandCall call,
+        Func<Model, IReadOnlyList<string>> roles,
+        Func<Model, ModelVersion, CommandContext, object> decide,
+        Func<StreamWrite<ModelVersion>, TResult> result,
+        CancellationToken ct
+    )
+        where TResult : notnull
+    {
+        var model = await target.ModelAsync(store, ct);
+        return await writer.DecideAsync<ModelVersion, TResult>(
+            target.StreamKey,
+            ModelVersion.Evolve,
+            call,
+            roles(model),
+            (state, context) => decide(model, target.Require(state), context),
+            result,
+            ct
+        );
+    }
+}
+
 /// <summary>A version's state with its stream version, which is what <c>If-Match</c> and a page's expected version carry.</summary>
 public sealed record VersionState(ModelVersion State, long StreamVersion);
 
@@ -83,64 +117,50 @@ public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter write
     }
 
     /// <summary>Retires a version: it can no longer be approved or deployed. Its owner, a delegate or a risk officer may.</summary>
-    public async Task<Written<ModelVersion>> RetireAsync(
-        VersionRef target,
-        RetireModelVersion command,
-        CommandCall call,
-        CancellationToken ct
-    )
-    {
-        var model = await target.ModelAsync(store, ct);
-        return await writer.DecideAsync<ModelVersion, ModelVersion>(
-            target.StreamKey,
-            ModelVersion.Evolve,
+    public Task<Written<ModelVersion>> RetireAsync(VersionRef target, RetireModelVersion command, CommandCall call, CancellationToken ct) =>
+        writer.DecideOnVersionAsync(
+            store,
+            target,
             call,
-            FirstLineOrOfficer(model, call.Caller),
-            (state, context) => RetireModelVersionDecision.Decide(command, model, target.Require(state), context),
+            model => FirstLineOrOfficer(model, call.Caller),
+            (model, version, context) => RetireModelVersionDecision.Decide(command, model, version, context),
             w => w.After!,
             ct
         );
-    }
 
     /// <summary>Stops use of a version at once (<see cref="SuspensionDecisions"/>): its approvals allow nothing until lifted.</summary>
-    public async Task<Written<ModelVersion>> SuspendAsync(
+    public Task<Written<ModelVersion>> SuspendAsync(
         VersionRef target,
         SuspendModelVersion command,
         CommandCall call,
         CancellationToken ct
-    )
-    {
-        var model = await target.ModelAsync(store, ct);
-        return await writer.DecideAsync<ModelVersion, ModelVersion>(
-            target.StreamKey,
-            ModelVersion.Evolve,
+    ) =>
+        writer.DecideOnVersionAsync(
+            store,
+            target,
             call,
-            FirstLineOrOfficer(model, call.Caller),
-            (state, context) => SuspensionDecisions.Decide(command, model, target.Require(state), context),
+            model => FirstLineOrOfficer(model, call.Caller),
+            (model, version, context) => SuspensionDecisions.Decide(command, model, version, context),
             w => w.After!,
             ct
         );
-    }
 
     /// <summary>Lifts a suspension; one a risk officer imposed only a risk officer may lift.</summary>
-    public async Task<Written<ModelVersion>> LiftSuspensionAsync(
+    public Task<Written<ModelVersion>> LiftSuspensionAsync(
         VersionRef target,
         LiftModelVersionSuspension command,
         CommandCall call,
         CancellationToken ct
-    )
-    {
-        var model = await target.ModelAsync(store, ct);
-        return await writer.DecideAsync<ModelVersion, ModelVersion>(
-            target.StreamKey,
-            ModelVersion.Evolve,
+    ) =>
+        writer.DecideOnVersionAsync(
+            store,
+            target,
             call,
-            FirstLineOrOfficer(model, call.Caller),
-            (state, context) => SuspensionDecisions.Decide(command, model, target.Require(state), context),
+            model => FirstLineOrOfficer(model, call.Caller),
+            (model, version, context) => SuspensionDecisions.Decide(command, model, version, context),
             w => w.After!,
             ct
         );
-    }
 
     /// <summary>One version's state and stream version, or null if it is not registered.</summary>
     public async Task<VersionState?> GetAsync(VersionRef target, CancellationToken ct)

@@ -17,45 +17,39 @@ public sealed class ValidationRecords(IDocumentStore store, LedgerWriter writer)
     public static readonly IReadOnlyList<string> RecordRoles = [Roles.Validator];
 
     /// <summary>The owner hands a version to independent validation with its evidence.</summary>
-    public async Task<Written<ModelVersion>> SubmitAsync(
+    public Task<Written<ModelVersion>> SubmitAsync(
         VersionRef target,
         SubmitForValidation command,
         CommandCall call,
         CancellationToken ct
-    )
-    {
-        var model = await target.ModelAsync(store, ct);
-        return await writer.DecideAsync<ModelVersion, ModelVersion>(
-            target.StreamKey,
-            ModelVersion.Evolve,
+    ) =>
+        writer.DecideOnVersionAsync(
+            store,
+            target,
             call,
-            SubmitRoles,
-            (state, context) => ValidationDecisions.Decide(command, model, target.Require(state), context),
+            _ => SubmitRoles,
+            (model, version, context) => ValidationDecisions.Decide(command, model, version, context),
             w => w.After!,
             ct
         );
-    }
 
     /// <summary>The validator records the outcome and findings; the validator cannot be the model owner, a delegate or the
     /// registrant.</summary>
-    public async Task<Written<ModelVersion>> RecordOutcomeAsync(
+    public Task<Written<ModelVersion>> RecordOutcomeAsync(
         VersionRef target,
         RecordValidationOutcome command,
         CommandCall call,
         CancellationToken ct
-    )
-    {
-        var model = await target.ModelAsync(store, ct);
-        return await writer.DecideAsync<ModelVersion, ModelVersion>(
-            target.StreamKey,
-            ModelVersion.Evolve,
+    ) =>
+        writer.DecideOnVersionAsync(
+            store,
+            target,
             call,
-            RecordRoles,
-            (state, context) => ValidationDecisions.Decide(command, model, target.Require(state), context),
+            _ => RecordRoles,
+            (model, version, context) => ValidationDecisions.Decide(command, model, version, context),
             w => w.After!,
             ct
         );
-    }
 
     /// <summary>Versions submitted for validation and awaiting an outcome, longest waiting first.</summary>
     public async Task<IReadOnlyList<ValidationQueueItem>> QueueAsync(CancellationToken ct)
