@@ -19,7 +19,12 @@ public sealed record ClientCredentials(string ClientId, string ClientSecret, IRe
 /// Creates users and machine clients and changes their roles and secrets, recording each change in the security log.
 /// Used by the admin API, the command-line bootstrap and the development seed, so all three follow the same rules.
 /// </summary>
-public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictApplicationManager applications, SecurityLogWriter log)
+public sealed class Accounts(
+    UserManager<GovernanceUser> users,
+    IOpenIddictApplicationManager applications,
+    SecurityLogWriter log,
+    AccessChanges changes
+)
 {
     /// <summary>Scopes a machine client may be granted: pipelines and model servers, and training pipelines that register versions
     /// (ledger:write, role ModelOwner).</summary>
@@ -91,7 +96,11 @@ public sealed class Accounts(UserManager<GovernanceUser> users, IOpenIddictAppli
         Throw(await users.RemoveFromRolesAsync(user, removed), "roles");
         Throw(await users.AddToRolesAsync(user, added), "roles");
         if (added.Length + removed.Length > 0)
+        {
+            // The new roles apply to the person's next request on every node, whatever tokens or pages they hold.
+            await changes.PublishAsync(CurrentAccess.UserKey(user.Id), ct);
             await log.RecordAsync(new UserRolesChanged(user.Id, added, removed, log.Audit(http, actor, "Roles changed")), ct);
+        }
         return (added, removed);
     }
 
