@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Claims;
 using Governance.Api.Identity;
 using Governance.Api.Tests.Infrastructure;
 using Governance.Domain.Shared;
+using Governance.Ui.Desks;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;
@@ -169,5 +171,43 @@ public sealed partial class IdentityTests
             await Task.Delay(50);
         Assert.Equal([Roles.ModelOwner], await RolesOf(otherClient));
         await SignOffUnknownApproval(otherClient).Expect(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_signed_out_UI_session_can_no_longer_act_and_a_demoted_persons_open_page_can_no_longer_sign()
+    {
+        var (person, _) = await Person(Roles.RiskOfficer);
+        var userId = await UserIdOf(person);
+        string stamp;
+        await using (var scope = app.Services.CreateAsyncScope())
+            stamp = CurrentAccess.StampDigest(
+                (await scope.ServiceProvider.GetRequiredService<UserManager<GovernanceUser>>().FindByIdAsync(userId))!.SecurityStamp
+            );
+        // An open page's principal, as the UI cookie gives it (see /signin-oidc).
+        ClaimsPrincipal Page() =>
+            new(
+                new ClaimsIdentity(
+                    [
+                        new Claim("sub", userId),
+                        new Claim(CurrentAccess.StampClaim, stamp),
+                        new Claim(CurrentAccess.SessionClaim, UiSessions.NewSessionId()),
+                        new Claim("role", Roles.RiskOfficer),
+                    ],
+                    IdentitySetup.UiCookie,
+                    "name",
+                    "role"
+                )
+            );
+        var sessions = app.Services.GetRequiredService<UiSessions>();
+        var signedOut = Page();
+        var demoted = Page();
+        Assert.NotNull((await sessions.CheckAsync(signedOut, SessionUse.Act, CancellationToken.None)).Person);
+
+        await sessions.EndAsync(signedOut, CancellationToken.None);
+
+        Assert.Equal("session.ended", (await sessions.CheckAsync(signedOut, SessionUse.Act, CancellationToken.None)).Code);
+        Assert.NotNull((await sessions.CheckAsync(demoted, SessionUse.Sign, CancellationToken.None)).Person);
+        await SetRoles(person, Roles.Auditor);
+        Assert.Equal("session.roles_changed", (await sessions.CheckAsync(demoted, SessionUse.Sign, CancellationToken.None)).Code);
     }
 }

@@ -145,7 +145,8 @@ public sealed class CurrentAccess(IServiceScopeFactory scopes, SessionSettings s
     /// claim types) are exactly <paramref name="roles"/>.</summary>
     private static ClaimsPrincipal WithRoles(ClaimsPrincipal principal, IReadOnlyList<string> roles)
     {
-        var copy = principal.Clone();
+        // ClaimsPrincipal.Clone shares its identities: the original (e.g. an open page's) must keep the roles it was shown with.
+        var copy = new ClaimsPrincipal(principal.Identities.Select(i => i.Clone()));
         var identity = (ClaimsIdentity)copy.Identity!;
         foreach (
             var claim in identity.Claims.Where(c => c.Type is Claims.Role or ClaimTypes.Role || c.Type == identity.RoleClaimType).ToList()

@@ -99,17 +99,22 @@ public sealed class UiSessions(
         await using (var connection = new NpgsqlConnection(GovernanceHost.ConnectionString(configuration)))
         {
             await connection.OpenAsync(ct);
-            await using var end = new NpgsqlCommand(
-                "INSERT INTO identity.ended_ui_sessions (session_id, ended_at) VALUES ($1, $2) ON CONFLICT DO NOTHING; "
-                    + "DELETE FROM identity.ended_ui_sessions WHERE ended_at < $3",
-                connection
-            )
+            await using var end = new NpgsqlBatch(connection)
             {
-                Parameters =
+                BatchCommands =
                 {
-                    new() { Value = sessionId },
-                    new() { Value = clock.GetUtcNow() },
-                    new() { Value = clock.GetUtcNow() - settings.MaxLifetime },
+                    new("INSERT INTO identity.ended_ui_sessions (session_id, ended_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    {
+                        Parameters =
+                        {
+                            new() { Value = sessionId },
+                            new() { Value = clock.GetUtcNow() },
+                        },
+                    },
+                    new("DELETE FROM identity.ended_ui_sessions WHERE ended_at < $1")
+                    {
+                        Parameters = { new() { Value = clock.GetUtcNow() - settings.MaxLifetime } },
+                    },
                 },
             };
             await end.ExecuteNonQueryAsync(ct);
