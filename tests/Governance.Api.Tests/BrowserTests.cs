@@ -15,7 +15,7 @@ namespace Governance.Api.Tests;
 /// The product on a real port in Development (its development people exist), people signing in through the real
 /// sign-in page in Debian's chromium; the ledger is set up over HTTP by test callers (X-Test-* headers).
 /// </summary>
-public sealed class BrowserApp : LedgerApp
+public class BrowserApp : LedgerApp
 {
     protected override bool UsesTestAuthentication => false;
 

@@ -23,7 +23,8 @@ public sealed class Accounts(
     UserManager<GovernanceUser> users,
     IOpenIddictApplicationManager applications,
     SecurityLogWriter log,
-    AccessPolicy access
+    AccessPolicy access,
+    AccessChanges changes
 )
 {
     /// <summary>Scopes a machine client may be granted: pipelines and model servers, and training pipelines that register datasets
@@ -101,7 +102,11 @@ public sealed class Accounts(
         Throw(await users.RemoveFromRolesAsync(user, removed), "roles");
         Throw(await users.AddToRolesAsync(user, added), "roles");
         if (added.Length + removed.Length > 0)
+        {
+            // The new roles apply to the person's next request on every node, whatever tokens or pages they hold.
+            await changes.PublishAsync(CurrentAccess.UserKey(user.Id), ct);
             await log.RecordAsync(new UserRolesChanged(user.Id, added, removed, log.Audit(http, actor, "Roles changed")), ct);
+        }
         return (added, removed);
     }
 

@@ -124,9 +124,12 @@ public static class ConnectEndpoints
         {
             var result = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
             var user = await users.FindByIdAsync(result.Principal?.GetClaim(Claims.Subject) ?? "");
-            // Re-check the account at every exchange: a locked or deleted user's grants stop working at once.
+            // Re-check the account at every exchange: a locked or deleted user's grants stop working at once, and so do grants made
+            // before their security stamp changed (a grant made before stamps were carried has none and is refused too).
             if (user is null || !await signIn.CanSignInAsync(user) || await users.IsLockedOutAsync(user))
                 return Forbid(Errors.InvalidGrant, "The account can no longer sign in.");
+            if (result.Principal!.GetClaim(CurrentAccess.StampClaim) != CurrentAccess.StampDigest(user.SecurityStamp))
+                return Forbid(Errors.InvalidGrant, "The account's credentials changed since this grant: sign in again.");
             var identity = await PersonIdentity(user, users, result.Principal!.GetScopes());
             return Results.SignIn(new ClaimsPrincipal(identity), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
@@ -203,8 +206,9 @@ public static class ConnectEndpoints
         );
     }
 
-    /// <summary>A person's token identity: subject, name, roles from the identity store now (not when they first signed in), and the
-    /// granted scopes.</summary>
+    /// <summary>A person's token identity: subject, name, roles from the identity store now (not when they first signed in), the
+    /// digest of their security stamp (<see cref="CurrentAccess"/> refuses the token once it changes), and the granted
+    /// scopes.</summary>
     private static async Task<ClaimsIdentity> PersonIdentity(
         GovernanceUser user,
         UserManager<GovernanceUser> users,
@@ -217,13 +221,14 @@ public static class ConnectEndpoints
             .SetClaim(Claims.Name, user.DisplayName)
             .SetClaim(Claims.PreferredUsername, user.UserName)
             .SetClaim(Claims.Email, user.Email)
+            .SetClaim(CurrentAccess.StampClaim, CurrentAccess.StampDigest(user.SecurityStamp))
             .SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)]);
         identity.SetScopes(requestedScopes);
         identity.SetAudiences(ApiScopes.ApiResource);
         identity.SetDestinations(claim =>
             claim.Type switch
             {
-                Claims.Name or Claims.PreferredUsername or Claims.Role or Claims.Email =>
+                Claims.Name or Claims.PreferredUsername or Claims.Role or Claims.Email or CurrentAccess.StampClaim =>
                 [
                     Destinations.AccessToken,
                     Destinations.IdentityToken,

@@ -37,6 +37,7 @@ public static class IdentitySetup
         var configuration = builder.Configuration;
         var environment = builder.Environment;
         var keys = SigningKeys.Load(configuration, environment, GovernanceHost.DataFolder(configuration, environment));
+        var sessions = SessionSettings.From(configuration);
 
         services.AddDbContext<IdentityDb>(o =>
             o.UseNpgsql(
@@ -106,6 +107,8 @@ public static class IdentitySetup
             .AddValidation(o =>
             {
                 o.UseLocalServer();
+                // Every accepted token is checked against the identity store as it is now (roles, security stamp, client).
+                o.AddEventHandler(CurrentAccessValidation.Descriptor);
                 o.AddAudiences(ApiScopes.ApiResource);
                 o.UseAspNetCore();
             })
@@ -150,7 +153,10 @@ public static class IdentitySetup
                 {
                     o.Cookie.Name = UiCookie;
                     o.Cookie.SameSite = SameSiteMode.Lax;
-                    o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                    // Sliding: a session without a request for the idle timeout ends; UiSessions checks each request.
+                    o.ExpireTimeSpan = sessions.IdleTimeout;
+                    o.SlidingExpiration = true;
+                    o.Events.OnValidatePrincipal = UiSessions.ValidateCookieAsync;
                     o.ForwardChallenge = OpenIddict.Client.AspNetCore.OpenIddictClientAspNetCoreDefaults.AuthenticationScheme;
                 }
             )
@@ -161,7 +167,8 @@ public static class IdentitySetup
                     o.ReturnUrlParameter = "returnUrl";
                     o.Cookie.Name = "governance.identity";
                     o.Cookie.SameSite = SameSiteMode.Lax;
-                    o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                    o.ExpireTimeSpan = sessions.IdleTimeout;
+                    o.SlidingExpiration = true;
                 })
             );
         // Every cookie of the host (the UI session, the sign-in session, antiforgery) is HttpOnly, SameSite and, outside
@@ -234,6 +241,19 @@ public static class IdentitySetup
         services.AddSingleton<UnknownUserPassword>();
 
         services.AddSingleton(AccessPolicy.From(configuration));
+        // Role changes, sign-outs and lockouts take effect at once: CurrentAccess checks every principal, AccessChanges
+        // tells every node; the sign-in cookie's own security stamp check runs as often as CurrentAccess's cache expires.
+        services.AddSingleton(sessions);
+        services.AddSingleton<CurrentAccess>();
+        services.AddSingleton<AccessChanges>();
+        services.AddHostedService(provider => provider.GetRequiredService<AccessChanges>());
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = sessions.AccessCacheDuration);
+        services.AddSingleton<SessionActivity>();
+        services.AddSingleton<UiSessions>();
+        services.AddSingleton<Governance.Ui.Desks.ISessionGuard>(provider => provider.GetRequiredService<UiSessions>());
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, UiAuthenticationState>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, SessionCircuitActivity>();
+
         services.AddScoped<Accounts>();
         services.AddScoped<PeopleDirectory>();
         services.AddSingleton<SecurityLogWriter>();

@@ -28,9 +28,9 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
     }
 
     /// <summary>
-    /// Creates the identity tables on first start, and the sign-in failures table (<see cref="SignInThrottle"/>) where it is
-    /// missing. The ledger's tables share the database, so EnsureCreated (which skips any database that has tables) cannot be
-    /// used; the schema's presence is checked instead.
+    /// Creates the identity tables on first start, and the sign-in failures table (<see cref="SignInThrottle"/>) and the
+    /// ended UI sessions table (<see cref="UiSessions"/>) where they are missing. The ledger's tables share the database, so
+    /// EnsureCreated (which skips any database that has tables) cannot be used; the schema's presence is checked instead.
     /// </summary>
     public static async Task EnsureSchemaAsync(IServiceProvider services, CancellationToken ct)
     {
@@ -49,6 +49,8 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
             // Not in the EF model, so that a database created by an earlier release gets it too.
             await using var failures = new NpgsqlCommand(SignInThrottle.CreateTable, connection);
             await failures.ExecuteNonQueryAsync(ct);
+            await using var sessions = new NpgsqlCommand(UiSessions.CreateTable, connection);
+            await sessions.ExecuteNonQueryAsync(ct);
         }
         finally
         {

@@ -25,8 +25,11 @@ public static class SignInEndpoints
 
         app.MapPost(
                 "/account/sign-out",
-                async (SignInManager<GovernanceUser> signIn, HttpContext http) =>
+                async (SignInManager<GovernanceUser> signIn, UiSessions sessions, HttpContext http) =>
                 {
+                    // Ends the UI session for every tab and node first: open pages of it can no longer act.
+                    if ((await http.AuthenticateAsync(IdentitySetup.UiCookie)).Principal is { } ui)
+                        await sessions.EndAsync(ui, http.RequestAborted);
                     await signIn.SignOutAsync();
                     await http.SignOutAsync(IdentitySetup.UiCookie);
                     return Results.LocalRedirect("/");
@@ -37,14 +40,19 @@ public static class SignInEndpoints
             .RequireAntiforgeryToken()
             .ExcludeFromDescription();
 
-        // The web UI starts the authorization code flow here, and the server sends the browser back to /signin-oidc.
+        // The web UI starts the authorization code flow here, and the server sends the browser back to /signin-oidc. With
+        // reauthenticate=true (a page left idle before signing) the sign-in session ends first, so the person enters their password.
         app.MapGet(
                 "/ui/sign-in",
-                (string? returnUrl) =>
-                    Results.Challenge(
+                async (string? returnUrl, bool? reauthenticate, SignInManager<GovernanceUser> signIn) =>
+                {
+                    if (reauthenticate == true)
+                        await signIn.SignOutAsync();
+                    return Results.Challenge(
                         new AuthenticationProperties { RedirectUri = IsLocal(returnUrl) ? returnUrl : "/" },
                         [OpenIddict.Client.AspNetCore.OpenIddictClientAspNetCoreDefaults.AuthenticationScheme]
-                    )
+                    );
+                }
             )
             .AllowAnonymous()
             .ExcludeFromDescription();
@@ -63,20 +71,25 @@ public static class SignInEndpoints
                             Pages.Error("The sign-in could not be completed. Go back to the application and try again."),
                             StatusCodes.Status400BadRequest
                         );
-                    // The UI session keeps who the person is and their roles, from the identity token the server issued.
+                    // The UI session keeps who the person is, their roles and security stamp, from the identity token the server
+                    // issued, and a new session id (UiSessions), so that signing out ends this session in every tab.
                     var identity = new ClaimsIdentity(IdentitySetup.UiCookie, "name", "role");
                     var subject = result.Principal.FindFirst("sub")!.Value;
                     identity.AddClaim(new Claim("sub", subject));
+                    identity.AddClaim(new Claim(CurrentAccess.SessionClaim, UiSessions.NewSessionId()));
+                    if (result.Principal.FindFirst(CurrentAccess.StampClaim) is { } stamp)
+                        identity.AddClaim(new Claim(CurrentAccess.StampClaim, stamp.Value));
                     identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, subject));
                     identity.AddClaim(new Claim("name", result.Principal.FindFirst("name")?.Value ?? subject));
                     foreach (var role in result.Principal.FindAll("role"))
                         identity.AddClaim(new Claim("role", role.Value));
                     var returnUrl = result.Properties?.RedirectUri;
-                    await http.SignInAsync(
-                        IdentitySetup.UiCookie,
-                        new ClaimsPrincipal(identity),
-                        new AuthenticationProperties { IsPersistent = false }
-                    );
+                    var properties = new AuthenticationProperties { IsPersistent = false };
+                    properties.Items[UiSessions.StartedProperty] = http
+                        .RequestServices.GetRequiredService<TimeProvider>()
+                        .GetUtcNow()
+                        .ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+                    await http.SignInAsync(IdentitySetup.UiCookie, new ClaimsPrincipal(identity), properties);
                     return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
                 }
             )
@@ -168,6 +181,9 @@ public static class SignInEndpoints
         var addresses = await throttle.FailedAsync(account, address, ct);
         await log.RecordAsync(new SignInFailed(subject, user?.UserName ?? name, failure, Refusal(failure)), ct);
         if (failure == "bad_password" && throttle.Locks(addresses) && await throttle.LockAsync(users, user!) is { } until)
+        {
+            // The person's tokens and open pages stop working at once, on every node.
+            await http.RequestServices.GetRequiredService<AccessChanges>().PublishAsync(CurrentAccess.UserKey(user!.Id), ct);
             await log.RecordAsync(
                 new AccountLockedOut(
                     user!.Id,
@@ -178,6 +194,7 @@ public static class SignInEndpoints
                 ),
                 ct
             );
+        }
         return Form(http, antiforgery, returnUrl, userName, Refused, StatusCodes.Status400BadRequest);
     }
 

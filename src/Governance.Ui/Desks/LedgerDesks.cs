@@ -19,15 +19,19 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Governance.Ui.Desks;
 
-/// <summary>Registers the role desks over the ledger's services (added by the host with <c>AddGovernanceLedger</c>).</summary>
+/// <summary>Registers the role desks over the ledger's services (added by the host with <c>AddGovernanceLedger</c>); the host also
+/// registers the <see cref="ISessionGuard"/> every command of the desks passes first.</summary>
 public static class UiSetup
 {
     public static IServiceCollection AddGovernanceUi(this IServiceCollection services) =>
         services
             .AddSingleton<IAuditDesk, LedgerAuditDesk>()
-            .AddSingleton<IApprovalDesk, LedgerApprovalDesk>()
-            .AddSingleton<IValidationDesk, LedgerValidationDesk>()
-            .AddSingleton<IOwnerDesk, LedgerOwnerDesk>();
+            .AddSingleton<LedgerApprovalDesk>()
+            .AddSingleton<LedgerValidationDesk>()
+            .AddSingleton<LedgerOwnerDesk>()
+            .AddSingleton<IApprovalDesk, GuardedApprovalDesk>()
+            .AddSingleton<IValidationDesk, GuardedValidationDesk>()
+            .AddSingleton<IOwnerDesk, GuardedOwnerDesk>();
 }
 
 /// <summary>

@@ -55,9 +55,12 @@ public class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
             services.AddSingleton<TimeProvider>(Clock);
             services.AddTransient<IStartupFilter, TestPeerAddress>();
             if (UsesTestAuthentication)
+            {
                 services
                     .AddAuthentication(TestAuthentication.SchemeName)
                     .AddScheme<AuthenticationSchemeOptions, TestAuthentication>(TestAuthentication.SchemeName, null);
+                services.AddSingleton<Governance.Ui.Desks.ISessionGuard, TestSessionGuard>();
+            }
         });
     }
 

@@ -39,3 +39,14 @@ public sealed class TestAuthentication(IOptionsMonitor<AuthenticationSchemeOptio
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 }
+
+/// <summary>Test-only, with <see cref="TestAuthentication"/>: the people tests make up for the web UI's desks are not in the
+/// identity store, so their session is taken as valid (the product's check, UiSessions, is tested with real people).</summary>
+public sealed class TestSessionGuard : Governance.Ui.Desks.ISessionGuard
+{
+    public Task<Governance.Ui.Desks.SessionVerdict> CheckAsync(
+        ClaimsPrincipal person,
+        Governance.Ui.Desks.SessionUse use,
+        CancellationToken ct
+    ) => Task.FromResult(Governance.Ui.Desks.SessionVerdict.Allowed(person));
+}
