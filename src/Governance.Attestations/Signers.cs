@@ -81,7 +81,8 @@ public sealed class Ed25519PemSigner : IAttestationSigner
             : throw new CryptographicException($"{path} does not hold an Ed25519 key");
     }
 
-    /// <summary>Writes a new Ed25519 key to <paramref name="path"/> as PKCS#8 PEM (created, never overwritten; mode 0600 on Unix).</summary>
+    /// <summary>Writes a new Ed25519 key to <paramref name="path"/> as PKCS#8 PEM (created, never overwritten; mode 0600 on
+    /// Unix).</summary>
     /// <exception cref="IOException">The file exists or cannot be written.</exception>
     public static void Generate(string path)
     {

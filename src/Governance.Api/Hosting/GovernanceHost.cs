@@ -178,18 +178,17 @@ public static class GovernanceHost
     /// The transparency log's sealer, when Governance:TransparencyLog:KeyFile names its Ed25519 PEM key (never in PostgreSQL,
     /// separate from the attestation keys); null (no sealer in this process) otherwise. Governance:TransparencyLog:Origin (default
     /// <c>governance.local/ledger</c>), :ExportFolder (default transparency-log under the data folder), :CheckpointIntervalSeconds
-    /// (default 60).
+    /// (default 60), :PollIntervalSeconds (default 1; fractions allowed).
     /// </summary>
-    /// <exception cref="InvalidOperationException">The interval is not a positive number of seconds.</exception>
+    /// <exception cref="InvalidOperationException">An interval is not a positive number of seconds.</exception>
     public static TransparencyLogOptions? TransparencyLog(IConfiguration configuration, IHostEnvironment environment)
     {
         if (configuration["Governance:TransparencyLog:KeyFile"] is not { Length: > 0 } keyFile)
             return null;
-        var seconds = configuration.GetValue("Governance:TransparencyLog:CheckpointIntervalSeconds", 60.0);
-        if (!(seconds > 0 && double.IsFinite(seconds)))
-            throw new InvalidOperationException(
-                "Governance:TransparencyLog:CheckpointIntervalSeconds must be a positive number of seconds."
-            );
+        TimeSpan Seconds(string name, double fallback) =>
+            configuration.GetValue($"Governance:TransparencyLog:{name}", fallback) is var s && s > 0 && double.IsFinite(s)
+                ? TimeSpan.FromSeconds(s)
+                : throw new InvalidOperationException($"Governance:TransparencyLog:{name} must be a positive number of seconds.");
         return new TransparencyLogOptions(
             configuration["Governance:TransparencyLog:Origin"] ?? "governance.local/ledger",
             keyFile,
@@ -197,7 +196,8 @@ public static class GovernanceHost
                 ?? Path.Combine(DataFolder(configuration, environment), "transparency-log")
         )
         {
-            CheckpointInterval = TimeSpan.FromSeconds(seconds),
+            CheckpointInterval = Seconds("CheckpointIntervalSeconds", 60),
+            PollInterval = Seconds("PollIntervalSeconds", 1),
         };
     }
 

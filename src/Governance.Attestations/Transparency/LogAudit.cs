@@ -66,8 +66,10 @@ public sealed class LogAudit(IEnumerable<Checkpoint> checkpoints, Func<string, s
                     sealedLeaf.Seq < e.Seq ? "event_missing" : "event_unsealed_inside_log",
                     Math.Min(sealedLeaf.Seq, e.Seq),
                     sealedLeaf.Seq < e.Seq
-                        ? $"event {sealedLeaf.Seq}, sealed as leaf {index}, is no longer in the ledger (deleted or renumbered); leaf {index} is now event {e.Seq}"
-                        : $"event {e.Seq} ({e.Type} on '{e.Stream}') is not in the log: leaf {index} sealed event {sealedLeaf.Seq} (inserted or renumbered)"
+                        ? $"event {sealedLeaf.Seq}, sealed as leaf {index}, is no longer in the ledger (deleted or renumbered); "
+                            + $"leaf {index} is now event {e.Seq}"
+                        : $"event {e.Seq} ({e.Type} on '{e.Stream}') is not in the log: leaf {index} sealed event {sealedLeaf.Seq} "
+                            + "(inserted or renumbered)"
                 );
             else if (!sealedLeaf.Hash.AsSpan().SequenceEqual(leaf))
                 Report(
@@ -96,6 +98,10 @@ public sealed class LogAudit(IEnumerable<Checkpoint> checkpoints, Func<string, s
         if (_due.Remove(_frontier.Size, out var due))
             CheckRoot(due);
     }
+
+    /// <summary>Reports a sealed leaf past the last event: the event it sealed is gone (deleted, or the table truncated).</summary>
+    public void LeafWithoutEvent(SealedLeaf leaf) =>
+        Report("event_missing", leaf.Seq, $"event {leaf.Seq}, sealed as leaf {leaf.Index}, is no longer in the ledger");
 
     /// <summary>Ends the audit: checks every stream's <c>mt_streams.version</c> and the checkpoints larger than the ledger.</summary>
     /// <returns>The findings (empty when the ledger verifies).</returns>

@@ -84,7 +84,8 @@ public static class Rfc6962
     /// <summary>The ranges whose hashes form the consistency proof from the tree of <paramref name="oldSize"/> leaves to the
     /// tree of <paramref name="newSize"/> (RFC 9162 §2.1.4.1 <c>PROOF</c>/<c>SUBPROOF</c>); empty when the old tree is empty or
     /// the sizes are equal.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="oldSize"/> is negative or above <paramref name="newSize"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="oldSize"/> is negative or above
+    /// <paramref name="newSize"/>.</exception>
     public static IReadOnlyList<LeafRange> ConsistencyRanges(long oldSize, long newSize)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(oldSize);

@@ -84,7 +84,8 @@ public sealed class NoteVerifier
     /// <exception cref="FormatException">Not an Ed25519 verifier key, or its key id does not match its name and key.</exception>
     public static NoteVerifier Parse(string verifierKey)
     {
-        var parts = verifierKey.Trim().Split('+');
+        // The key's base64 may itself hold '+': the name and key id hold none.
+        var parts = verifierKey.Trim().Split('+', 3);
         if (parts.Length != 3)
             throw new FormatException("a verifier key reads name+keyid+base64key");
         byte[] key;

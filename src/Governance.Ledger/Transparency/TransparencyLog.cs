@@ -155,7 +155,8 @@ public sealed class TransparencyLog(LedgerOptions ledger, Sequencing.SafePositio
 
     /// <summary>The inclusion proofs of every event of stream <paramref name="streamKey"/> that the tree of
     /// <paramref name="treeSize"/> leaves (default: the latest checkpoint's) holds, in stream order.</summary>
-    /// <exception cref="GovernanceRuleException">As <see cref="InclusionAsync"/>; NotFound when the tree holds no event of the stream.</exception>
+    /// <exception cref="GovernanceRuleException">As <see cref="InclusionAsync"/>; NotFound when the tree holds no event of the
+    /// stream.</exception>
     public async Task<IReadOnlyList<InclusionProof>> StreamInclusionAsync(string streamKey, long? treeSize, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
@@ -207,7 +208,8 @@ public sealed class TransparencyLog(LedgerOptions ledger, Sequencing.SafePositio
     /// A page for an auditor: events after <paramref name="afterSeq"/> up to the safe position, as stored (with the columns the
     /// verifier checks), and the sealed leaves from index <paramref name="fromLeaf"/>, each at most <paramref name="limit"/>.
     /// </summary>
-    /// <exception cref="GovernanceRuleException">InvalidInput for a negative cursor or a limit outside 1..<see cref="MaxAuditPage"/>.</exception>
+    /// <exception cref="GovernanceRuleException">InvalidInput for a negative cursor or a limit outside
+    /// 1..<see cref="MaxAuditPage"/>.</exception>
     public async Task<(IReadOnlyList<AuditedEvent> Events, IReadOnlyList<SealedLeaf> Leaves)> AuditPageAsync(
         long afterSeq,
         long fromLeaf,

@@ -245,7 +245,8 @@ public sealed class TransparencyLogSealer(
             // The export is written first: a checkpoint in the database is always one the export holds.
             await ExportAsync(Path.Combine(options.ExportFolder, $"{size:D20}{ExportSuffix}"), note, ct);
             await using var insert = new NpgsqlCommand(
-                "insert into governance.tlog_checkpoints (size, root, note, signed_at) values (@size, @root, @note, @at) on conflict do nothing",
+                "insert into governance.tlog_checkpoints (size, root, note, signed_at) values (@size, @root, @note, @at) "
+                    + "on conflict do nothing",
                 connection,
                 transaction
             );
@@ -287,7 +288,8 @@ public sealed class TransparencyLogSealer(
             .EnumerateFiles(folder, "*" + ExportSuffix)
             .Select(f => (Path: f, Size: long.TryParse(Path.GetFileNameWithoutExtension(f), out var s) ? s : -1))
             .Where(f => f.Size >= 0)
-            .MaxBy(f => f.Size);
+            .OrderByDescending(f => f.Size)
+            .FirstOrDefault();
         if (latest.Path is null)
             return (null, null);
         var body = SignedNote.VerifiedBody(File.ReadAllText(latest.Path), key);
@@ -324,5 +326,8 @@ public static class TransparencyLogSetup
     /// <summary>Runs a <see cref="TransparencyLogSealer"/> in this host (it leads only while it holds the lock, so every API process
     /// may run one). Needs <see cref="LedgerSetup.AddGovernanceLedger"/>.</summary>
     public static IServiceCollection AddTransparencyLogSealer(this IServiceCollection services, TransparencyLogOptions options) =>
-        services.AddSingleton(options).AddHostedService<TransparencyLogSealer>();
+        services
+            .AddSingleton(options)
+            .AddSingleton<TransparencyLogSealer>()
+            .AddHostedService(sp => sp.GetRequiredService<TransparencyLogSealer>());
 }
