@@ -39,6 +39,10 @@ public static class LedgerVerify
         {
             Description = "The sealer's export folder of checkpoints (*.checkpoint), every one checked",
         };
+        var projections = new Option<bool>("--projections")
+        {
+            Description = "Also rebuild the approval lookup from the events and compare it with the read model (needs --database)",
+        };
         var verify = run(
             new Command("verify", "Recompute the transparency log from the events and check it against signed checkpoints")
             {
@@ -46,6 +50,7 @@ public static class LedgerVerify
                 logKey,
                 trusted,
                 export,
+                projections,
             },
             async (p, ledger, print, ct) =>
             {
@@ -59,10 +64,17 @@ public static class LedgerVerify
                 {
                     throw new CliFailure(ExitCodes.InvalidInput, "invalid_log_key", $"--log-key: {e.Message}");
                 }
-                IAuditSource source = p.GetValue(database) is { } connectionString
-                    ? new DatabaseSource(connectionString)
-                    : new ApiSource(ledger);
-                var report = await RunAsync(source, key, p.GetValue(trusted), p.GetValue(export), ct);
+                var direct = p.GetValue(database) is { } connectionString ? new DatabaseSource(connectionString) : null;
+                if (p.GetValue(projections) && direct is null)
+                    throw new CliFailure(ExitCodes.InvalidInput, "invalid_input", "--projections reads the read model: give --database");
+                var report = await RunAsync(
+                    direct ?? (IAuditSource)new ApiSource(ledger),
+                    key,
+                    p.GetValue(trusted),
+                    p.GetValue(export),
+                    p.GetValue(projections) ? direct : null,
+                    ct
+                );
                 if (report.Findings.Count > 0)
                     throw new CliFailure(
                         ExitCodes.VerificationFailed,
@@ -85,13 +97,15 @@ public static class LedgerVerify
     /// <param name="VerifiedUpTo">The largest checkpoint size whose root the events reproduced (0 if none).</param>
     public sealed record VerifyReport(long Events, int Checkpoints, long VerifiedUpTo, IReadOnlyList<AuditFinding> Findings);
 
-    /// <summary>Runs the audit over <paramref name="source"/>.</summary>
+    /// <summary>Runs the audit over <paramref name="source"/>, and the read-model check over <paramref name="projections"/> when
+    /// given.</summary>
     /// <exception cref="CliFailure">No checkpoint to verify against, or a file that cannot be read (exit 1).</exception>
     public static async Task<VerifyReport> RunAsync(
         IAuditSource source,
         NoteVerifier key,
         FileInfo? trusted,
         DirectoryInfo? export,
+        DatabaseSource? projections,
         CancellationToken ct
     )
     {
@@ -127,11 +141,13 @@ public static class LedgerVerify
             );
 
         var audit = new LogAudit(checkpoints, LedgerEventTypes.Matches);
+        var replay = projections is null ? null : new ProjectionCheck();
         await using var leaves = source.LeavesAsync(ct).GetAsyncEnumerator(ct);
         var moreLeaves = await leaves.MoveNextAsync();
         await foreach (var row in source.EventsAsync(ct))
         {
             audit.Add(row, moreLeaves ? leaves.Current : null);
+            replay?.Add(row);
             if (moreLeaves)
                 moreLeaves = await leaves.MoveNextAsync();
         }
@@ -141,6 +157,8 @@ public static class LedgerVerify
             moreLeaves = await leaves.MoveNextAsync();
         }
         findings.AddRange(audit.Finish());
+        if (replay is not null)
+            findings.AddRange(replay.Compare(await projections!.ApprovalDocumentsAsync(ct)));
         // The first bad event first: findings that name one by sequence number, then the rest (checkpoint-level).
         var ordered = findings.Where(f => f.Seq is not null).OrderBy(f => f.Seq).Concat(findings.Where(f => f.Seq is null)).ToArray();
         return new VerifyReport(
@@ -228,6 +246,18 @@ public static class LedgerVerify
             await using (reader)
                 while (await reader.ReadAsync(ct))
                     yield return new SealedLeaf(reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
+        }
+
+        /// <summary>The approval lookup's documents (<c>mt_doc_approval</c>): id and stored JSON.</summary>
+        public async Task<IReadOnlyList<(string Id, string Json)>> ApprovalDocumentsAsync(CancellationToken ct)
+        {
+            await using var connection = await OpenAsync(ct);
+            await using var command = new NpgsqlCommand("select id, data::text from governance.mt_doc_approval order by id", connection);
+            var documents = new List<(string, string)>();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                documents.Add((reader.GetString(0), reader.GetString(1)));
+            return documents;
         }
 
         private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
@@ -338,7 +368,8 @@ public static class LedgerEventTypes
 {
     private static readonly System.Reflection.Assembly Domain = typeof(Governance.Domain.Shared.Actor).Assembly;
 
-    /// <summary>True when <paramref name="dotnetType"/> names a class of the domain assembly whose alias is <paramref name="alias"/>.</summary>
+    /// <summary>True when <paramref name="dotnetType"/> names a class of the domain assembly whose alias is
+    /// <paramref name="alias"/>.</summary>
     public static bool Matches(string alias, string dotnetType)
     {
         var parts = dotnetType.Split(", ");

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Governance.Api.Tests.Infrastructure;
 using Governance.Attestations;
@@ -16,7 +17,16 @@ public sealed class TamperLedger : LedgerApp
 {
     public const string Origin = "governance.test/tamper";
 
-    private static readonly string[] Tables = ["mt_streams", "mt_events", "tlog_state", "tlog_leaves", "tlog_nodes", "tlog_checkpoints"];
+    private static readonly string[] Tables =
+    [
+        "mt_streams",
+        "mt_events",
+        "mt_doc_approval",
+        "tlog_state",
+        "tlog_leaves",
+        "tlog_nodes",
+        "tlog_checkpoints",
+    ];
 
     public string KeyFile => Path.Combine(DataFolder, "checkpoint-key.pem");
 
@@ -29,6 +39,9 @@ public sealed class TamperLedger : LedgerApp
 
     /// <summary>Every event's sequence number, in order.</summary>
     public long[] Seqs { get; private set; } = [];
+
+    /// <summary>An approval granted, then revoked, before sealing.</summary>
+    public string RevokedApproval { get; private set; } = "";
 
     /// <summary>A sequence number inside the sealed range that no event holds.</summary>
     public long Gap { get; private set; }
@@ -45,7 +58,11 @@ public sealed class TamperLedger : LedgerApp
         var scenario = new Scenario(this);
         await scenario.ApprovedVersion();
         Gap = (long)(await Sql("select nextval('governance.mt_events_sequence')"))!;
-        await scenario.ApprovedVersion();
+        var (revokedModel, _, revoked) = await scenario.ApprovedVersion();
+        await scenario
+            .OfficerRavi.PostAsJsonAsync($"{Scenario.VersionPath(revokedModel)}/approvals/{revoked}/revocation", new { reason = "Drift" })
+            .Expect(System.Net.HttpStatusCode.OK);
+        RevokedApproval = revoked;
         using var sealer = TransparencyLogTesting.Sealer(this, SealerOptions);
         await sealer.StartAsync(CancellationToken.None);
         var first = await TransparencyLogTesting.CheckpointEverythingAsync(this);
@@ -88,7 +105,8 @@ public sealed class TamperLedger : LedgerApp
         var rows = new List<(int Level, long Index, byte[] Hash, long Seq)>();
         await using (
             var read = new NpgsqlCommand(
-                "select seq_id, id, stream_id, version, type, timestamp, correlation_id, data::text from governance.mt_events order by seq_id",
+                "select seq_id, id, stream_id, version, type, timestamp, correlation_id, data::text from governance.mt_events "
+                    + "order by seq_id",
                 connection
             )
         )
@@ -172,12 +190,14 @@ public sealed class TamperTests(TamperLedger ledger)
         ),
         ["archive flag"] = ("update governance.mt_events set is_archived = true where seq_id = {X}", "archived", false),
         ["dotnet type"] = (
-            "update governance.mt_events set mt_dotnet_type = 'Governance.Domain.Models.ModelRetired, Governance.Domain' where seq_id = {X}",
+            "update governance.mt_events set mt_dotnet_type = 'Governance.Domain.Models.ModelRetired, Governance.Domain' "
+                + "where seq_id = {X}",
             "dotnet_type",
             false
         ),
         ["stream version"] = (
-            "update governance.mt_streams set version = version + 1 where id = (select stream_id from governance.mt_events where seq_id = {X})",
+            "update governance.mt_streams set version = version + 1 "
+                + "where id = (select stream_id from governance.mt_events where seq_id = {X})",
             "stream_version",
             false
         ),
@@ -204,7 +224,8 @@ public sealed class TamperTests(TamperLedger ledger)
             "stream version" => (long)
                 (
                     await ledger.Sql(
-                        $"select max(seq_id) from governance.mt_events where stream_id = (select stream_id from governance.mt_events where seq_id = {X})"
+                        "select max(seq_id) from governance.mt_events where stream_id = "
+                            + $"(select stream_id from governance.mt_events where seq_id = {X})"
                     )
                 )!,
             _ => X,
@@ -265,6 +286,32 @@ public sealed class TamperTests(TamperLedger ledger)
                 else
                     Assert.Contains(Tampering[kind].Code, codes);
             }
+        }
+        finally
+        {
+            await ledger.RestoreAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_read_model_edit_from_revoked_to_approved_is_found_by_verify_projections()
+    {
+        try
+        {
+            var clean = await Verify("--checkpoints", ledger.ExportFolder, "--projections");
+            Assert.True(clean.Exit == ExitCodes.Ok, clean.Error + clean.Json);
+            await ledger.Sql(
+                "update governance.mt_doc_approval set data = jsonb_set(data, '{status}', '\"Approved\"') "
+                    + $"where id = '{ledger.RevokedApproval}'"
+            );
+            // The events are intact, so the log alone verifies; the read model does not.
+            Assert.Equal(ExitCodes.Ok, (await Verify("--checkpoints", ledger.ExportFolder)).Exit);
+            var result = await Verify("--checkpoints", ledger.ExportFolder, "--projections");
+            Assert.True(result.Exit == ExitCodes.VerificationFailed, result.Error);
+            var first = result.Json.GetProperty("details").GetProperty("findings")[0];
+            Assert.Equal("projection", first.GetProperty("code").GetString());
+            Assert.Equal($"approval:{ledger.RevokedApproval}", first.GetProperty("projection").GetString());
+            Assert.Contains("says Approved", result.Error);
         }
         finally
         {

@@ -11,10 +11,15 @@ public sealed record SealedLeaf(long Index, long Seq, byte[] Hash);
 
 /// <summary>One thing the audit found wrong.</summary>
 /// <param name="Code">What kind: <c>leaf_mismatch</c>, <c>event_missing</c>, <c>event_unsealed_inside_log</c>, <c>archived</c>,
-/// <c>dotnet_type</c>, <c>stream_version</c>, <c>checkpoint_root</c>, <c>checkpoint_beyond_events</c>.</param>
+/// <c>dotnet_type</c>, <c>stream_version</c>, <c>checkpoint_root</c>, <c>checkpoint_beyond_events</c>, <c>checkpoint_signature</c>;
+/// <c>projection</c> and <c>projection_replay</c> from <c>ledger verify --projections</c>.</param>
 /// <param name="Seq">The event at fault (the first bad one), when one can be named.</param>
 /// <param name="Message">A sentence for the auditor.</param>
-public sealed record AuditFinding(string Code, long? Seq, string Message);
+public sealed record AuditFinding(string Code, long? Seq, string Message)
+{
+    /// <summary>The read-model document at fault (<c>approval:{id}</c>) for a <c>projection</c> finding.</summary>
+    public string? Projection { get; init; }
+}
 
 /// <summary>
 /// The verifier of a ledger against its transparency log, fed event by event in sequence order (so a million events need no
