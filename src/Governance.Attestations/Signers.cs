@@ -47,3 +47,71 @@ public sealed class PemSigner(string keyId, ECDsa key) : IAttestationSigner
 
     public void Dispose() => Key.Dispose();
 }
+
+/// <summary>
+/// An Ed25519 key held in memory from a PKCS#8 PEM file (<c>openssl genpkey -algorithm ed25519</c>): the file implementation of
+/// an <see cref="SigningAlgorithms.EdDSA"/> signer, used for the transparency log's checkpoints (BouncyCastle's managed
+/// Ed25519; .NET has none built in).
+/// </summary>
+public sealed class Ed25519PemSigner : IAttestationSigner
+{
+    private readonly Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters _key;
+
+    private Ed25519PemSigner(Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters key)
+    {
+        _key = key;
+        PublicKey = key.GeneratePublicKey().GetEncoded();
+        // RFC 7638 §3.2 with RFC 8037 §2: the thumbprint input holds crv, kty and x in that order.
+        var jwk = $"{{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"{Base64Url(PublicKey)}\"}}";
+        KeyId = Base64Url(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(jwk)));
+    }
+
+    /// <summary>Reads a PKCS#8 <c>PRIVATE KEY</c> PEM file holding an Ed25519 key.</summary>
+    /// <exception cref="CryptographicException">The file holds no PEM private key, or the key is not Ed25519.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static Ed25519PemSigner Load(string path)
+    {
+        var pem = File.ReadAllText(path);
+        if (!PemEncoding.TryFind(pem, out var fields) || pem[fields.Label] is not "PRIVATE KEY")
+            throw new CryptographicException($"{path} holds no PKCS#8 PRIVATE KEY PEM block");
+        var der = Convert.FromBase64String(pem[fields.Base64Data]);
+        return
+            Org.BouncyCastle.Security.PrivateKeyFactory.CreateKey(der) is Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters key
+            ? new Ed25519PemSigner(key)
+            : throw new CryptographicException($"{path} does not hold an Ed25519 key");
+    }
+
+    /// <summary>Writes a new Ed25519 key to <paramref name="path"/> as PKCS#8 PEM (created, never overwritten; mode 0600 on
+    /// Unix).</summary>
+    /// <exception cref="IOException">The file exists or cannot be written.</exception>
+    public static void Generate(string path)
+    {
+        var key = new Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters(new Org.BouncyCastle.Security.SecureRandom());
+        var der = Org.BouncyCastle.Pkcs.PrivateKeyInfoFactory.CreatePrivateKeyInfo(key).GetEncoded();
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var file = new StreamWriter(path, System.Text.Encoding.ASCII, options);
+        file.Write(PemEncoding.Write("PRIVATE KEY", der));
+        file.Write('\n');
+    }
+
+    public string KeyId { get; }
+
+    public string Algorithm => SigningAlgorithms.EdDSA;
+
+    /// <summary>The 32-byte Ed25519 public key (RFC 8032 §5.1.5).</summary>
+    public byte[] PublicKey { get; }
+
+    public byte[] Sign(byte[] data)
+    {
+        var signer = new Org.BouncyCastle.Crypto.Signers.Ed25519Signer();
+        signer.Init(true, _key);
+        signer.BlockUpdate(data, 0, data.Length);
+        return signer.GenerateSignature();
+    }
+
+    public void Dispose() { }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -155,6 +155,7 @@ public static class CliApp
         root.Add(ApprovalCommands(Run, output));
         root.Add(AttestationCommands(Run, output));
         root.Add(DeploymentCommands(Run, output));
+        root.Add(LedgerVerify.Command((c, a) => Run(c, a)));
         return root;
     }
 

@@ -16,6 +16,7 @@ using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.SecurityLog;
 using Governance.Ledger.Sequencing;
+using Governance.Ledger.Transparency;
 using Governance.Ledger.Upcasting;
 using Governance.Ledger.Validation;
 using Governance.Ledger.Writing;
@@ -109,6 +110,7 @@ public static class LedgerSetup
         services.AddSingleton(ApprovalPolicy.Default);
         services.AddSingleton<LedgerWriter>();
         services.AddSingleton<SafePosition>();
+        services.AddSingleton<TransparencyLog>();
         services.AddSingleton<ICommitsWithEvents, IdempotentAnswers>();
         services.AddSingleton<IAttestationKeyStore>(_ =>
             options.Pkcs11 is { } token ? new Pkcs11KeyStore(token)

@@ -130,6 +130,7 @@ public sealed class AuthorizationMatrixTests(LedgerApp app, ITestOutputHelper ou
                 {
                     "version" => "1.0.0",
                     "approvalId" => Guid.Empty.ToString(),
+                    "seq" => "1",
                     "kind" => "model-card",
                     var name => $"matrix-{name.ToLowerInvariant()}",
                 }

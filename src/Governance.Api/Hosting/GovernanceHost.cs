@@ -6,10 +6,12 @@ using Governance.Api.Features.Deployments;
 using Governance.Api.Features.EvidencePacks;
 using Governance.Api.Features.Models;
 using Governance.Api.Features.ModelVersions;
+using Governance.Api.Features.TransparencyLog;
 using Governance.Api.Features.Validation;
 using Governance.Api.Identity;
 using Governance.Ledger;
 using Governance.Ledger.Attestations;
+using Governance.Ledger.Transparency;
 using Governance.Ui.Desks;
 using Microsoft.AspNetCore.HttpOverrides;
 using MudBlazor.Services;
@@ -38,6 +40,9 @@ public static class GovernanceHost
                 StatusListValidity = StatusListValidity(builder.Configuration),
             }
         );
+
+        if (TransparencyLog(builder.Configuration, builder.Environment) is { } transparencyLog)
+            services.AddTransparencyLogSealer(transparencyLog);
 
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -169,6 +174,33 @@ public static class GovernanceHost
             : throw new InvalidOperationException("Governance:EvidencePacks:RenderBudgetSeconds must be a positive number of seconds.");
     }
 
+    /// <summary>
+    /// The transparency log's sealer, when Governance:TransparencyLog:KeyFile names its Ed25519 PEM key (never in PostgreSQL,
+    /// separate from the attestation keys); null (no sealer in this process) otherwise. Governance:TransparencyLog:Origin (default
+    /// <c>governance.local/ledger</c>), :ExportFolder (default transparency-log under the data folder), :CheckpointIntervalSeconds
+    /// (default 60), :PollIntervalSeconds (default 1; fractions allowed).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An interval is not a positive number of seconds.</exception>
+    public static TransparencyLogOptions? TransparencyLog(IConfiguration configuration, IHostEnvironment environment)
+    {
+        if (configuration["Governance:TransparencyLog:KeyFile"] is not { Length: > 0 } keyFile)
+            return null;
+        TimeSpan Seconds(string name, double fallback) =>
+            configuration.GetValue($"Governance:TransparencyLog:{name}", fallback) is var s && s > 0 && double.IsFinite(s)
+                ? TimeSpan.FromSeconds(s)
+                : throw new InvalidOperationException($"Governance:TransparencyLog:{name} must be a positive number of seconds.");
+        return new TransparencyLogOptions(
+            configuration["Governance:TransparencyLog:Origin"] ?? "governance.local/ledger",
+            keyFile,
+            configuration["Governance:TransparencyLog:ExportFolder"]
+                ?? Path.Combine(DataFolder(configuration, environment), "transparency-log")
+        )
+        {
+            CheckpointInterval = Seconds("CheckpointIntervalSeconds", 60),
+            PollInterval = Seconds("PollIntervalSeconds", 1),
+        };
+    }
+
     /// <summary>Git-ignored folder for development keys and demo artifacts (Governance:DataFolder, default .data under the repo
     /// root).</summary>
     public static string DataFolder(IConfiguration configuration, IHostEnvironment environment) =>
@@ -232,6 +264,7 @@ public static class GovernanceHost
             .MapApprovals()
             .MapDeployments()
             .MapAuditTrail()
+            .MapTransparencyLog()
             .MapAdministration()
             .MapAttestations()
             .MapEvidencePacks();
