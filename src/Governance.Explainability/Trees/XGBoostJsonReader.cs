@@ -84,9 +84,9 @@ public static class XGBoostJsonReader
         var defaultLeft = Ints(Required(tree, "default_left")).Select(v => v != 0).ToArray();
         var cover = Doubles(Required(tree, "sum_hessian"));
         if (tree.TryGetProperty("split_type", out var splitType) && Ints(splitType).Any(t => t != 0))
-            throw new InvalidDataException($"XGBoost tree {index} has categorical splits: they are not supported.");
+            throw new InvalidDataException($"XGBoost tree {index} has a categorical split: categorical splits are not supported.");
         if (tree.TryGetProperty("categories_nodes", out var catNodes) && catNodes.GetArrayLength() > 0)
-            throw new InvalidDataException($"XGBoost tree {index} has categorical splits: they are not supported.");
+            throw new InvalidDataException($"XGBoost tree {index} has a categorical split: categorical splits are not supported.");
         var n = left.Length;
         var value = new double[n];
         var threshold = new double[n];
