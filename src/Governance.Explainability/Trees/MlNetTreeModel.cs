@@ -34,8 +34,12 @@ public sealed class MlNetTreeModel
     /// <summary>The name of the feature vector column the predictor reads (usually <c>Features</c>).</summary>
     public string FeatureColumn { get; }
 
-    /// <summary>Loads the model zip at <paramref name="path"/>; <paramref name="seed"/> seeds the ML.NET context (PFI's shuffles).</summary>
-    /// <exception cref="InvalidDataException">When the model is not a tree-ensemble binary classifier, or uses categorical splits.</exception>
+    /// <summary>
+    /// Loads the model zip at <paramref name="path"/>; <paramref name="seed"/> seeds the ML.NET context (PFI's shuffles).
+    /// </summary>
+    /// <exception cref="InvalidDataException">
+    /// When the model is not a tree-ensemble binary classifier, or uses categorical splits.
+    /// </exception>
     public static MlNetTreeModel Load(string path, int seed)
     {
         var ml = new MLContext(seed);

@@ -109,7 +109,9 @@ public sealed class DecisionTree
     /// </summary>
     public double CoverFraction(int node, int child) => Cover[node] > 0 ? Cover[child] / Cover[node] : 0.5;
 
-    /// <summary>The cover-weighted mean leaf value below <paramref name="node"/>: the tree's expected output when no feature is known.</summary>
+    /// <summary>
+    /// The cover-weighted mean leaf value below <paramref name="node"/>: the tree's expected output when no feature is known.
+    /// </summary>
     public double MeanValue(int node = 0) =>
         IsLeaf(node)
             ? Value[node]
