@@ -1,5 +1,6 @@
 using Governance.Domain.Approvals;
 using Governance.Domain.Deployments;
+using Governance.Domain.Evidence;
 using Governance.Domain.Models;
 using Governance.Domain.Shared;
 using Governance.Domain.Validation;
@@ -104,6 +105,9 @@ public sealed record ModelVersion
     public IReadOnlyList<UnapprovedLoad> UnapprovedLoads { get; init; } = [];
     public DateTimeOffset? RetiredAt { get; init; }
 
+    /// <summary>Explainability and validation evidence recorded on this version (<see cref="EvidenceReportRecorded"/>), oldest first.</summary>
+    public IReadOnlyList<RecordedEvidence> Evidence { get; init; } = [];
+
     public bool IsRetired => RetiredAt is not null;
 
     /// <summary>Environments where this version is live: deployed and not rolled back since.</summary>
@@ -168,6 +172,22 @@ public sealed record ModelVersion
                 ],
             },
             ModelVersionRetired t => state with { RetiredAt = t.Audit.At },
+            EvidenceReportRecorded ev => state with
+            {
+                Evidence =
+                [
+                    .. state.Evidence,
+                    new RecordedEvidence(
+                        ev.ReportId,
+                        ev.DatasetName,
+                        ev.DatasetVersion,
+                        ev.DatasetManifestDigest,
+                        ev.Report,
+                        ev.Audit.Actor,
+                        ev.Audit.At
+                    ),
+                ],
+            },
             ModelLoaded l => state with
             {
                 Loads =
