@@ -105,7 +105,7 @@ public sealed record ModelVersion
     public IReadOnlyList<UnapprovedLoad> UnapprovedLoads { get; init; } = [];
     public DateTimeOffset? RetiredAt { get; init; }
 
-    /// <summary>Explainability and validation evidence recorded on this version (<see cref="EvidenceReportRecorded"/>), oldest first.</summary>
+    /// <summary>Explainability and validation evidence recorded on this version (<see cref="EvidenceReportRecorded"/>).</summary>
     public IReadOnlyList<RecordedEvidence> Evidence { get; init; } = [];
 
     public bool IsRetired => RetiredAt is not null;
