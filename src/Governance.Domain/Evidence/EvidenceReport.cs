@@ -21,7 +21,9 @@ public enum DatasetRole
 /// <param name="InSample">True exactly when <paramref name="DatasetRole"/> is training: the metrics are in-sample.</param>
 /// <param name="Settings">Everything else the computation depended on (label, positive value, costs, protected groups, repeats).</param>
 /// <param name="Seed">The seed of every random draw (permutations, bootstrap).</param>
-/// <param name="Build">The build that computed it (assembly versions, runtime, platform): bit-for-bit equality holds on the same build.</param>
+/// <param name="Build">
+/// The build that computed it (assembly versions, runtime, platform): bit-for-bit equality holds on the same build.
+/// </param>
 /// <param name="Tolerance">The largest absolute difference a recomputation on another platform may show.</param>
 public sealed record EvidenceReport(
     string Kind,
@@ -68,7 +70,10 @@ public sealed record FeatureImportanceValue(string Feature, double MeanDecrease,
 /// <summary>A curve point: x and y of the curve (FPR/TPR for ROC, recall/precision for PR) at a score threshold.</summary>
 public sealed record CurvePoint(double X, double Y, double Threshold);
 
-/// <summary>One reliability bin (Lower, Upper] (the first also holds 0): its row count, mean predicted probability and observed positive rate.</summary>
+/// <summary>
+/// One reliability bin (Lower, Upper] (the first also holds 0): its row count, mean predicted probability and observed
+/// positive rate.
+/// </summary>
 public sealed record ReliabilityBin(double Lower, double Upper, int Count, double MeanPredicted, double ObservedRate);
 
 public sealed record Confusion(int TruePositive, int FalsePositive, int TrueNegative, int FalseNegative);

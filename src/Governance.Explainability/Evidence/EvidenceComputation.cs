@@ -67,7 +67,9 @@ public static class EvidenceComputation
     /// <summary>The largest difference a recomputation on another platform may show (libm and JIT differences in the last bits).</summary>
     public const double CrossPlatformTolerance = 1e-9;
 
-    /// <summary>Our margin must equal ML.NET's own float32 score to this tolerance, or the SHAP values would explain another model.</summary>
+    /// <summary>
+    /// Our margin must equal ML.NET's own float32 score to this tolerance, or the SHAP values would explain another model.
+    /// </summary>
     public const double MlNetScoreTolerance = 1e-5;
 
     /// <exception cref="ArgumentException">Bad settings: a missing column, a label without both classes, a malformed attribute.</exception>
