@@ -108,9 +108,9 @@ public static class EvidenceComputation
             var labelled = model
                 .Context.Transforms.Expression("EvidenceLabel", $"c => c == \"{request.Positive}\"", request.Label)
                 .Fit(data)
-                .Transform(data);
+                .Transform(model.Model.Transform(data));
             importance = new PermutationImportanceSummary(
-                "Microsoft.ML PermutationFeatureImportanceNonCalibrated, ROC AUC",
+                "Microsoft.ML PermutationFeatureImportance, ROC AUC",
                 request.Repeats,
                 Top(PermutationImportance.ComputeMlNet(model, labelled, "EvidenceLabel", request.Repeats))
             );

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
@@ -9,16 +10,24 @@ namespace Governance.Explainability.Trees;
 /// An ML.NET binary classifier saved as a model zip whose last transformer is a FastTree or LightGbm predictor
 /// (calibrated or not), with the transformers before it that build its feature vector from the input columns.
 /// The trees are read from <c>SubModel.TrainedTreeEnsemble</c>: internal nodes go left when <c>x &lt;= threshold</c>; a
-/// missing value fails that comparison and goes right, as ML.NET scores it; each tree's weight is folded into its leaf
+/// missing value goes the way ML.NET sends it (see <c>Convert</c>); each tree's weight is folded into its leaf
 /// values and the ensemble's bias becomes the base margin, so the margin equals ML.NET's <c>Score</c> column. The model
 /// stores no node cover: route background data with <see cref="TreeEnsemble.WithCoverFrom"/>.
 /// </summary>
 public sealed class MlNetTreeModel
 {
-    private MlNetTreeModel(MLContext ml, ITransformer model, DataViewSchema inputSchema, TreeEnsemble ensemble, string featureColumn)
+    private MlNetTreeModel(
+        MLContext ml,
+        ITransformer model,
+        ISingleFeaturePredictionTransformer<object> predictor,
+        DataViewSchema inputSchema,
+        TreeEnsemble ensemble,
+        string featureColumn
+    )
     {
         Context = ml;
         Model = model;
+        Predictor = predictor;
         InputSchema = inputSchema;
         Ensemble = ensemble;
         FeatureColumn = featureColumn;
@@ -26,6 +35,9 @@ public sealed class MlNetTreeModel
 
     public MLContext Context { get; }
     public ITransformer Model { get; }
+
+    /// <summary>The last transformer: the predictor that reads <see cref="FeatureColumn"/>.</summary>
+    public ISingleFeaturePredictionTransformer<object> Predictor { get; }
     public DataViewSchema InputSchema { get; }
 
     /// <summary>The trees, with zero cover (not stored by ML.NET).</summary>
@@ -51,14 +63,21 @@ public sealed class MlNetTreeModel
         var platt = (Slope: -1.0, Offset: 0.0);
         var link = OutputLink.Identity;
         // The calibrated wrapper is generic in the predictor and calibrator types; its SubModel is the tree ensemble.
-        if (parameters.GetType().GetProperty("SubModel")?.GetValue(parameters) is { } sub)
+        var calibrated = parameters.GetType();
+        while (
+            calibrated is not null
+            && !(calibrated.IsGenericType && calibrated.GetGenericTypeDefinition() == typeof(CalibratedModelParametersBase<,>))
+        )
+            calibrated = calibrated.BaseType;
+        if (calibrated is not null)
         {
-            var calibrator = parameters.GetType().GetProperty("Calibrator")?.GetValue(parameters);
+            const BindingFlags declared = BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly;
+            var calibrator = calibrated.GetProperty("Calibrator", declared)!.GetValue(parameters);
             if (calibrator is not PlattCalibrator p)
                 throw new InvalidDataException($"{path}: calibrator {calibrator?.GetType().Name} is not Platt scaling.");
             platt = (p.Slope, p.Offset);
             link = OutputLink.Logistic;
-            parameters = sub;
+            parameters = calibrated.GetProperty("SubModel", declared)!.GetValue(parameters)!;
         }
         if (parameters is not TreeEnsembleModelParametersBasedOnRegressionTree trees)
             throw new InvalidDataException($"{path}: {parameters.GetType().Name} is not a FastTree or LightGbm tree ensemble.");
@@ -81,7 +100,7 @@ public sealed class MlNetTreeModel
             converted.Add(Convert(ensemble.Trees[t], ensemble.TreeWeights[t], t));
         var format = parameters.GetType().Name.StartsWith("LightGbm", StringComparison.Ordinal) ? "mlnet-lightgbm" : "mlnet-fasttree";
         var result = new TreeEnsemble(format, names, ensemble.Bias, link, converted, platt.Slope, platt.Offset);
-        return new MlNetTreeModel(ml, model, inputSchema, result, featureColumn);
+        return new MlNetTreeModel(ml, model, predictor, inputSchema, result, featureColumn);
     }
 
     /// <summary>
@@ -156,7 +175,26 @@ public sealed class MlNetTreeModel
             left[internalNodes + j] = right[internalNodes + j] = feature[internalNodes + j] = -1;
             value[internalNodes + j] = tree.LeafValues[j] * weight;
         }
-        // NaN <= threshold is false in ML.NET's evaluation: a missing value goes right.
-        return new DecisionTree(SplitComparison.LessThanOrEqual, left, right, feature, threshold, new bool[n], value, new double[n]);
+        // ML.NET replaces a missing value by the node's DefaultValueForMissing when the tree has them (LightGbm: the threshold
+        // for default-left, threshold + 1 for default-right, 0 without missing handling) and compares it as any value; without
+        // them (FastTree), NaN <= threshold is false and the row goes right. ML.NET keeps these values internal, so they are
+        // read by reflection; the score-equality tests and EvidenceComputation's check catch any change in a later release.
+        var defaults = DefaultValues(tree);
+        var defaultLeft = new bool[n];
+        for (var i = 0; i < internalNodes; i++)
+            defaultLeft[i] = defaults is not null && defaults[i] <= tree.NumericalSplitThresholds[i];
+        return new DecisionTree(SplitComparison.LessThanOrEqual, left, right, feature, threshold, defaultLeft, value, new double[n]);
+    }
+
+    private static float[]? DefaultValues(RegressionTree tree)
+    {
+        const BindingFlags flags = BindingFlags.NonPublic | BindingFlags.Instance;
+        var inner = typeof(RegressionTreeBase).GetField("_tree", flags)?.GetValue(tree);
+        var field = inner?.GetType().GetField("DefaultValueForMissing", flags | BindingFlags.Public);
+        if (inner is null || field is null)
+            throw new InvalidDataException(
+                "This ML.NET release hides its trees' missing-value defaults where this reader cannot find them."
+            );
+        return (float[]?)field.GetValue(inner);
     }
 }

@@ -13,7 +13,7 @@ public sealed record FeatureImportance(string Feature, double MeanDecrease, doub
 /// <summary>
 /// Permutation feature importance (Breiman 2001; Fisher, Rudin and Dominici 2019): each feature's column is shuffled
 /// <c>repeats</c> times and the drop in ROC AUC recorded. ML.NET models use Microsoft.ML's own
-/// <c>PermutationFeatureImportanceNonCalibrated</c>; other formats the same procedure through the common scoring function
+/// <c>PermutationFeatureImportance</c>; other formats the same procedure through the common scoring function
 /// (the ensemble's margin), with shuffles drawn from a seeded Mersenne Twister and features processed in parallel into their
 /// own slots, so the result does not depend on the degree of parallelism.
 /// </summary>
@@ -58,29 +58,36 @@ public static class PermutationImportance
         return result;
     }
 
-    /// <summary>PFI with Microsoft.ML's own implementation for an ML.NET model, on data holding a Boolean label column.</summary>
+    /// <summary>
+    /// PFI with Microsoft.ML's own implementation for an ML.NET model, on <paramref name="scored"/>: the model's output
+    /// (holding its feature vector) with a Boolean label column added. Features are in the order of the feature vector.
+    /// </summary>
     public static IReadOnlyList<FeatureImportance> ComputeMlNet(
         MlNetTreeModel model,
-        IDataView data,
+        IDataView scored,
         string booleanLabelColumn,
         int repeats
     )
     {
         if (repeats < 2)
             throw new ArgumentException("Permutation importance needs at least 2 repeats for a standard error.", nameof(repeats));
-        var statistics = model.Context.BinaryClassification.PermutationFeatureImportanceNonCalibrated(
-            model.Model,
-            data,
+        var statistics = model.Context.BinaryClassification.PermutationFeatureImportance(
+            model.Predictor,
+            scored,
             labelColumnName: booleanLabelColumn,
             permutationCount: repeats
         );
         // ML.NET reports permuted − baseline; a decrease is its negation.
         return model
-            .Ensemble.FeatureNames.Select(name =>
-            {
-                var auc = statistics[name].AreaUnderRocCurve;
-                return new FeatureImportance(name, -auc.Mean, auc.StandardError, repeats);
-            })
+            .Ensemble.FeatureNames.Select(
+                (name, slot) =>
+                    new FeatureImportance(
+                        name,
+                        -statistics[slot].AreaUnderRocCurve.Mean,
+                        statistics[slot].AreaUnderRocCurve.StandardError,
+                        repeats
+                    )
+            )
             .ToArray();
     }
 
