@@ -104,6 +104,7 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.AttestationKeys.AttestationKeyCompromised),
         typeof(Domain.Security.AccountLockedOut),
         typeof(Domain.Security.ClientAuthenticationFailed),
+        typeof(Domain.Evidence.EvidenceReportRecorded),
     ];
 
     [Fact]
