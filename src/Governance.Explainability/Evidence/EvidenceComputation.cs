@@ -76,6 +76,8 @@ public static class EvidenceComputation
     /// <exception cref="InvalidDataException">An unreadable or unsupported model or dataset.</exception>
     public static EvidenceResult Compute(EvidenceRequest request)
     {
+        // Managed linear algebra only: a native BLAS could change the last bits between machines.
+        MathNet.Numerics.Control.UseManaged();
         if (request.Positive.Contains('"') || request.Positive.Contains('\\'))
             throw new ArgumentException("The positive label value may not contain quotes or backslashes.");
         var attributes = request.Protected.Select(ProtectedAttribute.Parse).ToArray();
