@@ -116,8 +116,8 @@ public static partial class CliApp
                 var bytes = await Read(p.GetValue(reportFile)!, "--report", ct);
                 var report = ReadReport(bytes);
                 var body = JsonSerializer.SerializeToNode(new { report, reason = p.GetValue(reason) }, ReportJson)!;
-                var path =
-                    $"api/v1/models/{Uri.EscapeDataString(p.GetValue(model)!)}/versions/{Uri.EscapeDataString(p.GetValue(version)!)}/evidence";
+                var (modelId, versionLabel) = (Uri.EscapeDataString(p.GetValue(model)!), Uri.EscapeDataString(p.GetValue(version)!));
+                var path = $"api/v1/models/{modelId}/versions/{versionLabel}/evidence";
                 var (status, answer) = await ledger.SendAsync(
                     HttpMethod.Post,
                     path,
@@ -181,12 +181,13 @@ public static partial class CliApp
                     differences = verification.Differences.Take(50).ToArray(),
                     differenceCount = verification.Differences.Count,
                 };
+                var mode = verification.SameBuild ? "same build: bit-for-bit" : $"other build: tolerance {verification.Tolerance}";
                 if (!verification.Matches)
                     throw new CliFailure(
                         ExitCodes.VerificationFailed,
                         "evidence_differs",
                         $"{verification.Differences.Count} value(s) differ from the report "
-                            + $"({(verification.SameBuild ? "same build: bit-for-bit" : $"other build: tolerance {verification.Tolerance}")}), "
+                            + $"({mode}), "
                             + $"first {verification.Differences[0].Path}: recorded {verification.Differences[0].Recorded}, "
                             + $"recomputed {verification.Differences[0].Recomputed}",
                         summary
@@ -194,7 +195,8 @@ public static partial class CliApp
                 return await print(
                     verification.SameBuild
                         ? $"Verified: every value recomputed bit-for-bit on the same build ({recomputed.Build})"
-                        : $"Verified within {verification.Tolerance} on another build (recorded: {recorded.Build}; this: {recomputed.Build})",
+                        : $"Verified within {verification.Tolerance} on another build "
+                            + $"(recorded: {recorded.Build}; this: {recomputed.Build})",
                     summary
                 );
             }

@@ -41,7 +41,8 @@ for (var r = 0; r < rows.Length; r++)
 }
 
 var xgbOne = theirs.GetProperty("1").GetDouble();
-Console.WriteLine($"model: {ensemble.Trees.Count} trees, max depth {ensemble.Trees.Max(t => t.MaxDepth)}; {rows.Length} rows, {ensemble.FeatureCount} features");
+var depth = ensemble.Trees.Max(t => t.MaxDepth);
+Console.WriteLine($"model: {ensemble.Trees.Count} trees, max depth {depth}; {rows.Length} rows, {ensemble.FeatureCount} features");
 Console.WriteLine($"max |ours - pred_contribs|: {worst:E2}");
 Console.WriteLine($"XGBoost {timings.RootElement.GetProperty("xgboost").GetString()} pred_contribs, 1 thread: {xgbOne:F3} s");
 foreach (var p in theirs.EnumerateObject().Where(p => p.Name != "1"))
