@@ -5,8 +5,9 @@ using Governance.Explainability.Data;
 using Governance.Explainability.Trees;
 
 // TreeSHAP (ours, one thread and all threads) against XGBoost's pred_contribs on the model and rows xgboost_bench.py wrote:
-// best of 3 each, run one after the other in this process. Usage: dotnet run -c Release -- OUT_DIR
-var folder = args.Length > 0 ? args[0] : throw new ArgumentException("Usage: Governance.Explainability.Benchmarks OUT_DIR");
+// best of REPEATS (default 3) each, one after the other in this process. Usage: dotnet run -c Release -- OUT_DIR [REPEATS]
+var folder = args.Length > 0 ? args[0] : throw new ArgumentException("Usage: Governance.Explainability.Benchmarks OUT_DIR [REPEATS]");
+var repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
 var ensemble = XGBoostJsonReader.Read(File.ReadAllBytes(Path.Combine(folder, "model.json")));
 var rows = CsvTable.Read(Path.Combine(folder, "rows.csv")).Features(ensemble.FeatureNames);
 using var timings = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "timings.json")));
@@ -16,7 +17,7 @@ double Best(int threads, out double[][] phi)
 {
     var best = double.MaxValue;
     phi = [];
-    for (var i = 0; i < 3; i++)
+    for (var i = 0; i < repeats; i++)
     {
         var watch = Stopwatch.StartNew();
         phi = TreeShap.ExplainAll(ensemble, rows, threads);

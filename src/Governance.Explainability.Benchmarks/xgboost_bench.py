@@ -1,7 +1,7 @@
 """The XGBoost side of the TreeSHAP benchmark: trains a 500-tree depth-6 binary:logistic model on 10,000 synthetic rows
-(fixed seed), saves it and the rows, and times XGBoost's own pred_contribs (best of 3) with nthread=1 and nthread=N.
+(fixed seed), saves it and the rows, and times XGBoost's own pred_contribs (best of REPEATS) with nthread=1 and nthread=N.
 
-Usage: /usr/bin/python3 xgboost_bench.py OUT_DIR [THREADS]   (Debian's python3-xgboost 1.7)
+Usage: /usr/bin/python3 xgboost_bench.py OUT_DIR [THREADS [REPEATS]]   (Debian's python3-xgboost 1.7; REPEATS default 3)
 Writes OUT_DIR/model.json, rows.csv, contribs.csv and timings.json.
 """
 import csv
@@ -19,6 +19,7 @@ SEED = 20261129
 def main():
     out = sys.argv[1]
     threads = int(sys.argv[2]) if len(sys.argv) > 2 else os.cpu_count()
+    repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     os.makedirs(out, exist_ok=True)
     rng = np.random.RandomState(SEED)
     n, m = 10000, 20
@@ -40,7 +41,7 @@ def main():
     for t in sorted({1, threads}):
         booster.set_param({"nthread": t})
         best = float("inf")
-        for _ in range(3):
+        for _ in range(repeats):
             start = time.perf_counter()
             contribs = booster.predict(matrix, pred_contribs=True)
             best = min(best, time.perf_counter() - start)
