@@ -12,7 +12,7 @@ namespace Governance.Cli;
 
 /// <summary>The commands. Every command prints a human summary, or one JSON object with --json, and exits with an <see cref="ExitCodes"/>
 /// value.</summary>
-public static class CliApp
+public static partial class CliApp
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -156,6 +156,7 @@ public static class CliApp
         root.Add(AttestationCommands(Run, output));
         root.Add(DeploymentCommands(Run, output));
         root.Add(LedgerVerify.Command((c, a) => Run(c, a)));
+        root.Add(EvidenceCommands(Run, output));
         return root;
     }
 

@@ -1,13 +1,16 @@
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
 using Governance.Domain.Deployments;
+using Governance.Domain.Evidence;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Validation;
+using Governance.Explainability.Evidence;
 using Governance.Ledger.Approvals;
 using Governance.Ledger.Datasets;
 using Governance.Ledger.Deployments;
 using Governance.Ledger.Development;
+using Governance.Ledger.Evidence;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.Validation;
@@ -26,6 +29,7 @@ public sealed class DemoInventory(
     DatasetRegister datasets,
     ModelVersionRecords versions,
     ValidationRecords validation,
+    EvidenceRecords evidence,
     ApprovalRecords approvals,
     DeploymentRecords deployments,
     TimeProvider clock,
@@ -115,11 +119,16 @@ public sealed class DemoInventory(
             ("1.3.0", 200, 20),
             ("1.4.0", 300, 24),
         };
+        var trained = new Dictionary<string, TrainedDemoModel>();
         foreach (var (version, trees, leaves) in releases)
         {
             var model = CreditScoringDemo.Train(germanCredit, Path.Combine(output, version), version, trees, leaves);
             await RegisterVersion(CreditModel, version, model, "german-credit", ct);
+            trained[version] = model;
         }
+
+        // The live version's validator computed its explainability and validation evidence on the holdout before signing.
+        await RecordEvidence(CreditModel, "1.1.0", trained["1.1.0"], ct);
 
         // 1.0.0: approved by two officers, deployed, later rolled back.  1.1.0: approved (expiring within 30 days) and live.
         // 1.2.0: awaiting its second sign-off.  1.3.0: with the validator.  1.4.0: just registered.
@@ -353,6 +362,36 @@ public sealed class DemoInventory(
             As(Validator),
             ct
         );
+    }
+
+    /// <summary>
+    /// The validator's evidence on the holdout split, computed from the registered artifact (TreeSHAP, permutation importance,
+    /// metrics, the threshold at costs fp=1, fn=5, and the bias table for sex and age, which the model uses as inputs).
+    /// </summary>
+    private async Task RecordEvidence(string modelId, string version, TrainedDemoModel trained, CancellationToken ct)
+    {
+        var computed = EvidenceComputation.Compute(
+            new EvidenceRequest(
+                trained.ArtifactPath,
+                trained.ValidationSet.FullPath,
+                CreditScoringDemo.LabelColumn,
+                "Bad",
+                DatasetRole.Holdout,
+                ["sex=female:Personal.Female.NotSingle,Personal.Female.Single", "Age=<25,25-59,>=60"],
+                Repeats: 3
+            )
+        );
+        await File.WriteAllBytesAsync(Path.ChangeExtension(trained.ArtifactPath, ".shap.csv"), computed.PerRowShapCsv, ct);
+        await evidence.RecordAsync(
+            new VersionRef(modelId, version),
+            new RecordEvidenceReport(
+                computed.Report,
+                "Holdout evidence reviewed before the validation opinion; sex and age are model inputs"
+            ),
+            As(Validator),
+            ct
+        );
+        log.WriteLine($"  evidence on {modelId} {version}: holdout ROC AUC {computed.Report.Metrics.RocAuc:0.###}");
     }
 
     private async Task<string> RequestApproval(string modelId, string version, string environment, CancellationToken ct) =>

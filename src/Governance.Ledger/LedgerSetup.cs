@@ -2,6 +2,7 @@ using Governance.Domain.Approvals;
 using Governance.Domain.AttestationKeys;
 using Governance.Domain.Datasets;
 using Governance.Domain.Deployments;
+using Governance.Domain.Evidence;
 using Governance.Domain.EvidencePacks;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
@@ -11,6 +12,7 @@ using Governance.Ledger.Attestations;
 using Governance.Ledger.AuditTrail;
 using Governance.Ledger.Datasets;
 using Governance.Ledger.Deployments;
+using Governance.Ledger.Evidence;
 using Governance.Ledger.EvidencePacks;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
@@ -77,6 +79,7 @@ public static class LedgerSetup
         typeof(DeploymentRefused),
         typeof(DeploymentRolledBack),
         typeof(ModelVersionRetired),
+        typeof(EvidenceReportRecorded),
         typeof(ApprovalAttested),
         typeof(ModelLoaded),
         typeof(ModelLoadRefused),
@@ -122,6 +125,7 @@ public static class LedgerSetup
         services.AddSingleton<DatasetRegister>();
         services.AddSingleton<ModelVersionRecords>();
         services.AddSingleton<ValidationRecords>();
+        services.AddSingleton<EvidenceRecords>();
         services.AddSingleton<ApprovalRecords>();
         services.AddSingleton<ApprovalQueries>();
         services.AddSingleton<DeploymentRecords>();

@@ -9,7 +9,7 @@ namespace Governance.Api.Tests;
 
 /// <summary>The pipeline CLI run in-process against the API host; exit codes are what a CI step branches on.</summary>
 [Collection(LedgerCollection.Name)]
-public sealed class CliTests(LedgerApp app) : IDisposable
+public sealed partial class CliTests(LedgerApp app) : IDisposable
 {
     private readonly Scenario _ledger = new(app);
     private readonly string _folder = Directory.CreateTempSubdirectory("cli-tests-").FullName;

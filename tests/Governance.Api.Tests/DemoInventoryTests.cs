@@ -60,6 +60,11 @@ public sealed class DemoInventoryTests(DemoApp app) : IClassFixture<DemoApp>
         var artifact = new Uri(live.GetProperty("artifactUri").GetString()!).LocalPath;
         Assert.Equal(Digest.OfBytes(await File.ReadAllBytesAsync(artifact)), live.GetProperty("artifactDigest").GetString());
         Assert.False(string.IsNullOrEmpty(live.GetProperty("approvals")[0].GetProperty("attestationDigest").GetString()));
+        // The live credit version carries the validator's evidence, computed at seed on the holdout from its artifact.
+        var evidence = Assert.Single(live.GetProperty("evidence").EnumerateArray()).GetProperty("report");
+        Assert.Equal(live.GetProperty("artifactDigest").GetString(), evidence.GetProperty("artifactDigest").GetString());
+        Assert.Equal("Holdout", evidence.GetProperty("datasetRole").GetString());
+        Assert.True(evidence.GetProperty("shap").GetProperty("additivityResidual").GetDouble() <= 1e-9);
         var refused = await auditor.GetAsync("/api/v1/models/card-fraud-detection/versions/2.0.0").Expect(HttpStatusCode.OK);
         Assert.NotEmpty(refused.GetProperty("refusedDeployments").EnumerateArray());
     }

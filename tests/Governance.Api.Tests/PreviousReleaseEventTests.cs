@@ -109,6 +109,7 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Models.ModelOwnershipTransferred),
         typeof(Domain.ModelVersions.ModelVersionSuspended),
         typeof(Domain.ModelVersions.ModelVersionSuspensionLifted),
+        typeof(Domain.Evidence.EvidenceReportRecorded),
     ];
 
     [Fact]

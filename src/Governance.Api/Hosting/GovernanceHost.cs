@@ -3,6 +3,7 @@ using Governance.Api.Features.Attestations;
 using Governance.Api.Features.AuditTrail;
 using Governance.Api.Features.Datasets;
 using Governance.Api.Features.Deployments;
+using Governance.Api.Features.Evidence;
 using Governance.Api.Features.EvidencePacks;
 using Governance.Api.Features.Models;
 using Governance.Api.Features.ModelVersions;
@@ -261,6 +262,7 @@ public static class GovernanceHost
             .MapDatasets()
             .MapModelVersions()
             .MapValidation()
+            .MapEvidence()
             .MapApprovals()
             .MapDeployments()
             .MapAuditTrail()

@@ -1,5 +1,6 @@
 using Governance.Domain.Approvals;
 using Governance.Domain.Deployments;
+using Governance.Domain.Evidence;
 using Governance.Domain.Models;
 using Governance.Domain.Shared;
 using Governance.Domain.Validation;
@@ -109,6 +110,8 @@ public sealed record ModelVersion
 
     /// <summary>Set while use of the version is suspended; null otherwise.</summary>
     public Suspension? Suspension { get; init; }
+    /// <summary>Explainability and validation evidence recorded on this version (<see cref="EvidenceReportRecorded"/>).</summary>
+    public IReadOnlyList<RecordedEvidence> Evidence { get; init; } = [];
 
     public bool IsRetired => RetiredAt is not null;
 
@@ -183,6 +186,22 @@ public sealed record ModelVersion
             {
                 Suspension = null,
                 Approvals = state.Approvals.Select(a => Approval.Evolve(a, l)!).ToArray(),
+            },
+            EvidenceReportRecorded ev => state with
+            {
+                Evidence =
+                [
+                    .. state.Evidence,
+                    new RecordedEvidence(
+                        ev.ReportId,
+                        ev.DatasetName,
+                        ev.DatasetVersion,
+                        ev.DatasetManifestDigest,
+                        ev.Report,
+                        ev.Audit.Actor,
+                        ev.Audit.At
+                    ),
+                ],
             },
             ModelLoaded l => state with
             {
