@@ -262,7 +262,7 @@ public static partial class CliApp
                     HttpMethod.Post,
                     "api/v1/datasets",
                     body,
-                    "ledger:write",
+                    LedgerConnection.FirstLineWriteScope,
                     LedgerConnection.IdempotencyKey("dataset", body.name, body.version, manifest),
                     ct
                 );
@@ -404,7 +404,7 @@ public static partial class CliApp
                     HttpMethod.Post,
                     $"api/v1/models/{Uri.EscapeDataString(p.GetValue(model)!)}/versions",
                     body,
-                    "ledger:write",
+                    LedgerConnection.FirstLineWriteScope,
                     LedgerConnection.IdempotencyKey("version", p.GetValue(model), body.version, digest),
                     ct
                 );

@@ -53,6 +53,10 @@ public sealed class LedgerConnection(
     public const string CliClientId = "governance-cli";
     public const string PersonScopes = "openid offline_access ledger:read ledger:write approvals:read";
 
+    /// <summary>The scope a machine client asks for to write as the first line (datasets, versions) on models that name it a
+    /// delegate; the same endpoints take a person's ledger:write, which machine clients are refused.</summary>
+    public const string FirstLineWriteScope = "models:write";
+
     public string Server => server;
 
     public sealed record TokenAnswer(
