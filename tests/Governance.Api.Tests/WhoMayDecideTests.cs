@@ -144,6 +144,41 @@ public sealed class WhoMayDecideTests(LedgerApp app)
     }
 
     [Fact]
+    public async Task A_risk_officer_transfers_ownership_to_a_registered_person_who_then_owns_the_model_and_the_old_owner_not()
+    {
+        var modelId = await _ledger.RegisterModel(Scenario.NewId());
+        var transfers = $"/api/v1/models/{modelId}/ownership-transfers";
+        var refused = await _ledger
+            .OfficerRita.PostAsJsonAsync(transfers, new { newOwnerId = "client:payments-ci", reason = "CI owns it now" })
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        Assert.Equal(["newOwnerId"], refused.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        await _ledger
+            .OfficerRita.PostAsJsonAsync(transfers, new { newOwnerId = "user:nobody-here", reason = "r" })
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+
+        GovernanceUser nina;
+        await using (var scope = app.Services.CreateAsyncScope())
+            nina = await scope
+                .ServiceProvider.GetRequiredService<Accounts>()
+                .CreateUserAsync(
+                    new NewUser(Scenario.NewId("nina"), "Nina New", null, "Correct-Horse-42", [Roles.ModelOwner]),
+                    Setup,
+                    null,
+                    default
+                );
+        var model = await _ledger
+            .OfficerRita.PostAsJsonAsync(transfers, new { newOwnerId = $"user:{nina.Id}", reason = "Olivia moved team" })
+            .Expect(HttpStatusCode.OK);
+        Assert.Equal(
+            ($"user:{nina.Id}", "Nina New"),
+            (model.GetProperty("ownerId").GetString(), model.GetProperty("ownerName").GetString())
+        );
+        await _ledger
+            .Owner.PostAsJsonAsync($"/api/v1/models/{modelId}/retirement", new { reason = "Not mine any more" })
+            .ExpectProblem(HttpStatusCode.Forbidden, "ownership.not_owner_or_delegate");
+    }
+
+    [Fact]
     public async Task The_owner_suspends_an_approved_version_at_once_and_the_check_and_the_status_refuse_it_until_lifted()
     {
         var (modelId, digest, approvalId) = await _ledger.ApprovedVersion();

@@ -11,6 +11,7 @@ public sealed record RemoveModelDelegate(string ModelId, string? DelegateId, str
 
 /// <summary>A risk officer or administrator records that another person now owns the model (the owner left, a team moved).</summary>
 /// <param name="NewOwnerId">A person's namespaced subject that the host has checked exists and holds the ModelOwner role.</param>
+/// <param name="NewOwnerName">Their display name from the host's people directory (the id when it has none).</param>
 public sealed record TransferModelOwnership(string ModelId, string? NewOwnerId, string? NewOwnerName, string? Reason);
 
 /// <summary>
@@ -74,9 +75,8 @@ public static class ModelStewardship
     /// the new owner.</summary>
     public static ModelOwnershipTransferred Decide(TransferModelOwnership command, Model? model, CommandContext context)
     {
-        var check = new InputCheck()
-            .Required(command.Reason, "reason", 2000, multiline: true)
-            .Required(command.NewOwnerName, "newOwnerName", 200);
+        // The name comes from the host's people directory, not the request: only the id and the reason are the caller's input.
+        var check = new InputCheck().Required(command.Reason, "reason", 2000, multiline: true);
         CheckSubject(check, command.NewOwnerId, "newOwnerId", allowClients: false);
         check.ThrowIfAny();
         var current = Require(model, command.ModelId);
@@ -91,7 +91,7 @@ public static class ModelStewardship
             current.Id,
             current.OwnerId,
             command.NewOwnerId!,
-            command.NewOwnerName!.Trim(),
+            string.IsNullOrWhiteSpace(command.NewOwnerName) ? command.NewOwnerId! : command.NewOwnerName.Trim(),
             context.Audit(command.Reason!.Trim())
         );
     }

@@ -118,13 +118,10 @@ public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter write
 
     /// <summary>Retires a version: it can no longer be approved or deployed. Its owner, a delegate or a risk officer may.</summary>
     public Task<Written<ModelVersion>> RetireAsync(VersionRef target, RetireModelVersion command, CommandCall call, CancellationToken ct) =>
-        writer.DecideOnVersionAsync(
-            store,
+        AsFirstLineOrOfficerAsync(
             target,
             call,
-            model => FirstLineOrOfficer(model, call.Caller),
             (model, version, context) => RetireModelVersionDecision.Decide(command, model, version, context),
-            w => w.After!,
             ct
         );
 
@@ -135,13 +132,10 @@ public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter write
         CommandCall call,
         CancellationToken ct
     ) =>
-        writer.DecideOnVersionAsync(
-            store,
+        AsFirstLineOrOfficerAsync(
             target,
             call,
-            model => FirstLineOrOfficer(model, call.Caller),
             (model, version, context) => SuspensionDecisions.Decide(command, model, version, context),
-            w => w.After!,
             ct
         );
 
@@ -152,15 +146,21 @@ public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter write
         CommandCall call,
         CancellationToken ct
     ) =>
-        writer.DecideOnVersionAsync(
-            store,
+        AsFirstLineOrOfficerAsync(
             target,
             call,
-            model => FirstLineOrOfficer(model, call.Caller),
             (model, version, context) => SuspensionDecisions.Decide(command, model, version, context),
-            w => w.After!,
             ct
         );
+
+    /// <summary>A first-line command that risk officers may also give (<see cref="FirstLineOrOfficer"/>), answered with the
+    /// version after it.</summary>
+    private Task<Written<ModelVersion>> AsFirstLineOrOfficerAsync(
+        VersionRef target,
+        CommandCall call,
+        Func<Model, ModelVersion, CommandContext, object> decide,
+        CancellationToken ct
+    ) => writer.DecideOnVersionAsync(store, target, call, model => FirstLineOrOfficer(model, call.Caller), decide, w => w.After!, ct);
 
     /// <summary>One version's state and stream version, or null if it is not registered.</summary>
     public async Task<VersionState?> GetAsync(VersionRef target, CancellationToken ct)

@@ -40,13 +40,11 @@ public sealed class ModelInventory(IDocumentStore store, LedgerWriter writer, Ti
     /// <summary>Enters a model in the inventory; the caller becomes its owner.</summary>
     /// <exception cref="GovernanceRuleException">Invalid fields; conflict if the id is taken.</exception>
     public Task<Written<Model>> RegisterAsync(RegisterModel command, CommandCall call, CancellationToken ct) =>
-        writer.DecideAsync<Model, Model>(
+        DecideOnModelAsync(
             command.ModelId ?? "",
-            Model.Evolve,
             call,
             RegisterRoles,
             (state, context) => RegisterModelDecision.Decide(command, state, context),
-            w => w.After!,
             ct
         );
 
@@ -65,13 +63,11 @@ public sealed class ModelInventory(IDocumentStore store, LedgerWriter writer, Ti
         var roles = await LoadAsync(command.ModelId, ct) is { } model
             ? ModelVersions.ModelVersionRecords.FirstLineOrOfficer(model, call.Caller)
             : RetireRoles;
-        return await writer.DecideAsync<Model, Model>(
+        return await DecideOnModelAsync(
             command.ModelId,
-            Model.Evolve,
             call,
             roles,
             (state, context) => RetireModelDecision.Decide(command, state, context),
-            w => w.After!,
             ct
         );
     }
@@ -80,39 +76,30 @@ public sealed class ModelInventory(IDocumentStore store, LedgerWriter writer, Ti
     /// <exception cref="GovernanceRuleException">Invalid delegate id; forbidden unless the owner; not found; conflict when already
     /// a delegate.</exception>
     public Task<Written<Model>> AddDelegateAsync(AddModelDelegate command, CommandCall call, CancellationToken ct) =>
-        writer.DecideAsync<Model, Model>(
-            command.ModelId,
-            Model.Evolve,
-            call,
-            DelegateRoles,
-            (state, context) => ModelStewardship.Decide(command, state, context),
-            w => w.After!,
-            ct
-        );
+        DecideOnModelAsync(command.ModelId, call, DelegateRoles, (state, context) => ModelStewardship.Decide(command, state, context), ct);
 
     /// <summary>Withdraws a delegate.</summary>
     public Task<Written<Model>> RemoveDelegateAsync(RemoveModelDelegate command, CommandCall call, CancellationToken ct) =>
-        writer.DecideAsync<Model, Model>(
+        DecideOnModelAsync(
             command.ModelId,
-            Model.Evolve,
             call,
             WithdrawDelegateRoles,
             (state, context) => ModelStewardship.Decide(command, state, context),
-            w => w.After!,
             ct
         );
 
     /// <summary>Records a transfer of ownership, approved by the risk officer or administrator recording it.</summary>
     public Task<Written<Model>> TransferOwnershipAsync(TransferModelOwnership command, CommandCall call, CancellationToken ct) =>
-        writer.DecideAsync<Model, Model>(
-            command.ModelId,
-            Model.Evolve,
-            call,
-            TransferRoles,
-            (state, context) => ModelStewardship.Decide(command, state, context),
-            w => w.After!,
-            ct
-        );
+        DecideOnModelAsync(command.ModelId, call, TransferRoles, (state, context) => ModelStewardship.Decide(command, state, context), ct);
+
+    /// <summary>A command on the model's own stream, answered with the model after it.</summary>
+    private Task<Written<Model>> DecideOnModelAsync(
+        string modelId,
+        CommandCall call,
+        IReadOnlyList<string> roles,
+        Func<Model?, CommandContext, object> decide,
+        CancellationToken ct
+    ) => writer.DecideAsync<Model, Model>(modelId, Model.Evolve, call, roles, decide, w => w.After!, ct);
 
     /// <summary>One model's state, or null.</summary>
     public async Task<Model?> LoadAsync(string modelId, CancellationToken ct)

@@ -123,7 +123,7 @@ public static class ModelEndpoints
                 : null;
         return (
             await inventory.TransferOwnershipAsync(
-                new TransferModelOwnership(modelId, body.NewOwnerId, newOwner?.DisplayName ?? "", body.Reason),
+                new TransferModelOwnership(modelId, body.NewOwnerId, newOwner?.DisplayName, body.Reason),
                 call,
                 http.RequestAborted
             )
