@@ -66,10 +66,10 @@ public static class AttestationVerifier
                 "statement_malformed",
                 "The payload is not an in-toto Statement v1 with a subject and a predicate."
             );
-        if (statement.PredicateType != ModelApprovalPredicate.Type)
+        if (!ModelApprovalPredicate.Accepted.Contains(statement.PredicateType))
             return Verification.Refused(
                 "statement_malformed",
-                $"The predicate type is '{statement.PredicateType}', not '{ModelApprovalPredicate.Type}'."
+                $"The predicate type is '{statement.PredicateType}', not one of {string.Join(", ", ModelApprovalPredicate.Accepted)}."
             );
         var approval = statement.Predicate;
         if (approval.Environment is null || approval.Model is null || approval.Version is null || approval.ApprovalId is null)
@@ -113,7 +113,8 @@ public static class AttestationVerifier
         return new Verification(
             true,
             "verified",
-            $"Approval {approval.ApprovalId} by {string.Join(", ", approval.Approvers.Select(a => a.Name))} verified with key {keyId}.",
+            $"Approval {approval.ApprovalId} by {string.Join(", ", approval.Approvers.Select(a => a.SubjectId))} verified with key "
+                + $"{keyId}.",
             approval,
             keyId,
             envelopeDigest

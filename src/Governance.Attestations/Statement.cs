@@ -23,6 +23,9 @@ public sealed record Subject(
 /// <summary>
 /// Our predicate: this artifact was approved for this environment, by these people, until this time, after this
 /// validation, trained and validated on these datasets; and the ledger event that made it so.
+/// Version 2 (<see cref="Type"/>) names the approvers and the validator by namespaced subject id only; version 1
+/// (<see cref="TypeV1"/>, issued by earlier releases) also carried their display names, and still verifies. A signed
+/// statement is permanent, so it carries no personal name that a person's erasure would have to reach.
 /// </summary>
 /// <param name="IssuedAt">When this statement was signed: at the approval, or later when it was re-attested with another key.
 /// It must lie in the signing key's window (<see cref="KeyWindow"/>). Statements of earlier releases lack it: their issue time
@@ -51,16 +54,37 @@ public sealed record ModelApprovalPredicate(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ManifestFile>? ArtifactFiles = null
 )
 {
-    public const string Type = "urn:governance:predicate:model-approval:v1";
+    /// <summary>The predicate type this release signs.</summary>
+    public const string Type = "urn:governance:predicate:model-approval:v2";
+
+    /// <summary>The predicate type of earlier releases, with approvers' and validators' display names.</summary>
+    public const string TypeV1 = "urn:governance:predicate:model-approval:v1";
+
+    /// <summary>The predicate types a verifier accepts.</summary>
+    public static readonly IReadOnlyList<string> Accepted = [Type, TypeV1];
 
     /// <summary>The time the statement was signed: <see cref="IssuedAt"/>, else <see cref="ApprovedAt"/>.</summary>
     [JsonIgnore]
     public DateTimeOffset IssueTime => IssuedAt ?? ApprovedAt;
 }
 
-public sealed record ApproverClaim(string SubjectId, string Name, string Role, DateTimeOffset SignedAt);
+/// <summary>One risk officer's sign-off.</summary>
+/// <param name="Name">Only in version 1 statements: the officer's display name then. Left out of version 2.</param>
+public sealed record ApproverClaim(
+    string SubjectId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name,
+    string Role,
+    DateTimeOffset SignedAt
+);
 
-public sealed record ValidationClaim(string Outcome, string ValidatorSubjectId, string ValidatorName, DateTimeOffset ValidatedAt);
+/// <summary>The validation the approval relied on.</summary>
+/// <param name="ValidatorName">Only in version 1 statements: the validator's display name then. Left out of version 2.</param>
+public sealed record ValidationClaim(
+    string Outcome,
+    string ValidatorSubjectId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ValidatorName,
+    DateTimeOffset ValidatedAt
+);
 
 /// <summary>Where in the ledger the approval was recorded: the model version's stream and the version of its approval event.</summary>
 public sealed record LedgerReference(string Stream, long StreamVersion, string EventType);

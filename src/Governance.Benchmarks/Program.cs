@@ -65,7 +65,7 @@ var deployments = ledger.GetRequiredService<DeploymentRecords>();
 // The ledger: a pipeline's "record deployment" command through the ledger's one write path: decided against the version's
 // state (FetchForWriting of the inline snapshot), appended with optimistic concurrency, inline projections (version state,
 // inventory) in the same transaction.
-var pipeline = Caller.FromToken("bench-pipeline", "bench-pipeline", "Benchmark pipeline", [Roles.DeploymentPipeline]);
+var pipeline = Caller.FromToken("bench-pipeline", "bench-pipeline", [Roles.DeploymentPipeline]);
 var ledgerCount = await Run(
     seconds,
     writers,
@@ -152,9 +152,9 @@ static async Task<long> Run(int seconds, int writers, Func<int, int, Task> once)
 // so each granted approval carries its signed attestation.
 static async Task<(string[] Models, string ArtifactDigest)> ApprovedVersions(IServiceProvider ledger, string prefix, int count)
 {
-    var owner = new CommandCall(Caller.FromToken("bench-owner", null, "Benchmark owner", [Roles.ModelOwner]), "bench-seed");
-    var validator = new CommandCall(Caller.FromToken("bench-validator", null, "Benchmark validator", [Roles.Validator]), "bench-seed");
-    var officer = new CommandCall(Caller.FromToken("bench-officer", null, "Benchmark officer", [Roles.RiskOfficer]), "bench-seed");
+    var owner = new CommandCall(Caller.FromToken("bench-owner", null, [Roles.ModelOwner]), "bench-seed");
+    var validator = new CommandCall(Caller.FromToken("bench-validator", null, [Roles.Validator]), "bench-seed");
+    var officer = new CommandCall(Caller.FromToken("bench-officer", null, [Roles.RiskOfficer]), "bench-seed");
     var ct = CancellationToken.None;
     var run = Guid.NewGuid().ToString("N")[..8];
     var artifact = Digest.OfText("benchmark artifact");

@@ -43,7 +43,7 @@ public sealed class DemoInventory(
     private static Caller Person(string subject)
     {
         var p = DevelopmentParties.People.Single(p => p.Subject == subject);
-        return Caller.FromToken(p.Subject, tokenClientId: null, p.Name, [p.Role]);
+        return Caller.FromToken(p.Subject, tokenClientId: null, [p.Role]);
     }
 
     private static readonly Caller Owner = Person("dev-owner-olivia");
@@ -53,7 +53,6 @@ public sealed class DemoInventory(
     private static readonly Caller Pipeline = Caller.FromToken(
         DevelopmentParties.Pipeline.Subject,
         DevelopmentParties.Pipeline.Subject,
-        DevelopmentParties.Pipeline.Name,
         [DevelopmentParties.Pipeline.Role]
     );
 

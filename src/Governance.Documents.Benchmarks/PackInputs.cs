@@ -25,11 +25,19 @@ internal static class PackInputs
         string Text(int max, string typical) => worstLegal ? Fill(max, typical) : typical;
 
         var t0 = new DateTimeOffset(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
-        Actor Person(string id, string name, string role) => new(id, Text(200, name), role);
+        // Names come from the people directory at render time, at their maximum length when worstLegal.
+        var names = new Dictionary<string, string>();
+        Actor Person(string id, string name, string role)
+        {
+            names[id] = Text(200, name);
+            return new(id, role);
+        }
         var owner = Person("owner", "Olivia Owner", Roles.ModelOwner);
         var validator = Person("validator", "Victor Validator", Roles.Validator);
         var officers = new[] { Person("rita", "Rita Risk", Roles.RiskOfficer), Person("ravi", "Ravi Risk", Roles.RiskOfficer) };
-        var pipeline = new Actor("client:pipeline", Text(200, "Deployment pipeline"), Roles.DeploymentPipeline, "pipeline");
+        var pipeline = new Actor("client:pipeline", Roles.DeploymentPipeline, "pipeline");
+        names[pipeline.SubjectId] = Text(200, "Deployment pipeline");
+        var people = new PeopleNames(names);
         Audit At(Actor a, int minutes, string reason) => new(a, t0.AddMinutes(minutes), reason, "bench");
         var artifact = Digest.OfText("artifact");
         // At its maximum a dataset lists 10,000 files with 1,000-character paths.
@@ -59,7 +67,6 @@ internal static class PackInputs
                 "bench-model",
                 Text(200, "Benchmark model"),
                 owner.SubjectId,
-                owner.DisplayName,
                 Text(2_000, "Benchmark"),
                 RiskTier.High,
                 Text(200, "Annex III 5(b)"),
@@ -184,7 +191,7 @@ internal static class PackInputs
                         i + 1,
                         i + 1,
                         audit.At,
-                        audit.Actor.DisplayName,
+                        people.Of(audit.Actor),
                         audit.Actor.Role,
                         e.GetType().Name,
                         audit.Reason,
@@ -193,7 +200,7 @@ internal static class PackInputs
                 }
             )
             .ToArray();
-        return new EvidencePackInput(model, state, dataset, dataset, trail);
+        return new EvidencePackInput(model, state, dataset, dataset, trail, people);
     }
 
     /// <summary>A document with <paramref name="text"/> in every block that wraps or fits text (heading, paragraph, monospace,

@@ -16,6 +16,7 @@ using Governance.Ledger.Evidence;
 using Governance.Ledger.EvidencePacks;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
+using Governance.Ledger.People;
 using Governance.Ledger.SecurityLog;
 using Governance.Ledger.Sequencing;
 using Governance.Ledger.Transparency;
@@ -28,6 +29,7 @@ using JasperFx.Events.Projections;
 using Marten;
 using Marten.Services.Json.Transformations.SystemTextJson;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Weasel.Core;
 
 namespace Governance.Ledger;
@@ -101,7 +103,8 @@ public static class LedgerSetup
 
     /// <summary>
     /// The Marten store (schema applied at start), the writer and every feature's commands and queries, as singletons.
-    /// Callers add <see cref="TimeProvider"/> (the ledger reads the time only through it).
+    /// Callers add <see cref="TimeProvider"/> (the ledger reads the time only through it), and may add an
+    /// <see cref="IPeopleDirectory"/> (without one, parties are shown by subject id).
     /// </summary>
     public static IServiceCollection AddGovernanceLedger(this IServiceCollection services, LedgerOptions options)
     {
@@ -110,6 +113,7 @@ public static class LedgerSetup
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
         services.AddSingleton(options);
+        services.TryAddSingleton<IPeopleDirectory, NoPeopleDirectory>();
         services.AddSingleton(ApprovalPolicy.Default);
         services.AddSingleton<LedgerWriter>();
         services.AddSingleton<SafePosition>();
@@ -136,6 +140,7 @@ public static class LedgerSetup
             sp.GetRequiredService<IDocumentStore>(),
             sp.GetRequiredService<LedgerWriter>(),
             sp.GetRequiredService<DatasetRegister>(),
+            sp.GetRequiredService<IPeopleDirectory>(),
             sp.GetRequiredService<TimeProvider>(),
             options.EvidencePackRenderBudget
         ));

@@ -67,7 +67,7 @@ public sealed class WhoMayDecideTests(LedgerApp app)
         var digest = await _ledger.RegisterVersion(modelId);
         await _ledger.Validate(modelId);
         var approvalId = await _ledger.RequestApproval(modelId);
-        var robot = Ledger.Writing.Caller.FromToken("robot-officer", "robot-officer", "Robot", [Roles.RiskOfficer]);
+        var robot = Ledger.Writing.Caller.FromToken("robot-officer", "robot-officer", [Roles.RiskOfficer]);
 
         var refused = await Assert.ThrowsAsync<GovernanceRuleException>(() =>
             app

@@ -62,3 +62,60 @@ public sealed class InTotoStatementTests : IDisposable
         Assert.Equal("digest_mismatch", VerifyStatement(statement).Code);
     }
 }
+
+/// <summary>Predicate versions: this release signs version 2, which names approvers and the validator by subject id only;
+/// statements of version 1, which also carried their display names, still verify.</summary>
+public sealed class PredicateVersionTests : IDisposable
+{
+    private readonly PemSigner _signer = NewSigner();
+
+    public void Dispose() => _signer.Dispose();
+
+    [Fact]
+    public void A_version_2_statement_names_approvers_and_the_validator_by_subject_id_and_carries_no_names()
+    {
+        var statement = ApprovalJson();
+
+        Assert.Equal("urn:governance:predicate:model-approval:v2", statement["predicateType"]!.GetValue<string>());
+        var approver = statement["predicate"]!["approvers"]![0]!.AsObject();
+        Assert.Equal(["subjectId", "role", "signedAt"], approver.Select(p => p.Key));
+        Assert.Equal("user:rita", approver["subjectId"]!.GetValue<string>());
+        Assert.False(statement["predicate"]!["validation"]!.AsObject().ContainsKey("validatorName"));
+        var verification = Verify(Envelope(statement, _signer), Trusting(_signer));
+        Assert.True(verification.Verified, verification.Message);
+        Assert.Contains("by user:rita", verification.Message);
+    }
+
+    [Fact]
+    public void A_version_1_statement_of_an_earlier_release_with_names_still_verifies()
+    {
+        var statement = ApprovalJson();
+        statement["predicateType"] = "urn:governance:predicate:model-approval:v1";
+        statement["predicate"]!["approvers"] = new JsonArray(
+            new JsonObject
+            {
+                ["subjectId"] = "dev-officer-rita",
+                ["name"] = "Rita Risk (risk officer)",
+                ["role"] = "RiskOfficer",
+                ["signedAt"] = Now.AddDays(-1).ToString("O"),
+            }
+        );
+        statement["predicate"]!["validation"]!["validatorName"] = "Victor Validator";
+
+        var verification = Verify(Envelope(statement, _signer), Trusting(_signer));
+
+        Assert.True(verification.Verified, verification.Message);
+        Assert.Equal("Rita Risk (risk officer)", Assert.Single(verification.Approval!.Approvers).Name);
+    }
+
+    [Fact]
+    public void Another_predicate_type_is_refused()
+    {
+        var statement = ApprovalJson();
+        statement["predicateType"] = "urn:governance:predicate:model-approval:v3";
+
+        var verification = Verify(Envelope(statement, _signer), Trusting(_signer));
+
+        Assert.Equal(("statement_malformed", false), (verification.Code, verification.Verified));
+    }
+}

@@ -37,11 +37,11 @@ public static class SignedApprovals
                 "production",
                 "High",
                 "Retail credit decisions",
-                [new ApproverClaim("rita", "Rita Risk", "RiskOfficer", Now.AddDays(-1))],
+                [new ApproverClaim("user:rita", null, "RiskOfficer", Now.AddDays(-1))],
                 conditions ?? ["Quarterly monitoring"],
                 Now.AddDays(-1),
                 Now.AddDays(90),
-                new ValidationClaim("Passed", "victor", "Victor Validator", Now.AddDays(-3)),
+                new ValidationClaim("Passed", "user:victor", null, Now.AddDays(-3)),
                 "sha256:" + new string('c', 64),
                 "sha256:" + new string('d', 64),
                 new LedgerReference("credit-scoring-de@1.2.0", 9, "model_version_approved")

@@ -22,15 +22,22 @@ namespace Governance.Documents.Tests;
 public sealed class GoldenPackTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 9, 1, 8, 0, 0, TimeSpan.Zero);
-    private static readonly Actor Owner = new("dev-owner-olivia", "Olivia Owner (model owner)", Roles.ModelOwner);
-    private static readonly Actor Validator = new("dev-validator-victor", "Victor Validator (independent validation)", Roles.Validator);
-    private static readonly Actor Rita = new("dev-officer-rita", "Rita Risk (risk officer)", Roles.RiskOfficer);
-    private static readonly Actor Ravi = new("dev-officer-ravi", "Ravi Risk (risk officer)", Roles.RiskOfficer);
-    private static readonly Actor Pipeline = new(
-        "governance-pipeline",
-        "Deployment pipeline (CI)",
-        Roles.DeploymentPipeline,
-        "governance-pipeline"
+    private static readonly Actor Owner = new("dev-owner-olivia", Roles.ModelOwner);
+    private static readonly Actor Validator = new("dev-validator-victor", Roles.Validator);
+    private static readonly Actor Rita = new("dev-officer-rita", Roles.RiskOfficer);
+    private static readonly Actor Ravi = new("dev-officer-ravi", Roles.RiskOfficer);
+    private static readonly Actor Pipeline = new("governance-pipeline", Roles.DeploymentPipeline, "governance-pipeline");
+
+    /// <summary>The people directory when the pack is rendered: events carry subject ids only.</summary>
+    private static readonly PeopleNames Names = new(
+        new Dictionary<string, string>
+        {
+            [Owner.SubjectId] = "Olivia Owner (model owner)",
+            [Validator.SubjectId] = "Victor Validator (independent validation)",
+            [Rita.SubjectId] = "Rita Risk (risk officer)",
+            [Ravi.SubjectId] = "Ravi Risk (risk officer)",
+            [Pipeline.SubjectId] = "Deployment pipeline (CI)",
+        }
     );
     private const string Artifact = "sha256:c3f1b21bc3d0d3232a69931103209fd3766a04b923a3707071208c8344ac48ab";
     private const string ApprovalId = "01a205fe-172b-7fbe-9767-b0e5bc78313b";
@@ -45,7 +52,6 @@ public sealed class GoldenPackTests
                 "credit-scoring-de",
                 "Retail credit scoring (Germany)",
                 Owner.SubjectId,
-                Owner.DisplayName,
                 "Estimates the probability that a retail loan applicant defaults, to decide and price consumer credit in Germany.",
                 RiskTier.High,
                 "Annex III 5(b): creditworthiness assessment and credit scoring of natural persons",
@@ -228,7 +234,7 @@ public sealed class GoldenPackTests
                         100 + i,
                         i + 1,
                         audit.At,
-                        audit.Actor.DisplayName,
+                        Names.Of(audit.Actor),
                         audit.Actor.Role,
                         SnakeCase(e.GetType().Name),
                         audit.Reason,
@@ -237,7 +243,7 @@ public sealed class GoldenPackTests
                 }
             )
             .ToArray();
-        return new EvidencePackInput(model, state, training, validation, trail);
+        return new EvidencePackInput(model, state, training, validation, trail, Names);
     }
 
     private static string SnakeCase(string name) =>

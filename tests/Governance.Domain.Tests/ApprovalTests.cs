@@ -209,10 +209,10 @@ public class HighRiskApprovalTests
     }
 
     [Fact]
-    public void The_same_officer_is_recognised_by_subject_id_even_under_another_display_name()
+    public void The_same_officer_is_recognised_by_subject_id_even_through_another_client()
     {
         var version = Given([.. AwaitingApproval(RiskTier.High), SignedOffEvent(OfficerA, Day(4))]);
-        var sameOfficerRenamed = OfficerA with { DisplayName = "R. Risk (second session)" };
+        var sameOfficerRenamed = OfficerA with { ClientId = "governance-cli" };
 
         Refused(
             () => ApproveModelVersionDecision.Decide(Approve(), TheModel, version, Ctx(sameOfficerRenamed, Day(5))),

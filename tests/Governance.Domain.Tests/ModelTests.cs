@@ -24,7 +24,6 @@ public class ModelRegistrationTests
         var model = GivenModel(registered);
 
         Assert.Equal(Owner.SubjectId, model.OwnerId);
-        Assert.Equal(Owner.DisplayName, model.OwnerName);
         Assert.Equal(new[] { "EU", "DE" }, model.Jurisdictions);
     }
 
@@ -278,5 +277,20 @@ public class ModelVersionLifecycleTests
         Assert.Single(version.Approvals);
         Assert.Single(version.Deployments);
         Assert.False(DeploymentPolicy.Check(version, ArtifactDigest, Production, Day(13)).Allowed);
+    }
+}
+
+/// <summary>Names are joined at read time from the people directory; the ledger keeps subject ids.</summary>
+public class PeopleNamesTests
+{
+    [Fact]
+    public void A_subject_the_directory_knows_is_shown_by_name_and_an_erased_or_unknown_one_by_its_id()
+    {
+        var names = new PeopleNames(new Dictionary<string, string> { ["user:olivia"] = "Olivia Owner" });
+
+        Assert.Equal("Olivia Owner", names.Of(new Actor("user:olivia", Roles.ModelOwner)));
+        Assert.Equal("user:erased-person", names.Of("user:erased-person"));
+        Assert.Equal("client:ci", PeopleNames.None.Of("client:ci"));
+        Assert.Null(names.Of((Actor?)null));
     }
 }

@@ -11,8 +11,8 @@ namespace Governance.Domain.Tests;
 /// <summary>Ownership and delegation of a model: who may act for the first line, and who may never decide.</summary>
 public class OwnershipTests
 {
-    private static readonly Actor Stranger = new("owner-sam", "Sam (owns other models)", Roles.ModelOwner);
-    private static readonly Actor CiPipeline = new("client:payments-ci", "Payments CI", Roles.ModelOwner, "payments-ci");
+    private static readonly Actor Stranger = new("owner-sam", Roles.ModelOwner);
+    private static readonly Actor CiPipeline = new("client:payments-ci", Roles.ModelOwner, "payments-ci");
 
     private static void Refused(Action act, RuleKind kind, string code)
     {
@@ -109,20 +109,20 @@ public class OwnershipTests
     public void Ownership_passes_to_a_person_by_a_risk_officers_transfer_and_the_old_owner_loses_the_model()
     {
         var transfer = ModelStewardship.Decide(
-            new TransferModelOwnership(ModelId, "user:nina", "Nina New", "Ola moved to another team"),
+            new TransferModelOwnership(ModelId, "user:nina", "Ola moved to another team"),
             TheModel,
             Ctx(OfficerA)
         );
         Assert.Equal((Owner.SubjectId, "user:nina"), (transfer.PreviousOwnerId, transfer.NewOwnerId));
         var model = GivenModel([ModelRegisteredEvent(), .. DelegatesNamed, transfer]);
-        Assert.Equal(("user:nina", "Nina New"), (model.OwnerId, model.OwnerName));
+        Assert.Equal("user:nina", model.OwnerId);
         Refused(
             () => RetireModelVersionDecision.Decide(new("x"), model, Given(Validated()), Ctx(Owner)),
             RuleKind.Forbidden,
             "ownership.not_owner_or_delegate"
         );
         Refused(
-            () => ModelStewardship.Decide(new TransferModelOwnership(ModelId, CiPipeline.SubjectId, "CI", "r"), model, Ctx(OfficerA)),
+            () => ModelStewardship.Decide(new TransferModelOwnership(ModelId, CiPipeline.SubjectId, "r"), model, Ctx(OfficerA)),
             RuleKind.InvalidInput,
             "invalid_input"
         );
@@ -133,7 +133,7 @@ public class OwnershipTests
     {
         var ownerAsOfficer = Owner with { Role = Roles.RiskOfficer };
         Refused(
-            () => ModelStewardship.Decide(new TransferModelOwnership(ModelId, "user:nina", "Nina", "r"), TheModel, Ctx(ownerAsOfficer)),
+            () => ModelStewardship.Decide(new TransferModelOwnership(ModelId, "user:nina", "r"), TheModel, Ctx(ownerAsOfficer)),
             RuleKind.Forbidden,
             "segregation_of_duties.party_cannot_approve_transfer"
         );

@@ -29,13 +29,13 @@ internal static class TestLedger
 
     // People. Owner, developer (registrant), validator and risk officers are all different subjects, so each
     // segregation-of-duties rule can be exercised on its own without another rule catching the same actor.
-    public static readonly Actor Owner = new("owner-ola", "Ola Owner", Roles.ModelOwner);
-    public static readonly Actor Developer = new("dev-dana", "Dana Developer", Roles.ModelOwner);
-    public static readonly Actor Requester = new("delegate-devi", "Devi Delegate", Roles.ModelOwner);
-    public static readonly Actor Validator = new("val-vic", "Vic Validator", Roles.Validator);
-    public static readonly Actor OfficerA = new("risk-rita", "Rita Risk", Roles.RiskOfficer);
-    public static readonly Actor OfficerB = new("risk-raj", "Raj Risk", Roles.RiskOfficer);
-    public static readonly Actor Pipeline = new("svc-deployer", "Deploy pipeline", Roles.DeploymentPipeline, "ci-client");
+    public static readonly Actor Owner = new("owner-ola", Roles.ModelOwner);
+    public static readonly Actor Developer = new("dev-dana", Roles.ModelOwner);
+    public static readonly Actor Requester = new("delegate-devi", Roles.ModelOwner);
+    public static readonly Actor Validator = new("val-vic", Roles.Validator);
+    public static readonly Actor OfficerA = new("risk-rita", Roles.RiskOfficer);
+    public static readonly Actor OfficerB = new("risk-raj", Roles.RiskOfficer);
+    public static readonly Actor Pipeline = new("svc-deployer", Roles.DeploymentPipeline, "ci-client");
 
     /// <summary>Day 0 of every scenario; events happen on later days.</summary>
     public static readonly DateTimeOffset T0 = new(2025, 3, 3, 9, 0, 0, TimeSpan.Zero);
@@ -94,7 +94,6 @@ internal static class TestLedger
             ModelId,
             "Credit scoring",
             (owner ?? Owner).SubjectId,
-            (owner ?? Owner).DisplayName,
             "Retail credit decisions",
             tier,
             tier == RiskTier.High ? "Annex III 5(b) creditworthiness assessment" : null,

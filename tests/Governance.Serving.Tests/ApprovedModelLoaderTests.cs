@@ -41,7 +41,7 @@ public sealed class ApprovedModelLoaderTests : IDisposable
 
         Assert.Equal(_given.ArtifactBytes, loaded);
         Assert.Equal(_given.ArtifactDigest, artifact.ArtifactDigest);
-        Assert.Equal(["rita", "ravi"], artifact.Approval.Approvers.Select(a => a.SubjectId));
+        Assert.Equal(["user:rita", "user:ravi"], artifact.Approval.Approvers.Select(a => a.SubjectId));
         var report = Assert.Single(_given.Ledger.Reports);
         Assert.True(report.Loaded);
         Assert.Equal("approval-1", report.ApprovalId);

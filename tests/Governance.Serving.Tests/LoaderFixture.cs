@@ -121,13 +121,13 @@ public sealed class LoaderFixture : IDisposable
                 "High",
                 "Retail credit decisions",
                 [
-                    new ApproverClaim("rita", "Rita Risk", "RiskOfficer", Clock.Now.AddDays(-2)),
-                    new ApproverClaim("ravi", "Ravi Risk", "RiskOfficer", Clock.Now.AddDays(-1)),
+                    new ApproverClaim("user:rita", null, "RiskOfficer", Clock.Now.AddDays(-2)),
+                    new ApproverClaim("user:ravi", null, "RiskOfficer", Clock.Now.AddDays(-1)),
                 ],
                 ["Quarterly monitoring"],
                 Clock.Now.AddDays(-1),
                 expiresAt ?? Clock.Now.AddDays(90),
-                new ValidationClaim("Passed", "victor", "Victor Validator", Clock.Now.AddDays(-3)),
+                new ValidationClaim("Passed", "user:victor", null, Clock.Now.AddDays(-3)),
                 "sha256:" + new string('c', 64),
                 "sha256:" + new string('d', 64),
                 new LedgerReference($"{model}@{version}", 9, "model_version_approved")

@@ -9,6 +9,7 @@ using Governance.Domain.Shared;
 using Governance.Domain.Validation;
 using Governance.Ledger.Approvals;
 using Governance.Ledger.Models;
+using Governance.Ledger.People;
 using Governance.Ledger.Validation;
 using Governance.Ui.Desks;
 using Governance.Ui.Pages;
@@ -25,7 +26,7 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
         new(true, null, "Approved: all required sign-offs are recorded and the signed attestation was issued.");
     public List<ApprovalDecision> Decisions { get; } = [];
 
-    private static readonly Actor Owner = new("owner", "Olivia Owner", Roles.ModelOwner);
+    private static readonly Actor Owner = new("user:owner", Roles.ModelOwner);
     public static readonly ModelVersion Version = new object[]
     {
         new ModelVersionRegistered(
@@ -50,7 +51,7 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
             "1.1.0",
             ValidationOutcome.Passed,
             [],
-            new Audit(new Actor("val", "Victor Validator", Roles.Validator), T0, "Sound", "c")
+            new Audit(new Actor("user:val", Roles.Validator), T0, "Sound", "c")
         ),
         new ApprovalRequested(
             "credit",
@@ -70,7 +71,6 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
             "credit",
             "Retail credit scoring",
             Owner.SubjectId,
-            Owner.DisplayName,
             "Scores applicants",
             RiskTier.High,
             "Annex III 5(b)",
@@ -136,7 +136,7 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
                 "production",
                 RiskTier.High,
                 T0,
-                "Olivia Owner",
+                Owner.SubjectId,
                 0,
                 2,
                 ApprovalPolicy.Default.ReviewDueBy(RiskTier.High, T0)
@@ -222,6 +222,15 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
         Task.FromResult<IReadOnlyList<Approval>>(artifactDigest == Version.ArtifactDigest ? Version.Approvals : []);
 }
 
+/// <summary>The identity store as the pages read it: names by subject, joined at read time (events carry subject ids).</summary>
+internal sealed class Directory : IPeopleDirectory
+{
+    public Task<PeopleNames> NamesAsync(CancellationToken ct) =>
+        Task.FromResult(
+            new PeopleNames(new Dictionary<string, string> { ["user:owner"] = "Olivia Owner", ["user:val"] = "Victor Validator" })
+        );
+}
+
 public sealed class ComponentTests
 {
     private static async Task<(BunitContext Context, DeskWithOneRequest Desk)> Context()
@@ -233,11 +242,27 @@ public sealed class ComponentTests
         context.Services.AddSingleton<IApprovalDesk>(desk);
         context.Services.AddSingleton<IValidationDesk>(desk);
         context.Services.AddSingleton<IOwnerDesk>(desk);
+        context.Services.AddSingleton<IPeopleDirectory>(new Directory());
         context.AddAuthorization().SetAuthorized("rita").SetRoles(Roles.RiskOfficer);
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         context.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         await Task.CompletedTask;
         return (context, desk);
+    }
+
+    [Fact]
+    public async Task Pages_name_people_from_the_directory_as_it_is_when_read()
+    {
+        var (context, _) = await Context();
+        await using var _ = context;
+        var queue = context.Render<ApprovalQueue>();
+        queue.WaitForAssertion(() => Assert.Contains("by Olivia Owner", queue.Markup));
+        var review = context.Render<Review>(p => p.Add(r => r.ApprovalId, "approval-1"));
+        review.WaitForAssertion(() => Assert.Contains("Victor Validator", review.Markup));
+        Assert.DoesNotContain("user:val", review.Markup);
+
+        var inventory = context.Render<Inventory>();
+        inventory.WaitForAssertion(() => Assert.Contains("Olivia Owner", inventory.Markup));
     }
 
     [Fact]

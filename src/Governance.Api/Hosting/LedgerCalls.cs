@@ -29,7 +29,7 @@ public static class LedgerCalls
     }
 
     /// <summary>The authenticated principal as the ledger's caller (<see cref="Ledger.Writing.Caller.FromToken"/>): namespaced
-    /// subject, name, every role held, client id.</summary>
+    /// subject, every role held, client id.</summary>
     public static Caller Caller(this HttpContext http) => CallerOf(http.User);
 
     /// <summary>The principal as the ledger's caller; see <see cref="Caller(HttpContext)"/>.</summary>
@@ -39,9 +39,8 @@ public static class LedgerCalls
             user.FindFirstValue("sub")
             ?? user.FindFirstValue(ClaimTypes.NameIdentifier)
             ?? throw new InvalidOperationException("The authenticated principal has no subject.");
-        var name = user.FindFirstValue("name") ?? user.Identity?.Name ?? subject;
         var client = user.FindFirstValue("client_id") ?? user.FindFirstValue("azp");
-        return Ledger.Writing.Caller.FromToken(subject, client, name, Roles.All.Where(user.IsInRole).ToArray());
+        return Ledger.Writing.Caller.FromToken(subject, client, Roles.All.Where(user.IsInRole).ToArray());
     }
 
     public static HttpAnswer Answer(int status, object body) => new(status, Json(body));

@@ -70,13 +70,7 @@ public sealed class Accounts(
         Throw(await users.CreateAsync(user, request.Password!), "password");
         Throw(await users.AddToRolesAsync(user, request.Roles!.Distinct()), "roles");
         await log.RecordAsync(
-            new UserCreated(
-                user.Id,
-                user.UserName,
-                user.DisplayName,
-                request.Roles!.Distinct().ToArray(),
-                log.Audit(http, actor, "User account created")
-            ),
+            new UserCreated(user.Id, request.Roles!.Distinct().ToArray(), log.Audit(http, actor, "User account created")),
             ct
         );
         return user;

@@ -14,11 +14,7 @@ public static class AdminCommands
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
         var options = Parse(args.Skip(1));
-        var actor = new Actor(
-            Subjects.OsPrefix + Environment.UserName,
-            $"{Environment.UserName} (command line on {Environment.MachineName})",
-            Roles.Admin
-        );
+        var actor = new Actor(Subjects.OsPrefix + Environment.UserName, Roles.Admin);
         await IdentityDb.EnsureSchemaAsync(services, CancellationToken.None);
         await using var scope = services.CreateAsyncScope();
         var accounts = scope.ServiceProvider.GetRequiredService<Accounts>();

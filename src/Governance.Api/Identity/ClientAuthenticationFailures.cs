@@ -50,7 +50,7 @@ public sealed class ClientAuthenticationFailures(SecurityLogWriter log, IOpenIdd
                 clientId,
                 endpoint,
                 registered ? "invalid_credentials" : "unknown_client",
-                log.Audit(http, SecurityLogWriter.Anonymous(clientId), $"Client authentication failed: {response.ErrorDescription}")
+                log.Audit(http, SecurityLogWriter.Anonymous, $"Client authentication failed: {response.ErrorDescription}")
             ),
             ct
         );

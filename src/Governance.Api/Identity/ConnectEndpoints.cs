@@ -111,7 +111,7 @@ public static class ConnectEndpoints
                     request.GetScopes().ToArray(),
                     log.Audit(
                         http,
-                        new Actor(Subjects.Client(request.ClientId!), name, roles[0], request.ClientId),
+                        new Actor(Subjects.Client(request.ClientId!), roles[0], request.ClientId),
                         "Access token issued to a machine client"
                     )
                 ),

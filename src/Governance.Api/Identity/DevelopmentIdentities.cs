@@ -53,7 +53,7 @@ public sealed class DevelopmentIdentities(IServiceProvider services, Development
         var users = scope.ServiceProvider.GetRequiredService<UserManager<GovernanceUser>>();
         var accounts = scope.ServiceProvider.GetRequiredService<Accounts>();
         var applications = scope.ServiceProvider.GetRequiredService<OpenIddict.Abstractions.IOpenIddictApplicationManager>();
-        var seed = new Actor(Subjects.SystemPrefix + "development-seed", "Development seed", Roles.Admin);
+        var seed = new Actor(Subjects.SystemPrefix + "development-seed", Roles.Admin);
         foreach (var person in credentials.People)
             if (await users.FindByIdAsync(person.Subject) is null)
                 await accounts.CreateUserAsync(

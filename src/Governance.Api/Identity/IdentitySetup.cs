@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Governance.Api.Hosting;
+using Governance.Ledger.People;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -256,6 +257,7 @@ public static class IdentitySetup
 
         services.AddScoped<Accounts>();
         services.AddScoped<PeopleDirectory>();
+        services.AddSingleton<IPeopleDirectory, IdentityPeopleDirectory>();
         services.AddSingleton<SecurityLogWriter>();
         services.AddHostedService<IdentitySchema>();
         return builder;

@@ -1,5 +1,7 @@
 using Governance.Domain.Shared;
+using Governance.Ledger.People;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
 
 namespace Governance.Api.Identity;
@@ -46,5 +48,34 @@ public sealed class PeopleDirectory(UserManager<GovernanceUser> users, IOpenIddi
                     : $"'{subjectId}' does not hold the {role} role"
             );
         return party;
+    }
+}
+
+/// <summary>
+/// The ledger's people directory (<see cref="IPeopleDirectory"/>) on the identity store: every person's and machine client's
+/// display name by namespaced subject, read at most once per <see cref="SessionSettings.AccessCacheDuration"/> (the same bound
+/// as role changes) so that a page or pack naming many parties costs one read.
+/// </summary>
+public sealed class IdentityPeopleDirectory(IServiceScopeFactory scopes, SessionSettings settings, TimeProvider clock) : IPeopleDirectory
+{
+    private (PeopleNames Names, DateTimeOffset Until)? _cached;
+
+    public async Task<PeopleNames> NamesAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        if (_cached is { } cached && cached.Until > now)
+            return cached.Names;
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<GovernanceUser>>();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var names = new Dictionary<string, string>();
+        foreach (var (id, name) in await users.Users.Select(u => new ValueTuple<string, string>(u.Id, u.DisplayName)).ToListAsync(ct))
+            names[Subjects.User(id)] = name;
+        await foreach (var application in applications.ListAsync(count: null, offset: null, ct))
+            if (await applications.GetClientIdAsync(application, ct) is { } clientId)
+                names[Subjects.Client(clientId)] = await applications.GetDisplayNameAsync(application, ct) ?? clientId;
+        var loaded = new PeopleNames(names);
+        _cached = (loaded, now + settings.AccessCacheDuration);
+        return loaded;
     }
 }

@@ -13,5 +13,6 @@ public sealed class SecurityLogWriter(SecurityLogBook log, TimeProvider clock)
 
     public Task RecordAsync(ISecurityEvent @event, CancellationToken ct) => log.RecordAsync(@event, ct);
 
-    public static Actor Anonymous(string attemptedUserName) => new(Subjects.Anonymous, attemptedUserName, "Anonymous");
+    /// <summary>The actor of an attempt by no authenticated party (a sign-in, a client authentication).</summary>
+    public static readonly Actor Anonymous = new(Subjects.Anonymous, "Anonymous");
 }

@@ -133,9 +133,8 @@ public static class SignInEndpoints
         var account = users.NormalizeName(name);
         var address = CredentialLimits.AddressKey(http.Connection.RemoteIpAddress);
         var user = await users.FindByNameAsync(name);
-        var subject = user?.Id ?? "unknown-users";
-        Audit Refusal(string failure) =>
-            log.Audit(http, SecurityLogWriter.Anonymous(user?.UserName ?? name), $"Sign-in refused: {failure}");
+        var subject = user?.Id ?? SignInFailed.UnknownUsers;
+        Audit Refusal(string failure) => log.Audit(http, SecurityLogWriter.Anonymous, $"Sign-in refused: {failure}");
 
         var wait = await throttle.WaitAsync(account, address, ct);
         if (wait > TimeSpan.Zero)
@@ -170,16 +169,13 @@ public static class SignInEndpoints
             await throttle.SucceededAsync(account, address, ct);
             await signIn.SignInAsync(user!, isPersistent: false);
             var roles = await users.GetRolesAsync(user!);
-            var actor = new Actor(Subjects.User(user!.Id), user.DisplayName, string.Join(",", roles));
-            await log.RecordAsync(
-                new SignInSucceeded(user.Id, user.UserName!, "password", log.Audit(http, actor, "Signed in with password")),
-                ct
-            );
+            var actor = new Actor(Subjects.User(user!.Id), string.Join(",", roles));
+            await log.RecordAsync(new SignInSucceeded(user.Id, "password", log.Audit(http, actor, "Signed in with password")), ct);
             return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
         }
 
         var addresses = await throttle.FailedAsync(account, address, ct);
-        await log.RecordAsync(new SignInFailed(subject, user?.UserName ?? name, failure, Refusal(failure)), ct);
+        await log.RecordAsync(new SignInFailed(subject, user is null ? name : null, failure, Refusal(failure)), ct);
         if (failure == "bad_password" && throttle.Locks(addresses) && await throttle.LockAsync(users, user!) is { } until)
         {
             // The person's tokens and open pages stop working at once, on every node.
@@ -187,10 +183,9 @@ public static class SignInEndpoints
             await log.RecordAsync(
                 new AccountLockedOut(
                     user!.Id,
-                    user.UserName!,
                     until,
                     addresses,
-                    log.Audit(http, SecurityLogWriter.Anonymous(user.UserName!), $"Failed passwords from {addresses} networks")
+                    log.Audit(http, SecurityLogWriter.Anonymous, $"Failed passwords from {addresses} networks")
                 ),
                 ct
             );

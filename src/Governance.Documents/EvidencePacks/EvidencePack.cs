@@ -85,9 +85,9 @@ public static class EvidencePack
             new Heading(1, "4. Metrics"),
             .. Metrics(i),
             new Heading(1, "5. Evaluation data"),
-            .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset),
+            .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset, i.People),
             new Heading(1, "6. Training data"),
-            .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset),
+            .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset, i.People),
             new Heading(1, "7. Quantitative analyses"),
             Missing("Disaggregated (per-group) results are not registered; only the overall metrics in section 4 are."),
             new Heading(1, "8. Ethical considerations"),
@@ -122,8 +122,8 @@ public static class EvidencePack
             new Paragraph($"Code commit: {i.Version.CodeCommit}. Artifact format: {i.Version.Format}."),
             Missing("Design specifications, trade-offs and architecture are not recorded."),
             new Heading(2, "2(d) Data requirements: datasheets of the training and validation data"),
-            .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset),
-            .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset),
+            .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset, i.People),
+            .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset, i.People),
             new Heading(2, "2(e) Assessment of the human oversight measures"),
             .. SegregationOfDuties(i),
             new Heading(2, "2(g) Validation and testing procedures, metrics and test logs"),
@@ -193,9 +193,9 @@ public static class EvidencePack
             .. Hyperparameters(i),
             .. Metrics(i),
             new Heading(2, "Training data"),
-            .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset),
+            .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset, i.People),
             new Heading(2, "Validation data"),
-            .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset),
+            .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset, i.People),
             new Heading(1, "3. Independent validation (SR 11-7 V; SS1/23 principle 4)"),
             .. Validation(i),
             new Heading(1, "4. Approvals and segregation of duties (SS1/23 principles 2 and 5)"),
@@ -210,7 +210,7 @@ public static class EvidencePack
                 .Select(a =>
                     (Block)
                         new Paragraph(
-                            $"Approval {a.Id} for {a.Environment} was revoked on {Time(a.RevokedAt)} by {a.RevokedBy?.DisplayName}: "
+                            $"Approval {a.Id} for {a.Environment} was revoked on {Time(a.RevokedAt)} by {i.People.Of(a.RevokedBy)}: "
                                 + $"{a.RevocationReason}"
                         )
                 ),

@@ -1,6 +1,7 @@
 using Governance.Domain.Datasets;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
 
 namespace Governance.Documents.EvidencePacks;
 
@@ -23,13 +24,15 @@ public sealed record TrailEntry(
     string PayloadDigest
 );
 
-/// <summary>Everything a pack says, read from the ledger at one position; the same input always renders the same bytes.</summary>
+/// <summary>Everything a pack says, read from the ledger at one position, with the names the people directory gives the parties
+/// when it is rendered (the ledger records subject ids only); the same input always renders the same bytes.</summary>
 public sealed record EvidencePackInput(
     Model Model,
     ModelVersion Version,
     Dataset? TrainingDataset,
     Dataset? ValidationDataset,
-    IReadOnlyList<TrailEntry> Trail
+    IReadOnlyList<TrailEntry> Trail,
+    PeopleNames People
 )
 {
     /// <summary>The ledger position the pack reflects: the stream version of the last event it includes.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using Governance.Documents.Layout;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
+using Governance.Domain.Shared;
 using Governance.Domain.Validation;
 
 namespace Governance.Documents.EvidencePacks;
@@ -28,7 +29,7 @@ internal static class Sections
             Fact("Version", i.Version.Version),
             Fact("Risk tier", i.Model.RiskTier.ToString()),
             Fact("EU AI Act category", i.Model.EuAiActCategory),
-            Fact("Model owner", i.Model.OwnerName),
+            Fact("Model owner", i.People.Of(i.Model.OwnerId)),
             Fact("Status", i.Version.Status.ToString()),
             Fact("Artifact SHA-256", i.Version.ArtifactDigest),
             Fact("Ledger position", $"{i.Version.Id}, stream version {i.LedgerPosition}"),
@@ -40,12 +41,12 @@ internal static class Sections
             new KeyValues([
                 Fact("Model", $"{i.Model.Name} ({i.Model.Id})"),
                 Fact("Business purpose", i.Model.BusinessPurpose),
-                Fact("Owner", $"{i.Model.OwnerName} ({i.Model.OwnerId})"),
+                Fact("Owner", $"{i.People.Of(i.Model.OwnerId)} ({i.Model.OwnerId})"),
                 Fact("Risk tier", i.Model.RiskTier.ToString()),
                 Fact("EU AI Act category", i.Model.EuAiActCategory),
                 Fact("Jurisdictions", string.Join(", ", i.Model.Jurisdictions)),
                 Fact("Version", i.Version.Version),
-                Fact("Registered", $"{Time(i.Version.RegisteredAt)} by {i.Version.RegisteredBy.DisplayName}"),
+                Fact("Registered", $"{Time(i.Version.RegisteredAt)} by {i.People.Of(i.Version.RegisteredBy)}"),
                 Fact("Artifact", i.Version.ArtifactUri),
                 Fact("Format", i.Version.Format.ToString()),
                 Fact("Size", $"{i.Version.ArtifactSizeBytes:N0} bytes"),
@@ -91,7 +92,7 @@ internal static class Sections
         return blocks;
     }
 
-    public static IEnumerable<Block> Dataset(string role, string digest, Dataset? d)
+    public static IEnumerable<Block> Dataset(string role, string digest, Dataset? d, PeopleNames people)
     {
         if (d is null)
             return
@@ -108,7 +109,7 @@ internal static class Sections
                 Fact("Columns", d.Schema.Count.ToString(CultureInfo.InvariantCulture)),
                 Fact("Personal data", d.ContainsPersonalData ? "Yes" : "No"),
                 Fact("Legal basis (GDPR Art. 6)", d.LegalBasis?.ToString() ?? (d.ContainsPersonalData ? NotRecorded : "Not applicable")),
-                Fact("Registered", $"{Time(d.RegisteredAt)} by {d.RegisteredBy.DisplayName}"),
+                Fact("Registered", $"{Time(d.RegisteredAt)} by {people.Of(d.RegisteredBy)}"),
             ]),
             new Monospace($"{role} manifest sha256  {d.ManifestDigest}"),
             new Table(
@@ -143,7 +144,7 @@ internal static class Sections
         if (i.Version.ValidationSubmission is { } s)
             blocks.Add(
                 new KeyValues([
-                    Fact("Submitted for validation", $"{Time(s.SubmittedAt)} by {s.SubmittedBy.DisplayName}"),
+                    Fact("Submitted for validation", $"{Time(s.SubmittedAt)} by {i.People.Of(s.SubmittedBy)}"),
                     Fact("Evidence submitted", s.Summary),
                     Fact("Report", s.ReportUri),
                     Fact("Report SHA-256", s.ReportDigest),
@@ -157,7 +158,7 @@ internal static class Sections
         blocks.Add(
             new KeyValues([
                 Fact("Outcome", v.Outcome.ToString()),
-                Fact("Validator", $"{v.Validator.DisplayName} ({v.Validator.SubjectId}, {v.Validator.Role})"),
+                Fact("Validator", $"{i.People.Of(v.Validator)} ({v.Validator.SubjectId}, {v.Validator.Role})"),
                 Fact("Validated", Time(v.ValidatedAt)),
                 Fact("Opinion", v.Opinion),
             ])
@@ -194,16 +195,16 @@ internal static class Sections
             blocks.Add(
                 new KeyValues([
                     Fact("Approval id", a.Id),
-                    Fact("Requested", $"{Time(a.RequestedAt)} by {a.RequestedBy.DisplayName}"),
+                    Fact("Requested", $"{Time(a.RequestedAt)} by {i.People.Of(a.RequestedBy)}"),
                     Fact("Intended use", a.IntendedUse),
                     Fact("Required approvals", a.RequiredApprovals.ToString(CultureInfo.InvariantCulture)),
                     Fact("Decided", Time(a.DecidedAt)),
                     Fact("Expires", Time(a.ExpiresAt)),
                     Fact("Conditions", a.Conditions.Count == 0 ? "None" : string.Join("; ", a.Conditions)),
-                    Fact("Rejection", a.RejectionReason is null ? null : $"{a.RejectionReason} ({a.RejectedBy?.DisplayName})"),
+                    Fact("Rejection", a.RejectionReason is null ? null : $"{a.RejectionReason} ({i.People.Of(a.RejectedBy)})"),
                     Fact(
                         "Revocation",
-                        a.RevokedAt is null ? null : $"{Time(a.RevokedAt)} by {a.RevokedBy?.DisplayName}: {a.RevocationReason}"
+                        a.RevokedAt is null ? null : $"{Time(a.RevokedAt)} by {i.People.Of(a.RevokedBy)}: {a.RevocationReason}"
                     ),
                 ])
             );
@@ -214,7 +215,7 @@ internal static class Sections
                         [2.2f, 1.6f, 4, 1.6f],
                         a.SignOffs.Select(s =>
                                 (IReadOnlyList<string>)
-                                    [$"{s.Officer.DisplayName} ({s.Officer.SubjectId})", Time(s.SignedAt), s.Rationale, Time(s.ExpiresAt)]
+                                    [$"{i.People.Of(s.Officer)} ({s.Officer.SubjectId})", Time(s.SignedAt), s.Rationale, Time(s.ExpiresAt)]
                             )
                             .ToArray()
                     )
@@ -230,16 +231,16 @@ internal static class Sections
     {
         var rows = new List<IReadOnlyList<string>>
         {
-            new[] { "Model owner", i.Model.OwnerName, i.Model.OwnerId },
-            new[] { "Registered the version", i.Version.RegisteredBy.DisplayName, i.Version.RegisteredBy.SubjectId },
+            new[] { "Model owner", i.People.Of(i.Model.OwnerId), i.Model.OwnerId },
+            new[] { "Registered the version", i.People.Of(i.Version.RegisteredBy), i.Version.RegisteredBy.SubjectId },
         };
         if (i.Version.Validation is { } v)
-            rows.Add(["Independent validator", v.Validator.DisplayName, v.Validator.SubjectId]);
+            rows.Add(["Independent validator", i.People.Of(v.Validator), v.Validator.SubjectId]);
         foreach (var a in i.Version.Approvals)
         {
-            rows.Add([$"Requested approval ({a.Environment})", a.RequestedBy.DisplayName, a.RequestedBy.SubjectId]);
+            rows.Add([$"Requested approval ({a.Environment})", i.People.Of(a.RequestedBy), a.RequestedBy.SubjectId]);
             rows.AddRange(
-                a.SignOffs.Select(s => (IReadOnlyList<string>)[$"Approved ({a.Environment})", s.Officer.DisplayName, s.Officer.SubjectId])
+                a.SignOffs.Select(s => (IReadOnlyList<string>)[$"Approved ({a.Environment})", i.People.Of(s.Officer), s.Officer.SubjectId])
             );
         }
         var approvers = i.Version.Approvals.SelectMany(a => a.SignOffs.Select(s => s.Officer.SubjectId)).ToHashSet();
@@ -298,7 +299,7 @@ internal static class Sections
                             d.Environment,
                             d.PipelineRunId,
                             Time(d.DeployedAt),
-                            d.DeployedBy.DisplayName,
+                            i.People.Of(d.DeployedBy),
                             d.RolledBackAt is null ? "Live" : $"{Time(d.RolledBackAt)}: {d.RollbackReason}",
                         ]
                 )
@@ -317,7 +318,7 @@ internal static class Sections
                             r.Environment,
                             r.PipelineRunId,
                             Time(r.AttemptedAt),
-                            r.AttemptedBy.DisplayName,
+                            i.People.Of(r.AttemptedBy),
                             string.Join(" ", r.Reasons.Select(x => x.Code)),
                         ]
                 )

@@ -19,7 +19,6 @@ public sealed record ModelRegistered(
     string ModelId,
     string Name,
     string OwnerId,
-    string OwnerName,
     string BusinessPurpose,
     RiskTier RiskTier,
     string? EuAiActCategory,
@@ -40,9 +39,7 @@ public sealed record ModelDelegateRemoved(string ModelId, string DelegateId, Aud
 /// <summary>Ownership passed to another person, approved by the risk officer or administrator who recorded it.</summary>
 /// <param name="PreviousOwnerId">The owner until now (namespaced).</param>
 /// <param name="NewOwnerId">The new owner, a person (<c>user:…</c>).</param>
-/// <param name="NewOwnerName">The new owner's display name when the transfer was recorded.</param>
-public sealed record ModelOwnershipTransferred(string ModelId, string PreviousOwnerId, string NewOwnerId, string NewOwnerName, Audit Audit)
-    : IModelEvent;
+public sealed record ModelOwnershipTransferred(string ModelId, string PreviousOwnerId, string NewOwnerId, Audit Audit) : IModelEvent;
 
 /// <summary>A model in the inventory: the thing a business uses, of which versions are registered, validated and approved.</summary>
 public sealed record Model
@@ -50,9 +47,9 @@ public sealed record Model
     public required string Id { get; init; }
     public required string Name { get; init; }
 
-    /// <summary>The accountable owner (first line), a person's namespaced subject.</summary>
+    /// <summary>The accountable owner (first line), a person's namespaced subject; their name comes from the people directory
+    /// at read time (<see cref="PeopleNames"/>).</summary>
     public required string OwnerId { get; init; }
-    public required string OwnerName { get; init; }
 
     /// <summary>Who may act for the owner on this model (<see cref="ModelDelegateAdded"/>), namespaced subjects.</summary>
     public IReadOnlyList<string> Delegates { get; init; } = [];
@@ -75,7 +72,6 @@ public sealed record Model
                 Id = e.ModelId,
                 Name = e.Name,
                 OwnerId = e.OwnerId,
-                OwnerName = e.OwnerName,
                 BusinessPurpose = e.BusinessPurpose,
                 RiskTier = e.RiskTier,
                 EuAiActCategory = e.EuAiActCategory,
@@ -91,7 +87,6 @@ public sealed record Model
             ModelOwnershipTransferred e when state is not null => state with
             {
                 OwnerId = e.NewOwnerId,
-                OwnerName = e.NewOwnerName,
                 Delegates = state.Delegates.Where(d => d != e.NewOwnerId).ToArray(),
             },
             _ => state,

@@ -11,8 +11,7 @@ public sealed record RemoveModelDelegate(string ModelId, string? DelegateId, str
 
 /// <summary>A risk officer or administrator records that another person now owns the model (the owner left, a team moved).</summary>
 /// <param name="NewOwnerId">A person's namespaced subject that the host has checked exists and holds the ModelOwner role.</param>
-/// <param name="NewOwnerName">Their display name from the host's people directory (the id when it has none).</param>
-public sealed record TransferModelOwnership(string ModelId, string? NewOwnerId, string? NewOwnerName, string? Reason);
+public sealed record TransferModelOwnership(string ModelId, string? NewOwnerId, string? Reason);
 
 /// <summary>
 /// Who may act for the first line on a model: its owner and the delegates the owner named (EU AI Act Art. 16 and 26
@@ -75,7 +74,6 @@ public static class ModelStewardship
     /// the new owner.</summary>
     public static ModelOwnershipTransferred Decide(TransferModelOwnership command, Model? model, CommandContext context)
     {
-        // The name comes from the host's people directory, not the request: only the id and the reason are the caller's input.
         var check = new InputCheck().Required(command.Reason, "reason", 2000, multiline: true);
         CheckSubject(check, command.NewOwnerId, "newOwnerId", allowClients: false);
         check.ThrowIfAny();
@@ -87,13 +85,7 @@ public static class ModelStewardship
                 "segregation_of_duties.party_cannot_approve_transfer",
                 "A party to an ownership transfer cannot also approve it."
             );
-        return new ModelOwnershipTransferred(
-            current.Id,
-            current.OwnerId,
-            command.NewOwnerId!,
-            string.IsNullOrWhiteSpace(command.NewOwnerName) ? command.NewOwnerId! : command.NewOwnerName.Trim(),
-            context.Audit(command.Reason!.Trim())
-        );
+        return new ModelOwnershipTransferred(current.Id, current.OwnerId, command.NewOwnerId!, context.Audit(command.Reason!.Trim()));
     }
 
     private static Model Require(Model? model, string modelId) =>

@@ -46,7 +46,6 @@ public static partial class RegisterModelDecision
             command.ModelId!,
             command.Name!.Trim(),
             context.Actor.SubjectId,
-            context.Actor.DisplayName,
             command.BusinessPurpose!.Trim(),
             command.RiskTier!.Value,
             string.IsNullOrWhiteSpace(command.EuAiActCategory) ? null : command.EuAiActCategory.Trim(),

@@ -1,10 +1,14 @@
+using System.Text.Json.Serialization;
 using Governance.Domain.Shared;
 
 namespace Governance.Domain.Security;
 
 /// <summary>
 /// The security log: who signed in or failed to, which clients got tokens, and who changed roles or secrets.
-/// One stream per subject (<c>security:&lt;subject or client id&gt;</c>), readable by Admin and Auditor.
+/// One stream per subject (<c>security:&lt;subject or client id&gt;</c>), readable by Admin and Auditor. Events name accounts by
+/// subject id; user names and display names are read from the people directory (<see cref="PeopleNames"/>), so that erasing
+/// a person never touches the sealed log. Events stored before this release also carry <c>userName</c> (and, for
+/// <c>user_created</c>, <c>displayName</c>), which are not read back.
 /// </summary>
 public interface ISecurityEvent : ILedgerEvent
 {
@@ -17,19 +21,29 @@ public static class SecurityLog
     public static string StreamKey(string subject) => $"security:{subject}";
 }
 
-public sealed record SignInSucceeded(string Subject, string UserName, string Method, Audit Audit) : ISecurityEvent;
+public sealed record SignInSucceeded(string Subject, string Method, Audit Audit) : ISecurityEvent;
 
-/// <summary>A failed sign-in; <paramref name="Failure"/> is unknown_user, bad_password, locked_out or not_allowed. An unknown
-/// user name's <paramref name="Subject"/> is <c>unknown-users</c>; the name as typed is kept (at most 256 characters, the sign-in
-/// form's limit).</summary>
-public sealed record SignInFailed(string Subject, string UserName, string Failure, Audit Audit) : ISecurityEvent;
+/// <summary>A failed sign-in; <paramref name="Failure"/> is unknown_user, bad_password, locked_out or not_allowed.</summary>
+/// <param name="Subject">The account's subject id; <c>unknown-users</c> for a user name no account has.</param>
+/// <param name="UserName">Only for an unknown user name: the name as typed (at most 256 characters, the sign-in form's limit),
+/// which an investigation of guessing needs and no account's erasure concerns. Null, and left out, for a known account.</param>
+public sealed record SignInFailed(
+    string Subject,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UserName,
+    string Failure,
+    Audit Audit
+) : ISecurityEvent
+{
+    /// <summary>The <see cref="Subject"/> of a failed sign-in with a user name no account has.</summary>
+    public const string UnknownUsers = "unknown-users";
+}
 
 /// <summary>
 /// An account locked after failed passwords from <paramref name="Addresses"/> distinct client networks within the failure
 /// window, until <paramref name="Until"/>. The addresses themselves are not recorded: they are personal data, and the log is
 /// permanent.
 /// </summary>
-public sealed record AccountLockedOut(string Subject, string UserName, DateTimeOffset Until, int Addresses, Audit Audit) : ISecurityEvent;
+public sealed record AccountLockedOut(string Subject, DateTimeOffset Until, int Addresses, Audit Audit) : ISecurityEvent;
 
 /// <summary>
 /// A client that failed to authenticate at the token or device authorization endpoint (OAuth <c>invalid_client</c>):
@@ -42,8 +56,7 @@ public sealed record ClientAuthenticationFailed(string Subject, string ClientId,
 
 public sealed record TokenIssuedToClient(string Subject, string GrantType, IReadOnlyList<string> Scopes, Audit Audit) : ISecurityEvent;
 
-public sealed record UserCreated(string Subject, string UserName, string DisplayName, IReadOnlyList<string> Roles, Audit Audit)
-    : ISecurityEvent;
+public sealed record UserCreated(string Subject, IReadOnlyList<string> Roles, Audit Audit) : ISecurityEvent;
 
 public sealed record UserRolesChanged(string Subject, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, Audit Audit)
     : ISecurityEvent;

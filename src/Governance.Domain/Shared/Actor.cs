@@ -1,11 +1,16 @@
 namespace Governance.Domain.Shared;
 
-/// <summary>Who acted: always taken from the authenticated principal, never from a request body.</summary>
+/// <summary>
+/// Who acted: always taken from the authenticated principal, never from a request body. It names the party by subject id
+/// only: display names and e-mails are personal data that a person may have erased, and every event is sealed into the
+/// tamper-evident log, so names come from the people directory at read time (<see cref="PeopleNames"/>). Events stored
+/// before this release also carry a <c>displayName</c>, which is not read back.
+/// </summary>
 /// <param name="SubjectId">The namespaced subject (<see cref="Subjects"/>): <c>user:…</c> for a person, <c>client:…</c> for a
 /// machine client acting with its own credentials, <c>system:…</c> for the ledger itself. Events stored before subjects were
 /// namespaced carry bare ids; the ledger maps them on reading (<see cref="Subjects.Upcast"/>).</param>
 /// <param name="ClientId">The OAuth client the action came through (a person's application, or the machine itself).</param>
-public sealed record Actor(string SubjectId, string DisplayName, string Role, string? ClientId = null)
+public sealed record Actor(string SubjectId, string Role, string? ClientId = null)
 {
     /// <summary>A machine client acting with its own credentials, not a person.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -163,7 +163,7 @@ public sealed class ApprovalQueries(IDocumentStore store, TimeProvider clock, Ap
                     a.Environment,
                     model.RiskTier,
                     a.RequestedAt,
-                    a.RequestedBy.DisplayName,
+                    a.RequestedBy.SubjectId,
                     a.SignOffs.Count,
                     a.RequiredApprovals,
                     policy.ReviewDueBy(model.RiskTier, a.RequestedAt),

@@ -24,16 +24,14 @@ public static class ApprovalStatement
                 approval.Environment,
                 version.RiskTier.ToString(),
                 approval.IntendedUse,
-                approved
-                    .Approvers.Select(a => new ApproverClaim(a.Officer.SubjectId, a.Officer.DisplayName, a.Officer.Role, a.SignedAt))
-                    .ToArray(),
+                approved.Approvers.Select(a => new ApproverClaim(a.Officer.SubjectId, Name: null, a.Officer.Role, a.SignedAt)).ToArray(),
                 approved.Conditions,
                 approved.Audit.At,
                 approved.ExpiresAt,
                 new ValidationClaim(
                     validation.Outcome.ToString(),
                     validation.Validator.SubjectId,
-                    validation.Validator.DisplayName,
+                    ValidatorName: null,
                     validation.ValidatedAt
                 ),
                 version.TrainingDatasetDigest,

@@ -39,7 +39,7 @@ public sealed class AttestationKeyRing(
     public static readonly IReadOnlyList<string> AdministerRoles = [Roles.Admin];
 
     /// <summary>The ledger acting on its own, as recorded on the key events it writes unasked.</summary>
-    public static readonly Caller LedgerItself = new("system:ledger", "Governance ledger (automatic)", [Roles.System]);
+    public static readonly Caller LedgerItself = new("system:ledger", [Roles.System]);
 
     /// <summary>The recorded keys, recording the first ones if there are none yet.</summary>
     public async Task<AttestationKeySet> ReadAsync(CancellationToken ct)

@@ -24,8 +24,9 @@ public sealed record AuditTrailEntry(
     object Payload
 )
 {
-    /// <summary>The line an evidence pack prints for this event.</summary>
-    public TrailEntry ForPack() => new(Sequence, StreamVersion, At, Actor.DisplayName, Actor.Role, EventType, Reason, PayloadDigest);
+    /// <summary>The line an evidence pack prints for this event, naming the actor as the directory does now.</summary>
+    public TrailEntry ForPack(PeopleNames names) =>
+        new(Sequence, StreamVersion, At, names.Of(Actor), Actor.Role, EventType, Reason, PayloadDigest);
 }
 
 /// <summary>A page of a model's trail; <paramref name="NextAfter"/> is the <c>after</c> of the next page, null on the last.</summary>

@@ -6,6 +6,7 @@ using Governance.Domain.Shared;
 using Governance.Ledger.AuditTrail;
 using Governance.Ledger.Datasets;
 using Governance.Ledger.ModelVersions;
+using Governance.Ledger.People;
 using Governance.Ledger.Writing;
 using Marten;
 
@@ -42,6 +43,7 @@ public sealed class EvidencePackIssuer(
     IDocumentStore store,
     LedgerWriter writer,
     DatasetRegister datasets,
+    IPeopleDirectory people,
     TimeProvider clock,
     TimeSpan renderBudget
 )
@@ -122,12 +124,14 @@ public sealed class EvidencePackIssuer(
             await session.LoadAsync<Model>(target.ModelId, ct)
             ?? throw GovernanceRuleException.NotFound("model.not_found", $"Model '{target.ModelId}' is not registered.");
         var trail = await EventTrail.StreamTrailAsync(session, state.Id, ct);
+        var names = await people.NamesAsync(ct);
         return new EvidencePackInput(
             model,
             state,
             await datasets.ResolveAsync(session, state.TrainingDatasetDigest, ct),
             await datasets.ResolveAsync(session, state.ValidationDatasetDigest, ct),
-            trail.Select(e => e.ForPack()).ToArray()
+            trail.Select(e => e.ForPack(names)).ToArray(),
+            names
         );
     }
 }

@@ -33,10 +33,7 @@ public sealed class SecurityLogBook(IDocumentStore store, LedgerWriter writer, S
     public async Task RecordAsync(ISecurityEvent @event, CancellationToken ct)
     {
         var actor = @event.Audit.Actor;
-        var call = new CommandCall(
-            new Caller(actor.SubjectId, actor.DisplayName, [actor.Role], actor.ClientId),
-            @event.Audit.CorrelationId
-        );
+        var call = new CommandCall(new Caller(actor.SubjectId, [actor.Role], actor.ClientId), @event.Audit.CorrelationId);
         for (var attempt = 1; ; attempt++)
         {
             try

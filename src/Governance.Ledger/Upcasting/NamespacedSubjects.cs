@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Security;
 using Governance.Domain.Shared;
 
 namespace Governance.Ledger.Upcasting;
@@ -18,6 +19,10 @@ namespace Governance.Ledger.Upcasting;
 /// <item>a model's owner id (<see cref="ModelRegistered.OwnerId"/>, <see cref="ModelVersionRegistered.ModelOwnerId"/> and the
 /// documents folded from them) is a person's <c>user:…</c>: a model registered by a machine client before this release is
 /// then owned by no one who can act, until a risk officer transfers it to a person (models are owned by people now).</item>
+/// <item>display names stored by earlier releases (an actor's <c>displayName</c>, a model's <c>ownerName</c>, a transfer's
+/// <c>newOwnerName</c>, a security event's <c>userName</c> and <c>displayName</c>) are not read back: the record types no
+/// longer have them, and names come from the people directory; a failed sign-in keeps the user name as typed only when no
+/// account has it (<see cref="Domain.Security.SignInFailed.UserName"/>).</item>
 /// </list>
 /// </summary>
 public static class NamespacedSubjects
@@ -26,6 +31,7 @@ public static class NamespacedSubjects
     public static void Configure(JsonSerializerOptions options)
     {
         options.Converters.Add(new ActorConverter());
+        options.Converters.Add(new SignInFailedConverter());
         options.TypeInfoResolver = (options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(UpcastOwnerIds);
     }
 
@@ -53,14 +59,14 @@ public static class NamespacedSubjects
         public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
     }
 
-    /// <summary>An actor with its subject namespaced; written exactly as the default contract writes it.</summary>
+    /// <summary>An actor with its subject namespaced, and without the display name that events of earlier releases carry (names
+    /// come from the people directory at read time); written exactly as the default contract writes it.</summary>
     private sealed class ActorConverter : JsonConverter<Actor>
     {
         public override Actor Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             using var document = JsonDocument.ParseValue(ref reader);
             string? subject = null,
-                name = null,
                 role = null,
                 client = null;
             foreach (var property in document.RootElement.EnumerateObject())
@@ -70,9 +76,6 @@ public static class NamespacedSubjects
                 {
                     case "subjectid":
                         subject = value;
-                        break;
-                    case "displayname":
-                        name = value;
                         break;
                     case "role":
                         role = value;
@@ -84,14 +87,13 @@ public static class NamespacedSubjects
             }
             if (subject is null || role is null)
                 throw new JsonException("A stored actor has no subjectId or role.");
-            return new Actor(Subjects.Upcast(subject, client), name ?? subject, role, client);
+            return new Actor(Subjects.Upcast(subject, client), role, client);
         }
 
         public override void Write(Utf8JsonWriter writer, Actor value, JsonSerializerOptions options)
         {
             writer.WriteStartObject();
             writer.WriteString(Name(options, nameof(Actor.SubjectId)), value.SubjectId);
-            writer.WriteString(Name(options, nameof(Actor.DisplayName)), value.DisplayName);
             writer.WriteString(Name(options, nameof(Actor.Role)), value.Role);
             if (value.ClientId is not null || options.DefaultIgnoreCondition == JsonIgnoreCondition.Never)
                 writer.WriteString(Name(options, nameof(Actor.ClientId)), value.ClientId);
@@ -99,5 +101,31 @@ public static class NamespacedSubjects
         }
 
         private static string Name(JsonSerializerOptions options, string name) => options.PropertyNamingPolicy?.ConvertName(name) ?? name;
+    }
+
+    /// <summary>A failed sign-in read without the user name of a known account (earlier releases stored it for every failure).</summary>
+    private sealed class SignInFailedConverter : JsonConverter<SignInFailed>
+    {
+        private JsonSerializerOptions? _withoutMe;
+
+        public override SignInFailed Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var read = JsonSerializer.Deserialize<SignInFailed>(ref reader, WithoutMe(options))!;
+            return read.Subject == SignInFailed.UnknownUsers ? read : read with { UserName = null };
+        }
+
+        public override void Write(Utf8JsonWriter writer, SignInFailed value, JsonSerializerOptions options) =>
+            JsonSerializer.Serialize(writer, value, WithoutMe(options));
+
+        private JsonSerializerOptions WithoutMe(JsonSerializerOptions options)
+        {
+            if (_withoutMe is null)
+            {
+                var copy = new JsonSerializerOptions(options);
+                copy.Converters.Remove(copy.Converters.Single(c => c is SignInFailedConverter));
+                _withoutMe = copy;
+            }
+            return _withoutMe;
+        }
     }
 }

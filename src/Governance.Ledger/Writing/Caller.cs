@@ -4,10 +4,11 @@ namespace Governance.Ledger.Writing;
 
 /// <summary>
 /// The party asking the ledger to record something: namespaced subject id (<see cref="Subjects"/>: <c>user:…</c> or
-/// <c>client:…</c>), display name, every role it holds and, for a machine or a person acting through an application, the
-/// OAuth client id. Hosts build it from their own authentication; the ledger never reads HTTP or claims.
+/// <c>client:…</c>), every role it holds and, for a machine or a person acting through an application, the OAuth client id.
+/// No display name: events name parties by subject (<see cref="Actor"/>). Hosts build it from their own authentication; the
+/// ledger never reads HTTP or claims.
 /// </summary>
-public sealed record Caller(string SubjectId, string DisplayName, IReadOnlyCollection<string> Roles, string? ClientId = null)
+public sealed record Caller(string SubjectId, IReadOnlyCollection<string> Roles, string? ClientId = null)
 {
     /// <summary>
     /// The caller an access token or sign-in session names: a machine client acting with its own credentials when the token's
@@ -16,10 +17,9 @@ public sealed record Caller(string SubjectId, string DisplayName, IReadOnlyColle
     /// </summary>
     /// <param name="tokenSubject">The token's or session's bare <c>sub</c>.</param>
     /// <param name="tokenClientId">The token's <c>client_id</c>; null for the UI's sign-in session.</param>
-    public static Caller FromToken(string tokenSubject, string? tokenClientId, string displayName, IReadOnlyCollection<string> roles) =>
+    public static Caller FromToken(string tokenSubject, string? tokenClientId, IReadOnlyCollection<string> roles) =>
         new(
             tokenClientId is not null && tokenSubject == tokenClientId ? Subjects.Client(tokenSubject) : Subjects.User(tokenSubject),
-            displayName,
             roles,
             tokenClientId
         );
@@ -41,7 +41,7 @@ public sealed record Caller(string SubjectId, string DisplayName, IReadOnlyColle
             );
         var role = Subjects.IsClient(SubjectId) ? held.FirstOrDefault(Domain.Shared.Roles.ForMachines.Contains) : held[0];
         return role is not null
-            ? new Actor(SubjectId, DisplayName, role, ClientId)
+            ? new Actor(SubjectId, role, ClientId)
             : throw new GovernanceRuleException(
                 RuleKind.Forbidden,
                 "access.person_required",

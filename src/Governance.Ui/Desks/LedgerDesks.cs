@@ -35,7 +35,7 @@ public static class UiSetup
 }
 
 /// <summary>
-/// A UI command as a ledger call made by the signed-in person (subject, display name and roles from the session), and
+/// A UI command as a ledger call made by the signed-in person (subject and roles from the session), and
 /// its refusal as an outcome to show: the ledger decides, the page only reports.
 /// </summary>
 internal static class PersonCalls
@@ -45,7 +45,6 @@ internal static class PersonCalls
             Caller.FromToken(
                 person.FindFirstValue("sub") ?? person.FindFirstValue(ClaimTypes.NameIdentifier) ?? "",
                 tokenClientId: null,
-                person.FindFirstValue("name") ?? person.Identity?.Name ?? "",
                 Roles.All.Where(person.IsInRole).ToArray()
             ),
             $"ui-{Guid.NewGuid():N}",

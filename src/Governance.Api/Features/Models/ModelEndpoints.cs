@@ -117,13 +117,11 @@ public static class ModelEndpoints
     )
     {
         var call = await http.CallAsync();
-        var newOwner =
-            !string.IsNullOrWhiteSpace(body.NewOwnerId) && Subjects.IsUser(body.NewOwnerId)
-                ? await people.RequireAsync(body.NewOwnerId, Roles.ModelOwner, "newOwnerId", http.RequestAborted)
-                : null;
+        if (!string.IsNullOrWhiteSpace(body.NewOwnerId) && Subjects.IsUser(body.NewOwnerId))
+            await people.RequireAsync(body.NewOwnerId, Roles.ModelOwner, "newOwnerId", http.RequestAborted);
         return (
             await inventory.TransferOwnershipAsync(
-                new TransferModelOwnership(modelId, body.NewOwnerId, newOwner?.DisplayName, body.Reason),
+                new TransferModelOwnership(modelId, body.NewOwnerId, body.Reason),
                 call,
                 http.RequestAborted
             )
