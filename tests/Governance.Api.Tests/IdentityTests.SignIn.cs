@@ -97,13 +97,16 @@ public sealed partial class IdentityTests
             Assert.Equal(900, (int)capped.Headers.RetryAfter!.Delta!.Value.TotalSeconds);
             // The person, from their own network, signs in: twelve failures from one address locked nothing.
             Assert.Equal(HttpStatusCode.Redirect, (await PostSignIn(From(app, "10.6.0.2"), userName, password)).StatusCode);
+            // The log names the account by subject id, never by its user name (personal data in a sealed log).
+            var subject = await UserIdOf(userName);
             var failures = (await SecurityEvents("sign_in_failed"))
-                .Where(e => e.GetProperty("payload").GetProperty("userName").GetString() == userName)
+                .Where(e => e.GetProperty("payload").GetProperty("subject").GetString() == subject)
                 .ToArray();
             Assert.Equal(12, failures.Length);
+            Assert.All(failures, e => Assert.False(e.GetProperty("payload").TryGetProperty("userName", out _)));
             Assert.DoesNotContain(
                 await SecurityEvents("account_locked_out"),
-                e => e.GetProperty("payload").GetProperty("userName").GetString() == userName
+                e => e.GetProperty("payload").GetProperty("subject").GetString() == subject
             );
         }
         finally
@@ -127,9 +130,10 @@ public sealed partial class IdentityTests
             using var locked = await PostSignIn(From(app, "10.7.0.10"), userName, password);
             Assert.Equal(HttpStatusCode.BadRequest, locked.StatusCode);
             Assert.Equal(SignInEndpoints.Refused, await ErrorMessage(locked));
+            var subject = await UserIdOf(userName);
             var lockout = Assert.Single(
                 await SecurityEvents("account_locked_out"),
-                e => e.GetProperty("payload").GetProperty("userName").GetString() == userName
+                e => e.GetProperty("payload").GetProperty("subject").GetString() == subject
             );
             Assert.Equal(5, lockout.GetProperty("payload").GetProperty("addresses").GetInt32());
 

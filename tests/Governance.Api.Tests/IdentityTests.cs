@@ -244,11 +244,12 @@ public sealed partial class IdentityTests(IdentityApp app)
         await Bearer(accessToken).GetAsync("/api/v1/inventory").Expect(HttpStatusCode.OK);
         await Bearer(accessToken).GetAsync("/api/v1/admin/users").Expect(HttpStatusCode.Forbidden);
         var log = await SecurityLog();
+        var subject = await UserIdOf(userName);
         Assert.Contains(
             log,
             e =>
                 e.GetProperty("eventType").GetString() == "sign_in_succeeded"
-                && e.GetProperty("payload").GetProperty("userName").GetString() == userName
+                && e.GetProperty("payload").GetProperty("subject").GetString() == subject
         );
     }
 

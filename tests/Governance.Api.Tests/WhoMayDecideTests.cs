@@ -169,10 +169,22 @@ public sealed class WhoMayDecideTests(LedgerApp app)
         var model = await _ledger
             .OfficerRita.PostAsJsonAsync(transfers, new { newOwnerId = $"user:{nina.Id}", reason = "Olivia moved team" })
             .Expect(HttpStatusCode.OK);
+        Assert.Equal($"user:{nina.Id}", model.GetProperty("ownerId").GetString());
+        // The ledger keeps the subject id; the name comes from the people directory when read.
+        Assert.False(model.TryGetProperty("ownerName", out _));
+        var people = await _ledger
+            .Auditor.GetAsync($"/api/v1/people?subject=user:{nina.Id}&subject=user:erased-or-never-known")
+            .Expect(HttpStatusCode.OK);
         Assert.Equal(
-            ($"user:{nina.Id}", "Nina New"),
-            (model.GetProperty("ownerId").GetString(), model.GetProperty("ownerName").GetString())
+            [($"user:{nina.Id}", "Nina New", true), ("user:erased-or-never-known", "user:erased-or-never-known", false)],
+            people
+                .EnumerateArray()
+                .Select(p =>
+                    (p.GetProperty("subjectId").GetString(), p.GetProperty("displayName").GetString(), p.GetProperty("known").GetBoolean())
+                )
         );
+        await _ledger.Auditor.GetAsync("/api/v1/people?subject=nina").ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        await _ledger.Auditor.GetAsync("/api/v1/people").ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
         await _ledger
             .Owner.PostAsJsonAsync($"/api/v1/models/{modelId}/retirement", new { reason = "Not mine any more" })
             .ExpectProblem(HttpStatusCode.Forbidden, "ownership.not_owner_or_delegate");

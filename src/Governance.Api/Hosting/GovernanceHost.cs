@@ -6,6 +6,7 @@ using Governance.Api.Features.Deployments;
 using Governance.Api.Features.Evidence;
 using Governance.Api.Features.EvidencePacks;
 using Governance.Api.Features.Models;
+using Governance.Api.Features.People;
 using Governance.Api.Features.ModelVersions;
 using Governance.Api.Features.TransparencyLog;
 using Governance.Api.Features.Validation;
@@ -266,6 +267,7 @@ public static class GovernanceHost
             .MapApprovals()
             .MapDeployments()
             .MapAuditTrail()
+            .MapPeople()
             .MapTransparencyLog()
             .MapAdministration()
             .MapAttestations()
