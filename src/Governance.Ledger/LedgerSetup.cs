@@ -4,6 +4,7 @@ using Governance.Domain.Datasets;
 using Governance.Domain.Deployments;
 using Governance.Domain.Evidence;
 using Governance.Domain.EvidencePacks;
+using Governance.Domain.Incidents;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Security;
@@ -14,6 +15,7 @@ using Governance.Ledger.Datasets;
 using Governance.Ledger.Deployments;
 using Governance.Ledger.Evidence;
 using Governance.Ledger.EvidencePacks;
+using Governance.Ledger.Incidents;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.People;
@@ -82,6 +84,9 @@ public static class LedgerSetup
         typeof(DeploymentRolledBack),
         typeof(ModelVersionRetired),
         typeof(EvidenceReportRecorded),
+        typeof(SeriousIncidentRecorded),
+        typeof(SeriousIncidentReported),
+        typeof(IncidentCorrectiveActionRecorded),
         typeof(ApprovalAttested),
         typeof(ModelLoaded),
         typeof(ModelLoadRefused),
@@ -130,6 +135,7 @@ public static class LedgerSetup
         services.AddSingleton<ModelVersionRecords>();
         services.AddSingleton<ValidationRecords>();
         services.AddSingleton<EvidenceRecords>();
+        services.AddSingleton<IncidentRecords>();
         services.AddSingleton<ApprovalRecords>();
         services.AddSingleton<ApprovalQueries>();
         services.AddSingleton<DeploymentRecords>();
@@ -178,10 +184,12 @@ public static class LedgerSetup
         opts.Projections.Add(new ModelVersionProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new ApprovalProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new AttestationKeyProjection(), ProjectionLifecycle.Inline);
+        opts.Projections.Add(new SeriousIncidentProjection(), ProjectionLifecycle.Inline);
 
         opts.Schema.For<Dataset>().Index(d => d.ManifestDigest);
         opts.Schema.For<ModelVersion>().Index(v => v.ModelId).Index(v => v.ArtifactDigest);
         opts.Schema.For<Approval>().Index(a => a.ArtifactDigest);
+        opts.Schema.For<SeriousIncident>().Index(i => i.ModelId);
         opts.RegisterDocumentType<IdempotentAnswer>();
         // Operational, not evidence: one row per host serving a version, overwritten by each passing re-verification.
         opts.Schema.For<LastVerification>().Index(v => v.ModelId);

@@ -110,6 +110,9 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.ModelVersions.ModelVersionSuspended),
         typeof(Domain.ModelVersions.ModelVersionSuspensionLifted),
         typeof(Domain.Evidence.EvidenceReportRecorded),
+        typeof(Domain.Incidents.SeriousIncidentRecorded),
+        typeof(Domain.Incidents.SeriousIncidentReported),
+        typeof(Domain.Incidents.IncidentCorrectiveActionRecorded),
     ];
 
     [Fact]
@@ -165,6 +168,10 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Models.ModelOwnershipTransferred),
         typeof(Domain.ModelVersions.ModelVersionSuspended),
         typeof(Domain.ModelVersions.ModelVersionSuspensionLifted),
+        // New in this release.
+        typeof(Domain.Incidents.SeriousIncidentRecorded),
+        typeof(Domain.Incidents.SeriousIncidentReported),
+        typeof(Domain.Incidents.IncidentCorrectiveActionRecorded),
     ];
 
     /// <summary>The personal names earlier releases stored in events, which this release no longer reads.</summary>

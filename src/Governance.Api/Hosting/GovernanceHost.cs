@@ -5,9 +5,10 @@ using Governance.Api.Features.Datasets;
 using Governance.Api.Features.Deployments;
 using Governance.Api.Features.Evidence;
 using Governance.Api.Features.EvidencePacks;
+using Governance.Api.Features.Incidents;
 using Governance.Api.Features.Models;
-using Governance.Api.Features.People;
 using Governance.Api.Features.ModelVersions;
+using Governance.Api.Features.People;
 using Governance.Api.Features.TransparencyLog;
 using Governance.Api.Features.Validation;
 using Governance.Api.Identity;
@@ -264,6 +265,7 @@ public static class GovernanceHost
             .MapModelVersions()
             .MapValidation()
             .MapEvidence()
+            .MapIncidents()
             .MapApprovals()
             .MapDeployments()
             .MapAuditTrail()
