@@ -26,9 +26,14 @@ public sealed class DemoApp : LedgerApp
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        var demo = ActivatorUtilities.CreateInstance<DemoInventory>(Services, TextWriter.Null);
-        await demo.SeedAsync(Path.Combine(SharedDatasets, "german_credit.csv"), Path.Combine(DataFolder, "demo"), CancellationToken.None);
+        await Seed(this);
     }
+
+    /// <summary>Seeds the demo inventory into <paramref name="app"/>'s ledger, its models trained under its data folder.</summary>
+    public static Task Seed(LedgerApp app) =>
+        ActivatorUtilities
+            .CreateInstance<DemoInventory>(app.Services, TextWriter.Null)
+            .SeedAsync(Path.Combine(SharedDatasets, "german_credit.csv"), Path.Combine(app.DataFolder, "demo"), CancellationToken.None);
 }
 
 public sealed class DemoInventoryTests(DemoApp app) : IClassFixture<DemoApp>
