@@ -52,7 +52,8 @@ internal static class EvidenceSections
                 ),
             ]),
             new Monospace(
-                $"artifact sha256      {r.ArtifactDigest}\ndataset file sha256  {r.DatasetFileDigest}\nper-row SHAP sha256  {r.Shap.PerRowDigest}"
+                $"artifact sha256      {r.ArtifactDigest}\ndataset file sha256  {r.DatasetFileDigest}\n"
+                    + $"per-row SHAP sha256  {r.Shap.PerRowDigest}"
             ),
         ];
     }
@@ -65,7 +66,8 @@ internal static class EvidenceSections
                     + $"importance: decrease in ROC AUC when a feature is shuffled ({r.Importance.Method}, {r.Importance.Repeats} repeats)."
             ),
             new BarChart(
-                $"Mean |SHAP| per feature (log-odds), the {Math.Min(TopFeatures, r.Shap.Features.Count)} largest of {r.Shap.Features.Count}",
+                $"Mean |SHAP| per feature (log-odds), the {Math.Min(TopFeatures, r.Shap.Features.Count)} largest of "
+                    + $"{r.Shap.Features.Count}",
                 r.Shap.Features.OrderByDescending(f => f.MeanAbs)
                     .Take(TopFeatures)
                     .Select(f => new KeyValuePair<string, double>(f.Feature, f.MeanAbs))
@@ -286,8 +288,9 @@ internal static class EvidenceSections
             :
             [
                 new Paragraph(
-                    "Outputs are probabilities of the positive class; each can be explained by exact TreeSHAP values in log-odds, which add "
-                        + $"up to the score's log-odds from the expected value {N(e.Report.Shap.ExpectedValue)}. The features that move "
+                    "Outputs are probabilities of the positive class; each can be explained by exact TreeSHAP values in log-odds, "
+                        + $"which add up to the score's log-odds from the expected value {N(e.Report.Shap.ExpectedValue)}. "
+                        + "The features that move "
                         + "scores most on average (mean |SHAP|): "
                         + string.Join(
                             ", ",
@@ -307,7 +310,8 @@ internal static class EvidenceSections
             :
             [
                 new Paragraph(
-                    $"Recorded evidence {e.ReportId} on {e.DatasetName} {e.DatasetVersion} ({e.Report.DatasetRole}, {e.Report.RowCount:N0} rows"
+                    $"Recorded evidence {e.ReportId} on {e.DatasetName} {e.DatasetVersion} ({e.Report.DatasetRole}, "
+                        + $"{e.Report.RowCount:N0} rows"
                         + $"{(e.Report.InSample ? ", in-sample" : "")})."
                 ),
                 MetricTable(e.Report),

@@ -56,9 +56,21 @@ public sealed class MlNetTreeModel
     {
         var ml = new MLContext(seed);
         var model = ml.Model.Load(path, out var inputSchema);
+        return FromModel(ml, model, inputSchema, path);
+    }
+
+    /// <summary>
+    /// The trees of a model already loaded by <paramref name="ml"/> (a scoring host loads it from the verified bytes);
+    /// <paramref name="source"/> names it in messages.
+    /// </summary>
+    /// <exception cref="InvalidDataException">
+    /// When the model is not a tree-ensemble binary classifier, or uses categorical splits.
+    /// </exception>
+    public static MlNetTreeModel FromModel(MLContext ml, ITransformer model, DataViewSchema inputSchema, string source)
+    {
         var last = model is IEnumerable<ITransformer> chain ? chain.LastOrDefault() : model;
         if (last is not ISingleFeaturePredictionTransformer<object> predictor)
-            throw new InvalidDataException($"{path}: the last transformer is not a predictor.");
+            throw new InvalidDataException($"{source}: the last transformer is not a predictor.");
         var parameters = predictor.Model;
         var platt = (Slope: -1.0, Offset: 0.0);
         var link = OutputLink.Identity;
@@ -74,13 +86,13 @@ public sealed class MlNetTreeModel
             const BindingFlags declared = BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly;
             var calibrator = calibrated.GetProperty("Calibrator", declared)!.GetValue(parameters);
             if (calibrator is not PlattCalibrator p)
-                throw new InvalidDataException($"{path}: calibrator {calibrator?.GetType().Name} is not Platt scaling.");
+                throw new InvalidDataException($"{source}: calibrator {calibrator?.GetType().Name} is not Platt scaling.");
             platt = (p.Slope, p.Offset);
             link = OutputLink.Logistic;
             parameters = calibrated.GetProperty("SubModel", declared)!.GetValue(parameters)!;
         }
         if (parameters is not TreeEnsembleModelParametersBasedOnRegressionTree trees)
-            throw new InvalidDataException($"{path}: {parameters.GetType().Name} is not a FastTree or LightGbm tree ensemble.");
+            throw new InvalidDataException($"{source}: {parameters.GetType().Name} is not a FastTree or LightGbm tree ensemble.");
 
         var featureColumn = predictor.FeatureColumnName;
         var outputSchema = model.GetOutputSchema(inputSchema);
