@@ -46,6 +46,9 @@ public sealed class MlNetTreeModel
     /// <summary>The name of the feature vector column the predictor reads (usually <c>Features</c>).</summary>
     public string FeatureColumn { get; }
 
+    /// <summary>ML.NET's default label column name (<c>DefaultColumnNames.Label</c>, which is internal).</summary>
+    private const string DefaultLabel = "Label";
+
     /// <summary>
     /// Loads the model zip at <paramref name="path"/>; <paramref name="seed"/> seeds the ML.NET context (PFI's shuffles).
     /// </summary>
@@ -117,7 +120,10 @@ public sealed class MlNetTreeModel
 
     /// <summary>
     /// Loads a CSV with the columns the model's input schema names (matched by header name, read as the schema's types),
-    /// plus <paramref name="labelColumn"/> as text when the model does not read it.
+    /// plus <paramref name="labelColumn"/> as text when the model does not read it. A model saved with its training
+    /// loader's schema reads a column <c>Label</c> (ML.NET's default label name) that the file may call otherwise, as the
+    /// demo fraud model's <c>is_fraud</c>: when the header has no <c>Label</c>, that input is read from
+    /// <paramref name="labelColumn"/>.
     /// </summary>
     /// <exception cref="ArgumentException">When an input column is missing from the header or is not a scalar.</exception>
     public IDataView LoadCsv(string csvPath, IReadOnlyList<string> header, string? labelColumn)
@@ -125,7 +131,10 @@ public sealed class MlNetTreeModel
         var columns = new List<TextLoader.Column>();
         foreach (var c in InputSchema)
         {
-            var index = IndexIn(header, c.Name);
+            var index =
+                c.Name == DefaultLabel && labelColumn is not null && !header.Contains(DefaultLabel)
+                    ? IndexIn(header, labelColumn)
+                    : IndexIn(header, c.Name);
             if (c.Type is VectorDataViewType || c.Type.RawType == typeof(ReadOnlyMemory<char>) && c.Type is not TextDataViewType)
                 throw new ArgumentException($"Model input column \"{c.Name}\" is not a scalar.");
             var kind =
