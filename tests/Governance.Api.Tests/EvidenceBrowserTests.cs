@@ -35,14 +35,7 @@ public sealed class EvidenceBrowserTests(DemoBrowserApp app) : IClassFixture<Dem
             app.Seeded = true;
         }
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(
-            new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = "/usr/bin/chromium",
-                Headless = true,
-                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync", "--no-first-run"],
-            }
-        );
+        _browser = await BrowserApp.LaunchChromium(_playwright);
     }
 
     public async Task DisposeAsync()

@@ -174,15 +174,9 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
         return path;
     }
 
-    [Fact]
-    public async Task Each_score_carries_the_reasons_that_moved_it_toward_the_adverse_outcome_and_never_a_protected_attribute()
-    {
-        var (modelId, artifact, approvalId) = await Approved();
-        using var host = ScoringHost(modelId, artifact, approvalId, reasonCodesFile: ReasonCodes());
-        var scorer = host.CreateClient();
-        Assert.Equal("serving", (await WaitForHealth(scorer)).GetProperty("status").GetString());
-
-        var scores = await scorer
+    /// <summary>Scores a long, large credit (risky) and a short, small one (safe), in that order.</summary>
+    private static Task<JsonElement> ScoreRiskyAndSafe(HttpClient scorer) =>
+        scorer
             .PostAsJsonAsync(
                 "/score",
                 new[]
@@ -197,11 +191,21 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
                     {
                         Duration = 6,
                         Amount = 800,
-                        Age = 70,
+                        Age = 45,
                     },
                 }
             )
             .Expect(HttpStatusCode.OK);
+
+    [Fact]
+    public async Task Each_score_carries_the_reasons_that_moved_it_toward_the_adverse_outcome_and_never_a_protected_attribute()
+    {
+        var (modelId, artifact, approvalId) = await Approved();
+        using var host = ScoringHost(modelId, artifact, approvalId, reasonCodesFile: ReasonCodes());
+        var scorer = host.CreateClient();
+        Assert.Equal("serving", (await WaitForHealth(scorer)).GetProperty("status").GetString());
+
+        var scores = await ScoreRiskyAndSafe(scorer);
         var risky = scores[0].GetProperty("reasons").EnumerateArray().ToArray();
         Assert.Equal(["D01", "A01"], risky.Select(r => r.GetProperty("code").GetString()!).Order().Reverse().ToArray());
         Assert.All(risky, r => Assert.True(r.GetProperty("contribution").GetDouble() > 0));
@@ -229,14 +233,8 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
     [Fact]
     public async Task Register_validate_approve_attest_load_and_score_then_revoke_and_the_server_refuses()
     {
-        var artifact = TrainArtifact();
+        var (modelId, artifact, approvalId) = await Approved();
         var digest = Digest.OfBytes(await File.ReadAllBytesAsync(artifact));
-        var modelId = await _ledger.RegisterModel(Scenario.NewId(), "High");
-        await _ledger.RegisterVersion(modelId, artifactDigest: digest);
-        await _ledger.Validate(modelId);
-        var approvalId = await _ledger.RequestApproval(modelId);
-        await _ledger.SignOff(_ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
-        await _ledger.SignOff(_ledger.OfficerRavi, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
         await _ledger.Pipeline.GetAsync($"/api/v1/approvals/{approvalId}/attestation").Expect(HttpStatusCode.OK);
 
         using var host = ScoringHost(modelId, artifact, approvalId);
@@ -245,26 +243,7 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
         Assert.Equal("serving", health.GetProperty("status").GetString());
         Assert.Equal(digest, health.GetProperty("artifactDigest").GetString());
 
-        var scores = await scorer
-            .PostAsJsonAsync(
-                "/score",
-                new[]
-                {
-                    new
-                    {
-                        Duration = 48,
-                        Amount = 12000,
-                        Age = 30,
-                    },
-                    new
-                    {
-                        Duration = 6,
-                        Amount = 800,
-                        Age = 45,
-                    },
-                }
-            )
-            .Expect(HttpStatusCode.OK);
+        var scores = await ScoreRiskyAndSafe(scorer);
         Assert.Equal(2, scores.GetArrayLength());
         Assert.True(scores[0].GetProperty("Probability").GetSingle() > scores[1].GetProperty("Probability").GetSingle());
         await scorer.PostAsJsonAsync("/score", new { Duration = 12 }).Expect(HttpStatusCode.BadRequest);

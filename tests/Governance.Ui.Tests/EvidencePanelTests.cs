@@ -21,27 +21,30 @@ public sealed class EvidencePanelTests
     private static readonly Actor Owner = new("user:olivia", "Olivia Owner", Roles.ModelOwner);
     private static readonly Actor Validator = new("user:victor", "Victor Validator", Roles.Validator);
 
+    private static ModelVersionRegistered Registered(string version, string digest, double hours) =>
+        new(
+            "credit",
+            version,
+            $"s3://m/{version}.zip",
+            digest,
+            100,
+            ArtifactFormat.MlNetZip,
+            "sha256:" + new string('c', 64),
+            "sha256:" + new string('d', 64),
+            new Dictionary<string, double>(),
+            "abc",
+            new Dictionary<string, string>(),
+            RiskTier.High,
+            Owner.SubjectId,
+            new Audit(Owner, T0.AddHours(hours), "r", "c")
+        );
+
     private static ModelVersion Version(string version, double hours, double shift, bool validated)
     {
         var digest = "sha256:" + new string(version[0] == '1' && version[2] == '1' ? 'a' : 'b', 64);
         var events = new List<object>
         {
-            new ModelVersionRegistered(
-                "credit",
-                version,
-                $"s3://m/{version}.zip",
-                digest,
-                100,
-                ArtifactFormat.MlNetZip,
-                "sha256:" + new string('c', 64),
-                "sha256:" + new string('d', 64),
-                new Dictionary<string, double>(),
-                "abc",
-                new Dictionary<string, string>(),
-                RiskTier.High,
-                Owner.SubjectId,
-                new Audit(Owner, T0.AddHours(hours), "r", "c")
-            ),
+            Registered(version, digest, hours),
             new EvidenceReportRecorded(
                 "credit",
                 version,
@@ -145,25 +148,7 @@ public sealed class EvidencePanelTests
     public async Task A_version_without_evidence_says_how_a_validator_records_it()
     {
         await using var context = Context();
-        var bare = new object[]
-        {
-            new ModelVersionRegistered(
-                "credit",
-                "2.0.0",
-                "s3://m/2.zip",
-                "sha256:" + new string('e', 64),
-                1,
-                ArtifactFormat.MlNetZip,
-                "sha256:" + new string('c', 64),
-                "sha256:" + new string('d', 64),
-                new Dictionary<string, double>(),
-                "abc",
-                new Dictionary<string, string>(),
-                RiskTier.High,
-                Owner.SubjectId,
-                new Audit(Owner, T0, "r", "c")
-            ),
-        }.Aggregate((ModelVersion?)null, ModelVersion.Evolve)!;
+        var bare = ModelVersion.Evolve(null, Registered("2.0.0", "sha256:" + new string('e', 64), 0))!;
         var panel = context.Render<EvidencePanel>(p => p.Add(x => x.Version, bare));
         Assert.Contains("governance evidence record", panel.Find("#evidence-none").TextContent);
         Assert.Empty(panel.FindAll("svg[role=img]"));
