@@ -151,7 +151,7 @@ public sealed class EvidencePanelTests
         var bare = ModelVersion.Evolve(null, Registered("2.0.0", "sha256:" + new string('e', 64), 0))!;
         var panel = context.Render<EvidencePanel>(p => p.Add(x => x.Version, bare));
         Assert.Contains("governance evidence record", panel.Find("#evidence-none").TextContent);
-        Assert.Empty(panel.FindAll("svg[role=img]"));
+        Assert.Empty(panel.FindAll("figure.evidence-chart"));
     }
 
     [Fact]
