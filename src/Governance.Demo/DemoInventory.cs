@@ -126,8 +126,10 @@ public sealed class DemoInventory(
             trained[version] = model;
         }
 
-        // The live version's validator computed its explainability and validation evidence on the holdout before signing.
-        await RecordEvidence(CreditModel, "1.1.0", trained["1.1.0"], ct);
+        // The validator computed the explainability and validation evidence of the approved versions on the holdout before
+        // signing; 1.2.0, awaiting its second sign-off, has none yet (README: a validator records it with two commands).
+        foreach (var version in new[] { "1.0.0", "1.1.0" })
+            await RecordEvidence(CreditModel, version, trained[version], CreditEvidence, ct);
 
         // 1.0.0: approved by two officers, deployed, later rolled back.  1.1.0: approved (expiring within 30 days) and live.
         // 1.2.0: awaiting its second sign-off.  1.3.0: with the validator.  1.4.0: just registered.
@@ -172,11 +174,15 @@ public sealed class DemoInventory(
             ("2.0.0", 120, 16),
             ("2.1.0", 150, 16),
         };
+        var trained = new Dictionary<string, TrainedDemoModel>();
         foreach (var (version, trees, leaves) in releases)
         {
             var model = FraudDemo.Train(Path.Combine(output, version), version, trees, leaves);
             await RegisterVersion(FraudModel, version, model, "card-transactions-synthetic", ct);
+            trained[version] = model;
         }
+        foreach (var version in new[] { "2.0.0", "2.1.0" })
+            await RecordEvidence(FraudModel, version, trained[version], FraudEvidence, ct);
 
         // 0.9.0: approved for staging, revoked, retired.  1.0.0: deployed, then its approval revoked.  1.1.0: failed validation.
         // 1.2.0: approval rejected.  2.0.0: validated, and a deployment without approval was refused.  2.1.0: approved, not yet deployed.
@@ -334,8 +340,10 @@ public sealed class DemoInventory(
                 new(
                     "F-1",
                     FindingSeverity.Medium,
-                    "Age used as a direct input",
-                    "Monitor the adverse-impact ratio across age bands quarterly.",
+                    "Sex and age used as direct inputs",
+                    "The model's features include Age and the one-hot Personal.Female.* columns; the holdout evidence shows their SHAP "
+                        + "values and the outcomes by sex and age band. Monitor the adverse-impact ratio across sex and age bands "
+                        + "quarterly.",
                     FindingStatus.Accepted
                 ),
                 new(
@@ -363,30 +371,66 @@ public sealed class DemoInventory(
         );
     }
 
+    /// <summary>How the validator computes a demo model's evidence on its holdout split, and why it is recorded.</summary>
+    private sealed record EvidenceSettings(
+        string Label,
+        string Positive,
+        string[] Protected,
+        double CostFalsePositive,
+        double CostFalseNegative,
+        string Reason
+    );
+
+    /// <summary>Credit: costs fp=1, fn=5, and the bias table for sex and age, which the model uses as inputs.</summary>
+    private static readonly EvidenceSettings CreditEvidence = new(
+        CreditScoringDemo.LabelColumn,
+        "Bad",
+        ["sex=female:Personal.Female.NotSingle,Personal.Female.Single", "Age=<25,25-59,>=60"],
+        1,
+        5,
+        "Holdout evidence reviewed before the validation opinion; sex and age are model inputs"
+    );
+
+    /// <summary>Fraud: its label is <c>is_fraud</c> (true/false); a missed fraud costs ten false alarms; the synthetic
+    /// transactions carry no attribute of a person, so there is no protected group to examine.</summary>
+    private static readonly EvidenceSettings FraudEvidence = new(
+        FraudDemo.LabelColumn,
+        "true",
+        [],
+        1,
+        10,
+        "Holdout evidence on the synthetic transactions; no attribute of a person is among the inputs"
+    );
+
     /// <summary>
     /// The validator's evidence on the holdout split, computed from the registered artifact (TreeSHAP, permutation importance,
-    /// metrics, the threshold at costs fp=1, fn=5, and the bias table for sex and age, which the model uses as inputs).
+    /// metrics, the cost-minimising threshold and the bias table), with the per-row SHAP file next to the artifact.
     /// </summary>
-    private async Task RecordEvidence(string modelId, string version, TrainedDemoModel trained, CancellationToken ct)
+    private async Task RecordEvidence(
+        string modelId,
+        string version,
+        TrainedDemoModel trained,
+        EvidenceSettings settings,
+        CancellationToken ct
+    )
     {
         var computed = EvidenceComputation.Compute(
             new EvidenceRequest(
                 trained.ArtifactPath,
                 trained.ValidationSet.FullPath,
-                CreditScoringDemo.LabelColumn,
-                "Bad",
+                settings.Label,
+                settings.Positive,
                 DatasetRole.Holdout,
-                ["sex=female:Personal.Female.NotSingle,Personal.Female.Single", "Age=<25,25-59,>=60"],
+                settings.Protected,
+                settings.CostFalsePositive,
+                settings.CostFalseNegative,
                 Repeats: 3
             )
         );
         await File.WriteAllBytesAsync(Path.ChangeExtension(trained.ArtifactPath, ".shap.csv"), computed.PerRowShapCsv, ct);
         await evidence.RecordAsync(
             new VersionRef(modelId, version),
-            new RecordEvidenceReport(
-                computed.Report,
-                "Holdout evidence reviewed before the validation opinion; sex and age are model inputs"
-            ),
+            new RecordEvidenceReport(computed.Report, settings.Reason),
             As(Validator),
             ct
         );

@@ -41,6 +41,12 @@ public sealed class ScoringHostOptions
     public string[] NonFeatureColumns { get; set; } = ["Label", "Class"];
 
     /// <summary>
+    /// A <see cref="ReasonCodeFile"/>: when set, each score carries its top reason codes (TreeSHAP toward the adverse
+    /// outcome; protected attributes never), and a model whose features the file does not cover is not served.
+    /// </summary>
+    public string? ReasonCodesFile { get; set; }
+
+    /// <summary>
     /// What is wrong with this configuration, one line per setting as <c>Serving:Name: problem</c>; empty when the host
     /// can start. Checked before anything is served, so a bad setting stops the host with a clear message.
     /// </summary>
@@ -86,6 +92,22 @@ public sealed class ScoringHostOptions
                 Fail(nameof(PinnedKeysPath), $"no JWKS file at '{PinnedKeysPath}'");
             else if (ReadKeys(PinnedKeysPath) is null)
                 Fail(nameof(PinnedKeysPath), $"'{PinnedKeysPath}' is not a JWKS with at least one key");
+        }
+        if (ReasonCodesFile is not null)
+        {
+            if (Blank(ReasonCodesFile) || !File.Exists(ReasonCodesFile))
+                Fail(nameof(ReasonCodesFile), $"no file at '{ReasonCodesFile}'");
+            else
+                try
+                {
+                    var background = ReasonCodeFile.Read(ReasonCodesFile).Background;
+                    if (!File.Exists(background))
+                        Fail(nameof(ReasonCodesFile), $"its background file '{background}' does not exist");
+                }
+                catch (InvalidDataException bad)
+                {
+                    Fail(nameof(ReasonCodesFile), bad.Message);
+                }
         }
         if (RevocationCacheSeconds < 0)
             Fail(nameof(RevocationCacheSeconds), "must be 0 (ask the ledger on every check) or more");

@@ -9,15 +9,16 @@ namespace Governance.Serving.Host;
 /// <summary>The ML.NET model currently served, or why none is: only ever a model whose approval verified.</summary>
 public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader loader, ILedgerClient ledger, ILogger<ServedModel> log)
 {
-    /// <summary>The model served: its transformer and input schema, the request fields that feed its columns, and what
-    /// verified it.</summary>
+    /// <summary>The model served: its transformer and input schema, the request fields that feed its columns, what
+    /// verified it, and its reason codes when configured.</summary>
     public sealed record Loaded(
         string Model,
         string Version,
         ITransformer Transformer,
         DataViewSchema InputSchema,
         FeatureMap Features,
-        VerifiedArtifact Artifact
+        VerifiedArtifact Artifact,
+        ReasonCodeExplainer? Reasons
     );
 
     public sealed record Refused(string Code, string Message);
@@ -49,7 +50,10 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
                     stream => (_ml.Model.Load(stream, out var inputSchema), inputSchema, FeatureMap.Identity),
                     ct
                 );
-            Current = new Loaded(options.Model, options.Version, transformer, schema, features, artifact);
+            var reasons = options.ReasonCodesFile is null
+                ? null
+                : ReasonCodeExplainer.For(_ml, transformer, schema, ReasonCodeFile.Read(options.ReasonCodesFile));
+            Current = new Loaded(options.Model, options.Version, transformer, schema, features, artifact, reasons);
             Refusal = null;
         }
         catch (InvalidDataException unloadable)
@@ -123,7 +127,11 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
         }
     }
 
-    /// <summary>Scores rows given as JSON objects of input column name to value; every feature column of the model is required.</summary>
+    /// <summary>
+    /// Scores rows given as JSON objects of input column name to value; every feature column of the model is required.
+    /// Each result holds <c>Probability</c>, <c>Score</c>, <c>PredictedLabel</c> and, with reason codes configured,
+    /// <c>reasons</c> (<see cref="ReasonCode"/>, at most the file's topK, largest first).
+    /// </summary>
     public IReadOnlyList<Dictionary<string, object>> Score(IReadOnlyList<JsonElement> rows)
     {
         var model = Current ?? throw new InvalidOperationException("No model is loaded.");
@@ -147,6 +155,12 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
         Collect<float>(scored, "Probability", results);
         Collect<float>(scored, "Score", results);
         Collect<bool>(scored, "PredictedLabel", results);
+        if (model.Reasons is { } reasons)
+        {
+            var i = 0;
+            foreach (var vector in scored.GetColumn<VBuffer<float>>(scored.Schema[reasons.FeatureColumn]))
+                results[i++]["reasons"] = reasons.Explain(vector.DenseValues().Select(v => (double)v).ToArray());
+        }
         return results;
     }
 

@@ -61,6 +61,17 @@ public class BrowserApp : LedgerApp
         Address = $"http://127.0.0.1:{_port}";
     }
 
+    /// <summary>Debian's chromium, headless, for every browser test (Playwright never downloads a browser here).</summary>
+    public static Task<IBrowser> LaunchChromium(IPlaywright playwright) =>
+        playwright.Chromium.LaunchAsync(
+            new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = "/usr/bin/chromium",
+                Headless = true,
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync", "--no-first-run"],
+            }
+        );
+
     public (string UserName, string Password) Person(string userName)
     {
         var credentials = JsonDocument.Parse(File.ReadAllText(Path.Combine(DataFolder, "development-credentials.json"))).RootElement;

@@ -26,9 +26,14 @@ public sealed class DemoApp : LedgerApp
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        var demo = ActivatorUtilities.CreateInstance<DemoInventory>(Services, TextWriter.Null);
-        await demo.SeedAsync(Path.Combine(SharedDatasets, "german_credit.csv"), Path.Combine(DataFolder, "demo"), CancellationToken.None);
+        await Seed(this);
     }
+
+    /// <summary>Seeds the demo inventory into <paramref name="app"/>'s ledger, its models trained under its data folder.</summary>
+    public static Task Seed(LedgerApp app) =>
+        ActivatorUtilities
+            .CreateInstance<DemoInventory>(app.Services, TextWriter.Null)
+            .SeedAsync(Path.Combine(SharedDatasets, "german_credit.csv"), Path.Combine(app.DataFolder, "demo"), CancellationToken.None);
 }
 
 public sealed class DemoInventoryTests(DemoApp app) : IClassFixture<DemoApp>
@@ -60,11 +65,16 @@ public sealed class DemoInventoryTests(DemoApp app) : IClassFixture<DemoApp>
         var artifact = new Uri(live.GetProperty("artifactUri").GetString()!).LocalPath;
         Assert.Equal(Digest.OfBytes(await File.ReadAllBytesAsync(artifact)), live.GetProperty("artifactDigest").GetString());
         Assert.False(string.IsNullOrEmpty(live.GetProperty("approvals")[0].GetProperty("attestationDigest").GetString()));
-        // The live credit version carries the validator's evidence, computed at seed on the holdout from its artifact.
+        // The live credit version carries the validator's evidence, computed at seed on the holdout from its artifact (as 1.0.0 does).
         var evidence = Assert.Single(live.GetProperty("evidence").EnumerateArray()).GetProperty("report");
         Assert.Equal(live.GetProperty("artifactDigest").GetString(), evidence.GetProperty("artifactDigest").GetString());
         Assert.Equal("Holdout", evidence.GetProperty("datasetRole").GetString());
         Assert.True(evidence.GetProperty("shap").GetProperty("additivityResidual").GetDouble() <= 1e-9);
+        // So does the fraud model, whose label column is is_fraud (the model reads it as Label).
+        var fraud = await auditor.GetAsync("/api/v1/models/card-fraud-detection/versions/2.1.0").Expect(HttpStatusCode.OK);
+        var fraudEvidence = Assert.Single(fraud.GetProperty("evidence").EnumerateArray()).GetProperty("report");
+        Assert.Equal("is_fraud", fraudEvidence.GetProperty("settings").GetProperty("label").GetString());
+        Assert.InRange(fraudEvidence.GetProperty("metrics").GetProperty("rocAuc").GetDouble(), 0.6, 1.0);
         var refused = await auditor.GetAsync("/api/v1/models/card-fraud-detection/versions/2.0.0").Expect(HttpStatusCode.OK);
         Assert.NotEmpty(refused.GetProperty("refusedDeployments").EnumerateArray());
     }

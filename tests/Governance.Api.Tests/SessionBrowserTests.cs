@@ -31,14 +31,7 @@ public sealed class SessionBrowserTests(SessionBrowserApp app) : IClassFixture<S
         if (app.Address.Length == 0)
             app.Start();
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(
-            new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = "/usr/bin/chromium",
-                Headless = true,
-                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync", "--no-first-run"],
-            }
-        );
+        _browser = await BrowserApp.LaunchChromium(_playwright);
     }
 
     public async Task DisposeAsync()

@@ -89,12 +89,15 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
         string approvalId,
         ILedgerClient? ledger = null,
         TimeProvider? clock = null,
-        string? featureMapFile = null
+        string? featureMapFile = null,
+        string? reasonCodesFile = null
     ) =>
         new WebApplicationFactory<Governance.Serving.Host.Program>().WithWebHostBuilder(host =>
         {
             if (featureMapFile is not null)
                 host.UseSetting("Serving:FeatureMapFile", featureMapFile);
+            if (reasonCodesFile is not null)
+                host.UseSetting("Serving:ReasonCodesFile", reasonCodesFile);
             host.UseSetting("Serving:Model", modelId);
             host.UseSetting("Serving:Version", "1.0.0");
             host.UseSetting("Serving:Environment", "production");
@@ -123,8 +126,8 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Register_validate_approve_attest_load_and_score_then_revoke_and_the_server_refuses()
+    /// <summary>An approved version of the test model (Duration, Amount, Age), its artifact and approval id.</summary>
+    private async Task<(string ModelId, string Artifact, string ApprovalId)> Approved()
     {
         var artifact = TrainArtifact();
         var digest = Digest.OfBytes(await File.ReadAllBytesAsync(artifact));
@@ -134,15 +137,46 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
         var approvalId = await _ledger.RequestApproval(modelId);
         await _ledger.SignOff(_ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
         await _ledger.SignOff(_ledger.OfficerRavi, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
-        await _ledger.Pipeline.GetAsync($"/api/v1/approvals/{approvalId}/attestation").Expect(HttpStatusCode.OK);
+        return (modelId, artifact, approvalId);
+    }
 
-        using var host = ScoringHost(modelId, artifact, approvalId);
-        var scorer = host.CreateClient();
-        var health = await WaitForHealth(scorer);
-        Assert.Equal("serving", health.GetProperty("status").GetString());
-        Assert.Equal(digest, health.GetProperty("artifactDigest").GetString());
+    /// <summary>A reason-code file for the test model (Age protected) and its background CSV, in the test's folder.</summary>
+    private string ReasonCodes(bool withAmount = true)
+    {
+        var random = new Random(11);
+        File.WriteAllLines(
+            Path.Combine(_folder, "background.csv"),
+            [
+                "Duration,Amount,Age,Label",
+                .. Enumerable
+                    .Range(0, 200)
+                    .Select(_ => (D: random.Next(6, 60), A: random.Next(500, 15000), Age: random.Next(19, 75)))
+                    .Select(r => $"{r.D},{r.A},{r.Age},{(r.D * r.A > 200_000 ? "true" : "false")}"),
+            ]
+        );
+        var reasons = new Dictionary<string, object> { ["Duration"] = new { code = "D01", text = "The credit's duration is long" } };
+        if (withAmount)
+            reasons["Amount"] = new { code = "A01", text = "The amount requested is high" };
+        var path = Path.Combine(_folder, "reason-codes.json");
+        File.WriteAllText(
+            path,
+            JsonSerializer.Serialize(
+                new
+                {
+                    adverse = "positive",
+                    topK = 2,
+                    background = "background.csv",
+                    reasons,
+                    @protected = new[] { "Age" },
+                }
+            )
+        );
+        return path;
+    }
 
-        var scores = await scorer
+    /// <summary>Scores a long, large credit (risky) and a short, small one (safe), in that order.</summary>
+    private static Task<JsonElement> ScoreRiskyAndSafe(HttpClient scorer) =>
+        scorer
             .PostAsJsonAsync(
                 "/score",
                 new[]
@@ -162,6 +196,54 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
                 }
             )
             .Expect(HttpStatusCode.OK);
+
+    [Fact]
+    public async Task Each_score_carries_the_reasons_that_moved_it_toward_the_adverse_outcome_and_never_a_protected_attribute()
+    {
+        var (modelId, artifact, approvalId) = await Approved();
+        using var host = ScoringHost(modelId, artifact, approvalId, reasonCodesFile: ReasonCodes());
+        var scorer = host.CreateClient();
+        Assert.Equal("serving", (await WaitForHealth(scorer)).GetProperty("status").GetString());
+
+        var scores = await ScoreRiskyAndSafe(scorer);
+        var risky = scores[0].GetProperty("reasons").EnumerateArray().ToArray();
+        Assert.Equal(["D01", "A01"], risky.Select(r => r.GetProperty("code").GetString()!).Order().Reverse().ToArray());
+        Assert.All(risky, r => Assert.True(r.GetProperty("contribution").GetDouble() > 0));
+        Assert.True(risky[0].GetProperty("contribution").GetDouble() >= risky[1].GetProperty("contribution").GetDouble());
+        Assert.Contains(risky, r => r.GetProperty("text").GetString() == "The amount requested is high");
+        // A short, small credit moved nothing toward default that has a reason; age is never a reason.
+        var safe = scores[1].GetProperty("reasons").EnumerateArray().ToArray();
+        Assert.DoesNotContain(
+            scores.EnumerateArray().SelectMany(s => s.GetProperty("reasons").EnumerateArray()),
+            r => r.GetProperty("features").EnumerateArray().Any(f => f.GetString() == "Age")
+        );
+        Assert.Empty(safe);
+    }
+
+    [Fact]
+    public async Task A_reason_code_file_that_leaves_a_feature_without_a_reason_is_refused_and_nothing_is_served()
+    {
+        var (modelId, artifact, approvalId) = await Approved();
+        using var host = ScoringHost(modelId, artifact, approvalId, reasonCodesFile: ReasonCodes(withAmount: false));
+        var health = await WaitForHealth(host.CreateClient());
+        Assert.Equal("model_unloadable", health.GetProperty("code").GetString());
+        Assert.Contains("missing: Amount", health.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Register_validate_approve_attest_load_and_score_then_revoke_and_the_server_refuses()
+    {
+        var (modelId, artifact, approvalId) = await Approved();
+        var digest = Digest.OfBytes(await File.ReadAllBytesAsync(artifact));
+        await _ledger.Pipeline.GetAsync($"/api/v1/approvals/{approvalId}/attestation").Expect(HttpStatusCode.OK);
+
+        using var host = ScoringHost(modelId, artifact, approvalId);
+        var scorer = host.CreateClient();
+        var health = await WaitForHealth(scorer);
+        Assert.Equal("serving", health.GetProperty("status").GetString());
+        Assert.Equal(digest, health.GetProperty("artifactDigest").GetString());
+
+        var scores = await ScoreRiskyAndSafe(scorer);
         Assert.Equal(2, scores.GetArrayLength());
         Assert.True(scores[0].GetProperty("Probability").GetSingle() > scores[1].GetProperty("Probability").GetSingle());
         await scorer.PostAsJsonAsync("/score", new { Duration = 12 }).Expect(HttpStatusCode.BadRequest);

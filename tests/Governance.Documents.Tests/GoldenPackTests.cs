@@ -5,6 +5,7 @@ using Governance.Attestations;
 using Governance.Documents.EvidencePacks;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
+using Governance.Domain.Evidence;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
@@ -213,6 +214,16 @@ public sealed class GoldenPackTests
                 "{}",
                 At(Ravi, 52, "Signed attestation of the granted approval")
             ),
+            new EvidenceReportRecorded(
+                "credit-scoring-de",
+                "1.1.0",
+                "EV-1",
+                "german-credit-holdout",
+                "1",
+                validation.ManifestDigest,
+                EvidenceFixture.Report(Artifact, 0),
+                At(Validator, 25, "Holdout evidence reviewed before the validation opinion")
+            ),
             new ModelVersionDeployed(
                 "credit-scoring-de",
                 "1.1.0",
@@ -243,7 +254,43 @@ public sealed class GoldenPackTests
                 }
             )
             .ToArray();
-        return new EvidencePackInput(model, state, training, validation, trail, Names);
+        return new EvidencePackInput(model, state, training, validation, trail, Names, PreviousVersion(training, validation));
+    }
+
+    /// <summary>Version 1.0.0 with its own evidence on the same holdout: the benchmark the SR 11-7 pack compares with.</summary>
+    private static ModelVersion PreviousVersion(Dataset training, Dataset validation)
+    {
+        const string artifact = "sha256:7d1c0f3a9b2e4c6d8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e";
+        object[] events =
+        [
+            new ModelVersionRegistered(
+                "credit-scoring-de",
+                "1.0.0",
+                "file:///models/credit-scoring-de/1.0.0/credit-scoring-1.0.0.zip",
+                artifact,
+                40_112,
+                ArtifactFormat.MlNetZip,
+                training.ManifestDigest,
+                validation.ManifestDigest,
+                new Dictionary<string, double> { ["auc"] = 0.7612 },
+                "demo-1.0.0",
+                new Dictionary<string, string> { ["trainer"] = "FastTreeBinary" },
+                RiskTier.High,
+                Owner.SubjectId,
+                At(Owner, -48, "Trained by the demo seeder")
+            ),
+            new EvidenceReportRecorded(
+                "credit-scoring-de",
+                "1.0.0",
+                "EV-1",
+                "german-credit-holdout",
+                "1",
+                validation.ManifestDigest,
+                EvidenceFixture.Report(artifact, -0.02),
+                At(Validator, -24, "Holdout evidence")
+            ),
+        ];
+        return events.Aggregate((ModelVersion?)null, ModelVersion.Evolve)!;
     }
 
     private static string SnakeCase(string name) =>

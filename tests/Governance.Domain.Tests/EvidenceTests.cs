@@ -88,6 +88,30 @@ public class EvidenceTests
     }
 
     [Fact]
+    public void A_report_that_examined_no_protected_attribute_is_recorded_but_a_setting_without_a_value_is_refused()
+    {
+        var dataset = DatasetWithDigest(TrainingDigest);
+        var none = Report() with
+        {
+            Settings = new Dictionary<string, string>
+            {
+                ["label"] = "is_fraud",
+                ["positive"] = "true",
+                ["protected"] = "",
+            },
+            Bias = [],
+        };
+        var recorded = RecordEvidenceReportDecision.Decide(new(none, null), TheModel, Version(), dataset, Ctx(Validator));
+        Assert.Equal("", recorded.Report.Settings["protected"]);
+
+        var absent = none with { Settings = new Dictionary<string, string> { ["label"] = null! } };
+        InvalidField(
+            () => RecordEvidenceReportDecision.Decide(new(absent, null), TheModel, Version(), dataset, Ctx(Validator)),
+            "report.settings.label"
+        );
+    }
+
+    [Fact]
     public void A_report_on_another_artifact_is_refused_naming_the_field()
     {
         var report = Report() with { ArtifactDigest = OtherDigest };

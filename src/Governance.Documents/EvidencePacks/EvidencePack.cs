@@ -78,18 +78,23 @@ public static class EvidencePack
             ),
             Missing("No list of out-of-scope uses is kept for this model."),
             new Heading(1, "3. Factors"),
+            .. EvidenceSections.Factors(i),
             Missing(
-                "Relevant groups, instrumentation and environmental factors are not registered. The datasets below record whether "
-                    + "personal data are involved."
+                "Instrumentation and environmental factors are not registered. The datasets below record whether personal data are "
+                    + "involved."
             ),
             new Heading(1, "4. Metrics"),
             .. Metrics(i),
+            new Heading(2, "Recorded validation evidence"),
+            .. EvidenceSections.AccuracyLevels(i),
+            new Heading(2, "Explainability: what drives the scores"),
+            .. EvidenceSections.Explainability(i),
             new Heading(1, "5. Evaluation data"),
             .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset, i.People),
             new Heading(1, "6. Training data"),
             .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset, i.People),
             new Heading(1, "7. Quantitative analyses"),
-            Missing("Disaggregated (per-group) results are not registered; only the overall metrics in section 4 are."),
+            .. EvidenceSections.GroupOutcomes(i),
             new Heading(1, "8. Ethical considerations"),
             new Paragraph(
                 i.TrainingDataset?.ContainsPersonalData == true || i.ValidationDataset?.ContainsPersonalData == true
@@ -97,6 +102,7 @@ public static class EvidencePack
                     : "Neither the training nor the validation dataset is registered as containing personal data."
             ),
             new Heading(1, "9. Caveats and recommendations"),
+            .. EvidenceSections.Caveats(i),
             .. OpenFindingsAndConditions(i),
             new Heading(2, "Independent validation"),
             .. Validation(i),
@@ -121,6 +127,8 @@ public static class EvidencePack
             .. Hyperparameters(i),
             new Paragraph($"Code commit: {i.Version.CodeCommit}. Artifact format: {i.Version.Format}."),
             Missing("Design specifications, trade-offs and architecture are not recorded."),
+            new Heading(2, "2(b) What the model relies on, and the operating point it optimises"),
+            .. EvidenceSections.DesignChoices(i),
             new Heading(2, "2(d) Data requirements: datasheets of the training and validation data"),
             .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset, i.People),
             .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset, i.People),
@@ -129,6 +137,8 @@ public static class EvidencePack
             new Heading(2, "2(g) Validation and testing procedures, metrics and test logs"),
             .. Metrics(i),
             .. Validation(i),
+            new Heading(2, "2(g) Recorded validation evidence, including discriminatory impacts"),
+            .. EvidenceSections.Testing(i),
             new Heading(2, "2(h) Cybersecurity measures"),
             new Paragraph(
                 "The artifact is bound by SHA-256 to each approval; approvals are signed (in-toto statement in a DSSE envelope, ES256) "
@@ -136,11 +146,10 @@ public static class EvidencePack
             ),
             new Heading(1, "3. Monitoring, functioning and control"),
             .. OpenFindingsAndConditions(i),
-            Missing(
-                "Capabilities and limitations in performance per group, foreseeable unintended outcomes and input data specifications are "
-                    + "not recorded."
-            ),
+            .. EvidenceSections.PerformanceLimits(i),
+            Missing("Foreseeable unintended outcomes and input data specifications are not recorded."),
             new Heading(1, "4. Appropriateness of the performance metrics"),
+            .. EvidenceSections.MetricAppropriateness(i),
             Missing(
                 "The rationale for the chosen metrics is not recorded; the validator's opinion in section 2(g) addresses their adequacy "
                     + "as far as recorded."
@@ -171,10 +180,13 @@ public static class EvidencePack
                 $"The ledger keeps every event of this version immutably, with actor, time, reason and correlation id; {i.Trail.Count} "
                     + $"events are listed in Appendix A."
             ),
+            new Heading(1, "Article 13: transparency and information to deployers"),
+            .. EvidenceSections.Interpretation(i),
             new Heading(1, "Article 14: human oversight"),
             .. Approvals(i),
             new Heading(1, "Article 15: accuracy, robustness and cybersecurity"),
             .. Metrics(i),
+            .. EvidenceSections.AccuracyLevels(i),
         ];
 
     /// <summary>The sign-offs each approval request was recorded as needing (the policy in force when it was requested).</summary>
@@ -198,6 +210,12 @@ public static class EvidencePack
             .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset, i.People),
             new Heading(1, "3. Independent validation (SR 11-7 V; SS1/23 principle 4)"),
             .. Validation(i),
+            new Heading(2, "Explainability: what drives the scores"),
+            .. EvidenceSections.Explainability(i),
+            new Heading(2, "Outcomes analysis (SR 11-7 V; SR 26-2)"),
+            .. EvidenceSections.Testing(i),
+            new Heading(2, "Benchmarking against the previous version (SR 11-7 V)"),
+            .. EvidenceSections.Benchmarking(i),
             new Heading(1, "4. Approvals and segregation of duties (SS1/23 principles 2 and 5)"),
             .. SegregationOfDuties(i),
             .. Approvals(i),

@@ -26,13 +26,17 @@ public sealed record TrailEntry(
 
 /// <summary>Everything a pack says, read from the ledger at one position, with the names the people directory gives the parties
 /// when it is rendered (the ledger records subject ids only); the same input always renders the same bytes.</summary>
+/// <param name="PreviousVersion">
+/// The latest earlier version of the model with explainability evidence, if any: the benchmark the SR 11-7 pack compares with.
+/// </param>
 public sealed record EvidencePackInput(
     Model Model,
     ModelVersion Version,
     Dataset? TrainingDataset,
     Dataset? ValidationDataset,
     IReadOnlyList<TrailEntry> Trail,
-    PeopleNames People
+    PeopleNames People,
+    ModelVersion? PreviousVersion = null
 )
 {
     /// <summary>The ledger position the pack reflects: the stream version of the last event it includes.</summary>

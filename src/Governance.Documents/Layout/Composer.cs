@@ -540,10 +540,10 @@ public static class Composer
                     StrokeWidth = 1.4f,
                 };
                 c.DrawPath(path, stroke);
-                Text(c, minX.ToString("0", CultureInfo.InvariantCulture), x0, y0 + 11, label, Muted, SKTextAlign.Center);
-                Text(c, maxX.ToString("0", CultureInfo.InvariantCulture), x0 + w, y0 + 11, label, Muted, SKTextAlign.Center);
-                Text(c, maxY.ToString("0", CultureInfo.InvariantCulture), x0 - 4, y0 - h + 3, label, Muted, SKTextAlign.Right);
-                Text(c, minY.ToString("0", CultureInfo.InvariantCulture), x0 - 4, y0 + 3, label, Muted, SKTextAlign.Right);
+                Text(c, minX.ToString("0.##", CultureInfo.InvariantCulture), x0, y0 + 11, label, Muted, SKTextAlign.Center);
+                Text(c, maxX.ToString("0.##", CultureInfo.InvariantCulture), x0 + w, y0 + 11, label, Muted, SKTextAlign.Center);
+                Text(c, maxY.ToString("0.##", CultureInfo.InvariantCulture), x0 - 4, y0 - h + 3, label, Muted, SKTextAlign.Right);
+                Text(c, minY.ToString("0.##", CultureInfo.InvariantCulture), x0 - 4, y0 + 3, label, Muted, SKTextAlign.Right);
                 Text(c, chart.XLabel, x0 + w / 2, y0 + 21, label, Muted, SKTextAlign.Center);
                 c.Save();
                 c.RotateDegrees(-90, Left + 8, y0 - h / 2);

@@ -117,7 +117,14 @@ public static class RecordEvidenceReportDecision
         {
             check.MaxItems(r.Settings.Keys.ToArray(), "report.settings", EvidenceLimits.MaxSettings);
             foreach (var (key, value) in r.Settings)
-                check.Required(key, "report.settings", 100).Required(value, $"report.settings.{key}", 2000);
+            {
+                check.Required(key, "report.settings", 100);
+                // A setting may be empty (a report that examined no protected attribute), never absent.
+                if (value is null)
+                    check.Fail($"report.settings.{key}", "is required (it may be empty)");
+                else
+                    check.Optional(value, $"report.settings.{key}", 2000);
+            }
         }
 
         if (r.Shap is null)

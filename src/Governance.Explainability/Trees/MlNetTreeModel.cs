@@ -46,6 +46,9 @@ public sealed class MlNetTreeModel
     /// <summary>The name of the feature vector column the predictor reads (usually <c>Features</c>).</summary>
     public string FeatureColumn { get; }
 
+    /// <summary>ML.NET's default label column name (<c>DefaultColumnNames.Label</c>, which is internal).</summary>
+    private const string DefaultLabel = "Label";
+
     /// <summary>
     /// Loads the model zip at <paramref name="path"/>; <paramref name="seed"/> seeds the ML.NET context (PFI's shuffles).
     /// </summary>
@@ -56,9 +59,21 @@ public sealed class MlNetTreeModel
     {
         var ml = new MLContext(seed);
         var model = ml.Model.Load(path, out var inputSchema);
+        return FromModel(ml, model, inputSchema, path);
+    }
+
+    /// <summary>
+    /// The trees of a model already loaded by <paramref name="ml"/> (a scoring host loads it from the verified bytes);
+    /// <paramref name="source"/> names it in messages.
+    /// </summary>
+    /// <exception cref="InvalidDataException">
+    /// When the model is not a tree-ensemble binary classifier, or uses categorical splits.
+    /// </exception>
+    public static MlNetTreeModel FromModel(MLContext ml, ITransformer model, DataViewSchema inputSchema, string source)
+    {
         var last = model is IEnumerable<ITransformer> chain ? chain.LastOrDefault() : model;
         if (last is not ISingleFeaturePredictionTransformer<object> predictor)
-            throw new InvalidDataException($"{path}: the last transformer is not a predictor.");
+            throw new InvalidDataException($"{source}: the last transformer is not a predictor.");
         var parameters = predictor.Model;
         var platt = (Slope: -1.0, Offset: 0.0);
         var link = OutputLink.Identity;
@@ -74,13 +89,13 @@ public sealed class MlNetTreeModel
             const BindingFlags declared = BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly;
             var calibrator = calibrated.GetProperty("Calibrator", declared)!.GetValue(parameters);
             if (calibrator is not PlattCalibrator p)
-                throw new InvalidDataException($"{path}: calibrator {calibrator?.GetType().Name} is not Platt scaling.");
+                throw new InvalidDataException($"{source}: calibrator {calibrator?.GetType().Name} is not Platt scaling.");
             platt = (p.Slope, p.Offset);
             link = OutputLink.Logistic;
             parameters = calibrated.GetProperty("SubModel", declared)!.GetValue(parameters)!;
         }
         if (parameters is not TreeEnsembleModelParametersBasedOnRegressionTree trees)
-            throw new InvalidDataException($"{path}: {parameters.GetType().Name} is not a FastTree or LightGbm tree ensemble.");
+            throw new InvalidDataException($"{source}: {parameters.GetType().Name} is not a FastTree or LightGbm tree ensemble.");
 
         var featureColumn = predictor.FeatureColumnName;
         var outputSchema = model.GetOutputSchema(inputSchema);
@@ -105,7 +120,10 @@ public sealed class MlNetTreeModel
 
     /// <summary>
     /// Loads a CSV with the columns the model's input schema names (matched by header name, read as the schema's types),
-    /// plus <paramref name="labelColumn"/> as text when the model does not read it.
+    /// plus <paramref name="labelColumn"/> as text when the model does not read it. A model saved with its training
+    /// loader's schema reads a column <c>Label</c> (ML.NET's default label name) that the file may call otherwise, as the
+    /// demo fraud model's <c>is_fraud</c>: when the header has no <c>Label</c>, that input is read from
+    /// <paramref name="labelColumn"/>.
     /// </summary>
     /// <exception cref="ArgumentException">When an input column is missing from the header or is not a scalar.</exception>
     public IDataView LoadCsv(string csvPath, IReadOnlyList<string> header, string? labelColumn)
@@ -113,7 +131,10 @@ public sealed class MlNetTreeModel
         var columns = new List<TextLoader.Column>();
         foreach (var c in InputSchema)
         {
-            var index = IndexIn(header, c.Name);
+            var index =
+                c.Name == DefaultLabel && labelColumn is not null && !header.Contains(DefaultLabel)
+                    ? IndexIn(header, labelColumn)
+                    : IndexIn(header, c.Name);
             if (c.Type is VectorDataViewType || c.Type.RawType == typeof(ReadOnlyMemory<char>) && c.Type is not TextDataViewType)
                 throw new ArgumentException($"Model input column \"{c.Name}\" is not a scalar.");
             var kind =

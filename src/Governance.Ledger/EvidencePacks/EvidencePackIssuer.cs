@@ -123,15 +123,28 @@ public sealed class EvidencePackIssuer(
         var model =
             await session.LoadAsync<Model>(target.ModelId, ct)
             ?? throw GovernanceRuleException.NotFound("model.not_found", $"Model '{target.ModelId}' is not registered.");
-        var trail = await EventTrail.StreamTrailAsync(session, state.Id, ct);
         var names = await people.NamesAsync(ct);
+        var trail = (await EventTrail.StreamTrailAsync(session, state.Id, ct)).Select(e => e.ForPack(names)).ToArray();
+        var asOf = trail.Length == 0 ? state.RegisteredAt : trail[^1].At;
+        // The benchmark: the latest earlier version with evidence recorded by this stream's last event, so that the same ledger
+        // position still gives the same pack when evidence is later added to an earlier version.
+        var previous = (
+            await session
+                .Query<ModelVersion>()
+                .Where(v => v.ModelId == model.Id && v.RegisteredAt < state.RegisteredAt)
+                .OrderBy(v => v.RegisteredAt)
+                .ToListAsync(ct)
+        )
+            .Select(v => v with { Evidence = v.Evidence.Where(e => e.RecordedAt <= asOf).ToArray() })
+            .LastOrDefault(v => v.Evidence.Count > 0);
         return new EvidencePackInput(
             model,
             state,
             await datasets.ResolveAsync(session, state.TrainingDatasetDigest, ct),
             await datasets.ResolveAsync(session, state.ValidationDatasetDigest, ct),
-            trail.Select(e => e.ForPack(names)).ToArray(),
-            names
+            trail,
+            names,
+            previous
         );
     }
 }
