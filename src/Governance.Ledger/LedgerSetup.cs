@@ -16,6 +16,7 @@ using Governance.Ledger.Evidence;
 using Governance.Ledger.EvidencePacks;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Reconciliation;
 using Governance.Ledger.SecurityLog;
 using Governance.Ledger.Sequencing;
 using Governance.Ledger.Transparency;
@@ -38,6 +39,11 @@ namespace Governance.Ledger;
 /// <see cref="Pkcs11"/> is set.</param>
 public sealed record LedgerOptions(string ConnectionString, string? AttestationKeysFolder)
 {
+    /// <summary>Whether this process creates and updates the database schema at start (<see cref="AutoCreate.CreateOrUpdate"/>, the
+    /// default, for development) or expects it applied by the <c>migrate</c> command under the migration role
+    /// (<see cref="AutoCreate.None"/>: production, where the application role has no DDL rights; docs/database-roles.md).</summary>
+    public AutoCreate AutoCreate { get; init; } = AutoCreate.CreateOrUpdate;
+
     /// <summary>A PKCS#11 token that holds the attestation keys instead of the folder.</summary>
     public Pkcs11Options? Pkcs11 { get; init; }
 
@@ -97,6 +103,7 @@ public static class LedgerSetup
         typeof(AttestationKeyActivated),
         typeof(AttestationKeyRetired),
         typeof(AttestationKeyCompromised),
+        typeof(ReadModelDifferenceFound),
     ];
 
     /// <summary>
@@ -105,10 +112,11 @@ public static class LedgerSetup
     /// </summary>
     public static IServiceCollection AddGovernanceLedger(this IServiceCollection services, LedgerOptions options)
     {
-        services
-            .AddMarten(_ => Configure(new StoreOptions(), options.ConnectionString))
-            .UseLightweightSessions()
-            .ApplyAllDatabaseChangesOnStartup();
+        var marten = services
+            .AddMarten(_ => Configure(new StoreOptions(), options.ConnectionString, options.AutoCreate))
+            .UseLightweightSessions();
+        if (options.AutoCreate != AutoCreate.None)
+            marten.ApplyAllDatabaseChangesOnStartup();
         services.AddSingleton(options);
         services.AddSingleton(ApprovalPolicy.Default);
         services.AddSingleton<LedgerWriter>();
@@ -128,6 +136,8 @@ public static class LedgerSetup
         services.AddSingleton<EvidenceRecords>();
         services.AddSingleton<ApprovalRecords>();
         services.AddSingleton<ApprovalQueries>();
+        services.AddSingleton<ApprovalLookupReplay>();
+        services.AddSingleton<IntegrityChecks>();
         services.AddSingleton<DeploymentRecords>();
         services.AddSingleton<SignedApprovals>();
         services.AddSingleton<ServingHosts>();
@@ -144,11 +154,13 @@ public static class LedgerSetup
     }
 
     /// <summary>The store's configuration: schema <c>governance</c>, string stream keys, inline projections.</summary>
-    public static StoreOptions Configure(StoreOptions opts, string connectionString)
+    /// <param name="autoCreate">Whether Marten creates or updates its tables when it first uses them (<see
+    /// cref="LedgerOptions.AutoCreate"/>).</param>
+    public static StoreOptions Configure(StoreOptions opts, string connectionString, AutoCreate autoCreate = AutoCreate.CreateOrUpdate)
     {
         opts.Connection(connectionString);
         opts.DatabaseSchemaName = "governance";
-        opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        opts.AutoCreateSchemaObjects = autoCreate;
         // Subject ids stored before they were namespaced are read as user:… or client:… (see NamespacedSubjects).
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, NamespacedSubjects.Configure);
 

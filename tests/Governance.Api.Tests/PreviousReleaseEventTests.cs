@@ -110,6 +110,7 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.ModelVersions.ModelVersionSuspended),
         typeof(Domain.ModelVersions.ModelVersionSuspensionLifted),
         typeof(Domain.Evidence.EvidenceReportRecorded),
+        typeof(Domain.Security.ReadModelDifferenceFound),
     ];
 
     [Fact]

@@ -39,12 +39,17 @@ public sealed class TransparencyLog(LedgerOptions ledger, Sequencing.SafePositio
         "e.seq_id, e.id, e.stream_id, e.version, e.type, e.timestamp, e.correlation_id, e.data::text, e.is_archived, e.mt_dotnet_type, "
         + "coalesce(s.version, -1)";
 
-    private readonly Lazy<Task> _schema = new(() => CreateSchemaAsync(ledger.ConnectionString));
+    private readonly Lazy<Task> _schema = new(() =>
+        ledger.AutoCreate == JasperFx.AutoCreate.None ? Task.CompletedTask : CreateSchemaAsync(ledger.ConnectionString)
+    );
 
-    /// <summary>Creates the tables if they are missing (idempotent; concurrent callers are serialised by a transaction lock).</summary>
+    /// <summary>Creates the tables if they are missing, unless the schema is applied by the <c>migrate</c> command only
+    /// (<see cref="LedgerOptions.AutoCreate"/> None).</summary>
     public Task EnsureSchemaAsync() => _schema.Value;
 
-    private static async Task CreateSchemaAsync(string connectionString)
+    /// <summary>Creates the transparency log's tables and <see cref="Reconciliation.IntegrityChecks"/>'s if they are missing
+    /// (idempotent; concurrent callers are serialised by a transaction lock). Needs DDL rights: the migration role.</summary>
+    public static async Task CreateSchemaAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -63,7 +68,7 @@ public sealed class TransparencyLog(LedgerOptions ledger, Sequencing.SafePositio
                 level int not null, idx bigint not null, hash bytea not null, primary key (level, idx));
             create table if not exists governance.tlog_checkpoints (
                 size bigint primary key, root bytea not null, note text not null, signed_at timestamptz not null);
-            """,
+            """ + Reconciliation.IntegrityChecks.CreateTable,
             connection,
             transaction
         );
