@@ -69,10 +69,10 @@ public static class DatabaseMigration
                 grant select, insert on governance.mt_events to {role};
                 grant usage, select on sequence governance.mt_events_sequence to {role};
                 grant select, insert, update on governance.mt_streams to {role};
-                -- Read models (Marten documents, re-derivable from the events) and the transparency log's working tables.
+                -- Read models (Marten documents, re-derivable from the events: upserted, never deleted); the log's working tables.
                 do $grants$ declare t text; begin
                     for t in select tablename from pg_tables where schemaname = 'governance' and tablename like 'mt_doc_%' loop
-                        execute format('grant select, insert, update, delete on governance.%I to {role}', t);
+                        execute format('grant select, insert, update on governance.%I to {role}', t);
                     end loop;
                 end $grants$;
                 grant select, insert on governance.tlog_leaves, governance.tlog_nodes, governance.tlog_checkpoints to {role};

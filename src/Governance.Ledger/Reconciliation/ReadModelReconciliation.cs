@@ -39,8 +39,9 @@ public sealed class ReadModelReconciliation(
     ILogger<ReadModelReconciliation> logger
 ) : BackgroundService
 {
-    /// <summary>The leader election's advisory lock key: the first eight bytes of SHA-256("governance.read-model.reconciliation").</summary>
-    public const long LockKey = 0x5c1e0b7e2d4a9f31L;
+    /// <summary>The leader election's advisory lock key: the first eight bytes of
+    /// SHA-256("governance.read-model.reconciliation").</summary>
+    public const long LockKey = unchecked((long)0x762486ca8ba940f4UL);
 
     /// <summary>The actor of the security events this job records.</summary>
     public static readonly Actor Actor = new(Subjects.SystemPrefix + "reconciliation", "Read-model reconciliation", Roles.System);
