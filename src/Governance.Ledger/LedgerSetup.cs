@@ -138,6 +138,12 @@ public static class LedgerSetup
         services.AddSingleton<ApprovalQueries>();
         services.AddSingleton<ApprovalLookupReplay>();
         services.AddSingleton<IntegrityChecks>();
+        services.AddSingleton(sp => new ModelLogVerification(
+            sp.GetRequiredService<TransparencyLog>(),
+            sp.GetRequiredService<IntegrityChecks>(),
+            sp.GetService<TransparencyLogOptions>(),
+            sp.GetRequiredService<TimeProvider>()
+        ));
         services.AddSingleton<DeploymentRecords>();
         services.AddSingleton<SignedApprovals>();
         services.AddSingleton<ServingHosts>();

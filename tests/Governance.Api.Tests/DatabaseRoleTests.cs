@@ -43,7 +43,8 @@ public sealed class RolesApp : LedgerApp
         await TransparencyLogTesting.SqlAsync(
             ConnectionString,
             $"create role {MigrationRole} login; create role {ApplicationRole} login; "
-                + $"grant create, connect on database {database} to {MigrationRole}; grant connect on database {database} to {ApplicationRole}"
+                + $"grant create, connect on database {database} to {MigrationRole}; "
+                + $"grant connect on database {database} to {ApplicationRole}"
         );
         // The migrate command, as Program runs it: the host's services built, not started.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });

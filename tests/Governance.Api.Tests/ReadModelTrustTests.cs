@@ -3,6 +3,7 @@ using Governance.Attestations;
 using Governance.Domain.Shared;
 using Governance.Ledger.Reconciliation;
 using Governance.Ledger.SecurityLog;
+using Governance.Ledger.Transparency;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Governance.Api.Tests;
@@ -79,6 +80,40 @@ public sealed class ReadModelTrustTests(TamperLedger ledger)
         {
             await ledger.RestoreAsync();
             await job.RunOnceAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task A_models_verification_against_the_signed_log_passes_then_names_an_edited_event_and_fails_loudly()
+    {
+        var verification = new ModelLogVerification(
+            ledger.Services.GetRequiredService<TransparencyLog>(),
+            ledger.Services.GetRequiredService<IntegrityChecks>(),
+            ledger.SealerOptions,
+            ledger.Clock
+        );
+        var checks = ledger.Services.GetRequiredService<IntegrityChecks>();
+        var model = (string)
+            (await ledger.Sql($"select data->>'modelId' from governance.mt_doc_approval where id = '{ledger.RevokedApproval}'"))!;
+        try
+        {
+            var clean = await verification.VerifyAsync(model, CancellationToken.None);
+            Assert.True(clean.Passed, string.Join("; ", clean.Findings));
+            Assert.NotNull(clean.CheckpointSize);
+            var last = await verification.LastAsync(model, CancellationToken.None);
+            Assert.True(last is { Passed: true } && last.CheckpointSize == clean.CheckpointSize && last.UpToSeq == clean.UpToSeq);
+
+            var seq = (long)(await ledger.Sql($"select max(seq_id) from governance.mt_events where stream_id like '{model}@%'"))!;
+            await ledger.Sql($"update governance.mt_events set data = data || '{{\"reason\": \"forged\"}}' where seq_id = {seq}");
+            var failed = await verification.VerifyAsync(model, CancellationToken.None);
+            Assert.False(failed.Passed);
+            Assert.Contains($"event {seq} ", Assert.Single(failed.Findings));
+            Assert.Contains(await checks.FailingAsync(CancellationToken.None), c => c.Name == IntegrityChecks.Model(model));
+        }
+        finally
+        {
+            await ledger.RestoreAsync();
+            await verification.VerifyAsync(model, CancellationToken.None);
         }
     }
 }

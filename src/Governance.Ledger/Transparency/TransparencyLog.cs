@@ -299,7 +299,7 @@ public sealed class TransparencyLog(LedgerOptions ledger, Sequencing.SafePositio
             ?? throw GovernanceRuleException.NotFound("transparency_log.no_checkpoint", "the log has signed no checkpoint yet");
     }
 
-    private static async Task<IReadOnlyList<InclusionProof>> InclusionsAsync(
+    internal static async Task<IReadOnlyList<InclusionProof>> InclusionsAsync(
         NpgsqlConnection connection,
         IReadOnlyList<(long Seq, long Index)> leaves,
         long size,
