@@ -152,6 +152,7 @@ public static class LedgerSetup
             sp.GetRequiredService<IDocumentStore>(),
             sp.GetRequiredService<LedgerWriter>(),
             sp.GetRequiredService<DatasetRegister>(),
+            sp.GetRequiredService<TransparencyLog>(),
             sp.GetRequiredService<TimeProvider>(),
             options.EvidencePackRenderBudget
         ));

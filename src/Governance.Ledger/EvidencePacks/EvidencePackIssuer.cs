@@ -42,6 +42,7 @@ public sealed class EvidencePackIssuer(
     IDocumentStore store,
     LedgerWriter writer,
     DatasetRegister datasets,
+    Transparency.TransparencyLog log,
     TimeProvider clock,
     TimeSpan renderBudget
 )
@@ -128,6 +129,9 @@ public sealed class EvidencePackIssuer(
             await datasets.ResolveAsync(session, state.TrainingDatasetDigest, ct),
             await datasets.ResolveAsync(session, state.ValidationDatasetDigest, ct),
             trail.Select(e => e.ForPack()).ToArray()
-        );
+        )
+        {
+            LogProof = await log.PackProofAsync([.. trail.Select(e => e.Sequence)], ct),
+        };
     }
 }

@@ -140,6 +140,54 @@ public sealed class TransparencyLog(LedgerOptions ledger, Sequencing.SafePositio
         return new SignedCheckpoint(checkpoint.Origin, checkpoint.Size, checkpoint.RootHash, note, reader.GetFieldValue<DateTimeOffset>(1));
     }
 
+    /// <summary>
+    /// The proof an evidence pack carries for the events it cites (<paramref name="seqs"/>): the earliest signed checkpoint whose
+    /// tree holds all of them (the same at every re-render at the same position, since checkpoints never change) and each event's
+    /// inclusion proof against it. Null when an event is not sealed yet or no checkpoint covers them all.
+    /// </summary>
+    public async Task<Documents.EvidencePacks.PackLogProof?> PackProofAsync(IReadOnlyList<long> seqs, CancellationToken ct)
+    {
+        if (seqs.Count == 0)
+            return null;
+        await using var connection = await OpenAsync(ct);
+        var leaves = new List<(long Seq, long Index)>();
+        await using (var read = new NpgsqlCommand("select seq_id, idx from governance.tlog_leaves where seq_id = any(@seqs)", connection))
+        {
+            read.Parameters.AddWithValue("seqs", seqs.ToArray());
+            await using var reader = await read.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                leaves.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        }
+        if (leaves.Count < seqs.Distinct().Count())
+            return null;
+        await using var earliest = new NpgsqlCommand(
+            "select size, note from governance.tlog_checkpoints where size > @last order by size limit 1",
+            connection
+        );
+        earliest.Parameters.AddWithValue("last", leaves.Max(l => l.Index));
+        long size;
+        string note;
+        await using (var reader = await earliest.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+                return null;
+            (size, note) = (reader.GetInt64(0), reader.GetString(1));
+        }
+        var proofs = await InclusionsAsync(connection, [.. leaves.OrderBy(l => l.Seq)], size, ct);
+        return new(
+            size,
+            note,
+            [
+                .. proofs.Select(p => new Documents.EvidencePacks.PackInclusion(
+                    p.Seq,
+                    p.LeafIndex,
+                    Convert.ToBase64String(p.LeafHash),
+                    [.. p.Proof.Select(Convert.ToBase64String)]
+                )),
+            ]
+        );
+    }
+
     /// <summary>The inclusion proof of the event numbered <paramref name="seq"/> in the tree of <paramref name="treeSize"/>
     /// leaves (default: the latest checkpoint's).</summary>
     /// <exception cref="GovernanceRuleException">NotFound when there is no checkpoint yet, the event is not sealed, or the
