@@ -24,6 +24,7 @@ using Npgsql;
 // string
 //   Governance.Benchmarks appends <connection string> <seconds> <writers>   ledger commands vs raw single-row inserts, same database
 //   Governance.Benchmarks seed-check <connection string>                   one approved version; prints "model version digest"
+//   Governance.Benchmarks tlog <connection string> [events]                the transparency log (TransparencyLogBench.cs)
 var (mode, connection) = (args[0], args[1]);
 if (mode == "reset-db")
 {
@@ -48,6 +49,12 @@ await using var ledger = new ServiceCollection()
     .BuildServiceProvider();
 await ledger.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 var now = () => DateTimeOffset.UtcNow;
+
+if (mode == "tlog")
+{
+    await TransparencyLogBench.RunAsync(ledger, connection, args.Length > 2 ? int.Parse(args[2]) : 1_000_000, ApprovedVersions);
+    return;
+}
 
 if (mode == "seed-check")
 {

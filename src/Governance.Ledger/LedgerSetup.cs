@@ -19,6 +19,7 @@ using Governance.Ledger.Incidents;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.People;
+using Governance.Ledger.Reconciliation;
 using Governance.Ledger.SecurityLog;
 using Governance.Ledger.Sequencing;
 using Governance.Ledger.Transparency;
@@ -42,6 +43,11 @@ namespace Governance.Ledger;
 /// <see cref="Pkcs11"/> is set.</param>
 public sealed record LedgerOptions(string ConnectionString, string? AttestationKeysFolder)
 {
+    /// <summary>Whether this process creates and updates the database schema at start (<see cref="AutoCreate.CreateOrUpdate"/>, the
+    /// default, for development) or expects it applied by the <c>migrate</c> command under the migration role
+    /// (<see cref="AutoCreate.None"/>: production, where the application role has no DDL rights; docs/database-roles.md).</summary>
+    public AutoCreate AutoCreate { get; init; } = AutoCreate.CreateOrUpdate;
+
     /// <summary>A PKCS#11 token that holds the attestation keys instead of the folder.</summary>
     public Pkcs11Options? Pkcs11 { get; init; }
 
@@ -104,6 +110,7 @@ public static class LedgerSetup
         typeof(AttestationKeyActivated),
         typeof(AttestationKeyRetired),
         typeof(AttestationKeyCompromised),
+        typeof(ReadModelDifferenceFound),
     ];
 
     /// <summary>
@@ -113,10 +120,11 @@ public static class LedgerSetup
     /// </summary>
     public static IServiceCollection AddGovernanceLedger(this IServiceCollection services, LedgerOptions options)
     {
-        services
-            .AddMarten(_ => Configure(new StoreOptions(), options.ConnectionString))
-            .UseLightweightSessions()
-            .ApplyAllDatabaseChangesOnStartup();
+        var marten = services
+            .AddMarten(_ => Configure(new StoreOptions(), options.ConnectionString, options.AutoCreate))
+            .UseLightweightSessions();
+        if (options.AutoCreate != AutoCreate.None)
+            marten.ApplyAllDatabaseChangesOnStartup();
         services.AddSingleton(options);
         services.TryAddSingleton<IPeopleDirectory, NoPeopleDirectory>();
         services.AddSingleton(ApprovalPolicy.Default);
@@ -138,6 +146,14 @@ public static class LedgerSetup
         services.AddSingleton<IncidentRecords>();
         services.AddSingleton<ApprovalRecords>();
         services.AddSingleton<ApprovalQueries>();
+        services.AddSingleton<ApprovalLookupReplay>();
+        services.AddSingleton<IntegrityChecks>();
+        services.AddSingleton(sp => new ModelLogVerification(
+            sp.GetRequiredService<TransparencyLog>(),
+            sp.GetRequiredService<IntegrityChecks>(),
+            sp.GetService<TransparencyLogOptions>(),
+            sp.GetRequiredService<TimeProvider>()
+        ));
         services.AddSingleton<DeploymentRecords>();
         services.AddSingleton<SignedApprovals>();
         services.AddSingleton<ServingHosts>();
@@ -147,6 +163,7 @@ public static class LedgerSetup
             sp.GetRequiredService<LedgerWriter>(),
             sp.GetRequiredService<DatasetRegister>(),
             sp.GetRequiredService<IPeopleDirectory>(),
+            sp.GetRequiredService<TransparencyLog>(),
             sp.GetRequiredService<TimeProvider>(),
             options.EvidencePackRenderBudget
         ));
@@ -155,11 +172,13 @@ public static class LedgerSetup
     }
 
     /// <summary>The store's configuration: schema <c>governance</c>, string stream keys, inline projections.</summary>
-    public static StoreOptions Configure(StoreOptions opts, string connectionString)
+    /// <param name="autoCreate">Whether Marten creates or updates its tables when it first uses them (<see
+    /// cref="LedgerOptions.AutoCreate"/>).</param>
+    public static StoreOptions Configure(StoreOptions opts, string connectionString, AutoCreate autoCreate = AutoCreate.CreateOrUpdate)
     {
         opts.Connection(connectionString);
         opts.DatabaseSchemaName = "governance";
-        opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        opts.AutoCreateSchemaObjects = autoCreate;
         // Subject ids stored before they were namespaced are read as user:… or client:… (see NamespacedSubjects).
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, NamespacedSubjects.Configure);
 

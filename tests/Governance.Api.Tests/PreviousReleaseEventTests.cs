@@ -113,6 +113,7 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Incidents.SeriousIncidentRecorded),
         typeof(Domain.Incidents.SeriousIncidentReported),
         typeof(Domain.Incidents.IncidentCorrectiveActionRecorded),
+        typeof(Domain.Security.ReadModelDifferenceFound),
     ];
 
     [Fact]

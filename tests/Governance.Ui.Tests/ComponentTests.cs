@@ -243,6 +243,7 @@ public sealed class ComponentTests
         context.Services.AddSingleton<IValidationDesk>(desk);
         context.Services.AddSingleton<IOwnerDesk>(desk);
         context.Services.AddSingleton<IPeopleDirectory>(new Directory());
+        context.Services.AddSingleton<IIntegrityDesk>(new IntegrityDeskStub());
         context.AddAuthorization().SetAuthorized("rita").SetRoles(Roles.RiskOfficer);
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         context.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));

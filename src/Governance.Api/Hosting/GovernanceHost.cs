@@ -14,6 +14,7 @@ using Governance.Api.Features.Validation;
 using Governance.Api.Identity;
 using Governance.Ledger;
 using Governance.Ledger.Attestations;
+using Governance.Ledger.Reconciliation;
 using Governance.Ledger.Transparency;
 using Governance.Ui.Desks;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -41,11 +42,15 @@ public static class GovernanceHost
                 Pkcs11 = pkcs11,
                 EvidencePackRenderBudget = EvidencePackRenderBudget(builder.Configuration),
                 StatusListValidity = StatusListValidity(builder.Configuration),
+                AutoCreate = SchemaCreation(builder.Configuration),
             }
         );
 
-        if (TransparencyLog(builder.Configuration, builder.Environment) is { } transparencyLog)
+        var transparencyLog = TransparencyLog(builder.Configuration, builder.Environment);
+        if (transparencyLog is not null)
             services.AddTransparencyLogSealer(transparencyLog);
+        if (Reconciliation(builder.Configuration, sealedOnly: transparencyLog is not null) is { } reconciliation)
+            services.AddReadModelReconciliation(reconciliation);
 
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -175,6 +180,37 @@ public static class GovernanceHost
         return seconds > 0 && double.IsFinite(seconds)
             ? TimeSpan.FromSeconds(seconds)
             : throw new InvalidOperationException("Governance:EvidencePacks:RenderBudgetSeconds must be a positive number of seconds.");
+    }
+
+    /// <summary>
+    /// Governance:Database:AutoCreate: <c>CreateOrUpdate</c> (default: this process creates and updates the schema at start) or
+    /// <c>None</c> (production under the application role: the schema is applied by <c>Governance.Api migrate</c> as the
+    /// migration role; docs/database-roles.md).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another value.</exception>
+    public static JasperFx.AutoCreate SchemaCreation(IConfiguration configuration) =>
+        configuration["Governance:Database:AutoCreate"] switch
+        {
+            null or "" or "CreateOrUpdate" => JasperFx.AutoCreate.CreateOrUpdate,
+            "None" => JasperFx.AutoCreate.None,
+            var other => throw new InvalidOperationException(
+                $"Governance:Database:AutoCreate must be CreateOrUpdate or None, not '{other}'."
+            ),
+        };
+
+    /// <summary>
+    /// The read-model reconciliation: Governance:Reconciliation:IntervalSeconds (default 300; fractions allowed; 0 turns it off).
+    /// Where this process seals, it rebuilds from sealed events only.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The interval is negative or not a number.</exception>
+    public static ReconciliationOptions? Reconciliation(IConfiguration configuration, bool sealedOnly)
+    {
+        var seconds = configuration.GetValue("Governance:Reconciliation:IntervalSeconds", 300.0);
+        if (seconds < 0 || !double.IsFinite(seconds))
+            throw new InvalidOperationException(
+                "Governance:Reconciliation:IntervalSeconds must be 0 (off) or a positive number of seconds."
+            );
+        return seconds == 0 ? null : new ReconciliationOptions(TimeSpan.FromSeconds(seconds), sealedOnly);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Governance.Ledger;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -32,8 +33,14 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
     /// ended UI sessions table (<see cref="UiSessions"/>) where they are missing. The ledger's tables share the database, so
     /// EnsureCreated (which skips any database that has tables) cannot be used; the schema's presence is checked instead.
     /// </summary>
-    public static async Task EnsureSchemaAsync(IServiceProvider services, CancellationToken ct)
+    /// <param name="services">The host's services.</param>
+    /// <param name="createTables">Whether missing tables are created; by default unless <see cref="LedgerOptions.AutoCreate"/> is
+    /// None (the application role, which has no DDL rights): the tables must then already exist (the <c>migrate</c> command,
+    /// which passes true).</param>
+    /// <exception cref="InvalidOperationException">A table is missing and may not be created here.</exception>
+    public static async Task EnsureSchemaAsync(IServiceProvider services, CancellationToken ct, bool? createTables = null)
     {
+        createTables ??= services.GetRequiredService<LedgerOptions>().AutoCreate != JasperFx.AutoCreate.None;
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<IdentityDb>();
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -43,14 +50,28 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
             // One process creates the schema; others wait on the lock, then see it exists.
             await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(4242001)", connection))
                 await lockCommand.ExecuteNonQueryAsync(ct);
-            await using var exists = new NpgsqlCommand("SELECT to_regclass('identity.\"AspNetUsers\"') IS NOT NULL", connection);
-            if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
-                await db.GetService<IRelationalDatabaseCreator>().CreateTablesAsync(ct);
-            // Not in the EF model, so that a database created by an earlier release gets it too.
-            await using var failures = new NpgsqlCommand(SignInThrottle.CreateTable, connection);
-            await failures.ExecuteNonQueryAsync(ct);
-            await using var sessions = new NpgsqlCommand(UiSessions.CreateTable, connection);
-            await sessions.ExecuteNonQueryAsync(ct);
+            await using var exists = new NpgsqlCommand(
+                "SELECT to_regclass('identity.\"AspNetUsers\"') IS NOT NULL AND to_regclass('identity.sign_in_failures') IS NOT NULL "
+                    + "AND to_regclass('identity.ended_ui_sessions') IS NOT NULL",
+                connection
+            );
+            var present = (bool)(await exists.ExecuteScalarAsync(ct))!;
+            if (!createTables.Value && !present)
+                throw new InvalidOperationException(
+                    "The identity tables are missing and Governance:Database:AutoCreate is None: run 'Governance.Api migrate' as the "
+                        + "migration role first (docs/database-roles.md)."
+                );
+            if (createTables.Value)
+            {
+                await using var users = new NpgsqlCommand("SELECT to_regclass('identity.\"AspNetUsers\"') IS NOT NULL", connection);
+                if (!(bool)(await users.ExecuteScalarAsync(ct))!)
+                    await db.GetService<IRelationalDatabaseCreator>().CreateTablesAsync(ct);
+                // Not in the EF model, so that a database created by an earlier release gets it too.
+                await using var failures = new NpgsqlCommand(SignInThrottle.CreateTable, connection);
+                await failures.ExecuteNonQueryAsync(ct);
+                await using var sessions = new NpgsqlCommand(UiSessions.CreateTable, connection);
+                await sessions.ExecuteNonQueryAsync(ct);
+            }
         }
         finally
         {

@@ -52,7 +52,7 @@ public static class EvidencePack
             TitleFacts(i),
             $"{title} · {i.Version.ArtifactDigest[..19]}…",
             $"Generated from ledger stream {i.Version.Id} at version {i.LedgerPosition}",
-            [.. blocks, .. Appendix(i)],
+            [.. blocks, .. Appendix(i), .. LogProofAppendix.Blocks(i)],
             "Governance ledger",
             subtitle,
             $"{i.Model.Id} {i.Version.Version} {Slug(kind)}",

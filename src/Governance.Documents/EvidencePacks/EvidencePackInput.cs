@@ -39,6 +39,10 @@ public sealed record EvidencePackInput(
     ModelVersion? PreviousVersion = null
 )
 {
+    /// <summary>The pack's proof in the transparency log (Appendix C), or null when its position was not yet covered by a signed
+    /// checkpoint when it was issued.</summary>
+    public PackLogProof? LogProof { get; init; }
+
     /// <summary>The ledger position the pack reflects: the stream version of the last event it includes.</summary>
     public long LedgerPosition => Trail.Count == 0 ? 0 : Trail[^1].StreamVersion;
 

@@ -25,6 +25,7 @@ public sealed class SignedApprovals(
     LedgerWriter writer,
     AttestationKeyRing keys,
     ApprovalRecords approvals,
+    ApprovalLookupReplay replay,
     LedgerOptions options,
     TimeProvider clock
 )
@@ -114,16 +115,18 @@ public sealed class SignedApprovals(
         return new Written<KeyCompromiseReported>(new(written.Result, reattested), written.Version, written.Replayed);
     }
 
-    /// <summary>The signed status list (<see cref="ApprovalStatusList"/>) of every approval, issued now and current for
-    /// <see cref="LedgerOptions.StatusListValidity"/>.</summary>
+    /// <summary>
+    /// The signed status list (<see cref="ApprovalStatusList"/>) of every approval, issued now and current for
+    /// <see cref="LedgerOptions.StatusListValidity"/>. Issued from the events (<see cref="ApprovalLookupReplay"/>), not from the
+    /// approval lookup's rows: a revocation or suspension is in the next list whatever an edit of <c>mt_doc_approval</c> says, so
+    /// a model server checking the list does not rely on an editable row.
+    /// </summary>
     public async Task<string> StatusListAsync(CancellationToken ct)
     {
         // The signer first: the list's issue time must fall in its key's window, and the first use may make the first key.
         using var signer = await keys.CurrentSignerAsync(ct);
         var now = clock.GetUtcNow();
-        IReadOnlyList<Approval> all;
-        await using (var session = store.QuerySession())
-            all = await session.Query<Approval>().OrderBy(a => a.Id).ToListAsync(ct);
+        var all = (await replay.ApprovalsAsync(ct)).Values.OrderBy(a => a.Id, StringComparer.Ordinal).ToArray();
         var list = new ApprovalStatusList(now, now + options.StatusListValidity, all.Select(a => Answer(a, now)).ToArray());
         return System.Text.Encoding.UTF8.GetString(Dsse.Serialize(list.Sign(signer)));
     }

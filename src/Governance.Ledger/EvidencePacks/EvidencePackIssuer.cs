@@ -44,6 +44,7 @@ public sealed class EvidencePackIssuer(
     LedgerWriter writer,
     DatasetRegister datasets,
     IPeopleDirectory people,
+    Transparency.TransparencyLog log,
     TimeProvider clock,
     TimeSpan renderBudget
 )
@@ -145,6 +146,9 @@ public sealed class EvidencePackIssuer(
             trail,
             names,
             previous
-        );
+        )
+        {
+            LogProof = await log.PackProofAsync([.. trail.Select(e => e.Sequence)], ct),
+        };
     }
 }

@@ -39,12 +39,17 @@ public sealed class TransparencyLog(LedgerOptions ledger, Sequencing.SafePositio
         "e.seq_id, e.id, e.stream_id, e.version, e.type, e.timestamp, e.correlation_id, e.data::text, e.is_archived, e.mt_dotnet_type, "
         + "coalesce(s.version, -1)";
 
-    private readonly Lazy<Task> _schema = new(() => CreateSchemaAsync(ledger.ConnectionString));
+    private readonly Lazy<Task> _schema = new(() =>
+        ledger.AutoCreate == JasperFx.AutoCreate.None ? Task.CompletedTask : CreateSchemaAsync(ledger.ConnectionString)
+    );
 
-    /// <summary>Creates the tables if they are missing (idempotent; concurrent callers are serialised by a transaction lock).</summary>
+    /// <summary>Creates the tables if they are missing, unless the schema is applied by the <c>migrate</c> command only
+    /// (<see cref="LedgerOptions.AutoCreate"/> None).</summary>
     public Task EnsureSchemaAsync() => _schema.Value;
 
-    private static async Task CreateSchemaAsync(string connectionString)
+    /// <summary>Creates the transparency log's tables and <see cref="Reconciliation.IntegrityChecks"/>'s if they are missing
+    /// (idempotent; concurrent callers are serialised by a transaction lock). Needs DDL rights: the migration role.</summary>
+    public static async Task CreateSchemaAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -63,7 +68,7 @@ public sealed class TransparencyLog(LedgerOptions ledger, Sequencing.SafePositio
                 level int not null, idx bigint not null, hash bytea not null, primary key (level, idx));
             create table if not exists governance.tlog_checkpoints (
                 size bigint primary key, root bytea not null, note text not null, signed_at timestamptz not null);
-            """,
+            """ + Reconciliation.IntegrityChecks.CreateTable,
             connection,
             transaction
         );
@@ -133,6 +138,54 @@ public sealed class TransparencyLog(LedgerOptions ledger, Sequencing.SafePositio
         var note = reader.GetString(0);
         var checkpoint = Checkpoint.ParseBody(SignedNote.Parse(note).Body);
         return new SignedCheckpoint(checkpoint.Origin, checkpoint.Size, checkpoint.RootHash, note, reader.GetFieldValue<DateTimeOffset>(1));
+    }
+
+    /// <summary>
+    /// The proof an evidence pack carries for the events it cites (<paramref name="seqs"/>): the earliest signed checkpoint whose
+    /// tree holds all of them (the same at every re-render at the same position, since checkpoints never change) and each event's
+    /// inclusion proof against it. Null when an event is not sealed yet or no checkpoint covers them all.
+    /// </summary>
+    public async Task<Documents.EvidencePacks.PackLogProof?> PackProofAsync(IReadOnlyList<long> seqs, CancellationToken ct)
+    {
+        if (seqs.Count == 0)
+            return null;
+        await using var connection = await OpenAsync(ct);
+        var leaves = new List<(long Seq, long Index)>();
+        await using (var read = new NpgsqlCommand("select seq_id, idx from governance.tlog_leaves where seq_id = any(@seqs)", connection))
+        {
+            read.Parameters.AddWithValue("seqs", seqs.ToArray());
+            await using var reader = await read.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                leaves.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        }
+        if (leaves.Count < seqs.Distinct().Count())
+            return null;
+        await using var earliest = new NpgsqlCommand(
+            "select size, note from governance.tlog_checkpoints where size > @last order by size limit 1",
+            connection
+        );
+        earliest.Parameters.AddWithValue("last", leaves.Max(l => l.Index));
+        long size;
+        string note;
+        await using (var reader = await earliest.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+                return null;
+            (size, note) = (reader.GetInt64(0), reader.GetString(1));
+        }
+        var proofs = await InclusionsAsync(connection, [.. leaves.OrderBy(l => l.Seq)], size, ct);
+        return new(
+            size,
+            note,
+            [
+                .. proofs.Select(p => new Documents.EvidencePacks.PackInclusion(
+                    p.Seq,
+                    p.LeafIndex,
+                    Convert.ToBase64String(p.LeafHash),
+                    [.. p.Proof.Select(Convert.ToBase64String)]
+                )),
+            ]
+        );
     }
 
     /// <summary>The inclusion proof of the event numbered <paramref name="seq"/> in the tree of <paramref name="treeSize"/>
@@ -294,7 +347,7 @@ public sealed class TransparencyLog(LedgerOptions ledger, Sequencing.SafePositio
             ?? throw GovernanceRuleException.NotFound("transparency_log.no_checkpoint", "the log has signed no checkpoint yet");
     }
 
-    private static async Task<IReadOnlyList<InclusionProof>> InclusionsAsync(
+    internal static async Task<IReadOnlyList<InclusionProof>> InclusionsAsync(
         NpgsqlConnection connection,
         IReadOnlyList<(long Seq, long Index)> leaves,
         long size,

@@ -26,6 +26,7 @@ public static class UiSetup
     public static IServiceCollection AddGovernanceUi(this IServiceCollection services) =>
         services
             .AddSingleton<IAuditDesk, LedgerAuditDesk>()
+            .AddSingleton<IIntegrityDesk, LedgerIntegrityDesk>()
             .AddSingleton<LedgerApprovalDesk>()
             .AddSingleton<LedgerValidationDesk>()
             .AddSingleton<LedgerOwnerDesk>()
