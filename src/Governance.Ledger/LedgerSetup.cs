@@ -84,6 +84,7 @@ public static class LedgerSetup
         typeof(DeploymentCompleted),
         typeof(DeploymentFailed),
         typeof(LiveVersionRolledBack),
+        typeof(LiveVersionWithdrawn),
         typeof(ModelVersionRetired),
         typeof(EvidenceReportRecorded),
         typeof(ApprovalAttested),
@@ -119,6 +120,8 @@ public static class LedgerSetup
         services.AddSingleton(ApprovalPolicy.Default);
         services.AddSingleton<LedgerWriter>();
         services.AddSingleton<SafePosition>();
+        services.AddSingleton<PointInTime>();
+        services.AddSingleton<EnvironmentSlots>();
         services.AddSingleton<TransparencyLog>();
         services.AddSingleton<ICommitsWithEvents, IdempotentAnswers>();
         services.AddSingleton<IAttestationKeyStore>(_ =>
@@ -178,11 +181,13 @@ public static class LedgerSetup
         opts.Projections.Add(new DatasetProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new ModelVersionProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new ApprovalProjection(), ProjectionLifecycle.Inline);
+        opts.Projections.Add(new EnvironmentSlotProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new AttestationKeyProjection(), ProjectionLifecycle.Inline);
 
         opts.Schema.For<Dataset>().Index(d => d.ManifestDigest);
         opts.Schema.For<ModelVersion>().Index(v => v.ModelId).Index(v => v.ArtifactDigest);
         opts.Schema.For<Approval>().Index(a => a.ArtifactDigest);
+        opts.Schema.For<EnvironmentSlot>().Index(s => s.ModelId).Index(s => s.Environment);
         opts.RegisterDocumentType<IdempotentAnswer>();
         // Operational, not evidence: one row per host serving a version, overwritten by each passing re-verification.
         opts.Schema.For<LastVerification>().Index(v => v.ModelId);

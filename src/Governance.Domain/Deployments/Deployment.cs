@@ -23,9 +23,10 @@ public sealed record Deployment(
     public static IReadOnlyList<Deployment> Evolve(IReadOnlyList<Deployment> deployments, IModelVersionEvent e) =>
         e switch
         {
+            // A version deployed again to an environment is live there once: the new deployment supersedes the earlier one.
             ModelVersionDeployed d =>
             [
-                .. deployments,
+                .. Close(deployments, d.Environment, d.Audit with { Reason = $"Superseded by deployment run {d.PipelineRunId}" }),
                 new Deployment(d.Environment, d.PipelineRunId, d.ArtifactDigest, d.ApprovalId, d.Audit.Actor, d.Audit.At),
             ],
             ModelVersionRestored r =>

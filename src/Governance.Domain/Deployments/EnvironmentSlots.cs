@@ -97,6 +97,19 @@ public sealed record LiveVersionRolledBack(
     Audit Audit
 ) : ISlotEvent;
 
+/// <summary>
+/// A pipeline took the live version out of the environment without deploying another (<see cref="DeploymentRolledBack"/> on
+/// the version's stream, as pipelines reported rollbacks before slots): the slot has no live version until the next one.
+/// </summary>
+public sealed record LiveVersionWithdrawn(
+    string ModelId,
+    string Environment,
+    string DeploymentId,
+    string Version,
+    string PipelineRunId,
+    Audit Audit
+) : ISlotEvent;
+
 /// <summary>A deployment that started and has neither completed nor failed.</summary>
 public sealed record InFlightDeployment(
     string DeploymentId,
@@ -118,8 +131,8 @@ public sealed record InFlightDeployment(
 /// </summary>
 /// <param name="ApprovalId">The approval it was deployed under; null for an emergency rollback.</param>
 /// <param name="ApprovalStanding">The approval's standing when the deployment completed (null for a rollback).</param>
-/// <param name="EndedBy"><c>replaced</c>, <c>rolled_back</c> or <c>promoted</c> (a canary or shadow whose version went
-/// live); null while open.</param>
+/// <param name="EndedBy"><c>replaced</c>, <c>rolled_back</c>, <c>withdrawn</c> (taken out, nothing deployed instead) or
+/// <c>promoted</c> (a canary or shadow whose version went live); null while open.</param>
 public sealed record SlotInterval(
     string DeploymentId,
     string Version,
@@ -292,6 +305,14 @@ public sealed record EnvironmentSlot
                         position
                     ),
                 ],
+            },
+            LiveVersionWithdrawn w => state with
+            {
+                History = state
+                    .History.Select(i =>
+                        i.DeploymentId == w.DeploymentId && i.IsOpen ? Close(i, "withdrawn", w.DeploymentId, w.Audit.At, position) : i
+                    )
+                    .ToArray(),
             },
             _ => state,
         };
@@ -519,9 +540,11 @@ public static class DeploymentLifecycle
             started.ApprovalId,
             audit
         );
+        // A redeployment of the same version is one more deployment on its own record (which closes the earlier one), not a
+        // replacement of one version by another.
         return new SlotDecision(
             [completed],
-            replaced is null
+            replaced is null || replaced.Version == started.Version
                 ? [deployed]
                 :
                 [
@@ -629,6 +652,25 @@ public static class DeploymentLifecycle
             ]
         );
     }
+
+    /// <summary>
+    /// The slot's side of a version taken out of the environment (<see cref="DeploymentDecisions.Decide(RecordRollback,
+    /// ModelVersion, CommandContext)"/>): its live interval ends, when that version is the one live.
+    /// </summary>
+    public static IReadOnlyList<ISlotEvent> Withdraw(EnvironmentSlot? slot, DeploymentRolledBack rolledBack) =>
+        slot?.Live is { } live && live.Version == rolledBack.Version
+            ?
+            [
+                new LiveVersionWithdrawn(
+                    slot.ModelId,
+                    slot.Environment,
+                    live.DeploymentId,
+                    live.Version,
+                    rolledBack.PipelineRunId,
+                    rolledBack.Audit
+                ),
+            ]
+            : [];
 
     private static InFlightDeployment InFlight(
         string? deploymentId,

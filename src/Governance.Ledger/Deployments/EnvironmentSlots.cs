@@ -1,0 +1,168 @@
+using Governance.Domain.Deployments;
+using Governance.Domain.ModelVersions;
+using Governance.Ledger.Sequencing;
+using JasperFx.Events;
+using Marten;
+
+namespace Governance.Ledger.Deployments;
+
+/// <summary>
+/// One model's slots in one environment as of a ledger point: the live, canary and shadow occupants with their standing
+/// (running with a valid approval or not, and why), deployments in flight, every interval and failure.
+/// </summary>
+/// <param name="Position">The ledger position the answer is computed at.</param>
+/// <param name="AsOf">The time approval expiry was judged at.</param>
+public sealed record SlotView(
+    string ModelId,
+    string Environment,
+    SlotStanding? Live,
+    SlotStanding? Canary,
+    SlotStanding? Shadow,
+    IReadOnlyList<InFlightDeployment> InFlight,
+    IReadOnlyList<SlotInterval> History,
+    IReadOnlyList<FailedDeployment> Failed,
+    long Position,
+    DateTimeOffset AsOf
+)
+{
+    /// <summary>The view of <paramref name="slot"/> at <paramref name="point"/>, the standing judged with the versions'
+    /// states at that point.</summary>
+    public static SlotView Of(EnvironmentSlot slot, IReadOnlyDictionary<string, ModelVersion> versions, LedgerPoint point)
+    {
+        SlotStanding? Standing(SlotInterval? occupant) =>
+            occupant is null ? null : SlotStanding.Of(occupant, versions.GetValueOrDefault(occupant.Version), point.At);
+        return new SlotView(
+            slot.ModelId,
+            slot.Environment,
+            Standing(slot.Live),
+            Standing(slot.Canary),
+            Standing(slot.Shadow),
+            slot.InFlight,
+            slot.History,
+            slot.Failed,
+            point.Position,
+            point.At
+        );
+    }
+}
+
+/// <summary>One interval of an environment's history: which version of which model filled which slot, from and to.</summary>
+public sealed record EnvironmentHistoryEntry(string ModelId, SlotInterval Interval);
+
+/// <summary>
+/// An environment's history as of a ledger point (<c>GET /api/v1/environments/{env}/history</c>): every interval that had
+/// begun by then, those still open then shown open, so "what was live at T" is the open live intervals.
+/// </summary>
+public sealed record EnvironmentHistory(
+    string Environment,
+    IReadOnlyList<EnvironmentHistoryEntry> LiveAtPosition,
+    IReadOnlyList<EnvironmentHistoryEntry> Intervals,
+    long Position,
+    DateTimeOffset AsOf
+);
+
+/// <summary>Reading environment slots, now or as of a ledger point.</summary>
+public sealed class EnvironmentSlots(IDocumentStore store, PointInTime history)
+{
+    /// <summary>Every slot of <paramref name="modelId"/> (one per environment it was ever deployed to) at <paramref name="point"/>,
+    /// by environment.</summary>
+    public async Task<IReadOnlyList<SlotView>> OfModelAsync(string modelId, LedgerPoint point, CancellationToken ct) =>
+        (await OfModelsAsync([modelId], point, ct)).GetValueOrDefault(modelId) ?? [];
+
+    /// <summary>
+    /// The slots of each of <paramref name="modelIds"/> at <paramref name="point"/>, by model then environment: for now, one
+    /// query of the slots' projection and one of the occupying versions; as of a past point, each slot and occupying version
+    /// folded from its events up to it.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<SlotView>>> OfModelsAsync(
+        IReadOnlyList<string> modelIds,
+        LedgerPoint point,
+        CancellationToken ct
+    )
+    {
+        await using var session = store.QuerySession();
+        var current = await session.Query<EnvironmentSlot>().Where(s => modelIds.Contains(s.ModelId)).ToListAsync(ct);
+        var slots = point.Current
+            ? current
+            : (
+                await FoldAsync(
+                    current.Select(s => s.Id).ToArray(),
+                    point,
+                    (EnvironmentSlot? state, IEvent e) => EnvironmentSlot.Evolve(state, e.Data, e.Sequence),
+                    ct
+                )
+            );
+        var keys = slots
+            .SelectMany(s =>
+                new[] { s.Live, s.Canary, s.Shadow }.OfType<SlotInterval>().Select(i => ModelVersion.StreamKey(s.ModelId, i.Version))
+            )
+            .Distinct()
+            .ToArray();
+        var versions =
+            keys.Length == 0 ? []
+            : point.Current ? await session.LoadManyAsync<ModelVersion>(ct, keys)
+            : await FoldAsync(keys, point, (ModelVersion? state, IEvent e) => ModelVersion.Evolve(state, e.Data), ct);
+        return slots
+            .GroupBy(s => s.ModelId)
+            .ToDictionary(
+                g => g.Key,
+                g =>
+                {
+                    var ofModel = versions.Where(v => v.ModelId == g.Key).ToDictionary(v => v.Version);
+                    return (IReadOnlyList<SlotView>)
+                        g.OrderBy(s => s.Environment, StringComparer.Ordinal).Select(s => SlotView.Of(s, ofModel, point)).ToArray();
+                }
+            );
+    }
+
+    /// <summary>Each of the streams <paramref name="keys"/> folded up to <paramref name="point"/> (streams begun later left out).</summary>
+    private async Task<IReadOnlyList<T>> FoldAsync<T>(
+        IReadOnlyList<string> keys,
+        LedgerPoint point,
+        Func<T?, IEvent, T?> evolve,
+        CancellationToken ct
+    )
+        where T : class =>
+        (await history.EventsAsync(keys, point.Position, ct))
+            .GroupBy(e => e.StreamKey)
+            .Select(g => PointInTime.Fold(g, evolve))
+            .OfType<T>()
+            .ToArray();
+
+    /// <summary>
+    /// Which version of each model filled which slot of <paramref name="environment"/>, from and to (ledger positions and
+    /// times), as known at <paramref name="point"/>: one query of the slots' projection, intervals cut at the point.
+    /// </summary>
+    public async Task<EnvironmentHistory> HistoryAsync(string environment, LedgerPoint point, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var slots = await session.Query<EnvironmentSlot>().Where(s => s.Environment == environment).ToListAsync(ct);
+        var intervals = slots
+            .SelectMany(s =>
+                s.History.Where(i => i.FromPosition <= point.Position)
+                    .Select(i => new EnvironmentHistoryEntry(s.ModelId, i.ToPosition > point.Position ? Reopened(i) : i))
+            )
+            .OrderBy(e => e.Interval.FromPosition)
+            .ToArray();
+        return new EnvironmentHistory(
+            environment,
+            intervals
+                .Where(e => e.Interval.IsOpen && e.Interval.Slot == SlotKind.Live)
+                .OrderBy(e => e.ModelId, StringComparer.Ordinal)
+                .ToArray(),
+            intervals,
+            point.Position,
+            point.At
+        );
+    }
+
+    /// <summary>An interval as it stood before it ended.</summary>
+    private static SlotInterval Reopened(SlotInterval i) =>
+        i with
+        {
+            To = null,
+            ToPosition = null,
+            EndedBy = null,
+            EndedByDeploymentId = null,
+        };
+}
