@@ -87,6 +87,8 @@ public sealed class EnvironmentSlotEndpointTests(LedgerApp app)
         Assert.Equal(["1.0.0", "1.1.0"], intervals.Select(i => i.GetProperty("version").GetString()!));
         Assert.Equal("replaced", intervals[0].GetProperty("endedBy").GetString());
         Assert.Equal(intervals[1].GetProperty("fromPosition").GetInt64(), intervals[0].GetProperty("toPosition").GetInt64());
+        Assert.True(intervals[0].GetProperty("fromPosition").GetInt64() > 0);
+        Assert.True(intervals[1].GetProperty("fromPosition").GetInt64() > intervals[0].GetProperty("fromPosition").GetInt64());
         Assert.Equal(JsonValueKind.Null, intervals[1].GetProperty("toPosition").ValueKind);
         Assert.Single(history.GetProperty("liveAtPosition").EnumerateArray(), e => e.GetProperty("modelId").GetString() == modelId);
 
@@ -303,5 +305,77 @@ public sealed class EnvironmentSlotEndpointTests(LedgerApp app)
         var slot = await Slot(modelId);
         Assert.Equal(JsonValueKind.Null, slot.GetProperty("live").ValueKind);
         Assert.Equal("Readiness probe failed", slot.GetProperty("failed")[0].GetProperty("reason").GetString());
+    }
+
+    /// <summary>An answer as given: its body and the position and time it states.</summary>
+    private sealed record Answer(string Body, long Position, string At);
+
+    private async Task<Answer> Ask(string path)
+    {
+        using var response = await _ledger.Auditor.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {body}");
+        return new Answer(
+            body,
+            long.Parse(response.Headers.GetValues("Ledger-Position").Single()),
+            response.Headers.GetValues("Ledger-As-Of").Single()
+        );
+    }
+
+    [Fact]
+    public async Task As_of_answers_for_inventory_model_version_check_and_slots_equal_the_answers_recorded_live_then()
+    {
+        var (modelId, v1, v2, a1, _) = await TwoApprovedVersions();
+        var paths = new[]
+        {
+            $"/api/v1/inventory/{modelId}",
+            $"/api/v1/inventory?owner=user:owner-olivia",
+            Scenario.VersionPath(modelId),
+            $"/api/v1/approvals/check?model={modelId}&version=1.0.0&digest={v1}&environment=production",
+            $"/api/v1/models/{modelId}/environments/production",
+            $"/api/v1/models/{modelId}/environments",
+        };
+        await _ledger.Deploy(modelId, v1, run: "r1").Expect(HttpStatusCode.Created);
+        var live = new List<Answer[]> { await Task.WhenAll(paths.Select(Ask)) };
+        await _ledger.Deploy(modelId, v2, run: "r2", version: "1.1.0").Expect(HttpStatusCode.Created);
+        await Revoke(modelId, "1.0.0", a1);
+        live.Add(await Task.WhenAll(paths.Select(Ask)));
+
+        // Later changes: a rollback refused, an emergency rollback, another deployment.
+        await _ledger
+            .Pipeline.PostAsJsonAsync(
+                $"/api/v1/models/{modelId}/environments/production/rollback",
+                new
+                {
+                    pipelineRunId = "r3",
+                    reason = "Outage",
+                    emergency = true,
+                }
+            )
+            .Expect(HttpStatusCode.Created);
+        await _ledger.Deploy(modelId, v2, run: "r4", version: "1.1.0").Expect(HttpStatusCode.Created);
+
+        foreach (var answers in live)
+        foreach (var (path, then) in paths.Zip(answers))
+        {
+            var separator = path.Contains('?') ? '&' : '?';
+            var byPosition = await Ask($"{path}{separator}asOfPosition={then.Position}&asOf={Uri.EscapeDataString(then.At)}");
+            Assert.Equal(then.Position, byPosition.Position);
+            Assert.Equal(then.Body, byPosition.Body);
+            var byTime = await Ask($"{path}{separator}asOf={Uri.EscapeDataString(then.At)}");
+            Assert.Equal(then.Position, byTime.Position);
+            Assert.Equal(then.Body, byTime.Body);
+        }
+        var first = JsonDocument.Parse(live[0][4].Body).RootElement;
+        Assert.Equal("1.0.0", first.GetProperty("live").GetProperty("deployment").GetProperty("version").GetString());
+        Assert.Equal("allowed", JsonDocument.Parse(live[0][3].Body).RootElement.GetProperty("decision").GetString());
+        Assert.Equal("denied", JsonDocument.Parse(live[1][3].Body).RootElement.GetProperty("decision").GetString());
+
+        await _ledger
+            .Auditor.GetAsync($"/api/v1/inventory/{modelId}?asOf=2001-01-01T00:00:00Z")
+            .ExpectProblem(HttpStatusCode.NotFound, "model.not_found");
+        await _ledger
+            .Auditor.GetAsync($"/api/v1/inventory/{modelId}?asOfPosition=999999999")
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
     }
 }

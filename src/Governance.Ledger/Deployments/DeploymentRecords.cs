@@ -34,7 +34,11 @@ public sealed record SlotRef(string ModelId, string Environment)
     }
 }
 
-/// <summary>The environment slots' own projection, inline: one document per model and environment.</summary>
+/// <summary>
+/// The environment slots' own projection, inline: one document per model and environment, which the lifecycle's commands
+/// decide on. The store numbers events as it inserts them, after this runs, so the document's positions are 0; answers that
+/// state positions fold the slot's events instead (<see cref="EnvironmentSlots"/>).
+/// </summary>
 public sealed class EnvironmentSlotProjection : SingleStreamProjection<EnvironmentSlot, string>
 {
     public EnvironmentSlotProjection() => IncludeType<ISlotEvent>();

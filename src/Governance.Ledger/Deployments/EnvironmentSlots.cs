@@ -70,9 +70,9 @@ public sealed class EnvironmentSlots(IDocumentStore store, PointInTime history)
         (await OfModelsAsync([modelId], point, ct)).GetValueOrDefault(modelId) ?? [];
 
     /// <summary>
-    /// The slots of each of <paramref name="modelIds"/> at <paramref name="point"/>, by model then environment: for now, one
-    /// query of the slots' projection and one of the occupying versions; as of a past point, each slot and occupying version
-    /// folded from its events up to it.
+    /// The slots of each of <paramref name="modelIds"/> at <paramref name="point"/>, by model then environment: the slots named
+    /// by one query of their projection, each folded from its events up to the point (which numbers the intervals with
+    /// ledger positions), and the occupying versions (now: one load; as of a past point: folded too).
     /// </summary>
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<SlotView>>> OfModelsAsync(
         IReadOnlyList<string> modelIds,
@@ -82,16 +82,7 @@ public sealed class EnvironmentSlots(IDocumentStore store, PointInTime history)
     {
         await using var session = store.QuerySession();
         var current = await session.Query<EnvironmentSlot>().Where(s => modelIds.Contains(s.ModelId)).ToListAsync(ct);
-        var slots = point.Current
-            ? current
-            : (
-                await FoldAsync(
-                    current.Select(s => s.Id).ToArray(),
-                    point,
-                    (EnvironmentSlot? state, IEvent e) => EnvironmentSlot.Evolve(state, e.Data, e.Sequence),
-                    ct
-                )
-            );
+        var slots = await FoldSlotsAsync(current.Select(s => s.Id).ToArray(), point, ct);
         var keys = slots
             .SelectMany(s =>
                 new[] { s.Live, s.Canary, s.Shadow }.OfType<SlotInterval>().Select(i => ModelVersion.StreamKey(s.ModelId, i.Version))
@@ -115,6 +106,16 @@ public sealed class EnvironmentSlots(IDocumentStore store, PointInTime history)
             );
     }
 
+    /// <summary>
+    /// The slots <paramref name="keys"/> folded from their events up to <paramref name="point"/>. Folded rather than loaded
+    /// because the store numbers events when it inserts them (Marten's quick append), after the inline projection ran: the
+    /// projected document decides commands; positions come from the events.
+    /// </summary>
+    private Task<IReadOnlyList<EnvironmentSlot>> FoldSlotsAsync(IReadOnlyList<string> keys, LedgerPoint point, CancellationToken ct) =>
+        keys.Count == 0
+            ? Task.FromResult<IReadOnlyList<EnvironmentSlot>>([])
+            : FoldAsync(keys, point, (EnvironmentSlot? state, IEvent e) => EnvironmentSlot.Evolve(state, e.Data, e.Sequence), ct);
+
     /// <summary>Each of the streams <paramref name="keys"/> folded up to <paramref name="point"/> (streams begun later left out).</summary>
     private async Task<IReadOnlyList<T>> FoldAsync<T>(
         IReadOnlyList<string> keys,
@@ -131,12 +132,14 @@ public sealed class EnvironmentSlots(IDocumentStore store, PointInTime history)
 
     /// <summary>
     /// Which version of each model filled which slot of <paramref name="environment"/>, from and to (ledger positions and
-    /// times), as known at <paramref name="point"/>: one query of the slots' projection, intervals cut at the point.
+    /// times), as known at <paramref name="point"/>: the environment's slots (one query of their projection) folded from their
+    /// events up to the point (one query), so intervals that ended later are shown open.
     /// </summary>
     public async Task<EnvironmentHistory> HistoryAsync(string environment, LedgerPoint point, CancellationToken ct)
     {
         await using var session = store.QuerySession();
-        var slots = await session.Query<EnvironmentSlot>().Where(s => s.Environment == environment).ToListAsync(ct);
+        var keys = await session.Query<EnvironmentSlot>().Where(s => s.Environment == environment).Select(s => s.Id).ToListAsync(ct);
+        var slots = await FoldSlotsAsync(keys, point, ct);
         var intervals = slots
             .SelectMany(s =>
                 s.History.Where(i => i.FromPosition <= point.Position)

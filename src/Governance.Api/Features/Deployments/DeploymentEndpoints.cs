@@ -192,7 +192,7 @@ public static class DeploymentEndpoints
 
     private static async Task<IResult> GetSlots(string modelId, EnvironmentSlots slots, PointInTime history, HttpContext http)
     {
-        new SlotRef(modelId, "x").Checked();
+        new InputCheck().Slug(modelId, "modelId").ThrowIfAny();
         var point = await http.ResolveAsync(history);
         return TypedResults.Ok(await slots.OfModelAsync(modelId, point, http.RequestAborted));
     }
