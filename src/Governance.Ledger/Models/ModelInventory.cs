@@ -11,12 +11,13 @@ using Marten;
 namespace Governance.Ledger.Models;
 
 /// <summary>Inventory filters (SR 11-7 / SS1/23 principle 1); null or empty means any. The owner is matched by subject id,
-/// exactly.</summary>
+/// exactly. <paramref name="AsOf"/> asks for the inventory as it stood then (the UI's "as of" picker).</summary>
 public sealed record InventoryFilter(
     RiskTier? RiskTier = null,
     ModelVersionStatus? Status = null,
     string? Environment = null,
-    string? Owner = null
+    string? Owner = null,
+    DateTimeOffset? AsOf = null
 );
 
 /// <summary>What the dashboard counts: the numbers a risk team watches. <paramref name="RunningWithoutValidApproval"/>: slots whose
@@ -124,8 +125,8 @@ public sealed class ModelInventory(
     /// <summary>The inventory, by model id, filtered; the version filters look at every version of a model.</summary>
     /// <exception cref="GovernanceRuleException">Invalid input naming the filter: an environment that is not an identifier, an
     /// owner that is not single-line text.</exception>
-    public Task<IReadOnlyList<InventoryEntry>> InventoryAsync(InventoryFilter filter, CancellationToken ct) =>
-        InventoryAsync(filter, null, ct);
+    public async Task<IReadOnlyList<InventoryEntry>> InventoryAsync(InventoryFilter filter, CancellationToken ct) =>
+        await InventoryAsync(filter, filter.AsOf is { } at ? await history.ResolveAsync(at, null, ct) : null, ct);
 
     /// <summary>The inventory as of <paramref name="point"/> (now when null), filtered: each entry with its slots at that point.
     /// As of a past point the entries are folded from every event up to it (an audit question, not a hot path).</summary>
