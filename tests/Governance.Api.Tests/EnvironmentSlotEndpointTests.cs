@@ -73,7 +73,6 @@ public sealed class EnvironmentSlotEndpointTests(LedgerApp app)
         Assert.Equal(a2, slot.GetProperty("live").GetProperty("deployment").GetProperty("approvalId").GetString());
         var entry = await _ledger.Auditor.GetAsync($"/api/v1/inventory/{modelId}").Expect(HttpStatusCode.OK);
         Assert.Equal(["production"], entry.GetProperty("liveEnvironments").Strings());
-        Assert.Equal("Replaced", (await _ledger.GetVersion(modelId)).GetProperty("status").GetString());
         Assert.Empty((await _ledger.GetVersion(modelId)).GetProperty("liveEnvironments").EnumerateArray());
         Assert.Equal(["production"], (await _ledger.GetVersion(modelId, "1.1.0")).GetProperty("liveEnvironments").Strings());
 

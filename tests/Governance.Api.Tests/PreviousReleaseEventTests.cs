@@ -110,6 +110,14 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.ModelVersions.ModelVersionSuspended),
         typeof(Domain.ModelVersions.ModelVersionSuspensionLifted),
         typeof(Domain.Evidence.EvidenceReportRecorded),
+        // The deployment lifecycle and environment slots (issue 16): new types, so no earlier release stored them.
+        typeof(Domain.ModelVersions.DeploymentReplaced),
+        typeof(Domain.ModelVersions.ModelVersionRestored),
+        typeof(Domain.Deployments.DeploymentStarted),
+        typeof(Domain.Deployments.DeploymentCompleted),
+        typeof(Domain.Deployments.DeploymentFailed),
+        typeof(Domain.Deployments.LiveVersionRolledBack),
+        typeof(Domain.Deployments.LiveVersionWithdrawn),
     ];
 
     [Fact]

@@ -376,7 +376,7 @@ public sealed class EnvironmentSlotTests
             new DeploymentReplaced(ModelId, VersionLabel, Production, "1.1.0", "d2", AuditOf(Pipeline, Day(9))),
         ]);
         Assert.Empty(v1.LiveEnvironments);
-        Assert.Equal(ModelVersionStatus.Replaced, v1.Status);
+        Assert.Equal(ModelVersionStatus.Deployed, v1.Status);
         var restored = ModelVersion.Evolve(
             v1,
             new ModelVersionRestored(

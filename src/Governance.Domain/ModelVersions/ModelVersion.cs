@@ -21,9 +21,6 @@ public enum ModelVersionStatus
     RolledBack,
     Revoked,
     Retired,
-
-    /// <summary>Its live deployment was replaced by another version's (<see cref="DeploymentReplaced"/>).</summary>
-    Replaced,
 }
 
 public sealed record ValidationSubmission(
@@ -251,10 +248,10 @@ public sealed record ModelVersion
             ApprovalRejected => ModelVersionStatus.Rejected,
             ApprovalRevoked => ModelVersionStatus.Revoked,
             ModelVersionDeployed or ModelVersionRestored => ModelVersionStatus.Deployed,
-            DeploymentReplaced => ModelVersionStatus.Replaced,
             DeploymentRolledBack => ModelVersionStatus.RolledBack,
             ModelVersionRetired => ModelVersionStatus.Retired,
-            // a sign-off short of the required count, an attestation, a refused deployment or a load report does not move the lifecycle
+            // a sign-off short of the required count, an attestation, a refused deployment, a load report or a replacement by another
+            // version (the slot's history says so; the version no longer lists the environment as live) does not move the lifecycle
             _ => current,
         };
 

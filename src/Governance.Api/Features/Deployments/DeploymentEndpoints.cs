@@ -149,14 +149,14 @@ public static class DeploymentEndpoints
         string modelId,
         string environment,
         string deploymentId,
-        CompletionRequest? body,
+        CompletionRequest body,
         DeploymentRecords deployments,
         HttpContext http
     ) =>
         (
             await deployments.CompleteAsync(
                 new SlotRef(modelId, environment),
-                new CompleteDeployment(deploymentId, body?.Reason),
+                new CompleteDeployment(deploymentId, body.Reason),
                 await http.CallAsync(),
                 http.RequestAborted
             )
