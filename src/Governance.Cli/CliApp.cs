@@ -155,6 +155,7 @@ public static partial class CliApp
         root.Add(ApprovalCommands(Run, output));
         root.Add(AttestationCommands(Run, output));
         root.Add(DeploymentCommands(Run, output));
+        root.Add(EnvironmentHistoryCommand(Run));
         root.Add(LedgerVerify.Command((c, a) => Run(c, a)));
         root.Add(EvidenceCommands(Run, output));
         return root;
@@ -715,7 +716,15 @@ public static partial class CliApp
                 );
             }
         );
-        return new Command("deployment", "Deployments") { record };
+        return new Command("deployment", "Deployments: record, or start then complete or fail; rollback; history")
+        {
+            record,
+            DeploymentStart(run, output, model, version, environment, runId, digest, artifact),
+            DeploymentStep(run, "complete"),
+            DeploymentStep(run, "fail"),
+            DeploymentRollback(run),
+            DeploymentHistory(run),
+        };
     }
 
     private static async Task<string> DigestOf(

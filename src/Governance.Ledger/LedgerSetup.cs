@@ -88,6 +88,13 @@ public static class LedgerSetup
         typeof(ModelVersionDeployed),
         typeof(DeploymentRefused),
         typeof(DeploymentRolledBack),
+        typeof(DeploymentReplaced),
+        typeof(ModelVersionRestored),
+        typeof(DeploymentStarted),
+        typeof(DeploymentCompleted),
+        typeof(DeploymentFailed),
+        typeof(LiveVersionRolledBack),
+        typeof(LiveVersionWithdrawn),
         typeof(ModelVersionRetired),
         typeof(EvidenceReportRecorded),
         typeof(SeriousIncidentRecorded),
@@ -130,6 +137,8 @@ public static class LedgerSetup
         services.AddSingleton(ApprovalPolicy.Default);
         services.AddSingleton<LedgerWriter>();
         services.AddSingleton<SafePosition>();
+        services.AddSingleton<PointInTime>();
+        services.AddSingleton<EnvironmentSlots>();
         services.AddSingleton<TransparencyLog>();
         services.AddSingleton<ICommitsWithEvents, IdempotentAnswers>();
         services.AddSingleton<IAttestationKeyStore>(_ =>
@@ -202,6 +211,7 @@ public static class LedgerSetup
         opts.Projections.Add(new DatasetProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new ModelVersionProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new ApprovalProjection(), ProjectionLifecycle.Inline);
+        opts.Projections.Add(new EnvironmentSlotProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new AttestationKeyProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new SeriousIncidentProjection(), ProjectionLifecycle.Inline);
 
@@ -209,6 +219,7 @@ public static class LedgerSetup
         opts.Schema.For<ModelVersion>().Index(v => v.ModelId).Index(v => v.ArtifactDigest);
         opts.Schema.For<Approval>().Index(a => a.ArtifactDigest);
         opts.Schema.For<SeriousIncident>().Index(i => i.ModelId);
+        opts.Schema.For<EnvironmentSlot>().Index(s => s.ModelId).Index(s => s.Environment);
         opts.RegisterDocumentType<IdempotentAnswer>();
         // Operational, not evidence: one row per host serving a version, overwritten by each passing re-verification.
         opts.Schema.For<LastVerification>().Index(v => v.ModelId);

@@ -114,6 +114,14 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Incidents.SeriousIncidentReported),
         typeof(Domain.Incidents.IncidentCorrectiveActionRecorded),
         typeof(Domain.Security.ReadModelDifferenceFound),
+        // The deployment lifecycle and environment slots (issue 16): new types, so no earlier release stored them.
+        typeof(Domain.ModelVersions.DeploymentReplaced),
+        typeof(Domain.ModelVersions.ModelVersionRestored),
+        typeof(Domain.Deployments.DeploymentStarted),
+        typeof(Domain.Deployments.DeploymentCompleted),
+        typeof(Domain.Deployments.DeploymentFailed),
+        typeof(Domain.Deployments.LiveVersionRolledBack),
+        typeof(Domain.Deployments.LiveVersionWithdrawn),
     ];
 
     [Fact]
@@ -173,6 +181,14 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Incidents.SeriousIncidentRecorded),
         typeof(Domain.Incidents.SeriousIncidentReported),
         typeof(Domain.Incidents.IncidentCorrectiveActionRecorded),
+        typeof(Domain.Security.ReadModelDifferenceFound),
+        typeof(Domain.ModelVersions.DeploymentReplaced),
+        typeof(Domain.ModelVersions.ModelVersionRestored),
+        typeof(Domain.Deployments.DeploymentStarted),
+        typeof(Domain.Deployments.DeploymentCompleted),
+        typeof(Domain.Deployments.DeploymentFailed),
+        typeof(Domain.Deployments.LiveVersionRolledBack),
+        typeof(Domain.Deployments.LiveVersionWithdrawn),
     ];
 
     /// <summary>The personal names earlier releases stored in events, which this release no longer reads.</summary>

@@ -30,8 +30,9 @@ internal static class LogProofAppendix
             );
             yield break;
         }
+        var size = proof.CheckpointSize.ToString(CultureInfo.InvariantCulture);
         yield return new Paragraph(
-            $"Every event this pack cites (Appendix A) is in the transparency log's tree of {proof.CheckpointSize.ToString(CultureInfo.InvariantCulture)} "
+            $"Every event this pack cites (Appendix A) is in the transparency log's tree of {size} "
                 + "events, the earliest signed checkpoint covering this pack's position. The checkpoint below is a C2SP signed note: "
                 + "check its signature with the log's verifier key, recompute each event's leaf from the ledger (docs/transparency-log-"
                 + "leaf.py) and check each audit path against the checkpoint's root (RFC 9162 section 2.1.3.2). No trust in the "

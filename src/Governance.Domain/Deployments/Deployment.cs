@@ -7,7 +7,7 @@ public sealed record Deployment(
     string Environment,
     string PipelineRunId,
     string ArtifactDigest,
-    string ApprovalId,
+    string? ApprovalId,
     Actor DeployedBy,
     DateTimeOffset DeployedAt,
     DateTimeOffset? RolledBackAt = null,
@@ -18,29 +18,40 @@ public sealed record Deployment(
     public static IReadOnlyList<string> LiveEnvironments(IEnumerable<Deployment> deployments) =>
         deployments.Where(d => d.RolledBackAt is null).Select(d => d.Environment).Distinct().Order(StringComparer.Ordinal).ToArray();
 
-    /// <summary>Deployment history after a deploy or a rollback; a rollback closes every live deployment in its environment.</summary>
+    /// <summary>Deployment history after a deploy, a restore, a replacement or a rollback; a rollback or a replacement closes every
+    /// live deployment in its environment.</summary>
     public static IReadOnlyList<Deployment> Evolve(IReadOnlyList<Deployment> deployments, IModelVersionEvent e) =>
         e switch
         {
+            // A version deployed again to an environment is live there once: the new deployment supersedes the earlier one.
             ModelVersionDeployed d =>
             [
-                .. deployments,
+                .. Close(deployments, d.Environment, d.Audit with { Reason = $"Superseded by deployment run {d.PipelineRunId}" }),
                 new Deployment(d.Environment, d.PipelineRunId, d.ArtifactDigest, d.ApprovalId, d.Audit.Actor, d.Audit.At),
             ],
-            DeploymentRolledBack r => deployments
-                .Select(d =>
-                    d.Environment == r.Environment && d.RolledBackAt is null
-                        ? d with
-                        {
-                            RolledBackAt = r.Audit.At,
-                            RolledBackBy = r.Audit.Actor,
-                            RollbackReason = r.Audit.Reason,
-                        }
-                        : d
-                )
-                .ToArray(),
+            ModelVersionRestored r =>
+            [
+                .. deployments,
+                new Deployment(r.Environment, r.PipelineRunId, r.ArtifactDigest, r.ApprovalId, r.Audit.Actor, r.Audit.At),
+            ],
+            DeploymentReplaced r => Close(deployments, r.Environment, r.Audit),
+            DeploymentRolledBack r => Close(deployments, r.Environment, r.Audit),
             _ => deployments,
         };
+
+    private static IReadOnlyList<Deployment> Close(IReadOnlyList<Deployment> deployments, string environment, Audit audit) =>
+        deployments
+            .Select(d =>
+                d.Environment == environment && d.RolledBackAt is null
+                    ? d with
+                    {
+                        RolledBackAt = audit.At,
+                        RolledBackBy = audit.Actor,
+                        RollbackReason = audit.Reason,
+                    }
+                    : d
+            )
+            .ToArray();
 }
 
 public sealed record RefusedDeployment(

@@ -71,13 +71,20 @@ public static class IncidentDecisions
             command.AffectedPersons!.Value,
             command.AwareAt!.Value,
             command.AwareAt!.Value + ReportingPeriod(command.Category.Value),
-            context.Audit(string.IsNullOrWhiteSpace(command.Reason) ? "Serious incident recorded (EU AI Act Art. 73)" : command.Reason.Trim())
+            context.Audit(
+                string.IsNullOrWhiteSpace(command.Reason) ? "Serious incident recorded (EU AI Act Art. 73)" : command.Reason.Trim()
+            )
         );
     }
 
     /// <exception cref="GovernanceRuleException">Invalid fields; not found; forbidden as for recording; conflict when already
     /// reported.</exception>
-    public static SeriousIncidentReported Decide(RecordIncidentReport command, Model model, SeriousIncident? incident, CommandContext context)
+    public static SeriousIncidentReported Decide(
+        RecordIncidentReport command,
+        Model model,
+        SeriousIncident? incident,
+        CommandContext context
+    )
     {
         new InputCheck()
             .Required(command.Authority, "authority", 200)
@@ -95,7 +102,9 @@ public static class IncidentDecisions
             current.Id,
             command.Authority!.Trim(),
             command.Reference!.Trim(),
-            context.Audit(string.IsNullOrWhiteSpace(command.Reason) ? "Reported to the market surveillance authority" : command.Reason.Trim())
+            context.Audit(
+                string.IsNullOrWhiteSpace(command.Reason) ? "Reported to the market surveillance authority" : command.Reason.Trim()
+            )
         );
     }
 

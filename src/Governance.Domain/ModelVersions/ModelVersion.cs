@@ -110,6 +110,7 @@ public sealed record ModelVersion
 
     /// <summary>Set while use of the version is suspended; null otherwise.</summary>
     public Suspension? Suspension { get; init; }
+
     /// <summary>Explainability and validation evidence recorded on this version (<see cref="EvidenceReportRecorded"/>).</summary>
     public IReadOnlyList<RecordedEvidence> Evidence { get; init; } = [];
 
@@ -167,7 +168,10 @@ public sealed record ModelVersion
             {
                 Approvals = state.Approvals.Select(a => a.Id == ApprovalIdOf(e) ? Approval.Evolve(a, e)! : a).ToArray(),
             },
-            ModelVersionDeployed or DeploymentRolledBack => state with { Deployments = Deployment.Evolve(state.Deployments, e) },
+            ModelVersionDeployed or DeploymentRolledBack or DeploymentReplaced or ModelVersionRestored => state with
+            {
+                Deployments = Deployment.Evolve(state.Deployments, e),
+            },
             DeploymentRefused d => state with
             {
                 RefusedDeployments =
@@ -243,10 +247,11 @@ public sealed record ModelVersion
             ModelVersionApproved => ModelVersionStatus.Approved,
             ApprovalRejected => ModelVersionStatus.Rejected,
             ApprovalRevoked => ModelVersionStatus.Revoked,
-            ModelVersionDeployed => ModelVersionStatus.Deployed,
+            ModelVersionDeployed or ModelVersionRestored => ModelVersionStatus.Deployed,
             DeploymentRolledBack => ModelVersionStatus.RolledBack,
             ModelVersionRetired => ModelVersionStatus.Retired,
-            // a sign-off short of the required count, an attestation, a refused deployment or a load report does not move the lifecycle
+            // a sign-off short of the required count, an attestation, a refused deployment, a load report or a replacement by another
+            // version (the slot's history says so; the version no longer lists the environment as live) does not move the lifecycle
             _ => current,
         };
 

@@ -147,6 +147,33 @@ public sealed record DeploymentRefused(
 public sealed record DeploymentRolledBack(string ModelId, string Version, string Environment, string PipelineRunId, Audit Audit)
     : IModelVersionEvent;
 
+/// <summary>This version's live deployment in <paramref name="Environment"/> was replaced by <paramref name="ByVersion"/>'s
+/// (deployment <paramref name="ByDeploymentId"/>): recorded on the replaced version's stream, with the slot's completion.</summary>
+public sealed record DeploymentReplaced(
+    string ModelId,
+    string Version,
+    string Environment,
+    string ByVersion,
+    string ByDeploymentId,
+    Audit Audit
+) : IModelVersionEvent;
+
+/// <summary>
+/// A rollback made this version live again in <paramref name="Environment"/> (the slot's <see cref="LiveVersionRolledBack"/>),
+/// under <paramref name="ApprovalId"/>, or without one as an emergency rollback (<paramref name="Emergency"/>).
+/// </summary>
+public sealed record ModelVersionRestored(
+    string ModelId,
+    string Version,
+    string Environment,
+    string PipelineRunId,
+    string ArtifactDigest,
+    string DeploymentId,
+    string? ApprovalId,
+    bool Emergency,
+    Audit Audit
+) : IModelVersionEvent;
+
 public sealed record ModelVersionRetired(string ModelId, string Version, Audit Audit) : IModelVersionEvent;
 
 /// <summary>

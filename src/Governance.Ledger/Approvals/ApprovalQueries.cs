@@ -6,6 +6,7 @@ using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Ledger.Datasets;
 using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Sequencing;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Projections;
@@ -63,16 +64,27 @@ public sealed record ReviewFile(
 );
 
 /// <summary>Reading approvals: the pipelines' check, lookups by id and digest, the officers' queue and review file.</summary>
-public sealed class ApprovalQueries(IDocumentStore store, TimeProvider clock, ApprovalPolicy policy, DatasetRegister datasets)
+public sealed class ApprovalQueries(
+    IDocumentStore store,
+    TimeProvider clock,
+    ApprovalPolicy policy,
+    DatasetRegister datasets,
+    PointInTime history
+)
 {
-    /// <summary>May digest D of model M version V be deployed to environment E now? Never throws for a well-formed question.</summary>
+    /// <summary>
+    /// May digest D of model M version V be deployed to environment E now, or (with <paramref name="point"/>) would it have
+    /// been allowed then: the version as it stood at the point's position, expiry judged at the point's time, and the
+    /// answer's <c>checkedAt</c> that time. Never throws for a well-formed question.
+    /// </summary>
     /// <exception cref="GovernanceRuleException">Invalid input naming each malformed field.</exception>
     public async Task<ApprovalCheckAnswer> CheckAsync(
         string? model,
         string? version,
         string? digest,
         string? environment,
-        CancellationToken ct
+        CancellationToken ct,
+        LedgerPoint? point = null
     )
     {
         new InputCheck()
@@ -81,9 +93,16 @@ public sealed class ApprovalQueries(IDocumentStore store, TimeProvider clock, Ap
             .Sha256(digest, "digest")
             .Slug(environment, "environment")
             .ThrowIfAny();
-        await using var session = store.QuerySession();
-        var state = await session.LoadAsync<ModelVersion>(ModelVersion.StreamKey(model!, version!), ct);
-        var now = clock.GetUtcNow();
+        var target = new VersionRef(model!, version!);
+        ModelVersion? state;
+        if (point is { Current: false })
+            state = (await ModelVersionRecords.AtAsync(history, target, point, ct))?.State;
+        else
+        {
+            await using var session = store.QuerySession();
+            state = await session.LoadAsync<ModelVersion>(target.StreamKey, ct);
+        }
+        var now = point?.At ?? clock.GetUtcNow();
         var decision = DeploymentPolicy.Check(state, digest!, environment!, now);
         return new ApprovalCheckAnswer(
             model!,

@@ -63,8 +63,18 @@ public sealed class IncidentRecords(IDocumentStore store, LedgerWriter writer, T
 
     /// <summary>Records the report to the market surveillance authority.</summary>
     /// <exception cref="GovernanceRuleException">Invalid fields; incident not found; forbidden; conflict when already reported.</exception>
-    public Task<Written<SeriousIncident>> ReportAsync(string incidentId, RecordIncidentReport command, CommandCall call, CancellationToken ct) =>
-        DecideOnIncidentAsync(incidentId, call, (model, incident, context) => IncidentDecisions.Decide(command, model, incident, context), ct);
+    public Task<Written<SeriousIncident>> ReportAsync(
+        string incidentId,
+        RecordIncidentReport command,
+        CommandCall call,
+        CancellationToken ct
+    ) =>
+        DecideOnIncidentAsync(
+            incidentId,
+            call,
+            (model, incident, context) => IncidentDecisions.Decide(command, model, incident, context),
+            ct
+        );
 
     /// <summary>Records a corrective action.</summary>
     /// <exception cref="GovernanceRuleException">Invalid fields; incident not found; forbidden.</exception>
@@ -73,7 +83,13 @@ public sealed class IncidentRecords(IDocumentStore store, LedgerWriter writer, T
         RecordCorrectiveAction command,
         CommandCall call,
         CancellationToken ct
-    ) => DecideOnIncidentAsync(incidentId, call, (model, incident, context) => IncidentDecisions.Decide(command, model, incident, context), ct);
+    ) =>
+        DecideOnIncidentAsync(
+            incidentId,
+            call,
+            (model, incident, context) => IncidentDecisions.Decide(command, model, incident, context),
+            ct
+        );
 
     /// <summary>Incidents, newest first: of one version when <paramref name="target"/> is given; only those whose report is not
     /// recorded when <paramref name="openOnly"/>; each with its standing now.</summary>
@@ -86,7 +102,9 @@ public sealed class IncidentRecords(IDocumentStore store, LedgerWriter writer, T
         if (openOnly)
             query = query.Where(i => i.Report == null);
         var now = clock.GetUtcNow();
-        return (await query.OrderByDescending(i => i.RecordedAt).ToListAsync(ct)).Select(i => new IncidentStanding(i, i.StatusAt(now))).ToArray();
+        return (await query.OrderByDescending(i => i.RecordedAt).ToListAsync(ct))
+            .Select(i => new IncidentStanding(i, i.StatusAt(now)))
+            .ToArray();
     }
 
     private async Task<Written<SeriousIncident>> DecideOnIncidentAsync(

@@ -2,6 +2,7 @@ using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Ledger.Datasets;
+using Governance.Ledger.Sequencing;
 using Governance.Ledger.Writing;
 using JasperFx.Events;
 using Marten;
@@ -76,7 +77,7 @@ public static class VersionCommands
 public sealed record VersionState(ModelVersion State, long StreamVersion);
 
 /// <summary>Registering and retiring model versions, and reading one version's state.</summary>
-public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter writer, DatasetRegister datasets)
+public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter writer, DatasetRegister datasets, PointInTime history)
 {
     public static readonly IReadOnlyList<string> RegisterRoles = [Roles.ModelOwner];
     public static readonly IReadOnlyList<string> RetireRoles = [Roles.ModelOwner, Roles.RiskOfficer];
@@ -162,14 +163,27 @@ public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter write
         CancellationToken ct
     ) => writer.DecideOnVersionAsync(store, target, call, model => FirstLineOrOfficer(model, call.Caller), decide, w => w.After!, ct);
 
-    /// <summary>One version's state and stream version, or null if it is not registered.</summary>
-    public async Task<VersionState?> GetAsync(VersionRef target, CancellationToken ct)
+    /// <summary>One version's state and stream version, now or as of <paramref name="point"/>, or null if it was not registered
+    /// then.</summary>
+    public async Task<VersionState?> GetAsync(VersionRef target, CancellationToken ct, LedgerPoint? point = null)
     {
+        if (point is { Current: false })
+            return await AtAsync(history, target, point, ct);
         await using var session = store.QuerySession();
         if (await session.LoadAsync<ModelVersion>(target.StreamKey, ct) is not { } state)
             return null;
         var stream = await session.Events.FetchStreamStateAsync(target.StreamKey, ct);
         return new VersionState(state, stream?.Version ?? 0);
+    }
+
+    /// <summary>The version as of <paramref name="point"/>: its stream folded up to the point, through the same evolve as the
+    /// inline projection, so the answer equals the one given live then.</summary>
+    public static async Task<VersionState?> AtAsync(PointInTime history, VersionRef target, LedgerPoint point, CancellationToken ct)
+    {
+        var events = await history.EventsAsync([target.StreamKey], point.Position, ct);
+        return PointInTime.Fold<ModelVersion>(events, (state, e) => ModelVersion.Evolve(state, e.Data)) is { } state
+            ? new VersionState(state, events.Count)
+            : null;
     }
 
     /// <summary>A model's versions, oldest first.</summary>

@@ -1,6 +1,7 @@
 using Governance.Domain.Deployments;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
+using Governance.Ledger.Deployments;
 using JasperFx.Events;
 using Marten.Events.Aggregation;
 using Marten.Events.Projections;
@@ -31,14 +32,51 @@ public sealed record InventoryVersion(
     public IReadOnlyList<string> LiveEnvironments => Deployment.LiveEnvironments(Deployments);
 }
 
+/// <summary>One environment slot of a model as the inventory shows it: the live version (null when none) and whether it runs
+/// under a valid approval (else the flag's code), with the canary and shadow if any.</summary>
+public sealed record SlotSummary(
+    string Environment,
+    string? LiveVersion,
+    bool RunningWithValidApproval,
+    string? Flag,
+    string? CanaryVersion,
+    int? CanaryTrafficPercent,
+    string? ShadowVersion
+)
+{
+    public static SlotSummary Of(SlotView slot) =>
+        new(
+            slot.Environment,
+            slot.Live?.Deployment.Version,
+            slot.Live?.RunningWithValidApproval ?? true,
+            slot.Live?.Code,
+            slot.Canary?.Deployment.Version,
+            slot.Canary?.Deployment.TrafficPercent,
+            slot.Shadow?.Deployment.Version
+        );
+}
+
 /// <summary>The model inventory (SR 11-7 / SS1/23 principle 1): each model with its risk tier and every version's status.</summary>
 public sealed record InventoryEntry
 {
     public required string Id { get; init; }
     public required Model Model { get; init; }
     public IReadOnlyList<InventoryVersion> Versions { get; init; } = [];
+
+    /// <summary>The model's environment slots, attached when the entry is read (<see cref="ModelInventory"/>); empty in the
+    /// stored projection.</summary>
+    public IReadOnlyList<SlotSummary> Slots { get; init; } = [];
+
+    /// <summary>Environments where a version is live: from the slots; for an environment without a slot (deployments recorded
+    /// before slots existed), from those deployment records.</summary>
     public IReadOnlyList<string> LiveEnvironments =>
-        Versions.SelectMany(v => v.LiveEnvironments).Distinct().Order(StringComparer.Ordinal).ToArray();
+        Slots
+            .Where(s => s.LiveVersion is not null)
+            .Select(s => s.Environment)
+            .Concat(Versions.SelectMany(v => v.LiveEnvironments).Where(e => Slots.All(s => s.Environment != e)))
+            .Distinct()
+            .Order(StringComparer.Ordinal)
+            .ToArray();
 }
 
 /// <summary>Inline, so the inventory is consistent with every committed command.</summary>

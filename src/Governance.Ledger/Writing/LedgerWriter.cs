@@ -180,6 +180,31 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
         return new StreamWrite<object>(this, session, call, streamKey, null, context, (state, _) => state, null, appendOnly: true);
     }
 
+    /// <summary>How many times <see cref="RetryOnConflictAsync{TResult}"/> tries a command before answering the conflict.</summary>
+    public const int ConflictAttempts = 10;
+
+    /// <summary>
+    /// Runs a command again, from a fresh read, when another writer got to one of its streams first, so that concurrent
+    /// reports (two pipelines deploying at once) are all recorded instead of one being lost to a conflict. Only when the
+    /// caller stated no expected version: a stale <c>If-Match</c> is the caller's conflict to see.
+    /// </summary>
+    /// <exception cref="GovernanceRuleException">The conflict after <see cref="ConflictAttempts"/> attempts; whatever the command
+    /// refuses.</exception>
+    public static async Task<TResult> RetryOnConflictAsync<TResult>(CommandCall call, Func<Task<TResult>> attempt)
+    {
+        for (var n = 1; ; n++)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (GovernanceRuleException e) when (e.Code == StaleVersion && call.ExpectedVersion is null && n < ConflictAttempts) { }
+        }
+    }
+
+    /// <summary>The refusal code of a write that lost a race.</summary>
+    public const string StaleVersion = "concurrency.stale_version";
+
     internal IEnumerable<ICommitsWithEvents> Alongside => alongside;
 
     internal static string IdempotencyId(Caller caller, string key) => $"{caller.SubjectId}|{key}";
@@ -193,7 +218,7 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
             or JasperFx.Events.ExistingStreamIdCollisionException
             or JasperFx.DocumentAlreadyExistsException => new GovernanceRuleException(
                 RuleKind.Conflict,
-                "concurrency.stale_version",
+                StaleVersion,
                 "Another change was written to this record first, so nothing was written. Read it again (its ETag is its version) "
                     + "and retry with the new version in If-Match."
             ),

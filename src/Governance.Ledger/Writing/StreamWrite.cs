@@ -20,6 +20,8 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
     private readonly Func<TState?, object, TState?> _evolve;
     private readonly IdempotentAnswer? _replay;
     private readonly List<object> _events = [];
+    private readonly Dictionary<string, IHeldStream> _others = [];
+    private int _otherEvents;
     private readonly bool _appendOnly;
 
     internal StreamWrite(
@@ -82,6 +84,38 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
         return events;
     }
 
+    /// <summary>
+    /// Reads another stream's state for this command, in its session, and holds that stream at the version read: events later
+    /// appended to it with <see cref="AppendTo"/> commit only if nothing else was written to it meanwhile (else the whole
+    /// command conflicts and nothing is written). For decisions that span two consistency boundaries, such as a deployment
+    /// (its version's approvals and its environment slot).
+    /// </summary>
+    /// <typeparam name="TOther">The other stream's aggregate (an inline projection).</typeparam>
+    public async Task<TOther?> FetchOtherAsync<TOther>(string streamKey, CancellationToken ct)
+        where TOther : class
+    {
+        if (streamKey == StreamKey)
+            throw new InvalidOperationException($"{streamKey} is this write's own stream.");
+        var stream = await _session.Events.FetchForWriting<TOther>(streamKey, ct);
+        _others[streamKey] = new OtherStream<TOther>(stream);
+        return stream.Aggregate;
+    }
+
+    /// <summary>Appends follow-up facts to another stream in the same transaction: at the version read when it was fetched with
+    /// <see cref="FetchOtherAsync{TOther}"/>, or after whatever it holds otherwise; appending to this write's own stream is
+    /// <see cref="Append"/>.</summary>
+    public void AppendTo(string streamKey, params IReadOnlyList<object> events)
+    {
+        if (streamKey == StreamKey)
+            Append(events);
+        else if (_others.TryGetValue(streamKey, out var held))
+            held.AppendMany(events);
+        else
+            _session.Events.Append(streamKey, events);
+        if (streamKey != StreamKey)
+            _otherEvents += events.Count;
+    }
+
     /// <summary>The stored result of the identical earlier request (only when <see cref="IsReplay"/>): nothing is decided or
     /// written.</summary>
     public Written<TResult> Replay<TResult>() =>
@@ -98,7 +132,7 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
     public async Task<Written<TResult>> CommitAsync<TResult>(TResult result, CancellationToken ct)
         where TResult : notnull
     {
-        if (_replay is not null || _events.Count == 0)
+        if (_replay is not null || _events.Count + _otherEvents == 0)
             throw new InvalidOperationException($"A command on {StreamKey} must decide events (a refusal throws) and not be a replay.");
         foreach (var row in _writer.Alongside)
             row.Stage(_session, _call, StreamKey, _events, Version, result);
@@ -117,4 +151,16 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _session.DisposeAsync();
+
+    /// <summary>Another stream held for writing, whatever its aggregate type.</summary>
+    private interface IHeldStream
+    {
+        void AppendMany(IReadOnlyList<object> events);
+    }
+
+    private sealed class OtherStream<TOther>(IEventStream<TOther> stream) : IHeldStream
+        where TOther : class
+    {
+        public void AppendMany(IReadOnlyList<object> events) => stream.AppendMany(events);
+    }
 }

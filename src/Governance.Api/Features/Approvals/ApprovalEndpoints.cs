@@ -5,6 +5,7 @@ using Governance.Domain.Deployments;
 using Governance.Domain.Shared;
 using Governance.Ledger.Approvals;
 using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Sequencing;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Governance.Api.Features.Approvals;
@@ -60,7 +61,8 @@ public static class ApprovalEndpoints
             .WithScopes(ApiScopes.ApprovalsRead, ApiScopes.LedgerRead)
             .WithName(nameof(CheckApproval))
             .WithSummary(
-                "May digest D of model M version V be deployed to environment E now? Allowed or denied, with reasons and the approval id."
+                "May digest D of model M version V be deployed to environment E now (or, with ?asOf= / ?asOfPosition=, would it have been "
+                    + "then)? Allowed or denied, with reasons and the approval id; Ledger-Position states the position used."
             );
         approvals
             .MapGet("/{approvalId}", GetApproval)
@@ -151,8 +153,13 @@ public static class ApprovalEndpoints
         string? digest,
         string? environment,
         ApprovalQueries approvals,
-        CancellationToken ct
-    ) => TypedResults.Ok(await approvals.CheckAsync(model, version, digest, environment, ct));
+        PointInTime history,
+        HttpContext http
+    )
+    {
+        var point = await http.ResolveAsync(history);
+        return TypedResults.Ok(await approvals.CheckAsync(model, version, digest, environment, http.RequestAborted, point));
+    }
 
     private static async Task<Ok<Approval>> GetApproval(string approvalId, ApprovalQueries approvals, CancellationToken ct) =>
         TypedResults.Ok(await approvals.GetAsync(approvalId, ct));

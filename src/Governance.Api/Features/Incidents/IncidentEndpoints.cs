@@ -100,6 +100,9 @@ public static class IncidentEndpoints
         return TypedResults.Ok(await incidents.ListAsync(target, openOnly: false, ct));
     }
 
-    private static async Task<Ok<IReadOnlyList<IncidentStanding>>> ListIncidents(bool? open, IncidentRecords incidents, CancellationToken ct) =>
-        TypedResults.Ok(await incidents.ListAsync(null, open ?? false, ct));
+    private static async Task<Ok<IReadOnlyList<IncidentStanding>>> ListIncidents(
+        bool? open,
+        IncidentRecords incidents,
+        CancellationToken ct
+    ) => TypedResults.Ok(await incidents.ListAsync(null, open ?? false, ct));
 }

@@ -3,6 +3,7 @@ using Governance.Api.Identity;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Sequencing;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Governance.Api.Features.ModelVersions;
@@ -103,11 +104,13 @@ public static class ModelVersionEndpoints
         string modelId,
         string version,
         ModelVersionRecords versions,
+        PointInTime history,
         HttpContext http
     )
     {
         var target = new VersionRef(modelId, version);
-        var found = await versions.GetAsync(target, http.RequestAborted) ?? throw target.NotFound();
+        var point = await http.ResolveAsync(history);
+        var found = await versions.GetAsync(target, http.RequestAborted, point) ?? throw target.NotFound();
         http.Response.Headers.ETag = $"\"{found.StreamVersion}\"";
         return TypedResults.Ok(found.State);
     }

@@ -4,6 +4,7 @@ using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Ledger.Models;
+using Governance.Ledger.Sequencing;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Governance.Api.Features.Models;
@@ -58,12 +59,15 @@ public static class ModelEndpoints
             .MapGet("/", GetInventory)
             .AllowRoles(Readers)
             .WithName(nameof(GetInventory))
-            .WithSummary("The model inventory, filtered by risk tier, version status, live environment or owner.");
+            .WithSummary(
+                "The model inventory, filtered by risk tier, version status, live environment or owner; now or ?asOf= / ?asOfPosition= "
+                    + "(Ledger-Position states the position used)."
+            );
         inventory
             .MapGet("/{modelId}", GetInventoryEntry)
             .AllowRoles(Readers)
             .WithName(nameof(GetInventoryEntry))
-            .WithSummary("One model's inventory entry with all its versions.");
+            .WithSummary("One model's inventory entry with all its versions and slots; now or ?asOf= / ?asOfPosition=.");
         return api;
     }
 
@@ -134,11 +138,29 @@ public static class ModelEndpoints
         string? environment,
         string? owner,
         ModelInventory inventory,
-        CancellationToken ct
-    ) => TypedResults.Ok(await inventory.InventoryAsync(new InventoryFilter(riskTier, status, environment, owner), ct));
+        PointInTime history,
+        HttpContext http
+    )
+    {
+        var point = await http.ResolveAsync(history);
+        return TypedResults.Ok(
+            await inventory.InventoryAsync(new InventoryFilter(riskTier, status, environment, owner), point, http.RequestAborted)
+        );
+    }
 
-    private static async Task<Ok<InventoryEntry>> GetInventoryEntry(string modelId, ModelInventory inventory, CancellationToken ct) =>
-        await inventory.EntryAsync(modelId, ct) is { } entry
+    private static async Task<Ok<InventoryEntry>> GetInventoryEntry(
+        string modelId,
+        ModelInventory inventory,
+        PointInTime history,
+        HttpContext http
+    )
+    {
+        var point = await http.ResolveAsync(history);
+        return await inventory.EntryAsync(modelId, http.RequestAborted, point) is { } entry
             ? TypedResults.Ok(entry)
-            : throw GovernanceRuleException.NotFound("model.not_found", $"Model '{modelId}' is not registered.");
+            : throw GovernanceRuleException.NotFound(
+                "model.not_found",
+                $"Model '{modelId}' is not registered (at ledger position {point.Position})."
+            );
+    }
 }
