@@ -139,7 +139,11 @@ public sealed class EvidencePackEndpointTests(LedgerApp app)
         var before = await app.EventCount();
 
         using var response = await auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/sr-11-7");
-        Assert.Equal("30", response.Headers.GetValues("Retry-After").Single());
+        Assert.True(
+            response.Headers.TryGetValues("Retry-After", out var retryAfter),
+            $"{(int)response.StatusCode} {response.Content.Headers.ContentType} {await response.Content.ReadAsStringAsync()}"[..300]
+        );
+        Assert.Equal("30", retryAfter.Single());
         await Task.FromResult(response).ExpectProblem(HttpStatusCode.ServiceUnavailable, "evidence_pack.render_budget_exceeded");
 
         Assert.Equal(before, await app.EventCount());

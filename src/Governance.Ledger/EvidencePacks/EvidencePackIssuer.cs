@@ -91,9 +91,13 @@ public sealed class EvidencePackIssuer(
     {
         using var budget = new CancellationTokenSource(renderBudget, clock);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(ct, budget.Token);
+        var started = clock.GetTimestamp();
         try
         {
-            return EvidencePack.Render(kind, input, either.Token);
+            var rendered = EvidencePack.Render(kind, input, either.Token);
+            // The budget's timer may not have run on a busy thread pool before the render's last checkpoint: the time taken
+            // decides, so an over-budget render is refused however the timer was scheduled.
+            return clock.GetElapsedTime(started) <= renderBudget ? rendered : throw new RenderBudgetExceededException(slug, renderBudget);
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
         {

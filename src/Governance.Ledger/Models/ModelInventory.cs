@@ -150,6 +150,8 @@ public sealed class ModelInventory(
         }
         else
             entries = Fold(await history.AllEventsAsync(point.Position, ct))
+                // A version whose model no event registered (rows written outside the write path) is no inventory entry.
+                .Where(e => e.Model is not null)
                 .Where(e => filter.RiskTier is null || e.Model.RiskTier == filter.RiskTier)
                 .Where(e => string.IsNullOrWhiteSpace(filter.Owner) || e.Model.OwnerId == filter.Owner)
                 .OrderBy(e => e.Id, StringComparer.Ordinal)
