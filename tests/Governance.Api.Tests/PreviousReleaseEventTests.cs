@@ -128,15 +128,7 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
     public async Task Every_event_type_as_stored_by_the_previous_release_loads_with_its_actor_time_and_reason()
     {
         // One stored row of each type, exactly as commit 7401839 wrote it (captured from its demo inventory's mt_events).
-        var capture = System.Text.Json.JsonDocument.Parse(
-            await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "PreviousRelease", "events-7401839.json"))
-        );
-        var rows = capture.RootElement.GetProperty("events").EnumerateArray().ToArray();
-        var captured = rows.Select(r => Type.GetType(r.GetProperty("dotnetType").GetString()!, throwOnError: true)!).ToArray();
-        Assert.Equal(
-            Ledger.LedgerSetup.EventTypes.Select(t => t.FullName).Order(),
-            captured.Concat(NotCaptured).Select(t => t.FullName).Order()
-        );
+        var (rows, captured) = await CaptureAsync("events-7401839.json", NotCaptured);
 
         for (var i = 0; i < rows.Length; i++)
         {
@@ -199,15 +191,7 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
     {
         // One stored row of each type, exactly as commit e883483 wrote it (its demo inventory's mt_events, plus sign-ins and
         // client authentications made against it).
-        var capture = System.Text.Json.JsonDocument.Parse(
-            await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "PreviousRelease", "events-e883483.json"))
-        );
-        var rows = capture.RootElement.GetProperty("events").EnumerateArray().ToArray();
-        var captured = rows.Select(r => Type.GetType(r.GetProperty("dotnetType").GetString()!, throwOnError: true)!).ToArray();
-        Assert.Equal(
-            Ledger.LedgerSetup.EventTypes.Select(t => t.FullName).Order(),
-            captured.Concat(NotCapturedAtE883483).Select(t => t.FullName).Order()
-        );
+        var (rows, _) = await CaptureAsync("events-e883483.json", NotCapturedAtE883483);
         var serializer = app.Services.GetRequiredService<IDocumentStore>().Options.Serializer();
 
         foreach (var row in rows)
@@ -253,6 +237,22 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
             foreach (var child in a.Where(v => v is not null))
                 removed.AddRange(RemoveNames(child!));
         return removed;
+    }
+
+    /// <summary>A release's capture: its rows and their event types, which with <paramref name="notCaptured"/> must be every
+    /// event type this release stores.</summary>
+    private static async Task<(System.Text.Json.JsonElement[] Rows, Type[] Types)> CaptureAsync(string file, Type[] notCaptured)
+    {
+        var capture = System.Text.Json.JsonDocument.Parse(
+            await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "PreviousRelease", file))
+        );
+        var rows = capture.RootElement.GetProperty("events").EnumerateArray().ToArray();
+        var captured = rows.Select(r => Type.GetType(r.GetProperty("dotnetType").GetString()!, throwOnError: true)!).ToArray();
+        Assert.Equal(
+            Ledger.LedgerSetup.EventTypes.Select(t => t.FullName).Order(),
+            captured.Concat(notCaptured).Select(t => t.FullName).Order()
+        );
+        return (rows, captured);
     }
 
     /// <summary>Inserts a captured row into a stream of its own, exactly as stored, and reads it back through the store.</summary>
