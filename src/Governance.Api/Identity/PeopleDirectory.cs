@@ -58,7 +58,10 @@ public sealed class PeopleDirectory(UserManager<GovernanceUser> users, IOpenIddi
 /// </summary>
 public sealed class IdentityPeopleDirectory(IServiceScopeFactory scopes, SessionSettings settings, TimeProvider clock) : IPeopleDirectory
 {
-    private (PeopleNames Names, DateTimeOffset Until)? _cached;
+    private sealed record Snapshot(PeopleNames Names, DateTimeOffset Until);
+
+    // One reference, swapped whole: pages and packs on many threads read it without tearing.
+    private volatile Snapshot? _cached;
 
     public async Task<PeopleNames> NamesAsync(CancellationToken ct)
     {
@@ -75,7 +78,7 @@ public sealed class IdentityPeopleDirectory(IServiceScopeFactory scopes, Session
             if (await applications.GetClientIdAsync(application, ct) is { } clientId)
                 names[Subjects.Client(clientId)] = await applications.GetDisplayNameAsync(application, ct) ?? clientId;
         var loaded = new PeopleNames(names);
-        _cached = (loaded, now + settings.AccessCacheDuration);
+        _cached = new Snapshot(loaded, now + settings.AccessCacheDuration);
         return loaded;
     }
 }
