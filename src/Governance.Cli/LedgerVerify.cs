@@ -368,9 +368,23 @@ public static class LedgerEventTypes
 {
     private static readonly System.Reflection.Assembly Domain = typeof(Governance.Domain.Shared.Actor).Assembly;
 
+    // The pairs found to match: a ledger has a few dozen, and verify asks for every event. Mismatches (tampering) are not kept,
+    // so rows an attacker wrote cannot grow the cache.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Alias, string DotnetType), bool> Matched = new();
+
     /// <summary>True when <paramref name="dotnetType"/> names a class of the domain assembly whose alias is
     /// <paramref name="alias"/>.</summary>
     public static bool Matches(string alias, string dotnetType)
+    {
+        if (Matched.ContainsKey((alias, dotnetType)))
+            return true;
+        if (!Resolve(alias, dotnetType))
+            return false;
+        Matched.TryAdd((alias, dotnetType), true);
+        return true;
+    }
+
+    private static bool Resolve(string alias, string dotnetType)
     {
         var parts = dotnetType.Split(", ");
         if (parts.Length != 2 || parts[1] != Domain.GetName().Name || Domain.GetType(parts[0]) is not { } type)

@@ -347,4 +347,35 @@ public sealed class TamperTests(TamperLedger ledger)
             await ledger.RestoreAsync();
         }
     }
+
+    [Fact]
+    public async Task An_unsealed_event_rewritten_to_a_payload_with_no_canonical_form_stops_the_sealer_with_the_alarm_naming_it()
+    {
+        try
+        {
+            // The last event as if not sealed yet, then rewritten: jsonb keeps 1e400, RFC 8785 has no form for it.
+            var last = ledger.Seqs[^1];
+            await ledger.Sql(
+                $$"""
+                delete from governance.tlog_leaves where seq_id = {{last}};
+                update governance.tlog_state set size = size - 1, last_seq = {{ledger.Seqs[^2]}};
+                update governance.mt_events set data = '{"n": 1e400}' where seq_id = {{last}}
+                """
+            );
+            using var sealer = TransparencyLogTesting.Sealer(ledger, ledger.SealerOptions);
+            await sealer.StartAsync(CancellationToken.None);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (sealer.Alarm is null)
+                await Task.Delay(20, timeout.Token);
+            await sealer.StopAsync(CancellationToken.None);
+
+            Assert.StartsWith($"event {last} (", sealer.Alarm);
+            Assert.Contains("cannot be sealed: $.n", sealer.Alarm);
+            Assert.Equal(0L, await ledger.Sql($"select count(*) from governance.tlog_leaves where seq_id = {last}"));
+        }
+        finally
+        {
+            await ledger.RestoreAsync();
+        }
+    }
 }

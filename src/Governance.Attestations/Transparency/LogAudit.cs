@@ -11,7 +11,8 @@ public sealed record SealedLeaf(long Index, long Seq, byte[] Hash);
 
 /// <summary>One thing the audit found wrong.</summary>
 /// <param name="Code">What kind: <c>leaf_mismatch</c>, <c>event_missing</c>, <c>event_unsealed_inside_log</c>, <c>archived</c>,
-/// <c>dotnet_type</c>, <c>stream_version</c>, <c>checkpoint_root</c>, <c>checkpoint_beyond_events</c>, <c>checkpoint_signature</c>;
+/// <c>dotnet_type</c>, <c>stream_version</c>, <c>event_unreadable</c>,
+/// <c>checkpoint_root</c>, <c>checkpoint_beyond_events</c>, <c>checkpoint_signature</c>;
 /// <c>projection</c> and <c>projection_replay</c> from <c>ledger verify --projections</c>.</param>
 /// <param name="Seq">The event at fault (the first bad one), when one can be named.</param>
 /// <param name="Message">A sentence for the auditor.</param>
@@ -38,14 +39,19 @@ public sealed class LogAudit(IEnumerable<Checkpoint> checkpoints, Func<string, s
     private readonly SortedDictionary<long, List<Checkpoint>> _due = Group(checkpoints);
     private readonly Dictionary<string, (long Version, long StreamVersion, long Seq)> _streams = [];
     private readonly List<AuditFinding> _findings = [];
+    private readonly List<(AuditedEvent Row, SealedLeaf? Sealed)> _pending = [];
     private long? _lastGoodCheckpoint;
+
+    /// <summary>How many events are hashed together (on every core) before they are checked in order.</summary>
+    private const int BatchSize = 2_048;
     private long _lastSeq;
 
-    /// <summary>What was found wrong so far, in the order found (the first is the first bad event).</summary>
+    /// <summary>What was found wrong so far, in the order found (the first is the first bad event); complete after
+    /// <see cref="Finish"/>.</summary>
     public IReadOnlyList<AuditFinding> Findings => _findings;
 
     /// <summary>How many events were read.</summary>
-    public long Events => _frontier.Size;
+    public long Events => _frontier.Size + _pending.Count;
 
     /// <summary>The largest checkpoint size whose root the events reproduced.</summary>
     public long? VerifiedUpTo => _lastGoodCheckpoint;
@@ -58,12 +64,32 @@ public sealed class LogAudit(IEnumerable<Checkpoint> checkpoints, Func<string, s
         return due;
     }
 
-    /// <summary>Checks the next event (in sequence order) against the leaf sealed at its position, if any.</summary>
+    /// <summary>Checks the next event (in sequence order) against the leaf sealed at its position, if any. Events are hashed
+    /// in batches on every core (<see cref="LedgerEntry.LeafHashes"/>), so a finding may appear only at a later call or at
+    /// <see cref="Finish"/>.</summary>
     public void Add(AuditedEvent row, SealedLeaf? sealedLeaf)
+    {
+        _pending.Add((row, sealedLeaf));
+        if (_pending.Count == BatchSize)
+            Flush();
+    }
+
+    private void Flush()
+    {
+        var hashes = LedgerEntry.LeafHashes([.. _pending.Select(p => p.Row.Entry)]);
+        for (var i = 0; i < _pending.Count; i++)
+            Check(_pending[i].Row, _pending[i].Sealed, hashes[i]);
+        _pending.Clear();
+    }
+
+    private void Check(AuditedEvent row, SealedLeaf? sealedLeaf, LeafHashResult hash)
     {
         var e = row.Entry;
         var index = _frontier.Size;
-        var leaf = e.LeafHash();
+        if (hash.Error is not null)
+            Report("event_unreadable", e.Seq, $"event {e.Seq} ({e.Type} on '{e.Stream}') cannot be canonicalised: {hash.Error}");
+        // A stand-in for an unreadable event keeps the later events at their leaf indexes; it cannot reproduce a signed root.
+        var leaf = hash.Hash ?? Rfc6962.LeafHash(System.Text.Encoding.UTF8.GetBytes(e.Data));
         if (sealedLeaf is not null)
         {
             if (sealedLeaf.Seq != e.Seq)
@@ -105,13 +131,17 @@ public sealed class LogAudit(IEnumerable<Checkpoint> checkpoints, Func<string, s
     }
 
     /// <summary>Reports a sealed leaf past the last event: the event it sealed is gone (deleted, or the table truncated).</summary>
-    public void LeafWithoutEvent(SealedLeaf leaf) =>
+    public void LeafWithoutEvent(SealedLeaf leaf)
+    {
+        Flush();
         Report("event_missing", leaf.Seq, $"event {leaf.Seq}, sealed as leaf {leaf.Index}, is no longer in the ledger");
+    }
 
     /// <summary>Ends the audit: checks every stream's <c>mt_streams.version</c> and the checkpoints larger than the ledger.</summary>
     /// <returns>The findings (empty when the ledger verifies).</returns>
     public IReadOnlyList<AuditFinding> Finish()
     {
+        Flush();
         foreach (var (stream, (version, streamVersion, seq)) in _streams)
             if (version != streamVersion)
                 Report(

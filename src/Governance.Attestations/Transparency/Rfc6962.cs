@@ -30,6 +30,9 @@ public static class Rfc6962
     /// <summary>The size in bytes of every hash (SHA-256).</summary>
     public const int HashSize = 32;
 
+    /// <summary>The byte a leaf's input is prefixed with before hashing (RFC 9162 §2.1.1), so no leaf hashes as a node.</summary>
+    public const byte LeafPrefix = 0x00;
+
     /// <summary>The root of the empty tree: SHA-256 of the empty string (RFC 9162 §2.1.1).</summary>
     public static byte[] EmptyRoot() => SHA256.HashData([]);
 
@@ -37,7 +40,7 @@ public static class Rfc6962
     public static byte[] LeafHash(ReadOnlySpan<byte> entry)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData([0x00]);
+        sha.AppendData([LeafPrefix]);
         sha.AppendData(entry);
         return sha.GetHashAndReset();
     }

@@ -119,6 +119,7 @@ public sealed class TransparencyLogSealer(
         var frontier = MerkleFrontier.Restore(size, n => edge[n]);
         var (indexes, seqs, leaves) = (new List<long>(), new List<long>(), new List<byte[]>());
         var (levels, nodeIndexes, nodes) = (new List<int>(), new List<long>(), new List<byte[]>());
+        var entries = new List<LedgerEntry>(options.BatchSize);
         await using (
             var read = new NpgsqlCommand(
                 """
@@ -135,23 +136,34 @@ public sealed class TransparencyLogSealer(
             read.Parameters.AddWithValue("batch", options.BatchSize);
             await using var reader = await read.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
+                entries.Add(ReadEntry(reader));
+        }
+        var hashes = LedgerEntry.LeafHashes(entries);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (hashes[i].Hash is not { } leaf)
             {
-                var entry = ReadEntry(reader);
-                foreach (var (node, hash) in frontier.Append(entry.LeafHash()))
-                    if (node.Level == 0)
-                    {
-                        indexes.Add(node.Index);
-                        seqs.Add(entry.Seq);
-                        leaves.Add(hash);
-                    }
-                    else
-                    {
-                        levels.Add(node.Level);
-                        nodeIndexes.Add(node.Index);
-                        nodes.Add(hash);
-                    }
-                lastSeq = entry.Seq;
+                await transaction.RollbackAsync(ct);
+                await RaiseAlarmAsync(
+                    $"event {entries[i].Seq} ({entries[i].Type} on '{entries[i].Stream}') cannot be sealed: {hashes[i].Error}",
+                    ct
+                );
+                return (0, size, false, checkpointSize);
             }
+            foreach (var (node, hash) in frontier.Append(leaf))
+                if (node.Level == 0)
+                {
+                    indexes.Add(node.Index);
+                    seqs.Add(entries[i].Seq);
+                    leaves.Add(hash);
+                }
+                else
+                {
+                    levels.Add(node.Level);
+                    nodeIndexes.Add(node.Index);
+                    nodes.Add(hash);
+                }
+            lastSeq = entries[i].Seq;
         }
         if (seqs.Count == 0)
             return (0, size, requested, checkpointSize);
