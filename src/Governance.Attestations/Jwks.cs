@@ -67,6 +67,11 @@ public static class Jwks
     public static string Thumbprint(string x, string y) =>
         Base64Url(SHA256.HashData(Encoding.UTF8.GetBytes($$"""{"crv":"P-256","kty":"EC","x":"{{x}}","y":"{{y}}"}""")));
 
+    /// <summary>The key id of an Ed25519 public key (32 bytes): its RFC 7638 thumbprint, whose input holds crv, kty and x in
+    /// that order (RFC 8037 §2).</summary>
+    public static string Ed25519Thumbprint(byte[] publicKey) =>
+        Base64Url(SHA256.HashData(Encoding.UTF8.GetBytes($$"""{"crv":"Ed25519","kty":"OKP","x":"{{Base64Url(publicKey)}}"}""")));
+
     public static ECDsa ToKey(Jwk jwk)
     {
         if (jwk.Kty != "EC" || jwk.Crv != "P-256")

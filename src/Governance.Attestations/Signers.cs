@@ -24,6 +24,14 @@ public interface IAttestationSigner : IDisposable
     byte[] Sign(byte[] data);
 }
 
+/// <summary>An <see cref="SigningAlgorithms.EdDSA"/> signer whose public key is known: what signs the transparency log's
+/// checkpoints (a PEM file, <see cref="Ed25519PemSigner"/>, or a PKCS#11 token).</summary>
+public interface IEd25519Signer : IAttestationSigner
+{
+    /// <summary>The 32-byte Ed25519 public key (RFC 8032 §5.1.5).</summary>
+    byte[] PublicKey { get; }
+}
+
 /// <summary>The signing algorithms of the product, by their JOSE names.</summary>
 public static class SigningAlgorithms
 {
@@ -53,7 +61,7 @@ public sealed class PemSigner(string keyId, ECDsa key) : IAttestationSigner
 /// an <see cref="SigningAlgorithms.EdDSA"/> signer, used for the transparency log's checkpoints (BouncyCastle's managed
 /// Ed25519; .NET has none built in).
 /// </summary>
-public sealed class Ed25519PemSigner : IAttestationSigner
+public sealed class Ed25519PemSigner : IEd25519Signer
 {
     private readonly Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters _key;
 
@@ -61,9 +69,7 @@ public sealed class Ed25519PemSigner : IAttestationSigner
     {
         _key = key;
         PublicKey = key.GeneratePublicKey().GetEncoded();
-        // RFC 7638 §3.2 with RFC 8037 §2: the thumbprint input holds crv, kty and x in that order.
-        var jwk = $"{{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"{Base64Url(PublicKey)}\"}}";
-        KeyId = Base64Url(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(jwk)));
+        KeyId = Jwks.Ed25519Thumbprint(PublicKey);
     }
 
     /// <summary>Reads a PKCS#8 <c>PRIVATE KEY</c> PEM file holding an Ed25519 key.</summary>
@@ -100,7 +106,6 @@ public sealed class Ed25519PemSigner : IAttestationSigner
 
     public string Algorithm => SigningAlgorithms.EdDSA;
 
-    /// <summary>The 32-byte Ed25519 public key (RFC 8032 §5.1.5).</summary>
     public byte[] PublicKey { get; }
 
     public byte[] Sign(byte[] data)
@@ -112,6 +117,4 @@ public sealed class Ed25519PemSigner : IAttestationSigner
     }
 
     public void Dispose() { }
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -45,15 +45,19 @@ internal static class TransparencyLogBench
         var export = Path.Combine(folder, "checkpoints");
         var log = ledger.GetRequiredService<TransparencyLog>();
         await log.EnsureSchemaAsync();
-        TransparencyLogSealer Sealer(TimeSpan checkpointInterval) =>
-            new(
+        TransparencyLogSealer Sealer(TimeSpan checkpointInterval)
+        {
+            var options = new TransparencyLogOptions(Origin, key, export) { CheckpointInterval = checkpointInterval };
+            return new(
                 log,
                 ledger.GetRequiredService<SafePosition>(),
                 ledger.GetRequiredService<LedgerOptions>(),
-                new TransparencyLogOptions(Origin, key, export) { CheckpointInterval = checkpointInterval },
+                options,
+                new CheckpointKey(options),
                 TimeProvider.System,
                 NullLogger<TransparencyLogSealer>.Instance
             );
+        }
 
         // 1. Appends through the ledger's writer, 1,000 events a transaction (security-log events, ~350 bytes of payload).
         var writer = ledger.GetRequiredService<LedgerWriter>();
@@ -68,12 +72,7 @@ internal static class TransparencyLogBench
                         $"bench-{batch}",
                         $"someone.{i}@bank.example",
                         "bad_password",
-                        new Audit(
-                            new Actor(Subjects.Anonymous, Roles.System),
-                            DateTimeOffset.UtcNow,
-                            "Sign-in failed",
-                            $"c-{batch}-{i}"
-                        )
+                        new Audit(new Actor(Subjects.Anonymous, Roles.System), DateTimeOffset.UtcNow, "Sign-in failed", $"c-{batch}-{i}")
                     )
                 );
             await write.CommitAsync("appended", CancellationToken.None);

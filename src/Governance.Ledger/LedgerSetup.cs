@@ -160,7 +160,7 @@ public static class LedgerSetup
         services.AddSingleton(sp => new ModelLogVerification(
             sp.GetRequiredService<TransparencyLog>(),
             sp.GetRequiredService<IntegrityChecks>(),
-            sp.GetService<TransparencyLogOptions>(),
+            sp.GetService<CheckpointKey>(),
             sp.GetRequiredService<TimeProvider>()
         ));
         services.AddSingleton<DeploymentRecords>();

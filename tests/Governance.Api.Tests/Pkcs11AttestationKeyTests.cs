@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Governance.Api.Tests.Infrastructure;
 using Governance.Attestations;
+using Governance.Attestations.Transparency;
 using Governance.Ledger.Attestations;
+using Governance.Ledger.Transparency;
 
 namespace Governance.Api.Tests;
 
@@ -42,6 +44,38 @@ public sealed class Pkcs11KeyStoreTests : IDisposable
         _store.Destroy(key.KeyId);
         Assert.DoesNotContain(key.KeyId, _store.KeyIds());
         Assert.Throws<CryptographicException>(() => _store.Open(key.KeyId));
+    }
+
+    [Fact]
+    public void A_checkpoint_key_made_in_the_token_signs_notes_that_the_logs_published_verifier_key_accepts()
+    {
+        var label = "checkpoint-" + Guid.NewGuid().ToString("N");
+        byte[] made;
+        using (var generated = _store.GenerateEd25519(label))
+            made = generated.PublicKey;
+        var options = new TransparencyLogOptions("governance.test/hsm", null, _folder)
+        {
+            Pkcs11Key = new Pkcs11CheckpointKey(SoftHsm.Token(), label),
+        };
+        var body = new Checkpoint("governance.test/hsm", 3, SHA256.HashData("three leaves"u8)).Body();
+
+        string note;
+        string published;
+        using (var key = new CheckpointKey(options))
+        {
+            Assert.Equal(SigningAlgorithms.EdDSA, key.Signer.Algorithm);
+            Assert.Equal(made, key.Signer.PublicKey);
+            note = SignedNote.Sign(body, key.Signer, key.Verifier);
+            published = key.Verifier.VerifierKey();
+        }
+
+        // What an auditor holds: the verifier key alone (checked with BouncyCastle's Ed25519, not the token).
+        var verifier = NoteVerifier.Parse(published);
+        Assert.Equal(body, SignedNote.VerifiedBody(note, verifier));
+        Assert.Null(SignedNote.VerifiedBody(note.Replace("\n3\n", "\n4\n"), verifier));
+        Assert.Throws<InvalidOperationException>(() => _store.GenerateEd25519(label));
+        _store.Destroy(label);
+        Assert.Throws<CryptographicException>(() => _store.OpenEd25519(label));
     }
 
     /// <summary>What <c>openssl dgst -sha256 -verify</c> says of the signature, as an offline verifier would run it.</summary>

@@ -89,7 +89,7 @@ public sealed class ReadModelTrustTests(TamperLedger ledger)
         var verification = new ModelLogVerification(
             ledger.Services.GetRequiredService<TransparencyLog>(),
             ledger.Services.GetRequiredService<IntegrityChecks>(),
-            ledger.SealerOptions,
+            new CheckpointKey(ledger.SealerOptions),
             ledger.Clock
         );
         var checks = ledger.Services.GetRequiredService<IntegrityChecks>();

@@ -143,19 +143,23 @@ public static class GovernanceHost
     /// </summary>
     /// <exception cref="InvalidOperationException">A library without a token label or PIN, or a library file that does not
     /// exist.</exception>
-    public static Pkcs11Options? Pkcs11Token(IConfiguration configuration)
+    public static Pkcs11Options? Pkcs11Token(IConfiguration configuration) =>
+        Pkcs11Section(configuration.GetSection("Governance:Attestations:Pkcs11"), out _);
+
+    /// <summary>A PKCS#11 token's settings (<c>Library</c>, <c>TokenLabel</c>, <c>UserPin</c>) in <paramref name="section"/>, null
+    /// when it sets no library; <paramref name="required"/> reads another required setting of the section.</summary>
+    private static Pkcs11Options? Pkcs11Section(IConfigurationSection section, out Func<string, string> required)
     {
-        var section = configuration.GetSection("Governance:Attestations:Pkcs11");
-        if (string.IsNullOrEmpty(section["Library"]))
-            return null;
-        string Required(string name) =>
+        required = name =>
             section[name] is { Length: > 0 } value
                 ? value
-                : throw new InvalidOperationException($"Governance:Attestations:Pkcs11:{name} is required when a PKCS#11 library is set.");
+                : throw new InvalidOperationException($"{section.Path}:{name} is required when a PKCS#11 library is set.");
+        if (string.IsNullOrEmpty(section["Library"]))
+            return null;
         var library = section["Library"]!;
         if (!File.Exists(library))
-            throw new InvalidOperationException($"Governance:Attestations:Pkcs11:Library: no file {library}.");
-        return new Pkcs11Options(library, Required("TokenLabel"), Required("UserPin"));
+            throw new InvalidOperationException($"{section.Path}:Library: no file {library}.");
+        return new Pkcs11Options(library, required("TokenLabel"), required("UserPin"));
     }
 
     /// <summary>Governance:Attestations:StatusListValidityHours (positive), default 24: how long a signed status list is current.</summary>
@@ -214,16 +218,24 @@ public static class GovernanceHost
     }
 
     /// <summary>
-    /// The transparency log's sealer, when Governance:TransparencyLog:KeyFile names its Ed25519 PEM key (never in PostgreSQL,
-    /// separate from the attestation keys); null (no sealer in this process) otherwise. Governance:TransparencyLog:Origin (default
-    /// <c>governance.local/ledger</c>), :ExportFolder (default transparency-log under the data folder), :CheckpointIntervalSeconds
-    /// (default 60), :PollIntervalSeconds (default 1; fractions allowed).
+    /// The transparency log's sealer, when Governance:TransparencyLog:KeyFile names its Ed25519 PEM key, or
+    /// Governance:TransparencyLog:Pkcs11 (<c>Library</c>, <c>TokenLabel</c>, <c>UserPin</c>, <c>KeyLabel</c>) an Ed25519 key pair
+    /// in a PKCS#11 token (never in PostgreSQL, separate from the attestation keys); null (no sealer in this process) otherwise.
+    /// Governance:TransparencyLog:Origin (default <c>governance.local/ledger</c>), :ExportFolder (default transparency-log under
+    /// the data folder), :CheckpointIntervalSeconds (default 60), :PollIntervalSeconds (default 1; fractions allowed).
     /// </summary>
-    /// <exception cref="InvalidOperationException">An interval is not a positive number of seconds.</exception>
+    /// <exception cref="InvalidOperationException">An interval is not a positive number of seconds; both a key file and a
+    /// PKCS#11 library; a PKCS#11 setting missing or a library file that does not exist.</exception>
     public static TransparencyLogOptions? TransparencyLog(IConfiguration configuration, IHostEnvironment environment)
     {
-        if (configuration["Governance:TransparencyLog:KeyFile"] is not { Length: > 0 } keyFile)
+        var keyFile = configuration["Governance:TransparencyLog:KeyFile"] is { Length: > 0 } file ? file : null;
+        var pkcs11 = Pkcs11CheckpointKey(configuration);
+        if (keyFile is null && pkcs11 is null)
             return null;
+        if (keyFile is not null && pkcs11 is not null)
+            throw new InvalidOperationException(
+                "Governance:TransparencyLog: give either KeyFile or Pkcs11:Library for the checkpoint key, not both."
+            );
         TimeSpan Seconds(string name, double fallback) =>
             configuration.GetValue($"Governance:TransparencyLog:{name}", fallback) is var s && s > 0 && double.IsFinite(s)
                 ? TimeSpan.FromSeconds(s)
@@ -235,10 +247,19 @@ public static class GovernanceHost
                 ?? Path.Combine(DataFolder(configuration, environment), "transparency-log")
         )
         {
+            Pkcs11Key = pkcs11,
             CheckpointInterval = Seconds("CheckpointIntervalSeconds", 60),
             PollInterval = Seconds("PollIntervalSeconds", 1),
         };
     }
+
+    /// <summary>Governance:TransparencyLog:Pkcs11 (<c>Library</c>, <c>TokenLabel</c>, <c>UserPin</c>, <c>KeyLabel</c>): the
+    /// checkpoint key in a PKCS#11 token, or null when no library is configured.</summary>
+    /// <exception cref="InvalidOperationException">A setting is missing, or the library file does not exist.</exception>
+    public static Pkcs11CheckpointKey? Pkcs11CheckpointKey(IConfiguration configuration) =>
+        Pkcs11Section(configuration.GetSection("Governance:TransparencyLog:Pkcs11"), out var required) is { } token
+            ? new Pkcs11CheckpointKey(token, required("KeyLabel"))
+            : null;
 
     /// <summary>Git-ignored folder for development keys and demo artifacts (Governance:DataFolder, default .data under the repo
     /// root).</summary>

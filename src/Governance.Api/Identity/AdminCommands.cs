@@ -1,4 +1,8 @@
+using Governance.Attestations;
+using Governance.Attestations.Transparency;
 using Governance.Domain.Shared;
+using Governance.Ledger.Attestations;
+using Governance.Ledger.Transparency;
 
 namespace Governance.Api.Identity;
 
@@ -7,7 +11,8 @@ namespace Governance.Api.Identity;
 ///   Governance.Api admin create-user --user NAME --display-name "NAME" --role ROLE [--role ROLE] [--email E]   (password read from stdin)
 ///   Governance.Api admin register-client --client-id ID --display-name "NAME" --scope SCOPE [--scope SCOPE] [--role ROLE]
 ///   Governance.Api admin rotate-secret --client-id ID
-/// Each change is recorded in the security log with the operating-system user as actor.
+///   Governance.Api admin generate-checkpoint-key
+/// Each identity change is recorded in the security log with the operating-system user as actor.
 /// </summary>
 public static class AdminCommands
 {
@@ -58,18 +63,60 @@ public static class AdminCommands
                     stdout.WriteLine($"client_id={rotated.ClientId}");
                     stdout.WriteLine($"client_secret={rotated.ClientSecret}");
                     return 0;
+                case "generate-checkpoint-key":
+                    return GenerateCheckpointKey(services, stdout, stderr);
                 default:
                     stderr.WriteLine(
                         "usage: admin create-user --user NAME --display-name NAME --role ROLE [--email E] (password on stdin)"
                     );
                     stderr.WriteLine("       admin register-client --client-id ID --display-name NAME --scope SCOPE [--role ROLE]");
                     stderr.WriteLine("       admin rotate-secret --client-id ID");
+                    stderr.WriteLine("       admin generate-checkpoint-key");
                     return 2;
             }
         }
         catch (GovernanceRuleException refused)
         {
             stderr.WriteLine($"refused ({refused.Code}): {refused.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// Makes the transparency log's checkpoint key where the configuration puts it (Governance:TransparencyLog:KeyFile, a new
+    /// PEM file with mode 0600; or :Pkcs11, a non-extractable Ed25519 key pair on the token labelled :KeyLabel) and prints the
+    /// signed-note verifier key auditors give <c>governance ledger verify --log-key</c>. Never replaces an existing key: exit 1.
+    /// </summary>
+    private static int GenerateCheckpointKey(IServiceProvider services, TextWriter stdout, TextWriter stderr)
+    {
+        if (services.GetService<TransparencyLogOptions>() is not { } options)
+        {
+            stderr.WriteLine(
+                "No transparency log is configured: set Governance:TransparencyLog:KeyFile or Governance:TransparencyLog:Pkcs11."
+            );
+            return 2;
+        }
+        try
+        {
+            byte[] publicKey;
+            if (options.Pkcs11Key is { } pkcs11)
+            {
+                using var token = new Pkcs11KeyStore(pkcs11.Token);
+                using var signer = token.GenerateEd25519(pkcs11.KeyLabel);
+                publicKey = signer.PublicKey;
+            }
+            else
+            {
+                Ed25519PemSigner.Generate(options.KeyFile!);
+                using var signer = Ed25519PemSigner.Load(options.KeyFile!);
+                publicKey = signer.PublicKey;
+            }
+            stdout.WriteLine(new NoteVerifier(options.Origin, publicKey).VerifierKey());
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+        {
+            stderr.WriteLine($"refused: {e.Message}");
             return 1;
         }
     }

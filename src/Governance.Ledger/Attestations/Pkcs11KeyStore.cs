@@ -24,6 +24,14 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
     /// <summary>DER of the named curve prime256v1 (OID 1.2.840.10045.3.1.7), the <c>CKA_EC_PARAMS</c> of a P-256 key.</summary>
     private static readonly byte[] P256Parameters = [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
 
+    /// <summary>DER of the OID id-Ed25519 (1.3.101.112, RFC 8410), the <c>CKA_EC_PARAMS</c> of an Ed25519 key.</summary>
+    private static readonly byte[] Ed25519Parameters = [0x06, 0x03, 0x2B, 0x65, 0x70];
+
+    /// <summary>PKCS#11 v3.0 §2.3.5 and §2.3.14: <c>CKM_EC_EDWARDS_KEY_PAIR_GEN</c> and <c>CKM_EDDSA</c>.</summary>
+    private const CKM EdwardsKeyPairGen = (CKM)0x1055;
+
+    private const CKM EdDsa = (CKM)0x1057;
+
     private static readonly Pkcs11InteropFactories Factories = new();
     private static readonly Lazy<bool> LibdlResolver = new(() =>
     {
@@ -35,9 +43,16 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
         return true;
     });
 
+    /// <summary>The modules loaded in this process, with how many stores use each: PKCS#11 state is per process
+    /// (<c>C_Finalize</c> ends every session of the module), so the attestation keys and the checkpoint key share one load and
+    /// the last store disposed finalizes it.</summary>
+    private static readonly Dictionary<string, (IPkcs11Library Library, int Users)> Loaded = [];
+
+    private readonly string _libraryPath;
     private readonly IPkcs11Library _library;
     private readonly ISlot _slot;
     private readonly string _pin;
+    private bool _disposed;
 
     /// <exception cref="Pkcs11Exception">The module cannot be loaded.</exception>
     /// <exception cref="InvalidOperationException">No token has the label.</exception>
@@ -45,10 +60,21 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
     {
         if (!OperatingSystem.IsWindows())
             _ = LibdlResolver.Value;
-        _library = Factories.Pkcs11LibraryFactory.LoadPkcs11Library(Factories, options.Library, AppType.MultiThreaded);
-        _slot =
-            _library.GetSlotList(SlotsType.WithTokenPresent).FirstOrDefault(s => s.GetTokenInfo().Label.Trim() == options.TokenLabel)
-            ?? throw new InvalidOperationException($"No PKCS#11 token labelled '{options.TokenLabel}' is present in {options.Library}.");
+        _libraryPath = Path.GetFullPath(options.Library);
+        _library = Acquire(_libraryPath);
+        try
+        {
+            _slot =
+                _library.GetSlotList(SlotsType.WithTokenPresent).FirstOrDefault(s => s.GetTokenInfo().Label.Trim() == options.TokenLabel)
+                ?? throw new InvalidOperationException(
+                    $"No PKCS#11 token labelled '{options.TokenLabel}' is present in {options.Library}."
+                );
+        }
+        catch
+        {
+            Release(_libraryPath);
+            throw;
+        }
         _pin = options.UserPin;
     }
 
@@ -121,10 +147,102 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
             .ToArray();
     }
 
+    /// <summary>
+    /// Generates an Ed25519 key pair on the token for the transparency log's checkpoints (<c>CKM_EC_EDWARDS_KEY_PAIR_GEN</c>,
+    /// PKCS#11 v3.0), the private key non-extractable, both labelled <paramref name="label"/>, and opens it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The token already holds a key with that label.</exception>
+    /// <exception cref="Pkcs11Exception">The token cannot generate Ed25519 keys (SoftHSM2 does from 2.6).</exception>
+    public IEd25519Signer GenerateEd25519(string label)
+    {
+        using (var session = OpenSession())
+        {
+            if (Find(session, label, CKO.CKO_PRIVATE_KEY).Count > 0)
+                throw new InvalidOperationException($"The PKCS#11 token already holds a private key labelled '{label}'.");
+            var attributes = Factories.ObjectAttributeFactory;
+            session.GenerateKeyPair(
+                Factories.MechanismFactory.Create(EdwardsKeyPairGen),
+                [
+                    attributes.Create(CKA.CKA_TOKEN, true),
+                    attributes.Create(CKA.CKA_VERIFY, true),
+                    attributes.Create(CKA.CKA_EC_PARAMS, Ed25519Parameters),
+                    attributes.Create(CKA.CKA_LABEL, label),
+                ],
+                [
+                    attributes.Create(CKA.CKA_TOKEN, true),
+                    attributes.Create(CKA.CKA_PRIVATE, true),
+                    attributes.Create(CKA.CKA_SENSITIVE, true),
+                    attributes.Create(CKA.CKA_EXTRACTABLE, false),
+                    attributes.Create(CKA.CKA_SIGN, true),
+                    attributes.Create(CKA.CKA_LABEL, label),
+                ],
+                out _,
+                out _
+            );
+        }
+        return OpenEd25519(label);
+    }
+
+    /// <summary>Opens the Ed25519 key pair labelled <paramref name="label"/> (its public key read from the token).</summary>
+    /// <exception cref="CryptographicException">The token holds no such key pair, or its public key is not an Ed25519 point.</exception>
+    public IEd25519Signer OpenEd25519(string label)
+    {
+        var session = OpenSession();
+        try
+        {
+            var key =
+                Find(session, label, CKO.CKO_PRIVATE_KEY).FirstOrDefault()
+                ?? throw new CryptographicException($"The PKCS#11 token holds no private key labelled '{label}'.");
+            var publicKey =
+                Find(session, label, CKO.CKO_PUBLIC_KEY).FirstOrDefault()
+                ?? throw new CryptographicException($"The PKCS#11 token holds no public key labelled '{label}'.");
+            var point = session.GetAttributeValue(publicKey, [CKA.CKA_EC_POINT])[0].GetValueAsByteArray();
+            return new Pkcs11Ed25519Signer(session, key, Ed25519PointOf(point));
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Earlier releases kept keys only in files.</summary>
     public EarlierReleaseKeys? FindEarlierReleaseKeys() => null;
 
-    public void Dispose() => _library.Dispose();
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        Release(_libraryPath);
+    }
+
+    private static IPkcs11Library Acquire(string path)
+    {
+        lock (Loaded)
+        {
+            var library = Loaded.TryGetValue(path, out var loaded)
+                ? loaded.Library
+                : Factories.Pkcs11LibraryFactory.LoadPkcs11Library(Factories, path, AppType.MultiThreaded);
+            Loaded[path] = (library, loaded.Users + 1);
+            return library;
+        }
+    }
+
+    private static void Release(string path)
+    {
+        lock (Loaded)
+        {
+            var (library, users) = Loaded[path];
+            if (users > 1)
+                Loaded[path] = (library, users - 1);
+            else
+            {
+                Loaded.Remove(path);
+                library.Dispose();
+            }
+        }
+    }
 
     private ISession OpenSession()
     {
@@ -161,6 +279,30 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
                 Q = new ECPoint { X = point[1..33], Y = point[33..] },
             }
         );
+    }
+
+    /// <summary><c>CKA_EC_POINT</c> of an Edwards key: the 32-byte point, as a DER OCTET STRING (as SoftHSM2 and PKCS#11 v3.0
+    /// write it) or raw.</summary>
+    private static byte[] Ed25519PointOf(byte[] ecPoint)
+    {
+        var point = ecPoint.Length == 32 ? ecPoint : AsnDecoder.ReadOctetString(ecPoint, AsnEncodingRules.DER, out _);
+        return point.Length == 32 ? point : throw new CryptographicException("The token answered a public key that is not Ed25519.");
+    }
+
+    /// <summary>An Ed25519 signer holding a logged-in session and the private key's handle until disposed.</summary>
+    private sealed class Pkcs11Ed25519Signer(ISession session, IObjectHandle key, byte[] publicKey) : IEd25519Signer
+    {
+        public string KeyId { get; } = Jwks.Ed25519Thumbprint(publicKey);
+
+        public string Algorithm => SigningAlgorithms.EdDSA;
+
+        public byte[] PublicKey => publicKey;
+
+        /// <summary>Pure Ed25519 (RFC 8032 §5.1.6) over <paramref name="data"/>, computed by the token (<c>CKM_EDDSA</c>
+        /// without parameters).</summary>
+        public byte[] Sign(byte[] data) => session.Sign(Factories.MechanismFactory.Create(EdDsa), key, data);
+
+        public void Dispose() => session.Dispose();
     }
 
     /// <summary>A signer holding a logged-in session and the private key's handle until disposed.</summary>

@@ -1,4 +1,3 @@
-using Governance.Attestations;
 using Governance.Attestations.Transparency;
 using Governance.Domain.Shared;
 using Governance.Ledger.Reconciliation;
@@ -13,18 +12,12 @@ namespace Governance.Ledger.Transparency;
 /// signed root (RFC 9162 §2.1.3.2); and stream versions without gaps. The outcome is kept in <see cref="IntegrityChecks"/>, so
 /// a failure is loud on the dashboard. <c>governance ledger verify</c> remains the full, independent check.
 /// </summary>
-public sealed class ModelLogVerification(TransparencyLog log, IntegrityChecks checks, TransparencyLogOptions? options, TimeProvider clock)
+public sealed class ModelLogVerification(TransparencyLog log, IntegrityChecks checks, CheckpointKey? checkpointKey, TimeProvider clock)
 {
-    private readonly Lazy<NoteVerifier?> _key = new(() =>
-    {
-        if (options is null)
-            return null;
-        using var signer = Ed25519PemSigner.Load(options.KeyFile);
-        return new NoteVerifier(options.Origin, signer.PublicKey);
-    });
+    private readonly Lazy<NoteVerifier?> _key = new(() => checkpointKey?.Verifier);
 
     /// <summary>Whether this process knows the log's key (it runs a sealer): without it nothing can be verified here.</summary>
-    public bool Available => options is not null;
+    public bool Available => checkpointKey is not null;
 
     /// <summary>The latest verification of <paramref name="modelId"/>, or null when it was never verified.</summary>
     public Task<IntegrityCheck?> LastAsync(string modelId, CancellationToken ct) => checks.GetAsync(IntegrityChecks.Model(modelId), ct);
@@ -38,7 +31,7 @@ public sealed class ModelLogVerification(TransparencyLog log, IntegrityChecks ch
             _key.Value
             ?? throw GovernanceRuleException.NotFound(
                 "transparency_log.unavailable",
-                "This server runs no transparency log (Governance:TransparencyLog:KeyFile): nothing to verify against."
+                "This server runs no transparency log (Governance:TransparencyLog:KeyFile or :Pkcs11): nothing to verify against."
             );
         var checkpoint =
             await log.LatestCheckpointAsync(ct)

@@ -1,5 +1,6 @@
 using Governance.Attestations;
 using Governance.Attestations.Transparency;
+using Governance.Ledger.Attestations;
 using Governance.Ledger.Coordination;
 using Governance.Ledger.Sequencing;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,11 +14,14 @@ namespace Governance.Ledger.Transparency;
 /// <param name="Origin">The log's origin line and signed-note key name (C2SP tlog-checkpoint), e.g.
 /// <c>governance.example.com/ledger</c>: no spaces, no '+'.</param>
 /// <param name="KeyFile">The Ed25519 PKCS#8 PEM key that signs checkpoints (<c>openssl genpkey -algorithm ed25519</c>): a file
-/// outside PostgreSQL, separate from the attestation keys.</param>
+/// outside PostgreSQL, separate from the attestation keys; null when <see cref="Pkcs11Key"/> names a key in a token.</param>
 /// <param name="ExportFolder">The append-only folder every checkpoint is written to, one file per tree size, outside the database
 /// (point it at WORM storage: docs/transparency-log.md).</param>
-public sealed record TransparencyLogOptions(string Origin, string KeyFile, string ExportFolder)
+public sealed record TransparencyLogOptions(string Origin, string? KeyFile, string ExportFolder)
 {
+    /// <summary>The checkpoint key in a PKCS#11 token instead of <see cref="KeyFile"/>.</summary>
+    public Pkcs11CheckpointKey? Pkcs11Key { get; init; }
+
     /// <summary>The shortest time between two checkpoints unless one is requested (positive). Default one minute.</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMinutes(1);
 
@@ -26,6 +30,53 @@ public sealed record TransparencyLogOptions(string Origin, string KeyFile, strin
 
     /// <summary>The most events sealed in one transaction. Default 5,000.</summary>
     public int BatchSize { get; init; } = 5_000;
+}
+
+/// <summary>The checkpoint key as an Ed25519 key pair in a PKCS#11 token (an HSM; SoftHSM2 in tests).</summary>
+/// <param name="KeyLabel">The key pair's label (<c>Governance.Api admin generate-checkpoint-key</c> makes one).</param>
+public sealed record Pkcs11CheckpointKey(Pkcs11Options Token, string KeyLabel);
+
+/// <summary>
+/// The transparency log's checkpoint key, opened once per process on first use and shared by the sealer and the model page's
+/// verification: the PEM file of <see cref="TransparencyLogOptions.KeyFile"/> or the token key of
+/// <see cref="TransparencyLogOptions.Pkcs11Key"/> (the private key never leaves the token).
+/// </summary>
+public sealed class CheckpointKey(TransparencyLogOptions options) : IDisposable
+{
+    private readonly Lazy<(IEd25519Signer Signer, IDisposable? Token)> _opened = new(() =>
+        options.Pkcs11Key is { } pkcs11 ? OpenToken(pkcs11)
+        : options.KeyFile is { } file ? (Ed25519PemSigner.Load(file), null)
+        : throw new InvalidOperationException("The transparency log has neither a key file nor a PKCS#11 key.")
+    );
+
+    /// <summary>The signer.</summary>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">The key cannot be read or is not Ed25519.</exception>
+    public IEd25519Signer Signer => _opened.Value.Signer;
+
+    /// <summary>The log's signed-note verifier (origin and public key).</summary>
+    public NoteVerifier Verifier => new(options.Origin, Signer.PublicKey);
+
+    private static (IEd25519Signer, IDisposable?) OpenToken(Pkcs11CheckpointKey key)
+    {
+        var token = new Pkcs11KeyStore(key.Token);
+        try
+        {
+            return (token.OpenEd25519(key.KeyLabel), token);
+        }
+        catch
+        {
+            token.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_opened.IsValueCreated)
+            return;
+        _opened.Value.Signer.Dispose();
+        _opened.Value.Token?.Dispose();
+    }
 }
 
 /// <summary>
@@ -43,6 +94,7 @@ public sealed class TransparencyLogSealer(
     SafePosition safePosition,
     LedgerOptions ledger,
     TransparencyLogOptions options,
+    CheckpointKey checkpointKey,
     TimeProvider clock,
     ILogger<TransparencyLogSealer> logger
 ) : BackgroundService
@@ -65,8 +117,8 @@ public sealed class TransparencyLogSealer(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await log.EnsureSchemaAsync();
-        using var signer = Ed25519PemSigner.Load(options.KeyFile);
-        var key = new NoteVerifier(options.Origin, signer.PublicKey);
+        var signer = checkpointKey.Signer;
+        var key = checkpointKey.Verifier;
         Directory.CreateDirectory(options.ExportFolder);
         var election = new LeaderElection(ledger.ConnectionString, LockKey, options.PollInterval, clock, logger);
         await election.RunAsync((leadership, ct) => LeadAsync(leadership, signer, key, ct), stoppingToken);
@@ -340,6 +392,7 @@ public static class TransparencyLogSetup
     public static IServiceCollection AddTransparencyLogSealer(this IServiceCollection services, TransparencyLogOptions options) =>
         services
             .AddSingleton(options)
+            .AddSingleton<CheckpointKey>()
             .AddSingleton<TransparencyLogSealer>()
             .AddHostedService(sp => sp.GetRequiredService<TransparencyLogSealer>());
 }

@@ -81,6 +81,7 @@ public static class TransparencyLogTesting
             app.Services.GetRequiredService<SafePosition>(),
             app.Services.GetRequiredService<LedgerOptions>(),
             options,
+            new CheckpointKey(options),
             TimeProvider.System,
             NullLogger<TransparencyLogSealer>.Instance
         );
