@@ -116,21 +116,28 @@ public sealed record Leadership(long LockKey, int BackendPid)
     /// <exception cref="LeadershipLostException">The backend no longer holds the lock.</exception>
     public async Task EnsureHeldAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
-        // pg_locks shows a bigint advisory key as classid (high 32 bits) and objid (low 32 bits), with objsubid 1.
-        await using var command = new NpgsqlCommand(
-            """
-            select exists (select 1 from pg_locks where locktype = 'advisory' and granted and pid = @pid
-                and classid::bigint = @high and objid::bigint = @low and objsubid = 1)
-            """,
-            connection,
-            transaction
-        );
-        command.Parameters.AddWithValue("pid", BackendPid);
-        command.Parameters.AddWithValue("high", (LockKey >> 32) & 0xffffffffL);
-        command.Parameters.AddWithValue("low", LockKey & 0xffffffffL);
+        await using var command = new NpgsqlCommand($"select exists ({HeldQuery})", connection, transaction);
         if (!(bool)(await command.ExecuteScalarAsync(ct))!)
             throw new LeadershipLostException(LockKey, BackendPid);
     }
+
+    /// <summary>
+    /// The same fence as <see cref="EnsureHeldAsync"/>, as a statement to queue in a Marten session
+    /// (<c>QueueSqlCommand</c>): it raises SQLSTATE <see cref="LostSqlState"/>, failing the session's transaction, when the lock
+    /// is no longer held by this leadership's backend.
+    /// </summary>
+    public string FenceSql() =>
+        $"do $$ begin if not exists ({HeldQuery}) then raise exception 'backend {BackendPid} no longer holds advisory lock {LockKey:x16}' "
+        + $"using errcode = '{LostSqlState}'; end if; end $$";
+
+    /// <summary>The SQLSTATE <see cref="FenceSql"/> raises (class GL, the ledger's own).</summary>
+    public const string LostSqlState = "GL001";
+
+    // pg_locks shows a bigint advisory key as classid (high 32 bits) and objid (low 32 bits), with objsubid 1. The values are
+    // integers of this record, so they are written into the text (a DO block takes no parameters).
+    private string HeldQuery =>
+        $"select 1 from pg_locks where locktype = 'advisory' and granted and pid = {BackendPid} "
+        + $"and classid::bigint = {(LockKey >> 32) & 0xffffffffL} and objid::bigint = {LockKey & 0xffffffffL} and objsubid = 1";
 }
 
 /// <summary>A leader found, inside a transaction, that its backend no longer holds the lock: the transaction must not commit.</summary>
