@@ -54,18 +54,31 @@ public sealed class WebhookCrashTests(WebhookCrashApp app, ITestOutputHelper out
         var admin = app.As("admin-ann", Roles.Admin);
         var subscriptionId = (
             await admin
-                .PostAsJsonAsync("/api/v1/webhooks", new { url = receiver.Url, eventTypes = new[] { WebhookEventTypes.DeploymentRefused }, secret })
+                .PostAsJsonAsync(
+                    "/api/v1/webhooks",
+                    new
+                    {
+                        url = receiver.Url,
+                        eventTypes = new[] { WebhookEventTypes.DeploymentRefused },
+                        secret,
+                    }
+                )
                 .Expect(HttpStatusCode.Created)
         ).GetProperty("id").GetString()!;
         var modelId = await _ledger.RegisterModel(Scenario.NewId());
         var digest = await _ledger.RegisterVersion(modelId);
         await _ledger.Deploy(modelId, digest, run: "rogue-crash").ExpectProblem(HttpStatusCode.Conflict, "deployment.refused");
-        var eventId = (await ScalarAsync(
-            "select id::text from governance.mt_events where stream_id = @id and type = 'deployment_refused'",
-            $"{modelId}@1.0.0"
-        ))!;
+        var eventId = (
+            await ScalarAsync(
+                "select id::text from governance.mt_events where stream_id = @id and type = 'deployment_refused'",
+                $"{modelId}@1.0.0"
+            )
+        )!;
         // Committed with the event, in its transaction: the outbox row carries the event's id.
-        Assert.Equal(eventId, await ScalarAsync("select id::text from governance.mt_doc_webhookoutboxmessage where id::text = @id", eventId));
+        Assert.Equal(
+            eventId,
+            await ScalarAsync("select id::text from governance.mt_doc_webhookoutboxmessage where id::text = @id", eventId)
+        );
 
         var first = await RunApiUntilAsync("first", async () => await accepted.Task.WaitAsync(TimeSpan.FromSeconds(180)));
         Assert.Equal(eventId, first.Id);
@@ -81,7 +94,11 @@ public sealed class WebhookCrashTests(WebhookCrashApp app, ITestOutputHelper out
             async () =>
             {
                 var redelivered = await receiver.NextAsync(e => e.GetProperty("id").GetString() == eventId, TimeSpan.FromSeconds(180));
-                await WaitForAsync("select data->>'status' from governance.mt_doc_webhookdelivery where data->>'messageId' = @id", eventId, "Delivered");
+                await WaitForAsync(
+                    "select data->>'status' from governance.mt_doc_webhookdelivery where data->>'messageId' = @id",
+                    eventId,
+                    "Delivered"
+                );
                 return redelivered;
             }
         );

@@ -31,14 +31,70 @@ public sealed class WebhookEndpointTests(LedgerApp app)
         var before = await app.EventCount();
         var cases = new (object Body, string Field)[]
         {
-            (new { url = "http://hooks.example.com/x", eventTypes = new[] { WebhookEventTypes.ApprovalGranted }, secret = NewSecret() }, "url"),
-            (new { url = "https://10.0.0.7/x", eventTypes = new[] { WebhookEventTypes.ApprovalGranted }, secret = NewSecret() }, "url"),
-            (new { url = "https://169.254.169.254/", eventTypes = new[] { WebhookEventTypes.ApprovalGranted }, secret = NewSecret() }, "url"),
-            (new { url = receiver, eventTypes = Array.Empty<string>(), secret = NewSecret() }, "eventTypes"),
-            (new { url = receiver, eventTypes = new[] { "approval.granted" }, secret = NewSecret() }, "eventTypes[0]"),
+            (
+                new
+                {
+                    url = "http://hooks.example.com/x",
+                    eventTypes = new[] { WebhookEventTypes.ApprovalGranted },
+                    secret = NewSecret(),
+                },
+                "url"
+            ),
+            (
+                new
+                {
+                    url = "https://10.0.0.7/x",
+                    eventTypes = new[] { WebhookEventTypes.ApprovalGranted },
+                    secret = NewSecret(),
+                },
+                "url"
+            ),
+            (
+                new
+                {
+                    url = "https://169.254.169.254/",
+                    eventTypes = new[] { WebhookEventTypes.ApprovalGranted },
+                    secret = NewSecret(),
+                },
+                "url"
+            ),
+            (
+                new
+                {
+                    url = receiver,
+                    eventTypes = Array.Empty<string>(),
+                    secret = NewSecret(),
+                },
+                "eventTypes"
+            ),
+            (
+                new
+                {
+                    url = receiver,
+                    eventTypes = new[] { "approval.granted" },
+                    secret = NewSecret(),
+                },
+                "eventTypes[0]"
+            ),
             (new { url = receiver, eventTypes = new[] { WebhookEventTypes.ApprovalGranted } }, "secret"),
-            (new { url = receiver, eventTypes = new[] { WebhookEventTypes.ApprovalGranted }, secret = "hunter2" }, "secret"),
-            (new { url = receiver + "\u0000", eventTypes = new[] { WebhookEventTypes.ApprovalGranted }, secret = NewSecret() }, "url"),
+            (
+                new
+                {
+                    url = receiver,
+                    eventTypes = new[] { WebhookEventTypes.ApprovalGranted },
+                    secret = "hunter2",
+                },
+                "secret"
+            ),
+            (
+                new
+                {
+                    url = receiver + "\u0000",
+                    eventTypes = new[] { WebhookEventTypes.ApprovalGranted },
+                    secret = NewSecret(),
+                },
+                "url"
+            ),
         };
         foreach (var (body, field) in cases)
         {
@@ -46,11 +102,25 @@ public sealed class WebhookEndpointTests(LedgerApp app)
             Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{field}: {problem}");
         }
         await _admin
-            .PostAsJsonAsync("/api/v1/webhooks", new { url = receiver, eventTypes = new[] { WebhookEventTypes.ApprovalGranted }, secret = NewSecret(), sneaky = 1 })
+            .PostAsJsonAsync(
+                "/api/v1/webhooks",
+                new
+                {
+                    url = receiver,
+                    eventTypes = new[] { WebhookEventTypes.ApprovalGranted },
+                    secret = NewSecret(),
+                    sneaky = 1,
+                }
+            )
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
         Assert.Equal(before, await app.EventCount());
-        Assert.Equal(0L, await Scalar<long>("select count(*) from governance.mt_doc_storedwebhooksecret s where not exists "
-            + "(select 1 from governance.mt_events e where e.stream_id = s.id)"));
+        Assert.Equal(
+            0L,
+            await Scalar<long>(
+                "select count(*) from governance.mt_doc_storedwebhooksecret s where not exists "
+                    + "(select 1 from governance.mt_events e where e.stream_id = s.id)"
+            )
+        );
     }
 
     [Fact]
@@ -63,7 +133,13 @@ public sealed class WebhookEndpointTests(LedgerApp app)
         var subscription = await _admin
             .PostAsJsonAsync(
                 "/api/v1/webhooks",
-                new { url = receiver.Url, eventTypes = new[] { WebhookEventTypes.DeploymentRefused }, secret, description = "CI" }
+                new
+                {
+                    url = receiver.Url,
+                    eventTypes = new[] { WebhookEventTypes.DeploymentRefused },
+                    secret,
+                    description = "CI",
+                }
             )
             .Expect(HttpStatusCode.Created);
         var subscriptionId = subscription.GetProperty("id").GetString()!;
@@ -73,7 +149,10 @@ public sealed class WebhookEndpointTests(LedgerApp app)
             var key = Convert.FromBase64String(secret["whsec_".Length..]);
             Assert.Equal(WebhookSignature.Fingerprint(key), subscription.GetProperty("secretFingerprint").GetString());
             Assert.DoesNotContain(secret["whsec_".Length..], subscription.GetRawText());
-            var stored = await Scalar<string>("select string_agg(data::text, ' ') from governance.mt_events where stream_id = @id", subscriptionId);
+            var stored = await Scalar<string>(
+                "select string_agg(data::text, ' ') from governance.mt_events where stream_id = @id",
+                subscriptionId
+            );
             Assert.Contains(WebhookSignature.Fingerprint(key), stored);
             Assert.DoesNotContain(secret["whsec_".Length..], stored);
             var row = await Scalar<string>("select data::text from governance.mt_doc_storedwebhooksecret where id = @id", subscriptionId);
@@ -106,17 +185,25 @@ public sealed class WebhookEndpointTests(LedgerApp app)
             Assert.Equal(eventId.ToString(), cloudEvent.GetProperty("id").GetString());
             Assert.Equal("application/json", cloudEvent.GetProperty("datacontenttype").GetString());
             Assert.Equal("rogue-7", cloudEvent.GetProperty("data").GetProperty("pipelineRunId").GetString());
-            Assert.Equal("no_approval_for_environment", cloudEvent.GetProperty("data").GetProperty("reasons")[0].GetProperty("code").GetString());
+            Assert.Equal(
+                "no_approval_for_environment",
+                cloudEvent.GetProperty("data").GetProperty("reasons")[0].GetProperty("code").GetString()
+            );
 
             var log = await WaitForDeliveryAsync(subscriptionId, eventId.ToString(), "Delivered");
             var attempts = log.GetProperty("attempts").EnumerateArray().ToArray();
             Assert.Equal(new[] { 503, 204 }, attempts.Select(a => a.GetProperty("statusCode").GetInt32()));
             Assert.Contains("503", attempts[0].GetProperty("error").GetString());
-            Assert.True(attempts[1].GetProperty("at").GetDateTimeOffset() - attempts[0].GetProperty("at").GetDateTimeOffset() >= TimeSpan.FromSeconds(0.5));
+            Assert.True(
+                attempts[1].GetProperty("at").GetDateTimeOffset() - attempts[0].GetProperty("at").GetDateTimeOffset()
+                    >= TimeSpan.FromSeconds(0.5)
+            );
         }
         finally
         {
-            await _admin.PostAsJsonAsync($"/api/v1/webhooks/{subscriptionId}/remove", new { reason = "test over" }).Expect(HttpStatusCode.OK);
+            await _admin
+                .PostAsJsonAsync($"/api/v1/webhooks/{subscriptionId}/remove", new { reason = "test over" })
+                .Expect(HttpStatusCode.OK);
         }
     }
 
@@ -127,7 +214,15 @@ public sealed class WebhookEndpointTests(LedgerApp app)
         var secret = NewSecret();
         var subscriptionId = (
             await _admin
-                .PostAsJsonAsync("/api/v1/webhooks", new { url = receiver.Url, eventTypes = new[] { WebhookEventTypes.IncidentRecorded }, secret })
+                .PostAsJsonAsync(
+                    "/api/v1/webhooks",
+                    new
+                    {
+                        url = receiver.Url,
+                        eventTypes = new[] { WebhookEventTypes.IncidentRecorded },
+                        secret,
+                    }
+                )
                 .Expect(HttpStatusCode.Created)
         ).GetProperty("id").GetString()!;
         var ping = await _admin.PostAsync($"/api/v1/webhooks/{subscriptionId}/ping", null).Expect(HttpStatusCode.Accepted);

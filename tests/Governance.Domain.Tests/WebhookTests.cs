@@ -142,13 +142,13 @@ public class WebhookTests
         Assert.Equal(
             Json(
                 new WebhookSubscriptionRegistered(
-                "webhook-1",
-                "https://hooks.example.com/governance",
-                [WebhookEventTypes.ApprovalGranted, WebhookEventTypes.DeploymentRefused],
-                WebhookSignature.Fingerprint(Convert.FromBase64String(Secret["whsec_".Length..])),
-                "CI",
-                Ctx(AdminAnn, Day(1)).Audit("Webhook subscription registered")
-            )
+                    "webhook-1",
+                    "https://hooks.example.com/governance",
+                    [WebhookEventTypes.ApprovalGranted, WebhookEventTypes.DeploymentRefused],
+                    WebhookSignature.Fingerprint(Convert.FromBase64String(Secret["whsec_".Length..])),
+                    "CI",
+                    Ctx(AdminAnn, Day(1)).Audit("Webhook subscription registered")
+                )
             ),
             Json(registered)
         );
@@ -181,7 +181,11 @@ public class WebhookTests
         Assert.Equal((RuleKind.Forbidden, "webhook.admin_only"), (forbidden.Kind, forbidden.Code));
 
         var subscription = WebhookSubscription.Evolve(null, WebhookDecisions.Decide(Registration(), null, Policy, Ctx(AdminAnn, Day(1))));
-        var rotated = WebhookDecisions.Decide(new RotateWebhookSecret("whsec_" + Convert.ToBase64String(new byte[32]), null), subscription, Ctx(AdminAnn, Day(2)));
+        var rotated = WebhookDecisions.Decide(
+            new RotateWebhookSecret("whsec_" + Convert.ToBase64String(new byte[32]), null),
+            subscription,
+            Ctx(AdminAnn, Day(2))
+        );
         Assert.Equal(WebhookSignature.Fingerprint(new byte[32]), rotated.SecretFingerprint);
         var removed = WebhookSubscription.Evolve(
             subscription,

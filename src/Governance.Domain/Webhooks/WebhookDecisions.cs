@@ -88,7 +88,11 @@ public static class WebhookDecisions
 
     /// <exception cref="GovernanceRuleException">Invalid reason; not found or already removed; forbidden to anyone but an
     /// admin.</exception>
-    public static WebhookSubscriptionRemoved Decide(RemoveWebhookSubscription command, WebhookSubscription? subscription, CommandContext context)
+    public static WebhookSubscriptionRemoved Decide(
+        RemoveWebhookSubscription command,
+        WebhookSubscription? subscription,
+        CommandContext context
+    )
     {
         new InputCheck().Optional(command.Reason, "reason", 2000, multiline: true).ThrowIfAny();
         EnsureAdmin(context.Actor);

@@ -80,14 +80,23 @@ public static class WebhookSignature
     {
         if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(timestamp) || string.IsNullOrEmpty(signatures))
             return "missing webhook-id, webhook-timestamp or webhook-signature";
-        if (!long.TryParse(timestamp, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+        if (
+            !long.TryParse(
+                timestamp,
+                System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture,
+                out var seconds
+            )
+        )
             return "webhook-timestamp is not Unix seconds";
         if (Math.Abs(now.ToUnixTimeSeconds() - seconds) > tolerance.TotalSeconds)
             return "webhook-timestamp is outside the replay window";
         var expected = Encoding.ASCII.GetBytes(Sign(key, id, seconds, body));
         foreach (var candidate in signatures.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            if (candidate.StartsWith("v1,", StringComparison.Ordinal)
-                && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(candidate), expected))
+            if (
+                candidate.StartsWith("v1,", StringComparison.Ordinal)
+                && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(candidate), expected)
+            )
                 return null;
         return "no webhook-signature matches";
     }

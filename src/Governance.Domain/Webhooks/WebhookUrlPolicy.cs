@@ -58,7 +58,8 @@ public sealed record WebhookUrlPolicy(IReadOnlyCollection<string> AllowedHosts)
     }
 
     /// <summary>True when <paramref name="host"/> (a URL's host, brackets of an IPv6 literal removed) is on the allow-list.</summary>
-    public bool IsAllowListed(string host) => AllowedHosts.Any(h => string.Equals(h.Trim('[', ']'), host.Trim('[', ']'), StringComparison.OrdinalIgnoreCase));
+    public bool IsAllowListed(string host) =>
+        AllowedHosts.Any(h => string.Equals(h.Trim('[', ']'), host.Trim('[', ']'), StringComparison.OrdinalIgnoreCase));
 
     /// <summary>What is wrong with <paramref name="url"/> as a webhook endpoint, or null when it is acceptable.</summary>
     public string? Problem(string url)
@@ -78,7 +79,8 @@ public sealed record WebhookUrlPolicy(IReadOnlyCollection<string> AllowedHosts)
         if (uri.Scheme != "https")
             return "must use https:// (plain http is allowed only to hosts on Governance:Webhooks:AllowedHosts)";
         if (uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 && !IsPublic(IPAddress.Parse(uri.IdnHost.Trim('[', ']'))))
-            return "must not point to a private, loopback, link-local or reserved address (unless its host is on Governance:Webhooks:AllowedHosts)";
+            return "must not point to a private, loopback, link-local or reserved address "
+                + "(unless its host is on Governance:Webhooks:AllowedHosts)";
         if (
             uri.IdnHost.Equals("localhost", StringComparison.OrdinalIgnoreCase)
             || uri.IdnHost.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)

@@ -104,15 +104,28 @@ public sealed class WebhookDispatcher(
             outcome = delivery with { Status = WebhookDeliveryStatus.Dropped, NextAttemptAt = null };
         else
         {
-            var attempt = await AttemptAsync(http, subscription, delivery, await session.LoadAsync<StoredWebhookSecret>(subscription.Id, ct), ct);
+            var attempt = await AttemptAsync(
+                http,
+                subscription,
+                delivery,
+                await session.LoadAsync<StoredWebhookSecret>(subscription.Id, ct),
+                ct
+            );
             IReadOnlyList<WebhookAttempt> attempts = [.. delivery.Attempts, attempt];
             outcome =
-                attempt.Error is null ? delivery with { Status = WebhookDeliveryStatus.Delivered, NextAttemptAt = null, Attempts = attempts }
-                : options.Schedule.DelayAfter(attempts.Count) is { } delay ? delivery with
-                {
-                    NextAttemptAt = attempt.At + delay,
-                    Attempts = attempts,
-                }
+                attempt.Error is null
+                    ? delivery with
+                    {
+                        Status = WebhookDeliveryStatus.Delivered,
+                        NextAttemptAt = null,
+                        Attempts = attempts,
+                    }
+                : options.Schedule.DelayAfter(attempts.Count) is { } delay
+                    ? delivery with
+                    {
+                        NextAttemptAt = attempt.At + delay,
+                        Attempts = attempts,
+                    }
                 : delivery with { Status = WebhookDeliveryStatus.Failed, NextAttemptAt = null, Attempts = attempts };
             if (attempt.Error is not null)
                 logger.LogWarning(

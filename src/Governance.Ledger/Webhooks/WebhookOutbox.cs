@@ -23,7 +23,14 @@ public sealed record WebhookOutboxMessage(Guid Id, string Type, string Subject, 
 /// </summary>
 public sealed class WebhookOutbox : ICommitsWithEvents
 {
-    public void Stage(IDocumentSession operations, CommandCall call, string stream, IReadOnlyList<object> events, long version, object answer)
+    public void Stage(
+        IDocumentSession operations,
+        CommandCall call,
+        string stream,
+        IReadOnlyList<object> events,
+        long version,
+        object answer
+    )
     {
         var serializer = operations.DocumentStore.Options.Serializer();
         foreach (var pending in operations.PendingChanges.Streams())

@@ -149,7 +149,12 @@ public sealed class WebhookSubscriptions(IDocumentStore store, LedgerWriter writ
         var now = clock.GetUtcNow();
         var id = $"ping-{Guid.CreateVersion7(now)}";
         var data = JsonSerializer.Serialize(new { subscriptionId = subscription.Id, url = subscription.Url }, LedgerJson.Options);
-        var delivery = NewDelivery(subscription.Id, new WebhookOutboxMessage(Guid.Empty, WebhookEventTypes.Ping, subscription.Id, now, data), id, now);
+        var delivery = NewDelivery(
+            subscription.Id,
+            new WebhookOutboxMessage(Guid.Empty, WebhookEventTypes.Ping, subscription.Id, now, data),
+            id,
+            now
+        );
         await using var session = store.LightweightSession();
         session.Insert(delivery);
         await session.SaveChangesAsync(ct);

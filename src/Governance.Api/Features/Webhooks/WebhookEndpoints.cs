@@ -101,8 +101,11 @@ public static class WebhookEndpoints
         CancellationToken ct
     ) => TypedResults.Ok(await webhooks.ListAsync(includeRemoved ?? false, ct));
 
-    private static async Task<Ok<WebhookSubscription>> GetWebhook(string subscriptionId, WebhookSubscriptions webhooks, CancellationToken ct) =>
-        TypedResults.Ok(await webhooks.GetAsync(subscriptionId, ct));
+    private static async Task<Ok<WebhookSubscription>> GetWebhook(
+        string subscriptionId,
+        WebhookSubscriptions webhooks,
+        CancellationToken ct
+    ) => TypedResults.Ok(await webhooks.GetAsync(subscriptionId, ct));
 
     private static async Task<Ok<IReadOnlyList<WebhookDelivery>>> ListWebhookDeliveries(
         string subscriptionId,
@@ -111,7 +114,11 @@ public static class WebhookEndpoints
         CancellationToken ct
     ) => TypedResults.Ok(await webhooks.DeliveriesAsync(subscriptionId, limit ?? 100, ct));
 
-    private static async Task<Accepted<WebhookDelivery>> PingWebhook(string subscriptionId, WebhookSubscriptions webhooks, CancellationToken ct)
+    private static async Task<Accepted<WebhookDelivery>> PingWebhook(
+        string subscriptionId,
+        WebhookSubscriptions webhooks,
+        CancellationToken ct
+    )
     {
         var delivery = await webhooks.PingAsync(subscriptionId, ct);
         return TypedResults.Accepted($"/api/v1/webhooks/{subscriptionId}/deliveries", delivery);
