@@ -112,7 +112,7 @@ public sealed class WebhookEndpointTests(LedgerApp app)
                     sneaky = 1,
                 }
             )
-            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_request");
         Assert.Equal(before, await app.EventCount());
         Assert.Equal(
             0L,

@@ -11,7 +11,7 @@ namespace Governance.Ledger.Coordination;
 /// <see cref="KeepaliveSeconds"/> seconds). Followers poll <c>pg_try_advisory_lock</c>; the leader watches its connection with
 /// <c>WaitAsync</c> and cancels its work as soon as the connection errors. A leader that hangs or is partitioned keeps the lock
 /// until the server notices, so work that writes must also check, in its own transaction, that the lock is still held
-/// (<see cref="Leadership.EnsureHeldAsync"/>).
+/// (<see cref="Leadership.EnsureHeldAsync(NpgsqlConnection, NpgsqlTransaction, CancellationToken)"/>).
 /// </summary>
 /// <param name="connectionString">The database (pooling is turned off for the lock's connection whatever it says).</param>
 /// <param name="lockKey">The 64-bit advisory lock key, one per kind of work.</param>
@@ -121,20 +121,17 @@ public sealed record Leadership(long LockKey, int BackendPid)
             throw new LeadershipLostException(LockKey, BackendPid);
     }
 
-    /// <summary>
-    /// The same fence as <see cref="EnsureHeldAsync"/>, as a statement to queue in a Marten session
-    /// (<c>QueueSqlCommand</c>): it raises SQLSTATE <see cref="LostSqlState"/>, failing the session's transaction, when the lock
-    /// is no longer held by this leadership's backend.
-    /// </summary>
-    public string FenceSql() =>
-        $"do $$ begin if not exists ({HeldQuery}) then raise exception 'backend {BackendPid} no longer holds advisory lock {LockKey:x16}' "
-        + $"using errcode = '{LostSqlState}'; end if; end $$";
-
-    /// <summary>The SQLSTATE <see cref="FenceSql"/> raises (class GL, the ledger's own).</summary>
-    public const string LostSqlState = "GL001";
+    /// <summary>The same fence inside a Marten session's transaction (begun with <c>BeginTransactionAsync</c>), for work that
+    /// writes documents.</summary>
+    /// <exception cref="LeadershipLostException">The backend no longer holds the lock.</exception>
+    public async Task EnsureHeldAsync(Marten.IDocumentSession session, CancellationToken ct)
+    {
+        if (!(await session.QueryAsync<bool>($"select exists ({HeldQuery})", ct)).Single())
+            throw new LeadershipLostException(LockKey, BackendPid);
+    }
 
     // pg_locks shows a bigint advisory key as classid (high 32 bits) and objid (low 32 bits), with objsubid 1. The values are
-    // integers of this record, so they are written into the text (a DO block takes no parameters).
+    // integers of this record, written into the text so that both overloads share one query.
     private string HeldQuery =>
         $"select 1 from pg_locks where locktype = 'advisory' and granted and pid = {BackendPid} "
         + $"and classid::bigint = {(LockKey >> 32) & 0xffffffffL} and objid::bigint = {LockKey & 0xffffffffL} and objsubid = 1";

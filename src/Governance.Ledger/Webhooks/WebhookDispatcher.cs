@@ -58,6 +58,8 @@ public sealed class WebhookDispatcher(
     private async Task<int> FanOutAsync(Leadership leadership, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
+        await session.BeginTransactionAsync(ct);
+        await leadership.EnsureHeldAsync(session, ct);
         var messages = await session.Query<WebhookOutboxMessage>().OrderBy(m => m.Time).ThenBy(m => m.Id).Take(100).ToListAsync(ct);
         if (messages.Count == 0)
             return 0;
@@ -69,7 +71,6 @@ public sealed class WebhookDispatcher(
                 session.Insert(subscriptions.NewDelivery(subscription.Id, message, message.Id.ToString(), now));
             session.Delete(message);
         }
-        session.QueueSqlCommand(leadership.FenceSql());
         await session.SaveChangesAsync(ct);
         return messages.Count;
     }
@@ -136,8 +137,10 @@ public sealed class WebhookDispatcher(
                     attempt.Error
                 );
         }
+        // The outcome is recorded only while this process still leads; otherwise the next leader attempts the delivery again.
+        await session.BeginTransactionAsync(ct);
+        await leadership.EnsureHeldAsync(session, ct);
         session.Store(outcome);
-        session.QueueSqlCommand(leadership.FenceSql());
         await session.SaveChangesAsync(ct);
     }
 

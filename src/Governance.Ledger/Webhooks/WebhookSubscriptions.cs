@@ -37,57 +37,69 @@ public sealed class WebhookSubscriptions(IDocumentStore store, LedgerWriter writ
 
     /// <summary>Registers a subscription under a new id.</summary>
     /// <exception cref="GovernanceRuleException">Invalid fields (url, eventTypes, secret, description, reason); forbidden.</exception>
-    public async Task<Written<WebhookSubscription>> RegisterAsync(
+    public Task<Written<WebhookSubscription>> RegisterAsync(
         Func<string, RegisterWebhookSubscription> command,
         CommandCall call,
         CancellationToken ct
     )
     {
-        var id = $"webhook-{Guid.CreateVersion7(clock.GetUtcNow())}";
-        var registration = command(id);
-        await using var write = await writer.BeginAsync<WebhookSubscription>(
-            WebhookSubscription.StreamKey(id),
-            WebhookSubscription.Evolve,
+        var registration = command($"webhook-{Guid.CreateVersion7(clock.GetUtcNow())}");
+        return DecideAsync(
+            registration.SubscriptionId,
             call,
-            ManageRoles,
+            write =>
+            {
+                write.Append(WebhookDecisions.Decide(registration, write.Before, options.Policy, write.Context));
+                write.StoreAlongside(Sealed(registration.SubscriptionId, registration.Secret));
+            },
             ct
         );
-        if (write.IsReplay)
-            return write.Replay<WebhookSubscription>();
-        write.Append(WebhookDecisions.Decide(registration, write.Before, options.Policy, write.Context));
-        write.StoreAlongside(options.SecretKey.Seal(id, WebhookSignature.ParseSecret(registration.Secret, out _)!));
-        return await write.CommitAsync(write.After!, ct);
     }
 
     /// <summary>Replaces the subscription's signing secret.</summary>
     /// <exception cref="GovernanceRuleException">Invalid secret or reason; not found; forbidden.</exception>
-    public async Task<Written<WebhookSubscription>> RotateSecretAsync(
+    public Task<Written<WebhookSubscription>> RotateSecretAsync(
         string subscriptionId,
         RotateWebhookSecret command,
         CommandCall call,
         CancellationToken ct
-    )
-    {
-        await using var write = await writer.BeginAsync<WebhookSubscription>(
-            WebhookSubscription.StreamKey(subscriptionId),
-            WebhookSubscription.Evolve,
+    ) =>
+        DecideAsync(
+            subscriptionId,
             call,
-            ManageRoles,
+            write =>
+            {
+                write.Append(WebhookDecisions.Decide(command, write.Before, write.Context));
+                write.StoreAlongside(Sealed(subscriptionId, command.Secret));
+            },
             ct
         );
-        if (write.IsReplay)
-            return write.Replay<WebhookSubscription>();
-        write.Append(WebhookDecisions.Decide(command, write.Before, write.Context));
-        write.StoreAlongside(options.SecretKey.Seal(subscriptionId, WebhookSignature.ParseSecret(command.Secret, out _)!));
-        return await write.CommitAsync(write.After!, ct);
-    }
 
     /// <summary>Removes the subscription: its secret is deleted and its pending deliveries are dropped by the dispatcher.</summary>
     /// <exception cref="GovernanceRuleException">Invalid reason; not found; forbidden.</exception>
-    public async Task<Written<WebhookSubscription>> RemoveAsync(
+    public Task<Written<WebhookSubscription>> RemoveAsync(
         string subscriptionId,
         RemoveWebhookSubscription command,
         CommandCall call,
+        CancellationToken ct
+    ) =>
+        DecideAsync(
+            subscriptionId,
+            call,
+            write =>
+            {
+                write.Append(WebhookDecisions.Decide(command, write.Before, write.Context));
+                write.DeleteAlongside<StoredWebhookSecret>(subscriptionId);
+            },
+            ct
+        );
+
+    /// <summary>One admin command on a subscription's stream: <paramref name="decide"/> appends its event and stages the secret's
+    /// row (only after the decider accepted the secret); an idempotent retry gets the stored answer.</summary>
+    private async Task<Written<WebhookSubscription>> DecideAsync(
+        string subscriptionId,
+        CommandCall call,
+        Action<StreamWrite<WebhookSubscription>> decide,
         CancellationToken ct
     )
     {
@@ -100,10 +112,13 @@ public sealed class WebhookSubscriptions(IDocumentStore store, LedgerWriter writ
         );
         if (write.IsReplay)
             return write.Replay<WebhookSubscription>();
-        write.Append(WebhookDecisions.Decide(command, write.Before, write.Context));
-        write.DeleteAlongside<StoredWebhookSecret>(subscriptionId);
+        decide(write);
         return await write.CommitAsync(write.After!, ct);
     }
+
+    /// <summary>The encrypted row of a secret the decider has accepted.</summary>
+    private StoredWebhookSecret Sealed(string subscriptionId, string? secret) =>
+        options.SecretKey.Seal(subscriptionId, WebhookSignature.ParseSecret(secret, out _)!);
 
     /// <summary>Every subscription, newest first (removed ones only with <paramref name="includeRemoved"/>).</summary>
     public async Task<IReadOnlyList<WebhookSubscription>> ListAsync(bool includeRemoved, CancellationToken ct)
