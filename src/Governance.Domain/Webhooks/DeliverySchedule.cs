@@ -4,7 +4,7 @@ namespace Governance.Domain.Webhooks;
 /// When a failed delivery is tried again: exponential backoff, <see cref="FirstRetry"/> after the first failure, multiplied by
 /// <see cref="Factor"/> after each further one, capped at <see cref="MaxDelay"/>, for at most <see cref="MaxAttempts"/>
 /// attempts, after which the delivery is given up (it stays in the subscription's delivery log as failed). The defaults
-/// (30 s, ×4, 6 h cap, 8 attempts) retry for about 17 hours: 30 s, 2 min, 8 min, 32 min, 2.1 h, 6 h, 6 h.
+/// (30 s, ×4, 6 h cap, 8 attempts) retry for about 15 hours (53,430 s): 30 s, 2 min, 8 min, 32 min, 2.1 h, 6 h, 6 h.
 /// </summary>
 public sealed record DeliverySchedule(TimeSpan FirstRetry, double Factor, TimeSpan MaxDelay, int MaxAttempts)
 {

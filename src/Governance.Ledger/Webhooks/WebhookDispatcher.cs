@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -58,11 +57,11 @@ public sealed class WebhookDispatcher(
     private async Task<int> FanOutAsync(Leadership leadership, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
-        await session.BeginTransactionAsync(ct);
-        await leadership.EnsureHeldAsync(session, ct);
         var messages = await session.Query<WebhookOutboxMessage>().OrderBy(m => m.Time).ThenBy(m => m.Id).Take(100).ToListAsync(ct);
         if (messages.Count == 0)
             return 0;
+        await session.BeginTransactionAsync(ct);
+        await leadership.EnsureHeldAsync(session, ct);
         var active = await session.Query<WebhookSubscription>().Where(s => s.RemovedAt == null).ToListAsync(ct);
         var now = clock.GetUtcNow();
         foreach (var message in messages)
@@ -154,9 +153,9 @@ public sealed class WebhookDispatcher(
     )
     {
         var at = clock.GetUtcNow();
-        var started = Stopwatch.GetTimestamp();
-        WebhookAttempt Failed(int? status, string error) =>
-            new(at, status, error, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var started = clock.GetTimestamp();
+        long Elapsed() => (long)clock.GetElapsedTime(started).TotalMilliseconds;
+        WebhookAttempt Failed(int? status, string error) => new(at, status, error, Elapsed());
         byte[] key;
         try
         {
@@ -179,7 +178,7 @@ public sealed class WebhookDispatcher(
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             var status = (int)response.StatusCode;
             return response.IsSuccessStatusCode
-                ? new WebhookAttempt(at, status, null, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds)
+                ? new WebhookAttempt(at, status, null, Elapsed())
                 : Failed(status, $"the receiver answered {status} {response.ReasonPhrase}");
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
