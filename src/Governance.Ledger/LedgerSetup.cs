@@ -8,6 +8,7 @@ using Governance.Domain.Incidents;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Security;
+using Governance.Domain.Webhooks;
 using Governance.Ledger.Approvals;
 using Governance.Ledger.Attestations;
 using Governance.Ledger.AuditTrail;
@@ -25,6 +26,7 @@ using Governance.Ledger.Sequencing;
 using Governance.Ledger.Transparency;
 using Governance.Ledger.Upcasting;
 using Governance.Ledger.Validation;
+using Governance.Ledger.Webhooks;
 using Governance.Ledger.Writing;
 using JasperFx;
 using JasperFx.Events;
@@ -118,6 +120,9 @@ public static class LedgerSetup
         typeof(AttestationKeyRetired),
         typeof(AttestationKeyCompromised),
         typeof(ReadModelDifferenceFound),
+        typeof(WebhookSubscriptionRegistered),
+        typeof(WebhookSecretRotated),
+        typeof(WebhookSubscriptionRemoved),
     ];
 
     /// <summary>
@@ -141,6 +146,7 @@ public static class LedgerSetup
         services.AddSingleton<EnvironmentSlots>();
         services.AddSingleton<TransparencyLog>();
         services.AddSingleton<ICommitsWithEvents, IdempotentAnswers>();
+        services.AddSingleton<ICommitsWithEvents, WebhookOutbox>();
         services.AddSingleton<IAttestationKeyStore>(_ =>
             options.Pkcs11 is { } token ? new Pkcs11KeyStore(token)
             : options.AttestationKeysFolder is { } folder ? new PemKeyStore(folder)
@@ -214,6 +220,7 @@ public static class LedgerSetup
         opts.Projections.Add(new EnvironmentSlotProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new AttestationKeyProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new SeriousIncidentProjection(), ProjectionLifecycle.Inline);
+        opts.Projections.Add(new WebhookSubscriptionProjection(), ProjectionLifecycle.Inline);
 
         opts.Schema.For<Dataset>().Index(d => d.ManifestDigest);
         opts.Schema.For<ModelVersion>().Index(v => v.ModelId).Index(v => v.ArtifactDigest);
@@ -221,6 +228,10 @@ public static class LedgerSetup
         opts.Schema.For<SeriousIncident>().Index(i => i.ModelId);
         opts.Schema.For<EnvironmentSlot>().Index(s => s.ModelId).Index(s => s.Environment);
         opts.RegisterDocumentType<IdempotentAnswer>();
+        // Webhooks (operational, mutable): encrypted secrets, the transactional outbox, and each subscription's delivery log.
+        opts.RegisterDocumentType<StoredWebhookSecret>();
+        opts.RegisterDocumentType<WebhookOutboxMessage>();
+        opts.Schema.For<WebhookDelivery>().Index(d => d.SubscriptionId).Index(d => d.NextAttemptAt);
         // Operational, not evidence: one row per host serving a version, overwritten by each passing re-verification.
         opts.Schema.For<LastVerification>().Index(v => v.ModelId);
         return opts;

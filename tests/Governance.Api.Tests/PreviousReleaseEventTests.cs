@@ -122,6 +122,10 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Deployments.DeploymentFailed),
         typeof(Domain.Deployments.LiveVersionRolledBack),
         typeof(Domain.Deployments.LiveVersionWithdrawn),
+        // Webhook subscriptions (issue 17): new types.
+        typeof(Domain.Webhooks.WebhookSubscriptionRegistered),
+        typeof(Domain.Webhooks.WebhookSecretRotated),
+        typeof(Domain.Webhooks.WebhookSubscriptionRemoved),
     ];
 
     [Fact]
@@ -181,6 +185,9 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Deployments.DeploymentFailed),
         typeof(Domain.Deployments.LiveVersionRolledBack),
         typeof(Domain.Deployments.LiveVersionWithdrawn),
+        typeof(Domain.Webhooks.WebhookSubscriptionRegistered),
+        typeof(Domain.Webhooks.WebhookSecretRotated),
+        typeof(Domain.Webhooks.WebhookSubscriptionRemoved),
     ];
 
     /// <summary>The personal names earlier releases stored in events, which this release no longer reads.</summary>

@@ -153,6 +153,7 @@ public sealed class SecurityHeaderTests(SecurityHeaderTests.HeadersApp app) : IC
             b.UseSetting("Governance:Identity:SigningCertificate:Path", Path.Combine(app.DataFolder, "identity-keys", "signing.pfx"));
             b.UseSetting("Governance:Identity:EncryptionCertificate:Path", Path.Combine(app.DataFolder, "identity-keys", "encryption.pfx"));
             b.UseSetting("Governance:Attestations:KeysFolder", Path.Combine(app.DataFolder, "attestation-keys"));
+            b.UseSetting("Governance:Webhooks:SecretKeyFile", Path.Combine(app.DataFolder, "webhook-keys", "secrets.key"));
         });
 
     [Fact]

@@ -142,7 +142,7 @@ public sealed class TransparencyLogTests(TransparencyLogApp app)
         return output.Trim();
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         var folder = new DirectoryInfo(AppContext.BaseDirectory);
         while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Governance.sln")))

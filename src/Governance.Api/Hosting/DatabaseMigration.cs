@@ -78,6 +78,8 @@ public static class DatabaseMigration
                 grant select, insert on governance.tlog_leaves, governance.tlog_nodes, governance.tlog_checkpoints to {role};
                 grant select, update on governance.tlog_state to {role};
                 grant select, insert, update on governance.integrity_checks to {role};
+                -- Webhooks: an outbox row is deleted once fanned out; a removed subscription's encrypted secret is deleted.
+                grant delete on governance.mt_doc_webhookoutboxmessage, governance.mt_doc_storedwebhooksecret to {role};
                 -- Accounts, clients and tokens: mutable by design; their changes are in the security log.
                 grant select, insert, update, delete on all tables in schema identity to {role};
                 grant usage, select on all sequences in schema identity to {role};

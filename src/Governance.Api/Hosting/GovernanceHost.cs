@@ -11,11 +11,13 @@ using Governance.Api.Features.ModelVersions;
 using Governance.Api.Features.People;
 using Governance.Api.Features.TransparencyLog;
 using Governance.Api.Features.Validation;
+using Governance.Api.Features.Webhooks;
 using Governance.Api.Identity;
 using Governance.Ledger;
 using Governance.Ledger.Attestations;
 using Governance.Ledger.Reconciliation;
 using Governance.Ledger.Transparency;
+using Governance.Ledger.Webhooks;
 using Governance.Ui.Desks;
 using Microsoft.AspNetCore.HttpOverrides;
 using MudBlazor.Services;
@@ -51,6 +53,7 @@ public static class GovernanceHost
             services.AddTransparencyLogSealer(transparencyLog);
         if (Reconciliation(builder.Configuration, sealedOnly: transparencyLog is not null) is { } reconciliation)
             services.AddReadModelReconciliation(reconciliation);
+        services.AddWebhooks(Webhooks(builder.Configuration, builder.Environment));
 
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -261,6 +264,50 @@ public static class GovernanceHost
             ? new Pkcs11CheckpointKey(token, required("KeyLabel"))
             : null;
 
+    /// <summary>
+    /// Webhooks (docs/webhooks.md): Governance:Webhooks:AllowedHosts (hosts exempt from the https-only and public-address rule,
+    /// e.g. 127.0.0.1 in tests), :SecretKeyFile (the base64 of 32 random bytes that encrypts signing secrets at rest; required in
+    /// Production, else created under the data folder), :Deliver (default true: this process stands for leadership of delivery),
+    /// :PollIntervalSeconds (1), :TimeoutSeconds (10), and the retry schedule :FirstRetrySeconds (30), :BackoffFactor (4),
+    /// :MaxRetryDelaySeconds (21600), :MaxAttempts (8). The CloudEvents source is Governance:PublicUrl.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A missing key file in Production, or a value out of range, naming it.</exception>
+    public static WebhookOptions Webhooks(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var section = configuration.GetSection("Governance:Webhooks");
+        TimeSpan Seconds(string name, double fallback) =>
+            section.GetValue(name, fallback) is var s && s > 0 && double.IsFinite(s)
+                ? TimeSpan.FromSeconds(s)
+                : throw new InvalidOperationException($"Governance:Webhooks:{name} must be a positive number of seconds.");
+        var keyFile = section["SecretKeyFile"];
+        if (string.IsNullOrEmpty(keyFile) && environment.IsProduction())
+            throw new InvalidOperationException(
+                "Configure Governance:Webhooks:SecretKeyFile (the base64 of 32 random bytes, e.g. `openssl rand -base64 32`), which "
+                    + "encrypts webhook signing secrets at rest, readable by every API process."
+            );
+        var key = WebhookSecretKey.Load(
+            string.IsNullOrEmpty(keyFile) ? Path.Combine(DataFolder(configuration, environment), "webhook-keys", "secrets.key") : keyFile,
+            createIfMissing: string.IsNullOrEmpty(keyFile)
+        );
+        var schedule = new Domain.Webhooks.DeliverySchedule(
+            Seconds("FirstRetrySeconds", Domain.Webhooks.DeliverySchedule.Default.FirstRetry.TotalSeconds),
+            section.GetValue("BackoffFactor", Domain.Webhooks.DeliverySchedule.Default.Factor),
+            Seconds("MaxRetryDelaySeconds", Domain.Webhooks.DeliverySchedule.Default.MaxDelay.TotalSeconds),
+            section.GetValue("MaxAttempts", Domain.Webhooks.DeliverySchedule.Default.MaxAttempts)
+        );
+        return new WebhookOptions(
+            new Domain.Webhooks.WebhookUrlPolicy(section.GetSection("AllowedHosts").Get<string[]>() ?? []),
+            new Uri(Identity.IdentitySetup.PublicUrl(configuration), "api/v1"),
+            key,
+            section.GetValue("Deliver", true)
+        )
+        {
+            Schedule = schedule,
+            PollInterval = Seconds("PollIntervalSeconds", 1),
+            Timeout = Seconds("TimeoutSeconds", 10),
+        };
+    }
+
     /// <summary>Git-ignored folder for development keys and demo artifacts (Governance:DataFolder, default .data under the repo
     /// root).</summary>
     public static string DataFolder(IConfiguration configuration, IHostEnvironment environment) =>
@@ -330,7 +377,8 @@ public static class GovernanceHost
             .MapTransparencyLog()
             .MapAdministration()
             .MapAttestations()
-            .MapEvidencePacks();
+            .MapEvidencePacks()
+            .MapWebhooks();
         return app;
     }
 }

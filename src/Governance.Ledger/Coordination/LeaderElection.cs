@@ -11,7 +11,7 @@ namespace Governance.Ledger.Coordination;
 /// <see cref="KeepaliveSeconds"/> seconds). Followers poll <c>pg_try_advisory_lock</c>; the leader watches its connection with
 /// <c>WaitAsync</c> and cancels its work as soon as the connection errors. A leader that hangs or is partitioned keeps the lock
 /// until the server notices, so work that writes must also check, in its own transaction, that the lock is still held
-/// (<see cref="Leadership.EnsureHeldAsync"/>).
+/// (<see cref="Leadership.EnsureHeldAsync(NpgsqlConnection, NpgsqlTransaction, CancellationToken)"/>).
 /// </summary>
 /// <param name="connectionString">The database (pooling is turned off for the lock's connection whatever it says).</param>
 /// <param name="lockKey">The 64-bit advisory lock key, one per kind of work.</param>
@@ -116,21 +116,25 @@ public sealed record Leadership(long LockKey, int BackendPid)
     /// <exception cref="LeadershipLostException">The backend no longer holds the lock.</exception>
     public async Task EnsureHeldAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
-        // pg_locks shows a bigint advisory key as classid (high 32 bits) and objid (low 32 bits), with objsubid 1.
-        await using var command = new NpgsqlCommand(
-            """
-            select exists (select 1 from pg_locks where locktype = 'advisory' and granted and pid = @pid
-                and classid::bigint = @high and objid::bigint = @low and objsubid = 1)
-            """,
-            connection,
-            transaction
-        );
-        command.Parameters.AddWithValue("pid", BackendPid);
-        command.Parameters.AddWithValue("high", (LockKey >> 32) & 0xffffffffL);
-        command.Parameters.AddWithValue("low", LockKey & 0xffffffffL);
+        await using var command = new NpgsqlCommand($"select exists ({HeldQuery})", connection, transaction);
         if (!(bool)(await command.ExecuteScalarAsync(ct))!)
             throw new LeadershipLostException(LockKey, BackendPid);
     }
+
+    /// <summary>The same fence inside a Marten session's transaction (begun with <c>BeginTransactionAsync</c>), for work that
+    /// writes documents.</summary>
+    /// <exception cref="LeadershipLostException">The backend no longer holds the lock.</exception>
+    public async Task EnsureHeldAsync(Marten.IDocumentSession session, CancellationToken ct)
+    {
+        if (!(await session.QueryAsync<bool>($"select exists ({HeldQuery})", ct)).Single())
+            throw new LeadershipLostException(LockKey, BackendPid);
+    }
+
+    // pg_locks shows a bigint advisory key as classid (high 32 bits) and objid (low 32 bits), with objsubid 1. The values are
+    // integers of this record, written into the text so that both overloads share one query.
+    private string HeldQuery =>
+        $"select 1 from pg_locks where locktype = 'advisory' and granted and pid = {BackendPid} "
+        + $"and classid::bigint = {(LockKey >> 32) & 0xffffffffL} and objid::bigint = {LockKey & 0xffffffffL} and objsubid = 1";
 }
 
 /// <summary>A leader found, inside a transaction, that its backend no longer holds the lock: the transaction must not commit.</summary>

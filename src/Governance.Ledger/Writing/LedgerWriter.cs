@@ -18,7 +18,7 @@ public sealed record IdempotentAnswer(string Id, string Fingerprint, string Answ
 public sealed class IdempotentAnswers(TimeProvider clock) : ICommitsWithEvents
 {
     public void Stage(
-        IDocumentOperations operations,
+        IDocumentSession operations,
         CommandCall call,
         string stream,
         IReadOnlyList<object> events,
@@ -41,19 +41,19 @@ public sealed class IdempotentAnswers(TimeProvider clock) : ICommitsWithEvents
 }
 
 /// <summary>
-/// The writer's one extension point: rows that must commit in the same transaction as a command's events (today the
-/// idempotent answer; an outbox row or a <c>NOTIFY</c> would be another). Registered as services; each is asked once per
-/// committed command.
+/// The writer's one extension point: rows that must commit in the same transaction as a command's events (the idempotent
+/// answer; the webhook outbox). Registered as services; each is asked once per committed command.
 /// </summary>
 public interface ICommitsWithEvents
 {
-    /// <param name="operations">The command's session: store documents or queue SQL here, never save.</param>
+    /// <param name="operations">The command's session: store documents or queue SQL here, never save; its pending changes hold
+    /// every event the command appends, on any stream.</param>
     /// <param name="call">The command's call (caller, correlation id, idempotency key).</param>
     /// <param name="stream">The stream written.</param>
     /// <param name="events">The events appended.</param>
     /// <param name="version">The stream version after the append.</param>
     /// <param name="answer">The command's result, as its caller receives it.</param>
-    void Stage(IDocumentOperations operations, CommandCall call, string stream, IReadOnlyList<object> events, long version, object answer);
+    void Stage(IDocumentSession operations, CommandCall call, string stream, IReadOnlyList<object> events, long version, object answer);
 }
 
 /// <summary>

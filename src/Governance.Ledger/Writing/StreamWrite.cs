@@ -116,6 +116,15 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
             _otherEvents += events.Count;
     }
 
+    /// <summary>Stores a mutable row that must commit with this command's events or not at all (a webhook subscription's
+    /// encrypted secret, which its event must not carry).</summary>
+    public void StoreAlongside<TDocument>(TDocument document)
+        where TDocument : notnull => _session.Store(document);
+
+    /// <summary>Deletes a mutable row in the same transaction as this command's events.</summary>
+    public void DeleteAlongside<TDocument>(string id)
+        where TDocument : notnull => _session.Delete<TDocument>(id);
+
     /// <summary>The stored result of the identical earlier request (only when <see cref="IsReplay"/>): nothing is decided or
     /// written.</summary>
     public Written<TResult> Replay<TResult>() =>

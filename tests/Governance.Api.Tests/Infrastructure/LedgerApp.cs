@@ -50,6 +50,10 @@ public class LedgerApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Testing");
         builder.UseSetting("GOVERNANCE_DB", ConnectionString);
         builder.UseSetting("Governance:DataFolder", DataFolder);
+        // The webhook tests' receivers listen on 127.0.0.1 over plain HTTP; retries come after half a second, not 30 s.
+        builder.UseSetting("Governance:Webhooks:AllowedHosts:0", "127.0.0.1");
+        builder.UseSetting("Governance:Webhooks:PollIntervalSeconds", "0.2");
+        builder.UseSetting("Governance:Webhooks:FirstRetrySeconds", "0.5");
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
