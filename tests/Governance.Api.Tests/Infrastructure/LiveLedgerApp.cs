@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Governance.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The product on a real port in Development, for programs run as separate processes (the CLI, the Python client, the
+/// shell of docs/pipelines.md): its development people sign in for real, through the sign-in page and the device flow.
+/// A walkthrough makes more credential requests in a minute than one person does, so the per-address limit is raised.
+/// </summary>
+public sealed class LiveLedgerApp : BrowserApp
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Governance:RateLimits:CredentialsPerMinute", "2000");
+    }
+
+    /// <summary>Starts the server once for every test class sharing this instance.</summary>
+    public void EnsureStarted()
+    {
+        lock (this)
+            if (Address.Length == 0)
+                Start();
+    }
+
+    /// <summary>The development people's passwords, as ./gov run prints them.</summary>
+    public string CredentialsFile => Path.Combine(DataFolder, "development-credentials.json");
+
+    private HttpClient Browser() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    /// <summary>
+    /// What <paramref name="userName"/> does in a browser when a device shows them <paramref name="userCode"/>: opens the
+    /// confirmation page, signs in on the sign-in page (antiforgery token included) and confirms the code.
+    /// </summary>
+    public async Task ConfirmDeviceAsync(string userCode, string userName)
+    {
+        var (_, password) = Person(userName);
+        var browser = Browser();
+        using var toSignIn = await browser.GetAsync($"/connect/verify?user_code={Uri.EscapeDataString(userCode)}");
+        using var back = await Forms.SignIn(browser, toSignIn.Headers.Location!.PathAndQuery, userName, password);
+        using var form = await browser.GetAsync(back.Headers.Location!.OriginalString);
+        var html = await form.Content.ReadAsStringAsync();
+        using var confirmed = await browser.PostAsync(
+            "/connect/verify",
+            new FormUrlEncodedContent(
+                new Dictionary<string, string> { ["user_code"] = userCode, ["__RequestVerificationToken"] = Forms.AntiforgeryToken(html) }
+            )
+        );
+        Assert.Equal(HttpStatusCode.Redirect, confirmed.StatusCode);
+    }
+
+    /// <summary>An API client acting as <paramref name="userName"/> with a token of the device flow, as the CLI gets it.</summary>
+    public async Task<HttpClient> PersonAsync(string userName)
+    {
+        var device = await CreateClient()
+            .PostAsync(
+                "/connect/device",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string> { ["client_id"] = "governance-cli", ["scope"] = "openid ledger:read ledger:write approvals:read" }
+                )
+            )
+            .Expect(HttpStatusCode.OK);
+        await ConfirmDeviceAsync(device.GetProperty("user_code").GetString()!, userName);
+        var token = await CreateClient()
+            .PostAsync(
+                "/connect/token",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "urn:ietf:params:oauth:grant-type:device_code",
+                        ["client_id"] = "governance-cli",
+                        ["device_code"] = device.GetProperty("device_code").GetString()!,
+                    }
+                )
+            )
+            .Expect(HttpStatusCode.OK);
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("access_token").GetString());
+        return client;
+    }
+
+    /// <summary>An administrator registers a machine client; returns its secret.</summary>
+    public async Task<string> RegisterClientAsync(HttpClient admin, string clientId, string displayName, string[] roles, string[] scopes)
+    {
+        var made = await admin
+            .PostAsJsonAsync("/api/v1/admin/clients", new { clientId, displayName, roles, scopes })
+            .Expect(HttpStatusCode.Created);
+        return made.GetProperty("clientSecret").GetString()!;
+    }
+
+    /// <summary>A risk officer's sign-off of a pending approval, restating its digest and environment.</summary>
+    public static Task<JsonElement> SignOffAsync(HttpClient officer, JsonElement approval) =>
+        officer
+            .PostAsJsonAsync(
+                $"/api/v1/models/{approval.GetProperty("modelId").GetString()}/versions/{approval.GetProperty("version").GetString()}"
+                    + $"/approvals/{approval.GetProperty("id").GetString()}/sign-offs",
+                new
+                {
+                    artifactDigest = approval.GetProperty("artifactDigest").GetString(),
+                    environment = approval.GetProperty("environment").GetString(),
+                    rationale = "Validated; within the bank's risk appetite",
+                    conditions = Array.Empty<string>(),
+                    expiresAt = DateTimeOffset.UtcNow.AddDays(90),
+                }
+            )
+            .Expect(HttpStatusCode.OK);
+}
