@@ -87,7 +87,9 @@ public sealed class LedgerConnection(
         var answer = await ClientToken(scope, ct);
         return answer.AccessToken is not null
             || (
-                answer.Error is "invalid_scope"
+                // OpenIddict answers invalid_request ("not allowed to use the specified scope") for a scope the client was not
+                // given; RFC 6749 names it invalid_scope.
+                answer.Error is "invalid_scope" or "invalid_request"
                     ? false
                     : throw new CliFailure(
                         ExitCodes.ServerOrAuth,

@@ -10,7 +10,7 @@ using YamlDotNet.RepresentationModel;
 namespace Governance.Api.Tests;
 
 /// <summary>
-/// docs/pipelines.md cannot drift (issue 17, item 5): its <c>bash</c> blocks run top to bottom in one shell session, and
+/// docs/pipelines.md (and docs/python.md) cannot drift (issue 17, item 5): its <c>bash</c> blocks run top to bottom in one shell session, and
 /// every <c>run:</c> step of its GitHub Actions workflows and <c>script:</c> line of its GitLab CI file runs with the
 /// workflow's, job's and step's environment, against the API on a real port. What people do is done by the test through
 /// the API as those people, where the page's <c>&lt;!-- doc-test: ... --&gt;</c> comments say.
@@ -22,6 +22,7 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
     private readonly Dictionary<string, string> _secrets = [];
     private readonly List<Task> _people = [];
     private string? _person;
+    private readonly Queue<string> _logins = [];
 
     public void Dispose() => Directory.Delete(_home, recursive: true);
 
@@ -110,6 +111,61 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
         Assert.Equal("1.2.0", slot.GetProperty("live").GetProperty("deployment").GetProperty("version").GetString());
     }
 
+    /// <summary>
+    /// docs/python.md, the Python client's walkthrough, run as the notebook it is: its <c>python</c> cells in order in one
+    /// session of the client installed as the page says (into a virtual environment of Debian's Python).
+    /// </summary>
+    [Fact]
+    public async Task Every_cell_of_the_python_walkthrough_runs_green_against_a_test_server()
+    {
+        app.EnsureStarted();
+        var page = await File.ReadAllTextAsync(Path.Combine(Repository, "docs", "python.md"));
+        var venv = Path.Combine(_home, "v");
+        var (installed, installOutput) = await Bash(
+            $"/usr/bin/python3 -m venv --system-site-packages {Quote(venv)} && {Quote(venv)}/bin/pip install --no-index --no-build-isolation clients/python",
+            null,
+            Repository
+        );
+        Assert.True(installed == 0, installOutput);
+        var cells = new StringBuilder();
+        var items = DocItem().Matches(page).ToList();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            var words = item.Groups["marker"].Success ? item.Groups["marker"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
+            if (words is ["clients", ..])
+            {
+                await RegisterClients(items[++i].Groups["body"].Value, words[1..], null);
+            }
+            else if (words is ["logins", ..])
+                foreach (var person in words[1..])
+                    _logins.Enqueue(person);
+            else if (words is ["sign-off", _, _, _])
+                _people.Add(SignOffWhenRequested(words[1], words[2], words[3]));
+            else if (words.Length > 0)
+                Assert.Fail($"docs/python.md: unknown doc-test marker '{words[0]}'");
+            else if (item.Groups["lang"].Value == "python")
+                cells.AppendLine(item.Groups["body"].Value).AppendLine();
+        }
+        var notebook = Path.Combine(_home, "walkthrough.py");
+        await File.WriteAllTextAsync(notebook, cells.ToString());
+        var variables = new Dictionary<string, string>
+        {
+            ["PATH"] = "/usr/bin:/bin",
+            ["HOME"] = _home,
+            ["LANG"] = "C.UTF-8",
+            ["GOVERNANCE_URL"] = app.Address,
+            ["GOVERNANCE_DATASETS"] = Path.Combine(Repository, "..", "shared", "datasets"),
+        };
+        foreach (var (name, secret) in _secrets)
+            variables[name] = secret;
+        var (exit, output) = await Bash($"exec {Quote(venv)}/bin/python -u {Quote(notebook)}", variables, _home);
+        Assert.True(exit == 0, $"docs/python.md: the walkthrough failed with exit {exit}:\n{output}");
+        await Task.WhenAll(_people);
+        Assert.Empty(_logins);
+        Assert.Contains("Revoked False", output);
+    }
+
     private static string NuGetPackages() =>
         Environment.GetEnvironmentVariable("NUGET_PACKAGES")
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
@@ -174,8 +230,9 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
                 output.AppendLine(line);
             if (SignInCode().Match(line) is { Success: true } code)
             {
-                Assert.True(_person is not null, "governance login ran in a block the page does not mark with the person signing in");
-                confirmations.Add(app.ConfirmDeviceAsync(code.Groups[1].Value, _person!));
+                var person = _person ?? (_logins.TryDequeue(out var next) ? next : null);
+                Assert.True(person is not null, "a sign-in ran where the page does not say which person signs in");
+                confirmations.Add(app.ConfirmDeviceAsync(code.Groups[1].Value, person!));
             }
         }
         process.OutputDataReceived += (_, e) => Read(e.Data);
@@ -320,7 +377,7 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
 
     /// <summary>The administrator's <c>admin register-client</c> lines, done through the admin API; the secrets become the
     /// session's variables (and the CI secrets) named by the marker, in the order of the lines.</summary>
-    private async Task RegisterClients(string lines, string[] secretNames, string state)
+    private async Task RegisterClients(string lines, string[] secretNames, string? state)
     {
         var admin = await app.PersonAsync("adam");
         var commands = lines.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -339,7 +396,8 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
             _secrets[secretNames[i]] = secret;
             exports.AppendLine($"export {secretNames[i]}={Quote(secret)}");
         }
-        await File.AppendAllTextAsync(state, exports.ToString());
+        if (state is not null)
+            await File.AppendAllTextAsync(state, exports.ToString());
     }
 
     private async Task Validate(string model, string version)

@@ -247,6 +247,15 @@ class Client:
         )
         raise kind(code, message, status, problem or None)
 
+    def _person_only(self, step: str) -> None:
+        """Refuses, before anything is sent, a step only a person may take (machines report; people decide)."""
+        if self.client_id:
+            raise Refused(
+                "access.person_required",
+                f"{step} is a person's decision: sign in with login() (machine client '{self.client_id}' cannot).",
+                403,
+            )
+
     @staticmethod
     def _key(*parts: Any) -> str:
         return "py-" + hashlib.sha256("\x1f".join(json.dumps(p, sort_keys=True, default=str) for p in parts).encode()).hexdigest()[:32]
@@ -299,7 +308,8 @@ class Client:
                     self._token(s)
                     held.append(s)
                 except LedgerUnavailable as e:
-                    if e.code != "invalid_scope":
+                    # A scope the client was not given: invalid_scope (RFC 6749), or invalid_request as OpenIddict answers.
+                    if e.code not in ("invalid_scope", "invalid_request"):
                         raise
             if not held:
                 raise Refused("no_scope", f"Client '{self.client_id}' holds no machine scope.")
@@ -321,6 +331,7 @@ class Client:
         reason: str | None = None,
     ) -> dict[str, Any]:
         """Enters a model in the inventory; the signed-in person becomes its owner (a machine client is refused)."""
+        self._person_only("Owning a model")
         body = {
             "modelId": model_id,
             "name": name,
@@ -334,6 +345,7 @@ class Client:
 
     def add_delegate(self, model_id: str, delegate_id: str, reason: str | None = None) -> dict[str, Any]:
         """The owner names a delegate (``client:<id>`` for a pipeline, ``user:<id>`` for a person) holding ModelOwner."""
+        self._person_only("Naming a delegate")
         return self.request(
             "POST",
             f"models/{self._q(model_id)}/delegates",
@@ -455,6 +467,7 @@ class Client:
     ) -> dict[str, Any]:
         """The independent validator's outcome (Passed, PassedWithConditions, Failed), opinion and findings (each ``id``,
         ``severity``, ``title``, ``description``, ``status``). A person who is not the model's owner or delegate."""
+        self._person_only("Recording a validation outcome")
         body = {"outcome": outcome, "opinion": opinion, "findings": findings or []}
         return self.request(
             "POST", self._version_path(model_id, version) + "/validation", body, "ledger:write", (200,), self._key("validation", model_id, version, body)
@@ -509,6 +522,7 @@ class Client:
 
     def revoke_approval(self, approval_id: str, reason: str) -> dict[str, Any]:
         """A risk officer revokes a granted approval (a person)."""
+        self._person_only("Revoking an approval")
         a = self.approval(approval_id)
         return self.request(
             "POST",
