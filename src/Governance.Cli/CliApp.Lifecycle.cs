@@ -85,7 +85,7 @@ public static partial class CliApp
                 var me = await Expect(HttpStatusCode.OK, ledger.SendAsync(HttpMethod.Get, "api/v1/me", null, scope, null, ct));
                 var actor = me.GetProperty("actor");
                 return await print(
-                    $"{actor.GetProperty("subjectId").GetString()} on {ledger.Server}: acting as {actor.GetProperty("role").GetString()}; roles "
+                    $"{Text(actor, "subjectId")} on {ledger.Server}: acting as {Text(actor, "role")}; roles "
                         + $"{string.Join(", ", me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()))}; scopes "
                         + string.Join(", ", me.GetProperty("scopes").EnumerateArray().Select(r => r.GetString())),
                     me
@@ -265,7 +265,9 @@ public static partial class CliApp
             async (p, ledger, print, ct) =>
             {
                 PersonOnly(ledger, "Naming a delegate");
-                RefuseLocally(new InputCheck().Slug(p.GetValue(delegateModel), "model").Required(p.GetValue(delegateId), "delegateId", 200));
+                RefuseLocally(
+                    new InputCheck().Slug(p.GetValue(delegateModel), "model").Required(p.GetValue(delegateId), "delegateId", 200)
+                );
                 var answer = await Expect(
                     HttpStatusCode.OK,
                     ledger.SendAsync(
@@ -298,10 +300,19 @@ public static partial class CliApp
         return string.Join(Environment.NewLine, lines);
     }
 
+    /// <summary>The string at <paramref name="path"/> in an answer (a time as the ledger wrote it, RFC 3339).</summary>
+    private static string? Text(JsonElement answer, params string[] path) =>
+        path.Aggregate(answer, (e, name) => e.GetProperty(name)).GetString();
+
     private static (Option<string> Model, Option<string> Version) VersionOptions() =>
         (new Option<string>("--model") { Required = true }, new Option<string>("--version") { Required = true });
 
-    private static Task<JsonElement> GetVersion(LedgerConnection ledger, ParseResult p, (Option<string> Model, Option<string> Version) o, CancellationToken ct)
+    private static Task<JsonElement> GetVersion(
+        LedgerConnection ledger,
+        ParseResult p,
+        (Option<string> Model, Option<string> Version) o,
+        CancellationToken ct
+    )
     {
         RefuseLocally(new InputCheck().Slug(p.GetValue(o.Model), "model").VersionLabel(p.GetValue(o.Version), "version"));
         return Expect(
@@ -329,13 +340,16 @@ public static partial class CliApp
             {
                 var v = await GetVersion(ledger, p, o, ct);
                 return await print(
-                    $"{v.GetProperty("modelId").GetString()} {v.GetProperty("version").GetString()}: {v.GetProperty("status").GetString()}"
-                        + $"{Environment.NewLine}  artifact {v.GetProperty("artifactDigest").GetString()} at {v.GetProperty("artifactUri").GetString()}"
-                        + $"{Environment.NewLine}  training data {v.GetProperty("trainingDatasetDigest").GetString()}"
-                        + $"{Environment.NewLine}  validation data {v.GetProperty("validationDatasetDigest").GetString()}"
-                        + $"{Environment.NewLine}  metrics {string.Join(", ", v.GetProperty("metrics").EnumerateObject().Select(m => $"{m.Name}={m.Value}"))}"
-                        + $"{Environment.NewLine}  commit {v.GetProperty("codeCommit").GetString()}, registered by "
-                        + $"{v.GetProperty("registeredBy").GetProperty("subjectId").GetString()} at {v.GetProperty("registeredAt").GetDateTimeOffset():u}",
+                    string.Join(
+                        Environment.NewLine,
+                        $"{Text(v, "modelId")} {Text(v, "version")}: {Text(v, "status")}",
+                        $"  artifact {Text(v, "artifactDigest")} at {Text(v, "artifactUri")}",
+                        $"  training data {Text(v, "trainingDatasetDigest")}",
+                        $"  validation data {Text(v, "validationDatasetDigest")}",
+                        $"  metrics {string.Join(", ", v.GetProperty("metrics").EnumerateObject().Select(m => $"{m.Name}={m.Value}"))}",
+                        $"  commit {Text(v, "codeCommit")}",
+                        $"  registered by {Text(v, "registeredBy", "subjectId")} at {Text(v, "registeredAt")}"
+                    ),
                     v
                 );
             }
@@ -361,14 +375,9 @@ public static partial class CliApp
             async (p, ledger, print, ct) =>
             {
                 var v = await GetVersion(ledger, p, o, ct);
-                var lines = new List<string>
-                {
-                    $"{v.GetProperty("modelId").GetString()} {v.GetProperty("version").GetString()}: {v.GetProperty("status").GetString()}",
-                };
+                var lines = new List<string> { $"{Text(v, "modelId")} {Text(v, "version")}: {Text(v, "status")}" };
                 if (v.TryGetProperty("validation", out var validation) && validation.ValueKind == JsonValueKind.Object)
-                    lines.Add(
-                        $"  validation {validation.GetProperty("outcome").GetString()} by {validation.GetProperty("validator").GetProperty("subjectId").GetString()}"
-                    );
+                    lines.Add($"  validation {Text(validation, "outcome")} by {Text(validation, "validator", "subjectId")}");
                 else if (v.TryGetProperty("validationSubmission", out var submitted) && submitted.ValueKind == JsonValueKind.Object)
                     lines.Add("  validation submitted, not yet recorded");
                 foreach (var a in v.GetProperty("approvals").EnumerateArray())
@@ -376,10 +385,14 @@ public static partial class CliApp
                         $"  approval {a.GetProperty("id").GetString()} for {a.GetProperty("environment").GetString()}: "
                             + $"{a.GetProperty("status").GetString()} ({a.GetProperty("signOffs").GetArrayLength()} of "
                             + $"{a.GetProperty("requiredApprovals").GetInt32()} sign-offs)"
-                            + (a.GetProperty("expiresAt").ValueKind == JsonValueKind.String ? $", expires {a.GetProperty("expiresAt").GetDateTimeOffset():u}" : "")
+                            + (
+                                a.GetProperty("expiresAt").ValueKind == JsonValueKind.String
+                                    ? $", expires {a.GetProperty("expiresAt").GetDateTimeOffset():u}"
+                                    : ""
+                            )
                     );
                 foreach (var d in v.GetProperty("deployments").EnumerateArray())
-                    lines.Add($"  deployed to {d.GetProperty("environment").GetString()} at {d.GetProperty("deployedAt").GetDateTimeOffset():u}");
+                    lines.Add($"  deployed to {Text(d, "environment")} at {Text(d, "deployedAt")}");
                 return await print(
                     string.Join(Environment.NewLine, lines),
                     new
@@ -450,7 +463,8 @@ public static partial class CliApp
         var findings = new Option<FileInfo>("--findings")
         {
             Required = true,
-            Description = "A JSON file: {\"outcome\": \"Passed|PassedWithConditions|Failed\", \"opinion\": \"...\", \"findings\": [{\"id\", "
+            Description =
+                "A JSON file: {\"outcome\": \"Passed|PassedWithConditions|Failed\", \"opinion\": \"...\", \"findings\": [{\"id\", "
                 + "\"severity\": \"Low|Medium|High|Critical\", \"title\", \"description\", \"status\": \"Open|Remediated|Accepted\"}]}",
         };
         var record = run(
@@ -481,7 +495,11 @@ public static partial class CliApp
                     throw new CliFailure(ExitCodes.InvalidInput, "invalid_findings", $"--findings is not JSON: {e.Message}");
                 }
                 if (body.ValueKind != JsonValueKind.Object)
-                    throw new CliFailure(ExitCodes.InvalidInput, "invalid_findings", "--findings must hold one JSON object (outcome, opinion, findings).");
+                    throw new CliFailure(
+                        ExitCodes.InvalidInput,
+                        "invalid_findings",
+                        "--findings must hold one JSON object (outcome, opinion, findings)."
+                    );
                 var answer = await Expect(
                     HttpStatusCode.OK,
                     ledger.SendAsync(
@@ -489,7 +507,12 @@ public static partial class CliApp
                         $"{VersionPath(p.GetValue(r.Model)!, p.GetValue(r.Version)!)}/validation",
                         body,
                         LedgerWrite,
-                        LedgerConnection.IdempotencyKey("validation-record", p.GetValue(r.Model), p.GetValue(r.Version), Digest.OfBytes(text)),
+                        LedgerConnection.IdempotencyKey(
+                            "validation-record",
+                            p.GetValue(r.Model),
+                            p.GetValue(r.Version),
+                            Digest.OfBytes(text)
+                        ),
                         ct
                     )
                 );
@@ -674,8 +697,11 @@ public static partial class CliApp
                     decided = await Poll(_ => { });
                 var exit = StandingExit(decided, DateTimeOffset.UtcNow);
                 await print(
-                    (exit == ExitCodes.StillPending ? $"STILL PENDING after {p.GetValue(timeout)} s: " : exit == ExitCodes.Ok ? "GRANTED: " : "NOT GRANTED: ")
-                        + Summary(decided),
+                    (
+                        exit == ExitCodes.StillPending ? $"STILL PENDING after {p.GetValue(timeout)} s: "
+                        : exit == ExitCodes.Ok ? "GRANTED: "
+                        : "NOT GRANTED: "
+                    ) + Summary(decided),
                     decided
                 );
                 return exit;

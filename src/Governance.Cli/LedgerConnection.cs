@@ -89,7 +89,9 @@ public sealed class LedgerConnection(
             || (
                 // OpenIddict answers invalid_request ("not allowed to use the specified scope") for a scope the client was not
                 // given; RFC 6749 names it invalid_scope.
-                answer.Error is "invalid_scope" or "invalid_request"
+                answer.Error
+                    is "invalid_scope"
+                        or "invalid_request"
                     ? false
                     : throw new CliFailure(
                         ExitCodes.ServerOrAuth,

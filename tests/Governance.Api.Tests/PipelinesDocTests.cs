@@ -10,12 +10,14 @@ using YamlDotNet.RepresentationModel;
 namespace Governance.Api.Tests;
 
 /// <summary>
-/// docs/pipelines.md (and docs/python.md) cannot drift (issue 17, item 5): its <c>bash</c> blocks run top to bottom in one shell session, and
+/// docs/pipelines.md (and docs/python.md) cannot drift (issue 17, item 5): its <c>bash</c> blocks run top to bottom in one
+/// shell session, and
 /// every <c>run:</c> step of its GitHub Actions workflows and <c>script:</c> line of its GitLab CI file runs with the
 /// workflow's, job's and step's environment, against the API on a real port. What people do is done by the test through
 /// the API as those people, where the page's <c>&lt;!-- doc-test: ... --&gt;</c> comments say.
 /// </summary>
-public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelper log) : IClassFixture<LiveLedgerApp>, IDisposable
+[Collection(LiveLedgerCollection.Name)]
+public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelper log) : IDisposable
 {
     private static readonly string Repository = RepositoryRoot();
     private readonly string _home = Directory.CreateTempSubdirectory("pipelines-doc-home-").FullName;
@@ -122,7 +124,8 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
         var page = await File.ReadAllTextAsync(Path.Combine(Repository, "docs", "python.md"));
         var venv = Path.Combine(_home, "v");
         var (installed, installOutput) = await Bash(
-            $"/usr/bin/python3 -m venv --system-site-packages {Quote(venv)} && {Quote(venv)}/bin/pip install --no-index --no-build-isolation clients/python",
+            $"/usr/bin/python3 -m venv --system-site-packages {Quote(venv)} && "
+                + $"{Quote(venv)}/bin/pip install --no-index --no-build-isolation clients/python",
             null,
             Repository
         );
@@ -254,7 +257,15 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
         var (exit, output) = await Bash($"source {Quote(state)}\nprintf '%s\\n%s\\n%s\\n' \"$PATH\" \"$HOME\" \"$PWD\"", null, Repository);
         Assert.Equal(0, exit);
         var lines = output.Split('\n');
-        return (new() { ["PATH"] = lines[0], ["HOME"] = lines[1], ["LANG"] = "C.UTF-8" }, lines[2]);
+        return (
+            new()
+            {
+                ["PATH"] = lines[0],
+                ["HOME"] = lines[1],
+                ["LANG"] = "C.UTF-8",
+            },
+            lines[2]
+        );
     }
 
     private string Expression(string expression, IReadOnlyDictionary<string, string> context, IReadOnlyDictionary<string, string> env)
@@ -311,8 +322,8 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
                 ["CI"] = "true",
             };
             foreach (var scope in new[] { Child(workflow, "env"), Child(job, "env") })
-                foreach (var (name, value) in Entries(scope))
-                    env[name] = Substitute(((YamlScalarNode)value).Value!, context, env);
+            foreach (var (name, value) in Entries(scope))
+                env[name] = Substitute(((YamlScalarNode)value).Value!, context, env);
             foreach (var step in ((YamlSequenceNode)Child(job, "steps")!).Children)
             {
                 if (Child(step, "run") is not YamlScalarNode run)
@@ -361,7 +372,8 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
             foreach (var (name, secret) in _secrets)
                 env[name] = secret;
             var script = new StringBuilder("set -eo pipefail\n");
-            var variables = globals.Select(g => (Name: g.Key, Value: g.Value))
+            var variables = globals
+                .Select(g => (Name: g.Key, Value: g.Value))
                 .Concat(Entries(Child(job, "variables")).Select(e => (Name: e.Key, Value: ((YamlScalarNode)e.Value).Value!)));
             foreach (var (name, value) in variables)
                 script.AppendLine($"export {name}=\"{value.Replace("\"", "\\\"")}\"");
@@ -385,7 +397,8 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
         var exports = new StringBuilder();
         for (var i = 0; i < commands.Length; i++)
         {
-            string[] Values(string option) => [.. Regex.Matches(commands[i], $"--{option} (\"[^\"]*\"|\\S+)").Select(m => m.Groups[1].Value.Trim('"'))];
+            string[] Values(string option) =>
+                [.. Regex.Matches(commands[i], $"--{option} (\"[^\"]*\"|\\S+)").Select(m => m.Groups[1].Value.Trim('"'))];
             var secret = await app.RegisterClientAsync(
                 admin,
                 Values("client-id").Single(),
@@ -406,7 +419,14 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
         await validator
             .PostAsync(
                 $"/api/v1/models/{model}/versions/{version}/validation",
-                JsonContent(new { outcome = "Passed", opinion = "Reviewed by the doc test's validator", findings = Array.Empty<object>() })
+                JsonContent(
+                    new
+                    {
+                        outcome = "Passed",
+                        opinion = "Reviewed by the doc test's validator",
+                        findings = Array.Empty<object>(),
+                    }
+                )
             )
             .Expect(HttpStatusCode.OK);
     }
@@ -439,7 +459,10 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
     }
 
     /// <summary>A fenced block (its language and body) or a doc-test marker, in the page's order.</summary>
-    [GeneratedRegex(@"^<!-- doc-test: (?<marker>[^>]*?) -->$|^```(?<lang>\w*)\n(?<body>.*?)\n```$", RegexOptions.Multiline | RegexOptions.Singleline)]
+    [GeneratedRegex(
+        @"^<!-- doc-test: (?<marker>[^>]*?) -->$|^```(?<lang>\w*)\n(?<body>.*?)\n```$",
+        RegexOptions.Multiline | RegexOptions.Singleline
+    )]
     private static partial Regex DocItem();
 
     [GeneratedRegex(@"confirm the code (\S+)")]

@@ -9,7 +9,8 @@ namespace Governance.Api.Tests;
 /// Python, and its unittest suite run against the API on a real port: people sign in there with the device flow, pipelines
 /// with client credentials.
 /// </summary>
-public sealed class PythonClientTests(LiveLedgerApp app, ITestOutputHelper log) : IClassFixture<LiveLedgerApp>, IDisposable
+[Collection(LiveLedgerCollection.Name)]
+public sealed class PythonClientTests(LiveLedgerApp app, ITestOutputHelper log) : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("python-client-").FullName;
 
@@ -23,7 +24,12 @@ public sealed class PythonClientTests(LiveLedgerApp app, ITestOutputHelper log) 
         return folder.FullName;
     }
 
-    private async Task<(int Exit, string Output)> Run(string program, IEnumerable<string> args, string directory, Dictionary<string, string>? env = null)
+    private async Task<(int Exit, string Output)> Run(
+        string program,
+        IEnumerable<string> args,
+        string directory,
+        Dictionary<string, string>? env = null
+    )
     {
         var start = new ProcessStartInfo(program)
         {

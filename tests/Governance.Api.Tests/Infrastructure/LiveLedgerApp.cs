@@ -31,7 +31,18 @@ public sealed class LiveLedgerApp : BrowserApp
     /// <summary>The development people's passwords, as ./gov run prints them.</summary>
     public string CredentialsFile => Path.Combine(DataFolder, "development-credentials.json");
 
-    private HttpClient Browser() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+    /// <summary>A client of the live server (CreateClient's default address is TestServer's <c>http://localhost</c>).</summary>
+    public HttpClient Live(bool browser = false) =>
+        CreateClient(
+            new WebApplicationFactoryClientOptions
+            {
+                BaseAddress = new Uri(Address + "/"),
+                AllowAutoRedirect = !browser,
+                HandleCookies = browser,
+            }
+        );
+
+    private HttpClient Browser() => Live(browser: true);
 
     /// <summary>
     /// What <paramref name="userName"/> does in a browser when a device shows them <paramref name="userCode"/>: opens the
@@ -57,16 +68,20 @@ public sealed class LiveLedgerApp : BrowserApp
     /// <summary>An API client acting as <paramref name="userName"/> with a token of the device flow, as the CLI gets it.</summary>
     public async Task<HttpClient> PersonAsync(string userName)
     {
-        var device = await CreateClient()
+        var device = await Live()
             .PostAsync(
                 "/connect/device",
                 new FormUrlEncodedContent(
-                    new Dictionary<string, string> { ["client_id"] = "governance-cli", ["scope"] = "openid ledger:read ledger:write approvals:read" }
+                    new Dictionary<string, string>
+                    {
+                        ["client_id"] = "governance-cli",
+                        ["scope"] = "openid ledger:read ledger:write approvals:read",
+                    }
                 )
             )
             .Expect(HttpStatusCode.OK);
         await ConfirmDeviceAsync(device.GetProperty("user_code").GetString()!, userName);
-        var token = await CreateClient()
+        var token = await Live()
             .PostAsync(
                 "/connect/token",
                 new FormUrlEncodedContent(
@@ -79,7 +94,7 @@ public sealed class LiveLedgerApp : BrowserApp
                 )
             )
             .Expect(HttpStatusCode.OK);
-        var client = CreateClient();
+        var client = Live();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("access_token").GetString());
         return client;
     }
@@ -88,7 +103,16 @@ public sealed class LiveLedgerApp : BrowserApp
     public async Task<string> RegisterClientAsync(HttpClient admin, string clientId, string displayName, string[] roles, string[] scopes)
     {
         var made = await admin
-            .PostAsJsonAsync("/api/v1/admin/clients", new { clientId, displayName, roles, scopes })
+            .PostAsJsonAsync(
+                "/api/v1/admin/clients",
+                new
+                {
+                    clientId,
+                    displayName,
+                    roles,
+                    scopes,
+                }
+            )
             .Expect(HttpStatusCode.Created);
         return made.GetProperty("clientSecret").GetString()!;
     }
@@ -109,4 +133,11 @@ public sealed class LiveLedgerApp : BrowserApp
                 }
             )
             .Expect(HttpStatusCode.OK);
+}
+
+/// <summary>The programs run as separate processes share one live server (and run one after the other).</summary>
+[CollectionDefinition(Name)]
+public sealed class LiveLedgerCollection : ICollectionFixture<LiveLedgerApp>
+{
+    public const string Name = "live ledger";
 }
