@@ -43,10 +43,11 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
         var page = await File.ReadAllTextAsync(Path.Combine(Repository, "docs", "pipelines.md"));
         var items = DocItem().Matches(page).ToList();
         var state = Path.Combine(_home, ".doc-test-state");
-        // The session starts at the repository root (step 0 says "from a checkout"), as a person's terminal would.
+        // The session starts in a checkout (step 0 says "from a checkout"), as a person's terminal would: a copy of this working
+        // tree, so that the page's build and files never touch the tree the tests run from.
         await File.WriteAllTextAsync(
             state,
-            $"cd {Quote(Repository)}\nexport GOVERNANCE_URL={Quote(app.Address)}\nexport HOME={Quote(_home)}\n"
+            $"cd {Quote(await Checkout())}\nexport GOVERNANCE_URL={Quote(app.Address)}\nexport HOME={Quote(_home)}\n"
                 + $"export PATH=/usr/local/bin:/usr/bin:/bin\nexport NUGET_PACKAGES={Quote(NuGetPackages())}\n"
                 + "export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0\n"
         );
@@ -123,11 +124,12 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
         app.EnsureStarted();
         var page = await File.ReadAllTextAsync(Path.Combine(Repository, "docs", "python.md"));
         var venv = Path.Combine(_home, "v");
+        var checkout = await Checkout();
         var (installed, installOutput) = await Bash(
             $"/usr/bin/python3 -m venv --system-site-packages {Quote(venv)} && "
                 + $"{Quote(venv)}/bin/pip install --no-index --no-build-isolation clients/python",
             null,
-            Repository
+            checkout
         );
         Assert.True(installed == 0, installOutput);
         var cells = new StringBuilder();
@@ -158,15 +160,34 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
             ["HOME"] = _home,
             ["LANG"] = "C.UTF-8",
             ["GOVERNANCE_URL"] = app.Address,
-            ["GOVERNANCE_DATASETS"] = Path.Combine(Repository, "..", "shared", "datasets"),
         };
         foreach (var (name, secret) in _secrets)
             variables[name] = secret;
-        var (exit, output) = await Bash($"exec {Quote(venv)}/bin/python -u {Quote(notebook)}", variables, _home);
+        var (exit, output) = await Bash($"exec {Quote(venv)}/bin/python -u {Quote(notebook)}", variables, checkout);
         Assert.True(exit == 0, $"docs/python.md: the walkthrough failed with exit {exit}:\n{output}");
         await Task.WhenAll(_people);
         Assert.Empty(_logins);
         Assert.Contains("Revoked False", output);
+    }
+
+    /// <summary>A copy of this working tree (without build outputs, the database or git) at <c>work/governance</c> under the
+    /// test's HOME, beside <c>work/shared</c>, the shared data sets (<c>../shared</c> of a checkout here).</summary>
+    private async Task<string> Checkout()
+    {
+        var work = Path.Combine(_home, "work");
+        var checkout = Path.Combine(work, "governance");
+        if (Directory.Exists(checkout))
+            return checkout;
+        Directory.CreateDirectory(checkout);
+        File.CreateSymbolicLink(Path.Combine(work, "shared"), Path.GetFullPath(Path.Combine(Repository, "..", "shared")));
+        var (exit, output) = await Bash(
+            "tar --exclude=./.git --exclude=./.data --exclude=./artifacts --exclude=bin --exclude=obj -cf - . "
+                + $"| tar -xf - -C {Quote(checkout)}",
+            null,
+            Repository
+        );
+        Assert.True(exit == 0, output);
+        return checkout;
     }
 
     private static string NuGetPackages() =>

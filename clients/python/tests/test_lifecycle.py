@@ -64,15 +64,20 @@ class LifecycleTests(unittest.TestCase):
         with self.assertRaises(Refused) as machine_owner:
             self.training.register_model(model + "-x", "x", "x", "Low", ["EU"])
         self.assertEqual(403, machine_owner.exception.status)
-        with self.assertRaises(Refused):  # not yet a delegate
-            self.training.register_dataset("py-train", model, [work / "train.csv"], 2, {"age": "int", "amount": "int", "default": "int"})
-        self.owner.add_delegate(model, f"client:{self.training.client_id}")
+        schema = {"age": "int", "amount": "int", "default": "int"}
+        train = self.training.register_dataset(f"{model}-train", "1", [work / "train.csv"], 2, schema)
+        holdout = self.training.register_dataset(f"{model}-holdout", "1", [work / "holdout.csv"], 1, schema)
 
-        train = self.training.register_dataset(f"{model}-train", "1", [work / "train.csv"], 2, {"age": "int", "amount": "int", "default": "int"})
-        holdout = self.training.register_dataset(f"{model}-holdout", "1", [work / "holdout.csv"], 1, {"age": "int", "amount": "int", "default": "int"})
-        registered = self.training.register_version(
-            model, "1.0.0", work / "model", f"s3://models/{model}/1.0.0/", "Other", train, holdout, "0123456789abcdef", {"auc": 0.77}
-        )
+        def register() -> dict:
+            return self.training.register_version(
+                model, "1.0.0", work / "model", f"s3://models/{model}/1.0.0/", "Other", train, holdout, "0123456789abcdef", {"auc": 0.77}
+            )
+
+        with self.assertRaises(Refused) as not_yet:  # the owner has not named the pipeline a delegate yet
+            register()
+        self.assertEqual(403, not_yet.exception.status)
+        self.owner.add_delegate(model, f"client:{self.training.client_id}")
+        registered = register()
         digest = registered["artifactDigest"]
         self.assertEqual(2, len(registered["artifactFiles"]))
         self.training.submit_for_validation(model, "1.0.0", "First version", report=work / "train.csv")

@@ -31,18 +31,10 @@ public sealed class LiveLedgerApp : BrowserApp
     /// <summary>The development people's passwords, as ./gov run prints them.</summary>
     public string CredentialsFile => Path.Combine(DataFolder, "development-credentials.json");
 
-    /// <summary>A client of the live server (CreateClient's default address is TestServer's <c>http://localhost</c>).</summary>
+    /// <summary>A client of the live server (CreateClient's default address is TestServer's <c>http://localhost</c>), following
+    /// redirects; a browser also keeps cookies.</summary>
     public HttpClient Live(bool browser = false) =>
-        CreateClient(
-            new WebApplicationFactoryClientOptions
-            {
-                BaseAddress = new Uri(Address + "/"),
-                AllowAutoRedirect = !browser,
-                HandleCookies = browser,
-            }
-        );
-
-    private HttpClient Browser() => Live(browser: true);
+        CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(Address + "/"), HandleCookies = browser });
 
     /// <summary>
     /// What <paramref name="userName"/> does in a browser when a device shows them <paramref name="userCode"/>: opens the
@@ -51,18 +43,43 @@ public sealed class LiveLedgerApp : BrowserApp
     public async Task ConfirmDeviceAsync(string userCode, string userName)
     {
         var (_, password) = Person(userName);
-        var browser = Browser();
-        using var toSignIn = await browser.GetAsync($"/connect/verify?user_code={Uri.EscapeDataString(userCode)}");
-        using var back = await Forms.SignIn(browser, toSignIn.Headers.Location!.PathAndQuery, userName, password);
-        using var form = await browser.GetAsync(back.Headers.Location!.OriginalString);
-        var html = await form.Content.ReadAsStringAsync();
-        using var confirmed = await browser.PostAsync(
-            "/connect/verify",
-            new FormUrlEncodedContent(
-                new Dictionary<string, string> { ["user_code"] = userCode, ["__RequestVerificationToken"] = Forms.AntiforgeryToken(html) }
+        var browser = Live(browser: true);
+        // The confirmation page sends a person who is not signed in to the sign-in page, which sends them back.
+        var signIn = await Page(browser.GetAsync($"/connect/verify?user_code={Uri.EscapeDataString(userCode)}"));
+        var confirm = await Page(
+            browser.PostAsync(
+                "/account/sign-in",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["userName"] = userName,
+                        ["password"] = password,
+                        ["returnUrl"] = Forms.ReturnUrl(signIn),
+                        ["__RequestVerificationToken"] = Forms.AntiforgeryToken(signIn),
+                    }
+                )
             )
         );
-        Assert.Equal(HttpStatusCode.Redirect, confirmed.StatusCode);
+        await Page(
+            browser.PostAsync(
+                "/connect/verify",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["user_code"] = userCode,
+                        ["__RequestVerificationToken"] = Forms.AntiforgeryToken(confirm),
+                    }
+                )
+            )
+        );
+    }
+
+    private static async Task<string> Page(Task<HttpResponseMessage> request)
+    {
+        using var response = await request;
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: {html}");
+        return html;
     }
 
     /// <summary>An API client acting as <paramref name="userName"/> with a token of the device flow, as the CLI gets it.</summary>
