@@ -1,13 +1,13 @@
 """Trains the credit model of docs/pipelines.md and docs/python.md on the German credit data (Statlog), with Debian's
 scikit-learn (python3-sklearn), and writes what the ledger is told about:
 
-  OUT/train.csv, OUT/holdout.csv   the 80/20 split (stratified, seed 20261130), registered as datasets
+  OUT/train.csv, OUT/holdout.csv   the 80/20 split (stratified, --seed, default 20261130), registered as datasets
   OUT/schema.txt                   the columns as name:type, one per line (governance dataset register --column)
   OUT/model/                       the artifact, a model directory: model.pkl (the fitted pipeline) and features.json
   OUT/metrics.txt                  holdout metrics as name=value (governance version register --metric)
   OUT/report.md                    the development report handed to validation
 
-Usage: python3 train.py --data german_credit.csv --out build
+Usage: python3 train.py --data german_credit.csv --out build [--seed N]
 """
 
 import argparse
@@ -20,12 +20,12 @@ from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 
-SEED = 20261130
-
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--data", required=True, help="german_credit.csv (label column Class: Good or Bad)")
 parser.add_argument("--out", required=True, help="output folder")
+parser.add_argument("--seed", type=int, default=20261130, help="seed of the split and the model (0 to 2**32-1)")
 args = parser.parse_args()
+SEED = args.seed
 
 with open(args.data, newline="") as f:
     rows = list(csv.reader(f))

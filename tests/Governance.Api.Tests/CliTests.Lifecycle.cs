@@ -90,69 +90,35 @@ public sealed partial class CliTests
         );
     }
 
+    private Task<(int Exit, string Out, string Err)> RegisterModel(string modelId, string tier, params string[] more) =>
+        Cli(
+            Roles.ModelOwner,
+            ["model", "register", "--model", modelId, "--name", "Credit", "--purpose", "Retail credit", "--risk-tier", tier, .. more]
+        );
+
     [Fact]
-    public async Task The_owner_registers_shows_and_delegates_a_model_and_a_machine_client_is_refused_without_a_request()
+    public async Task The_owner_registers_and_shows_a_model_an_unknown_delegate_is_refused_and_a_machine_client_sends_nothing()
     {
         var modelId = Scenario.NewId();
-        var registered = await Cli(
-            Roles.ModelOwner,
-            "model",
-            "register",
-            "--model",
-            modelId,
-            "--name",
-            "Credit",
-            "--purpose",
-            "Retail credit decisions",
-            "--risk-tier",
-            "High",
-            "--eu-ai-act-category",
-            "Annex III 5(b) creditworthiness assessment",
-            "--jurisdiction",
-            "EU",
-            "--jurisdiction",
-            "DE"
+        var category = new[] { "--eu-ai-act-category", "Annex III 5(b) creditworthiness assessment" };
+        Assert.Equal(
+            ExitCodes.Ok,
+            (await RegisterModel(modelId, "High", [.. category, "--jurisdiction", "EU", "--jurisdiction", "DE"])).Exit
         );
-        Assert.Equal(ExitCodes.Ok, registered.Exit);
-        var again = await Cli(
-            Roles.ModelOwner,
-            "model",
-            "register",
-            "--model",
-            modelId,
-            "--name",
-            "Other",
-            "--purpose",
-            "x",
-            "--risk-tier",
-            "Low",
-            "--jurisdiction",
-            "EU"
-        );
-        Assert.Equal(ExitCodes.Denied, again.Exit);
-        var noJurisdiction = await Cli(
-            Roles.ModelOwner,
-            "model",
-            "register",
-            "--model",
-            Scenario.NewId(),
-            "--name",
-            "x",
-            "--purpose",
-            "x",
-            "--risk-tier",
-            "High",
-            "--jurisdiction",
-            "eu"
-        );
-        Assert.Equal(ExitCodes.InvalidInput, noJurisdiction.Exit);
-        Assert.Contains("euAiActCategory", noJurisdiction.Err);
+        Assert.Equal(ExitCodes.Denied, (await RegisterModel(modelId, "Low", "--jurisdiction", "EU")).Exit);
+        var invalid = await RegisterModel(Scenario.NewId(), "High", "--jurisdiction", "eu");
+        Assert.Equal(ExitCodes.InvalidInput, invalid.Exit);
+        Assert.Contains("euAiActCategory", invalid.Err);
+        Assert.Contains("jurisdictions", invalid.Err);
+        var unknown = await Cli(Roles.ModelOwner, "model", "delegate", "--model", modelId, "--delegate", "client:nobody-registered");
+        Assert.Equal(ExitCodes.InvalidInput, unknown.Exit);
 
         var shown = await Cli(Roles.ModelOwner, "model", "show", "--model", modelId);
         Assert.Equal(ExitCodes.Ok, shown.Exit);
         Assert.Contains("(High risk)", shown.Out);
         Assert.Contains("owner user:owner-olivia", shown.Out);
         Assert.Contains(modelId, (await Cli(Roles.ModelOwner, "model", "list", "--risk-tier", "High")).Out);
+        Assert.DoesNotContain(modelId, (await Cli(Roles.ModelOwner, "model", "list", "--risk-tier", "Low")).Out);
 
         var nothing = new NothingSent();
         var machine = await Cli(

@@ -323,7 +323,8 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
         return (YamlMappingNode)stream.Documents[0].RootNode;
     }
 
-    /// <summary>Runs each job's steps as GitHub does: each <c>run:</c> in a new <c>bash -e</c>, the workflow's, job's and
+    /// <summary>Runs each job's steps as GitHub does: each <c>run:</c> in a new bash (the workflow's default shell), the
+    /// workflow's, job's and
     /// step's <c>env:</c> in that order, <c>$GITHUB_ENV</c> carried to later steps; <c>uses:</c> steps (GitHub's own
     /// actions) and steps that run only on failure are skipped.</summary>
     private async Task<int> RunGitHubWorkflow(string yaml, IReadOnlyDictionary<string, string> context, string state)
@@ -331,6 +332,11 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
         var workflow = Load(yaml);
         var (basis, directory) = await CiBase(state);
         var ran = 0;
+        // GitHub runs a step with "bash -e {0}"; with "shell: bash" as "bash --noprofile --norc -eo pipefail {0}".
+        var shell = Child(Child(Child(workflow, "defaults") ?? new YamlMappingNode(), "run") ?? new YamlMappingNode(), "shell")
+            is YamlScalarNode { Value: "bash" }
+            ? "--noprofile --norc -e -o pipefail"
+            : "-e";
         foreach (var (jobName, job) in Entries(Child(workflow, "jobs")))
         {
             var githubEnv = Path.Combine(_home, $".github-env-{jobName}");
@@ -357,7 +363,7 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
                 foreach (var (name, value) in Entries(Child(step, "env")))
                     stepEnv[name] = Substitute(((YamlScalarNode)value).Value!, context, stepEnv);
                 var command = Substitute(run.Value!, context, stepEnv);
-                var (exit, output) = await Bash(command, stepEnv, directory, "--noprofile --norc -e");
+                var (exit, output) = await Bash(command, stepEnv, directory, shell);
                 Assert.True(exit == 0, $"docs/pipelines.md: GitHub job {jobName}, step failed with exit {exit}:\n{command}\n---\n{output}");
                 ran++;
             }
