@@ -150,8 +150,12 @@ public static partial class CliApp
             )
         );
 
+        root.Add(LogoutCommand(Run, tokens));
+        root.Add(WhoAmICommand(Run));
+        root.Add(ModelCommands(Run));
         root.Add(DatasetCommands(Run, output));
         root.Add(VersionCommands(Run, output));
+        root.Add(ValidationCommands(Run, output));
         root.Add(ApprovalCommands(Run, output));
         root.Add(AttestationCommands(Run, output));
         root.Add(DeploymentCommands(Run, output));
@@ -418,7 +422,7 @@ public static partial class CliApp
                 );
             }
         );
-        return new Command("version", "Model versions") { register };
+        return new Command("version", "Model versions") { register, VersionShow(run), VersionStatus(run) };
     }
 
     private static Command ApprovalCommands(Runner run, TextWriter output)
@@ -463,7 +467,14 @@ public static partial class CliApp
                 return check.Allowed ? ExitCodes.Ok : ExitCodes.Denied;
             }
         );
-        return new Command("approval", "Approvals") { check };
+        return new Command("approval", "Approvals: check, request, status, wait, revoke")
+        {
+            check,
+            ApprovalRequest(run),
+            ApprovalStatusCommand(run),
+            ApprovalWait(run, output),
+            ApprovalRevoke(run),
+        };
     }
 
     private static Command AttestationCommands(Runner run, TextWriter output)

@@ -11,11 +11,15 @@ public static class ExitCodes
     /// <summary>The ledger could not be reached, failed, or refused the credentials.</summary>
     public const int ServerOrAuth = 2;
 
-    /// <summary>The ledger said no: approval denied, deployment refused (and recorded), forbidden, or a state conflict.</summary>
+    /// <summary>The ledger said no: approval denied, rejected or revoked, deployment refused (and recorded), forbidden, or a state
+    /// conflict.</summary>
     public const int Denied = 3;
 
     /// <summary>Offline verification of an attestation failed.</summary>
     public const int VerificationFailed = 4;
+
+    /// <summary><c>approval wait</c>: the approval was still pending when the timeout ran out (nothing was decided yet).</summary>
+    public const int StillPending = 5;
 }
 
 /// <summary>A failure that ends the command with a given exit code and message.</summary>

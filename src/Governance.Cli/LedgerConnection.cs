@@ -14,9 +14,9 @@ public sealed class TokenCache(string path)
 
     public static TokenCache Default() =>
         new(
-            Path.Combine(
+            System.IO.Path.Combine(
                 Environment.GetEnvironmentVariable("GOVERNANCE_CONFIG_DIR")
-                    ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config", "governance"),
+                    ?? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config", "governance"),
                 "tokens.json"
             )
         );
@@ -27,11 +27,26 @@ public sealed class TokenCache(string path)
             ? entry
             : null;
 
-    public void Put(string server, Entry entry)
+    /// <summary>The file the tokens are kept in: <c>$GOVERNANCE_CONFIG_DIR/tokens.json</c>, by default
+    /// <c>~/.config/governance/tokens.json</c>.</summary>
+    public string Path => path;
+
+    public void Put(string server, Entry entry) => Save(all => all[server] = entry);
+
+    /// <summary>Forgets the tokens of <paramref name="server"/>; true when there were any.</summary>
+    public bool Remove(string server)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (Get(server) is null)
+            return false;
+        Save(all => all.Remove(server));
+        return true;
+    }
+
+    private void Save(Action<Dictionary<string, Entry>> change)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         var all = File.Exists(path) ? JsonSerializer.Deserialize<Dictionary<string, Entry>>(File.ReadAllText(path)) ?? new() : new();
-        all[server] = entry;
+        change(all);
         File.WriteAllText(path, "");
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -58,6 +73,38 @@ public sealed class LedgerConnection(
     public const string FirstLineWriteScope = "models:write";
 
     public string Server => server;
+
+    /// <summary>True when the caller is a machine client (client credentials), false for a person signed in with the device flow.</summary>
+    public bool IsMachine => clientId is not null;
+
+    /// <summary>The machine client's id, or null for a person.</summary>
+    public string? ClientId => clientId;
+
+    /// <summary>Whether the token endpoint grants this machine client <paramref name="scope"/> (its registration lists it).</summary>
+    /// <exception cref="CliFailure">Exit 2: the endpoint is unreachable, or refuses the client's credentials.</exception>
+    public async Task<bool> ClientHoldsScopeAsync(string scope, CancellationToken ct)
+    {
+        var answer = await ClientToken(scope, ct);
+        return answer.AccessToken is not null
+            || (
+                // OpenIddict answers invalid_request ("not allowed to use the specified scope") for a scope the client was not
+                // given; RFC 6749 names it invalid_scope.
+                answer.Error
+                    is "invalid_scope"
+                        or "invalid_request"
+                    ? false
+                    : throw new CliFailure(
+                        ExitCodes.ServerOrAuth,
+                        answer.Error ?? "token_refused",
+                        $"The token endpoint refused client '{clientId}': {answer.ErrorDescription ?? answer.Error}"
+                    )
+            );
+    }
+
+    /// <summary>Signs the person out of <see cref="Server"/> on this machine: forgets the cached tokens (the ledger has no
+    /// revocation endpoint; a refresh token already copied elsewhere stays usable until it expires or is used once by its
+    /// holder). False when nobody was signed in to this server.</summary>
+    public bool Logout() => tokens.Remove(server);
 
     public sealed record TokenAnswer(
         [property: JsonPropertyName("access_token")] string? AccessToken,
@@ -133,17 +180,7 @@ public sealed class LedgerConnection(
     {
         if (clientId is not null)
         {
-            var answer = await PostForm(
-                "connect/token",
-                new()
-                {
-                    ["grant_type"] = "client_credentials",
-                    ["client_id"] = clientId,
-                    ["client_secret"] = clientSecret ?? "",
-                    ["scope"] = scopes,
-                },
-                ct
-            );
+            var answer = await ClientToken(scopes, ct);
             return answer.AccessToken
                 ?? throw new CliFailure(
                     ExitCodes.ServerOrAuth,
@@ -184,6 +221,19 @@ public sealed class LedgerConnection(
         );
         return refreshed.AccessToken;
     }
+
+    private Task<TokenAnswer> ClientToken(string scopes, CancellationToken ct) =>
+        PostForm(
+            "connect/token",
+            new()
+            {
+                ["grant_type"] = "client_credentials",
+                ["client_id"] = clientId!,
+                ["client_secret"] = clientSecret ?? "",
+                ["scope"] = scopes,
+            },
+            ct
+        );
 
     /// <summary>The device flow: show the code, wait for the person to confirm it in a browser, keep the tokens.</summary>
     public async Task LoginAsync(TextWriter output, TimeSpan timeout, CancellationToken ct)

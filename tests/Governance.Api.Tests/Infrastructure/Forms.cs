@@ -9,12 +9,15 @@ public static partial class Forms
     /// <summary>The antiforgery token of the form in <paramref name="html"/> (empty when there is none).</summary>
     public static string AntiforgeryToken(string html) => WebUtility.HtmlDecode(AntiforgeryField().Match(html).Groups[1].Value);
 
+    /// <summary>The return address the sign-in form in <paramref name="html"/> carries (empty when there is none).</summary>
+    public static string ReturnUrl(string html) => WebUtility.HtmlDecode(ReturnUrlField().Match(html).Groups[1].Value);
+
     /// <summary>Fills in and posts the sign-in form at <paramref name="signInUrl"/> the way a browser does, antiforgery token
     /// included.</summary>
     public static async Task<HttpResponseMessage> SignIn(HttpClient browser, string signInUrl, string userName, string password)
     {
         var page = await (await browser.GetAsync(signInUrl)).Content.ReadAsStringAsync();
-        var returnUrl = WebUtility.HtmlDecode(ReturnUrlField().Match(page).Groups[1].Value);
+        var returnUrl = ReturnUrl(page);
         return await browser.PostAsync(
             "/account/sign-in",
             new FormUrlEncodedContent(
