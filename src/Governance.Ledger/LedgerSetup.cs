@@ -5,6 +5,7 @@ using Governance.Domain.Deployments;
 using Governance.Domain.Evidence;
 using Governance.Domain.EvidencePacks;
 using Governance.Domain.Incidents;
+using Governance.Domain.TechnicalDocumentation;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Security;
@@ -16,6 +17,7 @@ using Governance.Ledger.Deployments;
 using Governance.Ledger.Evidence;
 using Governance.Ledger.EvidencePacks;
 using Governance.Ledger.Incidents;
+using Governance.Ledger.TechnicalDocumentation;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.People;
@@ -100,6 +102,10 @@ public static class LedgerSetup
         typeof(SeriousIncidentRecorded),
         typeof(SeriousIncidentReported),
         typeof(IncidentCorrectiveActionRecorded),
+        typeof(TechnicalDocumentationRecorded),
+        typeof(RiskRecorded),
+        typeof(ResidualRiskAccepted),
+        typeof(DeclarationOfConformitySigned),
         typeof(ApprovalAttested),
         typeof(ModelLoaded),
         typeof(ModelLoadRefused),
@@ -153,6 +159,7 @@ public static class LedgerSetup
         services.AddSingleton<ValidationRecords>();
         services.AddSingleton<EvidenceRecords>();
         services.AddSingleton<IncidentRecords>();
+        services.AddSingleton<TechnicalFileRecords>();
         services.AddSingleton<ApprovalRecords>();
         services.AddSingleton<ApprovalQueries>();
         services.AddSingleton<ApprovalLookupReplay>();
@@ -214,6 +221,7 @@ public static class LedgerSetup
         opts.Projections.Add(new EnvironmentSlotProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new AttestationKeyProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new SeriousIncidentProjection(), ProjectionLifecycle.Inline);
+        opts.Projections.Add(new TechnicalFileProjection(), ProjectionLifecycle.Inline);
 
         opts.Schema.For<Dataset>().Index(d => d.ManifestDigest);
         opts.Schema.For<ModelVersion>().Index(v => v.ModelId).Index(v => v.ArtifactDigest);

@@ -6,6 +6,7 @@ using Governance.Api.Features.Deployments;
 using Governance.Api.Features.Evidence;
 using Governance.Api.Features.EvidencePacks;
 using Governance.Api.Features.Incidents;
+using Governance.Api.Features.TechnicalDocumentation;
 using Governance.Api.Features.Models;
 using Governance.Api.Features.ModelVersions;
 using Governance.Api.Features.People;
@@ -302,6 +303,7 @@ public static class GovernanceHost
             .MapValidation()
             .MapEvidence()
             .MapIncidents()
+            .MapTechnicalDocumentation()
             .MapApprovals()
             .MapDeployments()
             .MapAuditTrail()

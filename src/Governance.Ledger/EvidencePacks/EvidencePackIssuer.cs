@@ -3,10 +3,12 @@ using Governance.Domain.EvidencePacks;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
+using Governance.Domain.TechnicalDocumentation;
 using Governance.Ledger.AuditTrail;
 using Governance.Ledger.Datasets;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.People;
+using Governance.Ledger.TechnicalDocumentation;
 using Governance.Ledger.Writing;
 using Marten;
 
@@ -130,6 +132,11 @@ public sealed class EvidencePackIssuer(
             ?? throw GovernanceRuleException.NotFound("model.not_found", $"Model '{target.ModelId}' is not registered.");
         var names = await people.NamesAsync(ct);
         var trail = (await EventTrail.StreamTrailAsync(session, state.Id, ct)).Select(e => e.ForPack(names)).ToArray();
+        // The model's technical file as read in the same session: its statements, risks and acceptances are cited too.
+        var fileTrail = (await EventTrail.StreamTrailAsync(session, TechnicalFile.StreamKey(model.Id), ct))
+            .Select(e => e.ForPack(names))
+            .ToArray();
+        var file = fileTrail.Length == 0 ? null : await TechnicalFileRecords.ReadAsync(session, model.Id, ct);
         var asOf = trail.Length == 0 ? state.RegisteredAt : trail[^1].At;
         // The benchmark: the latest earlier version with evidence recorded by this stream's last event, so that the same ledger
         // position still gives the same pack when evidence is later added to an earlier version.
@@ -152,7 +159,9 @@ public sealed class EvidencePackIssuer(
             previous
         )
         {
-            LogProof = await log.PackProofAsync([.. trail.Select(e => e.Sequence)], ct),
+            Documentation = file,
+            DocumentationTrail = fileTrail,
+            LogProof = await log.PackProofAsync([.. trail.Concat(fileTrail).Select(e => e.Sequence).Order()], ct),
         };
     }
 }
