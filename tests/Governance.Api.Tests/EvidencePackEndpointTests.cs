@@ -116,7 +116,13 @@ public sealed class EvidencePackEndpointTests(LedgerApp app)
     public async Task Packs_refuse_other_roles_unknown_kinds_and_unknown_versions()
     {
         var (modelId, _, _) = await _ledger.ApprovedVersion();
-        await _ledger.Owner.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card").Expect(HttpStatusCode.Forbidden);
+        await _ledger.Validator.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card").Expect(HttpStatusCode.Forbidden);
+        // A model owner is issued packs of their own models only.
+        await _ledger
+            .As("owner-of-another-model", Roles.ModelOwner)
+            .GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card")
+            .ExpectProblem(HttpStatusCode.Forbidden, "ownership.not_owner_or_delegate");
+        await _ledger.Owner.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card").Expect(HttpStatusCode.OK);
         await _ledger.Anonymous.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card").Expect(HttpStatusCode.Unauthorized);
         var problem = await _ledger
             .Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/annual-report")

@@ -50,10 +50,10 @@ public class TechnicalFileTests
             "Older applicants may be refused more often for reasons tied to age.",
             "Applicants aged 60 and over; non-discrimination (Charter Art. 21)",
             Likelihood.Possible,
-            Severity.Major,
+            HarmSeverity.Major,
             "Age is monitored quarterly with the adverse-impact ratio; a 0.8 screen triggers review.",
             Likelihood.Unlikely,
-            Severity.Moderate,
+            HarmSeverity.Moderate,
             "Within appetite while the ratio stays above 0.8.",
             ["EV-1 bias examination"],
             reviewDue ?? new DateOnly(2025, 6, 30),
@@ -208,10 +208,10 @@ public class TechnicalFileTests
                 "Older applicants may be refused more often for reasons tied to age.",
                 "Applicants aged 60 and over; non-discrimination (Charter Art. 21)",
                 Likelihood.Possible,
-                Severity.Major,
+                HarmSeverity.Major,
                 "Age is monitored quarterly with the adverse-impact ratio; a 0.8 screen triggers review.",
                 Likelihood.Unlikely,
-                Severity.Moderate,
+                HarmSeverity.Moderate,
                 "Within appetite while the ratio stays above 0.8.",
                 ["EV-1 bias examination"],
                 new DateOnly(2025, 6, 30),
@@ -296,7 +296,7 @@ public class TechnicalFileTests
     [Fact]
     public void A_risk_with_missing_or_bad_fields_is_refused_naming_each()
     {
-        var command = new RecordRisk("risk one", 0, "", null, "x", null, (Severity)42, "", Likelihood.Rare, null, " ", [""], new DateOnly(2025, 3, 1), null);
+        var command = new RecordRisk("risk one", 0, "", null, "x", null, (HarmSeverity)42, "", Likelihood.Rare, null, " ", [""], new DateOnly(2025, 3, 1), null);
         var refused = Assert.Throws<GovernanceRuleException>(() => RiskDecided(command, null));
         Assert.Equal(
             new[]

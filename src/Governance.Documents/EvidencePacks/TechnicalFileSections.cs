@@ -157,7 +157,7 @@ internal static class TechnicalFileSections
             Fact("Place and date of issue", $"{d.PlaceOfIssue}, {Time(d.SignedAt)}"),
             Fact("Signed by", $"{i.People.Of(d.SignedBy)} ({d.SignedBy.SubjectId}, {d.SignedBy.Role}), {d.SignatoryFunction}"),
         ]);
-        yield return new Monospace($"covers artifact sha256  {d.ArtifactDigest}");
+        yield return new Monospace($"artifact sha256  {d.ArtifactDigest}");
         if (d.ArtifactDigest != i.Version.ArtifactDigest)
             yield return new Notice("The declaration names another artifact than this version's: it does not cover these bytes.");
         if (i.Version.Declarations.Count > 1)

@@ -105,7 +105,7 @@ public enum Likelihood
 }
 
 /// <summary>How severe the harm to health, safety or fundamental rights would be (five points).</summary>
-public enum Severity
+public enum HarmSeverity
 {
     Negligible,
     Minor,
@@ -159,10 +159,10 @@ public sealed record RiskRecorded(
     string Description,
     string AffectedPersons,
     Likelihood Likelihood,
-    Severity Severity,
+    HarmSeverity Severity,
     string Measures,
     Likelihood ResidualLikelihood,
-    Severity ResidualSeverity,
+    HarmSeverity ResidualSeverity,
     string ResidualRisk,
     IReadOnlyList<string> Tests,
     DateOnly ReviewDue,
@@ -194,10 +194,10 @@ public sealed record RiskAssessment(
     string Description,
     string AffectedPersons,
     Likelihood Likelihood,
-    Severity Severity,
+    HarmSeverity Severity,
     string Measures,
     Likelihood ResidualLikelihood,
-    Severity ResidualSeverity,
+    HarmSeverity ResidualSeverity,
     string ResidualRisk,
     IReadOnlyList<string> Tests,
     DateOnly ReviewDue,

@@ -51,12 +51,19 @@ public sealed class EvidencePackIssuer(
     TimeSpan renderBudget
 )
 {
-    public static readonly IReadOnlyList<string> Roles = [Domain.Shared.Roles.Auditor, Domain.Shared.Roles.RiskOfficer];
+    /// <summary>Who may be issued packs: auditors and risk officers for every model, and a model's owner or delegates for theirs
+    /// (the provider draws up the technical documentation, EU AI Act Art. 11 and 16; checked once the model is read).</summary>
+    public static readonly IReadOnlyList<string> Roles =
+    [
+        Domain.Shared.Roles.Auditor,
+        Domain.Shared.Roles.RiskOfficer,
+        Domain.Shared.Roles.ModelOwner,
+    ];
 
     /// <summary>Renders a pack of <paramref name="kind"/> (its slug) at the version's current position and records who was issued which
     /// bytes.</summary>
-    /// <exception cref="GovernanceRuleException">Invalid kind; version or model not found; the caller is not an auditor or risk
-    /// officer.</exception>
+    /// <exception cref="GovernanceRuleException">Invalid kind; version or model not found; the caller is not an auditor, a risk
+    /// officer or the model's owner or delegate.</exception>
     /// <exception cref="RenderBudgetExceededException">The render took longer than the budget; nothing was recorded.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled (the caller went away); the render stops
     /// and nothing is recorded.</exception>
@@ -70,6 +77,8 @@ public sealed class EvidencePackIssuer(
             );
         await using var write = writer.BeginAppend(EvidencePackIssued.StreamKey(target.ModelId, target.Version), call, Roles);
         var input = await InputAsync(target, ct);
+        if (write.Context.Actor.Role == Domain.Shared.Roles.ModelOwner)
+            ModelStewardship.EnsureSteward(input.Model, write.Context.Actor, "be issued evidence packs of");
         var slug = EvidencePack.Slug(packKind);
         var (pdf, pages) = Render(packKind, slug, input, ct);
         var digest = Digest.OfBytes(pdf);
