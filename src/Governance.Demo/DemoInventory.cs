@@ -11,9 +11,9 @@ using Governance.Ledger.Datasets;
 using Governance.Ledger.Deployments;
 using Governance.Ledger.Development;
 using Governance.Ledger.Evidence;
-using Governance.Ledger.TechnicalDocumentation;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
+using Governance.Ledger.TechnicalDocumentation;
 using Governance.Ledger.Validation;
 using Governance.Ledger.Writing;
 

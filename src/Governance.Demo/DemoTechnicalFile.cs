@@ -39,7 +39,8 @@ public static class DemoTechnicalFile
                 DocumentationItem.InteractingSystems,
                 "Called over HTTPS by the loan origination system (LOS 7.4) with the applicant's application data; reads no other "
                     + "source. Its score and reason codes are written back to the LOS case file. It does not interact with other AI "
-                    + "systems. Runs in the Governance scoring host (.NET 10, ML.NET 5.0.1) that verifies the signed approval before loading."
+                    + "systems. Runs in the Governance scoring host (.NET 10, ML.NET 5.0.1) that verifies the signed approval "
+                    + "before loading."
             ),
             Statement(
                 DocumentationItem.FormsOfSupply,
@@ -172,7 +173,8 @@ public static class DemoTechnicalFile
                 Likelihood.Possible,
                 HarmSeverity.Major,
                 "Bias examination on the holdout before approval (selection rate and equal opportunity by age band and sex); "
-                    + "quarterly adverse-impact ratio with a 0.8 screen; the data's combined sex and marital-status feature is reviewed each release.",
+                    + "quarterly adverse-impact ratio with a 0.8 screen; the data's combined sex and marital-status feature is "
+                    + "reviewed each release.",
                 Likelihood.Unlikely,
                 HarmSeverity.Moderate,
                 "Differences remain within bootstrap intervals; small groups make estimates uncertain.",

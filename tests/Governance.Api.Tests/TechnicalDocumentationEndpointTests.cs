@@ -23,7 +23,16 @@ public sealed class TechnicalDocumentationEndpointTests(LedgerApp app)
             item = "DesignSpecification",
             text,
             references = new[] { "ISO/IEC 23894:2023" },
-            attachments = new[] { new { title = "Design note", sha256 = "sha256:" + new string('a', 64), sizeBytes = 1234, mediaType = "application/pdf" } },
+            attachments = new[]
+            {
+                new
+                {
+                    title = "Design note",
+                    sha256 = "sha256:" + new string('a', 64),
+                    sizeBytes = 1234,
+                    mediaType = "application/pdf",
+                },
+            },
             supersedes,
         };
 
@@ -51,7 +60,9 @@ public sealed class TechnicalDocumentationEndpointTests(LedgerApp app)
     {
         var (modelId, _, _) = await _ledger.ApprovedVersion();
         var path = $"/api/v1/models/{modelId}/technical-file/documentation";
-        var first = await _ledger.Owner.PostAsJsonAsync(path, Statement("First design: a logistic scorecard.")).Expect(HttpStatusCode.Created);
+        var first = await _ledger
+            .Owner.PostAsJsonAsync(path, Statement("First design: a logistic scorecard."))
+            .Expect(HttpStatusCode.Created);
         Assert.Equal(1, first.GetProperty("revision").GetInt32());
         await _ledger
             .Owner.PostAsJsonAsync(path, Statement("Overwrite without reading?"))
@@ -63,9 +74,7 @@ public sealed class TechnicalDocumentationEndpointTests(LedgerApp app)
             ["First design: a logistic scorecard.", "Second design: boosted trees."],
             history.EnumerateArray().Select(r => r.GetProperty("text").GetString())
         );
-        var version = await _ledger
-            .Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/technical-documentation")
-            .Expect(HttpStatusCode.OK);
+        var version = await _ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/technical-documentation").Expect(HttpStatusCode.OK);
         var design = version.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("item").GetString() == "DesignSpecification");
         Assert.Equal("Second design: boosted trees.", design.GetProperty("inForce").GetProperty("text").GetString());
         Assert.Contains(
@@ -97,7 +106,16 @@ public sealed class TechnicalDocumentationEndpointTests(LedgerApp app)
                 {
                     item = "DesignSpecification",
                     text = new string('x', 8001),
-                    attachments = new[] { new { title = "", sha256 = "sha256:" + new string('A', 64), sizeBytes = 1, mediaType = "pdf" } },
+                    attachments = new[]
+                    {
+                        new
+                        {
+                            title = "",
+                            sha256 = "sha256:" + new string('A', 64),
+                            sizeBytes = 1,
+                            mediaType = "pdf",
+                        },
+                    },
                 }
             )
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
@@ -145,7 +163,10 @@ public sealed class TechnicalDocumentationEndpointTests(LedgerApp app)
         var accepted = await _ledger
             .OfficerRita.PostAsJsonAsync($"{risks}/R-1/acceptance", new { revision = 1, rationale = "Within appetite" })
             .Expect(HttpStatusCode.OK);
-        Assert.Equal("user:officer-rita", accepted.GetProperty("acceptances")[0].GetProperty("acceptedBy").GetProperty("subjectId").GetString());
+        Assert.Equal(
+            "user:officer-rita",
+            accepted.GetProperty("acceptances")[0].GetProperty("acceptedBy").GetProperty("subjectId").GetString()
+        );
         Assert.DoesNotContain(
             (await _ledger.Auditor.GetAsync("/api/v1/risks/open").Expect(HttpStatusCode.OK)).EnumerateArray(),
             r => r.GetProperty("modelId").GetString() == modelId
@@ -165,7 +186,10 @@ public sealed class TechnicalDocumentationEndpointTests(LedgerApp app)
         var signed = await _ledger.OfficerRavi.PostAsJsonAsync(doc, declaration).Expect(HttpStatusCode.Created);
         Assert.Equal(digest, signed.GetProperty("artifactDigest").GetString());
         var version = await _ledger.GetVersion(modelId);
-        Assert.Equal("user:officer-ravi", version.GetProperty("declarations")[0].GetProperty("signedBy").GetProperty("subjectId").GetString());
+        Assert.Equal(
+            "user:officer-ravi",
+            version.GetProperty("declarations")[0].GetProperty("signedBy").GetProperty("subjectId").GetString()
+        );
         await _ledger
             .OfficerRavi.PostAsJsonAsync(doc, new { providerName = "", procedure = "NotifiedBody" })
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Governance.Attestations;
+using Governance.Demo;
 using Governance.Documents.EvidencePacks;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
@@ -10,7 +11,6 @@ using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Domain.TechnicalDocumentation;
-using Governance.Demo;
 using Governance.Domain.Validation;
 using UglyToad.PdfPig;
 
@@ -375,7 +375,7 @@ public sealed class GoldenPackTests
     ];
 
     [Fact]
-    public void The_demo_credit_models_annex_iv_pack_says_not_recorded_only_where_no_record_type_exists_and_names_who_recorded_each_statement()
+    public void The_demo_annex_iv_pack_says_not_recorded_only_where_no_record_type_exists_and_names_who_recorded_each_statement()
     {
         var (pdf, _) = EvidencePack.Render(EvidencePackKind.EuAiActAnnexIV, DemoCreditModel());
         using var document = PdfDocument.Open(pdf);
@@ -384,17 +384,18 @@ public sealed class GoldenPackTests
         var starts = AnnexIvSections.Select(h => (Heading: h, At: text.LastIndexOf(h, StringComparison.Ordinal))).ToArray();
         Assert.All(starts, s => Assert.True(s.At > 0, $"heading {s.Heading} not found"));
         var notRecorded = new List<string>();
-        for (var at = text.IndexOf("Not recorded", StringComparison.Ordinal); at >= 0; at = text.IndexOf("Not recorded", at + 1, StringComparison.Ordinal))
+        for (
+            var at = text.IndexOf("Not recorded", StringComparison.Ordinal);
+            at >= 0;
+            at = text.IndexOf("Not recorded", at + 1, StringComparison.Ordinal)
+        )
             notRecorded.Add(starts.Where(s => s.At < at).Select(s => s.Heading).DefaultIfEmpty("(before section 1)").Last());
         Assert.Equal(NotYetRecordable, notRecorded.Distinct());
 
         foreach (var item in Enum.GetValues<DocumentationItem>())
             Assert.Contains($"{DocumentationItems.Describe(item).Title} ({DocumentationItems.Describe(item).Point})", text);
         // Every statement names its author and time; the superseded design statement is not shown, its successor is.
-        Assert.Equal(
-            Enum.GetValues<DocumentationItem>().Length,
-            CountOf(text, "by Olivia Owner (model owner) (ModelOwner): revision")
-        );
+        Assert.Equal(Enum.GetValues<DocumentationItem>().Length, CountOf(text, "by Olivia Owner (model owner) (ModelOwner): revision"));
         Assert.Contains("revision 2, superseding revision 1", text);
         Assert.DoesNotContain("Trees were preferred to a logistic scorecard", text);
         Assert.Contains("UTC by Ravi Risk (risk officer) (RiskOfficer): Measures proportionate", text);

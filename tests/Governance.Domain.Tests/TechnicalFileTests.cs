@@ -27,7 +27,11 @@ public class TechnicalFileTests
 
     private static TechnicalFile? File(params object[] events) => events.Aggregate((TechnicalFile?)null, TechnicalFile.Evolve);
 
-    private static RecordTechnicalDocumentation Design(string text = "Gradient-boosted trees over 20 applicant features.", int? supersedes = null, string? version = null) =>
+    private static RecordTechnicalDocumentation Design(
+        string text = "Gradient-boosted trees over 20 applicant features.",
+        int? supersedes = null,
+        string? version = null
+    ) =>
         new(
             version,
             DocumentationItem.DesignSpecification,
@@ -39,10 +43,19 @@ public class TechnicalFileTests
             null
         );
 
-    private static TechnicalDocumentationRecorded Decided(RecordTechnicalDocumentation command, TechnicalFile? file, Actor? actor = null, double day = 10) =>
-        TechnicalFileDecisions.Decide(command, TheModel, file, d => d == DatasetDigest, Ctx(actor ?? Owner, Day(day)));
+    private static TechnicalDocumentationRecorded Decided(
+        RecordTechnicalDocumentation command,
+        TechnicalFile? file,
+        Actor? actor = null,
+        double day = 10
+    ) => TechnicalFileDecisions.Decide(command, TheModel, file, d => d == DatasetDigest, Ctx(actor ?? Owner, Day(day)));
 
-    private static RecordRisk Risk(string? id = null, int? supersedes = null, DateOnly? reviewDue = null, string title = "Discrimination by age") =>
+    private static RecordRisk Risk(
+        string? id = null,
+        int? supersedes = null,
+        DateOnly? reviewDue = null,
+        string title = "Discrimination by age"
+    ) =>
         new(
             id,
             supersedes,
@@ -271,7 +284,10 @@ public class TechnicalFileTests
         );
         var file = File(identified);
         if (who == "twice")
-            file = File(identified, TechnicalFileDecisions.Decide(new AcceptResidualRisk("R-1", 1, "Fine."), TheModel, file, Ctx(OfficerB)));
+            file = File(
+                identified,
+                TechnicalFileDecisions.Decide(new AcceptResidualRisk("R-1", 1, "Fine."), TheModel, file, Ctx(OfficerB))
+            );
         var actor = who switch
         {
             "machine" => Machine,
@@ -296,7 +312,22 @@ public class TechnicalFileTests
     [Fact]
     public void A_risk_with_missing_or_bad_fields_is_refused_naming_each()
     {
-        var command = new RecordRisk("risk one", 0, "", null, "x", null, (HarmSeverity)42, "", Likelihood.Rare, null, " ", [""], new DateOnly(2025, 3, 1), null);
+        var command = new RecordRisk(
+            "risk one",
+            0,
+            "",
+            null,
+            "x",
+            null,
+            (HarmSeverity)42,
+            "",
+            Likelihood.Rare,
+            null,
+            " ",
+            [""],
+            new DateOnly(2025, 3, 1),
+            null
+        );
         var refused = Assert.Throws<GovernanceRuleException>(() => RiskDecided(command, null));
         Assert.Equal(
             new[]

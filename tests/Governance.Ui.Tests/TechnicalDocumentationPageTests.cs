@@ -41,7 +41,8 @@ internal sealed class TechnicalFileInMemory(Model model, ModelVersion version) :
 
     public Task<IReadOnlyList<RiskStanding>> OpenRisksAsync(CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<RiskStanding>>(
-            File?.Risks.Where(r => r.Status == RiskStatus.AwaitingAcceptance).Select(r => new RiskStanding(model.Id, r, false)).ToArray() ?? []
+            File?.Risks.Where(r => r.Status == RiskStatus.AwaitingAcceptance).Select(r => new RiskStanding(model.Id, r, false)).ToArray()
+                ?? []
         );
 
     private Task<DecisionOutcome> Decide(ClaimsPrincipal person, Func<CommandContext, object> decide)

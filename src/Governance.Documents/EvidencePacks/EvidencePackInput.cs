@@ -57,5 +57,9 @@ public sealed record EvidencePackInput(
     /// <summary>The pack's date: the time of the last event it covers, of the version or of the technical file (never the time
     /// of printing).</summary>
     public DateTimeOffset AsOf =>
-        new[] { Trail.Count == 0 ? Version.RegisteredAt : Trail[^1].At, DocumentationTrail.Count == 0 ? default : DocumentationTrail[^1].At }.Max();
+        new[]
+        {
+            Trail.Count == 0 ? Version.RegisteredAt : Trail[^1].At,
+            DocumentationTrail.Count == 0 ? default : DocumentationTrail[^1].At,
+        }.Max();
 }

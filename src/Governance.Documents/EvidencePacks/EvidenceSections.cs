@@ -1,8 +1,8 @@
-using Governance.Domain.Shared;
 using System.Globalization;
 using Governance.Documents.Layout;
 using Governance.Domain.Evidence;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
 using static Governance.Documents.EvidencePacks.Sections;
 
 namespace Governance.Documents.EvidencePacks;

@@ -368,7 +368,13 @@ internal static class Sections
             trail
                 .Select(t =>
                     (IReadOnlyList<string>)
-                        [t.StreamVersion.ToString(CultureInfo.InvariantCulture), Time(t.At), $"{t.Actor} ({t.Role})", t.EventType, t.PayloadDigest]
+                        [
+                            t.StreamVersion.ToString(CultureInfo.InvariantCulture),
+                            Time(t.At),
+                            $"{t.Actor} ({t.Role})",
+                            t.EventType,
+                            t.PayloadDigest,
+                        ]
                 )
                 .ToArray(),
             Monospace: true

@@ -45,8 +45,7 @@ internal static class TechnicalFileSections
                 ["Attached document (kept by the owner)", "Media type", "Bytes", "SHA-256"],
                 [2.4f, 1.4f, 0.9f, 4.6f],
                 r.Attachments.Select(a =>
-                        (IReadOnlyList<string>)
-                            [a.Title, a.MediaType, a.SizeBytes.ToString("N0", CultureInfo.InvariantCulture), a.Sha256]
+                        (IReadOnlyList<string>)[a.Title, a.MediaType, a.SizeBytes.ToString("N0", CultureInfo.InvariantCulture), a.Sha256]
                     )
                     .ToArray()
             );

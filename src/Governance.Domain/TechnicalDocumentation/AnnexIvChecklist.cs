@@ -27,7 +27,8 @@ public static class AnnexIvChecklist
                 record is not null,
                 record is null
                     ? "Not recorded"
-                    : $"{(record.Version is null ? "Model" : "Version")} statement, revision {record.Revision}, {record.RecordedAt:yyyy-MM-dd}",
+                    : $"{(record.Version is null ? "Model" : "Version")} statement, revision {record.Revision}, "
+                        + $"{record.RecordedAt:yyyy-MM-dd}",
                 item
             );
         }

@@ -170,8 +170,7 @@ public sealed record RiskRecorded(
 ) : ITechnicalFileEvent;
 
 /// <summary>A risk officer (a person) accepted the residual risk of revision <paramref name="Revision"/> of a risk (Art. 9(5)).</summary>
-public sealed record ResidualRiskAccepted(string ModelId, string RiskId, int Revision, string Rationale, Audit Audit)
-    : ITechnicalFileEvent;
+public sealed record ResidualRiskAccepted(string ModelId, string RiskId, int Revision, string Rationale, Audit Audit) : ITechnicalFileEvent;
 
 /// <summary>One revision of a statement, with who recorded it, when and why.</summary>
 public sealed record DocumentationRecord(
@@ -288,13 +287,19 @@ public sealed record TechnicalFile
                     ),
                 ],
             },
-            RiskRecorded r => file with { Risks = Upsert(file.Risks, r.RiskId, risk => risk with { Revisions = [.. risk.Revisions, r.Assessment()] }, r) },
+            RiskRecorded r => file with
+            {
+                Risks = Upsert(file.Risks, r.RiskId, risk => risk with { Revisions = [.. risk.Revisions, r.Assessment()] }, r),
+            },
             ResidualRiskAccepted a => file with
             {
                 Risks = file
                     .Risks.Select(risk =>
                         risk.Id == a.RiskId
-                            ? risk with { Acceptances = [.. risk.Acceptances, new RiskAcceptance(a.Revision, a.Rationale, a.Audit.Actor, a.Audit.At)] }
+                            ? risk with
+                            {
+                                Acceptances = [.. risk.Acceptances, new RiskAcceptance(a.Revision, a.Rationale, a.Audit.Actor, a.Audit.At)],
+                            }
                             : risk
                     )
                     .ToArray(),

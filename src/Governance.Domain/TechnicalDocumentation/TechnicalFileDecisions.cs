@@ -92,7 +92,11 @@ public static partial class TechnicalFileDecisions
         ModelStewardship.EnsureSteward(model, context.Actor, "record the technical documentation of");
         var item = command.Item!.Value;
         var current = file?.Latest(item, command.Version);
-        EnsureSupersedes(current?.Revision, command.Supersedes, $"{item}{(command.Version is null ? "" : $" of version {command.Version}")}");
+        EnsureSupersedes(
+            current?.Revision,
+            command.Supersedes,
+            $"{item}{(command.Version is null ? "" : $" of version {command.Version}")}"
+        );
         var (point, title) = DocumentationItems.Describe(item);
         return new TechnicalDocumentationRecorded(
             model.Id,
@@ -103,7 +107,8 @@ public static partial class TechnicalFileDecisions
             command.References?.Select(r => r!.Trim()).ToArray() ?? [],
             command
                 .Attachments?.Select(a => new DocumentAttachment(a!.Title!.Trim(), a.Sha256!, a.SizeBytes!.Value, a.MediaType!))
-                .ToArray() ?? [],
+                .ToArray()
+                ?? [],
             command.DatasetDigests?.Select(d => d!).ToArray() ?? [],
             context.Audit(
                 string.IsNullOrWhiteSpace(command.Reason)

@@ -11,7 +11,11 @@ public static class FieldErrors
         if (outcome?.FieldErrors is not { Count: > 0 } errors)
             return null;
         var messages = errors
-            .Where(e => e.Key == field || e.Key.StartsWith(field + "[", StringComparison.Ordinal) || e.Key.StartsWith(field + ".", StringComparison.Ordinal))
+            .Where(e =>
+                e.Key == field
+                || e.Key.StartsWith(field + "[", StringComparison.Ordinal)
+                || e.Key.StartsWith(field + ".", StringComparison.Ordinal)
+            )
             .SelectMany(e => e.Value.Select(m => $"{label}{Item(e.Key, field)} {m}"))
             .ToArray();
         return messages.Length == 0 ? null : string.Join(" ", messages.Select(m => m.EndsWith('.') ? m : m + "."));

@@ -34,7 +34,12 @@ public interface ITechnicalFileDesk
 
     /// <summary>Risks of every model awaiting acceptance or past their review date (the dashboard's list).</summary>
     Task<IReadOnlyList<RiskStanding>> OpenRisksAsync(CancellationToken ct);
-    Task<DecisionOutcome> RecordStatementAsync(ClaimsPrincipal person, string modelId, RecordTechnicalDocumentation command, CancellationToken ct);
+    Task<DecisionOutcome> RecordStatementAsync(
+        ClaimsPrincipal person,
+        string modelId,
+        RecordTechnicalDocumentation command,
+        CancellationToken ct
+    );
     Task<DecisionOutcome> RecordRiskAsync(ClaimsPrincipal person, string modelId, RecordRisk command, CancellationToken ct);
     Task<DecisionOutcome> AcceptResidualRiskAsync(ClaimsPrincipal person, string modelId, AcceptResidualRisk command, CancellationToken ct);
     Task<DecisionOutcome> SignDeclarationAsync(
@@ -121,7 +126,8 @@ internal sealed class LedgerTechnicalFileDesk(
 /// no more).</summary>
 internal sealed class GuardedTechnicalFileDesk(LedgerTechnicalFileDesk desk, ISessionGuard guard) : ITechnicalFileDesk
 {
-    public Task<TechnicalFilePage?> PageAsync(string modelId, string? version, CancellationToken ct) => desk.PageAsync(modelId, version, ct);
+    public Task<TechnicalFilePage?> PageAsync(string modelId, string? version, CancellationToken ct) =>
+        desk.PageAsync(modelId, version, ct);
 
     public Task<IReadOnlyList<RiskStanding>> OpenRisksAsync(CancellationToken ct) => desk.OpenRisksAsync(ct);
 
@@ -148,12 +154,5 @@ internal sealed class GuardedTechnicalFileDesk(LedgerTechnicalFileDesk desk, ISe
         string version,
         SignDeclarationOfConformity command,
         CancellationToken ct
-    ) =>
-        Guarded.RunAsync(
-            guard,
-            person,
-            SessionUse.Sign,
-            current => desk.SignDeclarationAsync(current, modelId, version, command, ct),
-            ct
-        );
+    ) => Guarded.RunAsync(guard, person, SessionUse.Sign, current => desk.SignDeclarationAsync(current, modelId, version, command, ct), ct);
 }

@@ -160,9 +160,13 @@ public static class TechnicalDocumentationEndpoints
         CancellationToken ct
     )
     {
-        var parsed = Enum.TryParse<DocumentationItem>(item, ignoreCase: false, out var value) && Enum.IsDefined(value)
-            ? value
-            : throw GovernanceRuleException.InvalidField("item", $"must be one of: {string.Join(", ", Enum.GetNames<DocumentationItem>())}");
+        var parsed =
+            Enum.TryParse<DocumentationItem>(item, ignoreCase: false, out var value) && Enum.IsDefined(value)
+                ? value
+                : throw GovernanceRuleException.InvalidField(
+                    "item",
+                    $"must be one of: {string.Join(", ", Enum.GetNames<DocumentationItem>())}"
+                );
         return TypedResults.Ok((await files.GetAsync(modelId, ct)).History(parsed, version));
     }
 
@@ -171,7 +175,10 @@ public static class TechnicalDocumentationEndpoints
         RecordDocumentationRequest body,
         TechnicalFileRecords files,
         HttpContext http
-    ) => (await files.RecordDocumentationAsync(modelId, body.On(null), await http.CallAsync(), http.RequestAborted)).ToResult(Created(modelId));
+    ) =>
+        (await files.RecordDocumentationAsync(modelId, body.On(null), await http.CallAsync(), http.RequestAborted)).ToResult(
+            Created(modelId)
+        );
 
     private static async Task<IResult> RecordVersionDocumentation(
         string modelId,
@@ -191,7 +198,12 @@ public static class TechnicalDocumentationEndpoints
                 $"/api/v1/models/{modelId}/technical-file/documentation/{r.Item}{(r.Version is null ? "" : $"?version={r.Version}")}"
             );
 
-    private static async Task<IResult> RecordNewRisk(string modelId, RecordRiskRequest body, TechnicalFileRecords files, HttpContext http) =>
+    private static async Task<IResult> RecordNewRisk(
+        string modelId,
+        RecordRiskRequest body,
+        TechnicalFileRecords files,
+        HttpContext http
+    ) =>
         (await files.RecordRiskAsync(modelId, body.For(null), await http.CallAsync(), http.RequestAborted)).ToResult(r =>
             LedgerCalls.Created(r, $"/api/v1/models/{modelId}/technical-file")
         );
@@ -227,9 +239,9 @@ public static class TechnicalDocumentationEndpoints
         TechnicalFileRecords files,
         HttpContext http
     ) =>
-        (
-            await files.SignDeclarationAsync(new VersionRef(modelId, version), body, await http.CallAsync(), http.RequestAborted)
-        ).ToResult(d => LedgerCalls.Created(d, $"/api/v1/models/{modelId}/versions/{version}/technical-documentation"));
+        (await files.SignDeclarationAsync(new VersionRef(modelId, version), body, await http.CallAsync(), http.RequestAborted)).ToResult(
+            d => LedgerCalls.Created(d, $"/api/v1/models/{modelId}/versions/{version}/technical-documentation")
+        );
 
     private static async Task<Ok<VersionDocumentation>> GetVersionDocumentation(
         string modelId,
