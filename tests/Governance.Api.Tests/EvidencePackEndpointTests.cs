@@ -122,7 +122,6 @@ public sealed class EvidencePackEndpointTests(LedgerApp app)
             .As("owner-of-another-model", Roles.ModelOwner)
             .GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card")
             .ExpectProblem(HttpStatusCode.Forbidden, "ownership.not_owner_or_delegate");
-        await _ledger.Owner.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card").Expect(HttpStatusCode.OK);
         await _ledger.Anonymous.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card").Expect(HttpStatusCode.Unauthorized);
         var problem = await _ledger
             .Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/annual-report")
@@ -133,6 +132,15 @@ public sealed class EvidencePackEndpointTests(LedgerApp app)
             .ExpectProblem(HttpStatusCode.NotFound, "model_version.not_found");
         var issued = await _ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
         Assert.Equal(0, issued.GetArrayLength());
+
+        // The model's own owner is issued a pack (the provider draws up the technical documentation), and it is recorded.
+        using (var own = await _ledger.Owner.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card"))
+            Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        issued = await _ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
+        Assert.Equal(
+            "user:owner-olivia",
+            Assert.Single(issued.EnumerateArray()).GetProperty("issuedTo").GetProperty("subjectId").GetString()
+        );
     }
 
     [Fact]
@@ -155,5 +163,14 @@ public sealed class EvidencePackEndpointTests(LedgerApp app)
         Assert.Equal(before, await app.EventCount());
         var issued = await _ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
         Assert.Equal(0, issued.GetArrayLength());
+
+        // The model's own owner is issued a pack (the provider draws up the technical documentation), and it is recorded.
+        using (var own = await _ledger.Owner.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card"))
+            Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        issued = await _ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
+        Assert.Equal(
+            "user:owner-olivia",
+            Assert.Single(issued.EnumerateArray()).GetProperty("issuedTo").GetProperty("subjectId").GetString()
+        );
     }
 }

@@ -51,7 +51,7 @@ public sealed class TechnicalDocumentationBrowserTests(BrowserApp app) : IClassF
         const string design = "Gradient-boosted trees over 20 application features; trees chosen over a scorecard for accuracy.";
         await page.Locator("#statement-text").FillAsync(design);
         await page.Locator("#record-statement").ClickAsync();
-        await page.Locator("#outcome-recorded:has-text(\"is recorded\")").WaitForAsync();
+        await page.Locator("#outcome-recorded:has-text(\"is recorded\")").First.WaitForAsync();
         await page.Locator("#item-DesignSpecification").GetByText(design).WaitForAsync();
 
         await page.GetByText("Record a new risk").ClickAsync();
@@ -66,7 +66,7 @@ public sealed class TechnicalDocumentationBrowserTests(BrowserApp app) : IClassF
         await page.Locator("#risk-residual").FillAsync("Indirect effects remain possible.");
         await page.Locator("#risk-review-due").FillAsync(DateTime.UtcNow.AddMonths(3).ToString("yyyy-MM-dd"));
         await page.Locator("#record-risk").ClickAsync();
-        await page.Locator("#outcome-recorded:has-text(\"Risk R-1\")").WaitForAsync();
+        await page.Locator("#outcome-recorded:has-text(\"Risk R-1\")").First.WaitForAsync();
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#download-annex-iv").ClickAsync());
         var path = Path.Combine(Directory.CreateTempSubdirectory("annex-iv-").FullName, "pack.pdf");

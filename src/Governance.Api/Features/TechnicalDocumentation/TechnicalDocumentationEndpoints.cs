@@ -14,58 +14,6 @@ namespace Governance.Api.Features.TechnicalDocumentation;
 /// </summary>
 public static class TechnicalDocumentationEndpoints
 {
-    /// <summary>A statement as the model's owner or a delegate records it.</summary>
-    /// <param name="Supersedes">The current revision of the item, to supersede it; omitted for its first statement.</param>
-    public sealed record RecordDocumentationRequest(
-        DocumentationItem? Item,
-        string? Text,
-        IReadOnlyList<string?>? References,
-        IReadOnlyList<AttachmentInput?>? Attachments,
-        IReadOnlyList<string?>? DatasetDigests,
-        int? Supersedes,
-        string? Reason
-    )
-    {
-        public RecordTechnicalDocumentation On(string? version) =>
-            new(version, Item, Text, References, Attachments, DatasetDigests, Supersedes, Reason);
-    }
-
-    /// <summary>A risk as recorded or reassessed (the risk id comes from the route when reassessing).</summary>
-    public sealed record RecordRiskRequest(
-        int? Supersedes,
-        string? Title,
-        string? Description,
-        string? AffectedPersons,
-        Likelihood? Likelihood,
-        HarmSeverity? Severity,
-        string? Measures,
-        Likelihood? ResidualLikelihood,
-        HarmSeverity? ResidualSeverity,
-        string? ResidualRisk,
-        IReadOnlyList<string?>? Tests,
-        DateOnly? ReviewDue,
-        string? Reason
-    )
-    {
-        public RecordRisk For(string? riskId) =>
-            new(
-                riskId,
-                Supersedes,
-                Title,
-                Description,
-                AffectedPersons,
-                Likelihood,
-                Severity,
-                Measures,
-                ResidualLikelihood,
-                ResidualSeverity,
-                ResidualRisk,
-                Tests,
-                ReviewDue,
-                Reason
-            );
-    }
-
     /// <summary>A risk officer's acceptance of the revision they read.</summary>
     public sealed record AcceptResidualRiskRequest(int? Revision, string? Rationale);
 
@@ -172,22 +120,22 @@ public static class TechnicalDocumentationEndpoints
 
     private static async Task<IResult> RecordModelDocumentation(
         string modelId,
-        RecordDocumentationRequest body,
+        RecordTechnicalDocumentation body,
         TechnicalFileRecords files,
         HttpContext http
     ) =>
-        (await files.RecordDocumentationAsync(modelId, body.On(null), await http.CallAsync(), http.RequestAborted)).ToResult(
+        (await files.RecordDocumentationAsync(modelId, OnPath(body, null), await http.CallAsync(), http.RequestAborted)).ToResult(
             Created(modelId)
         );
 
     private static async Task<IResult> RecordVersionDocumentation(
         string modelId,
         string version,
-        RecordDocumentationRequest body,
+        RecordTechnicalDocumentation body,
         TechnicalFileRecords files,
         HttpContext http
     ) =>
-        (await files.RecordDocumentationAsync(modelId, body.On(version), await http.CallAsync(), http.RequestAborted)).ToResult(
+        (await files.RecordDocumentationAsync(modelId, OnPath(body, version), await http.CallAsync(), http.RequestAborted)).ToResult(
             Created(modelId)
         );
 
@@ -198,23 +146,18 @@ public static class TechnicalDocumentationEndpoints
                 $"/api/v1/models/{modelId}/technical-file/documentation/{r.Item}{(r.Version is null ? "" : $"?version={r.Version}")}"
             );
 
-    private static async Task<IResult> RecordNewRisk(
-        string modelId,
-        RecordRiskRequest body,
-        TechnicalFileRecords files,
-        HttpContext http
-    ) =>
-        (await files.RecordRiskAsync(modelId, body.For(null), await http.CallAsync(), http.RequestAborted)).ToResult(r =>
+    private static async Task<IResult> RecordNewRisk(string modelId, RecordRisk body, TechnicalFileRecords files, HttpContext http) =>
+        (await files.RecordRiskAsync(modelId, OnPath(body, null), await http.CallAsync(), http.RequestAborted)).ToResult(r =>
             LedgerCalls.Created(r, $"/api/v1/models/{modelId}/technical-file")
         );
 
     private static async Task<IResult> ReassessRisk(
         string modelId,
         string riskId,
-        RecordRiskRequest body,
+        RecordRisk body,
         TechnicalFileRecords files,
         HttpContext http
-    ) => (await files.RecordRiskAsync(modelId, body.For(riskId), await http.CallAsync(), http.RequestAborted)).ToResult(LedgerCalls.Ok);
+    ) => (await files.RecordRiskAsync(modelId, OnPath(body, riskId), await http.CallAsync(), http.RequestAborted)).ToResult(LedgerCalls.Ok);
 
     private static async Task<IResult> AcceptResidualRisk(
         string modelId,
@@ -256,6 +199,28 @@ public static class TechnicalDocumentationEndpoints
         var file = await files.GetAsync(modelId, ct);
         return TypedResults.Ok(Of(state, file));
     }
+
+    /// <summary>The command with the version its path names: a version in the body is refused, so that a statement meant for
+    /// one version is never recorded for every version.</summary>
+    private static RecordTechnicalDocumentation OnPath(RecordTechnicalDocumentation body, string? version) =>
+        body.Version is null
+            ? body with
+            {
+                Version = version,
+            }
+            : throw GovernanceRuleException.InvalidField(
+                "version",
+                "is named by the path (.../versions/{version}/technical-documentation), not the body"
+            );
+
+    /// <summary>The command for the risk its path names (none: a new risk); a risk id in the body is refused.</summary>
+    private static RecordRisk OnPath(RecordRisk body, string? riskId) =>
+        body.RiskId is null
+            ? body with
+            {
+                RiskId = riskId,
+            }
+            : throw GovernanceRuleException.InvalidField("riskId", "is named by the path (.../risks/{riskId}), not the body");
 
     /// <summary>The version's documentation as the API and the UI show it.</summary>
     public static VersionDocumentation Of(ModelVersion version, TechnicalFile file) =>
