@@ -13,6 +13,7 @@ using Governance.Ledger.Development;
 using Governance.Ledger.Evidence;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
+using Governance.Ledger.TechnicalDocumentation;
 using Governance.Ledger.Validation;
 using Governance.Ledger.Writing;
 
@@ -32,6 +33,7 @@ public sealed class DemoInventory(
     EvidenceRecords evidence,
     ApprovalRecords approvals,
     DeploymentRecords deployments,
+    TechnicalFileRecords technicalFiles,
     TimeProvider clock,
     TextWriter log
 )
@@ -148,6 +150,22 @@ public sealed class DemoInventory(
         );
         await Deploy(CreditModel, "1.1.0", "production", "gh-actions-1841", ct);
         await ApproveFor(CreditModel, "1.2.0", "production", [Rita], TimeSpan.FromDays(365), ct);
+        await SeedTechnicalFile(ct);
+    }
+
+    /// <summary>The credit model's technical file (<see cref="DemoTechnicalFile"/>): the owner's statements and risks, the second
+    /// risk officer's acceptances, and the first risk officer's declaration of conformity for 1.1.0.</summary>
+    private async Task SeedTechnicalFile(CancellationToken ct)
+    {
+        var live = new VersionRef(CreditModel, "1.1.0");
+        var version = (await versions.GetAsync(live, ct))!.State;
+        foreach (var statement in DemoTechnicalFile.Statements([version.TrainingDatasetDigest, version.ValidationDatasetDigest]))
+            await technicalFiles.RecordDocumentationAsync(CreditModel, statement, As(Owner), ct);
+        foreach (var risk in DemoTechnicalFile.Risks(DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime)))
+            await technicalFiles.RecordRiskAsync(CreditModel, risk, As(Owner), ct);
+        foreach (var acceptance in DemoTechnicalFile.Acceptances)
+            await technicalFiles.AcceptResidualRiskAsync(CreditModel, acceptance, As(Ravi), ct);
+        await technicalFiles.SignDeclarationAsync(live, DemoTechnicalFile.Declaration, As(Rita), ct);
     }
 
     private async Task SeedFraudDetection(string output, CancellationToken ct)

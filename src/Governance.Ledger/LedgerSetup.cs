@@ -9,6 +9,7 @@ using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Security;
 using Governance.Domain.Webhooks;
+using Governance.Domain.TechnicalDocumentation;
 using Governance.Ledger.Approvals;
 using Governance.Ledger.Attestations;
 using Governance.Ledger.AuditTrail;
@@ -23,6 +24,7 @@ using Governance.Ledger.People;
 using Governance.Ledger.Reconciliation;
 using Governance.Ledger.SecurityLog;
 using Governance.Ledger.Sequencing;
+using Governance.Ledger.TechnicalDocumentation;
 using Governance.Ledger.Transparency;
 using Governance.Ledger.Upcasting;
 using Governance.Ledger.Validation;
@@ -102,6 +104,10 @@ public static class LedgerSetup
         typeof(SeriousIncidentRecorded),
         typeof(SeriousIncidentReported),
         typeof(IncidentCorrectiveActionRecorded),
+        typeof(TechnicalDocumentationRecorded),
+        typeof(RiskRecorded),
+        typeof(ResidualRiskAccepted),
+        typeof(DeclarationOfConformitySigned),
         typeof(ApprovalAttested),
         typeof(ModelLoaded),
         typeof(ModelLoadRefused),
@@ -159,6 +165,7 @@ public static class LedgerSetup
         services.AddSingleton<ValidationRecords>();
         services.AddSingleton<EvidenceRecords>();
         services.AddSingleton<IncidentRecords>();
+        services.AddSingleton<TechnicalFileRecords>();
         services.AddSingleton<ApprovalRecords>();
         services.AddSingleton<ApprovalQueries>();
         services.AddSingleton<ApprovalLookupReplay>();
@@ -221,6 +228,7 @@ public static class LedgerSetup
         opts.Projections.Add(new AttestationKeyProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new SeriousIncidentProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new WebhookSubscriptionProjection(), ProjectionLifecycle.Inline);
+        opts.Projections.Add(new TechnicalFileProjection(), ProjectionLifecycle.Inline);
 
         opts.Schema.For<Dataset>().Index(d => d.ManifestDigest);
         opts.Schema.For<ModelVersion>().Index(v => v.ModelId).Index(v => v.ArtifactDigest);

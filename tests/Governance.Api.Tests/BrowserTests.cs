@@ -72,6 +72,36 @@ public class BrowserApp : LedgerApp
             }
         );
 
+    /// <summary>A new browser context signed in as the development person <paramref name="userName"/> at <paramref name="path"/>,
+    /// once the page is interactive (clicks on prerendered HTML are lost).</summary>
+    public async Task<IPage> SignedInPage(IBrowser browser, string path, string userName)
+    {
+        var (user, password) = Person(userName);
+        var page = await (
+            await browser.NewContextAsync(
+                new BrowserNewContextOptions
+                {
+                    ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
+                }
+            )
+        ).NewPageAsync();
+        await page.GotoAsync(Address + path);
+        await page.GetByLabel("User name").FillAsync(user);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.Locator("#interactive-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+        return page;
+    }
+
+    /// <summary>Picks <paramref name="option"/> in the MudSelect labelled <paramref name="label"/> and waits for its list to
+    /// close.</summary>
+    public static async Task Choose(IPage page, string label, string option)
+    {
+        await page.GetByLabel(label, new() { Exact = true }).ClickAsync(new() { Force = true });
+        await page.Locator(".mud-popover-open").GetByText(option, new() { Exact = true }).First.ClickAsync();
+        await page.Locator(".mud-popover-open").WaitForAsync(new() { State = WaitForSelectorState.Hidden });
+    }
+
     public (string UserName, string Password) Person(string userName)
     {
         var credentials = JsonDocument.Parse(File.ReadAllText(Path.Combine(DataFolder, "development-credentials.json"))).RootElement;
@@ -330,12 +360,7 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         await Shot(page, "09-search-by-digest");
     }
 
-    private static async Task Choose(IPage page, string label, string option)
-    {
-        await page.GetByLabel(label, new() { Exact = true }).ClickAsync(new() { Force = true });
-        await page.Locator(".mud-popover-open").GetByText(option, new() { Exact = true }).First.ClickAsync();
-        await page.Locator(".mud-popover-open").WaitForAsync(new() { State = WaitForSelectorState.Hidden });
-    }
+    private static Task Choose(IPage page, string label, string option) => BrowserApp.Choose(page, label, option);
 
     /// <summary>Waits for this step's own answer (its text), not a message left from the previous step.</summary>
     private static async Task Recorded(IPage page, string expected)

@@ -39,6 +39,29 @@ public sealed class DemoApp : LedgerApp
 public sealed class DemoInventoryTests(DemoApp app) : IClassFixture<DemoApp>
 {
     [Fact]
+    public async Task The_demo_credit_models_annex_iv_pack_says_not_recorded_only_for_the_post_market_monitoring_plan()
+    {
+        var auditor = app.As("auditor-ada", Roles.Auditor);
+        using var response = await auditor.GetAsync("/api/v1/models/credit-scoring-de/versions/1.1.0/evidence-packs/eu-ai-act-annex-iv");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var pdf = UglyToad.PdfPig.PdfDocument.Open(await response.Content.ReadAsByteArrayAsync());
+        var text = string.Join(" ", pdf.GetPages().SelectMany(p => p.GetWords()).Select(w => w.Text));
+        var monitoringPlan = text.LastIndexOf("9. Post-market monitoring plan (Article 72)", StringComparison.Ordinal);
+        var article12 = text.LastIndexOf("Article 12: record-keeping", StringComparison.Ordinal);
+        var notRecorded = new List<int>();
+        for (
+            var at = text.IndexOf("Not recorded", StringComparison.Ordinal);
+            at >= 0;
+            at = text.IndexOf("Not recorded", at + 1, StringComparison.Ordinal)
+        )
+            notRecorded.Add(at);
+        Assert.NotEmpty(notRecorded);
+        Assert.All(notRecorded, at => Assert.InRange(at, monitoringPlan, article12));
+        Assert.Contains("user:dev-officer-rita, RiskOfficer)", text);
+        Assert.Contains("R-7 Poisoned or replaced model artifact", text);
+    }
+
+    [Fact]
     public async Task The_demo_inventory_has_a_high_risk_credit_model_on_the_real_data_and_versions_in_every_lifecycle_state()
     {
         var auditor = app.As("auditor-ada", Roles.Auditor);

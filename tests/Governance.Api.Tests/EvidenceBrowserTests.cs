@@ -44,24 +44,7 @@ public sealed class EvidenceBrowserTests(DemoBrowserApp app) : IClassFixture<Dem
         _playwright.Dispose();
     }
 
-    private async Task<IPage> SignedIn(string path, string userName)
-    {
-        var (user, password) = app.Person(userName);
-        var page = await (
-            await _browser.NewContextAsync(
-                new BrowserNewContextOptions
-                {
-                    ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
-                }
-            )
-        ).NewPageAsync();
-        await page.GotoAsync(app.Address + path);
-        await page.GetByLabel("User name").FillAsync(user);
-        await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.Locator("#interactive-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
-        return page;
-    }
+    private Task<IPage> SignedIn(string path, string userName) => app.SignedInPage(_browser, path, userName);
 
     private static string ScreenshotPath(string name)
     {

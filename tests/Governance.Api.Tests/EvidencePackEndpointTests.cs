@@ -116,7 +116,12 @@ public sealed class EvidencePackEndpointTests(LedgerApp app)
     public async Task Packs_refuse_other_roles_unknown_kinds_and_unknown_versions()
     {
         var (modelId, _, _) = await _ledger.ApprovedVersion();
-        await _ledger.Owner.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card").Expect(HttpStatusCode.Forbidden);
+        await _ledger.Validator.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card").Expect(HttpStatusCode.Forbidden);
+        // A model owner is issued packs of their own models only.
+        await _ledger
+            .As("owner-of-another-model", Roles.ModelOwner)
+            .GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card")
+            .ExpectProblem(HttpStatusCode.Forbidden, "ownership.not_owner_or_delegate");
         await _ledger.Anonymous.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card").Expect(HttpStatusCode.Unauthorized);
         var problem = await _ledger
             .Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/annual-report")
@@ -127,6 +132,15 @@ public sealed class EvidencePackEndpointTests(LedgerApp app)
             .ExpectProblem(HttpStatusCode.NotFound, "model_version.not_found");
         var issued = await _ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
         Assert.Equal(0, issued.GetArrayLength());
+
+        // The model's own owner is issued a pack (the provider draws up the technical documentation), and it is recorded.
+        using (var own = await _ledger.Owner.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card"))
+            Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        issued = await _ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
+        Assert.Equal(
+            "user:owner-olivia",
+            Assert.Single(issued.EnumerateArray()).GetProperty("issuedTo").GetProperty("subjectId").GetString()
+        );
     }
 
     [Fact]
@@ -149,5 +163,14 @@ public sealed class EvidencePackEndpointTests(LedgerApp app)
         Assert.Equal(before, await app.EventCount());
         var issued = await _ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
         Assert.Equal(0, issued.GetArrayLength());
+
+        // The model's own owner is issued a pack (the provider draws up the technical documentation), and it is recorded.
+        using (var own = await _ledger.Owner.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs/model-card"))
+            Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        issued = await _ledger.Auditor.GetAsync($"{Scenario.VersionPath(modelId)}/evidence-packs").Expect(HttpStatusCode.OK);
+        Assert.Equal(
+            "user:owner-olivia",
+            Assert.Single(issued.EnumerateArray()).GetProperty("issuedTo").GetProperty("subjectId").GetString()
+        );
     }
 }

@@ -126,6 +126,11 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Webhooks.WebhookSubscriptionRegistered),
         typeof(Domain.Webhooks.WebhookSecretRotated),
         typeof(Domain.Webhooks.WebhookSubscriptionRemoved),
+        // The technical file and the declaration of conformity (issue 20): new types, so no earlier release stored them.
+        typeof(Domain.TechnicalDocumentation.TechnicalDocumentationRecorded),
+        typeof(Domain.TechnicalDocumentation.RiskRecorded),
+        typeof(Domain.TechnicalDocumentation.ResidualRiskAccepted),
+        typeof(Domain.ModelVersions.DeclarationOfConformitySigned),
     ];
 
     [Fact]
@@ -188,6 +193,11 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Webhooks.WebhookSubscriptionRegistered),
         typeof(Domain.Webhooks.WebhookSecretRotated),
         typeof(Domain.Webhooks.WebhookSubscriptionRemoved),
+        // The technical file and the declaration of conformity (issue 20): new types, so no earlier release stored them.
+        typeof(Domain.TechnicalDocumentation.TechnicalDocumentationRecorded),
+        typeof(Domain.TechnicalDocumentation.RiskRecorded),
+        typeof(Domain.TechnicalDocumentation.ResidualRiskAccepted),
+        typeof(Domain.ModelVersions.DeclarationOfConformitySigned),
     ];
 
     /// <summary>The personal names earlier releases stored in events, which this release no longer reads.</summary>

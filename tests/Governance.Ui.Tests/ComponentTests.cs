@@ -244,6 +244,8 @@ public sealed class ComponentTests
         context.Services.AddSingleton<IOwnerDesk>(desk);
         context.Services.AddSingleton<IPeopleDirectory>(new Directory());
         context.Services.AddSingleton<IIntegrityDesk>(new IntegrityDeskStub());
+        context.Services.AddSingleton<ITechnicalFileDesk>(new TechnicalFileInMemory(DeskWithOneRequest.Model, DeskWithOneRequest.Version));
+        context.Services.AddSingleton(TimeProvider.System);
         context.AddAuthorization().SetAuthorized("rita").SetRoles(Roles.RiskOfficer);
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         context.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));

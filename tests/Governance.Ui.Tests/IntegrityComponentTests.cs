@@ -38,6 +38,8 @@ public sealed class IntegrityComponentTests
         var desk = new DeskWithOneRequest();
         context.Services.AddSingleton<IAuditDesk>(desk);
         context.Services.AddSingleton<IIntegrityDesk>(integrity);
+        context.Services.AddSingleton<ITechnicalFileDesk>(new TechnicalFileInMemory(DeskWithOneRequest.Model, DeskWithOneRequest.Version));
+        context.Services.AddSingleton(TimeProvider.System);
         context.Services.AddSingleton<Governance.Ledger.People.IPeopleDirectory>(new Directory());
         context.AddAuthorization().SetAuthorized("ada").SetRoles(role);
         context.JSInterop.Mode = JSRuntimeMode.Loose;

@@ -9,6 +9,7 @@ using Governance.Api.Features.Incidents;
 using Governance.Api.Features.Models;
 using Governance.Api.Features.ModelVersions;
 using Governance.Api.Features.People;
+using Governance.Api.Features.TechnicalDocumentation;
 using Governance.Api.Features.TransparencyLog;
 using Governance.Api.Features.Validation;
 using Governance.Api.Features.Webhooks;
@@ -370,6 +371,7 @@ public static class GovernanceHost
             .MapValidation()
             .MapEvidence()
             .MapIncidents()
+            .MapTechnicalDocumentation()
             .MapApprovals()
             .MapDeployments()
             .MapAuditTrail()

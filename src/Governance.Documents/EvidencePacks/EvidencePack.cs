@@ -1,4 +1,5 @@
 using Governance.Documents.Layout;
+using Governance.Domain.TechnicalDocumentation;
 using static Governance.Documents.EvidencePacks.Sections;
 
 namespace Governance.Documents.EvidencePacks;
@@ -68,6 +69,7 @@ public static class EvidencePack
             .. Hyperparameters(i),
             new Heading(1, "2. Intended use"),
             new Paragraph(i.Model.BusinessPurpose),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.GeneralDescription),
             .. i.Version.Approvals.Select(a =>
                 (Block)new Paragraph($"Approval requested for {a.Environment} ({a.Status}): {a.IntendedUse}")
             ),
@@ -76,7 +78,7 @@ public static class EvidencePack
                 $"Use is approved only in the environments listed under approvals, for the intended use stated there, and only for the "
                     + $"artifact with SHA-256 {i.Version.ArtifactDigest}."
             ),
-            Missing("No list of out-of-scope uses is kept for this model."),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.InstructionsForUse),
             new Heading(1, "3. Factors"),
             .. EvidenceSections.Factors(i),
             Missing(
@@ -85,6 +87,7 @@ public static class EvidencePack
             ),
             new Heading(1, "4. Metrics"),
             .. Metrics(i),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.MetricsRationale),
             new Heading(2, "Recorded validation evidence"),
             .. EvidenceSections.AccuracyLevels(i),
             new Heading(2, "Explainability: what drives the scores"),
@@ -93,6 +96,7 @@ public static class EvidencePack
             .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset, i.People),
             new Heading(1, "6. Training data"),
             .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset, i.People),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.DataRequirements),
             new Heading(1, "7. Quantitative analyses"),
             .. EvidenceSections.GroupOutcomes(i),
             new Heading(1, "8. Ethical considerations"),
@@ -101,7 +105,10 @@ public static class EvidencePack
                     ? "The training or validation data contain personal data (see sections 5 and 6 for the recorded legal basis)."
                     : "Neither the training nor the validation dataset is registered as containing personal data."
             ),
+            new Heading(2, "Risks and their mitigation (risk management file)"),
+            .. TechnicalFileSections.RiskSummary(i),
             new Heading(1, "9. Caveats and recommendations"),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.CapabilitiesAndLimitations),
             .. EvidenceSections.Caveats(i),
             .. OpenFindingsAndConditions(i),
             new Heading(2, "Independent validation"),
@@ -118,21 +125,26 @@ public static class EvidencePack
             new Heading(1, "1. General description of the AI system"),
             .. ModelFacts(i),
             .. i.Version.Approvals.Select(a => (Block)new Paragraph($"Intended purpose in {a.Environment}: {a.IntendedUse}")),
-            Missing(
-                "Interaction with other hardware or software, forms of placing on the market, hardware and user-interface descriptions, "
-                    + "and instructions for use are not recorded."
-            ),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.GeneralDescription),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.InteractingSystems),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.FormsOfSupply),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.InstructionsForUse),
             new Heading(1, "2. Elements of the AI system and its development process"),
             new Heading(2, "2(a)-(b) Methods, design choices and third-party components"),
             .. Hyperparameters(i),
             new Paragraph($"Code commit: {i.Version.CodeCommit}. Artifact format: {i.Version.Format}."),
-            Missing("Design specifications, trade-offs and architecture are not recorded."),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.DesignSpecification),
             new Heading(2, "2(b) What the model relies on, and the operating point it optimises"),
             .. EvidenceSections.DesignChoices(i),
+            new Heading(2, "2(c) System architecture and computational resources"),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.SystemArchitecture),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.ComputationalResources),
             new Heading(2, "2(d) Data requirements: datasheets of the training and validation data"),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.DataRequirements),
             .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset, i.People),
             .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset, i.People),
             new Heading(2, "2(e) Assessment of the human oversight measures"),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.HumanOversight),
             .. SegregationOfDuties(i),
             new Heading(2, "2(g) Validation and testing procedures, metrics and test logs"),
             .. Metrics(i),
@@ -140,35 +152,33 @@ public static class EvidencePack
             new Heading(2, "2(g) Recorded validation evidence, including discriminatory impacts"),
             .. EvidenceSections.Testing(i),
             new Heading(2, "2(h) Cybersecurity measures"),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.AccuracyRobustnessCybersecurity),
             new Paragraph(
                 "The artifact is bound by SHA-256 to each approval; approvals are signed (in-toto statement in a DSSE envelope, ES256) "
                     + "and model servers verify the signature, digest, environment, expiry and revocation before loading."
             ),
             new Heading(1, "3. Monitoring, functioning and control"),
             .. OpenFindingsAndConditions(i),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.CapabilitiesAndLimitations),
             .. EvidenceSections.PerformanceLimits(i),
-            Missing("Foreseeable unintended outcomes and input data specifications are not recorded."),
             new Heading(1, "4. Appropriateness of the performance metrics"),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.MetricsRationale),
             .. EvidenceSections.MetricAppropriateness(i),
-            Missing(
-                "The rationale for the chosen metrics is not recorded; the validator's opinion in section 2(g) addresses their adequacy "
-                    + "as far as recorded."
-            ),
             new Heading(1, "5. Risk management system (Article 9)"),
             new Paragraph(
                 $"Risk tier: {i.Model.RiskTier}. EU AI Act category: {i.Model.EuAiActCategory ?? "not recorded"}. "
                     + $"Required approvals: {RequiredApprovals(i.Version)}."
             ),
-            Missing("The risk management file (risks identified, measures, residual risk) is not recorded."),
+            .. TechnicalFileSections.RiskFile(i),
             new Heading(1, "6. Changes through the lifecycle"),
             new Paragraph(
                 "Every change to this version is an event in the appendix; each new model version is a separate ledger record with its "
                     + "own validation and approvals."
             ),
             new Heading(1, "7. Harmonised standards and other specifications applied"),
-            Missing("No standards are recorded for this model."),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.StandardsApplied),
             new Heading(1, "8. EU declaration of conformity"),
-            Missing("No declaration of conformity is recorded."),
+            .. TechnicalFileSections.Declaration(i),
             new Heading(1, "9. Post-market monitoring plan (Article 72)"),
             .. Deployments(i),
             Missing(
@@ -181,13 +191,22 @@ public static class EvidencePack
                     + $"events are listed in Appendix A."
             ),
             new Heading(1, "Article 13: transparency and information to deployers"),
+            new Paragraph(RecordedIn(i, DocumentationItem.InstructionsForUse, "section 1")),
             .. EvidenceSections.Interpretation(i),
             new Heading(1, "Article 14: human oversight"),
+            new Paragraph(RecordedIn(i, DocumentationItem.HumanOversight, "section 2(e)")),
             .. Approvals(i),
             new Heading(1, "Article 15: accuracy, robustness and cybersecurity"),
+            new Paragraph(RecordedIn(i, DocumentationItem.AccuracyRobustnessCybersecurity, "section 2(h)")),
             .. Metrics(i),
             .. EvidenceSections.AccuracyLevels(i),
         ];
+
+    /// <summary>Where the statement an article asks for is, or that it is not recorded.</summary>
+    private static string RecordedIn(EvidencePackInput i, DocumentationItem item, string section) =>
+        TechnicalFileSections.Has(i, item)
+            ? $"The provider's statement ({DocumentationItems.Describe(item).Title.ToLowerInvariant()}) is in {section}."
+            : $"{NotRecorded} {DocumentationItems.Describe(item).Title}: no statement is recorded (see {section}).";
 
     /// <summary>The sign-offs each approval request was recorded as needing (the policy in force when it was requested).</summary>
     private static string RequiredApprovals(Domain.ModelVersions.ModelVersion version) =>
@@ -202,10 +221,12 @@ public static class EvidencePack
             new Heading(1, "1. Model inventory entry and risk tier (SS1/23 principle 1)"),
             .. ModelFacts(i),
             new Heading(1, "2. Model development, implementation and use (SR 11-7 III; SS1/23 principle 3)"),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.DesignSpecification),
             .. Hyperparameters(i),
             .. Metrics(i),
             new Heading(2, "Training data"),
             .. Dataset("training", i.Version.TrainingDatasetDigest, i.TrainingDataset, i.People),
+            .. TechnicalFileSections.Statement(i, DocumentationItem.DataRequirements),
             new Heading(2, "Validation data"),
             .. Dataset("validation", i.Version.ValidationDatasetDigest, i.ValidationDataset, i.People),
             new Heading(1, "3. Independent validation (SR 11-7 V; SS1/23 principle 4)"),
@@ -221,6 +242,8 @@ public static class EvidencePack
             .. Approvals(i),
             new Heading(1, "5. Conditions, findings and expiry (SS1/23 principle 5)"),
             .. OpenFindingsAndConditions(i),
+            new Heading(2, "Model risk mitigants: the risk management file"),
+            .. TechnicalFileSections.RiskSummary(i),
             new Heading(1, "6. Deployment history, refusals and revocations"),
             .. Deployments(i),
             .. i

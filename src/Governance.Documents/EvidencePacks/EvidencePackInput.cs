@@ -2,6 +2,7 @@ using Governance.Domain.Datasets;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
+using Governance.Domain.TechnicalDocumentation;
 
 namespace Governance.Documents.EvidencePacks;
 
@@ -43,9 +44,22 @@ public sealed record EvidencePackInput(
     /// checkpoint when it was issued.</summary>
     public PackLogProof? LogProof { get; init; }
 
+    /// <summary>The model's technical file (documentation statements, risk file) as read with the version; null when nothing is
+    /// recorded in it.</summary>
+    public TechnicalFile? Documentation { get; init; }
+
+    /// <summary>The events of the model's technical file the pack cites, in stream order (Appendix A's continuation).</summary>
+    public IReadOnlyList<TrailEntry> DocumentationTrail { get; init; } = [];
+
     /// <summary>The ledger position the pack reflects: the stream version of the last event it includes.</summary>
     public long LedgerPosition => Trail.Count == 0 ? 0 : Trail[^1].StreamVersion;
 
-    /// <summary>The pack's date: the time of the last event it covers (never the time of printing).</summary>
-    public DateTimeOffset AsOf => Trail.Count == 0 ? Version.RegisteredAt : Trail[^1].At;
+    /// <summary>The pack's date: the time of the last event it covers, of the version or of the technical file (never the time
+    /// of printing).</summary>
+    public DateTimeOffset AsOf =>
+        new[]
+        {
+            Trail.Count == 0 ? Version.RegisteredAt : Trail[^1].At,
+            DocumentationTrail.Count == 0 ? default : DocumentationTrail[^1].At,
+        }.Max();
 }

@@ -1,8 +1,8 @@
-using Governance.Domain.Shared;
 using System.Globalization;
 using Governance.Documents.Layout;
 using Governance.Domain.Evidence;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
 using static Governance.Documents.EvidencePacks.Sections;
 
 namespace Governance.Documents.EvidencePacks;
@@ -279,7 +279,9 @@ internal static class EvidenceSections
                         + $"false negative {Setting(e.Report, "costFalseNegative")}), and outcomes per protected group "
                         + $"({string.Join(", ", e.Report.Bias.Select(b => b.Attribute).DefaultIfEmpty("none examined"))})."
                 ),
-                Missing("The business rationale for the cost matrix is not recorded; the values above are the validator's settings."),
+                TechnicalFileSections.Has(i, Domain.TechnicalDocumentation.DocumentationItem.MetricsRationale)
+                    ? new Paragraph("The business rationale for the metrics and the cost matrix is the provider's statement above.")
+                    : Missing("The business rationale for the cost matrix is not recorded; the values above are the validator's settings."),
             ];
 
     /// <summary>Article 13: what a deployer needs to interpret outputs: the explanation method and what drives scores.</summary>

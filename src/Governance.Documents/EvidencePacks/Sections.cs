@@ -360,6 +360,26 @@ internal static class Sections
         ];
     }
 
+    /// <summary>Events as Appendix A lists them: position in the stream, time, actor, type and payload digest.</summary>
+    public static Table TrailTable(IReadOnlyList<TrailEntry> trail) =>
+        new(
+            ["#", "Time (UTC)", "Actor (role)", "Event", "Payload SHA-256"],
+            [0.6f, 1.6f, 2.2f, 1.9f, 4.2f],
+            trail
+                .Select(t =>
+                    (IReadOnlyList<string>)
+                        [
+                            t.StreamVersion.ToString(CultureInfo.InvariantCulture),
+                            Time(t.At),
+                            $"{t.Actor} ({t.Role})",
+                            t.EventType,
+                            t.PayloadDigest,
+                        ]
+                )
+                .ToArray(),
+            Monospace: true
+        );
+
     /// <summary>The appendix every pack ends with: the version's full event trail and the attestation digests.</summary>
     public static IEnumerable<Block> Appendix(EvidencePackInput i)
     {
@@ -384,24 +404,8 @@ internal static class Sections
                     "events"
                 )
             );
-        blocks.Add(
-            new Table(
-                ["#", "Time (UTC)", "Actor (role)", "Event", "Payload SHA-256"],
-                [0.6f, 1.6f, 2.2f, 1.9f, 4.2f],
-                i.Trail.Select(t =>
-                        (IReadOnlyList<string>)
-                            [
-                                t.StreamVersion.ToString(CultureInfo.InvariantCulture),
-                                Time(t.At),
-                                $"{t.Actor} ({t.Role})",
-                                t.EventType,
-                                t.PayloadDigest,
-                            ]
-                    )
-                    .ToArray(),
-                Monospace: true
-            )
-        );
+        blocks.Add(TrailTable(i.Trail));
+        blocks.AddRange(TechnicalFileSections.Trail(i));
         blocks.Add(new Heading(1, "Appendix B: attestation digests"));
         var attested = i.Version.Approvals.Where(a => a.AttestationDigest is not null).ToArray();
         blocks.Add(

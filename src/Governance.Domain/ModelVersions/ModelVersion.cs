@@ -114,6 +114,10 @@ public sealed record ModelVersion
     /// <summary>Explainability and validation evidence recorded on this version (<see cref="EvidenceReportRecorded"/>).</summary>
     public IReadOnlyList<RecordedEvidence> Evidence { get; init; } = [];
 
+    /// <summary>EU declarations of conformity signed for this version (<see cref="DeclarationOfConformitySigned"/>); the last is
+    /// in force, earlier ones stay on record.</summary>
+    public IReadOnlyList<DeclarationOfConformity> Declarations { get; init; } = [];
+
     public bool IsRetired => RetiredAt is not null;
 
     /// <summary>Environments where this version is live: deployed and not rolled back since.</summary>
@@ -223,6 +227,7 @@ public sealed record ModelVersion
                     new UnapprovedLoad(u.Environment, u.Host, u.ArtifactDigest, u.ApprovalId, u.Reasons, u.Audit.Actor, u.Audit.At),
                 ],
             },
+            DeclarationOfConformitySigned d => state with { Declarations = [.. state.Declarations, DeclarationOfConformity.From(d)] },
             ModelLoadRefused l => state with
             {
                 Loads =

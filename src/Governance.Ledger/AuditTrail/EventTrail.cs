@@ -82,9 +82,13 @@ public sealed class EventTrail(IDocumentStore store, SafePosition safePosition)
     private static IQueryable<IEvent> ModelEvents(IQuerySession session, string modelId, long after)
     {
         var versionStreams = modelId + "@";
+        // The model's technical file (documentation and risks) is part of its trail too.
+        var technicalFile = Domain.TechnicalDocumentation.TechnicalFile.StreamKey(modelId);
         return session
             .Events.QueryAllRawEvents()
-            .Where(e => (e.StreamKey == modelId || e.StreamKey!.StartsWith(versionStreams)) && e.Sequence > after)
+            .Where(e =>
+                (e.StreamKey == modelId || e.StreamKey == technicalFile || e.StreamKey!.StartsWith(versionStreams)) && e.Sequence > after
+            )
             .OrderBy(e => e.Sequence);
     }
 

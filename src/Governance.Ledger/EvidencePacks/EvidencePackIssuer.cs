@@ -3,10 +3,12 @@ using Governance.Domain.EvidencePacks;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
+using Governance.Domain.TechnicalDocumentation;
 using Governance.Ledger.AuditTrail;
 using Governance.Ledger.Datasets;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.People;
+using Governance.Ledger.TechnicalDocumentation;
 using Governance.Ledger.Writing;
 using Marten;
 
@@ -49,12 +51,19 @@ public sealed class EvidencePackIssuer(
     TimeSpan renderBudget
 )
 {
-    public static readonly IReadOnlyList<string> Roles = [Domain.Shared.Roles.Auditor, Domain.Shared.Roles.RiskOfficer];
+    /// <summary>Who may be issued packs: auditors and risk officers for every model, and a model's owner or delegates for theirs
+    /// (the provider draws up the technical documentation, EU AI Act Art. 11 and 16; checked once the model is read).</summary>
+    public static readonly IReadOnlyList<string> Roles =
+    [
+        Domain.Shared.Roles.Auditor,
+        Domain.Shared.Roles.RiskOfficer,
+        Domain.Shared.Roles.ModelOwner,
+    ];
 
     /// <summary>Renders a pack of <paramref name="kind"/> (its slug) at the version's current position and records who was issued which
     /// bytes.</summary>
-    /// <exception cref="GovernanceRuleException">Invalid kind; version or model not found; the caller is not an auditor or risk
-    /// officer.</exception>
+    /// <exception cref="GovernanceRuleException">Invalid kind; version or model not found; the caller is not an auditor, a risk
+    /// officer or the model's owner or delegate.</exception>
     /// <exception cref="RenderBudgetExceededException">The render took longer than the budget; nothing was recorded.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled (the caller went away); the render stops
     /// and nothing is recorded.</exception>
@@ -68,6 +77,8 @@ public sealed class EvidencePackIssuer(
             );
         await using var write = writer.BeginAppend(EvidencePackIssued.StreamKey(target.ModelId, target.Version), call, Roles);
         var input = await InputAsync(target, ct);
+        if (write.Context.Actor.Role == Domain.Shared.Roles.ModelOwner)
+            ModelStewardship.EnsureSteward(input.Model, write.Context.Actor, "be issued evidence packs of");
         var slug = EvidencePack.Slug(packKind);
         var (pdf, pages) = Render(packKind, slug, input, ct);
         var digest = Digest.OfBytes(pdf);
@@ -130,6 +141,11 @@ public sealed class EvidencePackIssuer(
             ?? throw GovernanceRuleException.NotFound("model.not_found", $"Model '{target.ModelId}' is not registered.");
         var names = await people.NamesAsync(ct);
         var trail = (await EventTrail.StreamTrailAsync(session, state.Id, ct)).Select(e => e.ForPack(names)).ToArray();
+        // The model's technical file as read in the same session: its statements, risks and acceptances are cited too.
+        var fileTrail = (await EventTrail.StreamTrailAsync(session, TechnicalFile.StreamKey(model.Id), ct))
+            .Select(e => e.ForPack(names))
+            .ToArray();
+        var file = fileTrail.Length == 0 ? null : await TechnicalFileRecords.ReadAsync(session, model.Id, ct);
         var asOf = trail.Length == 0 ? state.RegisteredAt : trail[^1].At;
         // The benchmark: the latest earlier version with evidence recorded by this stream's last event, so that the same ledger
         // position still gives the same pack when evidence is later added to an earlier version.
@@ -152,7 +168,9 @@ public sealed class EvidencePackIssuer(
             previous
         )
         {
-            LogProof = await log.PackProofAsync([.. trail.Select(e => e.Sequence)], ct),
+            Documentation = file,
+            DocumentationTrail = fileTrail,
+            LogProof = await log.PackProofAsync([.. trail.Concat(fileTrail).Select(e => e.Sequence).Order()], ct),
         };
     }
 }

@@ -47,7 +47,7 @@ public sealed class ModelLogVerification(TransparencyLog log, IntegrityChecks ch
                 """
                 select e.seq_id, e.id, e.stream_id, e.version, e.type, e.timestamp, e.correlation_id, e.data::text, l.idx
                 from governance.mt_events e left join governance.tlog_leaves l on l.seq_id = e.seq_id
-                where e.stream_id = @model or left(e.stream_id, length(@prefix)) = @prefix order by e.seq_id
+                where e.stream_id = @model or e.stream_id = @file or left(e.stream_id, length(@prefix)) = @prefix order by e.seq_id
                 """,
                 connection
             )
@@ -55,6 +55,7 @@ public sealed class ModelLogVerification(TransparencyLog log, IntegrityChecks ch
         {
             command.Parameters.AddWithValue("model", modelId);
             command.Parameters.AddWithValue("prefix", modelId + "@");
+            command.Parameters.AddWithValue("file", Domain.TechnicalDocumentation.TechnicalFile.StreamKey(modelId));
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
                 rows.Add((TransparencyLogSealer.ReadEntry(reader), reader.IsDBNull(8) ? null : reader.GetInt64(8)));

@@ -26,8 +26,14 @@ public sealed record ApprovalDecision(
     long RenderedVersion
 );
 
-/// <summary>A decision's outcome: recorded, or refused by a governance rule (code and message shown to the person).</summary>
-public sealed record DecisionOutcome(bool Recorded, string? Code, string Message);
+/// <summary>A decision's outcome: recorded, or refused by a governance rule (code and message shown to the person; for invalid
+/// input, what is wrong with each field, by the API's field name, so a form can say it next to the field).</summary>
+public sealed record DecisionOutcome(
+    bool Recorded,
+    string? Code,
+    string Message,
+    IReadOnlyDictionary<string, string[]>? FieldErrors = null
+);
 
 /// <summary>One event of a model's timeline as the UI shows it: the ledger's audit-trail entry and its payload as indented JSON.</summary>
 public sealed record TimelineEvent(

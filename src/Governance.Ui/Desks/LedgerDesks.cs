@@ -32,7 +32,9 @@ public static class UiSetup
             .AddSingleton<LedgerOwnerDesk>()
             .AddSingleton<IApprovalDesk, GuardedApprovalDesk>()
             .AddSingleton<IValidationDesk, GuardedValidationDesk>()
-            .AddSingleton<IOwnerDesk, GuardedOwnerDesk>();
+            .AddSingleton<IOwnerDesk, GuardedOwnerDesk>()
+            .AddSingleton<LedgerTechnicalFileDesk>()
+            .AddSingleton<ITechnicalFileDesk, GuardedTechnicalFileDesk>();
 }
 
 /// <summary>
@@ -68,7 +70,7 @@ internal static class PersonCalls
         }
         catch (GovernanceRuleException refused)
         {
-            return new DecisionOutcome(false, refused.Code, refused.Message);
+            return new DecisionOutcome(false, refused.Code, refused.Message, refused.FieldErrors);
         }
     }
 }
