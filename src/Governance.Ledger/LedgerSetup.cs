@@ -2,6 +2,7 @@ using Governance.Domain.Approvals;
 using Governance.Domain.AttestationKeys;
 using Governance.Domain.Datasets;
 using Governance.Domain.Deployments;
+using Governance.Domain.Discussion;
 using Governance.Domain.Evidence;
 using Governance.Domain.EvidencePacks;
 using Governance.Domain.Incidents;
@@ -13,6 +14,7 @@ using Governance.Ledger.Attestations;
 using Governance.Ledger.AuditTrail;
 using Governance.Ledger.Datasets;
 using Governance.Ledger.Deployments;
+using Governance.Ledger.Discussion;
 using Governance.Ledger.Evidence;
 using Governance.Ledger.EvidencePacks;
 using Governance.Ledger.Incidents;
@@ -118,6 +120,7 @@ public static class LedgerSetup
         typeof(AttestationKeyRetired),
         typeof(AttestationKeyCompromised),
         typeof(ReadModelDifferenceFound),
+        typeof(CommentPosted),
     ];
 
     /// <summary>
@@ -153,6 +156,7 @@ public static class LedgerSetup
         services.AddSingleton<ValidationRecords>();
         services.AddSingleton<EvidenceRecords>();
         services.AddSingleton<IncidentRecords>();
+        services.AddSingleton<DiscussionRecords>();
         services.AddSingleton<ApprovalRecords>();
         services.AddSingleton<ApprovalQueries>();
         services.AddSingleton<ApprovalLookupReplay>();
@@ -214,6 +218,7 @@ public static class LedgerSetup
         opts.Projections.Add(new EnvironmentSlotProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new AttestationKeyProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new SeriousIncidentProjection(), ProjectionLifecycle.Inline);
+        opts.Projections.Add(new ApprovalDiscussionProjection(), ProjectionLifecycle.Inline);
 
         opts.Schema.For<Dataset>().Index(d => d.ManifestDigest);
         opts.Schema.For<ModelVersion>().Index(v => v.ModelId).Index(v => v.ArtifactDigest);

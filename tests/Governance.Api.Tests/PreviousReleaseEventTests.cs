@@ -122,6 +122,8 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Deployments.DeploymentFailed),
         typeof(Domain.Deployments.LiveVersionRolledBack),
         typeof(Domain.Deployments.LiveVersionWithdrawn),
+        // Discussions on approvals (issue 18): a new type.
+        typeof(Domain.Discussion.CommentPosted),
     ];
 
     [Fact]
@@ -181,6 +183,8 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Deployments.DeploymentFailed),
         typeof(Domain.Deployments.LiveVersionRolledBack),
         typeof(Domain.Deployments.LiveVersionWithdrawn),
+        // Discussions on approvals (issue 18): a new type.
+        typeof(Domain.Discussion.CommentPosted),
     ];
 
     /// <summary>The personal names earlier releases stored in events, which this release no longer reads.</summary>
