@@ -2,6 +2,7 @@ using Governance.Domain.Approvals;
 using Governance.Domain.AttestationKeys;
 using Governance.Domain.Datasets;
 using Governance.Domain.Deployments;
+using Governance.Domain.Discussion;
 using Governance.Domain.Evidence;
 using Governance.Domain.EvidencePacks;
 using Governance.Domain.Incidents;
@@ -15,6 +16,7 @@ using Governance.Ledger.Attestations;
 using Governance.Ledger.AuditTrail;
 using Governance.Ledger.Datasets;
 using Governance.Ledger.Deployments;
+using Governance.Ledger.Discussion;
 using Governance.Ledger.Evidence;
 using Governance.Ledger.EvidencePacks;
 using Governance.Ledger.Incidents;
@@ -129,6 +131,7 @@ public static class LedgerSetup
         typeof(WebhookSubscriptionRegistered),
         typeof(WebhookSecretRotated),
         typeof(WebhookSubscriptionRemoved),
+        typeof(CommentPosted),
     ];
 
     /// <summary>
@@ -166,6 +169,7 @@ public static class LedgerSetup
         services.AddSingleton<EvidenceRecords>();
         services.AddSingleton<IncidentRecords>();
         services.AddSingleton<TechnicalFileRecords>();
+        services.AddSingleton<DiscussionRecords>();
         services.AddSingleton<ApprovalRecords>();
         services.AddSingleton<ApprovalQueries>();
         services.AddSingleton<ApprovalLookupReplay>();
@@ -229,6 +233,7 @@ public static class LedgerSetup
         opts.Projections.Add(new SeriousIncidentProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new WebhookSubscriptionProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new TechnicalFileProjection(), ProjectionLifecycle.Inline);
+        opts.Projections.Add(new ApprovalDiscussionProjection(), ProjectionLifecycle.Inline);
 
         opts.Schema.For<Dataset>().Index(d => d.ManifestDigest);
         opts.Schema.For<ModelVersion>().Index(v => v.ModelId).Index(v => v.ArtifactDigest);

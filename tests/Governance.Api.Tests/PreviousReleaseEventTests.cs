@@ -131,6 +131,8 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.TechnicalDocumentation.RiskRecorded),
         typeof(Domain.TechnicalDocumentation.ResidualRiskAccepted),
         typeof(Domain.ModelVersions.DeclarationOfConformitySigned),
+        // Discussions on approvals (issue 18): a new type.
+        typeof(Domain.Discussion.CommentPosted),
     ];
 
     [Fact]
@@ -198,6 +200,8 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.TechnicalDocumentation.RiskRecorded),
         typeof(Domain.TechnicalDocumentation.ResidualRiskAccepted),
         typeof(Domain.ModelVersions.DeclarationOfConformitySigned),
+        // Discussions on approvals (issue 18): a new type.
+        typeof(Domain.Discussion.CommentPosted),
     ];
 
     /// <summary>The personal names earlier releases stored in events, which this release no longer reads.</summary>

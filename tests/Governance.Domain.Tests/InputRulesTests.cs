@@ -153,4 +153,21 @@ public sealed class InputRulesTests
         );
         Assert.Equal("files[0].sizeBytes", RefusedField(() => Domain.Datasets.RegisterDatasetDecision.Decide(command, null, Ctx(Owner))));
     }
+
+    [Theory]
+    [InlineData("sha256:ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789")]
+    [InlineData("abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789")]
+    [InlineData("abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789  model.zip\n")]
+    [InlineData("abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789 *model.zip")]
+    [InlineData("\\abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789  dir\\nmodel.zip")]
+    public void A_pasted_digest_or_line_of_sha256sum_output_reads_as_the_digest(string pasted) =>
+        Assert.Equal("sha256:abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789", Digest.FromPasted(pasted));
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("model.zip abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789")]
+    [InlineData("abcdef0123456789abcdef0123456789abcdef0123456789abcdef012345678")]
+    [InlineData("sha512:abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789")]
+    public void Text_whose_first_word_is_not_a_sha256_is_no_digest(string? pasted) => Assert.Null(Digest.FromPasted(pasted));
 }

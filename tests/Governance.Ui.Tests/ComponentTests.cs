@@ -3,6 +3,7 @@ using Bunit;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
 using Governance.Domain.Deployments;
+using Governance.Domain.Discussion;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
@@ -19,8 +20,66 @@ using MudBlazor.Services;
 namespace Governance.Ui.Tests;
 
 /// <summary>The ledger as the UI sees it, in memory: one version awaiting approval, and the outcome the next decision gets.</summary>
-internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidationDesk, IOwnerDesk
+internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidationDesk, IOwnerDesk, IStewardshipDesk, IDiscussionDesk
 {
+    /// <summary>The signed-in officer of <see cref="ComponentTests.Context"/>, as the ledger names her.</summary>
+    public static readonly Actor Rita = new("user:rita", Roles.RiskOfficer);
+
+    /// <summary>The discussion of approval-1, folded from the comments posted through the domain's decision.</summary>
+    public ApprovalDiscussion? Discussion { get; private set; }
+
+    public Task<ApprovalDiscussion> DiscussionAsync(string approvalId, CancellationToken ct) =>
+        Task.FromResult(
+            Discussion
+                ?? new ApprovalDiscussion
+                {
+                    Id = ApprovalDiscussion.StreamKey("credit", "1.1.0", approvalId),
+                    ModelId = "credit",
+                    Version = "1.1.0",
+                    ApprovalId = approvalId,
+                }
+        );
+
+    public async Task<DecisionOutcome> CommentAsync(ClaimsPrincipal person, string approvalId, PostComment comment, CancellationToken ct)
+    {
+        var answer = await Answer("comment", comment);
+        if (answer.Recorded)
+        {
+            var posted = DiscussionDecisions.Decide(
+                comment,
+                Version.FindApproval(approvalId)!,
+                Discussion,
+                $"comment-{Commands.Count}",
+                new CommandContext(Rita, T0.AddDays(Commands.Count), "c")
+            );
+            Discussion = ApprovalDiscussion.Evolve(Discussion, posted);
+        }
+        return answer;
+    }
+
+    /// <summary>When set, every command waits for it before answering: a command still running, as when a person double-clicks.</summary>
+    public TaskCompletionSource? Gate { get; set; }
+
+    /// <summary>Every command the pages sent, by name and its main argument, in order.</summary>
+    public List<(string Command, object Argument)> Commands { get; } = [];
+
+    /// <summary>The versions awaiting validation; a recorded outcome removes its version, as the ledger's queue does.</summary>
+    public List<ValidationQueueItem> ValidationQueue { get; } = [];
+
+    /// <summary>The review file the page gets (the one pending request by default).</summary>
+    public Func<ReviewFile?>? ReviewFile { get; set; }
+
+    public InventoryFilter? LastFilter { get; private set; }
+
+    private async Task<DecisionOutcome> Answer(string command, object argument, DecisionOutcome? repeated = null)
+    {
+        var again = Commands.Any(c => c.Command == command);
+        Commands.Add((command, argument));
+        if (Gate is { } gate)
+            await gate.Task;
+        return again && repeated is not null ? repeated : NextOutcome;
+    }
+
     public static readonly DateTimeOffset T0 = new(2026, 10, 1, 9, 0, 0, TimeSpan.Zero);
     public DecisionOutcome NextOutcome { get; set; } =
         new(true, null, "Approved: all required sign-offs are recorded and the signed attestation was issued.");
@@ -144,14 +203,16 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
         ]);
 
     public Task<ReviewFile?> ReviewAsync(string approvalId, CancellationToken ct) =>
-        Task.FromResult<ReviewFile?>(
-            approvalId == "approval-1" ? new ReviewFile(Version.FindApproval("approval-1")!, Version, Model, null, null, [], 4) : null
+        Task.FromResult(
+            approvalId != "approval-1" ? null
+            : ReviewFile is { } file ? file()
+            : new ReviewFile(Version.FindApproval("approval-1")!, Version, Model, null, null, [], 4)
         );
 
     public Task<DecisionOutcome> ApproveAsync(ClaimsPrincipal officer, ApprovalDecision decision, CancellationToken ct)
     {
         Decisions.Add(decision);
-        return Task.FromResult(NextOutcome);
+        return Answer("approve", decision);
     }
 
     public Task<DecisionOutcome> RejectAsync(
@@ -160,10 +221,39 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
         string reason,
         long renderedVersion,
         CancellationToken ct
-    ) => Task.FromResult(NextOutcome);
+    ) => Answer("reject", reason);
 
-    public Task<IReadOnlyList<InventoryEntry>> InventoryAsync(InventoryFilter filter, CancellationToken ct) =>
-        Task.FromResult<IReadOnlyList<InventoryEntry>>(
+    public Task<DecisionOutcome> RevokeAsync(
+        ClaimsPrincipal officer,
+        string approvalId,
+        string reason,
+        long renderedVersion,
+        CancellationToken ct
+    ) => Answer("revoke", (approvalId, reason));
+
+    public Task<DecisionOutcome> RetireModelAsync(ClaimsPrincipal person, string modelId, string reason, CancellationToken ct) =>
+        Answer("retire-model", (modelId, reason));
+
+    public Task<DecisionOutcome> RetireVersionAsync(
+        ClaimsPrincipal person,
+        string modelId,
+        string version,
+        string reason,
+        CancellationToken ct
+    ) => Answer("retire-version", (modelId, version, reason));
+
+    public Task<DecisionOutcome> WithdrawDelegateAsync(
+        ClaimsPrincipal person,
+        string modelId,
+        string delegateId,
+        string reason,
+        CancellationToken ct
+    ) => Answer("withdraw-delegate", (modelId, delegateId, reason));
+
+    public Task<IReadOnlyList<InventoryEntry>> InventoryAsync(InventoryFilter filter, CancellationToken ct)
+    {
+        LastFilter = filter;
+        return Task.FromResult<IReadOnlyList<InventoryEntry>>(
             filter.RiskTier is null or RiskTier.High
                 ?
                 [
@@ -176,28 +266,40 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
                 ]
                 : []
         );
+    }
 
     public Task<ModelTimeline?> TimelineAsync(string modelId, CancellationToken ct) =>
         Task.FromResult<ModelTimeline?>(modelId == "credit" ? new ModelTimeline(Model, [Version], [Serving], []) : null);
 
     public Task<IReadOnlyList<ValidationQueueItem>> ValidationQueueAsync(CancellationToken ct) =>
-        Task.FromResult<IReadOnlyList<ValidationQueueItem>>([]);
+        Task.FromResult<IReadOnlyList<ValidationQueueItem>>(ValidationQueue.ToArray());
 
-    public Task<DecisionOutcome> RecordValidationAsync(
+    public async Task<DecisionOutcome> RecordValidationAsync(
         ClaimsPrincipal validator,
         ValidationQueueItem item,
         RecordValidationOutcome outcome,
         CancellationToken ct
-    ) => Task.FromResult(NextOutcome);
+    )
+    {
+        var answer = await Answer("record-validation", (item.Version.ModelId, outcome));
+        if (answer.Recorded)
+            ValidationQueue.Remove(item);
+        return answer;
+    }
 
     public Task<DecisionOutcome> RegisterModelAsync(ClaimsPrincipal owner, RegisterModel command, CancellationToken ct) =>
-        Task.FromResult(NextOutcome);
+        Answer("register-model", command);
 
     public Task<DecisionOutcome> RegisterDatasetAsync(ClaimsPrincipal owner, RegisterDataset command, CancellationToken ct) =>
-        Task.FromResult(NextOutcome);
+        Answer("register-dataset", command);
 
+    /// <summary>A second registration of the same version is refused, as the ledger refuses it.</summary>
     public Task<DecisionOutcome> RegisterVersionAsync(ClaimsPrincipal owner, RegisterModelVersion command, CancellationToken ct) =>
-        Task.FromResult(NextOutcome);
+        Answer(
+            "register-version",
+            command,
+            new DecisionOutcome(false, "version.already_registered", $"Version {command.Version} is already registered.")
+        );
 
     public Task<DecisionOutcome> SubmitForValidationAsync(
         ClaimsPrincipal owner,
@@ -220,6 +322,15 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
 
     public Task<IReadOnlyList<Approval>> ApprovalsCoveringAsync(string artifactDigest, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<Approval>>(artifactDigest == Version.ArtifactDigest ? Version.Approvals : []);
+
+    /// <summary>The approvals the page lists as expiring (none unless a test sets them).</summary>
+    public List<Approval> Expiring { get; } = [];
+
+    public Task<IReadOnlyList<Approval>> ApprovalsExpiringAsync(int days, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<Approval>>(Expiring.ToArray());
+
+    public async Task<Approval?> ApprovalAsync(string approvalId, CancellationToken ct) =>
+        (await ReviewAsync(approvalId, ct))?.Approval;
 }
 
 /// <summary>The identity store as the pages read it: names by subject, joined at read time (events carry subject ids).</summary>
@@ -233,7 +344,7 @@ internal sealed class Directory : IPeopleDirectory
 
 public sealed class ComponentTests
 {
-    private static async Task<(BunitContext Context, DeskWithOneRequest Desk)> Context()
+    internal static async Task<(BunitContext Context, DeskWithOneRequest Desk)> Context(string role = Roles.RiskOfficer)
     {
         var context = new BunitContext();
         context.Services.AddMudServices();
@@ -242,11 +353,13 @@ public sealed class ComponentTests
         context.Services.AddSingleton<IApprovalDesk>(desk);
         context.Services.AddSingleton<IValidationDesk>(desk);
         context.Services.AddSingleton<IOwnerDesk>(desk);
+        context.Services.AddSingleton<IStewardshipDesk>(desk);
+        context.Services.AddSingleton<IDiscussionDesk>(desk);
         context.Services.AddSingleton<IPeopleDirectory>(new Directory());
         context.Services.AddSingleton<IIntegrityDesk>(new IntegrityDeskStub());
         context.Services.AddSingleton<ITechnicalFileDesk>(new TechnicalFileInMemory(DeskWithOneRequest.Model, DeskWithOneRequest.Version));
         context.Services.AddSingleton(TimeProvider.System);
-        context.AddAuthorization().SetAuthorized("rita").SetRoles(Roles.RiskOfficer);
+        context.AddAuthorization().SetAuthorized("rita").SetRoles(role).SetClaims(new Claim("sub", "rita"));
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         context.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         await Task.CompletedTask;

@@ -160,6 +160,7 @@ public sealed class EvidencePanelTests
         await using var context = Context();
         var desk = new DeskWithOneRequest();
         context.Services.AddSingleton<IApprovalDesk>(desk);
+        context.Services.AddSingleton<IDiscussionDesk>(desk);
         context.Services.AddSingleton<Governance.Ledger.People.IPeopleDirectory>(new Directory());
         context.AddAuthorization().SetAuthorized("rita").SetRoles(Roles.RiskOfficer);
         context.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));

@@ -330,12 +330,23 @@ public static class GovernanceHost
         }
     }
 
+    /// <summary>A browser asking for a page (GET, accepts HTML) outside the API, the identity endpoints and the downloads.</summary>
+    private static bool IsPageRequest(HttpContext http) =>
+        HttpMethods.IsGet(http.Request.Method)
+        && http.Request.Headers.Accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true)
+        && !http.Request.Path.StartsWithSegments("/api")
+        && !http.Request.Path.StartsWithSegments("/connect")
+        && !http.Request.Path.StartsWithSegments("/_framework")
+        && !http.Request.Path.StartsWithSegments("/_content");
+
     public static WebApplication UseGovernance(this WebApplication app)
     {
         app.UseForwardedHeaders();
         app.UseSecurityHeaders(app.Environment, FirstPartyClients.UiRedirectUris(app.Configuration));
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // A person's browser gets the UI's branded page for an error status; API callers keep problem+json.
+        app.UseWhen(IsPageRequest, page => page.UseStatusCodePagesWithReExecute("/error/{0}", createScopeForStatusCodePages: true));
+        app.UseWhen(http => !IsPageRequest(http), api => api.UseStatusCodePages());
         app.UseKnownCharsets();
         app.UseSingleValuedForms();
         app.UseCredentialFieldLimits();
@@ -353,6 +364,7 @@ public static class GovernanceHost
         app.MapStaticAssets().AllowAnonymous();
         app.MapEvidencePackDownloads();
         app.MapAttestationDownloads();
+        app.MapInventoryExport();
         // Pages authorize themselves with the sign-in cookie ([Authorize] on each page); the API keeps its own policies.
         app.MapRazorComponents<Governance.Ui.Components.App>().AddInteractiveServerRenderMode().AllowAnonymous();
 

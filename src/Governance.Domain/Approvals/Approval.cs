@@ -61,6 +61,10 @@ public sealed record Approval
     /// <summary>Allows deployment at <paramref name="now"/>: approved, not revoked, not expired.</summary>
     public bool IsActiveAt(DateTimeOffset now) => Status == ApprovalStatus.Approved && ExpiresAt > now;
 
+    /// <summary>Active at <paramref name="now"/> and ending within <paramref name="window"/> (the dashboard's "expiring in the next
+    /// 30 days").</summary>
+    public bool ExpiresWithin(DateTimeOffset now, TimeSpan window) => IsActiveAt(now) && ExpiresAt <= now + window;
+
     public static Approval? Evolve(Approval? state, object @event) =>
         @event switch
         {

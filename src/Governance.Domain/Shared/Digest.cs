@@ -14,6 +14,17 @@ public static class Digest
     /// <summary>Lower-cases a digest already checked by <see cref="IsSha256"/>, so equal content compares equal.</summary>
     public static string Normalize(string value) => value.ToLowerInvariant();
 
+    /// <summary>A digest as people paste it: <c>sha256:&lt;hex&gt;</c>, bare hex, or a line of GNU <c>sha256sum</c> output
+    /// (<c>&lt;hex&gt;  file</c>, <c>&lt;hex&gt; *file</c> in binary mode, or a leading <c>\</c> when the file name needed escaping),
+    /// normalized; null when the text's first word is not a SHA-256.</summary>
+    public static string? FromPasted(string? text)
+    {
+        var first = (text ?? "").Trim().Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
+        first = first.TrimStart('\\');
+        var candidate = first.StartsWith(Sha256Prefix, StringComparison.OrdinalIgnoreCase) ? first : Sha256Prefix + first;
+        return IsSha256(candidate) ? Normalize(candidate) : null;
+    }
+
     public static string OfBytes(ReadOnlySpan<byte> bytes) => Sha256Prefix + Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     public static string OfText(string text) => OfBytes(Encoding.UTF8.GetBytes(text));

@@ -233,7 +233,7 @@ public sealed class ModelInventory(
             .ToArray();
         return new DashboardCounts(
             approvals.Count(a => a.Status == ApprovalStatus.Pending),
-            approvals.Count(a => a.IsActiveAt(now) && a.ExpiresAt <= now.AddDays(30)),
+            approvals.Count(a => a.ExpiresWithin(now, TimeSpan.FromDays(30))),
             versions.Sum(v => v.RefusedDeployments.Count),
             models.Count,
             versions.Count(v => v.LiveEnvironments.Count > 0),

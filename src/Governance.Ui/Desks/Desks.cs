@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
 using Governance.Domain.Deployments;
+using Governance.Domain.Discussion;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
@@ -26,8 +27,9 @@ public sealed record ApprovalDecision(
     long RenderedVersion
 );
 
-/// <summary>A decision's outcome: recorded, or refused by a governance rule (code and message shown to the person; for invalid
-/// input, what is wrong with each field, by the API's field name, so a form can say it next to the field).</summary>
+/// <summary>A decision's outcome: recorded, or refused by a governance rule (code and message shown to the person); for refused
+/// input, the offending fields as the API names them (camelCase paths such as <c>findings[2].title</c>) and what is wrong with
+/// each, so a form can mark its own fields.</summary>
 public sealed record DecisionOutcome(
     bool Recorded,
     string? Code,
@@ -69,6 +71,13 @@ public interface IAuditDesk
     /// <summary>"Which approvals cover this file?": every approval of the artifact with this SHA-256 (none for a malformed
     /// digest).</summary>
     Task<IReadOnlyList<Approval>> ApprovalsCoveringAsync(string artifactDigest, CancellationToken ct);
+
+    /// <summary>Granted approvals still valid now that end within <paramref name="days"/> days, soonest first (the dashboard's
+    /// expiring count, as a list).</summary>
+    Task<IReadOnlyList<Approval>> ApprovalsExpiringAsync(int days, CancellationToken ct);
+
+    /// <summary>One approval by id, with its attestation envelope; null when there is none.</summary>
+    Task<Approval?> ApprovalAsync(string approvalId, CancellationToken ct);
 }
 
 /// <summary>The risk officer's desk: the approval queue, the review file, and decisions as the signed-in person.</summary>
@@ -85,6 +94,40 @@ public interface IApprovalDesk
         long renderedVersion,
         CancellationToken ct
     );
+
+    /// <summary>Revokes a granted approval (after an incident, say): it allows no deployment from then on.</summary>
+    Task<DecisionOutcome> RevokeAsync(
+        ClaimsPrincipal officer,
+        string approvalId,
+        string reason,
+        long renderedVersion,
+        CancellationToken ct
+    );
+}
+
+/// <summary>A model's stewardship from its page: retiring the model or one version, withdrawing a delegate. The ledger decides who
+/// may (the owner, a delegate or a risk officer for retirement; the owner, a risk officer or an administrator for a delegate).</summary>
+public interface IStewardshipDesk
+{
+    Task<DecisionOutcome> RetireModelAsync(ClaimsPrincipal person, string modelId, string reason, CancellationToken ct);
+
+    Task<DecisionOutcome> RetireVersionAsync(ClaimsPrincipal person, string modelId, string version, string reason, CancellationToken ct);
+
+    Task<DecisionOutcome> WithdrawDelegateAsync(
+        ClaimsPrincipal person,
+        string modelId,
+        string delegateId,
+        string reason,
+        CancellationToken ct
+    );
+}
+
+/// <summary>Discussions on approvals: read one, and comment as the signed-in person (comments are superseded, never edited).</summary>
+public interface IDiscussionDesk
+{
+    Task<ApprovalDiscussion> DiscussionAsync(string approvalId, CancellationToken ct);
+
+    Task<DecisionOutcome> CommentAsync(ClaimsPrincipal person, string approvalId, PostComment comment, CancellationToken ct);
 }
 
 /// <summary>The validator's desk: versions awaiting validation and the outcome, against the version the page showed.</summary>

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
+using Governance.Domain.Discussion;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
@@ -11,6 +12,7 @@ using Governance.Ledger.Approvals;
 using Governance.Ledger.Attestations;
 using Governance.Ledger.AuditTrail;
 using Governance.Ledger.Datasets;
+using Governance.Ledger.Discussion;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.Validation;
@@ -30,6 +32,10 @@ public static class UiSetup
             .AddSingleton<LedgerApprovalDesk>()
             .AddSingleton<LedgerValidationDesk>()
             .AddSingleton<LedgerOwnerDesk>()
+            .AddSingleton<LedgerStewardshipDesk>()
+            .AddSingleton<IStewardshipDesk, GuardedStewardshipDesk>()
+            .AddSingleton<LedgerDiscussionDesk>()
+            .AddSingleton<IDiscussionDesk, GuardedDiscussionDesk>()
             .AddSingleton<IApprovalDesk, GuardedApprovalDesk>()
             .AddSingleton<IValidationDesk, GuardedValidationDesk>()
             .AddSingleton<IOwnerDesk, GuardedOwnerDesk>()
@@ -80,7 +86,8 @@ internal sealed class LedgerAuditDesk(
     ModelVersionRecords versions,
     ServingHosts serving,
     EventTrail trail,
-    ApprovalQueries approvals
+    ApprovalQueries approvals,
+    TimeProvider clock
 ) : IAuditDesk
 {
     /// <summary>How many unapproved loads the dashboard lists (the newest); it says how many there are in all.</summary>
@@ -122,6 +129,27 @@ internal sealed class LedgerAuditDesk(
 
     public async Task<IReadOnlyList<Approval>> ApprovalsCoveringAsync(string artifactDigest, CancellationToken ct) =>
         Digest.IsSha256(artifactDigest) ? await approvals.ListAsync(artifactDigest, null, ct) : [];
+
+    public async Task<IReadOnlyList<Approval>> ApprovalsExpiringAsync(int days, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        return (await approvals.ListAsync(null, ApprovalStatus.Approved, ct))
+            .Where(a => a.ExpiresWithin(now, TimeSpan.FromDays(days)))
+            .OrderBy(a => a.ExpiresAt)
+            .ToArray();
+    }
+
+    public async Task<Approval?> ApprovalAsync(string approvalId, CancellationToken ct)
+    {
+        try
+        {
+            return await approvals.GetAsync(approvalId, ct);
+        }
+        catch (GovernanceRuleException missing) when (missing.Kind == RuleKind.NotFound)
+        {
+            return null;
+        }
+    }
 }
 
 internal sealed class LedgerApprovalDesk(ApprovalQueries queries, ApprovalRecords approvals) : IApprovalDesk
@@ -169,6 +197,71 @@ internal sealed class LedgerApprovalDesk(ApprovalQueries queries, ApprovalRecord
                     ct
                 ),
             _ => "Rejected; the reasons are recorded."
+        );
+
+    public Task<DecisionOutcome> RevokeAsync(
+        ClaimsPrincipal officer,
+        string approvalId,
+        string reason,
+        long renderedVersion,
+        CancellationToken ct
+    ) =>
+        PersonCalls.Outcome(
+            async () =>
+                await approvals.RevokeAsync(
+                    await queries.VersionOfAsync(approvalId, ct),
+                    new RevokeApproval(approvalId, reason),
+                    PersonCalls.Call(officer, renderedVersion),
+                    ct
+                ),
+            _ => "Revoked: the approval allows no deployment from now on, and model servers are told at their next status check."
+        );
+}
+
+internal sealed class LedgerDiscussionDesk(DiscussionRecords discussions) : IDiscussionDesk
+{
+    public Task<ApprovalDiscussion> DiscussionAsync(string approvalId, CancellationToken ct) => discussions.OfApprovalAsync(approvalId, ct);
+
+    public Task<DecisionOutcome> CommentAsync(ClaimsPrincipal person, string approvalId, PostComment comment, CancellationToken ct) =>
+        PersonCalls.Outcome(
+            () => discussions.PostAsync(approvalId, comment, PersonCalls.Call(person), ct),
+            _ =>
+                comment.Supersedes is null
+                    ? "Your comment is posted."
+                    : "Your correction is posted; the earlier comment is kept, marked superseded."
+        );
+}
+
+internal sealed class LedgerStewardshipDesk(ModelInventory inventory, ModelVersionRecords versions) : IStewardshipDesk
+{
+    public Task<DecisionOutcome> RetireModelAsync(ClaimsPrincipal person, string modelId, string reason, CancellationToken ct) =>
+        PersonCalls.Outcome(
+            () => inventory.RetireAsync(new RetireModel(modelId, reason), PersonCalls.Call(person), ct),
+            m => $"Model {m.Id} is retired: it takes no new versions."
+        );
+
+    public Task<DecisionOutcome> RetireVersionAsync(
+        ClaimsPrincipal person,
+        string modelId,
+        string version,
+        string reason,
+        CancellationToken ct
+    ) =>
+        PersonCalls.Outcome(
+            () => versions.RetireAsync(new VersionRef(modelId, version), new RetireModelVersion(reason), PersonCalls.Call(person), ct),
+            v => $"Version {v.Version} is retired: it can no longer be approved or deployed."
+        );
+
+    public Task<DecisionOutcome> WithdrawDelegateAsync(
+        ClaimsPrincipal person,
+        string modelId,
+        string delegateId,
+        string reason,
+        CancellationToken ct
+    ) =>
+        PersonCalls.Outcome(
+            () => inventory.RemoveDelegateAsync(new RemoveModelDelegate(modelId, delegateId, reason), PersonCalls.Call(person), ct),
+            _ => "The delegate is withdrawn."
         );
 }
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Governance.Domain.Datasets;
+using Governance.Domain.Discussion;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Validation;
@@ -72,6 +73,58 @@ internal sealed class GuardedApprovalDesk(LedgerApprovalDesk desk, ISessionGuard
             officer,
             SessionUse.Sign,
             current => desk.RejectAsync(current, approvalId, reason, renderedVersion, ct),
+            ct
+        );
+
+    public Task<DecisionOutcome> RevokeAsync(
+        ClaimsPrincipal officer,
+        string approvalId,
+        string reason,
+        long renderedVersion,
+        CancellationToken ct
+    ) =>
+        Guarded.RunAsync(
+            guard,
+            officer,
+            SessionUse.Sign,
+            current => desk.RevokeAsync(current, approvalId, reason, renderedVersion, ct),
+            ct
+        );
+}
+
+internal sealed class GuardedDiscussionDesk(LedgerDiscussionDesk desk, ISessionGuard guard) : IDiscussionDesk
+{
+    public Task<ApprovalDiscussion> DiscussionAsync(string approvalId, CancellationToken ct) => desk.DiscussionAsync(approvalId, ct);
+
+    public Task<DecisionOutcome> CommentAsync(ClaimsPrincipal person, string approvalId, PostComment comment, CancellationToken ct) =>
+        Guarded.RunAsync(guard, person, SessionUse.Act, current => desk.CommentAsync(current, approvalId, comment, ct), ct);
+}
+
+internal sealed class GuardedStewardshipDesk(LedgerStewardshipDesk desk, ISessionGuard guard) : IStewardshipDesk
+{
+    public Task<DecisionOutcome> RetireModelAsync(ClaimsPrincipal person, string modelId, string reason, CancellationToken ct) =>
+        Guarded.RunAsync(guard, person, SessionUse.Sign, current => desk.RetireModelAsync(current, modelId, reason, ct), ct);
+
+    public Task<DecisionOutcome> RetireVersionAsync(
+        ClaimsPrincipal person,
+        string modelId,
+        string version,
+        string reason,
+        CancellationToken ct
+    ) => Guarded.RunAsync(guard, person, SessionUse.Sign, current => desk.RetireVersionAsync(current, modelId, version, reason, ct), ct);
+
+    public Task<DecisionOutcome> WithdrawDelegateAsync(
+        ClaimsPrincipal person,
+        string modelId,
+        string delegateId,
+        string reason,
+        CancellationToken ct
+    ) =>
+        Guarded.RunAsync(
+            guard,
+            person,
+            SessionUse.Act,
+            current => desk.WithdrawDelegateAsync(current, modelId, delegateId, reason, ct),
             ct
         );
 }

@@ -4,6 +4,7 @@ using Governance.Domain.Approvals;
 using Governance.Domain.Deployments;
 using Governance.Domain.Shared;
 using Governance.Ledger.Approvals;
+using Governance.Ledger.Discussion;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.Sequencing;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -24,6 +25,8 @@ public static class ApprovalEndpoints
     );
 
     public sealed record ReasonRequest(string? Reason);
+
+    public sealed record CommentRequest(string? Text, List<string>? Mentions, string? Supersedes);
 
     public static RouteGroupBuilder MapApprovals(this RouteGroupBuilder api)
     {
@@ -75,6 +78,20 @@ public static class ApprovalEndpoints
             .AllowRoles(Roles.Auditor, Roles.RiskOfficer, Roles.Admin)
             .WithName(nameof(ListApprovals))
             .WithSummary("Approvals, oldest request first, by artifact digest (which approvals cover this file?) and/or status.");
+        approvals
+            .MapPost("/{approvalId}/comments", PostComment)
+            .WithBodyLimit(64 << 10)
+            .AllowRoles(DiscussionRecords.PostRoles)
+            .WithName(nameof(PostComment))
+            .WithSummary(
+                "Comment on an approval's discussion, with mentions (subject ids). Comments are never edited: to correct one, its "
+                    + "author posts again naming it in supersedes."
+            );
+        approvals
+            .MapGet("/{approvalId}/comments", GetDiscussion)
+            .AllowRoles(Roles.Auditor, Roles.RiskOfficer, Roles.Validator, Roles.ModelOwner, Roles.Admin)
+            .WithName(nameof(GetDiscussion))
+            .WithSummary("An approval's discussion: every comment in the order posted, superseded ones marked.");
         return api;
     }
 
@@ -160,6 +177,27 @@ public static class ApprovalEndpoints
         var point = await http.ResolveAsync(history);
         return TypedResults.Ok(await approvals.CheckAsync(model, version, digest, environment, http.RequestAborted, point));
     }
+
+    private static async Task<IResult> PostComment(
+        string approvalId,
+        CommentRequest body,
+        DiscussionRecords discussions,
+        HttpContext http
+    ) =>
+        (
+            await discussions.PostAsync(
+                approvalId,
+                new Domain.Discussion.PostComment(body.Text, body.Mentions, body.Supersedes),
+                await http.CallAsync(),
+                http.RequestAborted
+            )
+        ).ToResult(LedgerCalls.Ok);
+
+    private static async Task<Ok<Domain.Discussion.ApprovalDiscussion>> GetDiscussion(
+        string approvalId,
+        DiscussionRecords discussions,
+        CancellationToken ct
+    ) => TypedResults.Ok(await discussions.OfApprovalAsync(approvalId, ct));
 
     private static async Task<Ok<Approval>> GetApproval(string approvalId, ApprovalQueries approvals, CancellationToken ct) =>
         TypedResults.Ok(await approvals.GetAsync(approvalId, ct));
