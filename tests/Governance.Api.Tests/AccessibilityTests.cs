@@ -12,7 +12,9 @@ namespace Governance.Api.Tests;
 /// violation may appear except the rules docs/accessibility.md lists as inside MudBlazor's markup, and that list must match
 /// what axe finds, so it can neither grow nor go stale silently.
 /// </summary>
-public sealed partial class AccessibilityTests(AccessibilityTests.AccessibilityApp app) : IClassFixture<AccessibilityTests.AccessibilityApp>, IAsyncLifetime
+public sealed partial class AccessibilityTests(AccessibilityTests.AccessibilityApp app)
+    : IClassFixture<AccessibilityTests.AccessibilityApp>,
+        IAsyncLifetime
 {
     /// <summary>A host of this class's own (its own test database and port), so it runs beside the other browser tests.</summary>
     public sealed class AccessibilityApp : BrowserApp;
@@ -91,7 +93,8 @@ public sealed partial class AccessibilityTests(AccessibilityTests.AccessibilityA
                     result
                         .Violations.Where(v => v.Impact is "serious" or "critical")
                         .Select(v =>
-                            $"{v.Id} ({v.Impact}) on {path} at {width}px: {string.Join(" | ", v.Nodes.Take(3).Select(n => $"{n.Target} {n.Html}"))}"
+                            $"{v.Id} ({v.Impact}) on {path} at {width}px: "
+                            + string.Join(" | ", v.Nodes.Take(3).Select(n => $"{n.Target} {n.Html}"))
                         )
                 );
             }
@@ -106,17 +109,19 @@ public sealed partial class AccessibilityTests(AccessibilityTests.AccessibilityA
         );
 
         var auditor = await SignedIn("ada");
-        foreach (var path in new[]
-        {
-            "/",
-            "/inventory",
-            $"/models/{modelId}",
-            $"/models/{modelId}?approval={approvedId}",
-            "/search",
-            "/search?expiring=30",
-            $"/approvals/{approvedId}/attestation",
-            "/no-such-page",
-        })
+        foreach (
+            var path in new[]
+            {
+                "/",
+                "/inventory",
+                $"/models/{modelId}",
+                $"/models/{modelId}?approval={approvedId}",
+                "/search",
+                "/search?expiring=30",
+                $"/approvals/{approvedId}/attestation",
+                "/no-such-page",
+            }
+        )
             await Check(auditor, path);
         var officer = await SignedIn("ravi");
         foreach (var path in new[] { "/approvals", $"/approvals/{pendingId}", $"/approvals/{approvedId}" })

@@ -135,7 +135,15 @@ public sealed class TechnicalDocumentationEndpointTests(LedgerApp app)
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_request");
         Assert.Contains("$.item", unknownItem.GetProperty("detail").GetString());
         await _ledger
-            .Owner.PostAsJsonAsync(path, new { item = "DesignSpecification", text = "x", version = "1.0.0" })
+            .Owner.PostAsJsonAsync(
+                path,
+                new
+                {
+                    item = "DesignSpecification",
+                    text = "x",
+                    version = "1.0.0",
+                }
+            )
             .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
         var file = await File(modelId);
         Assert.Equal(0, file.GetProperty("records").GetArrayLength());

@@ -11,7 +11,9 @@ namespace Governance.Api.Tests;
 /// leaving the UI; error pages are the product's own; the focus ring can be seen. Screenshots at 1440×900 and 390×844 go to
 /// artifacts/screenshots/workbench-*.png.
 /// </summary>
-public sealed class WorkbenchBrowserTests(WorkbenchBrowserTests.WorkbenchApp app) : IClassFixture<WorkbenchBrowserTests.WorkbenchApp>, IAsyncLifetime
+public sealed class WorkbenchBrowserTests(WorkbenchBrowserTests.WorkbenchApp app)
+    : IClassFixture<WorkbenchBrowserTests.WorkbenchApp>,
+        IAsyncLifetime
 {
     /// <summary>A host of this class's own (its own test database and port), so it runs beside the other browser tests.</summary>
     public sealed class WorkbenchApp : BrowserApp;

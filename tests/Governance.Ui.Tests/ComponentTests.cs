@@ -329,8 +329,7 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
     public Task<IReadOnlyList<Approval>> ApprovalsExpiringAsync(int days, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<Approval>>(Expiring.ToArray());
 
-    public async Task<Approval?> ApprovalAsync(string approvalId, CancellationToken ct) =>
-        (await ReviewAsync(approvalId, ct))?.Approval;
+    public async Task<Approval?> ApprovalAsync(string approvalId, CancellationToken ct) => (await ReviewAsync(approvalId, ct))?.Approval;
 }
 
 /// <summary>The identity store as the pages read it: names by subject, joined at read time (events carry subject ids).</summary>
