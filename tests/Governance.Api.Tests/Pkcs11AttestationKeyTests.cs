@@ -78,6 +78,26 @@ public sealed class Pkcs11KeyStoreTests : IDisposable
         Assert.Throws<CryptographicException>(() => _store.OpenEd25519(label));
     }
 
+    [Fact]
+    public async Task The_admin_command_makes_the_checkpoint_key_on_the_token_once_and_prints_its_verifier_key()
+    {
+        var label = "checkpoint-" + Guid.NewGuid().ToString("N");
+        var options = new TransparencyLogOptions("governance.test/hsm", null, _folder)
+        {
+            Pkcs11Key = new Pkcs11CheckpointKey(SoftHsm.Token(), label),
+        };
+
+        var made = await CheckpointKeyCommandTests.Run(options);
+        var again = await CheckpointKeyCommandTests.Run(options);
+
+        Assert.Equal(0, made.Exit);
+        using (var key = _store.OpenEd25519(label))
+            Assert.Equal(new NoteVerifier("governance.test/hsm", key.PublicKey).VerifierKey(), made.Out);
+        Assert.Equal(1, again.Exit);
+        Assert.Contains($"already holds a private key labelled '{label}'", again.Error);
+        _store.Destroy(label);
+    }
+
     /// <summary>What <c>openssl dgst -sha256 -verify</c> says of the signature, as an offline verifier would run it.</summary>
     private string OpensslVerify(string spki, byte[] data, byte[] signature)
     {

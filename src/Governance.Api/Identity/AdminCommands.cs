@@ -18,6 +18,9 @@ public static class AdminCommands
 {
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
+        // The checkpoint key is not an identity change: no identity store needed.
+        if (args is ["generate-checkpoint-key"])
+            return GenerateCheckpointKey(services, stdout, stderr);
         var options = Parse(args.Skip(1));
         var actor = new Actor(Subjects.OsPrefix + Environment.UserName, Roles.Admin);
         await IdentityDb.EnsureSchemaAsync(services, CancellationToken.None);
@@ -63,8 +66,6 @@ public static class AdminCommands
                     stdout.WriteLine($"client_id={rotated.ClientId}");
                     stdout.WriteLine($"client_secret={rotated.ClientSecret}");
                     return 0;
-                case "generate-checkpoint-key":
-                    return GenerateCheckpointKey(services, stdout, stderr);
                 default:
                     stderr.WriteLine(
                         "usage: admin create-user --user NAME --display-name NAME --role ROLE [--email E] (password on stdin)"
