@@ -199,7 +199,8 @@ internal static class TransparencyLogBench
         Console.WriteLine(
             "command p50 (record deployment), medians of 5 runs of 200 each (order off-on, on-off, ...; fresh versions per run): "
                 + $"off {p50Off:F2} ms, on {p50On:F2} ms, "
-                + $"{(p50On / p50Off - 1) * 100:+0.0;-0.0}% (target <= +10%); runs off [{string.Join(", ", off.Select(x => x.ToString("F2")))}] "
+                + $"{(p50On / p50Off - 1) * 100:+0.0;-0.0}% (target <= +10%); "
+                + $"runs off [{string.Join(", ", off.Select(x => x.ToString("F2")))}] "
                 + $"on [{string.Join(", ", on.Select(x => x.ToString("F2")))}]"
         );
         Console.WriteLine(
