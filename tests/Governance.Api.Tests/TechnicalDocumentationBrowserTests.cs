@@ -11,8 +11,14 @@ namespace Governance.Api.Tests;
 /// A model owner, as a new user would, opens a version's technical documentation in Debian's chromium, records a design
 /// specification and a risk, and downloads a fresh Annex IV pack that contains both, naming them as the author.
 /// </summary>
-public sealed class TechnicalDocumentationBrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IAsyncLifetime
+public sealed class TechnicalDocumentationBrowserTests(TechnicalDocumentationBrowserTests.TechnicalFileApp app)
+    : IClassFixture<TechnicalDocumentationBrowserTests.TechnicalFileApp>,
+        IAsyncLifetime
 {
+    /// <summary>A host of its own: a fixture is per test class, and the database is named after the fixture's type, so sharing
+    /// <see cref="BrowserApp"/> with <see cref="BrowserTests"/> let one class drop the other's database while it ran.</summary>
+    public sealed class TechnicalFileApp : BrowserApp;
+
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
 
