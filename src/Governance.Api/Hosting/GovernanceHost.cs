@@ -17,6 +17,7 @@ using Governance.Api.Identity;
 using Governance.Ledger;
 using Governance.Ledger.Attestations;
 using Governance.Ledger.Reconciliation;
+using Governance.Ledger.Telemetry;
 using Governance.Ledger.Transparency;
 using Governance.Ledger.Webhooks;
 using Governance.Ui.Desks;
@@ -55,6 +56,8 @@ public static class GovernanceHost
         if (Reconciliation(builder.Configuration, sealedOnly: transparencyLog is not null) is { } reconciliation)
             services.AddReadModelReconciliation(reconciliation);
         services.AddWebhooks(Webhooks(builder.Configuration, builder.Environment));
+        services.AddLedgerLagSampler(sealing: transparencyLog is not null);
+        builder.AddGovernanceObservability();
 
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -374,6 +377,7 @@ public static class GovernanceHost
         app.MapScalarApiReference("/docs", o => o.WithNonce().DisableDefaultFonts()).AllowAnonymous();
         app.MapGet("/health", () => Results.Text("Healthy")).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/health/ready", ReadinessAsync).AllowAnonymous().ExcludeFromDescription();
+        app.MapMetrics();
 
         StartupBanner.PrintWhenStarted(app);
         app.MapGroup("/api/v1")

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Governance.Domain.Shared;
 using Governance.Ledger.EvidencePacks;
+using Governance.Ledger.Telemetry;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -17,7 +18,7 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
     {
         var problem = exception switch
         {
-            GovernanceRuleException rule => FromRule(rule),
+            GovernanceRuleException rule => Counted(rule),
             _ when LedgerUnavailable(exception) => Unavailable(http),
             RenderBudgetExceededException over => OverBudget(http, over),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => RequestGuards.TooLarge(
@@ -90,6 +91,12 @@ public sealed class Problems(IProblemDetailsService problemDetails) : IException
             "The evidence pack did not render in time",
             $"{over.Message} Retry after {RenderRetryAfterSeconds} seconds."
         );
+    }
+
+    private static ProblemDetails Counted(GovernanceRuleException rule)
+    {
+        LedgerTelemetry.Refused(rule, "api");
+        return FromRule(rule);
     }
 
     public static ProblemDetails FromRule(GovernanceRuleException rule)

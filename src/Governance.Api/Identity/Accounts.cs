@@ -35,6 +35,7 @@ public sealed class Accounts(
         ApiScopes.DeploymentsWrite,
         ApiScopes.LoadsWrite,
         ApiScopes.ModelsWrite,
+        ApiScopes.MetricsRead,
     ];
 
     /// <summary>What the administrator is told when one person is given conflicting roles (<see cref="Roles.Conflicts"/>); with

@@ -15,7 +15,19 @@ public static class ApiScopes
     /// retirement and suspension of versions), valid only on models that name the client as a delegate.</summary>
     public const string ModelsWrite = "models:write";
 
-    public static readonly IReadOnlyList<string> All = [LedgerRead, LedgerWrite, ApprovalsRead, DeploymentsWrite, LoadsWrite, ModelsWrite];
+    /// <summary>Reading the operational metrics at <c>/metrics</c> (a Prometheus scraper's machine client); nothing else.</summary>
+    public const string MetricsRead = "metrics:read";
+
+    public static readonly IReadOnlyList<string> All =
+    [
+        LedgerRead,
+        LedgerWrite,
+        ApprovalsRead,
+        DeploymentsWrite,
+        LoadsWrite,
+        ModelsWrite,
+        MetricsRead,
+    ];
 
     /// <summary>Where the first line writes: a person's ledger:write, or a delegated machine client's models:write.</summary>
     public static readonly string[] FirstLineWrite = [LedgerWrite, ModelsWrite];

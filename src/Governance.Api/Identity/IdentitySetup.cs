@@ -144,6 +144,7 @@ public static class IdentitySetup
                 o =>
                     o.ForwardDefaultSelector = http =>
                         http.Request.Path.StartsWithSegments("/api")
+                        || http.Request.Path.StartsWithSegments(Hosting.Observability.MetricsPath)
                         || http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal)
                             ? OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme
                             : UiCookie

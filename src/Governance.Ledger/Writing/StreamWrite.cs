@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Governance.Domain.Shared;
 using Governance.Ledger.Sequencing;
+using Governance.Ledger.Telemetry;
 using JasperFx.Events;
 using Marten;
 
@@ -21,7 +22,7 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
     private readonly IdempotentAnswer? _replay;
     private readonly List<object> _events = [];
     private readonly Dictionary<string, IHeldStream> _others = [];
-    private int _otherEvents;
+    private readonly List<object> _otherEvents = [];
     private readonly bool _appendOnly;
 
     internal StreamWrite(
@@ -113,7 +114,7 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
         else
             _session.Events.Append(streamKey, events);
         if (streamKey != StreamKey)
-            _otherEvents += events.Count;
+            _otherEvents.AddRange(events);
     }
 
     /// <summary>Stores a mutable row that must commit with this command's events or not at all (a webhook subscription's
@@ -127,10 +128,13 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
 
     /// <summary>The stored result of the identical earlier request (only when <see cref="IsReplay"/>): nothing is decided or
     /// written.</summary>
-    public Written<TResult> Replay<TResult>() =>
-        _replay is { } stored
-            ? Replayed<TResult>(stored)
-            : throw new InvalidOperationException("Only a replayed command has a stored result.");
+    public Written<TResult> Replay<TResult>()
+    {
+        if (_replay is not { } stored)
+            throw new InvalidOperationException("Only a replayed command has a stored result.");
+        LedgerTelemetry.Command([], "replayed");
+        return Replayed<TResult>(stored);
+    }
 
     private static Written<TResult> Replayed<TResult>(IdempotentAnswer stored) =>
         new(JsonSerializer.Deserialize<TResult>(stored.AnswerJson, LedgerJson.Options)!, stored.Version, Replayed: true);
@@ -141,7 +145,7 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
     public async Task<Written<TResult>> CommitAsync<TResult>(TResult result, CancellationToken ct)
         where TResult : notnull
     {
-        if (_replay is not null || _events.Count + _otherEvents == 0)
+        if (_replay is not null || _events.Count + _otherEvents.Count == 0)
             throw new InvalidOperationException($"A command on {StreamKey} must decide events (a refusal throws) and not be a replay.");
         foreach (var row in _writer.Alongside)
             row.Stage(_session, _call, StreamKey, _events, Version, result);
@@ -154,8 +158,13 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
         {
             // A retry with the same idempotency key that lost the race to the first request gets the first one's answer.
             await using var query = _session.DocumentStore.QuerySession();
-            return await LedgerWriter.StoredAnswerAsync(query, _call, ct) is { } stored ? Replayed<TResult>(stored) : throw conflict;
+            var stored = await LedgerWriter.StoredAnswerAsync(query, _call, ct);
+            LedgerTelemetry.Command(_events, stored is null ? "conflict" : "replayed");
+            return stored is not null ? Replayed<TResult>(stored) : throw conflict;
         }
+        LedgerTelemetry.Command(_events, "committed");
+        LedgerTelemetry.Committed(_events);
+        LedgerTelemetry.Committed(_otherEvents);
         return new Written<TResult>(result, Version, Replayed: false);
     }
 

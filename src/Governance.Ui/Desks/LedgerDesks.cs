@@ -15,6 +15,7 @@ using Governance.Ledger.Datasets;
 using Governance.Ledger.Discussion;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Telemetry;
 using Governance.Ledger.Validation;
 using Governance.Ledger.Writing;
 using Microsoft.Extensions.DependencyInjection;
@@ -68,6 +69,7 @@ internal static class PersonCalls
         }
         catch (GovernanceRuleException refused) when (refused.Code == "concurrency.stale_version")
         {
+            LedgerTelemetry.Refused(refused, "ui");
             return new DecisionOutcome(
                 false,
                 refused.Code,
@@ -76,6 +78,7 @@ internal static class PersonCalls
         }
         catch (GovernanceRuleException refused)
         {
+            LedgerTelemetry.Refused(refused, "ui");
             return new DecisionOutcome(false, refused.Code, refused.Message, refused.FieldErrors);
         }
     }

@@ -7,6 +7,7 @@ using Governance.Ledger.Approvals;
 using Governance.Ledger.Discussion;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.Sequencing;
+using Governance.Ledger.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Governance.Api.Features.Approvals;
@@ -175,7 +176,11 @@ public static class ApprovalEndpoints
     )
     {
         var point = await http.ResolveAsync(history);
-        return TypedResults.Ok(await approvals.CheckAsync(model, version, digest, environment, http.RequestAborted, point));
+        var answer = await approvals.CheckAsync(model, version, digest, environment, http.RequestAborted, point);
+        // A question about the past is an audit, not a decision a pipeline acts on.
+        if (point is null or { Current: true })
+            LedgerTelemetry.Check(answer.Allowed, answer.Reasons.Count > 0 ? answer.Reasons[0].Code : "approved", answer.Environment);
+        return TypedResults.Ok(answer);
     }
 
     private static async Task<IResult> PostComment(
