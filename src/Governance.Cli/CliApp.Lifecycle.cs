@@ -94,7 +94,7 @@ public static partial class CliApp
         );
 
     /// <summary>The scopes a machine client may be registered with (the ledger's <c>Accounts.MachineScopes</c>).</summary>
-    private static readonly string[] MachineScopes = ["models:write", "approvals:read", "deployments:write", "loads:write"];
+    private static readonly string[] MachineScopes = ["models:write", "approvals:read", "deployments:write", "loads:write", "metrics:read"];
 
     private static Command ModelCommands(Runner run)
     {

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Identity;
 namespace Governance.Api.Identity;
 
 /// <summary>
-/// Development only: one person per role and two machine clients, with passwords and secrets generated once into the
+/// Development only: one person per role and three machine clients, with passwords and secrets generated once into the
 /// git-ignored data folder (development-credentials.json) and printed by ./gov run. Nothing like it runs outside Development.
 /// </summary>
 public sealed class DevelopmentIdentities(IServiceProvider services, DevelopmentIdentities.Credentials credentials) : IHostedService
@@ -20,31 +20,42 @@ public sealed class DevelopmentIdentities(IServiceProvider services, Development
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
+    /// <summary>The machine clients every development ledger has: the deployment pipeline, the model server and the metrics
+    /// scraper (Prometheus, docs/operations.md).</summary>
+    private static IEnumerable<Machine> Machines() =>
+        [
+            new Machine(
+                DevelopmentParties.Pipeline.Subject,
+                DevelopmentParties.Pipeline.Name,
+                [ApiScopes.ApprovalsRead, ApiScopes.DeploymentsWrite],
+                Accounts.NewSecret()
+            ),
+            new Machine(
+                "governance-model-server",
+                "Model server (scoring host)",
+                [ApiScopes.ApprovalsRead, ApiScopes.LoadsWrite],
+                Accounts.NewSecret()
+            ),
+            new Machine("governance-metrics", "Metrics scraper (Prometheus)", [ApiScopes.MetricsRead], Accounts.NewSecret()),
+        ];
+
+    /// <summary>Reads the data folder's credentials, creating them on first use; a client added by a later release is added
+    /// to an existing file (people and secrets already there are kept).</summary>
     public static Credentials LoadOrCreate(string dataFolder)
     {
         var path = Path.Combine(dataFolder, "development-credentials.json");
-        if (File.Exists(path))
-            return JsonSerializer.Deserialize<Credentials>(File.ReadAllText(path), Json)!;
+        var existing = File.Exists(path) ? JsonSerializer.Deserialize<Credentials>(File.ReadAllText(path), Json)! : null;
+        var missing = Machines().Where(m => existing?.Clients.Any(c => c.ClientId == m.ClientId) != true).ToArray();
+        if (existing is not null && missing.Length == 0)
+            return existing;
         Directory.CreateDirectory(dataFolder);
-        var created = new Credentials(
-            DevelopmentParties.People.Select(p => new Person(p.Subject, p.UserName, p.Name, p.Role, Password())).ToArray(),
-            [
-                new Machine(
-                    DevelopmentParties.Pipeline.Subject,
-                    DevelopmentParties.Pipeline.Name,
-                    [ApiScopes.ApprovalsRead, ApiScopes.DeploymentsWrite],
-                    Accounts.NewSecret()
-                ),
-                new Machine(
-                    "governance-model-server",
-                    "Model server (scoring host)",
-                    [ApiScopes.ApprovalsRead, ApiScopes.LoadsWrite],
-                    Accounts.NewSecret()
-                ),
-            ]
+        var credentials = new Credentials(
+            existing?.People
+                ?? DevelopmentParties.People.Select(p => new Person(p.Subject, p.UserName, p.Name, p.Role, Password())).ToArray(),
+            [.. existing?.Clients ?? [], .. missing]
         );
-        File.WriteAllText(path, JsonSerializer.Serialize(created, Json));
-        return created;
+        File.WriteAllText(path, JsonSerializer.Serialize(credentials, Json));
+        return credentials;
     }
 
     public async Task StartAsync(CancellationToken ct)

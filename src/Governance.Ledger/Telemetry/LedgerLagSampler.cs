@@ -12,8 +12,16 @@ namespace Governance.Ledger.Telemetry;
 /// runs no sealer.</param>
 /// <param name="SealingLagSeconds">Age (seconds, database time) of the oldest of them; 0 when none; null without a sealer.</param>
 /// <param name="WebhookBacklog">Webhook outbox messages not yet fanned out.</param>
+/// <param name="IntegrityAlarm">Whether the transparency log's sealer has raised its alarm (a sealed leaf changed or removed,
+/// or an event it cannot seal); null without a sealer.</param>
 /// <param name="SampledAt">When the sample was taken.</param>
-public sealed record LedgerLag(long? UnsealedEvents, double? SealingLagSeconds, long WebhookBacklog, DateTimeOffset SampledAt);
+public sealed record LedgerLag(
+    long? UnsealedEvents,
+    double? SealingLagSeconds,
+    long WebhookBacklog,
+    bool? IntegrityAlarm,
+    DateTimeOffset SampledAt
+);
 
 /// <summary>
 /// Samples the ledger's lag every <see cref="Interval"/> on every node (the figures are the database's, whichever node
@@ -53,7 +61,7 @@ public sealed class LedgerLagSampler(
     /// <summary>Takes one sample: two indexed queries.</summary>
     public async Task<LedgerLag> SampleAsync(CancellationToken ct)
     {
-        (long? Unsealed, double? Age) log = (null, null);
+        (long? Unsealed, double? Age, bool? Alarm) log = (null, null, null);
         if (sealing)
         {
             await using var connection = new NpgsqlConnection(ledger.ConnectionString);
@@ -61,7 +69,8 @@ public sealed class LedgerLagSampler(
             // The migration creates the log's state row; seq_id is the events table's primary key, so this reads only the tail.
             await using var command = new NpgsqlCommand(
                 """
-                select count(*), coalesce(extract(epoch from now() - min(e.timestamp)), 0)::float8
+                select count(*), coalesce(extract(epoch from now() - min(e.timestamp)), 0)::float8,
+                       (select alarm is not null from governance.tlog_state)
                 from governance.mt_events e
                 where e.seq_id > (select last_seq from governance.tlog_state)
                 """,
@@ -69,11 +78,11 @@ public sealed class LedgerLagSampler(
             );
             await using var reader = await command.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
-            log = (reader.GetInt64(0), Math.Max(0, reader.GetDouble(1)));
+            log = (reader.GetInt64(0), Math.Max(0, reader.GetDouble(1)), reader.GetBoolean(2));
         }
         await using var session = store.QuerySession();
         var backlog = await session.Query<WebhookOutboxMessage>().CountAsync(ct);
-        return new LedgerLag(log.Unsealed, log.Age, backlog, clock.GetUtcNow());
+        return new LedgerLag(log.Unsealed, log.Age, backlog, log.Alarm, clock.GetUtcNow());
     }
 }
 

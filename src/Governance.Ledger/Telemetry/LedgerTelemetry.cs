@@ -119,5 +119,12 @@ public static class LedgerTelemetry
             "{message}",
             "Webhook messages committed but not yet fanned out to their subscriptions."
         );
+
+        Meter.CreateObservableGauge(
+            "governance.tlog.alarm",
+            () => Lag?.IntegrityAlarm is { } alarm ? [new Measurement<int>(alarm ? 1 : 0)] : Array.Empty<Measurement<int>>(),
+            "{alarm}",
+            "1 when the transparency log's sealer has raised its integrity alarm (see ledger verify), else 0."
+        );
     }
 }
