@@ -21,18 +21,12 @@ public sealed class PrometheusScrapeTests(LiveLedgerApp app, ITestOutputHelper l
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static string Operations()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(folder!.FullName, "Governance.sln")))
-            folder = folder.Parent;
-        return Path.Combine(folder.FullName, "docs", "operations");
-    }
+    private static string Operations() => Path.Combine(Programs.RepositoryRoot(), "docs", "operations");
 
     [Fact]
     public async Task The_alert_rules_pass_their_unit_tests()
     {
-        var (exit, output) = await Run("promtool", ["test", "rules", "prometheus-alerts.test.yml"], Operations());
+        var (exit, output) = await Programs.RunAsync(log, "promtool", ["test", "rules", "prometheus-alerts.test.yml"], Operations());
         Assert.True(exit == 0, output);
     }
 
@@ -159,22 +153,5 @@ public sealed class PrometheusScrapeTests(LiveLedgerApp app, ITestOutputHelper l
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         return port;
-    }
-
-    private static async Task<(int Exit, string Output)> Run(string program, IEnumerable<string> args, string directory)
-    {
-        var start = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var a in args)
-            start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Governance.Api.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -16,45 +15,18 @@ public sealed class PythonClientTests(LiveLedgerApp app, ITestOutputHelper log) 
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(folder!.FullName, "Governance.sln")))
-            folder = folder.Parent;
-        return folder.FullName;
-    }
-
-    private async Task<(int Exit, string Output)> Run(
+    private Task<(int Exit, string Output)> Run(
         string program,
         IEnumerable<string> args,
         string directory,
         Dictionary<string, string>? env = null
-    )
-    {
-        var start = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var a in args)
-            start.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? [])
-            start.Environment[k] = v;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(10)).Token);
-        var output = await stdout + await stderr;
-        log.WriteLine($"$ {program} {string.Join(' ', args)}\n{output}");
-        return (process.ExitCode, output);
-    }
+    ) => Programs.RunAsync(log, program, args, directory, env);
 
     [Fact]
     public async Task The_client_installs_with_pip_from_the_checkout_and_its_unittest_suite_passes_against_a_real_server()
     {
         app.EnsureStarted();
-        var root = RepositoryRoot();
+        var root = Programs.RepositoryRoot();
         var venv = Path.Combine(_folder, "v");
         Assert.Equal(0, (await Run("/usr/bin/python3", ["-m", "venv", "--system-site-packages", venv], _folder)).Exit);
         var install = await Run(
