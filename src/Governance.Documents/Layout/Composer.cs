@@ -302,16 +302,17 @@ public static class Composer
                     // than being broken inside the word.
                     var (valueX, valueWidth) = (Left + ContentWidth * 0.32f, ContentWidth * 0.68f);
                     var values = Wrap(value, FontStyle.Regular, 9, valueWidth, out var brokeWord);
-                    var under = brokeWord;
-                    if (under)
+                    if (brokeWord)
                         (valueX, valueWidth, values) = (Left, ContentWidth, Wrap(value, FontStyle.Regular, 9, ContentWidth));
-                    layout.Ensure((values.Count + (under ? 1 : 0)) * 12.5f + 4);
+                    // A short value stays with its key on one page; a long one starts with its first lines and continues.
+                    layout.Ensure(Math.Min((values.Count + (brokeWord ? 1 : 0)) * 12.5f + 4, 10 * 12.5f));
                     var y = layout.Y + 9;
                     layout.Page.Add((c, _) => Label(c, key, FontStyle.Bold, 8.5f, Left, y, Muted, ContentWidth * 0.3f));
-                    if (under)
+                    if (brokeWord)
                         layout.Y += 12.5f;
                     foreach (var line in values)
                     {
+                        layout.Ensure(12.5f);
                         var ly = layout.Y + 9;
                         layout.Page.Add((c, _) => Draw(c, line, valueX, ly, Ink, valueWidth));
                         layout.Y += 12.5f;

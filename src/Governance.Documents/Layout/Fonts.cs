@@ -51,13 +51,15 @@ internal sealed class FontFace
 }
 
 /// <summary>
-/// The faces the packs are drawn with, per style: DejaVu first (Latin, Greek, Cyrillic and most symbols), then Noto Sans Arabic,
-/// Noto Sans Devanagari, WenQuanYi Micro Hei and Noto Sans CJK SC, and the emoji faces (Symbola, then Noto Color Emoji,
-/// whichever are installed). WenQuanYi comes before Noto Sans CJK because its outlines are TrueType: Skia embeds CFF faces
-/// such as Noto Sans CJK as Type 3 fonts with a flipped font matrix, and poppler's pdftotext then puts CJK text on other lines
-/// than the text around it; Noto Sans CJK draws what WenQuanYi lacks. WenQuanYi has no bold: bold CJK is emboldened. A character is drawn with the
-/// face its script prefers (Arabic and Devanagari letters with Noto, which shapes them fully), else the first face that has it;
-/// combining marks, joiners, variation selectors and spaces stay with the face before them so a cluster is never split.
+/// The faces the packs are drawn with, per style: DejaVu first (Latin, Greek, Cyrillic and most symbols), then Noto Sans
+/// Arabic, Noto Sans Devanagari, WenQuanYi Micro Hei and Noto Sans CJK SC, and the emoji faces (Symbola, then Noto Color
+/// Emoji, whichever are installed). WenQuanYi comes before Noto Sans CJK because its outlines are TrueType: Skia embeds
+/// CFF faces such as Noto Sans CJK as Type 3 fonts with a flipped font matrix, and poppler's pdftotext then puts CJK text
+/// on other lines than the text around it; Noto Sans CJK draws what WenQuanYi lacks. WenQuanYi has no bold: bold CJK is
+/// emboldened. A character is drawn with the face its script prefers (Arabic and Devanagari letters with Noto, which
+/// shapes them fully), else the first face that has it; combining marks, joiners, variation selectors and emoji modifiers
+/// stay with the face before them, so a cluster is never split, and spaces, digits and punctuation stay with a script
+/// face before them, so a run of Arabic or Chinese words is one run.
 /// Debian packages: fonts-dejavu-core, fonts-noto-core, fonts-wqy-microhei, fonts-noto-cjk, fonts-symbola or
 /// fonts-noto-color-emoji.
 /// </summary>
