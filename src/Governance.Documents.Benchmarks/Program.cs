@@ -22,27 +22,24 @@ var chromium = args.Length > 2 ? args[2] : "/usr/bin/chromium";
 
 var input = PackInputs.Build(events, worstLegal: false);
 var spec = EvidencePack.Define(EvidencePackKind.Sr117ValidationAndApproval, input);
-EvidencePack.Render(EvidencePackKind.Sr117ValidationAndApproval, input); // warm-up: fonts, JIT
-var skia = new List<double>();
-(byte[] Pdf, int Pages) result = default;
-for (var r = 0; r < rounds; r++)
+
+// Renders `document` once to warm up (fonts, JIT), then `rounds` times: the seconds of each round and the last result.
+(List<double> Seconds, (byte[] Pdf, int Pages) Result) Measure(DocumentSpec document)
 {
-    var watch = Stopwatch.StartNew();
-    result = Composer.Render(spec);
-    skia.Add(watch.Elapsed.TotalSeconds);
+    var (seconds, result) = (new List<double>(), Composer.Render(document));
+    for (var r = 0; r < rounds; r++)
+    {
+        var watch = Stopwatch.StartNew();
+        result = Composer.Render(document);
+        seconds.Add(watch.Elapsed.TotalSeconds);
+    }
+    return (seconds, result);
 }
 
+var (skia, result) = Measure(spec);
+
 // The same pack with every Latin word in Chinese, Arabic or Devanagari (PackInputs.InOtherScripts), rendered in the same run.
-var scriptSpec = PackInputs.InOtherScripts(spec);
-Composer.Render(scriptSpec); // warm-up: the fallback faces
-var scripts = new List<double>();
-(byte[] Pdf, int Pages) scriptResult = default;
-for (var r = 0; r < rounds; r++)
-{
-    var watch = Stopwatch.StartNew();
-    scriptResult = Composer.Render(scriptSpec);
-    scripts.Add(watch.Elapsed.TotalSeconds);
-}
+var (scripts, scriptResult) = Measure(PackInputs.InOtherScripts(spec));
 
 var folder = Directory.CreateTempSubdirectory("pack-bench-").FullName;
 var html = Path.Combine(folder, "pack.html");
