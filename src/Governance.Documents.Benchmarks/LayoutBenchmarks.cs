@@ -10,7 +10,8 @@ namespace Governance.Documents.Benchmarks;
 
 /// <summary>
 /// The layout's cost for hostile and worst legal input (issue 10, item 8), with BenchmarkDotNet: an unbroken text of 2,000,
-/// 20,000 and 200,000 characters in every block that wraps or fits it (linear layout: about 10x per 10x), and the SR 11-7
+/// 20,000 and 200,000 characters, Latin or Chinese and Arabic (issue 18), in every block that wraps or fits it (linear
+/// layout: about 10x per 10x), and the SR 11-7
 /// pack of a version at every documented maximum with 1,000 events (target under 2 s).
 /// </summary>
 public static class LayoutBenchmarks
@@ -39,8 +40,18 @@ public class UnbrokenText
     [Params(2_000, 20_000, 200_000)]
     public int Characters { get; set; }
 
+    /// <summary>"latin": x repeated; "cjk+arabic": Chinese and Arabic letters in turn (a right-to-left run every four
+    /// ideographs, so the bidi pass, the font fallback and the run splitting are all exercised).</summary>
+    [Params("latin", "cjk+arabic")]
+    public string Script { get; set; } = "latin";
+
     [GlobalSetup]
-    public void Setup() => _spec = PackInputs.EveryBlock(PackInputs.Fill(Characters, "").Replace(' ', 'x'));
+    public void Setup() =>
+        _spec = PackInputs.EveryBlock(
+            Script == "latin"
+                ? PackInputs.Fill(Characters, "").Replace(' ', 'x')
+                : string.Concat(Enumerable.Repeat("信用评分تقييم", Characters / 9 + 1))[..Characters]
+        );
 
     /// <summary>Lays out and draws the document; returns its pages.</summary>
     [Benchmark]

@@ -16,7 +16,7 @@ namespace Governance.Documents.Benchmarks;
 /// Typical: short texts. Worst legal: every text field and list of the model, the version, its validation and its approval
 /// at the maximum docs/limits.md allows (all findings open, so the packs list them twice), actors' display names at 200.
 /// </summary>
-internal static class PackInputs
+internal static partial class PackInputs
 {
     /// <summary>The version; <paramref name="events"/> is at least 7 (the events before the first deployment).</summary>
     public static EvidencePackInput Build(int events, bool worstLegal)
@@ -240,6 +240,55 @@ internal static class PackInputs
             "kw",
             new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero)
         );
+
+    /// <summary>Words of the scripts the packs must print besides Latin: Chinese, Arabic, Hindi (Devanagari), and an emoji.</summary>
+    private static readonly string[] ScriptWords = ["信用评分", "تقييم", "क्रेडिट", "模型验证", "الائتمان", "मूल्यांकन", "🚀"];
+
+    /// <summary>
+    /// <paramref name="spec"/> with every word of Latin letters (two or more, standing alone) in its texts replaced by a word of Chinese,
+    /// Arabic or Devanagari (in turn, with an occasional emoji), and everything else (digits, digests, punctuation, the
+    /// blocks and their order) kept: the same pack full of other scripts, to compare its cost with the Latin one.
+    /// </summary>
+    public static DocumentSpec InOtherScripts(DocumentSpec spec)
+    {
+        var next = 0;
+        string T(string text) => LatinWord().Replace(text, _ => ScriptWords[next++ % ScriptWords.Length]);
+        IReadOnlyList<KeyValuePair<string, string>> Pairs(IReadOnlyList<KeyValuePair<string, string>> rows) =>
+            rows.Select(r => new KeyValuePair<string, string>(T(r.Key), T(r.Value))).ToArray();
+        Block Rewrite(Block block) =>
+            block switch
+            {
+                Heading h => h with { Text = T(h.Text) },
+                Paragraph p => p with { Text = T(p.Text) },
+                Notice n => n with { Text = T(n.Text) },
+                KeyValues kv => new KeyValues(Pairs(kv.Rows)),
+                Table t => t with
+                {
+                    Header = t.Header.Select(T).ToArray(),
+                    Rows = t.Rows.Select(r => (IReadOnlyList<string>)r.Select(T).ToArray()).ToArray(),
+                },
+                BarChart b => b with
+                {
+                    Title = T(b.Title),
+                    Bars = b.Bars.Select(x => new KeyValuePair<string, double>(T(x.Key), x.Value)).ToArray(),
+                },
+                LineChart l => l with { Title = T(l.Title), XLabel = T(l.XLabel), YLabel = T(l.YLabel) },
+                _ => block,
+            };
+        return spec with
+        {
+            Title = T(spec.Title),
+            Subtitle = T(spec.Subtitle),
+            TitleFacts = Pairs(spec.TitleFacts),
+            RunningHeader = T(spec.RunningHeader),
+            FooterNote = T(spec.FooterNote),
+            Blocks = spec.Blocks.Select(Rewrite).ToArray(),
+        };
+    }
+
+    /// <summary>A word of two or more Latin letters standing alone (not the letters of a digest or an identifier).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b[A-Za-z]{2,}\b")]
+    private static partial System.Text.RegularExpressions.Regex LatinWord();
 
     /// <summary><paramref name="start"/> followed by ordinary words up to exactly <paramref name="length"/> characters.</summary>
     public static string Fill(int length, string start)

@@ -10,17 +10,19 @@ namespace Governance.Documents.Tests;
 /// </summary>
 public sealed class LinearLayoutTests
 {
-    private static long MeasuredCharacters(int length)
+    private static long MeasuredCharacters(string unit, int length)
     {
         var count = new MeasureCount();
-        Composer.Render(PackInputs.EveryBlock(new string('x', length)), count);
+        Composer.Render(PackInputs.EveryBlock(string.Concat(Enumerable.Repeat(unit, length / unit.Length))), count);
         return count.Characters;
     }
 
-    [Fact]
-    public void Ten_times_the_unbroken_text_costs_about_ten_times_the_measuring()
+    [Theory]
+    [InlineData("x")]
+    [InlineData("信用评分تقييم")] // Chinese and Arabic in turn: font fallback, bidi runs and shaping on every line
+    public void Ten_times_the_unbroken_text_costs_about_ten_times_the_measuring(string unit)
     {
-        var (small, large) = (MeasuredCharacters(2_000), MeasuredCharacters(20_000));
+        var (small, large) = (MeasuredCharacters(unit, 1_800), MeasuredCharacters(unit, 18_000));
         var ratio = (double)large / small;
         // Linear: about 10; the quadratic wrapping and fitting this replaces gave about 100.
         Assert.InRange(ratio, 8, 12);

@@ -74,7 +74,11 @@ internal static class Sections
         if (i.Version.Metrics.Count == 0)
             return [Missing("No performance metrics were registered with this version.")];
         var metrics = i.Version.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal).ToArray();
-        var unit = metrics.Where(m => m.Value is >= 0 and <= 1).Select(m => new KeyValuePair<string, double>(m.Key, m.Value)).ToArray();
+        KeyValuePair<string, double>[] Unit(bool? lowerIsBetter) =>
+            metrics
+                .Where(m => m.Value is >= 0 and <= 1 && LowerIsBetter(m.Key) == lowerIsBetter)
+                .Select(m => new KeyValuePair<string, double>(m.Key, m.Value))
+                .ToArray();
         var blocks = new List<Block>
         {
             new Paragraph(
@@ -87,10 +91,58 @@ internal static class Sections
                 metrics.Select(m => (IReadOnlyList<string>)[m.Key, m.Value.ToString("0.####", CultureInfo.InvariantCulture)]).ToArray()
             ),
         };
-        if (unit.Length > 0)
-            blocks.Add(new BarChart("Metrics on a 0-1 scale", unit, 1));
+        // Measures of opposite sense are not drawn as bars side by side (a long Brier bar is bad, a long AUC bar good); a
+        // metric whose sense is not known here is in the table only.
+        if (Unit(false) is { Length: > 0 } higher)
+            blocks.Add(new BarChart("Metrics on a 0-1 scale: higher is better", higher, 1));
+        if (Unit(true) is { Length: > 0 } lower)
+            blocks.Add(new BarChart("Metrics on a 0-1 scale: lower is better (errors and losses)", lower, 1));
         return blocks;
     }
+
+    /// <summary>Whether a registered metric is an error or loss (lower is better: Brier score, log loss, calibration and
+    /// regression errors, error rates), a score (higher is better: AUC, Gini, KS, accuracy, F1, precision, recall and the
+    /// like), or neither known (null). Names are compared without case, spaces, dashes or underscores.</summary>
+    public static bool? LowerIsBetter(string metric) =>
+        new string(metric.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant).ToArray()) switch
+        {
+            "brier"
+            or "brierscore"
+            or "logloss"
+            or "crossentropy"
+            or "ece"
+            or "mce"
+            or "calibrationerror"
+            or "mse"
+            or "rmse"
+            or "mae"
+            or "mape"
+            or "error"
+            or "errorrate"
+            or "fpr"
+            or "fnr"
+            or "falsepositiverate"
+            or "falsenegativerate" => true,
+            "auc"
+            or "rocauc"
+            or "aucroc"
+            or "aucpr"
+            or "prauc"
+            or "gini"
+            or "ks"
+            or "accuracy"
+            or "balancedaccuracy"
+            or "f1"
+            or "f1score"
+            or "precision"
+            or "recall"
+            or "sensitivity"
+            or "specificity"
+            or "tpr"
+            or "tnr"
+            or "r2" => false,
+            _ => null,
+        };
 
     public static IEnumerable<Block> Dataset(string role, string digest, Dataset? d, PeopleNames people)
     {
@@ -113,12 +165,13 @@ internal static class Sections
             ]),
             new Monospace($"{role} manifest sha256  {d.ManifestDigest}"),
             new Table(
-                ["File", "SHA-256", "Bytes"],
-                [2, 5, 1],
+                ["File", "Bytes", "SHA-256"],
+                [5, 1],
                 d.Files.Take(MaxListedFiles)
-                    .Select(f => (IReadOnlyList<string>)[f.Path, f.Sha256, f.SizeBytes.ToString("N0", CultureInfo.InvariantCulture)])
+                    .Select(f => (IReadOnlyList<string>)[f.Path, f.SizeBytes.ToString("N0", CultureInfo.InvariantCulture), f.Sha256])
                     .ToArray(),
-                Monospace: true
+                Monospace: true,
+                SpanLastColumn: true
             ),
             .. (
                 d.Files.Count > MaxListedFiles
@@ -364,7 +417,7 @@ internal static class Sections
     public static Table TrailTable(IReadOnlyList<TrailEntry> trail) =>
         new(
             ["#", "Time (UTC)", "Actor (role)", "Event", "Payload SHA-256"],
-            [0.6f, 1.6f, 2.2f, 1.9f, 4.2f],
+            [0.5f, 2.0f, 3.2f, 2.9f],
             trail
                 .Select(t =>
                     (IReadOnlyList<string>)
@@ -377,7 +430,8 @@ internal static class Sections
                         ]
                 )
                 .ToArray(),
-            Monospace: true
+            Monospace: true,
+            SpanLastColumn: true
         );
 
     /// <summary>The appendix every pack ends with: the version's full event trail and the attestation digests.</summary>
@@ -412,12 +466,13 @@ internal static class Sections
             attested.Length == 0
                 ? Missing("No signed attestation has been issued for this version (attestations are issued when an approval is granted).")
                 : new Table(
-                    ["Approval", "Environment", "Attestation SHA-256", "Key id"],
-                    [2.2f, 1.2f, 4.2f, 2.4f],
+                    ["Approval", "Environment", "Key id", "Attestation SHA-256"],
+                    [2.2f, 1.2f, 2.4f],
                     attested
-                        .Select(a => (IReadOnlyList<string>)[a.Id, a.Environment, a.AttestationDigest!, a.AttestationKeyId ?? NoValue])
+                        .Select(a => (IReadOnlyList<string>)[a.Id, a.Environment, a.AttestationKeyId ?? NoValue, a.AttestationDigest!])
                         .ToArray(),
-                    Monospace: true
+                    Monospace: true,
+                    SpanLastColumn: true
                 )
         );
         return blocks;

@@ -43,11 +43,12 @@ internal static class TechnicalFileSections
         if (r.Attachments.Count > 0)
             yield return new Table(
                 ["Attached document (kept by the owner)", "Media type", "Bytes", "SHA-256"],
-                [2.4f, 1.4f, 0.9f, 4.6f],
+                [2.4f, 1.4f, 0.9f],
                 r.Attachments.Select(a =>
                         (IReadOnlyList<string>)[a.Title, a.MediaType, a.SizeBytes.ToString("N0", CultureInfo.InvariantCulture), a.Sha256]
                     )
-                    .ToArray()
+                    .ToArray(),
+                SpanLastColumn: true
             );
         if (r.DatasetDigests.Count > 0)
             yield return new Monospace(string.Join("\n", r.DatasetDigests.Select(d => $"linked dataset manifest  {d}")));
