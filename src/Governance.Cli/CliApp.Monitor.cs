@@ -155,7 +155,8 @@ public static partial class CliApp
                         summary
                     );
                 return await print(
-                    $"Verified: the files' digests match and every statistic and verdict recomputes ({recorded.Verdict.ToString().ToLowerInvariant()})",
+                    "Verified: the files' digests match and every statistic and verdict recomputes "
+                        + $"({recorded.Verdict.ToString().ToLowerInvariant()})",
                     summary
                 );
             }
