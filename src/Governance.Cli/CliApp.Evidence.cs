@@ -211,8 +211,9 @@ public static partial class CliApp
             ? Path.GetFullPath(path)
             : throw new CliFailure(ExitCodes.InvalidInput, "file_not_found", $"{option}: no such file {path}");
 
-    /// <summary>Runs the computation, turning its refusals of the inputs into exit 1 with the reason.</summary>
-    private static T Computed<T>(Func<T> compute)
+    /// <summary>Runs the computation, turning its refusals of the inputs into exit 1 with the reason (under
+    /// <paramref name="code"/>).</summary>
+    private static T Computed<T>(Func<T> compute, string code = "evidence_input")
     {
         try
         {
@@ -220,7 +221,7 @@ public static partial class CliApp
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or FormatException)
         {
-            throw new CliFailure(ExitCodes.InvalidInput, "evidence_input", e.Message);
+            throw new CliFailure(ExitCodes.InvalidInput, code, e.Message);
         }
     }
 

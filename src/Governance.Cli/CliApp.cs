@@ -162,6 +162,7 @@ public static partial class CliApp
         root.Add(EnvironmentHistoryCommand(Run));
         root.Add(LedgerVerify.Command((c, a) => Run(c, a)));
         root.Add(EvidenceCommands(Run, output));
+        root.Add(MonitorCommands(Run));
         return root;
     }
 

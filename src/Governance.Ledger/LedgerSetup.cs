@@ -8,6 +8,7 @@ using Governance.Domain.EvidencePacks;
 using Governance.Domain.Incidents;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Security;
 using Governance.Domain.TechnicalDocumentation;
 using Governance.Domain.Webhooks;
@@ -22,6 +23,7 @@ using Governance.Ledger.EvidencePacks;
 using Governance.Ledger.Incidents;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Monitoring;
 using Governance.Ledger.People;
 using Governance.Ledger.Reconciliation;
 using Governance.Ledger.SecurityLog;
@@ -132,6 +134,7 @@ public static class LedgerSetup
         typeof(WebhookSecretRotated),
         typeof(WebhookSubscriptionRemoved),
         typeof(CommentPosted),
+        typeof(MonitoringReportRecorded),
     ];
 
     /// <summary>
@@ -168,6 +171,7 @@ public static class LedgerSetup
         services.AddSingleton<ValidationRecords>();
         services.AddSingleton<EvidenceRecords>();
         services.AddSingleton<IncidentRecords>();
+        services.AddSingleton<MonitoringRecords>();
         services.AddSingleton<TechnicalFileRecords>();
         services.AddSingleton<DiscussionRecords>();
         services.AddSingleton<ApprovalRecords>();
@@ -231,6 +235,7 @@ public static class LedgerSetup
         opts.Projections.Add(new EnvironmentSlotProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new AttestationKeyProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new SeriousIncidentProjection(), ProjectionLifecycle.Inline);
+        opts.Projections.Add(new MonitoringStreamProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new WebhookSubscriptionProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new TechnicalFileProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new ApprovalDiscussionProjection(), ProjectionLifecycle.Inline);

@@ -133,6 +133,8 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.ModelVersions.DeclarationOfConformitySigned),
         // Discussions on approvals (issue 18): a new type.
         typeof(Domain.Discussion.CommentPosted),
+        // Monitoring reports (issue 15): a new type.
+        typeof(Domain.Monitoring.MonitoringReportRecorded),
     ];
 
     [Fact]
@@ -202,6 +204,8 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.ModelVersions.DeclarationOfConformitySigned),
         // Discussions on approvals (issue 18): a new type.
         typeof(Domain.Discussion.CommentPosted),
+        // Monitoring reports (issue 15): a new type.
+        typeof(Domain.Monitoring.MonitoringReportRecorded),
     ];
 
     /// <summary>The personal names earlier releases stored in events, which this release no longer reads.</summary>

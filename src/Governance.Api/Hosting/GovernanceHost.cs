@@ -8,6 +8,7 @@ using Governance.Api.Features.EvidencePacks;
 using Governance.Api.Features.Incidents;
 using Governance.Api.Features.Models;
 using Governance.Api.Features.ModelVersions;
+using Governance.Api.Features.Monitoring;
 using Governance.Api.Features.People;
 using Governance.Api.Features.TechnicalDocumentation;
 using Governance.Api.Features.TransparencyLog;
@@ -387,6 +388,7 @@ public static class GovernanceHost
             .MapValidation()
             .MapEvidence()
             .MapIncidents()
+            .MapMonitoring()
             .MapTechnicalDocumentation()
             .MapApprovals()
             .MapDeployments()
