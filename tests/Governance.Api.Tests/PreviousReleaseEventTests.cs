@@ -133,6 +133,11 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.ModelVersions.DeclarationOfConformitySigned),
         // Discussions on approvals (issue 18): a new type.
         typeof(Domain.Discussion.CommentPosted),
+        // Findings as tracked items (issue 18): new types.
+        typeof(Domain.Validation.FindingAssigned),
+        typeof(Domain.Validation.FindingRemediationProposed),
+        typeof(Domain.Validation.FindingRemediationRejected),
+        typeof(Domain.Validation.FindingClosed),
     ];
 
     [Fact]
@@ -202,6 +207,11 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.ModelVersions.DeclarationOfConformitySigned),
         // Discussions on approvals (issue 18): a new type.
         typeof(Domain.Discussion.CommentPosted),
+        // Findings as tracked items (issue 18): new types.
+        typeof(Domain.Validation.FindingAssigned),
+        typeof(Domain.Validation.FindingRemediationProposed),
+        typeof(Domain.Validation.FindingRemediationRejected),
+        typeof(Domain.Validation.FindingClosed),
     ];
 
     /// <summary>The personal names earlier releases stored in events, which this release no longer reads.</summary>

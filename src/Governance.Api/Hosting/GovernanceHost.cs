@@ -55,6 +55,13 @@ public static class GovernanceHost
         if (Reconciliation(builder.Configuration, sealedOnly: transparencyLog is not null) is { } reconciliation)
             services.AddReadModelReconciliation(reconciliation);
         services.AddWebhooks(Webhooks(builder.Configuration, builder.Environment));
+        // Notifications by e-mail only where an SMTP server is configured (Governance:Smtp); the bell needs none.
+        if (SmtpSettings.Read(builder.Configuration) is { } smtp)
+        {
+            services.AddSingleton(smtp);
+            services.AddSingleton<NotificationMailer>();
+            services.AddHostedService(provider => provider.GetRequiredService<NotificationMailer>());
+        }
 
         services.ConfigureHttpJsonOptions(o =>
         {
