@@ -227,7 +227,8 @@ public sealed class FindingsBrowserTests(FindingsBrowserTests.FindingsApp app)
         await admin.Locator("#log-kind-sign-ins").ClickAsync();
         await admin.WaitForURLAsync("**/admin?kind=sign-ins");
         await Ready(admin);
-        Assert.Equal(0, await admin.Locator("#security-log tr.security-user-created").CountAsync());
+        await Assertions.Expect(admin.Locator("#security-log tr.security-user-created")).ToHaveCountAsync(0);
         Assert.True(await admin.Locator("#security-log tr.security-sign-in-succeeded").CountAsync() >= 2);
+        await Shots(admin, "admin-sign-ins");
     }
 }

@@ -27,13 +27,14 @@ public sealed class NotificationMailTests(NotificationMailTests.MailApp app) : I
         private Process? _sink;
         private readonly StringBuilder _received = new();
 
-        /// <summary>Everything the SMTP sink printed (aiosmtpd's Debugging handler prints each message whole).</summary>
+        /// <summary>Everything the SMTP sink printed (aiosmtpd's Debugging handler prints each message whole), with folded header
+        /// lines unfolded (RFC 5322 §2.2.3), so a long subject reads as one line.</summary>
         public string Received
         {
             get
             {
                 lock (_received)
-                    return _received.ToString();
+                    return _received.ToString().Replace("\r", "").Replace("\n ", " ").Replace("\n\t", " ");
             }
         }
 
@@ -135,9 +136,9 @@ public sealed class NotificationMailTests(NotificationMailTests.MailApp app) : I
             )
             .Expect(HttpStatusCode.OK);
 
-        await mailer.SendPendingAsync(CancellationToken.None);
+        Assert.True(await mailer.SendPendingAsync(CancellationToken.None) >= 1, "nothing was sent");
         var review = $"Subject: [Governance] Approval of {modelId} 1.0.0 for production awaits your decision";
-        await Eventually(() => app.Received.Contains(review));
+        await Eventually(() => app.Received.Contains(review), () => app.Received);
         Assert.Contains("<mail-officer@bank.example>", app.Received);
         Assert.DoesNotContain("<mail-muted@bank.example>", app.Received);
         Assert.DoesNotContain($"Finding F-1 of {modelId}", app.Received);
@@ -155,17 +156,17 @@ public sealed class NotificationMailTests(NotificationMailTests.MailApp app) : I
         {
             app.Clock.Offset -= TimeSpan.FromDays(12);
         }
-        await Eventually(() => app.Received.Contains($"Subject: [Governance] Finding F-1 of {modelId} 1.0.0 is due"));
+        await Eventually(() => app.Received.Contains($"Subject: [Governance] Finding F-1 of {modelId} 1.0.0 is due"), () => app.Received);
         Assert.Contains("<mail-owner@bank.example>", app.Received);
         Assert.Equal(1, Count(app.Received, review));
     }
 
     private static int Count(string text, string part) => (text.Length - text.Replace(part, "").Length) / part.Length;
 
-    private static async Task Eventually(Func<bool> condition)
+    private static async Task Eventually(Func<bool> condition, Func<string> shown)
     {
         for (var i = 0; i < 100 && !condition(); i++)
             await Task.Delay(100);
-        Assert.True(condition());
+        Assert.True(condition(), shown());
     }
 }

@@ -24,7 +24,8 @@ public sealed record SmtpSettings(
 )
 {
     /// <summary>The settings in <paramref name="configuration"/>, or null when no host is configured (no e-mail is sent).</summary>
-    /// <exception cref="InvalidOperationException">A host without a sender, or a port, security or interval that does not parse.</exception>
+    /// <exception cref="InvalidOperationException">A host without a sender, or a port, security or interval that does not
+    /// parse.</exception>
     public static SmtpSettings? Read(IConfiguration configuration)
     {
         var section = configuration.GetSection("Governance:Smtp");

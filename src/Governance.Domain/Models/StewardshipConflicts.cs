@@ -12,7 +12,8 @@ public static class StewardshipConflicts
 {
     private static readonly string[] Independent = [Roles.Validator, Roles.RiskOfficer, Roles.Auditor];
 
-    /// <summary>The warnings for <paramref name="subjectId"/> holding <paramref name="roles"/>, given every model; empty when none.</summary>
+    /// <summary>The warnings for <paramref name="subjectId"/> holding <paramref name="roles"/>, given every model; empty when
+    /// none.</summary>
     public static IReadOnlyList<string> Of(string subjectId, IReadOnlyCollection<string> roles, IEnumerable<Model> models)
     {
         var independent = Independent.Where(roles.Contains).ToArray();

@@ -119,7 +119,8 @@ public sealed class NotificationCenter(IEnumerable<INotificationSource> sources,
         return current.Where(n => kinds.Contains(n.Kind) && !mailed.Contains(n.Id)).ToArray();
     }
 
-    /// <summary>Records that <paramref name="ids"/> were e-mailed to <paramref name="person"/>, forgetting those no longer current.</summary>
+    /// <summary>Records that <paramref name="ids"/> were e-mailed to <paramref name="person"/>, forgetting those no longer
+    /// current.</summary>
     public async Task MarkMailedAsync(Recipient person, IReadOnlyCollection<string> ids, CancellationToken ct)
     {
         var current = (await CurrentAsync(person, ct)).Select(n => n.Id).ToHashSet();
