@@ -11,6 +11,7 @@ using Governance.Domain.ModelVersions;
 using Governance.Domain.Monitoring;
 using Governance.Domain.Security;
 using Governance.Domain.TechnicalDocumentation;
+using Governance.Domain.Validation;
 using Governance.Domain.Webhooks;
 using Governance.Ledger.Approvals;
 using Governance.Ledger.Attestations;
@@ -24,6 +25,7 @@ using Governance.Ledger.Incidents;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.Monitoring;
+using Governance.Ledger.Notifications;
 using Governance.Ledger.People;
 using Governance.Ledger.Reconciliation;
 using Governance.Ledger.SecurityLog;
@@ -135,6 +137,10 @@ public static class LedgerSetup
         typeof(WebhookSubscriptionRemoved),
         typeof(CommentPosted),
         typeof(MonitoringReportRecorded),
+        typeof(FindingAssigned),
+        typeof(FindingRemediationProposed),
+        typeof(FindingRemediationRejected),
+        typeof(FindingClosed),
     ];
 
     /// <summary>
@@ -169,6 +175,11 @@ public static class LedgerSetup
         services.AddSingleton<DatasetRegister>();
         services.AddSingleton<ModelVersionRecords>();
         services.AddSingleton<ValidationRecords>();
+        services.AddSingleton<FindingRecords>();
+        // Notifications: one source per kind; a new kind (monitoring breaches) is one more INotificationSource here.
+        services.AddSingleton<INotificationSource, ApprovalNotifications>();
+        services.AddSingleton<INotificationSource, FindingNotifications>();
+        services.AddSingleton<NotificationCenter>();
         services.AddSingleton<EvidenceRecords>();
         services.AddSingleton<IncidentRecords>();
         services.AddSingleton<MonitoringRecords>();
@@ -239,6 +250,7 @@ public static class LedgerSetup
         opts.Projections.Add(new WebhookSubscriptionProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new TechnicalFileProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new ApprovalDiscussionProjection(), ProjectionLifecycle.Inline);
+        opts.Projections.Add(new FindingTrackProjection(), ProjectionLifecycle.Inline);
 
         opts.Schema.For<Dataset>().Index(d => d.ManifestDigest);
         opts.Schema.For<ModelVersion>().Index(v => v.ModelId).Index(v => v.ArtifactDigest);
@@ -246,6 +258,10 @@ public static class LedgerSetup
         opts.Schema.For<SeriousIncident>().Index(i => i.ModelId);
         opts.Schema.For<EnvironmentSlot>().Index(s => s.ModelId).Index(s => s.Environment);
         opts.RegisterDocumentType<IdempotentAnswer>();
+        // Per-person notification state (operational, mutable, not evidence): read marks, e-mail choices, e-mails sent.
+        opts.RegisterDocumentType<NotificationReadState>();
+        opts.RegisterDocumentType<NotificationPreferences>();
+        opts.RegisterDocumentType<NotificationMailLog>();
         // Webhooks (operational, mutable): encrypted secrets, the transactional outbox, and each subscription's delivery log.
         opts.RegisterDocumentType<StoredWebhookSecret>();
         opts.RegisterDocumentType<WebhookOutboxMessage>();

@@ -76,6 +76,7 @@ public sealed partial class AccessibilityTests(AccessibilityTests.AccessibilityA
         await ledger.RegisterVersion(pendingModel);
         await ledger.Validate(pendingModel);
         var pendingId = await ledger.RequestApproval(pendingModel);
+        await ledger.RegisterVersion(modelId, "1.1.0");
 
         var found = new List<string>();
         async Task Check(IPage page, string path)
@@ -119,6 +120,9 @@ public sealed partial class AccessibilityTests(AccessibilityTests.AccessibilityA
                 "/search",
                 "/search?expiring=30",
                 $"/approvals/{approvedId}/attestation",
+                $"/models/{modelId}/compare",
+                "/findings",
+                "/notifications",
                 "/no-such-page",
             }
         )
@@ -126,8 +130,12 @@ public sealed partial class AccessibilityTests(AccessibilityTests.AccessibilityA
         var officer = await SignedIn("ravi");
         foreach (var path in new[] { "/approvals", $"/approvals/{pendingId}", $"/approvals/{approvedId}" })
             await Check(officer, path);
-        await Check(await SignedIn("victor"), "/validation");
+        var validator = await SignedIn("victor");
+        await Check(validator, "/validation");
+        await Check(validator, "/findings");
         await Check(await SignedIn("olivia"), "/owner");
+        await Check(await SignedIn("adam"), "/admin");
+        await Check(officer, "/notifications");
 
         var rules = found.Select(f => f[..f.IndexOf(' ')]).ToHashSet();
         Assert.True(rules.SetEquals(Documented()), "axe found:\n" + string.Join("\n", found.Distinct()));

@@ -540,6 +540,8 @@ public sealed class MalformedInputSuiteTests(MalformedInputSuiteTests.SuiteApp a
                         "modelId" => fixture.ModelId,
                         "version" => fixture.Version,
                         "approvalId" => fixture.ApprovalId,
+                        // The finding the scenario's validation records.
+                        "findingId" => "F-1",
                         _ => "fuzz-" + parameter.ToLowerInvariant(),
                     };
             path = path.Replace("{" + parameter + "}", actual);

@@ -135,6 +135,11 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Discussion.CommentPosted),
         // Monitoring reports (issue 15): a new type.
         typeof(Domain.Monitoring.MonitoringReportRecorded),
+        // Findings as tracked items (issue 18): new types.
+        typeof(Domain.Validation.FindingAssigned),
+        typeof(Domain.Validation.FindingRemediationProposed),
+        typeof(Domain.Validation.FindingRemediationRejected),
+        typeof(Domain.Validation.FindingClosed),
     ];
 
     [Fact]
@@ -206,6 +211,11 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Discussion.CommentPosted),
         // Monitoring reports (issue 15): a new type.
         typeof(Domain.Monitoring.MonitoringReportRecorded),
+        // Findings as tracked items (issue 18): new types.
+        typeof(Domain.Validation.FindingAssigned),
+        typeof(Domain.Validation.FindingRemediationProposed),
+        typeof(Domain.Validation.FindingRemediationRejected),
+        typeof(Domain.Validation.FindingClosed),
     ];
 
     /// <summary>The personal names earlier releases stored in events, which this release no longer reads.</summary>

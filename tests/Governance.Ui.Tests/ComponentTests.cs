@@ -357,6 +357,9 @@ public sealed class ComponentTests
         context.Services.AddSingleton<IPeopleDirectory>(new Directory());
         context.Services.AddSingleton<IIntegrityDesk>(new IntegrityDeskStub());
         context.Services.AddSingleton<ITechnicalFileDesk>(new TechnicalFileInMemory(DeskWithOneRequest.Model, DeskWithOneRequest.Version));
+        context.Services.AddSingleton<IFindingDesk>(
+            new FindingsInMemory(DeskWithOneRequest.Model, DeskWithOneRequest.Version, TimeProvider.System)
+        );
         context.Services.AddSingleton(TimeProvider.System);
         context.AddAuthorization().SetAuthorized("rita").SetRoles(role).SetClaims(new Claim("sub", "rita"));
         context.JSInterop.Mode = JSRuntimeMode.Loose;

@@ -161,6 +161,10 @@ public sealed class EvidencePanelTests
         var desk = new DeskWithOneRequest();
         context.Services.AddSingleton<IApprovalDesk>(desk);
         context.Services.AddSingleton<IDiscussionDesk>(desk);
+        context.Services.AddSingleton<IFindingDesk>(
+            new FindingsInMemory(DeskWithOneRequest.Model, DeskWithOneRequest.Version, TimeProvider.System)
+        );
+        context.Services.AddSingleton(TimeProvider.System);
         context.Services.AddSingleton<Governance.Ledger.People.IPeopleDirectory>(new Directory());
         context.AddAuthorization().SetAuthorized("rita").SetRoles(Roles.RiskOfficer);
         context.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));

@@ -59,6 +59,13 @@ public static class GovernanceHost
         services.AddWebhooks(Webhooks(builder.Configuration, builder.Environment));
         services.AddLedgerLagSampler(sealing: transparencyLog is not null);
         builder.AddGovernanceObservability();
+        // Notifications by e-mail only where an SMTP server is configured (Governance:Smtp); the bell needs none.
+        if (SmtpSettings.Read(builder.Configuration) is { } smtp)
+        {
+            services.AddSingleton(smtp);
+            services.AddSingleton<NotificationMailer>();
+            services.AddHostedService(provider => provider.GetRequiredService<NotificationMailer>());
+        }
 
         services.ConfigureHttpJsonOptions(o =>
         {

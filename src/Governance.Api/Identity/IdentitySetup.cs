@@ -253,6 +253,7 @@ public static class IdentitySetup
         services.AddSingleton<SessionActivity>();
         services.AddSingleton<UiSessions>();
         services.AddSingleton<Governance.Ui.Desks.ISessionGuard>(provider => provider.GetRequiredService<UiSessions>());
+        services.AddSingleton<Governance.Ui.Desks.IAccountDirectory, IdentityAccountDirectory>();
         services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, UiAuthenticationState>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, SessionCircuitActivity>();
 

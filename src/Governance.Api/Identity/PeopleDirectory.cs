@@ -82,3 +82,28 @@ public sealed class IdentityPeopleDirectory(IServiceScopeFactory scopes, Session
         return loaded;
     }
 }
+
+/// <summary>The administrator's screen's accounts (<see cref="Governance.Ui.Desks.IAccountDirectory"/>) from the identity store:
+/// every person with their roles and any lockout in force now.</summary>
+public sealed class IdentityAccountDirectory(IServiceScopeFactory scopes, TimeProvider clock) : Governance.Ui.Desks.IAccountDirectory
+{
+    public async Task<IReadOnlyList<Governance.Ui.Desks.AccountSummary>> AccountsAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<GovernanceUser>>();
+        var now = clock.GetUtcNow();
+        var accounts = new List<Governance.Ui.Desks.AccountSummary>();
+        foreach (var user in await users.Users.OrderBy(u => u.UserName).ToListAsync(ct))
+            accounts.Add(
+                new Governance.Ui.Desks.AccountSummary(
+                    Subjects.User(user.Id),
+                    user.UserName!,
+                    user.DisplayName,
+                    user.Email,
+                    [.. await users.GetRolesAsync(user)],
+                    user.LockoutEnd > now ? user.LockoutEnd : null
+                )
+            );
+        return accounts;
+    }
+}

@@ -71,23 +71,47 @@ public sealed class SecurityLogBook(IDocumentStore store, LedgerWriter writer, S
             .OrderBy(e => e.Sequence)
             .Take(size + 1)
             .ToListAsync(ct);
-        var page = events
-            .Take(size)
-            .Select(e =>
-            {
-                var security = (ISecurityEvent)e.Data;
-                return new SecurityLogEntry(
-                    e.Sequence,
-                    e.StreamKey!,
-                    e.EventTypeName,
-                    e.Timestamp,
-                    security.Subject,
-                    security.Audit.Actor,
-                    security.Audit.Reason,
-                    e.Data
-                );
-            })
-            .ToArray();
+        var page = events.Take(size).Select(Entry).ToArray();
         return new SecurityLogPage(page, events.Count > size ? page[^1].Sequence : null);
+    }
+
+    /// <summary>The security log newest first, before sequence <paramref name="before"/> (null: from the newest), at most
+    /// <paramref name="limit"/> (default 100), only the event types named in <paramref name="eventTypes"/> (Marten's snake-case
+    /// names such as <c>sign_in_failed</c>; null or empty: all): the administrator's screen. <see cref="SecurityLogPage.NextAfter"/>
+    /// is then the <paramref name="before"/> of the next (older) page.</summary>
+    /// <exception cref="GovernanceRuleException">Invalid paging values.</exception>
+    public async Task<SecurityLogPage> RecentAsync(long? before, int? limit, IReadOnlyCollection<string>? eventTypes, CancellationToken ct)
+    {
+        var check = new InputCheck();
+        if (before is < 1)
+            check.Fail("before", "must be a sequence number of 1 or more");
+        if (limit is < 1 or > MaxPageSize)
+            check.Fail("limit", $"must be between 1 and {MaxPageSize}");
+        check.ThrowIfAny();
+        var size = limit ?? 100;
+        var upTo = Math.Min(await safePosition.ReadAsync(ct), (before ?? long.MaxValue) - 1);
+        var types = eventTypes is { Count: > 0 } ? eventTypes.ToArray() : null;
+        await using var session = store.QuerySession();
+        var query = session.Events.QueryAllRawEvents().Where(e => e.StreamKey!.StartsWith("security:") && e.Sequence <= upTo);
+        if (types is not null)
+            query = query.Where(e => types.Contains(e.EventTypeName));
+        var events = await query.OrderByDescending(e => e.Sequence).Take(size + 1).ToListAsync(ct);
+        var page = events.Take(size).Select(Entry).ToArray();
+        return new SecurityLogPage(page, events.Count > size ? page[^1].Sequence : null);
+    }
+
+    private static SecurityLogEntry Entry(JasperFx.Events.IEvent e)
+    {
+        var security = (ISecurityEvent)e.Data;
+        return new SecurityLogEntry(
+            e.Sequence,
+            e.StreamKey!,
+            e.EventTypeName,
+            e.Timestamp,
+            security.Subject,
+            security.Audit.Actor,
+            security.Audit.Reason,
+            e.Data
+        );
     }
 }

@@ -23,7 +23,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Governance.Ui.Desks;
 
 /// <summary>Registers the role desks over the ledger's services (added by the host with <c>AddGovernanceLedger</c>); the host also
-/// registers the <see cref="ISessionGuard"/> every command of the desks passes first.</summary>
+/// registers the <see cref="ISessionGuard"/> every command of the desks passes first, and the <see cref="IAccountDirectory"/> of the
+/// administrator's screen.</summary>
 public static class UiSetup
 {
     public static IServiceCollection AddGovernanceUi(this IServiceCollection services) =>
@@ -39,6 +40,11 @@ public static class UiSetup
             .AddSingleton<IDiscussionDesk, GuardedDiscussionDesk>()
             .AddSingleton<IApprovalDesk, GuardedApprovalDesk>()
             .AddSingleton<IValidationDesk, GuardedValidationDesk>()
+            .AddSingleton<LedgerFindingDesk>()
+            .AddSingleton<IFindingDesk, GuardedFindingDesk>()
+            .AddSingleton<IComparisonDesk, LedgerComparisonDesk>()
+            .AddSingleton<IAdminDesk, LedgerAdminDesk>()
+            .AddSingleton<INotificationDesk, LedgerNotificationDesk>()
             .AddSingleton<IOwnerDesk, GuardedOwnerDesk>()
             .AddSingleton<LedgerTechnicalFileDesk>()
             .AddSingleton<ITechnicalFileDesk, GuardedTechnicalFileDesk>();

@@ -1,0 +1,129 @@
+using Governance.Domain.Approvals;
+using Governance.Domain.Models;
+using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
+using Governance.Domain.Validation;
+
+namespace Governance.Domain.Notifications;
+
+/// <summary>What a notification is about; each kind can be sent by e-mail too, as the person chooses.</summary>
+public enum NotificationKind
+{
+    /// <summary>An approval awaits this risk officer's decision, or a version this validator's opinion.</summary>
+    ReviewAssigned,
+
+    /// <summary>A granted approval ends within <see cref="NotificationRules.ExpiryHorizon"/>.</summary>
+    ApprovalExpiring,
+
+    /// <summary>A finding this person owns or validates is due soon or overdue.</summary>
+    FindingDue,
+
+    /// <summary>A monitoring breach (issue 15), from the breach source once its events exist.</summary>
+    Breach,
+}
+
+/// <summary>One notification for one person. <paramref name="Id"/> is stable for the same fact in the same state (so read state
+/// and e-mails are kept per id) and changes when the state does (a finding turning overdue is a new notification).</summary>
+/// <param name="Link">The UI address that opens the matter (a path such as <c>/approvals/{id}</c>).</param>
+/// <param name="At">When the matter arose (requested, due, ...), for ordering newest first.</param>
+public sealed record Notification(string Id, NotificationKind Kind, string Title, string Link, DateTimeOffset At);
+
+/// <summary>Who notifications are for: a person's namespaced subject and the roles they hold now.</summary>
+public sealed record Recipient(string SubjectId, IReadOnlyCollection<string> Roles);
+
+/// <summary>
+/// Which notifications a person gets, from the ledger's current state and the time now (read once by the caller from the
+/// injected clock): pure, so that each rule is tested without a database or waiting.
+/// </summary>
+public static class NotificationRules
+{
+    /// <summary>Approvals ending within 30 days are announced.</summary>
+    public static readonly TimeSpan ExpiryHorizon = TimeSpan.FromDays(30);
+
+    /// <summary>Approvals awaiting a decision the risk officer may take (not conflicted on the version, not already signed by
+    /// them), and versions awaiting validation the validator may validate (neither the owner, a delegate nor the registrant).</summary>
+    public static IEnumerable<Notification> Reviews(Recipient person, IEnumerable<(Model Model, ModelVersion Version)> versions)
+    {
+        var officer = person.Roles.Contains(Roles.RiskOfficer);
+        var validator = person.Roles.Contains(Roles.Validator);
+        foreach (var (model, version) in versions)
+        {
+            if (
+                validator
+                && version.Status == ModelVersionStatus.ValidationSubmitted
+                && version.ValidationSubmission is { } submission
+                && !model.IsSteward(person.SubjectId)
+                && person.SubjectId != version.ModelOwnerId
+                && person.SubjectId != version.RegisteredBy.SubjectId
+            )
+                yield return new Notification(
+                    $"validation:{version.Id}:{submission.SubmittedAt.ToUnixTimeMilliseconds()}",
+                    NotificationKind.ReviewAssigned,
+                    $"{version.ModelId} {version.Version} awaits your independent validation",
+                    "/validation",
+                    submission.SubmittedAt
+                );
+            if (!officer)
+                continue;
+            foreach (var a in version.Approvals.Where(a => a.Status == ApprovalStatus.Pending))
+                if (
+                    a.SignOffs.All(s => s.Officer.SubjectId != person.SubjectId)
+                    && SegregationOfDuties.Conflict(model, version, a, person.SubjectId, OfficerDecision.Approve) is null
+                )
+                    yield return new Notification(
+                        $"review:{a.Id}",
+                        NotificationKind.ReviewAssigned,
+                        $"Approval of {a.ModelId} {a.Version} for {a.Environment} awaits your decision",
+                        $"/approvals/{Uri.EscapeDataString(a.Id)}",
+                        a.RequestedAt
+                    );
+        }
+    }
+
+    /// <summary>Granted approvals still valid at <paramref name="now"/> that end within <see cref="ExpiryHorizon"/>: for risk
+    /// officers, and for the model's owner and delegates.</summary>
+    public static IEnumerable<Notification> Expiring(
+        Recipient person,
+        IEnumerable<(Model Model, ModelVersion Version)> versions,
+        DateTimeOffset now
+    )
+    {
+        var officer = person.Roles.Contains(Roles.RiskOfficer);
+        foreach (var (model, version) in versions)
+        {
+            if (!officer && !model.IsSteward(person.SubjectId))
+                continue;
+            foreach (var a in version.Approvals)
+                if (a.ExpiresWithin(now, ExpiryHorizon) && a.ExpiresAt is { } until)
+                    yield return new Notification(
+                        $"expiring:{a.Id}:{until.ToUnixTimeSeconds()}",
+                        NotificationKind.ApprovalExpiring,
+                        $"Approval of {a.ModelId} {a.Version} for {a.Environment} expires {until.UtcDateTime:yyyy-MM-dd}",
+                        officer ? $"/approvals/{Uri.EscapeDataString(a.Id)}" : $"/models/{Uri.EscapeDataString(a.ModelId)}",
+                        until - ExpiryHorizon
+                    );
+        }
+    }
+
+    /// <summary>Findings due within <see cref="FindingTrack.DueSoon"/> or overdue: for the finding's owner, and for validators.</summary>
+    public static IEnumerable<Notification> FindingsDue(Recipient person, IEnumerable<TrackedFinding> findings, DateTimeOffset now)
+    {
+        var validator = person.Roles.Contains(Roles.Validator);
+        foreach (var f in findings)
+        {
+            if (f.Track is not { } track || (!validator && track.OwnerId != person.SubjectId))
+                continue;
+            var state = f.DueStateAt(now);
+            if (state is not (FindingDueState.DueSoon or FindingDueState.Overdue))
+                continue;
+            yield return new Notification(
+                $"finding:{track.Id}:{state}:{track.DueAt.ToUnixTimeSeconds()}",
+                NotificationKind.FindingDue,
+                $"Finding {f.Finding.Id} of {f.ModelId} {f.Version} is {(state == FindingDueState.Overdue ? "overdue" : "due")} "
+                    + $"({track.DueAt.UtcDateTime:yyyy-MM-dd}): {f.Finding.Title}",
+                "/findings",
+                state == FindingDueState.Overdue ? track.DueAt : track.DueAt - FindingTrack.DueSoon
+            );
+        }
+    }
+}

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using Governance.Api.Hosting;
+using Governance.Api.Tests.Infrastructure;
+using Governance.Domain.Notifications;
+using Governance.Domain.Shared;
+using Governance.Ledger.Notifications;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Governance.Api.Tests;
+
+/// <summary>
+/// Notifications by e-mail through a real SMTP server: Debian's aiosmtpd (python3-aiosmtpd, installed by ./gov test), run by the
+/// test, receives what MailKit sends. Each notification is mailed once, only of the kinds the person chose, and a finding's
+/// due-date mail comes when the (injected) clock reaches 14 days before its date.
+/// </summary>
+public sealed class NotificationMailTests(NotificationMailTests.MailApp app) : IClassFixture<NotificationMailTests.MailApp>
+{
+    /// <summary>A host of its own with Governance:Smtp pointing at an aiosmtpd sink on a free port.</summary>
+    public sealed class MailApp : LedgerApp
+    {
+        public int SmtpPort { get; } = FreePort();
+        private Process? _sink;
+        private readonly StringBuilder _received = new();
+
+        /// <summary>Everything the SMTP sink printed (aiosmtpd's Debugging handler prints each message whole), with folded header
+        /// lines unfolded (RFC 5322 §2.2.3), so a long subject reads as one line.</summary>
+        public string Received
+        {
+            get
+            {
+                lock (_received)
+                    return _received.ToString().Replace("\r", "").Replace("\n ", " ").Replace("\n\t", " ");
+            }
+        }
+
+        public override async Task InitializeAsync()
+        {
+            await base.InitializeAsync();
+            _sink = Process.Start(
+                new ProcessStartInfo("/usr/bin/python3", ["-u", "-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{SmtpPort}"])
+                {
+                    RedirectStandardOutput = true,
+                    RedirectStandardError = true,
+                }
+            )!;
+            _sink.OutputDataReceived += (_, e) =>
+            {
+                lock (_received)
+                    _received.AppendLine(e.Data);
+            };
+            _sink.ErrorDataReceived += (_, _) => { };
+            _sink.BeginOutputReadLine();
+            _sink.BeginErrorReadLine();
+            // Ready when it accepts connections.
+            for (var i = 0; ; i++)
+                try
+                {
+                    using var probe = new TcpClient();
+                    await probe.ConnectAsync(IPAddress.Loopback, SmtpPort);
+                    break;
+                }
+                catch (SocketException) when (i < 100)
+                {
+                    await Task.Delay(100);
+                }
+        }
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("Governance:Smtp:Host", "127.0.0.1");
+            builder.UseSetting("Governance:Smtp:Port", SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("Governance:Smtp:Security", "None");
+            builder.UseSetting("Governance:Smtp:From", "governance@bank.example");
+            builder.UseSetting("Governance:Smtp:IntervalSeconds", "3600");
+        }
+
+        protected override void OnDisposed()
+        {
+            if (_sink is { HasExited: false })
+                _sink.Kill();
+            _sink?.Dispose();
+        }
+
+        private static int FreePort()
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+    }
+
+    private async Task<string> NewPerson(string userName, string role)
+    {
+        var admin = app.As("mail-admin", Roles.Admin);
+        var created = await admin
+            .PostAsJsonAsync(
+                "/api/v1/admin/users",
+                new
+                {
+                    userName,
+                    displayName = $"Mail {userName}",
+                    email = $"{userName}@bank.example",
+                    password = "Correct-Horse-9-battery",
+                    roles = new[] { role },
+                }
+            )
+            .Expect(HttpStatusCode.Created);
+        return created.GetProperty("subjectId").GetString()!;
+    }
+
+    [Fact]
+    public async Task Reviews_and_findings_due_are_mailed_once_each_of_the_kinds_chosen_when_the_clock_says_so()
+    {
+        var mailer = app.Services.GetRequiredService<NotificationMailer>();
+        var center = app.Services.GetRequiredService<NotificationCenter>();
+        var officer = await NewPerson("mail-officer", Roles.RiskOfficer);
+        var muted = await NewPerson("mail-muted", Roles.RiskOfficer);
+        await center.SetEmailKindsAsync(muted, [NotificationKind.FindingDue], CancellationToken.None);
+        var owner = await NewPerson("mail-owner", Roles.ModelOwner);
+
+        var ledger = new Scenario(app);
+        var modelId = await ledger.RegisterModel(Scenario.NewId("mail"));
+        await ledger.RegisterVersion(modelId);
+        await ledger.Validate(modelId);
+        await ledger.RequestApproval(modelId);
+        await ledger
+            .Validator.PostAsJsonAsync(
+                $"{Scenario.VersionPath(modelId)}/findings/F-1/assignment",
+                new { ownerId = owner, dueAt = app.Clock.GetUtcNow().AddDays(20) }
+            )
+            .Expect(HttpStatusCode.OK);
+
+        Assert.True(await mailer.SendPendingAsync(CancellationToken.None) >= 1, "nothing was sent");
+        var review = $"Subject: [Governance] Approval of {modelId} 1.0.0 for production awaits your decision";
+        await Eventually(() => app.Received.Contains(review), () => app.Received);
+        Assert.Contains("<mail-officer@bank.example>", app.Received);
+        Assert.DoesNotContain("<mail-muted@bank.example>", app.Received);
+        Assert.DoesNotContain($"Finding F-1 of {modelId}", app.Received);
+
+        // Once each: a second pass sends nothing new.
+        Assert.Equal(0, await mailer.SendPendingAsync(CancellationToken.None));
+
+        // Twelve days on, the finding is due within 14 days: its owner is told (the injected clock, no waiting).
+        app.Clock.Offset += TimeSpan.FromDays(12);
+        try
+        {
+            await mailer.SendPendingAsync(CancellationToken.None);
+        }
+        finally
+        {
+            app.Clock.Offset -= TimeSpan.FromDays(12);
+        }
+        await Eventually(() => app.Received.Contains($"Subject: [Governance] Finding F-1 of {modelId} 1.0.0 is due"), () => app.Received);
+        Assert.Contains("<mail-owner@bank.example>", app.Received);
+        Assert.Equal(1, Count(app.Received, review));
+    }
+
+    private static int Count(string text, string part) => (text.Length - text.Replace(part, "").Length) / part.Length;
+
+    private static async Task Eventually(Func<bool> condition, Func<string> shown)
+    {
+        for (var i = 0; i < 100 && !condition(); i++)
+            await Task.Delay(100);
+        Assert.True(condition(), shown());
+    }
+}
