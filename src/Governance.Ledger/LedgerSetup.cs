@@ -190,6 +190,7 @@ public static class LedgerSetup
             sp.GetRequiredService<DatasetRegister>(),
             sp.GetRequiredService<IPeopleDirectory>(),
             sp.GetRequiredService<TransparencyLog>(),
+            sp.GetRequiredService<PointInTime>(),
             sp.GetRequiredService<TimeProvider>(),
             options.EvidencePackRenderBudget
         ));
@@ -241,6 +242,8 @@ public static class LedgerSetup
         opts.Schema.For<SeriousIncident>().Index(i => i.ModelId);
         opts.Schema.For<EnvironmentSlot>().Index(s => s.ModelId).Index(s => s.Environment);
         opts.RegisterDocumentType<IdempotentAnswer>();
+        // Evidence, kept: the bytes of every issued evidence pack under their SHA-256, written once and never changed.
+        opts.RegisterDocumentType<KeptEvidencePack>();
         // Webhooks (operational, mutable): encrypted secrets, the transactional outbox, and each subscription's delivery log.
         opts.RegisterDocumentType<StoredWebhookSecret>();
         opts.RegisterDocumentType<WebhookOutboxMessage>();
