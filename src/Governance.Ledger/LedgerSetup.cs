@@ -205,6 +205,7 @@ public static class LedgerSetup
             sp.GetRequiredService<DatasetRegister>(),
             sp.GetRequiredService<IPeopleDirectory>(),
             sp.GetRequiredService<TransparencyLog>(),
+            sp.GetRequiredService<PointInTime>(),
             sp.GetRequiredService<TimeProvider>(),
             options.EvidencePackRenderBudget
         ));
@@ -262,6 +263,8 @@ public static class LedgerSetup
         opts.RegisterDocumentType<NotificationReadState>();
         opts.RegisterDocumentType<NotificationPreferences>();
         opts.RegisterDocumentType<NotificationMailLog>();
+        // Evidence, kept: the bytes of every issued evidence pack under their SHA-256, written once and never changed.
+        opts.RegisterDocumentType<KeptEvidencePack>();
         // Webhooks (operational, mutable): encrypted secrets, the transactional outbox, and each subscription's delivery log.
         opts.RegisterDocumentType<StoredWebhookSecret>();
         opts.RegisterDocumentType<WebhookOutboxMessage>();

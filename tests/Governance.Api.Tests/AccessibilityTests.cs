@@ -115,7 +115,11 @@ public sealed partial class AccessibilityTests(AccessibilityTests.AccessibilityA
             {
                 "/",
                 "/inventory",
+                "/inventory?asOf=2026-01-31",
                 $"/models/{modelId}",
+                $"/models/{modelId}?asOf=2026-01-31",
+                "/environments/production",
+                "/environments/production?asOf=2026-01-31",
                 $"/models/{modelId}?approval={approvedId}",
                 "/search",
                 "/search?expiring=30",

@@ -87,6 +87,30 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
             .ExpectProblem(HttpStatusCode.Conflict, "dataset.digest_ambiguous");
     }
 
+    [Fact]
+    public async Task An_evidence_pack_issued_by_the_previous_release_reads_back_with_no_renderer_version_or_position()
+    {
+        // EvidencePackIssued exactly as commit 7950fdd stored it: before the renderer version and the global position.
+        var row = System
+            .Text.Json.JsonDocument.Parse(
+                """
+                {"type": "evidence_pack_issued", "dotnetType": "Governance.Domain.EvidencePacks.EvidencePackIssued, Governance.Domain",
+                 "data": {"kind": "sr-11-7", "audit": {"at": "2026-11-30T01:46:33.6835398+00:00", "actor": {"role": "Auditor",
+                   "clientId": null, "subjectId": "user:auditor-ada"}, "reason": "Evidence pack sr-11-7 issued", "correlationId": "c-1"},
+                   "pages": 9, "sha256": "6c0f4e1d9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5", "modelId": "credit-scoring",
+                   "version": "1.0.0", "sizeBytes": 48213, "ledgerPosition": 7}}
+                """
+            )
+            .RootElement;
+        var issued = Assert.IsType<Domain.EvidencePacks.EvidencePackIssued>(await LoadAsStoredAsync(row));
+        Assert.Equal(
+            ("sr-11-7", 9, 7L, "user:auditor-ada"),
+            (issued.Kind, issued.Pages, issued.LedgerPosition, issued.Audit.Actor.SubjectId)
+        );
+        Assert.Null(issued.RendererVersion);
+        Assert.Null(issued.Position);
+    }
+
     /// <summary>Event types the previous release's demo inventory does not write, so the capture has no sample of them.</summary>
     private static readonly Type[] NotCaptured =
     [

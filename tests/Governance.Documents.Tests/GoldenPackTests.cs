@@ -245,10 +245,13 @@ public sealed class GoldenPackTests
         events = [.. events, declared];
         var state = events.Aggregate((ModelVersion?)null, ModelVersion.Evolve)!;
         var fileEvents = TechnicalFileEvents(model, training.ManifestDigest, validation.ManifestDigest);
-        return new EvidencePackInput(model, state, training, validation, Trail(events, 100), Names, PreviousVersion(training, validation))
+        var (trail, fileTrail) = (Trail(events, 100), Trail(fileEvents, 200));
+        return new EvidencePackInput(model, state, training, validation, trail, Names, PreviousVersion(training, validation))
         {
             Documentation = fileEvents.Aggregate((TechnicalFile?)null, TechnicalFile.Evolve),
-            DocumentationTrail = Trail(fileEvents, 200),
+            DocumentationTrail = fileTrail,
+            // The position a ledger read would give: the highest sequence number of the events drawn from.
+            Position = Math.Max(trail[^1].Sequence, fileTrail[^1].Sequence),
         };
     }
 

@@ -349,6 +349,7 @@ public sealed class ComponentTests
         context.Services.AddMudServices();
         var desk = new DeskWithOneRequest();
         context.Services.AddSingleton<IAuditDesk>(desk);
+        context.Services.AddSingleton<IPointInTimeDesk>(new PointInTimeInMemory(desk));
         context.Services.AddSingleton<IApprovalDesk>(desk);
         context.Services.AddSingleton<IValidationDesk>(desk);
         context.Services.AddSingleton<IOwnerDesk>(desk);

@@ -37,6 +37,7 @@ public sealed class IntegrityComponentTests
         context.Services.AddMudServices();
         var desk = new DeskWithOneRequest();
         context.Services.AddSingleton<IAuditDesk>(desk);
+        context.Services.AddSingleton<IPointInTimeDesk>(new PointInTimeInMemory(desk));
         context.Services.AddSingleton<IStewardshipDesk>(desk);
         context.Services.AddSingleton<IIntegrityDesk>(integrity);
         context.Services.AddSingleton<ITechnicalFileDesk>(new TechnicalFileInMemory(DeskWithOneRequest.Model, DeskWithOneRequest.Version));

@@ -25,6 +25,12 @@ public sealed record TrailEntry(
     string PayloadDigest
 );
 
+/// <summary>The pack originally issued at a ledger position, as a re-render by another renderer version cites it.</summary>
+/// <param name="Sha256">The digest of the bytes issued then (the ledger keeps them, retrievable by this digest).</param>
+/// <param name="RendererVersion">The renderer version that drew it; null for a pack issued before renderer versions were
+/// recorded.</param>
+public sealed record OriginalPack(string Sha256, int? RendererVersion);
+
 /// <summary>Everything a pack says, read from the ledger at one position, with the names the people directory gives the parties
 /// when it is rendered (the ledger records subject ids only); the same input always renders the same bytes.</summary>
 /// <param name="PreviousVersion">
@@ -51,7 +57,17 @@ public sealed record EvidencePackInput(
     /// <summary>The events of the model's technical file the pack cites, in stream order (Appendix A's continuation).</summary>
     public IReadOnlyList<TrailEntry> DocumentationTrail { get; init; } = [];
 
-    /// <summary>The ledger position the pack reflects: the stream version of the last event it includes.</summary>
+    /// <summary>The ledger position (global event sequence number) the pack reflects: the highest of every event it was drawn
+    /// from (the version's, the model's, its technical file's, its datasets' and the earlier versions'). Any read at or after it,
+    /// before the next such event, gives the same pack.</summary>
+    public long Position { get; init; }
+
+    /// <summary>The pack originally issued at <see cref="Position"/> when it was drawn by another renderer version (the pack then
+    /// says so and cites its digest); null otherwise.</summary>
+    public OriginalPack? ReRenderOf { get; init; }
+
+    /// <summary>The version's stream version at <see cref="Position"/>: the stream version of the last event of it the pack
+    /// includes.</summary>
     public long LedgerPosition => Trail.Count == 0 ? 0 : Trail[^1].StreamVersion;
 
     /// <summary>The pack's date: the time of the last event it covers, of the version or of the technical file (never the time

@@ -32,9 +32,29 @@ internal static class Sections
             Fact("Model owner", i.People.Of(i.Model.OwnerId)),
             Fact("Status", i.Version.Status.ToString()),
             Fact("Artifact SHA-256", i.Version.ArtifactDigest),
-            Fact("Ledger position", $"{i.Version.Id}, stream version {i.LedgerPosition}"),
+            Fact("Ledger position", $"{i.Position} ({i.Version.Id} at stream version {i.LedgerPosition})"),
             Fact("Facts as of", Time(i.AsOf)),
+            Fact("Renderer", $"evidence-pack renderer version {RendererVersion.Current}"),
         ];
+
+    /// <summary>A re-render by another renderer version than the pack originally issued at the same position: says so and cites
+    /// that pack's digest (nothing otherwise).</summary>
+    public static IEnumerable<Block> ReRenderNotice(EvidencePackInput i) =>
+        i.ReRenderOf is not { } original
+            ? []
+            :
+            [
+                new Notice(
+                    $"Re-rendered by evidence-pack renderer version {RendererVersion.Current}. The pack originally issued at "
+                        + $"ledger position {i.Position} was drawn by "
+                        + (
+                            original.RendererVersion is { } v
+                                ? $"renderer version {v}"
+                                : "a release that did not record its renderer version"
+                        )
+                        + $"; the ledger keeps its bytes under SHA-256 {original.Sha256} (GET /api/v1/evidence-packs/{original.Sha256})."
+                ),
+            ];
 
     public static IEnumerable<Block> ModelFacts(EvidencePackInput i) =>
         [

@@ -92,7 +92,8 @@ public sealed class EventTrail(IDocumentStore store, SafePosition safePosition)
             .OrderBy(e => e.Sequence);
     }
 
-    private static AuditTrailEntry Entry(IEvent e)
+    /// <summary>The trail line of one stored event.</summary>
+    internal static AuditTrailEntry Entry(IEvent e)
     {
         var audit = ((ILedgerEvent)e.Data).Audit;
         return new AuditTrailEntry(

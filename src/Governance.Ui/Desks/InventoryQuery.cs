@@ -36,9 +36,7 @@ public sealed record InventoryQuery(
             Enum.TryParse<ModelVersionStatus>(parameter("status"), ignoreCase: true, out var status) ? status : null,
             Blank(parameter("environment")),
             Blank(parameter("owner")),
-            DateTime.TryParseExact(parameter("asOf"), Dates.PickerFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
-                ? day
-                : null,
+            Dates.ParseDay(parameter("asOf")),
             bool.TryParse(parameter("live"), out var live) && live,
             bool.TryParse(parameter("flagged"), out var flagged) && flagged
         );
@@ -47,13 +45,7 @@ public sealed record InventoryQuery(
 
     /// <summary>The ledger's part. Environment names are lower-case slugs, so "Production" means "production".</summary>
     public InventoryFilter Filter =>
-        new(
-            Tier,
-            Status,
-            Environment?.ToLowerInvariant(),
-            Owner,
-            AsOf is { } day ? new DateTimeOffset(day.Date.AddDays(1).AddTicks(-1), TimeSpan.Zero) : null
-        );
+        new(Tier, Status, Environment?.ToLowerInvariant(), Owner, AsOf is { } day ? Dates.EndOfDay(day) : null);
 
     /// <summary>The rows the ledger returned, narrowed by the name search and the views.</summary>
     public IReadOnlyList<InventoryEntry> Select(IEnumerable<InventoryEntry> rows) =>

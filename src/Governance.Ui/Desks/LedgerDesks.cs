@@ -30,6 +30,7 @@ public static class UiSetup
     public static IServiceCollection AddGovernanceUi(this IServiceCollection services) =>
         services
             .AddSingleton<IAuditDesk, LedgerAuditDesk>()
+            .AddSingleton<IPointInTimeDesk, LedgerPointInTimeDesk>()
             .AddSingleton<IIntegrityDesk, LedgerIntegrityDesk>()
             .AddSingleton<LedgerApprovalDesk>()
             .AddSingleton<LedgerValidationDesk>()
