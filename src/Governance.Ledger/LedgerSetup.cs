@@ -8,6 +8,7 @@ using Governance.Domain.EvidencePacks;
 using Governance.Domain.Incidents;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Security;
 using Governance.Domain.TechnicalDocumentation;
 using Governance.Domain.Webhooks;
@@ -22,6 +23,7 @@ using Governance.Ledger.EvidencePacks;
 using Governance.Ledger.Incidents;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Monitoring;
 using Governance.Ledger.People;
 using Governance.Ledger.Reconciliation;
 using Governance.Ledger.SecurityLog;
@@ -91,6 +93,8 @@ public static class LedgerSetup
         typeof(ModelVersionApproved),
         typeof(ApprovalRejected),
         typeof(ApprovalRevoked),
+        typeof(MonitoringBreachRecorded),
+        typeof(BreachReviewResolved),
         typeof(ModelVersionDeployed),
         typeof(DeploymentRefused),
         typeof(DeploymentRolledBack),
@@ -172,6 +176,7 @@ public static class LedgerSetup
         services.AddSingleton<DiscussionRecords>();
         services.AddSingleton<ApprovalRecords>();
         services.AddSingleton<ApprovalQueries>();
+        services.AddSingleton<BreachRecords>();
         services.AddSingleton<ApprovalLookupReplay>();
         services.AddSingleton<IntegrityChecks>();
         services.AddSingleton(sp => new ModelLogVerification(
