@@ -242,7 +242,8 @@ public sealed partial class CliTests
             $$"""
             {"referenceDatasetDigest": "{{dataset}}", "referenceRows": 800,
              "features": [{"name": "Amount", "kind": "Numeric", "tests": [{"statistic": "KolmogorovSmirnov", "threshold": 0.05}]}],
-             "prediction": {"name": "Probability", "kind": "Numeric", "tests": [{"statistic": "Psi", "threshold": 0.25, "watchThreshold": 0.1}]},
+             "prediction": {"name": "Probability", "kind": "Numeric",
+                            "tests": [{"statistic": "Psi", "threshold": 0.25, "watchThreshold": 0.1}]},
              "correction": "BenjaminiHochberg", "datasetDriftShare": 0.5, "cadenceDays": 7, "onBreach": "Suspend",
              "drainPeriod": "00:30:00", "alert": ["RiskOfficer"]}
             """
