@@ -7,14 +7,16 @@ public sealed record Expectation(string ArtifactDigest, string Environment, stri
 
 /// <summary>The outcome of an offline check: verified, or one specific reason it was refused. A verified one carries the
 /// approval it states, the key that signed it and the envelope's digest (<see cref="Dsse.DigestOf"/>), which the ledger
-/// records as the approval's <c>attestationDigest</c>.</summary>
+/// records as the approval's <c>attestationDigest</c>, and the predicate type it was signed as (<see
+/// cref="ModelApprovalPredicate.Accepted"/>): a server enforcing a decision policy refuses the versions before 3.</summary>
 public sealed record Verification(
     bool Verified,
     string Code,
     string Message,
     ModelApprovalPredicate? Approval = null,
     string? KeyId = null,
-    string? EnvelopeDigest = null
+    string? EnvelopeDigest = null,
+    string? PredicateType = null
 )
 {
     public static Verification Refused(string code, string message) => new(false, code, message);
@@ -117,7 +119,8 @@ public static class AttestationVerifier
                 + $"{keyId}.",
             approval,
             keyId,
-            envelopeDigest
+            envelopeDigest,
+            statement.PredicateType
         );
     }
 

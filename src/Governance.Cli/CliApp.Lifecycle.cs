@@ -531,14 +531,27 @@ public static partial class CliApp
         var environment = new Option<string>("--environment") { Required = true };
         var use = new Option<string>("--intended-use") { Required = true, Description = "What the version will be used for there" };
         var reason = new Option<string?>("--reason");
+        var plan = new Option<FileInfo?>("--monitoring-plan")
+        {
+            Description =
+                "A JSON file: the post-market monitoring plan the approval covers (reference dataset digest, features and tests, "
+                + "cadence, onBreach, drain period, who is alerted; docs/monitoring-plan.md). Signed with the approval.",
+        };
+        var policy = new Option<FileInfo?>("--decision-policy")
+        {
+            Description =
+                "A JSON file: the decision policy the approval covers ({\"thresholds\": [0.42], \"costs\": {...}, "
+                + "\"calibrationMethod\": \"platt\"}). Model servers enforcing it apply exactly these thresholds.",
+        };
         return run(
             new Command(
                 "request",
                 WithExamples(
-                    "Ask risk officers to approve this version's artifact for one environment (the owner or a delegate); prints the "
-                        + "approval id",
+                    "Ask risk officers to approve this version's artifact for one environment (the owner or a delegate), optionally "
+                        + "with its monitoring plan and decision policy; prints the approval id",
                     "governance approval request --model credit-scoring-de --version 1.2.0 --environment production "
-                        + "--intended-use \"Retail credit decisions up to EUR 50,000\" --json | jq -r .id"
+                        + "--intended-use \"Retail credit decisions up to EUR 50,000\" --monitoring-plan plan.json "
+                        + "--decision-policy policy.json --json | jq -r .id"
                 )
             )
             {
@@ -547,6 +560,8 @@ public static partial class CliApp
                 environment,
                 use,
                 reason,
+                plan,
+                policy,
             },
             async (p, ledger, print, ct) =>
             {
@@ -561,6 +576,8 @@ public static partial class CliApp
                     environment = p.GetValue(environment),
                     intendedUse = p.GetValue(use),
                     reason = p.GetValue(reason),
+                    monitoringPlan = await JsonObjectFile(p.GetValue(plan), "--monitoring-plan", ct),
+                    decisionPolicy = await JsonObjectFile(p.GetValue(policy), "--decision-policy", ct),
                 };
                 var answer = await Expect(
                     HttpStatusCode.Created,
@@ -580,6 +597,25 @@ public static partial class CliApp
                 );
             }
         );
+    }
+
+    /// <summary>A file that must hold one JSON object (the ledger checks its fields), or null when the option is absent.</summary>
+    private static async Task<JsonElement?> JsonObjectFile(FileInfo? file, string option, CancellationToken ct)
+    {
+        if (file is null)
+            return null;
+        var bytes = await Read(file, option, ct);
+        try
+        {
+            var json = JsonDocument.Parse(bytes).RootElement;
+            if (json.ValueKind == JsonValueKind.Object)
+                return json;
+        }
+        catch (JsonException e)
+        {
+            throw new CliFailure(ExitCodes.InvalidInput, "invalid_json", $"{option} is not JSON: {e.Message}");
+        }
+        throw new CliFailure(ExitCodes.InvalidInput, "invalid_json", $"{option} must hold one JSON object.");
     }
 
     private static Task<JsonElement> GetApproval(LedgerConnection ledger, string approvalId, CancellationToken ct)

@@ -95,6 +95,8 @@ public static class LedgerSetup
         typeof(ModelVersionApproved),
         typeof(ApprovalRejected),
         typeof(ApprovalRevoked),
+        typeof(MonitoringBreachRecorded),
+        typeof(BreachReviewResolved),
         typeof(ModelVersionDeployed),
         typeof(DeploymentRefused),
         typeof(DeploymentRolledBack),
@@ -187,6 +189,7 @@ public static class LedgerSetup
         services.AddSingleton<DiscussionRecords>();
         services.AddSingleton<ApprovalRecords>();
         services.AddSingleton<ApprovalQueries>();
+        services.AddSingleton<BreachRecords>();
         services.AddSingleton<ApprovalLookupReplay>();
         services.AddSingleton<IntegrityChecks>();
         services.AddSingleton(sp => new ModelLogVerification(

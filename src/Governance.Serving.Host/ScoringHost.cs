@@ -47,6 +47,17 @@ public sealed class ScoringHostOptions
     public string? ReasonCodesFile { get; set; }
 
     /// <summary>
+    /// The score threshold(s) this host applies, ascending in [0, 1]: they must be exactly the ones the approval signs
+    /// (predicate version 3), or the host serves nothing (<c>decision_threshold_mismatch</c>). Setting them enforces the
+    /// decision policy.
+    /// </summary>
+    public double[]? DecisionThresholds { get; set; }
+
+    /// <summary>Serve only under an approval that signs a decision policy (predicate version 3): an older attestation is
+    /// refused (<c>predicate_version_unsupported</c>), one without a policy too (<c>decision_policy_missing</c>).</summary>
+    public bool EnforceDecisionPolicy { get; set; }
+
+    /// <summary>
     /// What is wrong with this configuration, one line per setting as <c>Serving:Name: problem</c>; empty when the host
     /// can start. Checked before anything is served, so a bad setting stops the host with a clear message.
     /// </summary>
@@ -115,6 +126,13 @@ public sealed class ScoringHostOptions
             Fail(nameof(OutageGraceSeconds), "must be 0 or more");
         if (RecheckSeconds < 1)
             Fail(nameof(RecheckSeconds), "must be at least 1");
+        if (DecisionThresholds is { } thresholds)
+        {
+            if (thresholds.Length == 0)
+                Fail(nameof(DecisionThresholds), "is empty: give the approved threshold(s), or remove the setting");
+            else if (thresholds.Any(t => !(t is >= 0 and <= 1)) || thresholds.Zip(thresholds.Skip(1)).Any(p => p.Second <= p.First))
+                Fail(nameof(DecisionThresholds), "must be scores in [0, 1], ascending");
+        }
         return problems;
     }
 
@@ -157,6 +175,8 @@ public static class ScoringHost
                 PinnedKeys = options.PinnedKeysPath is null ? null : ScoringHostOptions.ReadKeys(options.PinnedKeysPath),
                 RevocationCacheDuration = TimeSpan.FromSeconds(options.RevocationCacheSeconds),
                 OutageGrace = TimeSpan.FromSeconds(options.OutageGraceSeconds),
+                EnforceDecisionPolicy = options.EnforceDecisionPolicy,
+                DecisionThresholds = options.DecisionThresholds,
             }
         );
         builder
@@ -190,6 +210,7 @@ public static class ScoringHost
                             artifactDigest = current.Artifact.ArtifactDigest,
                             approvalId = current.Artifact.Approval.ApprovalId,
                             expiresAt = current.Artifact.Approval.ExpiresAt,
+                            decisionThresholds = current.Artifact.Approval.DecisionPolicy?.Thresholds,
                         }
                     )
                     : Results.Json(

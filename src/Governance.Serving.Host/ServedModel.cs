@@ -50,6 +50,10 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
                     stream => (_ml.Model.Load(stream, out var inputSchema), inputSchema, FeatureMap.Identity),
                     ct
                 );
+            if (artifact.Approval.DecisionPolicy is not null && transformer.GetOutputSchema(schema).GetColumnOrNull("Probability") is null)
+                throw new InvalidDataException(
+                    "The approval signs a decision policy (thresholds on the probability), but the model outputs no Probability."
+                );
             var reasons = options.ReasonCodesFile is null
                 ? null
                 : ReasonCodeExplainer.For(_ml, transformer, schema, ReasonCodeFile.Read(options.ReasonCodesFile));
@@ -130,7 +134,9 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
     /// <summary>
     /// Scores rows given as JSON objects of input column name to value; every feature column of the model is required.
     /// Each result holds <c>Probability</c>, <c>Score</c>, <c>PredictedLabel</c> and, with reason codes configured,
-    /// <c>reasons</c> (<see cref="ReasonCode"/>, at most the file's topK, largest first).
+    /// <c>reasons</c> (<see cref="ReasonCode"/>, at most the file's topK, largest first). Under an approval that signs a
+    /// decision policy, the decision applies exactly its thresholds: <c>decision</c> is how many of them the probability
+    /// reaches (0 to their count), and with one threshold <c>PredictedLabel</c> is probability &#8805; threshold.
     /// </summary>
     public IReadOnlyList<Dictionary<string, object>> Score(IReadOnlyList<JsonElement> rows)
     {
@@ -155,6 +161,15 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
         Collect<float>(scored, "Probability", results);
         Collect<float>(scored, "Score", results);
         Collect<bool>(scored, "PredictedLabel", results);
+        if (model.Artifact.Approval.DecisionPolicy is { Thresholds: { Count: > 0 } thresholds })
+            foreach (var result in results)
+            {
+                var probability = (float)result["Probability"];
+                var decision = thresholds.Count(t => probability >= t);
+                result["decision"] = decision;
+                if (thresholds.Count == 1)
+                    result["PredictedLabel"] = decision == 1;
+            }
         if (model.Reasons is { } reasons)
         {
             var i = 0;

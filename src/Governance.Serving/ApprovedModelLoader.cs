@@ -15,13 +15,14 @@ public sealed class ModelLoadRefusedException(string code, string message) : Exc
 }
 
 /// <summary>An artifact that passed every check (its approval's standing asked of the ledger), with what the attestation
-/// says about it and the digest of the envelope that said it.</summary>
+/// says about it, the digest of the envelope that said it and its predicate type.</summary>
 public sealed record VerifiedArtifact(
     string ArtifactDigest,
     long SizeBytes,
     ModelApprovalPredicate Approval,
     string KeyId,
-    string EnvelopeDigest
+    string EnvelopeDigest,
+    string? PredicateType = null
 );
 
 /// <summary>
@@ -126,6 +127,8 @@ public sealed partial class ApprovedModelLoader(
         if (!verification.Verified)
             throw await Refuse(intended, digest, null, verification.Code, verification.Message, ct);
         var approval = verification.Approval!;
+        if (DecisionPolicyProblem(verification) is var (policyCode, policyMessage))
+            throw await Refuse(intended, digest, approval.ApprovalId, policyCode, policyMessage, ct);
 
         await CheckStandingAsync(
             await Standing(approval.ApprovalId, intended, digest, staleIfError: false, ct),
@@ -152,7 +155,34 @@ public sealed partial class ApprovedModelLoader(
             ),
             ct
         );
-        return new VerifiedArtifact(digest, size, approval, verification.KeyId!, verification.EnvelopeDigest!);
+        return new VerifiedArtifact(digest, size, approval, verification.KeyId!, verification.EnvelopeDigest!, verification.PredicateType);
+    }
+
+    /// <summary>
+    /// The server's decision policy against the signed one: with <see cref="ServingOptions.EnforceDecisionPolicy"/> the
+    /// statement must be of predicate version 3 and sign a policy (<c>predicate_version_unsupported</c>,
+    /// <c>decision_policy_missing</c>); with <see cref="ServingOptions.DecisionThresholds"/> the signed thresholds must be
+    /// exactly those (<c>decision_threshold_mismatch</c>): changing a threshold needs a new approval.
+    /// </summary>
+    private (string Code, string Message)? DecisionPolicyProblem(Verification verification)
+    {
+        var signed = verification.Approval!.DecisionPolicy;
+        var enforce = options.EnforceDecisionPolicy || options.DecisionThresholds is not null;
+        if (enforce && verification.PredicateType != ModelApprovalPredicate.Type)
+            return (
+                "predicate_version_unsupported",
+                $"This server enforces a decision policy, and the attestation is of predicate type '{verification.PredicateType}', "
+                    + $"which signs none; an approval granted by this release ({ModelApprovalPredicate.Type}) is needed."
+            );
+        if (enforce && signed?.Thresholds is not { Count: > 0 })
+            return ("decision_policy_missing", "This server enforces a decision policy, and the approval signs none.");
+        if (options.DecisionThresholds is { } configured && !configured.SequenceEqual(signed!.Thresholds))
+            return (
+                "decision_threshold_mismatch",
+                $"This server is configured with threshold(s) {string.Join(", ", configured)}, but the approval signs "
+                    + $"{string.Join(", ", signed.Thresholds)}: changing the threshold needs a new approval."
+            );
+        return null;
     }
 
     /// <summary>
@@ -160,7 +190,9 @@ public sealed partial class ApprovedModelLoader(
     /// revoked or changed. Through a ledger outage the last answer keeps the model serving for at most <see
     /// cref="ServingOptions.OutageGrace"/> after it expired, then the check refuses (<c>ledger_unreachable</c>); each
     /// transition is logged. A passing check adds no fact to the version: it updates this host's last-verified record in
-    /// the ledger (not sent while serving on the outage grace; a failure to send is logged). A refusal is reported.
+    /// the ledger (not sent while serving on the outage grace; a failure to send is logged). A refusal is reported. An
+    /// approval suspended by a monitoring breach keeps the model serving until the drain period the ledger states, and
+    /// stops it at the first check after (<c>approval_suspended</c>), also on a cached answer during an outage.
     /// </summary>
     /// <exception cref="ModelLoadRefusedException">Stop serving, for the reason in its code.</exception>
     public async Task ReverifyAsync(VerifiedArtifact served, IntendedModel intended, CancellationToken ct = default)
@@ -181,7 +213,8 @@ public sealed partial class ApprovedModelLoader(
             served.ArtifactDigest,
             served.EnvelopeDigest,
             intended,
-            ct
+            ct,
+            servingAt: clock.GetUtcNow()
         );
         if (!_servingThroughOutage.ContainsKey(approvalId))
             await _reports.VerifiedAsync(
@@ -195,17 +228,19 @@ public sealed partial class ApprovedModelLoader(
     }
 
     /// <summary>Refuses unless the ledger knows the approval, holds it granted and unrevoked, and records it for exactly what
-    /// was verified (<see cref="ApprovalStanding"/>).</summary>
+    /// was verified (<see cref="ApprovalStanding"/>). A model already serving (<paramref name="servingAt"/>) may finish the
+    /// drain period of an approval suspended by a monitoring breach; whatever the outage grace, it stops once that is over.</summary>
     private async Task CheckStandingAsync(
         ApprovalStatusAnswer? standing,
         ModelApprovalPredicate approval,
         string digest,
         string envelopeDigest,
         IntendedModel intended,
-        CancellationToken ct
+        CancellationToken ct,
+        DateTimeOffset? servingAt = null
     )
     {
-        if (ApprovalStanding.Problem(standing, approval, digest, envelopeDigest) is var (code, message))
+        if (ApprovalStanding.Problem(standing, approval, digest, envelopeDigest, servingAt) is var (code, message))
             throw await Refuse(intended, digest, approval.ApprovalId, code, message, ct);
     }
 

@@ -30,4 +30,14 @@ public sealed class ServingOptions
     /// <summary>Artifacts up to this size are read once into memory, hashed and loaded from those same bytes, so nothing can swap the file
     /// in between.</summary>
     public long MaxInMemoryArtifactBytes { get; init; } = 512L * 1024 * 1024;
+
+    /// <summary>
+    /// Refuse an attestation that signs no decision policy (a predicate older than version 3, or one without a policy):
+    /// the server must apply the thresholds the risk officers approved.
+    /// </summary>
+    public bool EnforceDecisionPolicy { get; init; }
+
+    /// <summary>The score threshold(s) this server is configured to apply, or null. When set, the policy is enforced and an
+    /// attestation that signs other thresholds is refused (<c>decision_threshold_mismatch</c>).</summary>
+    public IReadOnlyList<double>? DecisionThresholds { get; init; }
 }

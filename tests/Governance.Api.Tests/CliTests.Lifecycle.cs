@@ -225,3 +225,60 @@ public sealed partial class CliTests
         Assert.Equal(ExitCodes.ServerOrAuth, after);
     }
 }
+
+/// <summary><c>approval request --monitoring-plan --decision-policy</c> (issue 15).</summary>
+public sealed partial class CliTests
+{
+    [Fact]
+    public async Task Approval_request_sends_the_monitoring_plan_and_decision_policy_files_and_refuses_a_file_that_is_not_an_object()
+    {
+        var modelId = await _ledger.RegisterModel(Scenario.NewId(), "High");
+        var dataset = await _ledger.RegisterDataset();
+        await _ledger.RegisterVersion(modelId, datasetDigest: dataset);
+        await _ledger.Validate(modelId);
+        var plan = Path.Combine(_folder, "plan.json");
+        await File.WriteAllTextAsync(
+            plan,
+            $$"""
+            {"referenceDatasetDigest": "{{dataset}}", "referenceRows": 800,
+             "features": [{"name": "Amount", "kind": "Numeric", "tests": [{"statistic": "KolmogorovSmirnov", "threshold": 0.05}]}],
+             "prediction": {"name": "Probability", "kind": "Numeric",
+                            "tests": [{"statistic": "Psi", "threshold": 0.25, "watchThreshold": 0.1}]},
+             "correction": "BenjaminiHochberg", "datasetDriftShare": 0.5, "cadenceDays": 7, "onBreach": "Suspend",
+             "drainPeriod": "00:30:00", "alert": ["RiskOfficer"]}
+            """
+        );
+        var policy = Path.Combine(_folder, "policy.json");
+        await File.WriteAllTextAsync(policy, """{"thresholds": [0.35], "calibrationMethod": "isotonic"}""");
+        string[] Request(string planFile) =>
+            [
+                "approval",
+                "request",
+                "--model",
+                modelId,
+                "--version",
+                "1.0.0",
+                "--environment",
+                "production",
+                "--intended-use",
+                "Retail credit decisions",
+                "--monitoring-plan",
+                planFile,
+                "--decision-policy",
+                policy,
+                "--json",
+            ];
+
+        var notAnObject = Path.Combine(_folder, "list.json");
+        await File.WriteAllTextAsync(notAnObject, "[1, 2]");
+        var refused = await Cli(Roles.ModelOwner, Request(notAnObject));
+        Assert.Equal(ExitCodes.InvalidInput, refused.Exit);
+        Assert.Contains("--monitoring-plan must hold one JSON object", refused.Err);
+
+        var requested = await Cli(Roles.ModelOwner, Request(plan));
+        Assert.Equal(ExitCodes.Ok, requested.Exit);
+        var approval = JsonDocument.Parse(requested.Out).RootElement;
+        Assert.Equal("Suspend", approval.GetProperty("monitoringPlan").GetProperty("onBreach").GetString());
+        Assert.Equal(0.35, approval.GetProperty("decisionPolicy").GetProperty("thresholds")[0].GetDouble());
+    }
+}

@@ -164,6 +164,9 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Validation.FindingRemediationProposed),
         typeof(Domain.Validation.FindingRemediationRejected),
         typeof(Domain.Validation.FindingClosed),
+        // Breach governance (issue 15): new types.
+        typeof(Domain.Monitoring.MonitoringBreachRecorded),
+        typeof(Domain.Monitoring.BreachReviewResolved),
     ];
 
     [Fact]
@@ -240,6 +243,9 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
         typeof(Domain.Validation.FindingRemediationProposed),
         typeof(Domain.Validation.FindingRemediationRejected),
         typeof(Domain.Validation.FindingClosed),
+        // Breach governance (issue 15): new types.
+        typeof(Domain.Monitoring.MonitoringBreachRecorded),
+        typeof(Domain.Monitoring.BreachReviewResolved),
     ];
 
     /// <summary>The personal names earlier releases stored in events, which this release no longer reads.</summary>
@@ -269,6 +275,9 @@ public sealed class PreviousReleaseEventTests(LedgerApp app)
                 System.Text.Json.Nodes.JsonNode.DeepEquals(stored, read),
                 $"{row.GetProperty("type")}: stored without names {stored.ToJsonString()}\nread back {read.ToJsonString()}"
             );
+            // An approval requested before monitoring plans and decision policies could be stated has neither (issue 15).
+            if (loaded is Domain.ModelVersions.ApprovalRequested requested)
+                Assert.Equal((null, null), (requested.MonitoringPlan, requested.DecisionPolicy));
             var audit = ((ILedgerEvent)loaded).Audit;
             Assert.True(Subjects.IsNamespaced(audit.Actor.SubjectId), $"{row.GetProperty("type")}: {audit.Actor.SubjectId}");
             if (row.GetProperty("type").GetString() is "model_registered" or "user_created" or "sign_in_succeeded")

@@ -16,7 +16,7 @@ namespace Governance.Api.Tests;
 
 /// <summary>The control end to end: a model server scores only while the ledger's signed approval of those exact bytes stands.</summary>
 [Collection(LedgerCollection.Name)]
-public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
+public sealed partial class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
 {
     private readonly Scenario _ledger = new(app);
     private readonly string _folder = Directory.CreateTempSubdirectory("e2e-serving-").FullName;
@@ -90,10 +90,13 @@ public sealed class SignedApprovalEndToEndTests(LedgerApp app) : IDisposable
         ILedgerClient? ledger = null,
         TimeProvider? clock = null,
         string? featureMapFile = null,
-        string? reasonCodesFile = null
+        string? reasonCodesFile = null,
+        IReadOnlyDictionary<string, string>? settings = null
     ) =>
         new WebApplicationFactory<Governance.Serving.Host.Program>().WithWebHostBuilder(host =>
         {
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+                host.UseSetting($"Serving:{key}", value);
             if (featureMapFile is not null)
                 host.UseSetting("Serving:FeatureMapFile", featureMapFile);
             if (reasonCodesFile is not null)

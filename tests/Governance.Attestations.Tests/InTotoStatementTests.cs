@@ -63,8 +63,9 @@ public sealed class InTotoStatementTests : IDisposable
     }
 }
 
-/// <summary>Predicate versions: this release signs version 2, which names approvers and the validator by subject id only;
-/// statements of version 1, which also carried their display names, still verify.</summary>
+/// <summary>Predicate versions: this release signs version 3 (version 2 with the decision policy and monitoring plan), which
+/// names approvers and the validator by subject id only; statements of version 2, and of version 1, which also carried their
+/// display names, still verify.</summary>
 public sealed class PredicateVersionTests : IDisposable
 {
     private readonly PemSigner _signer = NewSigner();
@@ -72,11 +73,11 @@ public sealed class PredicateVersionTests : IDisposable
     public void Dispose() => _signer.Dispose();
 
     [Fact]
-    public void A_version_2_statement_names_approvers_and_the_validator_by_subject_id_and_carries_no_names()
+    public void A_version_3_statement_names_approvers_and_the_validator_by_subject_id_and_carries_no_names()
     {
         var statement = ApprovalJson();
 
-        Assert.Equal("urn:governance:predicate:model-approval:v2", statement["predicateType"]!.GetValue<string>());
+        Assert.Equal("urn:governance:predicate:model-approval:v3", statement["predicateType"]!.GetValue<string>());
         var approver = statement["predicate"]!["approvers"]![0]!.AsObject();
         Assert.Equal(["subjectId", "role", "signedAt"], approver.Select(p => p.Key));
         Assert.Equal("user:rita", approver["subjectId"]!.GetValue<string>());
@@ -112,10 +113,42 @@ public sealed class PredicateVersionTests : IDisposable
     public void Another_predicate_type_is_refused()
     {
         var statement = ApprovalJson();
-        statement["predicateType"] = "urn:governance:predicate:model-approval:v3";
+        statement["predicateType"] = "urn:governance:predicate:model-approval:v4";
 
         var verification = Verify(Envelope(statement, _signer), Trusting(_signer));
 
         Assert.Equal(("statement_malformed", false), (verification.Code, verification.Verified));
+    }
+
+    [Fact]
+    public void A_version_2_statement_of_the_previous_release_still_verifies_and_says_which_version_it_is()
+    {
+        var statement = ApprovalJson();
+        statement["predicateType"] = "urn:governance:predicate:model-approval:v2";
+
+        var verification = Verify(Envelope(statement, _signer), Trusting(_signer));
+
+        Assert.True(verification.Verified, verification.Message);
+        Assert.Equal(ModelApprovalPredicate.TypeV2, verification.PredicateType);
+        Assert.Null(verification.Approval!.DecisionPolicy);
+    }
+
+    [Fact]
+    public void A_version_3_statement_carries_the_decision_policy_and_the_monitoring_plan_it_was_signed_with()
+    {
+        var statement = ApprovalJson();
+        statement["predicate"]!["decisionPolicy"] = new JsonObject
+        {
+            ["thresholds"] = new JsonArray(0.3, 0.7),
+            ["costs"] = null,
+            ["calibrationMethod"] = "isotonic",
+        };
+        statement["predicate"]!["monitoringPlan"] = new JsonObject { ["cadenceDays"] = 30, ["onBreach"] = "Suspend" };
+
+        var verification = Verify(Envelope(statement, _signer), Trusting(_signer));
+
+        Assert.True(verification.Verified, verification.Message);
+        Assert.Equal([0.3, 0.7], verification.Approval!.DecisionPolicy!.Thresholds);
+        Assert.Equal("Suspend", verification.Approval.MonitoringPlan!.Value.GetProperty("onBreach").GetString());
     }
 }

@@ -6,6 +6,7 @@ using Governance.Domain.Deployments;
 using Governance.Domain.Discussion;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Shared;
 using Governance.Domain.Validation;
 using Governance.Ledger.Approvals;
@@ -185,6 +186,11 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
         )
     );
 
+    public Task<IReadOnlyList<Governance.Ledger.Monitoring.BreachReviewItem>> BreachReviewsAsync(
+        ClaimsPrincipal officer,
+        CancellationToken ct
+    ) => Task.FromResult<IReadOnlyList<Governance.Ledger.Monitoring.BreachReviewItem>>([]);
+
     public Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(ClaimsPrincipal officer, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<QueueItem>>([
             new QueueItem(
@@ -315,6 +321,8 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
         string version,
         string environment,
         string intendedUse,
+        MonitoringPlan? monitoringPlan,
+        DecisionPolicy? decisionPolicy,
         CancellationToken ct
     ) => Task.FromResult(NextOutcome);
 

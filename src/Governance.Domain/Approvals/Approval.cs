@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Shared;
 
 namespace Governance.Domain.Approvals;
@@ -58,8 +60,35 @@ public sealed record Approval
     public string? AttestationKeyId { get; init; }
     public string? AttestationEnvelope { get; init; }
 
-    /// <summary>Allows deployment at <paramref name="now"/>: approved, not revoked, not expired.</summary>
-    public bool IsActiveAt(DateTimeOffset now) => Status == ApprovalStatus.Approved && ExpiresAt > now;
+    /// <summary>The post-market monitoring plan the owner stated and the officers signed; null when none was stated.</summary>
+    public MonitoringPlan? MonitoringPlan { get; init; }
+
+    /// <summary>The decision policy (thresholds, costs, calibration) the approval covers; null when none was stated.</summary>
+    public DecisionPolicy? DecisionPolicy { get; init; }
+
+    /// <summary>Every monitoring breach recorded against this approval, oldest first.</summary>
+    public IReadOnlyList<MonitoringBreach> Breaches { get; init; } = [];
+
+    /// <summary>The review items breaches opened, oldest first.</summary>
+    public IReadOnlyList<BreachReview> Reviews { get; init; } = [];
+
+    /// <summary>The breach review awaiting a risk officer, or null.</summary>
+    [JsonIgnore]
+    public BreachReview? OpenReview => Reviews.LastOrDefault(r => r.Resolution is null);
+
+    /// <summary>Granted, but suspended by a monitoring breach until a risk officer resolves its review: it allows
+    /// nothing (the approval check denies with reason <c>suspended</c>).</summary>
+    [JsonIgnore]
+    public bool SuspendedByBreach => Status == ApprovalStatus.Approved && OpenReview is { Action: BreachAction.Suspend };
+
+    /// <summary>Granted, under review after a monitoring breach: it still allows deployment and serving (the approval check
+    /// answers allowed with reason <c>under_review</c>).</summary>
+    [JsonIgnore]
+    public bool UnderReview => Status == ApprovalStatus.Approved && OpenReview is { Action: BreachAction.UnderReview };
+
+    /// <summary>Allows deployment at <paramref name="now"/>: approved, not revoked, not expired, not suspended by a
+    /// monitoring breach.</summary>
+    public bool IsActiveAt(DateTimeOffset now) => Status == ApprovalStatus.Approved && ExpiresAt > now && !SuspendedByBreach;
 
     /// <summary>Active at <paramref name="now"/> and ending within <paramref name="window"/> (the dashboard's "expiring in the next
     /// 30 days").</summary>
@@ -80,6 +109,37 @@ public sealed record Approval
                 RequestedBy = e.Audit.Actor,
                 RequestedAt = e.Audit.At,
                 Status = ApprovalStatus.Pending,
+                MonitoringPlan = e.MonitoringPlan,
+                DecisionPolicy = e.DecisionPolicy,
+            },
+            MonitoringBreachRecorded e when state is not null => state with
+            {
+                Breaches =
+                [
+                    .. state.Breaches,
+                    new MonitoringBreach(e.ReportId, e.ReportDigest, e.Features, e.Action, e.ReviewId, e.Audit.Actor, e.Audit.At),
+                ],
+                Reviews =
+                    e.ReviewId is not { } reviewId ? state.Reviews
+                    : state.Reviews.Any(r => r.Id == reviewId)
+                        ? state.Reviews.Select(r => r.Id == reviewId ? r with { ReportIds = [.. r.ReportIds, e.ReportId] } : r).ToArray()
+                    : [.. state.Reviews, new BreachReview(reviewId, e.Action, e.Audit.At, e.DrainUntil, [e.ReportId])],
+            },
+            BreachReviewResolved e when state is not null => state with
+            {
+                Reviews = state
+                    .Reviews.Select(r =>
+                        r.Id == e.ReviewId
+                            ? r with
+                            {
+                                Resolution = e.Resolution,
+                                ResolvedBy = e.Audit.Actor,
+                                ResolvedAt = e.Audit.At,
+                                Rationale = e.Audit.Reason,
+                            }
+                            : r
+                    )
+                    .ToArray(),
             },
             ApprovalSignedOff e when state is not null => state with
             {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Monitoring;
 
 namespace Governance.Domain.Approvals;
 
@@ -30,6 +31,8 @@ public sealed class ApprovalLookupRebuild
         typeof(ModelVersionSuspended),
         typeof(ModelVersionSuspensionLifted),
         typeof(ApprovalRevoked),
+        typeof(MonitoringBreachRecorded),
+        typeof(BreachReviewResolved),
     ];
 
     /// <summary>Compares documents by content: any deterministic serialisation will do, the same on both sides.</summary>
@@ -54,6 +57,8 @@ public sealed class ApprovalLookupRebuild
             ApprovalRejected e => [e.ApprovalId],
             ApprovalAttested e => [e.ApprovalId],
             ApprovalRevoked e => [e.ApprovalId],
+            MonitoringBreachRecorded e => [e.ApprovalId],
+            BreachReviewResolved e => [e.ApprovalId],
             ModelVersionSuspended e => e.ApprovalIds,
             ModelVersionSuspensionLifted e => e.ApprovalIds,
             _ => [],

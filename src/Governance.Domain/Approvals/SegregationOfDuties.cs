@@ -10,6 +10,9 @@ public enum OfficerDecision
     Approve,
     Reject,
     Revoke,
+
+    /// <summary>Resolve a review opened by a monitoring breach (accept, require revalidation, revoke).</summary>
+    Resolve,
 }
 
 /// <summary>

@@ -60,7 +60,22 @@ public static class DeploymentPolicy
         var forEnvironment = version.Approvals.Where(a => a.Environment == environment).ToArray();
         var active = forEnvironment.Where(a => a.IsActiveAt(now) && a.ArtifactDigest == version.ArtifactDigest).MaxBy(a => a.ExpiresAt);
         if (active is not null && reasons.Count == 0)
-            return new DeploymentDecision(true, active.Id, active.ExpiresAt, []);
+            return new DeploymentDecision(
+                true,
+                active.Id,
+                active.ExpiresAt,
+                active.UnderReview
+                    ?
+                    [
+                        new(
+                            "under_review",
+                            $"Approval {active.Id} is under review after a monitoring breach (report "
+                                + $"{string.Join(", ", active.OpenReview!.ReportIds)}); it still allows use until a risk officer "
+                                + "resolves the review."
+                        ),
+                    ]
+                    : []
+            );
         if (active is null)
             reasons.Add(WhyNoActiveApproval(forEnvironment.MaxBy(a => a.RequestedAt), environment, now));
         return new DeploymentDecision(false, null, null, reasons);
@@ -78,6 +93,11 @@ public static class DeploymentPolicy
             { Status: ApprovalStatus.Rejected } => new(
                 "approval_rejected",
                 $"Approval {latest.Id} for '{environment}' was rejected: {latest.RejectionReason}"
+            ),
+            { SuspendedByBreach: true } => new(
+                "suspended",
+                $"Approval {latest.Id} for '{environment}' is suspended after a monitoring breach (report "
+                    + $"{string.Join(", ", latest.OpenReview!.ReportIds)}) until a risk officer resolves the review."
             ),
             { Status: ApprovalStatus.Suspended } => new(
                 "approval_suspended",

@@ -2,6 +2,7 @@ using Governance.Domain.Approvals;
 using Governance.Domain.Deployments;
 using Governance.Domain.Evidence;
 using Governance.Domain.Models;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Shared;
 using Governance.Domain.Validation;
 
@@ -168,7 +169,19 @@ public sealed record ModelVersion
                 Validation = new ValidationResult(v.Outcome, v.Findings, v.Audit.Reason, v.Audit.Actor, v.Audit.At),
             },
             ApprovalRequested a => state with { Approvals = [.. state.Approvals, Approval.Evolve(null, a)!] },
-            ApprovalSignedOff or ModelVersionApproved or ApprovalRejected or ApprovalRevoked or ApprovalAttested => state with
+            // Revalidation required: the validation outcome is set aside, so no approval can be requested until validated anew.
+            BreachReviewResolved { Resolution: BreachResolution.RevalidationRequired } => state with
+            {
+                Validation = null,
+                Approvals = state.Approvals.Select(a => a.Id == ApprovalIdOf(e) ? Approval.Evolve(a, e)! : a).ToArray(),
+            },
+            ApprovalSignedOff
+            or ModelVersionApproved
+            or ApprovalRejected
+            or ApprovalRevoked
+            or ApprovalAttested
+            or MonitoringBreachRecorded
+            or BreachReviewResolved => state with
             {
                 Approvals = state.Approvals.Select(a => a.Id == ApprovalIdOf(e) ? Approval.Evolve(a, e)! : a).ToArray(),
             },
@@ -269,6 +282,8 @@ public sealed record ModelVersion
             ApprovalRejected r => r.ApprovalId,
             ApprovalRevoked r => r.ApprovalId,
             ApprovalAttested a => a.ApprovalId,
+            MonitoringBreachRecorded b => b.ApprovalId,
+            BreachReviewResolved r => r.ApprovalId,
             _ => null,
         };
 

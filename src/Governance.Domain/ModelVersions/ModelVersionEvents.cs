@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Governance.Domain.Approvals;
 using Governance.Domain.Deployments;
 using Governance.Domain.Models;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Shared;
 using Governance.Domain.Validation;
 
@@ -74,6 +75,10 @@ public sealed record ValidationCompleted(
     Audit Audit
 ) : IModelVersionEvent;
 
+/// <summary>The owner asked for approval to use this version's artifact in one environment.</summary>
+/// <param name="MonitoringPlan">The post-market monitoring plan the approval covers; null when none was stated, and in events
+/// stored before plans could be stated (left out when null, so those are stored and digested exactly as before).</param>
+/// <param name="DecisionPolicy">The decision policy (thresholds, costs, calibration) the approval covers; null likewise.</param>
 public sealed record ApprovalRequested(
     string ModelId,
     string Version,
@@ -82,7 +87,9 @@ public sealed record ApprovalRequested(
     string IntendedUse,
     string ArtifactDigest,
     int RequiredApprovals,
-    Audit Audit
+    Audit Audit,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MonitoringPlan? MonitoringPlan = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DecisionPolicy? DecisionPolicy = null
 ) : IModelVersionEvent;
 
 /// <summary>One risk officer's sign-off; the reason in <see cref="Audit"/> is their rationale.</summary>

@@ -95,7 +95,7 @@ public static class MonitoringDecisions
         if (command.Plan is null)
             check.Fail("plan", "is required: the monitoring plan the report's verdicts are judged against");
         else
-            MonitoringPlanRules.Check(command.Plan, check, "plan");
+            check.Sha256(command.Plan.ReferenceDatasetDigest, "plan.referenceDatasetDigest").Computable(command.Plan, "plan");
         if (command.Report is null)
             check.Fail("report", "is required");
         check.ThrowIfAny();
@@ -103,7 +103,7 @@ public static class MonitoringDecisions
             ModelStewardship.EnsureSteward(model, context.Actor, "record monitoring reports of");
         if (version.IsRetired)
             throw GovernanceRuleException.Conflict("model_version.retired", $"Version {version.Version} is retired.");
-        var plan = command.Plan!;
+        var plan = command.Plan! with { Pins = command.Plan.Pins ?? StatisticPins.Default };
         var report = command.Report!;
         CheckReport(plan, report, context.Now, check);
         check.ThrowIfAny();

@@ -3,6 +3,7 @@ using Governance.Domain.Datasets;
 using Governance.Domain.Deployments;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Shared;
 using Governance.Ledger.Datasets;
 using Governance.Ledger.ModelVersions;
@@ -25,6 +26,8 @@ public sealed class ApprovalProjection : MultiStreamProjection<Approval, string>
         Identity<ApprovalRejected>(e => e.ApprovalId);
         Identity<ApprovalRevoked>(e => e.ApprovalId);
         Identity<ApprovalAttested>(e => e.ApprovalId);
+        Identity<MonitoringBreachRecorded>(e => e.ApprovalId);
+        Identity<BreachReviewResolved>(e => e.ApprovalId);
         Identities<ModelVersionSuspended>(e => e.ApprovalIds);
         Identities<ModelVersionSuspensionLifted>(e => e.ApprovalIds);
     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Governance.Attestations;
 using Governance.Domain.Approvals;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Shared;
 using Governance.Ledger.Attestations;
 using Governance.Ledger.ModelVersions;
@@ -26,7 +27,9 @@ public sealed class ApprovalRecords(
     public static readonly IReadOnlyList<string> RequestRoles = [Roles.ModelOwner];
     public static readonly IReadOnlyList<string> DecideRoles = [Roles.RiskOfficer];
 
-    /// <summary>The owner asks for approval to use this version's artifact in one environment, for a stated use.</summary>
+    /// <summary>The owner asks for approval to use this version's artifact in one environment, for a stated use, optionally
+    /// with the post-market monitoring plan and the decision policy the approval is to cover (<see
+    /// cref="MonitoringPlanRules"/>).</summary>
     /// <returns>The new approval case, pending.</returns>
     public Task<Written<Approval>> RequestAsync(
         VersionRef target,
@@ -34,7 +37,9 @@ public sealed class ApprovalRecords(
         string? intendedUse,
         string? reason,
         CommandCall call,
-        CancellationToken ct
+        CancellationToken ct,
+        MonitoringPlan? monitoringPlan = null,
+        DecisionPolicy? decisionPolicy = null
     ) =>
         writer.DecideOnVersionAsync(
             store,
@@ -43,7 +48,7 @@ public sealed class ApprovalRecords(
             _ => RequestRoles,
             (model, version, context) =>
                 RequestApprovalDecision.Decide(
-                    new RequestApproval(Guid.CreateVersion7().ToString(), environment, intendedUse, reason),
+                    new RequestApproval(Guid.CreateVersion7().ToString(), environment, intendedUse, reason, monitoringPlan, decisionPolicy),
                     model,
                     version,
                     context,

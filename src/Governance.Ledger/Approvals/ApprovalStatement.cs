@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Governance.Attestations;
 using Governance.Domain.Approvals;
 using Governance.Domain.ModelVersions;
@@ -6,7 +7,9 @@ namespace Governance.Ledger.Approvals;
 
 /// <summary>
 /// Maps a granted approval to the in-toto statement that is signed: its subject is the artifact's digest (a model
-/// directory's manifest digest), and for a model directory the predicate lists its files.
+/// directory's manifest digest), and for a model directory the predicate lists its files. The predicate (version 3) carries
+/// the decision policy and the monitoring plan the officers signed, when the approval covers them; the plan in the ledger's
+/// JSON (<see cref="LedgerJson"/>: camelCase, enums by name).
 /// </summary>
 public static class ApprovalStatement
 {
@@ -37,7 +40,15 @@ public static class ApprovalStatement
                 version.TrainingDatasetDigest,
                 version.ValidationDatasetDigest,
                 new LedgerReference(version.Id, approvedEventStreamVersion, "model_version_approved"),
-                ArtifactFiles: version.ArtifactFiles?.Select(f => new ManifestFile(f.Path, f.Sha256, f.SizeBytes)).ToArray()
+                ArtifactFiles: version.ArtifactFiles?.Select(f => new ManifestFile(f.Path, f.Sha256, f.SizeBytes)).ToArray(),
+                DecisionPolicy: approval.DecisionPolicy is { } policy
+                    ? new DecisionPolicyClaim(
+                        policy.Thresholds,
+                        policy.Costs is { } c ? new CostClaim(c.TruePositive, c.FalsePositive, c.FalseNegative, c.TrueNegative) : null,
+                        policy.CalibrationMethod
+                    )
+                    : null,
+                MonitoringPlan: approval.MonitoringPlan is { } plan ? JsonSerializer.SerializeToElement(plan, LedgerJson.Options) : null
             )
         );
     }

@@ -58,13 +58,17 @@ public sealed class SignedApprovals(
             a.Version,
             a.Environment,
             a.ArtifactDigest,
-            a.Status.ToString(),
+            a.SuspendedByBreach ? nameof(ApprovalStatus.Suspended) : a.Status.ToString(),
             a.Status == ApprovalStatus.Revoked,
             a.ExpiresAt,
             a.RevokedAt,
             a.RevocationReason,
             a.AttestationDigest,
-            now
+            now,
+            a.SuspendedByBreach ? ApprovalStatusAnswer.Suspended
+                : a.UnderReview ? ApprovalStatusAnswer.UnderReview
+                : null,
+            a.SuspendedByBreach ? a.OpenReview!.DrainUntil : null
         );
 
     /// <summary>The attestation keys as a JWKS: each with its status and window (<see cref="Jwk"/>).</summary>

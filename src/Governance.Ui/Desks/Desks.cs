@@ -5,6 +5,7 @@ using Governance.Domain.Deployments;
 using Governance.Domain.Discussion;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Shared;
 using Governance.Domain.Validation;
 using Governance.Ledger.Approvals;
@@ -85,6 +86,9 @@ public interface IApprovalDesk
 {
     /// <summary>Pending approvals, each marked with why <paramref name="officer"/> may not decide it, if so.</summary>
     Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(ClaimsPrincipal officer, CancellationToken ct);
+
+    /// <summary>Open reviews opened by monitoring breaches, each marked with why <paramref name="officer"/> may not resolve it.</summary>
+    Task<IReadOnlyList<Ledger.Monitoring.BreachReviewItem>> BreachReviewsAsync(ClaimsPrincipal officer, CancellationToken ct);
     Task<ReviewFile?> ReviewAsync(string approvalId, CancellationToken ct);
     Task<DecisionOutcome> ApproveAsync(ClaimsPrincipal officer, ApprovalDecision decision, CancellationToken ct);
     Task<DecisionOutcome> RejectAsync(
@@ -159,12 +163,15 @@ public interface IOwnerDesk
         CancellationToken ct
     );
 
+    /// <summary>Requests approval, with the monitoring plan and decision policy the approval is to cover when stated.</summary>
     Task<DecisionOutcome> RequestApprovalAsync(
         ClaimsPrincipal owner,
         string modelId,
         string version,
         string environment,
         string intendedUse,
+        MonitoringPlan? monitoringPlan,
+        DecisionPolicy? decisionPolicy,
         CancellationToken ct
     );
 }

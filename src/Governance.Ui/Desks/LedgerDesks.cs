@@ -5,6 +5,7 @@ using Governance.Domain.Datasets;
 using Governance.Domain.Discussion;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Shared;
 using Governance.Domain.Validation;
 using Governance.Ledger;
@@ -16,6 +17,7 @@ using Governance.Ledger.Discussion;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.Telemetry;
+using Governance.Ledger.Monitoring;
 using Governance.Ledger.Validation;
 using Governance.Ledger.Writing;
 using Microsoft.Extensions.DependencyInjection;
@@ -162,10 +164,13 @@ internal sealed class LedgerAuditDesk(
     }
 }
 
-internal sealed class LedgerApprovalDesk(ApprovalQueries queries, ApprovalRecords approvals) : IApprovalDesk
+internal sealed class LedgerApprovalDesk(ApprovalQueries queries, ApprovalRecords approvals, BreachRecords breaches) : IApprovalDesk
 {
     public Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(ClaimsPrincipal officer, CancellationToken ct) =>
         queries.QueueAsync(PersonCalls.Call(officer).Caller.SubjectId, ct);
+
+    public Task<IReadOnlyList<BreachReviewItem>> BreachReviewsAsync(ClaimsPrincipal officer, CancellationToken ct) =>
+        breaches.OpenReviewsAsync(PersonCalls.Call(officer).Caller.SubjectId, ct);
 
     public Task<ReviewFile?> ReviewAsync(string approvalId, CancellationToken ct) => queries.ReviewAsync(approvalId, ct);
 
@@ -340,10 +345,22 @@ internal sealed class LedgerOwnerDesk(
         string version,
         string environment,
         string intendedUse,
+        MonitoringPlan? monitoringPlan,
+        DecisionPolicy? decisionPolicy,
         CancellationToken ct
     ) =>
         PersonCalls.Outcome(
-            () => approvals.RequestAsync(new VersionRef(modelId, version), environment, intendedUse, null, PersonCalls.Call(owner), ct),
+            () =>
+                approvals.RequestAsync(
+                    new VersionRef(modelId, version),
+                    environment,
+                    intendedUse,
+                    null,
+                    PersonCalls.Call(owner),
+                    ct,
+                    monitoringPlan,
+                    decisionPolicy
+                ),
             _ => $"Approval for {environment} requested; it is in the risk officers' queue."
         );
 }

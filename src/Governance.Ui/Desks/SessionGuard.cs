@@ -3,6 +3,7 @@ using Governance.Domain.Datasets;
 using Governance.Domain.Discussion;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Validation;
 using Governance.Ledger.Approvals;
 using Governance.Ledger.Validation;
@@ -55,6 +56,9 @@ internal sealed class GuardedApprovalDesk(LedgerApprovalDesk desk, ISessionGuard
 {
     public Task<IReadOnlyList<QueueItem>> ApprovalQueueAsync(ClaimsPrincipal officer, CancellationToken ct) =>
         desk.ApprovalQueueAsync(officer, ct);
+
+    public Task<IReadOnlyList<Ledger.Monitoring.BreachReviewItem>> BreachReviewsAsync(ClaimsPrincipal officer, CancellationToken ct) =>
+        desk.BreachReviewsAsync(officer, ct);
 
     public Task<ReviewFile?> ReviewAsync(string approvalId, CancellationToken ct) => desk.ReviewAsync(approvalId, ct);
 
@@ -175,13 +179,15 @@ internal sealed class GuardedOwnerDesk(LedgerOwnerDesk desk, ISessionGuard guard
         string version,
         string environment,
         string intendedUse,
+        MonitoringPlan? monitoringPlan,
+        DecisionPolicy? decisionPolicy,
         CancellationToken ct
     ) =>
         Guarded.RunAsync(
             guard,
             owner,
             SessionUse.Act,
-            current => desk.RequestApprovalAsync(current, modelId, version, environment, intendedUse, ct),
+            current => desk.RequestApprovalAsync(current, modelId, version, environment, intendedUse, monitoringPlan, decisionPolicy, ct),
             ct
         );
 }

@@ -24,7 +24,12 @@ from .errors import MissingDependency
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
-PREDICATE_TYPES = ("urn:governance:predicate:model-approval:v2", "urn:governance:predicate:model-approval:v1")
+# Version 3 adds the approved decision policy (``decisionPolicy``) and monitoring plan (``monitoringPlan``); 2 and 1 still verify.
+PREDICATE_TYPES = (
+    "urn:governance:predicate:model-approval:v3",
+    "urn:governance:predicate:model-approval:v2",
+    "urn:governance:predicate:model-approval:v1",
+)
 CLOCK_SKEW = timedelta(minutes=5)
 
 

@@ -475,9 +475,24 @@ class Client:
 
     # --- approvals ------------------------------------------------------------------------------------------------------
 
-    def request_approval(self, model_id: str, version: str, environment: str, intended_use: str, reason: str | None = None) -> Approval:
-        """Asks risk officers to approve the version's artifact for ``environment`` (the owner or a delegate)."""
-        body = {"environment": environment, "intendedUse": intended_use, "reason": reason}
+    def request_approval(
+        self,
+        model_id: str,
+        version: str,
+        environment: str,
+        intended_use: str,
+        reason: str | None = None,
+        monitoring_plan: dict[str, Any] | None = None,
+        decision_policy: dict[str, Any] | None = None,
+    ) -> Approval:
+        """Asks risk officers to approve the version's artifact for ``environment`` (the owner or a delegate), optionally
+        with the post-market monitoring plan and the decision policy the approval is to cover (the JSON shapes of
+        docs/monitoring-plan.md); the officers sign them with the approval."""
+        body: dict[str, Any] = {"environment": environment, "intendedUse": intended_use, "reason": reason}
+        if monitoring_plan is not None:
+            body["monitoringPlan"] = monitoring_plan
+        if decision_policy is not None:
+            body["decisionPolicy"] = decision_policy
         return Approval.from_json(
             self.request(
                 "POST",

@@ -2,10 +2,12 @@ using Governance.Api.Hosting;
 using Governance.Api.Identity;
 using Governance.Domain.Approvals;
 using Governance.Domain.Deployments;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Shared;
 using Governance.Ledger.Approvals;
 using Governance.Ledger.Discussion;
 using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Monitoring;
 using Governance.Ledger.Sequencing;
 using Governance.Ledger.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,7 +17,18 @@ namespace Governance.Api.Features.Approvals;
 /// <summary>Approvals over HTTP: request, sign off (attested in the ledger), reject, revoke; the pipelines' check; lookups.</summary>
 public static class ApprovalEndpoints
 {
-    public sealed record RequestApprovalRequest(string? Environment, string? IntendedUse, string? Reason);
+    /// <param name="MonitoringPlan">The post-market monitoring plan the approval is to cover (docs/monitoring-plan.md); optional.</param>
+    /// <param name="DecisionPolicy">The decision policy (thresholds, costs, calibration) the approval is to cover; optional.</param>
+    public sealed record RequestApprovalRequest(
+        string? Environment,
+        string? IntendedUse,
+        string? Reason,
+        MonitoringPlan? MonitoringPlan = null,
+        DecisionPolicy? DecisionPolicy = null
+    );
+
+    /// <param name="Resolution"><c>Accepted</c>, <c>RevalidationRequired</c> or <c>Revoked</c>.</param>
+    public sealed record ResolveReviewRequest(BreachResolution? Resolution, string? Rationale);
 
     public sealed record ApproveRequest(
         string? ArtifactDigest,
@@ -48,6 +61,14 @@ public static class ApprovalEndpoints
                     + "owners and requesters cannot approve."
             );
         requests
+            .MapPost("/{approvalId}/reviews/{reviewId}/resolution", ResolveBreachReview)
+            .AllowRoles(BreachRecords.ResolveRoles)
+            .WithName(nameof(ResolveBreachReview))
+            .WithSummary(
+                "A risk officer resolves the review a monitoring breach opened: Accepted (with rationale, the approval stands again), "
+                    + "RevalidationRequired or Revoked (both revoke the approval). Conflicted officers cannot resolve."
+            );
+        requests
             .MapPost("/{approvalId}/rejection", RejectApproval)
             .AllowRoles(ApprovalRecords.DecideRoles)
             .WithName(nameof(RejectApproval))
@@ -67,6 +88,14 @@ public static class ApprovalEndpoints
             .WithSummary(
                 "May digest D of model M version V be deployed to environment E now (or, with ?asOf= / ?asOfPosition=, would it have been "
                     + "then)? Allowed or denied, with reasons and the approval id; Ledger-Position states the position used."
+            );
+        approvals
+            .MapGet("/reviews", ListBreachReviews)
+            .AllowRoles(Roles.RiskOfficer, Roles.Auditor, Roles.Admin)
+            .WithName(nameof(ListBreachReviews))
+            .WithSummary(
+                "The risk officers' queue of open breach reviews: each with its approval, the breaching reports and features, the "
+                    + "plan's action (UnderReview, Suspend) and whether the caller may resolve it."
             );
         approvals
             .MapGet("/{approvalId}", GetApproval)
@@ -110,9 +139,35 @@ public static class ApprovalEndpoints
                 body.IntendedUse,
                 body.Reason,
                 await http.CallAsync(),
-                http.RequestAborted
+                http.RequestAborted,
+                body.MonitoringPlan,
+                body.DecisionPolicy
             )
         ).ToResult(a => LedgerCalls.Created(a, $"/api/v1/approvals/{a.Id}"));
+
+    private static async Task<IResult> ResolveBreachReview(
+        string modelId,
+        string version,
+        string approvalId,
+        string reviewId,
+        ResolveReviewRequest body,
+        BreachRecords breaches,
+        HttpContext http
+    ) =>
+        (
+            await breaches.ResolveAsync(
+                new VersionRef(modelId, version),
+                new Domain.Monitoring.ResolveBreachReview(approvalId, reviewId, body.Resolution, body.Rationale),
+                await http.CallAsync(),
+                http.RequestAborted
+            )
+        ).ToResult(LedgerCalls.Ok);
+
+    private static async Task<Ok<IReadOnlyList<BreachReviewItem>>> ListBreachReviews(
+        BreachRecords breaches,
+        HttpContext http,
+        CancellationToken ct
+    ) => TypedResults.Ok(await breaches.OpenReviewsAsync(http.Caller().SubjectId, ct));
 
     private static async Task<IResult> ApproveModelVersion(
         string modelId,
