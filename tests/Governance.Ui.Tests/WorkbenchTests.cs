@@ -105,6 +105,24 @@ public sealed class WorkbenchTests
     }
 
     [Fact]
+    public async Task Walkthrough_an_approvals_history_opens_at_the_top_of_the_model_page_not_below_the_models_whole_file()
+    {
+        var (context, _) = await ComponentTests.Context();
+        await using var _ = context;
+        context.Services.GetRequiredService<NavigationManager>().NavigateTo("/models/credit?approval=approval-1");
+        var page = context.Render<ModelPage>(p => p.Add(m => m.ModelId, "credit"));
+        page.WaitForAssertion(() => page.Find("#approval-history"));
+
+        Assert.True(
+            page.Markup.IndexOf("id=\"approval-history\"", StringComparison.Ordinal)
+                < page.Markup.IndexOf("id=\"environment-slots\"", StringComparison.Ordinal),
+            "the approval's history comes before the model's environments, versions and evidence"
+        );
+        Assert.Equal("/approvals/approval-1", page.Find("#back-to-review").GetAttribute("href"));
+        Assert.Single(page.FindAll("#timeline"));
+    }
+
+    [Fact]
     public async Task Defect_2_after_approval_the_page_shows_the_expiry_the_conditions_and_the_attestation()
     {
         var (context, desk) = await ComponentTests.Context();
