@@ -7,6 +7,7 @@ using Governance.Domain.Monitoring;
 using Governance.Domain.Shared;
 using Governance.Monitoring;
 using Marten;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Governance.Api.Tests;
@@ -146,6 +147,15 @@ public sealed partial class SignedApprovalEndToEndTests
             )
             .Expect(HttpStatusCode.Created);
     }
+
+    /// <summary>The value of the first sample of <paramref name="series"/> in a Prometheus text scrape whose labels include
+    /// every one of <paramref name="labels"/> (<c>name="value"</c>), or null.</summary>
+    private static string? Sample(string scrape, string series, params string[] labels) =>
+        scrape
+            .Split('\n')
+            .Where(line => line.StartsWith(series + "{", StringComparison.Ordinal) && labels.All(line.Contains))
+            .Select(line => line[(line.LastIndexOf('}') + 2)..].Split(' ')[0])
+            .FirstOrDefault();
 
     private Task<JsonElement> Resolve(HttpClient officer, string modelId, string approvalId, string reviewId, string resolution) =>
         officer
@@ -439,8 +449,14 @@ public sealed partial class SignedApprovalEndToEndTests
     public async Task A_review_resolved_by_revocation_or_revalidation_revokes_the_approval(string resolution)
     {
         var (modelId, artifact, digest, approvalId) = await ApprovedWithPlan("UnderReview");
-        using var host = ScoringHost(modelId, artifact, approvalId);
+        using var host = ScoringHost(modelId, artifact, approvalId, settings: new Dictionary<string, string> { ["MetricsPort"] = "9464" });
         Assert.Equal("serving", (await WaitForHealth(host.CreateClient())).GetProperty("status").GetString());
+        // The host's metrics are served on its management port only (they name the model and environment).
+        var management = host.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost:9464") });
+        Assert.Equal(HttpStatusCode.NotFound, (await host.CreateClient().GetAsync("/metrics")).StatusCode);
+        var metrics = await management.GetStringAsync("/metrics");
+        Assert.Equal("1", Sample(metrics, "governance_serving_loads_total", "outcome=\"loaded\"", $"model=\"{modelId}\""));
+        Assert.Equal("1", Sample(metrics, "governance_serving_serving", "environment=\"production\""));
         await Breach(modelId, 4);
         var review = await OpenReview(approvalId);
 
@@ -451,6 +467,9 @@ public sealed partial class SignedApprovalEndToEndTests
         var served = host.Services.GetRequiredService<Governance.Serving.Host.ServedModel>();
         await served.ReverifyAsync(CancellationToken.None);
         Assert.Equal("approval_revoked", served.Refusal!.Code);
+        metrics = await management.GetStringAsync("/metrics");
+        Assert.Equal("1", Sample(metrics, "governance_serving_reverifications_total", "outcome=\"refused\"", "code=\"approval_revoked\""));
+        Assert.Equal("0", Sample(metrics, "governance_serving_serving", "environment=\"production\""));
         var version = await _ledger.GetVersion(modelId);
         Assert.Equal(resolution == "RevalidationRequired", version.GetProperty("validation").ValueKind == JsonValueKind.Null);
         await using var session = app.Services.GetRequiredService<IDocumentStore>().QuerySession();
