@@ -16,8 +16,8 @@ using Governance.Ledger.Datasets;
 using Governance.Ledger.Discussion;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
-using Governance.Ledger.Telemetry;
 using Governance.Ledger.Monitoring;
+using Governance.Ledger.Telemetry;
 using Governance.Ledger.Validation;
 using Governance.Ledger.Writing;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,6 +48,7 @@ public static class UiSetup
             .AddSingleton<IComparisonDesk, LedgerComparisonDesk>()
             .AddSingleton<IAdminDesk, LedgerAdminDesk>()
             .AddSingleton<INotificationDesk, LedgerNotificationDesk>()
+            .AddSingleton<IMonitoringDesk, LedgerMonitoringDesk>()
             .AddSingleton<IOwnerDesk, GuardedOwnerDesk>()
             .AddSingleton<LedgerTechnicalFileDesk>()
             .AddSingleton<ITechnicalFileDesk, GuardedTechnicalFileDesk>();
@@ -230,6 +231,33 @@ internal sealed class LedgerApprovalDesk(ApprovalQueries queries, ApprovalRecord
                     ct
                 ),
             _ => "Revoked: the approval allows no deployment from now on, and model servers are told at their next status check."
+        );
+
+    public Task<DecisionOutcome> ResolveBreachAsync(
+        ClaimsPrincipal officer,
+        string approvalId,
+        string reviewId,
+        BreachResolution resolution,
+        string rationale,
+        long renderedVersion,
+        CancellationToken ct
+    ) =>
+        PersonCalls.Outcome(
+            async () =>
+                await breaches.ResolveAsync(
+                    await queries.VersionOfAsync(approvalId, ct),
+                    new ResolveBreachReview(approvalId, reviewId, resolution, rationale),
+                    PersonCalls.Call(officer, renderedVersion),
+                    ct
+                ),
+            _ =>
+                resolution switch
+                {
+                    BreachResolution.Accepted => "Accepted: the review is closed with your rationale and the approval stands again.",
+                    BreachResolution.RevalidationRequired =>
+                        "Revalidation required: the approval is revoked and the version must be validated anew.",
+                    _ => "Revoked: the approval allows no deployment from now on.",
+                }
         );
 }
 
