@@ -43,7 +43,7 @@ public static class CreditScoringDemo
             "german_credit"
         );
         var features = names.Where(n => n != LabelColumn).ToArray();
-        var columns = names.Select((n, i) => new TextLoader.Column(n, n == LabelColumn ? DataKind.String : DataKind.Single, i)).ToArray();
+        var columns = Columns(names);
         var ml = new MLContext(seed: DemoTraining.Seed);
         // An expression rather than MapValue: MapValue saves its map as a binary IDV whose blocks ML.NET writes in a varying
         // order, which would make the artifact's bytes (and digest) differ from run to run.
@@ -61,4 +61,9 @@ public static class CreditScoringDemo
             names.Select(n => (n, n == LabelColumn ? "string" : "float")).ToArray()
         );
     }
+
+    /// <summary>The columns as the model loads them, from the file's header names: the label as text, every other one a
+    /// number.</summary>
+    public static TextLoader.Column[] Columns(IReadOnlyList<string> names) =>
+        names.Select((n, i) => new TextLoader.Column(n, n == LabelColumn ? DataKind.String : DataKind.Single, i)).ToArray();
 }

@@ -2,8 +2,11 @@ using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
 using Governance.Domain.Deployments;
 using Governance.Domain.Evidence;
+using Governance.Domain.Incidents;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Monitoring;
+using Governance.Domain.Shared;
 using Governance.Domain.Validation;
 using Governance.Explainability.Evidence;
 using Governance.Ledger.Approvals;
@@ -11,8 +14,10 @@ using Governance.Ledger.Datasets;
 using Governance.Ledger.Deployments;
 using Governance.Ledger.Development;
 using Governance.Ledger.Evidence;
+using Governance.Ledger.Incidents;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Monitoring;
 using Governance.Ledger.TechnicalDocumentation;
 using Governance.Ledger.Validation;
 using Governance.Ledger.Writing;
@@ -34,6 +39,9 @@ public sealed class DemoInventory(
     ApprovalRecords approvals,
     DeploymentRecords deployments,
     TechnicalFileRecords technicalFiles,
+    MonitoringRecords monitoring,
+    BreachRecords breaches,
+    IncidentRecords incidents,
     TimeProvider clock,
     TextWriter log
 )
@@ -151,6 +159,72 @@ public sealed class DemoInventory(
         await Deploy(CreditModel, "1.1.0", "production", "gh-actions-1841", ct);
         await ApproveFor(CreditModel, "1.2.0", "production", [Rita], TimeSpan.FromDays(365), ct);
         await SeedTechnicalFile(ct);
+        await SeedCreditMonitoring(trained["1.1.0"], Path.Combine(output, "monitoring"), ct);
+    }
+
+    /// <summary>
+    /// Credit 1.1.0, live in production: a month of stable daily reports (samples drawn with replacement from the holdout,
+    /// scored by the model) against a plan stated with each report (its approval signs none), and one serious incident
+    /// (EU AI Act Art. 73) with a corrective action, its report to the authority still due.
+    /// </summary>
+    private async Task SeedCreditMonitoring(TrainedDemoModel live, string folder, CancellationToken ct)
+    {
+        var target = new VersionRef(CreditModel, "1.1.0");
+        var lines = File.ReadAllLines(live.ValidationSet.FullPath);
+        var header = lines[0].Replace("\"", "");
+        var rows = lines.Skip(1).Where(l => l.Length > 0).ToArray();
+        var columns = CreditScoringDemo.Columns(header.Split(','));
+        var reference = DemoMonitoring.WriteScored(Path.Combine(folder, "reference.csv"), header, rows, live.ArtifactPath, columns);
+        var plan = DemoMonitoring.Plan(
+            reference.Sha256,
+            rows.Length,
+            [("Duration", FeatureKind.Numeric), ("Amount", FeatureKind.Numeric), ("Age", FeatureKind.Numeric)],
+            cadenceDays: 7,
+            BreachAction.UnderReview,
+            [Roles.RiskOfficer]
+        );
+        var now = clock.GetUtcNow();
+        for (var day = 1; day <= DemoMonitoring.Days; day++)
+        {
+            var (start, end) = DemoMonitoring.Window(now, day);
+            var random = new Random(DemoTraining.Seed + 100 + day);
+            var drawn = Enumerable.Range(0, DemoMonitoring.SampleRows).Select(_ => rows[random.Next(rows.Length)]).ToArray();
+            var sample = DemoMonitoring.WriteScored(
+                Path.Combine(folder, $"production-{start:yyyy-MM-dd}.csv"),
+                header,
+                drawn,
+                live.ArtifactPath,
+                columns
+            );
+            var report = DemoMonitoring.Compute(plan, reference.FullPath, sample.FullPath, start, end);
+            await monitoring.RecordAsync(target, "production", plan, report, "Daily monitoring of the production sample", As(Pipeline), ct);
+        }
+        log.WriteLine($"  monitoring: {DemoMonitoring.Days} daily reports of {CreditModel} 1.1.0 in production");
+
+        var incident = await incidents.RecordAsync(
+            target,
+            id => new RecordSeriousIncident(
+                id,
+                "Applicants over 60 were refused at twice the rate of the validation sample after the 1.1.0 recalibration; "
+                    + "the complaints desk traced 37 refusals to the age-related split of the new trees.",
+                IncidentCategory.FundamentalRightsInfringement,
+                37,
+                now.AddDays(-3),
+                "Found in the monthly adverse-impact review"
+            ),
+            As(Owner),
+            ct
+        );
+        await incidents.CorrectAsync(
+            incident.Result.Id,
+            new RecordCorrectiveAction(
+                "Every refusal of an applicant over 60 since the release goes to manual underwriting; the age split is removed "
+                    + "in 1.2.0.",
+                "Corrective action agreed with the risk committee"
+            ),
+            As(Owner),
+            ct
+        );
     }
 
     /// <summary>The credit model's technical file (<see cref="DemoTechnicalFile"/>): the owner's statements and risks, the second
@@ -196,14 +270,25 @@ public sealed class DemoInventory(
         foreach (var (version, trees, leaves) in releases)
         {
             var model = FraudDemo.Train(Path.Combine(output, version), version, trees, leaves);
-            await RegisterVersion(FraudModel, version, model, "card-transactions-synthetic", ct);
+            var reference =
+                version == MonitoredFraudVersion
+                    ? DemoMonitoring.WriteScored(
+                        Path.Combine(output, version, $"{FraudDemo.DatasetStem}_holdout_scored.csv"),
+                        FraudDemo.Header,
+                        File.ReadAllLines(model.ValidationSet.FullPath).Skip(1).Where(l => l.Length > 0).ToArray(),
+                        model.ArtifactPath,
+                        FraudDemo.Columns
+                    )
+                    : null;
+            await RegisterVersion(FraudModel, version, model, "card-transactions-synthetic", ct, reference);
             trained[version] = model;
         }
         foreach (var version in new[] { "2.0.0", "2.1.0" })
             await RecordEvidence(FraudModel, version, trained[version], FraudEvidence, ct);
 
         // 0.9.0: approved for staging, revoked, retired.  1.0.0: deployed, then its approval revoked.  1.1.0: failed validation.
-        // 1.2.0: approval rejected.  2.0.0: validated, and a deployment without approval was refused.  2.1.0: approved, not yet deployed.
+        // 1.2.0: approval rejected.  2.0.0: validated, and a deployment without approval was refused.
+        // 2.1.0: approved with a monitoring plan, monitored daily.
         foreach (var version in new[] { "0.9.0", "1.0.0", "1.2.0", "2.0.0", "2.1.0" })
             await Validate(FraudModel, version, ValidationOutcome.Passed, ct);
         await Validate(FraudModel, "1.1.0", ValidationOutcome.Failed, ct);
@@ -225,7 +310,82 @@ public sealed class DemoInventory(
         );
 
         await Deploy(FraudModel, "2.0.0", "production", "gitlab-pipeline-5607", ct);
-        await ApproveFor(FraudModel, "2.1.0", "production", [Ravi], TimeSpan.FromDays(365), ct);
+        await SeedFraudMonitoring(Path.Combine(output, MonitoredFraudVersion), ct);
+    }
+
+    /// <summary>The fraud version approved for production with a monitoring plan and watched daily.</summary>
+    public const string MonitoredFraudVersion = "2.1.0";
+
+    /// <summary>
+    /// Fraud 2.1.0 approved for production with a monitoring plan (breach: under review), not yet deployed (the demo keeps a
+    /// version in every lifecycle state), scored on production traffic beside 2.0.0's rules: a month of daily reports on
+    /// synthetic samples scored by 2.1.0, computed with the product's statistics: stable until mid-month,
+    /// then an online-shopping campaign drifts amounts, card-present share and distance (and the score). The first breach
+    /// opens a review; a risk officer accepts it with a rationale after the month, so the queue is empty for the walkthrough
+    /// (README), whose drifted sample (<c>monitoring/sample-drifted.csv</c>) opens a new one.
+    /// </summary>
+    private async Task SeedFraudMonitoring(string folder, CancellationToken ct)
+    {
+        var target = new VersionRef(FraudModel, MonitoredFraudVersion);
+        var reference = Path.Combine(folder, $"{FraudDemo.DatasetStem}_holdout_scored.csv");
+        var referenceRows = File.ReadLines(reference).Count() - 1;
+        var plan = DemoMonitoring.Plan(
+            (await versions.GetAsync(target, ct))!.State.ValidationDatasetDigest,
+            referenceRows,
+            [
+                ("amount", FeatureKind.Numeric),
+                ("hour", FeatureKind.Numeric),
+                ("merchant_category", FeatureKind.Categorical),
+                ("card_present", FeatureKind.Categorical),
+                ("distance_from_home_km", FeatureKind.Numeric),
+                ("txn_count_24h", FeatureKind.Numeric),
+            ],
+            cadenceDays: 7,
+            BreachAction.UnderReview,
+            [Roles.RiskOfficer, Owner.SubjectId]
+        );
+        var approvalId = await ApproveFor(FraudModel, MonitoredFraudVersion, "production", [Ravi], TimeSpan.FromDays(365), ct, plan);
+
+        var samples = Path.Combine(folder, "..", "monitoring");
+        var model = Path.Combine(folder, $"card-fraud-{MonitoredFraudVersion}.zip");
+        string Sample(string name, int seed, double drift) =>
+            DemoMonitoring
+                .WriteScored(
+                    Path.Combine(samples, name),
+                    FraudDemo.Header,
+                    FraudDemo.Generate(DemoMonitoring.SampleRows, seed, drift),
+                    model,
+                    FraudDemo.Columns
+                )
+                .FullPath;
+        var now = clock.GetUtcNow();
+        for (var day = 1; day <= DemoMonitoring.Days; day++)
+        {
+            var (start, end) = DemoMonitoring.Window(now, day);
+            var sample = Sample($"production-{start:yyyy-MM-dd}.csv", DemoTraining.Seed + day, DemoMonitoring.FraudDrift(day));
+            var report = DemoMonitoring.Compute(plan, reference, sample, start, end);
+            // Judged against the plan the approval signed; a breaching report records its breach on the approval.
+            await monitoring.RecordAsync(target, "production", null, report, "Daily monitoring of the production sample", As(Pipeline), ct);
+        }
+        log.WriteLine($"  monitoring: {DemoMonitoring.Days} daily reports of {FraudModel} {MonitoredFraudVersion} in production");
+
+        var approval = (await versions.GetAsync(target, ct))!.State.FindApproval(approvalId)!;
+        if (approval.OpenReview is { } review)
+            await breaches.ResolveAsync(
+                target,
+                new ResolveBreachReview(
+                    approvalId,
+                    review.Id,
+                    BreachResolution.Accepted,
+                    "The shift is the online-shopping campaign that started mid-month: larger card-not-present amounts from "
+                        + "further away. Recall on the labelled sample holds; the plan and thresholds stand."
+                ),
+                As(Rita),
+                ct
+            );
+        // For the walkthrough: tomorrow's sample, still drifted, and a stable one.
+        Sample("sample-drifted.csv", DemoTraining.Seed + DemoMonitoring.Days + 1, 1);
+        Sample("sample-stable.csv", DemoTraining.Seed + DemoMonitoring.Days + 2, 0);
     }
 
     private async Task SeedRetiredModel(CancellationToken ct)
@@ -250,7 +410,16 @@ public sealed class DemoInventory(
         );
     }
 
-    private async Task RegisterVersion(string modelId, string version, TrainedDemoModel trained, string datasetName, CancellationToken ct)
+    /// <param name="scoredReference">The holdout with the model's score (a monitoring reference): registered with the holdout
+    /// as the version's validation dataset.</param>
+    private async Task RegisterVersion(
+        string modelId,
+        string version,
+        TrainedDemoModel trained,
+        string datasetName,
+        CancellationToken ct,
+        DemoFile? scoredReference = null
+    )
     {
         var schema = trained.Schema.Select(c => new DatasetColumn(c.Name, c.Type)).ToArray();
         var training = await RegisterDataset(
@@ -262,15 +431,25 @@ public sealed class DemoInventory(
             schema,
             ct
         );
-        var holdout = await RegisterDataset(
-            $"{datasetName}-holdout",
-            DatasetVersion(trained.ValidationSet),
-            "Holdout split used for validation (fixed seed).",
-            [trained.ValidationSet],
-            trained.ValidationRows,
-            schema,
-            ct
-        );
+        var holdout = scoredReference is null
+            ? await RegisterDataset(
+                $"{datasetName}-holdout",
+                DatasetVersion(trained.ValidationSet),
+                "Holdout split used for validation (fixed seed).",
+                [trained.ValidationSet],
+                trained.ValidationRows,
+                schema,
+                ct
+            )
+            : await RegisterDataset(
+                $"{datasetName}-holdout-scored",
+                DatasetVersion(scoredReference),
+                $"Holdout split used for validation (fixed seed), and the same rows with {version}'s score: the monitoring reference.",
+                [trained.ValidationSet, scoredReference],
+                trained.ValidationRows,
+                [.. schema, new DatasetColumn(DemoMonitoring.ScoreColumn, "float")],
+                ct
+            );
         await versions.RegisterAsync(
             new RegisterModelVersion(
                 modelId,
@@ -455,7 +634,13 @@ public sealed class DemoInventory(
         log.WriteLine($"  evidence on {modelId} {version}: holdout ROC AUC {computed.Report.Metrics.RocAuc:0.###}");
     }
 
-    private async Task<string> RequestApproval(string modelId, string version, string environment, CancellationToken ct) =>
+    private async Task<string> RequestApproval(
+        string modelId,
+        string version,
+        string environment,
+        CancellationToken ct,
+        MonitoringPlan? plan = null
+    ) =>
         (
             await approvals.RequestAsync(
                 new VersionRef(modelId, version),
@@ -463,7 +648,8 @@ public sealed class DemoInventory(
                 $"Decisions in {environment} for the {modelId} use case, as described in the business purpose.",
                 null,
                 As(Owner),
-                ct
+                ct,
+                plan
             )
         )
             .Result
@@ -475,10 +661,11 @@ public sealed class DemoInventory(
         string environment,
         Caller[] officers,
         TimeSpan validFor,
-        CancellationToken ct
+        CancellationToken ct,
+        MonitoringPlan? plan = null
     )
     {
-        var approvalId = await RequestApproval(modelId, version, environment, ct);
+        var approvalId = await RequestApproval(modelId, version, environment, ct, plan);
         var target = new VersionRef(modelId, version);
         var digest = (await versions.GetAsync(target, ct))!.State.ArtifactDigest;
         foreach (var officer in officers)

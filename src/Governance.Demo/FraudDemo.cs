@@ -31,16 +31,12 @@ public static class FraudDemo
     {
         DemoTraining.CheckArguments(outputFolder, variant, numberOfTrees, numberOfLeaves);
         Directory.CreateDirectory(outputFolder);
-        var header = string.Join(',', [.. Features, LabelColumn]);
-        var rows = Generate();
+        var header = Header;
+        var rows = Generate(Rows, DemoTraining.Seed, drift: 0);
         DemoTraining.WriteCsv(Path.Combine(outputFolder, $"{DatasetStem}.csv"), header, rows);
         var (train, trainRows, holdout, holdoutRows) = DemoTraining.Split(header, rows, outputFolder, DatasetStem);
 
-        // The label is loaded as "Label" (what the trainer and the scoring host's non-feature columns expect); the files call it is_fraud.
-        var columns = Features
-            .Select((f, i) => new TextLoader.Column(f, DataKind.Single, i))
-            .Append(new TextLoader.Column("Label", DataKind.Boolean, Features.Count))
-            .ToArray();
+        var columns = Columns;
         var ml = new MLContext(seed: DemoTraining.Seed);
         return DemoTraining.Train(
             ml,
@@ -56,16 +52,29 @@ public static class FraudDemo
         );
     }
 
+    /// <summary>The files' header: the features, then the label.</summary>
+    public static string Header => string.Join(',', [.. Features, LabelColumn]);
+
+    /// <summary>The columns as the model loads them. The label is loaded as "Label" (what the trainer and the scoring host's
+    /// non-feature columns expect); the files call it is_fraud.</summary>
+    public static TextLoader.Column[] Columns =>
+        Features
+            .Select((f, i) => new TextLoader.Column(f, DataKind.Single, i))
+            .Append(new TextLoader.Column("Label", DataKind.Boolean, Features.Count))
+            .ToArray();
+
     /// <summary>
     /// The synthetic generator. Legitimate spend is small, daytime, local, mostly card-present; three in four frauds follow the
     /// classic pattern (large card-not-present amounts, at night, far from home, in bursts, in risky categories) and one in four
-    /// is camouflaged as ordinary spend, so the task is learnable but not trivial.
+    /// is camouflaged as ordinary spend, so the task is learnable but not trivial. <paramref name="drift"/> (0 for the training
+    /// data, up to 1) shifts legitimate spend as an online-shopping campaign would: larger amounts, fewer card-present
+    /// payments, further from home; the demo's production samples use it.
     /// </summary>
-    private static string[] Generate()
+    public static string[] Generate(int rowCount, int seed, double drift)
     {
-        var random = new Random(DemoTraining.Seed);
-        var rows = new string[Rows];
-        for (var i = 0; i < Rows; i++)
+        var random = new Random(seed);
+        var rows = new string[rowCount];
+        for (var i = 0; i < rowCount; i++)
         {
             var fraud = random.NextDouble() < FraudRate;
             var pattern = fraud && random.NextDouble() < 0.75;
@@ -86,11 +95,13 @@ public static class FraudDemo
             }
             else
             {
-                amount = Math.Exp(3.4 + 0.9 * Gaussian(random));
+                amount = Math.Exp(3.4 + 0.8 * drift + 0.9 * Gaussian(random));
                 hour = random.NextDouble() < 0.9 ? random.Next(7, 23) : random.Next(0, 7);
                 category = random.NextDouble() < 0.85 ? random.Next(0, 7) : random.Next(7, 10);
-                cardPresent = random.NextDouble() < 0.75 ? 1 : 0;
-                distance = Math.Exp(1.5 + 1.0 * Gaussian(random)) + (random.NextDouble() < 0.03 ? 100 + 1900 * random.NextDouble() : 0);
+                cardPresent = random.NextDouble() < 0.75 - 0.45 * drift ? 1 : 0;
+                distance =
+                    Math.Exp(1.5 + 1.2 * drift + 1.0 * Gaussian(random))
+                    + (random.NextDouble() < 0.03 ? 100 + 1900 * random.NextDouble() : 0);
                 count = 1 + random.Next(0, 6);
             }
             rows[i] = string.Create(

@@ -178,9 +178,10 @@ public static class LedgerSetup
         services.AddSingleton<ModelVersionRecords>();
         services.AddSingleton<ValidationRecords>();
         services.AddSingleton<FindingRecords>();
-        // Notifications: one source per kind; a new kind (monitoring breaches) is one more INotificationSource here.
+        // Notifications: one source per kind; a new kind is one more INotificationSource here.
         services.AddSingleton<INotificationSource, ApprovalNotifications>();
         services.AddSingleton<INotificationSource, FindingNotifications>();
+        services.AddSingleton<INotificationSource, BreachNotifications>();
         services.AddSingleton<NotificationCenter>();
         services.AddSingleton<EvidenceRecords>();
         services.AddSingleton<IncidentRecords>();

@@ -74,6 +74,8 @@ public sealed partial class AccessibilityTests(AccessibilityTests.AccessibilityA
         await ledger.Validate(pendingModel);
         var pendingId = await ledger.RequestApproval(pendingModel);
         await ledger.RegisterVersion(modelId, "1.1.0");
+        var (monitored, monitoredApproval, reports) = await MonitoringBrowserTests.Monitored(app, app.Clock.GetUtcNow());
+        var monitoring = $"/models/{monitored}/versions/1.0.0/monitoring/production";
 
         var found = new List<string>();
         async Task Check(IPage page, string path)
@@ -124,12 +126,25 @@ public sealed partial class AccessibilityTests(AccessibilityTests.AccessibilityA
                 $"/models/{modelId}/compare",
                 "/findings",
                 "/notifications",
+                monitoring,
+                $"/monitoring/reports/{reports[^1]}",
+                "/monitoring",
+                "/monitoring?incidents=due",
                 "/no-such-page",
             }
         )
             await Check(auditor, path);
         var officer = await SignedIn("ravi");
-        foreach (var path in new[] { "/approvals", $"/approvals/{pendingId}", $"/approvals/{approvedId}" })
+        foreach (
+            var path in new[]
+            {
+                "/approvals",
+                $"/approvals/{pendingId}",
+                $"/approvals/{approvedId}",
+                $"/approvals/{monitoredApproval}",
+                monitoring,
+            }
+        )
             await Check(officer, path);
         var validator = await SignedIn("victor");
         await Check(validator, "/validation");

@@ -5,9 +5,13 @@ using System.Net.Sockets;
 using System.Text;
 using Governance.Api.Hosting;
 using Governance.Api.Tests.Infrastructure;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Notifications;
 using Governance.Domain.Shared;
+using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Monitoring;
 using Governance.Ledger.Notifications;
+using Governance.Ledger.Writing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,7 +20,8 @@ namespace Governance.Api.Tests;
 /// <summary>
 /// Notifications by e-mail through a real SMTP server: Debian's aiosmtpd (python3-aiosmtpd, installed by ./gov test), run by the
 /// test, receives what MailKit sends. Each notification is mailed once, only of the kinds the person chose, and a finding's
-/// due-date mail comes when the (injected) clock reaches 14 days before its date.
+/// due-date mail comes when the (injected) clock reaches 14 days before its date; a breach review reaches whom the signed plan
+/// alerts and the officers who may resolve it.
 /// </summary>
 public sealed class NotificationMailTests(NotificationMailTests.MailApp app) : IClassFixture<NotificationMailTests.MailApp>
 {
@@ -159,6 +164,87 @@ public sealed class NotificationMailTests(NotificationMailTests.MailApp app) : I
         await Eventually(() => app.Received.Contains($"Subject: [Governance] Finding F-1 of {modelId} 1.0.0 is due"), () => app.Received);
         Assert.Contains("<mail-owner@bank.example>", app.Received);
         Assert.Equal(1, Count(app.Received, review));
+    }
+
+    private static readonly object[] Psi = [new { statistic = "Psi", threshold = 0.25 }];
+
+    [Fact]
+    public async Task A_breach_review_is_mailed_to_whom_the_signed_plan_alerts_and_to_the_officers_who_may_resolve_it()
+    {
+        var mailer = app.Services.GetRequiredService<NotificationMailer>();
+        // Breaches only: this class's other test counts the review mails every officer gets.
+        var officer = await NewPerson("breach-officer", Roles.RiskOfficer);
+        await app
+            .Services.GetRequiredService<NotificationCenter>()
+            .SetEmailKindsAsync(officer, [NotificationKind.Breach], CancellationToken.None);
+        var analyst = await NewPerson("breach-analyst", Roles.Auditor);
+        await NewPerson("breach-bystander", Roles.Auditor);
+        var ledger = new Scenario(app);
+        var modelId = await ledger.RegisterModel(Scenario.NewId("breach"));
+        var dataset = await ledger.RegisterDataset();
+        var digest = await ledger.RegisterVersion(modelId, datasetDigest: dataset);
+        await ledger.Validate(modelId);
+        var plan = new
+        {
+            referenceDatasetDigest = dataset,
+            referenceRows = 1000,
+            features = new[]
+            {
+                new
+                {
+                    name = "Amount",
+                    kind = "Numeric",
+                    tests = Psi,
+                },
+            },
+            prediction = new
+            {
+                name = "Score",
+                kind = "Numeric",
+                tests = Psi,
+            },
+            correction = "None",
+            datasetDriftShare = 0.5,
+            cadenceDays = 30,
+            onBreach = "UnderReview",
+            drainPeriod = "00:00:00",
+            alert = new[] { analyst },
+        };
+        var approvalId = (
+            await ledger
+                .Owner.PostAsJsonAsync(
+                    $"{Scenario.VersionPath(modelId)}/approvals",
+                    new
+                    {
+                        environment = "production",
+                        intendedUse = "Card fraud screening",
+                        monitoringPlan = plan,
+                    }
+                )
+                .Expect(HttpStatusCode.Created)
+        ).GetProperty("id").GetString()!;
+        await ledger.SignOff(ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
+        await mailer.SendPendingAsync(CancellationToken.None);
+
+        await app
+            .Services.GetRequiredService<BreachRecords>()
+            .RecordBreachAsync(
+                new VersionRef(modelId, "1.0.0"),
+                "production",
+                "monitoring-mail-1",
+                Scenario.DigestOf("monitoring-mail-1"),
+                [new BreachingFeature("Amount", DriftStatistic.Psi, 0.41, 0.25)],
+                new CommandCall(new Caller("client:monitoring-job", [Roles.DeploymentPipeline], "monitoring-job"), "mail-breach-1"),
+                CancellationToken.None
+            );
+        Assert.True(await mailer.SendPendingAsync(CancellationToken.None) >= 2, "the breach was not mailed");
+
+        var subject = $"Subject: [Governance] {modelId} 1.0.0 in production breached its monitoring plan (Amount): approval under review";
+        await Eventually(() => app.Received.Contains(subject + ", awaiting your resolution"), () => app.Received);
+        Assert.Contains("<breach-officer@bank.example>", app.Received);
+        Assert.Contains("<breach-analyst@bank.example>", app.Received);
+        Assert.DoesNotContain("<breach-bystander@bank.example>", app.Received);
+        Assert.Equal(0, await mailer.SendPendingAsync(CancellationToken.None));
     }
 
     private static int Count(string text, string part) => (text.Length - text.Replace(part, "").Length) / part.Length;

@@ -1,3 +1,5 @@
+using Governance.Domain.ModelVersions;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Notifications;
 using Governance.Domain.Shared;
 using Governance.Domain.Validation;
@@ -6,7 +8,7 @@ using static Governance.Domain.Tests.TestLedger;
 namespace Governance.Domain.Tests;
 
 /// <summary>Who is notified of what, at a given time (no clock read, no waiting): reviews awaiting the person, approvals ending
-/// within 30 days, findings due within 14 days or overdue.</summary>
+/// within 30 days, findings due within 14 days or overdue, monitoring breaches.</summary>
 public sealed class NotificationRulesTests
 {
     private static Recipient As(Actor actor, params string[] roles) => new(actor.SubjectId, roles.Length == 0 ? [actor.Role] : roles);
@@ -62,5 +64,76 @@ public sealed class NotificationRulesTests
         Assert.Contains("overdue", overdue.Title);
         Assert.Single(NotificationRules.FindingsDue(As(Validator), findings, Day(31)));
         Assert.Empty(NotificationRules.FindingsDue(As(Developer), findings, Day(31)));
+    }
+
+    private static readonly BreachingFeature[] Drifting = [new("Duration", DriftStatistic.Psi, 0.31, 0.25)];
+    private static readonly Actor Auditor = new("audit-ann", Roles.Auditor);
+
+    /// <summary>An approval granted with a plan that alerts the model's owner by subject id and auditors by role.</summary>
+    private static object[] ApprovedWithPlan(BreachAction action)
+    {
+        var plan = MonitoringPlanTests.Plan(action) with { Alert = [Owner.SubjectId, Roles.Auditor] };
+        return [.. Approved().Select(e => e is ApprovalRequested r ? r with { MonitoringPlan = plan } : e)];
+    }
+
+    private static object[] Breached(object[] history, string reportId, DateTimeOffset at) =>
+        [
+            .. history,
+            BreachDecisions.Decide(
+                new RecordMonitoringBreach($"review-{reportId}", Production, reportId, OtherDigest, Drifting),
+                Given(history),
+                Ctx(Pipeline, at)
+            ),
+        ];
+
+    private static Notification[] Breaches(Actor person, object[] history, DateTimeOffset now, params string[] roles) =>
+        [.. NotificationRules.Breaches(As(person, roles), [(TheModel, Given(history))], now)];
+
+    [Fact]
+    public void An_open_breach_review_reaches_the_plans_alerted_and_the_officers_who_may_resolve_it_each_where_they_act()
+    {
+        var history = Breached(ApprovedWithPlan(BreachAction.UnderReview), "report-1", Day(20));
+
+        var officer = Assert.Single(Breaches(OfficerB, history, Day(21)));
+        Assert.Equal(
+            ("breach-review:review-report-1:1", NotificationKind.Breach, $"/approvals/{ApprovalId}#breach-review", Day(20)),
+            (officer.Id, officer.Kind, officer.Link, officer.At)
+        );
+        Assert.Contains("Duration", officer.Title);
+        Assert.Contains("under review, awaiting your resolution", officer.Title);
+        // Named by subject id, and by role: told, and sent to the monitoring page (they do not resolve it).
+        var monitoring = $"/models/{ModelId}/versions/{VersionLabel}/monitoring/{Production}";
+        Assert.Equal(monitoring, Assert.Single(Breaches(Owner, history, Day(21))).Link);
+        Assert.Equal(monitoring, Assert.Single(Breaches(Auditor, history, Day(21))).Link);
+        // Neither named nor an officer who may resolve it: the validator, also when they hold the risk officer role.
+        Assert.Empty(Breaches(Validator, history, Day(21)));
+        Assert.Empty(Breaches(Validator, history, Day(21), Roles.Validator, Roles.RiskOfficer));
+
+        // A second breaching report joins the open review: a new notification; resolved, nothing stands.
+        var again = Breached(history, "report-2", Day(22));
+        Assert.Equal("breach-review:review-report-1:2", Assert.Single(Breaches(OfficerB, again, Day(23))).Id);
+        var resolved = BreachDecisions.Decide(
+            new ResolveBreachReview(ApprovalId, "review-report-1", BreachResolution.Accepted, "Seasonal campaign"),
+            TheModel,
+            Given(again),
+            Ctx(OfficerB, Day(24))
+        );
+        Assert.Empty(Breaches(OfficerB, [.. again, .. resolved], Day(25)));
+        Assert.Empty(Breaches(Owner, [.. again, .. resolved], Day(25)));
+    }
+
+    [Fact]
+    public void A_warning_breach_stands_until_the_next_report_is_due()
+    {
+        var history = Breached(ApprovedWithPlan(BreachAction.Warn), "report-1", Day(20));
+
+        var warning = Assert.Single(Breaches(Owner, history, Day(21)));
+        Assert.Equal(($"breach:{ApprovalId}:report-1", NotificationKind.Breach), (warning.Id, warning.Kind));
+        Assert.Contains("warning recorded", warning.Title);
+        Assert.Single(Breaches(OfficerB, history, Day(49)));
+        // The plan's cadence is 30 days: by then the next report is due and the warning no longer stands.
+        Assert.Empty(Breaches(OfficerB, history, Day(50)));
+        // A revoked approval's breaches no longer stand.
+        Assert.Empty(Breaches(Owner, [.. history, RevokedEvent(at: Day(21))], Day(21)));
     }
 }

@@ -237,6 +237,16 @@ internal sealed class DeskWithOneRequest : IAuditDesk, IApprovalDesk, IValidatio
         CancellationToken ct
     ) => Answer("revoke", (approvalId, reason));
 
+    public Task<DecisionOutcome> ResolveBreachAsync(
+        ClaimsPrincipal officer,
+        string approvalId,
+        string reviewId,
+        BreachResolution resolution,
+        string rationale,
+        long renderedVersion,
+        CancellationToken ct
+    ) => Answer("resolve-breach", (approvalId, reviewId, resolution, rationale, renderedVersion));
+
     public Task<DecisionOutcome> RetireModelAsync(ClaimsPrincipal person, string modelId, string reason, CancellationToken ct) =>
         Answer("retire-model", (modelId, reason));
 
@@ -363,6 +373,7 @@ public sealed class ComponentTests
         context.Services.AddSingleton<IOwnerDesk>(desk);
         context.Services.AddSingleton<IStewardshipDesk>(desk);
         context.Services.AddSingleton<IDiscussionDesk>(desk);
+        context.Services.AddSingleton<IMonitoringDesk>(new MonitoringInMemory());
         context.Services.AddSingleton<IPeopleDirectory>(new Directory());
         context.Services.AddSingleton<IIntegrityDesk>(new IntegrityDeskStub());
         context.Services.AddSingleton<ITechnicalFileDesk>(new TechnicalFileInMemory(DeskWithOneRequest.Model, DeskWithOneRequest.Version));

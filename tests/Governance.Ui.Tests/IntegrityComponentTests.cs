@@ -40,6 +40,7 @@ public sealed class IntegrityComponentTests
         context.Services.AddSingleton<IPointInTimeDesk>(new PointInTimeInMemory(desk));
         context.Services.AddSingleton<IStewardshipDesk>(desk);
         context.Services.AddSingleton<IIntegrityDesk>(integrity);
+        context.Services.AddSingleton<IMonitoringDesk>(new MonitoringInMemory());
         context.Services.AddSingleton<ITechnicalFileDesk>(new TechnicalFileInMemory(DeskWithOneRequest.Model, DeskWithOneRequest.Version));
         context.Services.AddSingleton(TimeProvider.System);
         context.Services.AddSingleton<Governance.Ledger.People.IPeopleDirectory>(new Directory());

@@ -185,6 +185,8 @@ public static class EvidencePack
                 "A post-market monitoring plan is not recorded; the deployments, refusals and load reports above are what the ledger "
                     + "observes."
             ),
+            new Heading(2, "Serious incidents and corrective actions (Article 73)"),
+            .. Incidents(i),
             new Heading(1, "Article 12: record-keeping"),
             new Paragraph(
                 $"The ledger keeps every event of this version immutably, with actor, time, reason and correlation id; {i.Trail.Count} "
@@ -255,5 +257,7 @@ public static class EvidencePack
                                 + $"{a.RevocationReason}"
                         )
                 ),
+            new Heading(1, "7. Incidents and corrective actions (ongoing monitoring; EU AI Act Article 73)"),
+            .. Incidents(i),
         ];
 }

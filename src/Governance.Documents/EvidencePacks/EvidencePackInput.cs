@@ -1,4 +1,5 @@
 using Governance.Domain.Datasets;
+using Governance.Domain.Incidents;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
@@ -53,6 +54,10 @@ public sealed record EvidencePackInput(
     /// <summary>The model's technical file (documentation statements, risk file) as read with the version; null when nothing is
     /// recorded in it.</summary>
     public TechnicalFile? Documentation { get; init; }
+
+    /// <summary>The serious incidents recorded with the version (EU AI Act Art. 73), as of <see cref="Position"/>, oldest
+    /// first by when the provider became aware.</summary>
+    public IReadOnlyList<SeriousIncident> Incidents { get; init; } = [];
 
     /// <summary>The events of the model's technical file the pack cites, in stream order (Appendix A's continuation).</summary>
     public IReadOnlyList<TrailEntry> DocumentationTrail { get; init; } = [];

@@ -355,6 +355,44 @@ internal static class Sections
         yield return new Table(header, widths, items.Skip(Math.Max(0, items.Count - MostRecentListed)).Select(row).ToArray());
     }
 
+    /// <summary>
+    /// The serious incidents recorded with the version (EU AI Act Art. 73) as of the pack's position: what happened, its
+    /// category (Art. 3(49)), the people affected, when the provider became aware and the reporting deadline (Art. 73(2)-(4)),
+    /// the report to the authority or that it is not recorded, and each corrective action (Art. 73(6)).
+    /// </summary>
+    public static IEnumerable<Block> Incidents(EvidencePackInput i)
+    {
+        if (i.Incidents.Count == 0)
+        {
+            yield return new Paragraph("No serious incident is recorded for this version.");
+            yield break;
+        }
+        foreach (var incident in i.Incidents)
+        {
+            yield return new Heading(3, $"Incident {incident.Id}");
+            yield return new KeyValues([
+                new("What happened", incident.Description),
+                new("Category (Art. 3(49))", incident.Category.ToString()),
+                new("Affected persons", incident.AffectedPersons.ToString(CultureInfo.InvariantCulture)),
+                new("Provider aware", Time(incident.AwareAt)),
+                new("Report due by (Art. 73)", Time(incident.ReportDueBy)),
+                new("Recorded", $"{Time(incident.RecordedAt)} by {i.People.Of(incident.RecordedBy)}"),
+                new(
+                    "Report to the authority",
+                    incident.Report is { } report
+                        ? $"{report.Authority}, reference {report.Reference}, {Time(report.ReportedAt)} by {i.People.Of(report.ReportedBy)}"
+                        : $"{NotRecorded} no report to the market surveillance authority is recorded"
+                ),
+            ]);
+            if (incident.CorrectiveActions.Count == 0)
+                yield return new Paragraph("Corrective actions: none recorded.");
+            foreach (var action in incident.CorrectiveActions)
+                yield return new Paragraph(
+                    $"Corrective action, {Time(action.RecordedAt)} by {i.People.Of(action.RecordedBy)}: {action.Action}"
+                );
+        }
+    }
+
     public static IEnumerable<Block> Deployments(EvidencePackInput i)
     {
         var blocks = new List<Block>();

@@ -1,6 +1,7 @@
 using Governance.Domain.Approvals;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Shared;
 using Governance.Domain.Validation;
 
@@ -18,7 +19,8 @@ public enum NotificationKind
     /// <summary>A finding this person owns or validates is due soon or overdue.</summary>
     FindingDue,
 
-    /// <summary>A monitoring breach (issue 15), from the breach source once its events exist.</summary>
+    /// <summary>A monitoring report breached an approval's signed plan: a breach review awaits a risk officer, or a warning
+    /// was recorded (<see cref="NotificationRules.Breaches"/>).</summary>
     Breach,
 }
 
@@ -126,4 +128,60 @@ public static class NotificationRules
             );
         }
     }
+
+    /// <summary>
+    /// Monitoring breaches of granted approvals (EU AI Act Art. 72): an open breach review (under review or suspended) and a
+    /// warning breach, the latter until the next report is due (its time plus the plan's cadence). For the people the signed
+    /// plan's <see cref="MonitoringPlan.Alert"/> names (a subject id, or a role the person holds) and for the risk officers who
+    /// may resolve a review of it (independent of the version under <see cref="SegregationOfDuties"/>). The officers who may
+    /// resolve an open review are sent to the approval, where they resolve it; everyone else to the version's monitoring page.
+    /// A review's notification changes when another breaching report is added to it.
+    /// </summary>
+    public static IEnumerable<Notification> Breaches(
+        Recipient person,
+        IEnumerable<(Model Model, ModelVersion Version)> versions,
+        DateTimeOffset now
+    )
+    {
+        var officer = person.Roles.Contains(Roles.RiskOfficer);
+        foreach (var (model, version) in versions)
+        foreach (var a in version.Approvals)
+        {
+            if (a.Status != ApprovalStatus.Approved || a.MonitoringPlan is not { } plan)
+                continue;
+            var resolver = officer && SegregationOfDuties.Conflict(model, version, a, person.SubjectId, OfficerDecision.Resolve) is null;
+            if (!resolver && !plan.Alert.Any(named => named == person.SubjectId || person.Roles.Contains(named)))
+                continue;
+            var subject = $"{a.ModelId} {a.Version} in {a.Environment}";
+            var monitoring = MonitoringLink(a.ModelId, a.Version, a.Environment);
+            if (a.OpenReview is { } review)
+            {
+                var breaches = a.Breaches.Where(b => b.ReviewId == review.Id).ToArray();
+                yield return new Notification(
+                    $"breach-review:{review.Id}:{review.ReportIds.Count}",
+                    NotificationKind.Breach,
+                    $"{subject} breached its monitoring plan ({Breaching(breaches)}): "
+                        + (review.Action == BreachAction.Suspend ? "approval suspended" : "approval under review")
+                        + (resolver ? ", awaiting your resolution" : ""),
+                    resolver ? $"/approvals/{Uri.EscapeDataString(a.Id)}#breach-review" : monitoring,
+                    breaches.Length == 0 ? review.OpenedAt : breaches[^1].At
+                );
+            }
+            foreach (var b in a.Breaches.Where(b => b.Action == BreachAction.Warn && now < b.At.AddDays(plan.CadenceDays)))
+                yield return new Notification(
+                    $"breach:{a.Id}:{b.ReportId}",
+                    NotificationKind.Breach,
+                    $"{subject} breached its monitoring plan ({Breaching([b])}): warning recorded, the approval stands",
+                    monitoring,
+                    b.At
+                );
+        }
+    }
+
+    /// <summary>The UI address of a version's monitoring in one environment.</summary>
+    public static string MonitoringLink(string modelId, string version, string environment) =>
+        $"/models/{Uri.EscapeDataString(modelId)}/versions/{Uri.EscapeDataString(version)}/monitoring/{Uri.EscapeDataString(environment)}";
+
+    private static string Breaching(IEnumerable<MonitoringBreach> breaches) =>
+        string.Join(", ", breaches.SelectMany(b => b.Features).Select(f => f.Feature).Distinct());
 }

@@ -1,6 +1,7 @@
 using Governance.Documents.EvidencePacks;
 using Governance.Domain.Datasets;
 using Governance.Domain.EvidencePacks;
+using Governance.Domain.Incidents;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
@@ -298,6 +299,23 @@ public sealed class EvidencePackIssuer(
         var training = await DatasetAsync(state.TrainingDatasetDigest, point, ct);
         var validation = await DatasetAsync(state.ValidationDatasetDigest, point, ct);
 
+        // Incidents are on streams of their own (incident-{uuid}): those of this version, folded at the point.
+        IReadOnlyList<string> incidentStreams;
+        await using (var session = store.QuerySession())
+            incidentStreams = await session
+                .Query<SeriousIncident>()
+                .Where(x => x.ModelId == target.ModelId && x.Version == target.Version)
+                .Select(x => x.Id)
+                .ToListAsync(ct);
+        var incidentEvents = incidentStreams.Count == 0 ? [] : await history.EventsAsync(incidentStreams, point.Position, ct);
+        var incidents = incidentEvents
+            .GroupBy(e => e.StreamKey!)
+            .Select(g => PointInTime.Fold<SeriousIncident>(g.ToArray(), (x, e) => SeriousIncident.Evolve(x, e.Data)))
+            .OfType<SeriousIncident>()
+            .OrderBy(x => x.AwareAt)
+            .ThenBy(x => x.Id, StringComparer.Ordinal)
+            .ToArray();
+
         var names = await people.NamesAsync(ct);
         var trail = Of(target.StreamKey).Select(e => EventTrail.Entry(e).ForPack(names)).ToArray();
         // The model's technical file as of the same point: its statements, risks and acceptances are cited too.
@@ -307,12 +325,14 @@ public sealed class EvidencePackIssuer(
             .Concat(fileEvents)
             .Concat(earlier.SelectMany(v => v.Events))
             .Concat(training.Events)
-            .Concat(validation.Events);
+            .Concat(validation.Events)
+            .Concat(incidentEvents);
         return new EvidencePackInput(model, state, training.Dataset, validation.Dataset, trail, names, previous)
         {
             Documentation =
                 fileEvents.Count == 0 ? null : PointInTime.Fold<TechnicalFile>(fileEvents, (f, e) => TechnicalFile.Evolve(f, e.Data)),
             DocumentationTrail = fileTrail,
+            Incidents = incidents,
             LogProof = await log.PackProofAsync([.. trail.Concat(fileTrail).Select(e => e.Sequence).Order()], ct),
             Position = drawnFrom.Max(e => e.Sequence),
         };

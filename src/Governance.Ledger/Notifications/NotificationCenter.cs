@@ -1,3 +1,4 @@
+using Governance.Domain.Approvals;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Notifications;
@@ -9,7 +10,7 @@ namespace Governance.Ledger.Notifications;
 /// <summary>
 /// Where a kind of notification comes from: the ledger's state read now, turned into notifications by
 /// <see cref="NotificationRules"/>. Every registered source is asked for every person's inbox and e-mail, so a new kind
-/// (monitoring breaches, issue 15) is one more source registered as a service, nothing else.
+/// is one more source registered as a service, nothing else.
 /// </summary>
 public interface INotificationSource
 {
@@ -26,6 +27,28 @@ public sealed class ApprovalNotifications(IDocumentStore store) : INotificationS
         var models = (await session.Query<Model>().ToListAsync(ct)).ToDictionary(m => m.Id);
         var pairs = versions.Where(v => models.ContainsKey(v.ModelId)).Select(v => (models[v.ModelId], v)).ToArray();
         return [.. NotificationRules.Reviews(person, pairs), .. NotificationRules.Expiring(person, pairs, now)];
+    }
+}
+
+/// <summary>Monitoring breaches of granted approvals: open breach reviews and standing warnings
+/// (<see cref="NotificationRules.Breaches"/>). Reads only the approvals that carry a breach, then their versions and models.</summary>
+public sealed class BreachNotifications(IDocumentStore store) : INotificationSource
+{
+    public async Task<IReadOnlyList<Notification>> ForAsync(Recipient person, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var breached = (await session.Query<Approval>().Where(a => a.Status == ApprovalStatus.Approved).ToListAsync(ct))
+            .Where(a => a.Breaches.Count > 0)
+            .ToArray();
+        if (breached.Length == 0)
+            return [];
+        var models = (await session.LoadManyAsync<Model>(ct, breached.Select(a => a.ModelId).Distinct().ToArray())).ToDictionary(m => m.Id);
+        var versions = await session.LoadManyAsync<ModelVersion>(
+            ct,
+            breached.Select(a => ModelVersion.StreamKey(a.ModelId, a.Version)).Distinct().ToArray()
+        );
+        var pairs = versions.Where(v => models.ContainsKey(v.ModelId)).Select(v => (models[v.ModelId], v)).ToArray();
+        return [.. NotificationRules.Breaches(person, pairs, now)];
     }
 }
 

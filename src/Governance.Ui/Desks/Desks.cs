@@ -107,6 +107,19 @@ public interface IApprovalDesk
         long renderedVersion,
         CancellationToken ct
     );
+
+    /// <summary>Resolves the open breach review <paramref name="reviewId"/> of a granted approval: accepted with the rationale
+    /// (the approval stands again), revalidation required or revoked (both revoke the approval); refused when the officer is
+    /// not independent of the version, or the version changed since <paramref name="renderedVersion"/>.</summary>
+    Task<DecisionOutcome> ResolveBreachAsync(
+        ClaimsPrincipal officer,
+        string approvalId,
+        string reviewId,
+        BreachResolution resolution,
+        string rationale,
+        long renderedVersion,
+        CancellationToken ct
+    );
 }
 
 /// <summary>A model's stewardship from its page: retiring the model or one version, withdrawing a delegate. The ledger decides who

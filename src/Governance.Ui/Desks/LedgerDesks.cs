@@ -50,6 +50,7 @@ public static class UiSetup
             .AddSingleton<IAdminDesk, LedgerAdminDesk>()
             .AddSingleton<INotificationDesk, LedgerNotificationDesk>()
             .AddScoped<Components.NotificationBellSignal>()
+            .AddSingleton<IMonitoringDesk, LedgerMonitoringDesk>()
             .AddSingleton<IOwnerDesk, GuardedOwnerDesk>()
             .AddSingleton<LedgerTechnicalFileDesk>()
             .AddSingleton<ITechnicalFileDesk, GuardedTechnicalFileDesk>();
@@ -232,6 +233,33 @@ internal sealed class LedgerApprovalDesk(ApprovalQueries queries, ApprovalRecord
                     ct
                 ),
             _ => "Revoked: the approval allows no deployment from now on, and model servers are told at their next status check."
+        );
+
+    public Task<DecisionOutcome> ResolveBreachAsync(
+        ClaimsPrincipal officer,
+        string approvalId,
+        string reviewId,
+        BreachResolution resolution,
+        string rationale,
+        long renderedVersion,
+        CancellationToken ct
+    ) =>
+        PersonCalls.Outcome(
+            async () =>
+                await breaches.ResolveAsync(
+                    await queries.VersionOfAsync(approvalId, ct),
+                    new ResolveBreachReview(approvalId, reviewId, resolution, rationale),
+                    PersonCalls.Call(officer, renderedVersion),
+                    ct
+                ),
+            _ =>
+                resolution switch
+                {
+                    BreachResolution.Accepted => "Accepted: the review is closed with your rationale and the approval stands again.",
+                    BreachResolution.RevalidationRequired =>
+                        "Revalidation required: the approval is revoked and the version must be validated anew.",
+                    _ => "Revoked: the approval allows no deployment from now on.",
+                }
         );
 }
 

@@ -94,6 +94,23 @@ internal sealed class GuardedApprovalDesk(LedgerApprovalDesk desk, ISessionGuard
             current => desk.RevokeAsync(current, approvalId, reason, renderedVersion, ct),
             ct
         );
+
+    public Task<DecisionOutcome> ResolveBreachAsync(
+        ClaimsPrincipal officer,
+        string approvalId,
+        string reviewId,
+        BreachResolution resolution,
+        string rationale,
+        long renderedVersion,
+        CancellationToken ct
+    ) =>
+        Guarded.RunAsync(
+            guard,
+            officer,
+            SessionUse.Sign,
+            current => desk.ResolveBreachAsync(current, approvalId, reviewId, resolution, rationale, renderedVersion, ct),
+            ct
+        );
 }
 
 internal sealed class GuardedDiscussionDesk(LedgerDiscussionDesk desk, ISessionGuard guard) : IDiscussionDesk
