@@ -42,6 +42,9 @@ public static class Composer
 
         public MeasureCount Count => count;
 
+        /// <summary>Builds every text blob of the render (Skia empties it with each blob built).</summary>
+        public SKTextBlobBuilder Blobs { get; } = new();
+
         /// <summary>The page being drawn (1-based), for the layout record.</summary>
         public int Page;
 
@@ -95,6 +98,7 @@ public static class Composer
                 p.Dispose();
             foreach (var t in _typefaces.Values)
                 t.Dispose();
+            Blobs.Dispose();
         }
     }
 
@@ -622,10 +626,10 @@ public static class Composer
         };
         if (T.Collecting is { } usage)
         {
-            line.Source.Collect(line.Start, line.End, usage);
+            usage.Record(line.Source);
             return;
         }
-        var missing = line.Source.Draw(canvas, line.Start, line.End, left, y, T.Paint(color), T.Font);
+        var missing = line.Source.Draw(canvas, line.Start, line.End, left, y, T.Paint(color), T.Font, T.Blobs);
         T.Count.Drawn?.Add(new DrawnText(T.Page, line.Text, left, left + width, boxLeft, boxLeft + box, missing));
     }
 

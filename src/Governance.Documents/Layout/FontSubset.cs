@@ -12,18 +12,27 @@ namespace Governance.Documents.Layout;
 /// </summary>
 internal sealed class GlyphUsage
 {
-    private readonly Dictionary<FontFile, (HashSet<uint> CodePoints, HashSet<ushort> Glyphs)> _used = new();
+    private readonly Dictionary<FontFile, (HashSet<uint> CodePoints, bool[] Glyphs)> _used = new();
+    private readonly HashSet<ShapedText> _recorded = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Records the glyphs and characters of <paramref name="text"/> (once per shaped text, however many of its lines
+    /// are drawn).</summary>
+    public void Record(ShapedText text)
+    {
+        if (_recorded.Add(text))
+            text.Collect(this);
+    }
 
     /// <summary>Records that <paramref name="glyphs"/> of <paramref name="face"/> are drawn for the characters
     /// <paramref name="text"/>.</summary>
     public void Add(FontFace face, ReadOnlySpan<char> text, ReadOnlySpan<ushort> glyphs)
     {
         if (!_used.TryGetValue(face.File, out var used))
-            _used[face.File] = used = ([], []);
+            _used[face.File] = used = ([], new bool[ushort.MaxValue + 1]);
         foreach (var rune in text.EnumerateRunes())
             used.CodePoints.Add((uint)rune.Value);
         foreach (var glyph in glyphs)
-            used.Glyphs.Add(glyph);
+            used.Glyphs[glyph] = true;
     }
 
     /// <summary>
@@ -35,7 +44,11 @@ internal sealed class GlyphUsage
     {
         var typefaces = new Dictionary<FontFile, SKTypeface>();
         foreach (var (file, used) in _used)
-            typefaces[file] = FontSubset.Create(file, used.CodePoints, used.Glyphs);
+            typefaces[file] = FontSubset.Create(
+                file,
+                used.CodePoints,
+                Enumerable.Range(0, used.Glyphs.Length).Where(g => used.Glyphs[g]).Select(g => (ushort)g)
+            );
         return typefaces;
     }
 }

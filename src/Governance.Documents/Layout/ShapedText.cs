@@ -210,10 +210,20 @@ internal sealed class ShapedText
     /// <summary>
     /// Draws <c>Text[start..end]</c> with its left edge at <paramref name="x"/> and its baseline at <paramref name="y"/>: the
     /// runs it spans, cut to the slice, in visual order (UAX #9 rule L2), each as positioned text runs with their UTF-8 text and
-    /// clusters (see <see cref="Segments"/>). Returns the number of .notdef glyphs drawn (always 0 once every face is
+    /// clusters (see <see cref="Segments"/>), built with <paramref name="builder"/> (which each blob built empties, so one
+    /// serves a whole render). Returns the number of .notdef glyphs drawn (always 0 once every face is
     /// installed).
     /// </summary>
-    public int Draw(SKCanvas canvas, int start, int end, float x, float y, SKPaint paint, Func<FontFace, float, SKFont> font)
+    public int Draw(
+        SKCanvas canvas,
+        int start,
+        int end,
+        float x,
+        float y,
+        SKPaint paint,
+        Func<FontFace, float, SKFont> font,
+        SKTextBlobBuilder builder
+    )
     {
         var missing = 0;
         foreach (var (run, from, to) in Pieces(start, end))
@@ -235,7 +245,6 @@ internal sealed class ShapedText
                     missing += glyphs[g] == 0 ? 1 : 0;
                     clusters[g] = (uint)(_byteAt[run.Clusters[first + g]] - textStart);
                 }
-                using var builder = new SKTextBlobBuilder();
                 var buffer = builder.AllocatePositionedTextRun(skFont, count, textEnd - textStart);
                 buffer.SetGlyphs(glyphs);
                 buffer.SetPositions(points);
@@ -290,11 +299,12 @@ internal sealed class ShapedText
             yield return (first, to, origin, points.ToArray());
     }
 
-    /// <summary>Records the glyphs and characters <see cref="Draw"/> would draw for <c>Text[start..end]</c>, by face.</summary>
-    public void Collect(int start, int end, GlyphUsage usage)
+    /// <summary>Records every glyph of this text and the characters it draws, by face (a superset of what the lines drawn
+    /// from it draw).</summary>
+    public void Collect(GlyphUsage usage)
     {
-        foreach (var (run, from, to) in Pieces(start, end))
-            usage.Add(run.Face, Text.AsSpan(Math.Max(start, run.Start)..Math.Min(end, run.End)), run.Glyphs.AsSpan(from..to));
+        foreach (var run in _runs)
+            usage.Add(run.Face, Text.AsSpan(run.Start..run.End), run.Glyphs);
     }
 
     /// <summary>The runs <c>Text[start..end]</c> spans, each with the range of its glyphs in the slice, in visual order.</summary>
