@@ -26,10 +26,11 @@ public static partial class CliApp
             Required = true,
             Description = "The production sample CSV (stays local; its digest is recorded)",
         };
-        var planFile = new Option<FileInfo>("--plan")
+        var planFile = new Option<FileInfo?>("--plan")
         {
-            Required = true,
-            Description = "The monitoring plan (JSON); required until approvals carry the signed plan",
+            Description =
+                "The monitoring plan (JSON), when no approval of the version in the environment carries a signed one "
+                + "(default: the signed plan, fetched from the ledger)",
         };
         var windowStart = new Option<DateTimeOffset?>("--window-start")
         {
@@ -60,7 +61,10 @@ public static partial class CliApp
             },
             async (p, ledger, print, ct) =>
             {
-                var plan = ReadPlan(await Read(p.GetValue(planFile)!, "--plan", ct));
+                var (modelId, versionLabel) = (Uri.EscapeDataString(p.GetValue(model)!), Uri.EscapeDataString(p.GetValue(version)!));
+                var plan = p.GetValue(planFile) is { } file
+                    ? ReadPlan(await Read(file, "--plan", ct))
+                    : await SignedPlanAsync(ledger, modelId, versionLabel, p.GetValue(environment)!, ct);
                 var end = p.GetValue(windowEnd) ?? DateTimeOffset.UtcNow;
                 var start = p.GetValue(windowStart) ?? end.AddDays(-plan.CadenceDays);
                 var comparison = p.GetValue(skew) ? MonitoringComparison.Skew : MonitoringComparison.Drift;
@@ -75,7 +79,6 @@ public static partial class CliApp
                     },
                     ReportJson
                 )!;
-                var (modelId, versionLabel) = (Uri.EscapeDataString(p.GetValue(model)!), Uri.EscapeDataString(p.GetValue(version)!));
                 var (status, answer) = await ledger.SendAsync(
                     HttpMethod.Post,
                     $"api/v1/models/{modelId}/versions/{versionLabel}/monitoring-reports",
@@ -91,10 +94,12 @@ public static partial class CliApp
                 );
                 if (status != HttpStatusCode.Created)
                     throw LedgerConnection.Refusal(status, answer);
+                var breach = answer.TryGetProperty("breach", out var b) && b.ValueKind == JsonValueKind.Object ? BreachSummary(b) : "";
                 return await print(
                     $"Recorded {answer.GetProperty("reportId").GetString()}: {report.Verdict.ToString().ToLowerInvariant()} "
                         + $"({report.DriftedShare:P0} of features drifting) on {answer.GetProperty("stream").GetString()}, "
-                        + $"digest {answer.GetProperty("reportDigest").GetString()}",
+                        + $"digest {answer.GetProperty("reportDigest").GetString()}, plan {answer.GetProperty("planSource").GetString()}"
+                        + breach,
                     answer
                 );
             }
@@ -163,6 +168,41 @@ public static partial class CliApp
         );
         monitor.Subcommands.Add(verify);
         return monitor;
+    }
+
+    /// <summary>What a recorded breach did to the approval, as the CLI prints it after the report.</summary>
+    private static string BreachSummary(JsonElement breach)
+    {
+        var (approval, review) = (breach.GetProperty("approvalId").GetString(), breach.GetProperty("reviewId").GetString());
+        return breach.GetProperty("action").GetString() switch
+        {
+            "Warn" => $"; breach recorded as a warning on approval {approval}",
+            "Suspend" => $"; approval {approval} suspended, review {review} in the risk officers' queue",
+            _ => $"; approval {approval} under review, review {review} in the risk officers' queue",
+        };
+    }
+
+    /// <summary>The plan signed with the version's approval in the environment (GET .../monitoring-plan).</summary>
+    /// <exception cref="CliFailure">The ledger's refusal, e.g. <c>monitoring.no_plan</c> (exit 3): then pass --plan.</exception>
+    private static async Task<MonitoringPlan> SignedPlanAsync(
+        LedgerConnection ledger,
+        string modelId,
+        string version,
+        string environment,
+        CancellationToken ct
+    )
+    {
+        var (status, answer) = await ledger.SendAsync(
+            HttpMethod.Get,
+            $"api/v1/models/{modelId}/versions/{version}/monitoring-plan?environment={Uri.EscapeDataString(environment)}",
+            null,
+            "ledger:read",
+            null,
+            ct
+        );
+        if (status != HttpStatusCode.OK)
+            throw LedgerConnection.Refusal(status, answer);
+        return answer.GetProperty("plan").Deserialize<MonitoringPlan>(ReportJson)!;
     }
 
     private static MonitoringPlan ReadPlan(byte[] bytes)

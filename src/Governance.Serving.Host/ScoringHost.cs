@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Governance.Attestations;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace Governance.Serving.Host;
 
@@ -58,6 +60,13 @@ public sealed class ScoringHostOptions
     public bool EnforceDecisionPolicy { get; set; }
 
     /// <summary>
+    /// The management port on which <c>/metrics</c> (Prometheus text format, <see cref="ServingTelemetry"/>) is served, and
+    /// only there: it names the model and environment, so it stays off the scoring port. The host must listen on it too
+    /// (e.g. <c>--urls "http://0.0.0.0:8080;http://127.0.0.1:9464"</c>). Unset: no metrics endpoint.
+    /// </summary>
+    public int? MetricsPort { get; set; }
+
+    /// <summary>
     /// What is wrong with this configuration, one line per setting as <c>Serving:Name: problem</c>; empty when the host
     /// can start. Checked before anything is served, so a bad setting stops the host with a clear message.
     /// </summary>
@@ -74,6 +83,8 @@ public sealed class ScoringHostOptions
         foreach (var (setting, value) in new[] { (nameof(Environment), Environment), (nameof(Model), Model), (nameof(Version), Version) })
             if (Blank(value))
                 Fail(setting, "is required");
+        if (MetricsPort is < 1 or > 65535)
+            Fail(nameof(MetricsPort), $"{MetricsPort} is not a TCP port (1-65535)");
         if (Blank(ArtifactPath))
             Fail(nameof(ArtifactPath), "is required: the model file or model directory to verify and serve");
         else if (Directory.Exists(ArtifactPath))
@@ -192,11 +203,30 @@ public static class ScoringHost
         builder.Services.AddSingleton<ApprovedModelLoader>();
         builder.Services.AddSingleton<ServedModel>();
         builder.Services.AddHostedService<ApprovalWatch>();
+        builder.Services.AddSingleton<ServingTelemetry>();
+        builder
+            .Services.AddOpenTelemetry()
+            .ConfigureResource(r =>
+                r.AddService(
+                    "governance-scoring-host",
+                    serviceInstanceId: System.Environment.MachineName + ":" + System.Environment.ProcessId
+                )
+            )
+            .WithMetrics(metrics =>
+                metrics
+                    .AddMeter(ServingTelemetry.Name)
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddPrometheusExporter()
+            );
         return builder;
     }
 
     public static WebApplication MapScoringHost(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<ScoringHostOptions>().MetricsPort is { } metricsPort)
+            app.MapPrometheusScrapingEndpoint("/metrics").RequireHost($"*:{metricsPort}");
         app.MapGet(
             "/health",
             (ServedModel served) =>
@@ -226,7 +256,7 @@ public static class ScoringHost
 
         app.MapPost(
             "/score",
-            (JsonElement body, ServedModel served) =>
+            (JsonElement body, ServedModel served, ServingTelemetry telemetry) =>
             {
                 if (served.Current is null)
                     return Results.Problem(
@@ -238,7 +268,9 @@ public static class ScoringHost
                 var rows = body.ValueKind == JsonValueKind.Array ? body.EnumerateArray().ToArray() : [body];
                 try
                 {
-                    return Results.Ok(served.Score(rows));
+                    var scores = served.Score(rows);
+                    telemetry.Scored(rows.Length);
+                    return Results.Ok(scores);
                 }
                 catch (ArgumentException bad)
                 {

@@ -7,7 +7,13 @@ using Microsoft.ML.Data;
 namespace Governance.Serving.Host;
 
 /// <summary>The ML.NET model currently served, or why none is: only ever a model whose approval verified.</summary>
-public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader loader, ILedgerClient ledger, ILogger<ServedModel> log)
+public sealed class ServedModel(
+    ScoringHostOptions options,
+    ApprovedModelLoader loader,
+    ILedgerClient ledger,
+    ServingTelemetry telemetry,
+    ILogger<ServedModel> log
+)
 {
     /// <summary>The model served: its transformer and input schema, the request fields that feed its columns, what
     /// verified it, and its reason codes when configured.</summary>
@@ -59,30 +65,35 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
                 : ReasonCodeExplainer.For(_ml, transformer, schema, ReasonCodeFile.Read(options.ReasonCodesFile));
             Current = new Loaded(options.Model, options.Version, transformer, schema, features, artifact, reasons);
             Refusal = null;
+            telemetry.Loaded();
         }
         catch (InvalidDataException unloadable)
         {
-            Current = null;
-            Refusal = new Refused("model_unloadable", unloadable.Message);
+            Refuse(new Refused("model_unloadable", unloadable.Message));
             log.LogError("Verified but not loadable: {Message}", unloadable.Message);
         }
         catch (ModelLoadRefusedException refused)
         {
             if (Current is not null)
                 log.LogError("Stopped serving {Model} {Version}: {Code}", options.Model, options.Version, refused.Code);
-            Current = null;
-            Refusal = new Refused(refused.Code, refused.Message);
+            Refuse(new Refused(refused.Code, refused.Message));
         }
         catch (Exception e) when (e is LedgerUnreachableException or InvalidOperationException or IOException)
         {
-            Current = null;
-            Refusal = new Refused(e is LedgerUnreachableException ? "ledger_unreachable" : "attestation_unavailable", e.Message);
+            Refuse(new Refused(e is LedgerUnreachableException ? "ledger_unreachable" : "attestation_unavailable", e.Message));
             log.LogError("No model served: {Message}", e.Message);
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    private void Refuse(Refused refusal)
+    {
+        Current = null;
+        Refusal = refusal;
+        telemetry.LoadRefused(refusal.Code);
     }
 
     /// <summary>The ML.NET model (<see cref="ScoringHostOptions.ModelFile"/>) and feature map of a verified model directory,
@@ -118,12 +129,14 @@ public sealed class ServedModel(ScoringHostOptions options, ApprovedModelLoader 
         try
         {
             await loader.ReverifyAsync(current.Artifact, new IntendedModel(current.Model, current.Version), ct);
+            telemetry.Reverified(null);
         }
         catch (ModelLoadRefusedException refused)
         {
             log.LogError("Stopped serving {Model} {Version}: {Code}", current.Model, current.Version, refused.Code);
             Current = null;
             Refusal = new Refused(refused.Code, refused.Message);
+            telemetry.Reverified(refused.Code);
         }
         finally
         {

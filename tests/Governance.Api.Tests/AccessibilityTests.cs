@@ -44,10 +44,7 @@ public sealed partial class AccessibilityTests(AccessibilityTests.AccessibilityA
     /// <summary>The rule ids docs/accessibility.md lists (its lines "- `rule-id` …" under "Known violations").</summary>
     private static IReadOnlySet<string> Documented()
     {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(folder!.FullName, "Governance.sln")))
-            folder = folder.Parent;
-        var doc = File.ReadAllText(Path.Combine(folder.FullName, "docs", "accessibility.md"));
+        var doc = File.ReadAllText(Path.Combine(Programs.RepositoryRoot(), "docs", "accessibility.md"));
         var known = doc[doc.IndexOf("## Known violations", StringComparison.Ordinal)..];
         return ListedRule().Matches(known).Select(m => m.Groups[1].Value).ToHashSet();
     }

@@ -73,18 +73,23 @@ public class BrowserApp : LedgerApp
         );
 
     /// <summary>A new browser context signed in as the development person <paramref name="userName"/> at <paramref name="path"/>,
-    /// once the page is interactive (clicks on prerendered HTML are lost).</summary>
-    public async Task<IPage> SignedInPage(IBrowser browser, string path, string userName)
+    /// once the page is interactive (clicks on prerendered HTML are lost). The viewport is 1400×1000 unless
+    /// <paramref name="viewport"/> says otherwise; <paramref name="watch"/> sees the page before it first loads.</summary>
+    public async Task<IPage> SignedInPage(
+        IBrowser browser,
+        string path,
+        string userName,
+        ViewportSize? viewport = null,
+        Action<IPage>? watch = null
+    )
     {
         var (user, password) = Person(userName);
         var page = await (
             await browser.NewContextAsync(
-                new BrowserNewContextOptions
-                {
-                    ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
-                }
+                new BrowserNewContextOptions { ViewportSize = viewport ?? new ViewportSize { Width = 1400, Height = 1000 } }
             )
         ).NewPageAsync();
+        watch?.Invoke(page);
         await page.GotoAsync(Address + path);
         await page.GetByLabel("User name").FillAsync(user);
         await page.GetByLabel("Password").FillAsync(password);
@@ -114,7 +119,7 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
 {
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
-    private static readonly string Screenshots = Path.Combine(RepositoryRoot(), "artifacts", "screenshots");
+    private static readonly string Screenshots = Path.Combine(Programs.RepositoryRoot(), "artifacts", "screenshots");
 
     public async Task InitializeAsync()
     {
@@ -147,14 +152,6 @@ public sealed class BrowserTests(BrowserApp app) : IClassFixture<BrowserApp>, IA
         await _browser.DisposeAsync();
         _playwright.Dispose();
         Assert.DoesNotContain(_browserLog, line => line.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase));
-    }
-
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(folder!.FullName, "Governance.sln")))
-            folder = folder.Parent;
-        return folder.FullName;
     }
 
     private async Task<IPage> SignedIn(string path, string userName, string password)

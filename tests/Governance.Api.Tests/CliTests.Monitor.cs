@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Governance.Api.Tests.Infrastructure;
@@ -69,5 +71,68 @@ public sealed partial class CliTests
         Assert.Contains("no column \"region\"", bad.Err);
         var empty = Write("empty.csv", "income,region,score\n");
         Assert.Contains("no rows", (await Cli(Roles.ModelOwner, ["monitor", .. common, "--reference", reference, "--sample", empty])).Err);
+    }
+
+    [Fact]
+    public async Task Under_an_approval_with_a_signed_plan_monitor_needs_no_plan_file_and_a_breach_reaches_the_risk_officers_queue()
+    {
+        var modelId = await _ledger.RegisterModel(Scenario.NewId(), "Low");
+        var referenceText = MonitoringEndpointTests.Table(400, 0, modelId.GetHashCode());
+        var dataset = (
+            await _ledger
+                .Owner.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(Scenario.NewId("ds"), Digest.OfText(referenceText)))
+                .Expect(HttpStatusCode.Created)
+        )
+            .GetProperty("manifestDigest")
+            .GetString()!;
+        var digest = await _ledger.RegisterVersion(modelId, datasetDigest: dataset);
+        await _ledger.Validate(modelId);
+        var approvalId = (
+            await _ledger
+                .Owner.PostAsync(
+                    $"{Scenario.VersionPath(modelId)}/approvals",
+                    JsonContent.Create(
+                        new
+                        {
+                            environment = "production",
+                            intendedUse = "Retail credit decisions",
+                            monitoringPlan = MonitoringEndpointTests.Plan(dataset),
+                        },
+                        options: PlanJson
+                    )
+                )
+                .Expect(HttpStatusCode.Created)
+        ).GetProperty("id").GetString()!;
+        await _ledger.SignOff(_ledger.OfficerRita, modelId, approvalId, digest).Expect(HttpStatusCode.OK);
+        var reference = Write("reference.csv", referenceText);
+        var sample = Write("sample.csv", MonitoringEndpointTests.Table(300, 3000, 12));
+        string[] monitor =
+        [
+            "monitor",
+            "--model",
+            modelId,
+            "--version",
+            "1.0.0",
+            "--environment",
+            "production",
+            "--window-end",
+            app.Clock.GetUtcNow().ToString("O"),
+            "--reference",
+            reference,
+            "--sample",
+            sample,
+        ];
+
+        var recorded = await Cli(Roles.ModelOwner, monitor);
+
+        Assert.True(recorded.Exit == ExitCodes.Ok, recorded.Err);
+        Assert.Contains($"plan approval:{approvalId}", recorded.Out);
+        Assert.Contains($"approval {approvalId} under review", recorded.Out);
+        var queue = await _ledger.OfficerRavi.GetAsync("/api/v1/approvals/reviews").Expect(HttpStatusCode.OK);
+        Assert.Contains(queue.EnumerateArray(), r => r.GetProperty("approvalId").GetString() == approvalId);
+        // Without an approval's plan in the environment, the CLI says to state one (exit 1: not found).
+        var staging = await Cli(Roles.ModelOwner, [.. monitor.Select(a => a == "production" ? "staging" : a)]);
+        Assert.Equal(ExitCodes.InvalidInput, staging.Exit);
+        Assert.Contains("monitoring.no_plan", staging.Err);
     }
 }

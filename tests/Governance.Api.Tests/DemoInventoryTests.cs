@@ -11,16 +11,7 @@ namespace Governance.Api.Tests;
 /// present.</summary>
 public sealed class DemoApp : LedgerApp
 {
-    public static string SharedDatasets
-    {
-        get
-        {
-            var folder = new DirectoryInfo(AppContext.BaseDirectory);
-            while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Governance.sln")))
-                folder = folder.Parent;
-            return Path.Combine(folder!.FullName, "..", "shared", "datasets");
-        }
-    }
+    public static string SharedDatasets => Path.Combine(Programs.RepositoryRoot(), "..", "shared", "datasets");
 
     /// <summary>The demo program's seeder, called directly on the host's own ledger services (and attestation keys).</summary>
     public override async Task InitializeAsync()

@@ -48,10 +48,7 @@ public sealed class EvidenceBrowserTests(DemoBrowserApp app) : IClassFixture<Dem
 
     private static string ScreenshotPath(string name)
     {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(folder!.FullName, "Governance.sln")))
-            folder = folder.Parent;
-        var screenshots = Path.Combine(folder.FullName, "artifacts", "screenshots");
+        var screenshots = Path.Combine(Programs.RepositoryRoot(), "artifacts", "screenshots");
         Directory.CreateDirectory(screenshots);
         return Path.Combine(screenshots, name + ".png");
     }

@@ -12,85 +12,16 @@ namespace Governance.Api.Tests;
 /// 1440×900 and 390×844 go to artifacts/screenshots/workbench-*.png.
 /// </summary>
 public sealed class FindingsBrowserTests(FindingsBrowserTests.FindingsApp app)
-    : IClassFixture<FindingsBrowserTests.FindingsApp>,
-        IAsyncLifetime
+    : WorkbenchBrowser<FindingsBrowserTests.FindingsApp>(app),
+        IClassFixture<FindingsBrowserTests.FindingsApp>
 {
     /// <summary>A host of this class's own (its own test database and port), so it runs beside the other browser tests.</summary>
     public sealed class FindingsApp : BrowserApp;
 
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-    private static readonly string Screenshots = Path.Combine(RepositoryRoot(), "artifacts", "screenshots");
-
-    public async Task InitializeAsync()
-    {
-        if (app.Address.Length == 0)
-            app.Start();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await BrowserApp.LaunchChromium(_playwright);
-        Directory.CreateDirectory(Screenshots);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-    }
-
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(folder!.FullName, "Governance.sln")))
-            folder = folder.Parent;
-        return folder.FullName;
-    }
-
-    private async Task<IPage> SignedIn(string path, string userName)
-    {
-        var (user, password) = app.Person(userName);
-        var page = await (
-            await _browser.NewContextAsync(
-                new BrowserNewContextOptions
-                {
-                    ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
-                }
-            )
-        ).NewPageAsync();
-        await page.GotoAsync(app.Address + path);
-        await page.GetByLabel("User name").FillAsync(user);
-        await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Ready(page);
-        return page;
-    }
-
-    private static Task Ready(IPage page) =>
-        page.Locator("#interactive-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
-
-    private static async Task Shots(IPage page, string name)
-    {
-        foreach (var (width, height) in new[] { (1440, 900), (390, 844) })
-        {
-            await page.SetViewportSizeAsync(width, height);
-            await page.ScreenshotAsync(
-                new() { Path = Path.Combine(Screenshots, $"workbench-{name}-{width}x{height}.png"), FullPage = true }
-            );
-        }
-        await page.SetViewportSizeAsync(1440, 900);
-    }
-
-    /// <summary>Waits for this step's own answer, and fails with the refusal's words if it was refused.</summary>
-    private static async Task Recorded(IPage page, string expected)
-    {
-        var outcome = page.Locator($"#outcome-recorded:has-text(\"{expected}\"), #outcome-refused");
-        await outcome.First.WaitForAsync();
-        Assert.True(await page.Locator("#outcome-refused").CountAsync() == 0, await outcome.First.InnerTextAsync());
-    }
-
     [Fact]
     public async Task A_validator_assigns_a_finding_sees_the_owners_remediation_and_closes_it()
     {
-        var ledger = new Scenario(app);
+        var ledger = new Scenario(App);
         var modelId = await ledger.RegisterModel(Scenario.NewId("fd"));
         await ledger.RegisterVersion(modelId);
         await ledger.Validate(modelId);
@@ -134,7 +65,7 @@ public sealed class FindingsBrowserTests(FindingsBrowserTests.FindingsApp app)
     [Fact]
     public async Task The_review_page_links_to_the_comparison_with_the_previous_version_which_marks_a_dropped_metric()
     {
-        var ledger = new Scenario(app);
+        var ledger = new Scenario(App);
         var modelId = await ledger.RegisterModel(Scenario.NewId("cmp"));
         var dataset = await ledger.RegisterDataset();
         await ledger.RegisterVersion(modelId, datasetDigest: dataset);
@@ -181,7 +112,7 @@ public sealed class FindingsBrowserTests(FindingsBrowserTests.FindingsApp app)
     [Fact]
     public async Task The_bell_counts_unread_notifications_and_the_admin_screen_warns_of_conflicting_roles()
     {
-        var ledger = new Scenario(app);
+        var ledger = new Scenario(App);
         var modelId = await ledger.RegisterModel(Scenario.NewId("nt"));
         await ledger.RegisterVersion(modelId);
         await ledger.Validate(modelId);
@@ -205,7 +136,7 @@ public sealed class FindingsBrowserTests(FindingsBrowserTests.FindingsApp app)
         Assert.Equal("Notifications, none unread", await page.Locator("#notification-bell").GetAttributeAsync("aria-label"));
         Assert.False(await page.GetByLabel("Review assigned").IsCheckedAsync());
 
-        await app.As("bt-admin", Domain.Shared.Roles.Admin)
+        await App.As("bt-admin", Domain.Shared.Roles.Admin)
             .PostAsJsonAsync(
                 "/api/v1/admin/users",
                 new

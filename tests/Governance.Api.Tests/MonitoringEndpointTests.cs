@@ -17,7 +17,10 @@ public sealed class MonitoringEndpointTests(LedgerApp app)
 {
     private readonly Scenario _ledger = new(app);
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+    };
 
     internal static MonitoringPlan Plan(string referenceDigest) =>
         new(
@@ -55,7 +58,7 @@ public sealed class MonitoringEndpointTests(LedgerApp app)
         return string.Join('\n', lines) + "\n";
     }
 
-    private static MonitoringTable Read(string label, string csv)
+    internal static MonitoringTable Read(string label, string csv)
     {
         var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         return new MonitoringTable(label, lines[0].Split(','), lines[1..].Select(l => l.Split(',')).ToArray(), Digest.OfText(csv));

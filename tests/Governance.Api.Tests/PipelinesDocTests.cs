@@ -19,7 +19,7 @@ namespace Governance.Api.Tests;
 [Collection(LiveLedgerCollection.Name)]
 public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelper log) : IDisposable
 {
-    private static readonly string Repository = RepositoryRoot();
+    private static readonly string Repository = Programs.RepositoryRoot();
     private readonly string _home = Directory.CreateTempSubdirectory("pipelines-doc-home-").FullName;
     private readonly Dictionary<string, string> _secrets = [];
     private readonly List<Task> _people = [];
@@ -27,14 +27,6 @@ public sealed partial class PipelinesDocTests(LiveLedgerApp app, ITestOutputHelp
     private readonly Queue<string> _logins = [];
 
     public void Dispose() => Directory.Delete(_home, recursive: true);
-
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(folder!.FullName, "Governance.sln")))
-            folder = folder.Parent;
-        return folder.FullName;
-    }
 
     [Fact]
     public async Task Every_bash_block_and_every_CI_step_of_the_pipelines_doc_runs_green_against_a_test_server()

@@ -5,10 +5,9 @@ using System.Text.Json;
 using Governance.Api.Tests.Infrastructure;
 using Governance.Domain.Monitoring;
 using Governance.Domain.Shared;
-using Governance.Ledger.ModelVersions;
-using Governance.Ledger.Monitoring;
-using Governance.Ledger.Writing;
+using Governance.Monitoring;
 using Marten;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Governance.Api.Tests;
@@ -20,8 +19,6 @@ namespace Governance.Api.Tests;
 /// </summary>
 public sealed partial class SignedApprovalEndToEndTests
 {
-    private const string ReportDigest = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
-
     private static object PlanBody(string referenceDigest, string onBreach, string drain = "00:10:00") =>
         new
         {
@@ -72,14 +69,34 @@ public sealed partial class SignedApprovalEndToEndTests
         calibrationMethod = "platt",
     };
 
-    /// <summary>A high-risk version of the test model approved with a monitoring plan (breach action
-    /// <paramref name="onBreach"/>) and the decision policy of threshold 0.5.</summary>
+    /// <summary>Rows of (Duration, Probability) as CSV: durations uniform in [12, 36) months plus <paramref name="shift"/>.</summary>
+    private static string Applications(int rows, double shift, int seed)
+    {
+        var random = new Random(seed);
+        var lines = new List<string> { "Duration,Probability" };
+        for (var i = 0; i < rows; i++)
+            lines.Add(FormattableString.Invariant($"{12 + 24 * random.NextDouble() + shift:F3},{random.NextDouble():F4}"));
+        return string.Join('\n', lines) + "\n";
+    }
+
+    /// <summary>The plan's reference for a model: the file registered as its version's training and validation dataset (a
+    /// file of its own per model, since the ledger refuses to register the same files as two datasets).</summary>
+    private static string Reference(string modelId) => Applications(5000, 0, modelId.GetHashCode());
+
+    /// <summary>A high-risk version of the test model, trained on its <see cref="Reference"/>, approved with a monitoring plan
+    /// (breach action <paramref name="onBreach"/>) and the decision policy of threshold 0.5.</summary>
     private async Task<(string ModelId, string Artifact, string Digest, string ApprovalId)> ApprovedWithPlan(string onBreach)
     {
         var artifact = TrainArtifact();
         var digest = Digest.OfBytes(await File.ReadAllBytesAsync(artifact));
         var modelId = await _ledger.RegisterModel(Scenario.NewId(), "High");
-        var dataset = await _ledger.RegisterDataset();
+        var dataset = (
+            await _ledger
+                .Owner.PostAsJsonAsync("/api/v1/datasets", Scenario.DatasetBody(Scenario.NewId("ds"), Digest.OfText(Reference(modelId))))
+                .Expect(HttpStatusCode.Created)
+        )
+            .GetProperty("manifestDigest")
+            .GetString()!;
         await _ledger.RegisterVersion(modelId, artifactDigest: digest, datasetDigest: dataset);
         await _ledger.Validate(modelId);
         var requested = await _ledger
@@ -100,19 +117,45 @@ public sealed partial class SignedApprovalEndToEndTests
         return (modelId, artifact, digest, approvalId);
     }
 
-    /// <summary>The one ledger entry point a recorded monitoring report with the verdict "breach" calls.</summary>
-    private async Task Breach(string modelId, string reportId) =>
-        await app
-            .Services.GetRequiredService<BreachRecords>()
-            .RecordBreachAsync(
-                new VersionRef(modelId, "1.0.0"),
-                "production",
-                reportId,
-                ReportDigest,
-                [new BreachingFeature("Duration", DriftStatistic.Psi, 0.41, 0.25)],
-                new CommandCall(new Caller("client:monitoring-job", [Roles.DeploymentPipeline], "monitoring-job"), "monitor-" + reportId),
-                CancellationToken.None
-            );
+    /// <summary>
+    /// The owner's monitoring job (a pipeline client) fetches the signed plan, computes it on a production sample whose
+    /// durations drifted, and records the report over HTTP: a breach of the signed plan, which the ledger applies to the
+    /// approval. Returns the recorded report.
+    /// </summary>
+    private async Task<JsonElement> Breach(string modelId, int seed)
+    {
+        var plan = (
+            await _ledger
+                .Pipeline.GetAsync($"{Scenario.VersionPath(modelId)}/monitoring-plan?environment=production")
+                .Expect(HttpStatusCode.OK)
+        )
+            .GetProperty("plan")
+            .Deserialize<MonitoringPlan>(MonitoringEndpointTests.Json)!;
+        var report = MonitoringComputation.Compute(
+            plan,
+            MonitoringComparison.Drift,
+            MonitoringEndpointTests.Read("reference", Reference(modelId)),
+            MonitoringEndpointTests.Read("sample", Applications(1000, 12, seed)),
+            app.Clock.GetUtcNow().AddDays(-1),
+            app.Clock.GetUtcNow()
+        );
+        Assert.Equal(MonitoringVerdict.Breach, report.Verdict);
+        return await _ledger
+            .Pipeline.PostAsync(
+                $"{Scenario.VersionPath(modelId)}/monitoring-reports",
+                JsonContent.Create(new { environment = "production", report }, options: MonitoringEndpointTests.Json)
+            )
+            .Expect(HttpStatusCode.Created);
+    }
+
+    /// <summary>The value of the first sample of <paramref name="series"/> in a Prometheus text scrape whose labels include
+    /// every one of <paramref name="labels"/> (<c>name="value"</c>), or null.</summary>
+    private static string? Sample(string scrape, string series, params string[] labels) =>
+        scrape
+            .Split('\n')
+            .Where(line => line.StartsWith(series + "{", StringComparison.Ordinal) && labels.All(line.Contains))
+            .Select(line => line[(line.LastIndexOf('}') + 2)..].Split(' ')[0])
+            .FirstOrDefault();
 
     private Task<JsonElement> Resolve(HttpClient officer, string modelId, string approvalId, string reviewId, string resolution) =>
         officer
@@ -166,7 +209,7 @@ public sealed partial class SignedApprovalEndToEndTests
                 {
                     environment = "production",
                     intendedUse = "Retail credit decisions in DE",
-                    monitoringPlan = PlanBody(ReportDigest, "Suspend", drain: "2.00:00:00"),
+                    monitoringPlan = PlanBody(Digest.OfText("not a dataset of this version"), "Suspend", drain: "2.00:00:00"),
                     decisionPolicy = new { thresholds = new[] { 0.7, 0.3 }, calibrationMethod = "magic" },
                 }
             )
@@ -241,20 +284,70 @@ public sealed partial class SignedApprovalEndToEndTests
     }
 
     [Fact]
+    public async Task Under_a_signed_plan_a_report_on_another_reference_file_or_with_another_plan_is_refused_and_nothing_is_stored()
+    {
+        var (modelId, _, _, approvalId) = await ApprovedWithPlan("UnderReview");
+        var path = $"{Scenario.VersionPath(modelId)}/monitoring-plan";
+        await _ledger.Pipeline.GetAsync(path).ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        await _ledger.Pipeline.GetAsync($"{path}?environment=staging").ExpectProblem(HttpStatusCode.NotFound, "monitoring.no_plan");
+        var governing = await _ledger.Auditor.GetAsync($"{path}?environment=production").Expect(HttpStatusCode.OK);
+        Assert.Equal(approvalId, governing.GetProperty("approvalId").GetString());
+        var plan = governing.GetProperty("plan").Deserialize<MonitoringPlan>(MonitoringEndpointTests.Json)!;
+        var otherReference = Applications(5000, 0, 99);
+        var report = MonitoringComputation.Compute(
+            plan,
+            MonitoringComparison.Drift,
+            MonitoringEndpointTests.Read("reference", otherReference),
+            MonitoringEndpointTests.Read("sample", Applications(1000, 0, 5)),
+            app.Clock.GetUtcNow().AddDays(-1),
+            app.Clock.GetUtcNow()
+        );
+        var reports = $"{Scenario.VersionPath(modelId)}/monitoring-reports";
+
+        var refused = await _ledger
+            .Pipeline.PostAsync(
+                reports,
+                JsonContent.Create(
+                    new
+                    {
+                        environment = "production",
+                        plan = plan with
+                        {
+                            CadenceDays = 7,
+                        },
+                        report,
+                    },
+                    options: MonitoringEndpointTests.Json
+                )
+            )
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+
+        Assert.Contains(approvalId, refused.GetProperty("errors").GetProperty("plan")[0].GetString());
+        refused = await _ledger
+            .Pipeline.PostAsync(
+                reports,
+                JsonContent.Create(new { environment = "production", report }, options: MonitoringEndpointTests.Json)
+            )
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid_input");
+        Assert.Contains("registered files", refused.GetProperty("errors").GetProperty("report.referenceDigest")[0].GetString());
+        Assert.Empty((await _ledger.Auditor.GetAsync(reports).Expect(HttpStatusCode.OK)).EnumerateArray());
+    }
+
+    [Fact]
     public async Task A_warning_breach_is_recorded_and_the_check_and_the_host_carry_on_unchanged()
     {
         var (modelId, artifact, digest, approvalId) = await ApprovedWithPlan("Warn");
         using var host = ScoringHost(modelId, artifact, approvalId);
         Assert.Equal("serving", (await WaitForHealth(host.CreateClient())).GetProperty("status").GetString());
 
-        await Breach(modelId, "report-warn");
+        var reportId = (await Breach(modelId, 1)).GetProperty("reportId").GetString();
 
         var check = await _ledger.Check(modelId, digest);
         Assert.Equal(("allowed", 0), (check.GetProperty("decision").GetString(), check.GetProperty("reasons").GetArrayLength()));
         var breaches = (await _ledger.Auditor.GetAsync($"/api/v1/approvals/{approvalId}").Expect(HttpStatusCode.OK)).GetProperty(
             "breaches"
         );
-        Assert.Equal("report-warn", Assert.Single(breaches.EnumerateArray()).GetProperty("reportId").GetString());
+        Assert.Equal(reportId, Assert.Single(breaches.EnumerateArray()).GetProperty("reportId").GetString());
         var served = host.Services.GetRequiredService<Governance.Serving.Host.ServedModel>();
         await served.ReverifyAsync(CancellationToken.None);
         Assert.NotNull(served.Current);
@@ -272,7 +365,11 @@ public sealed partial class SignedApprovalEndToEndTests
         var scorer = host.CreateClient();
         Assert.Equal("serving", (await WaitForHealth(scorer)).GetProperty("status").GetString());
 
-        await Breach(modelId, "report-review");
+        var recorded = await Breach(modelId, 2);
+        Assert.Equal(
+            ($"approval:{approvalId}", "UnderReview"),
+            (recorded.GetProperty("planSource").GetString(), recorded.GetProperty("breach").GetProperty("action").GetString())
+        );
 
         var check = await _ledger.Check(modelId, digest);
         Assert.Equal("allowed", check.GetProperty("decision").GetString());
@@ -287,7 +384,7 @@ public sealed partial class SignedApprovalEndToEndTests
         await scorer.PostAsync("/reload", null).Expect(HttpStatusCode.OK);
         var review = await OpenReview(approvalId);
         Assert.Equal(
-            ("UnderReview", "report-review"),
+            ("UnderReview", recorded.GetProperty("reportId").GetString()),
             (review.GetProperty("action").GetString(), review.GetProperty("reportIds")[0].GetString())
         );
 
@@ -314,7 +411,7 @@ public sealed partial class SignedApprovalEndToEndTests
         var served = host.Services.GetRequiredService<Governance.Serving.Host.ServedModel>();
         try
         {
-            await Breach(modelId, "report-suspend");
+            await Breach(modelId, 3);
 
             var check = await _ledger.Check(modelId, digest);
             Assert.Equal("denied", check.GetProperty("decision").GetString());
@@ -352,9 +449,15 @@ public sealed partial class SignedApprovalEndToEndTests
     public async Task A_review_resolved_by_revocation_or_revalidation_revokes_the_approval(string resolution)
     {
         var (modelId, artifact, digest, approvalId) = await ApprovedWithPlan("UnderReview");
-        using var host = ScoringHost(modelId, artifact, approvalId);
+        using var host = ScoringHost(modelId, artifact, approvalId, settings: new Dictionary<string, string> { ["MetricsPort"] = "9464" });
         Assert.Equal("serving", (await WaitForHealth(host.CreateClient())).GetProperty("status").GetString());
-        await Breach(modelId, "report-" + resolution);
+        // The host's metrics are served on its management port only (they name the model and environment).
+        var management = host.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost:9464") });
+        Assert.Equal(HttpStatusCode.NotFound, (await host.CreateClient().GetAsync("/metrics")).StatusCode);
+        var metrics = await management.GetStringAsync("/metrics");
+        Assert.Equal("1", Sample(metrics, "governance_serving_loads_total", "outcome=\"loaded\"", $"model=\"{modelId}\""));
+        Assert.Equal("1", Sample(metrics, "governance_serving_serving", "environment=\"production\""));
+        await Breach(modelId, 4);
         var review = await OpenReview(approvalId);
 
         var approval = await Resolve(_ledger.OfficerRita, modelId, approvalId, review.GetProperty("reviewId").GetString()!, resolution);
@@ -364,6 +467,9 @@ public sealed partial class SignedApprovalEndToEndTests
         var served = host.Services.GetRequiredService<Governance.Serving.Host.ServedModel>();
         await served.ReverifyAsync(CancellationToken.None);
         Assert.Equal("approval_revoked", served.Refusal!.Code);
+        metrics = await management.GetStringAsync("/metrics");
+        Assert.Equal("1", Sample(metrics, "governance_serving_reverifications_total", "outcome=\"refused\"", "code=\"approval_revoked\""));
+        Assert.Equal("0", Sample(metrics, "governance_serving_serving", "environment=\"production\""));
         var version = await _ledger.GetVersion(modelId);
         Assert.Equal(resolution == "RevalidationRequired", version.GetProperty("validation").ValueKind == JsonValueKind.Null);
         await using var session = app.Services.GetRequiredService<IDocumentStore>().QuerySession();

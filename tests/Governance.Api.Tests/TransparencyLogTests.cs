@@ -124,7 +124,7 @@ public sealed class TransparencyLogTests(TransparencyLogApp app)
 
     private static async Task<string> PythonLeafAsync(string row)
     {
-        var script = Path.Combine(RepositoryRoot(), "docs", "transparency-log-leaf.py");
+        var script = Path.Combine(Programs.RepositoryRoot(), "docs", "transparency-log-leaf.py");
         using var python = Process.Start(
             new ProcessStartInfo("/usr/bin/python3", [script])
             {
@@ -140,14 +140,6 @@ public sealed class TransparencyLogTests(TransparencyLogApp app)
         await python.WaitForExitAsync();
         Assert.True(python.ExitCode == 0, error);
         return output.Trim();
-    }
-
-    internal static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Governance.sln")))
-            folder = folder.Parent;
-        return folder!.FullName;
     }
 
     [Fact]

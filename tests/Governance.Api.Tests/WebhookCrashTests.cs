@@ -119,7 +119,7 @@ public sealed class WebhookCrashTests(WebhookCrashApp app, ITestOutputHelper out
     {
         var binaries = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
         var dll = Path.Combine(
-            TransparencyLogTests.RepositoryRoot(),
+            Programs.RepositoryRoot(),
             "src",
             "Governance.Api",
             "bin",

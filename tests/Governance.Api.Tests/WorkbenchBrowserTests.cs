@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Governance.Api.Tests.Infrastructure;
 using Governance.Domain.Shared;
@@ -6,99 +7,41 @@ using Microsoft.Playwright;
 namespace Governance.Api.Tests;
 
 /// <summary>
-/// The risk team's workbench (issue 18) in Debian's chromium, as a new user would try it: a second risk officer reviews with the
-/// first officer's decision in view, approves, reads the signed attestation, revokes and finds the approval's history without
-/// leaving the UI; error pages are the product's own; the focus ring can be seen. Screenshots at 1440×900 and 390×844 go to
+/// The risk team's workbench (issue 18) in Debian's chromium, as a new user would try it: the first officer is told she has
+/// signed; a second risk officer reviews with the first officer's decision in view, approves, comments with a mention, reads the
+/// signed attestation, revokes and finds the approval's history (at the top of the page it opens) without leaving the UI, the
+/// bell counting again on the way; error pages are the product's own; the focus ring can be seen. Screenshots at 1440×900 and 390×844 go to
 /// artifacts/screenshots/workbench-*.png.
 /// </summary>
 public sealed class WorkbenchBrowserTests(WorkbenchBrowserTests.WorkbenchApp app)
-    : IClassFixture<WorkbenchBrowserTests.WorkbenchApp>,
-        IAsyncLifetime
+    : WorkbenchBrowser<WorkbenchBrowserTests.WorkbenchApp>(app),
+        IClassFixture<WorkbenchBrowserTests.WorkbenchApp>
 {
     /// <summary>A host of this class's own (its own test database and port), so it runs beside the other browser tests.</summary>
     public sealed class WorkbenchApp : BrowserApp;
 
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-    private readonly List<string> _browserLog = [];
-    private static readonly string Screenshots = Path.Combine(RepositoryRoot(), "artifacts", "screenshots");
-
-    public async Task InitializeAsync()
-    {
-        if (app.Address.Length == 0)
-            app.Start();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await BrowserApp.LaunchChromium(_playwright);
-        Directory.CreateDirectory(Screenshots);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        Assert.DoesNotContain(_browserLog, line => line.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase));
-    }
-
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(folder!.FullName, "Governance.sln")))
-            folder = folder.Parent;
-        return folder.FullName;
-    }
-
-    private async Task<IPage> SignedIn(string path, string userName)
-    {
-        var (user, password) = app.Person(userName);
-        var page = await (
-            await _browser.NewContextAsync(
-                new BrowserNewContextOptions
-                {
-                    ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
-                }
-            )
-        ).NewPageAsync();
-        page.Console += (_, message) => _browserLog.Add($"console {message.Type}: {message.Text}");
-        await page.GotoAsync(app.Address + path);
-        await page.GetByLabel("User name").FillAsync(user);
-        await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Ready(page);
-        return page;
-    }
-
-    /// <summary>Clicks on prerendered HTML are lost: wait until the page says it is interactive.</summary>
-    private static Task Ready(IPage page) =>
-        page.Locator("#interactive-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
-
-    /// <summary>The page at desktop (1440×900) and phone (390×844) widths, full length.</summary>
-    private static async Task Shots(IPage page, string name)
-    {
-        foreach (var (width, height) in new[] { (1440, 900), (390, 844) })
-        {
-            await page.SetViewportSizeAsync(width, height);
-            await page.ScreenshotAsync(
-                new() { Path = Path.Combine(Screenshots, $"workbench-{name}-{width}x{height}.png"), FullPage = true }
-            );
-        }
-        await page.SetViewportSizeAsync(1440, 900);
-    }
-
     [Fact]
     public async Task A_second_officer_sees_the_first_decision_approves_reads_the_attestation_revokes_and_finds_the_history()
     {
-        var ledger = new Scenario(app);
+        var ledger = new Scenario(App);
         var modelId = await ledger.RegisterModel(Scenario.NewId("wb"), "High");
         var digest = await ledger.RegisterVersion(modelId);
         await ledger.Validate(modelId);
         var approvalId = await ledger.RequestApproval(modelId);
-        var rita = app.As("dev-officer-rita", Roles.RiskOfficer);
+        var rita = App.As("dev-officer-rita", Roles.RiskOfficer);
         await ledger
             .SignOff(rita, modelId, approvalId, digest, expiresAt: DateTimeOffset.UtcNow.AddDays(200).ToString("O"))
             .Expect(HttpStatusCode.OK);
         var ritaExpiry = DateTimeOffset.UtcNow.AddDays(200).UtcDateTime.ToString("yyyy-MM-dd");
 
+        // The first officer, back on the page, is told she has signed rather than offered the decision again.
+        var firstOfficer = await SignedIn($"/approvals/{approvalId}", "rita");
+        Assert.Contains("You signed this approval", await firstOfficer.Locator("#already-signed").InnerTextAsync());
+        Assert.Equal(0, await firstOfficer.Locator("#approve").CountAsync());
+        await Shots(firstOfficer, "review-first-officer-signed");
+
         var page = await SignedIn($"/approvals/{approvalId}", "ravi");
+        var unreadBefore = await Unread(page);
         var first = await page.Locator("#sign-offs").InnerTextAsync();
         Assert.Contains("Rita Risk", first);
         Assert.Contains("Validation findings are proportionate; approved for use.", first);
@@ -116,6 +59,20 @@ public sealed class WorkbenchBrowserTests(WorkbenchBrowserTests.WorkbenchApp app
         Assert.Contains(ritaExpiry, granted);
         Assert.Contains("Quarterly monitoring of PSI", granted);
         await Shots(page, "review-approved");
+
+        // A comment with a mention: posted, shown with the person mentioned, and the emptied field is not left in error.
+        await page.GetByLabel("Your comment").FillAsync("Approved with Rita's conditions; please schedule the first PSI report.");
+        await page.GetByLabel("Mention").ClickAsync(new() { Force = true });
+        await page.Locator(".mud-popover-open").GetByText("Rita Risk (risk officer)", new() { Exact = true }).ClickAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await page.Locator(".mud-popover-open").WaitForAsync(new() { State = WaitForSelectorState.Hidden });
+        await page.Locator("#post-comment").ClickAsync();
+        var comment = page.Locator("#discussion li.comment");
+        await comment.WaitForAsync();
+        Assert.Contains("please schedule the first PSI report", await comment.InnerTextAsync());
+        Assert.Contains("Mentions: Rita Risk", await comment.InnerTextAsync());
+        Assert.Equal(0, await page.Locator("#discussion .mud-input-error").CountAsync());
+        await Shots(page, "review-commented");
 
         await page.Locator("#approval-granted").GetByRole(AriaRole.Link, new() { Name = "read it" }).ClickAsync();
         await page.WaitForURLAsync($"**/approvals/{approvalId}/attestation");
@@ -141,27 +98,51 @@ public sealed class WorkbenchBrowserTests(WorkbenchBrowserTests.WorkbenchApp app
         await page.Locator("#approval-history-link").ClickAsync();
         await page.WaitForURLAsync($"**/models/{modelId}?approval={approvalId}");
         await Ready(page);
+        // The history opens where the reviewer can read it, not below the model's whole file.
+        Assert.True((await page.Locator("#approval-history").BoundingBoxAsync())!.Y < 900, "the history is in the first screen");
         var history = await page.Locator("#timeline").InnerTextAsync();
-        foreach (var step in new[] { "approval_requested", "approval_signed_off", "model_version_approved", "approval_revoked" })
+        foreach (
+            var step in new[]
+            {
+                "approval_requested",
+                "approval_signed_off",
+                "model_version_approved",
+                "comment_posted",
+                "approval_revoked",
+            }
+        )
             Assert.Contains(step, history);
+        Assert.Contains("Incident INC-7", history);
         Assert.DoesNotContain("validation_completed", history);
+        // The bell counted again on the way: the approval no longer awaits Ravi's decision.
+        Assert.Equal(unreadBefore - 1, await Unread(page));
         await Shots(page, "approval-history");
+        await page.Locator("#back-to-review").ClickAsync();
+        await page.WaitForURLAsync($"**/approvals/{approvalId}");
+        await page.Locator("#approval-revoked").WaitForAsync();
+    }
+
+    /// <summary>The unread count the bell announces.</summary>
+    private static async Task<int> Unread(IPage page)
+    {
+        var label = await page.Locator("#notification-bell").GetAttributeAsync("aria-label");
+        return label == "Notifications, none unread" ? 0 : int.Parse(label!.Split(' ')[1], CultureInfo.InvariantCulture);
     }
 
     [Fact]
     public async Task Unknown_addresses_get_the_branded_page_while_the_api_keeps_problem_json_and_links_show_a_focus_ring()
     {
         var page = await SignedIn("/inventory", "ada");
-        var response = await page.GotoAsync(app.Address + "/no-such-page");
+        var response = await page.GotoAsync(App.Address + "/no-such-page");
         Assert.Equal(404, response!.Status);
         Assert.Contains("There is nothing at this address", await page.Locator("h1").InnerTextAsync());
         Assert.DoesNotContain("\"status\"", await page.ContentAsync());
         await Shots(page, "not-found");
-        var api = await new Scenario(app).Auditor.GetAsync("/api/v1/no-such-resource");
+        var api = await new Scenario(App).Auditor.GetAsync("/api/v1/no-such-resource");
         Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
         Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
 
-        await page.GotoAsync(app.Address + "/inventory");
+        await page.GotoAsync(App.Address + "/inventory");
         await Ready(page);
         var link = page.Locator("#inventory a").First;
         await link.FocusAsync();
@@ -178,7 +159,7 @@ public sealed class WorkbenchBrowserTests(WorkbenchBrowserTests.WorkbenchApp app
         await Shots(page, "inventory-focus");
 
         // The CSV holds what the page shows for the same address.
-        await page.GotoAsync(app.Address + "/inventory?tier=High");
+        await page.GotoAsync(App.Address + "/inventory?tier=High");
         await Ready(page);
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#export-csv").ClickAsync());
         var csv = await File.ReadAllLinesAsync((await download.PathAsync())!);
@@ -187,11 +168,11 @@ public sealed class WorkbenchBrowserTests(WorkbenchBrowserTests.WorkbenchApp app
 
         foreach (var path in new[] { "/", "/search?expiring=30" })
         {
-            await page.GotoAsync(app.Address + path);
+            await page.GotoAsync(App.Address + path);
             await Ready(page);
             await Shots(page, path == "/" ? "dashboard" : "expiring");
         }
-        await page.GotoAsync(app.Address + "/search");
+        await page.GotoAsync(App.Address + "/search");
         await Ready(page);
         await page.GetByLabel("Artifact SHA-256").FillAsync(new string('a', 64) + "  model.zip");
         await page.GetByLabel("Artifact SHA-256").PressAsync("Enter");

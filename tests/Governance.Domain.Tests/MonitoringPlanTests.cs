@@ -186,7 +186,7 @@ public class BreachGovernanceTests
     private const string ReportDigest = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
     private static readonly BreachingFeature[] Breaching = [new("Duration", DriftStatistic.Psi, 0.31, 0.25)];
 
-    private static object[] ApprovedWithPlan(BreachAction action, TimeSpan? drain = null)
+    internal static object[] ApprovedWithPlan(BreachAction action, TimeSpan? drain = null)
     {
         var events = Approved();
         var requested = (ApprovalRequested)events.Single(e => e is ApprovalRequested);
@@ -409,5 +409,57 @@ public class BreachGovernanceTests
                 ),
             "resolution"
         );
+    }
+}
+
+/// <summary>Which plan a monitoring report is judged against (issue 15 items 1 and 3): the one signed with the version's
+/// approval in the environment, else one stated with the report.</summary>
+public class GoverningPlanTests
+{
+    private static GovernanceRuleException Refused(ModelVersion version, MonitoringPlan? stated, DateTimeOffset? now = null) =>
+        Assert.Throws<GovernanceRuleException>(() =>
+            MonitoringDecisions.Decide(
+                new RecordMonitoringReport("monitoring-1", Production, stated, null, null),
+                TheModel,
+                version,
+                [],
+                Ctx(Pipeline, now ?? Day(20))
+            )
+        );
+
+    [Fact]
+    public void The_signed_plan_governs_the_environment_while_its_approval_is_granted_and_unexpired()
+    {
+        var version = Given(BreachGovernanceTests.ApprovedWithPlan(BreachAction.UnderReview));
+
+        Assert.Equal(ApprovalId, BreachDecisions.GoverningApproval(version, Production, Day(20))?.Id);
+        Assert.Null(BreachDecisions.GoverningApproval(version, "staging", Day(20)));
+        Assert.Null(BreachDecisions.GoverningApproval(version, Production, DefaultExpiry));
+        Assert.Null(BreachDecisions.GoverningApproval(Given(Approved()), Production, Day(20)));
+    }
+
+    [Fact]
+    public void Under_a_signed_plan_a_different_stated_plan_is_refused_naming_the_approval_and_the_signed_one_is_accepted()
+    {
+        var version = Given(BreachGovernanceTests.ApprovedWithPlan(BreachAction.UnderReview));
+
+        var refused = Refused(version, MonitoringPlanTests.Plan(cadenceDays: 7));
+        Assert.Contains(ApprovalId, Assert.Single(refused.FieldErrors["plan"]));
+
+        // The signed plan itself, or none, passes the plan check: only the missing report is named then.
+        var signed = version.FindApproval(ApprovalId)!.MonitoringPlan;
+        Assert.Equal(["report"], Refused(version, signed).FieldErrors.Keys);
+        Assert.Equal(["report"], Refused(version, null).FieldErrors.Keys);
+    }
+
+    [Fact]
+    public void Without_a_signed_plan_the_report_must_state_one()
+    {
+        var refused = Refused(Given(Approved()), null);
+
+        Assert.Contains("no granted approval", Assert.Single(refused.FieldErrors["plan"]));
+        // Once the approval has expired its plan no longer governs either.
+        var expired = Refused(Given(BreachGovernanceTests.ApprovedWithPlan(BreachAction.Warn)), null, DefaultExpiry.AddDays(1));
+        Assert.Contains("no granted approval", Assert.Single(expired.FieldErrors["plan"]));
     }
 }

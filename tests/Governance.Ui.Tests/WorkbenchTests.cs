@@ -37,6 +37,8 @@ public sealed class WorkbenchTests
     private static ReviewFile File(Approval approval, IReadOnlyList<Governance.Domain.ModelVersions.ModelVersion>? earlier = null) =>
         new(approval, DeskWithOneRequest.Version, DeskWithOneRequest.Model, null, null, earlier ?? [], 4);
 
+    private static readonly Actor Ravi = new("user:ravi", Roles.RiskOfficer);
+
     private static Approval Pending => DeskWithOneRequest.Version.FindApproval("approval-1")!;
 
     [Fact]
@@ -73,7 +75,8 @@ public sealed class WorkbenchTests
     {
         var (context, desk) = await ComponentTests.Context();
         await using var _ = context;
-        desk.ReviewFile = () => File(Pending with { SignOffs = [FirstSignOff] });
+        // The page is Rita's (ComponentTests.Context): the first officer is another.
+        desk.ReviewFile = () => File(Pending with { SignOffs = [FirstSignOff with { Officer = Ravi }] });
         var page = context.Render<Review>(p => p.Add(r => r.ApprovalId, "approval-1"));
         page.WaitForAssertion(() => page.Find("#approve"));
 
@@ -83,6 +86,40 @@ public sealed class WorkbenchTests
         Assert.Contains("2027-03-31", first);
         // The approval ends at the earlier of the officers' dates: the page says so before anyone signs.
         Assert.Contains("2027-03-31", page.Find("#expiry-rule").TextContent);
+    }
+
+    [Fact]
+    public async Task Walkthrough_the_officer_who_signed_a_pending_approval_is_told_so_and_not_offered_a_second_decision()
+    {
+        var (context, desk) = await ComponentTests.Context();
+        await using var _ = context;
+        desk.ReviewFile = () => File(Pending with { SignOffs = [FirstSignOff] });
+        var page = context.Render<Review>(p => p.Add(r => r.ApprovalId, "approval-1"));
+        page.WaitForAssertion(() => page.Find("#already-signed"));
+
+        var told = System.Text.RegularExpressions.Regex.Replace(page.Find("#already-signed").TextContent, @"\s+", " ");
+        Assert.Contains("You signed this approval 2026-10-02 09:00 UTC", told);
+        Assert.Contains("1 more sign-off(s) by another risk officer", told);
+        Assert.Empty(page.FindAll("#approve"));
+        Assert.Empty(page.FindAll("#reject"));
+    }
+
+    [Fact]
+    public async Task Walkthrough_an_approvals_history_opens_at_the_top_of_the_model_page_not_below_the_models_whole_file()
+    {
+        var (context, _) = await ComponentTests.Context();
+        await using var _ = context;
+        context.Services.GetRequiredService<NavigationManager>().NavigateTo("/models/credit?approval=approval-1");
+        var page = context.Render<ModelPage>(p => p.Add(m => m.ModelId, "credit"));
+        page.WaitForAssertion(() => page.Find("#approval-history"));
+
+        Assert.True(
+            page.Markup.IndexOf("id=\"approval-history\"", StringComparison.Ordinal)
+                < page.Markup.IndexOf("id=\"environment-slots\"", StringComparison.Ordinal),
+            "the approval's history comes before the model's environments, versions and evidence"
+        );
+        Assert.Equal("/approvals/approval-1", page.Find("#back-to-review").GetAttribute("href"));
+        Assert.Single(page.FindAll("#timeline"));
     }
 
     [Fact]
@@ -352,8 +389,12 @@ public sealed class WorkbenchTests
         Assert.Contains("No comment yet", page.Find("#discussion").TextContent);
 
         Field(page, "Your comment").Input("Is PSI monitored monthly?");
+        Field(page, "Your comment").Blur();
         page.Find("#post-comment").Click();
         page.WaitForAssertion(() => Assert.Contains("Is PSI monitored monthly?", page.Find("#discussion").TextContent));
+        // The emptied field waits for the next comment: a posted comment does not leave "Required" in red under it.
+        Assert.Empty(page.FindAll("#discussion .mud-input-error"));
+        Assert.DoesNotContain("Required", page.Find("#discussion").TextContent);
         page.FindAll("#discussion button").First(b => b.TextContent.Contains("Correct")).Click();
         Assert.Equal(
             "Is PSI monitored monthly?",

@@ -77,14 +77,7 @@ public static class RequestApprovalDecision
             version.ArtifactDigest,
             policy.RequiredApprovals(version.RiskTier),
             context.Audit(command.Reason ?? "Approval requested"),
-            command.MonitoringPlan is { } plan
-                ? plan with
-                {
-                    ReferenceDatasetDigest = Digest.Normalize(plan.ReferenceDatasetDigest),
-                    Pins = plan.Pins ?? StatisticPins.Default,
-                    Alert = plan.Alert.Select(a => a.Trim()).ToArray(),
-                }
-                : null,
+            command.MonitoringPlan is { } plan ? MonitoringPlanRules.Normalized(plan) : null,
             command.DecisionPolicy
         );
     }

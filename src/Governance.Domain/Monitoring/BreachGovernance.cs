@@ -147,14 +147,7 @@ public static class BreachDecisions
 
         var environment = command.Environment!;
         var approval =
-            version
-                .Approvals.Where(a =>
-                    a.Environment == environment
-                    && a.Status == ApprovalStatus.Approved
-                    && a.ExpiresAt > context.Now
-                    && a.MonitoringPlan is not null
-                )
-                .MaxBy(a => a.ExpiresAt)
+            GoverningApproval(version, environment, context.Now)
             ?? throw GovernanceRuleException.Conflict(
                 "monitoring.no_plan",
                 $"No granted approval of {version.ModelId} {version.Version} for '{environment}' carries a monitoring plan, so no "
@@ -193,6 +186,19 @@ public static class BreachDecisions
             )
         );
     }
+
+    /// <summary>
+    /// The approval whose signed <see cref="Approval.MonitoringPlan"/> governs the version's monitoring in
+    /// <paramref name="environment"/> at <paramref name="now"/>: granted, unexpired and carrying a plan; of several, the one
+    /// that lasts longest. Null when none does (reports are then judged against a plan stated with them, and a breach
+    /// changes no approval).
+    /// </summary>
+    public static Approval? GoverningApproval(ModelVersion version, string environment, DateTimeOffset now) =>
+        version
+            .Approvals.Where(a =>
+                a.Environment == environment && a.Status == ApprovalStatus.Approved && a.ExpiresAt > now && a.MonitoringPlan is not null
+            )
+            .MaxBy(a => a.ExpiresAt);
 
     /// <summary>A risk officer resolves an open review of a granted approval: accepted (the approval stands again), or
     /// revoked, or revalidation required (both revoke the approval).</summary>

@@ -9,13 +9,12 @@ namespace Governance.Domain.Monitoring;
 
 /// <summary>Record a monitoring report computed by the owner (the sample stays with them) for a version in an environment.</summary>
 /// <param name="ReportId">Assigned by the ledger (<c>monitoring-</c> and a UUID), not by the caller.</param>
-/// <param name="Plan">The monitoring plan the verdicts are judged against (see <see cref="PlanSource"/>).</param>
-/// <param name="PlanSource">Where the plan comes from: <c>stated</c> (the request's) or <c>approval:{id}</c> (the signed one).</param>
+/// <param name="StatedPlan">The plan stated with the report: required when no approval of the version in the environment
+/// carries a signed plan; otherwise optional, and refused unless it is the signed one.</param>
 public sealed record RecordMonitoringReport(
     string ReportId,
     string? Environment,
-    MonitoringPlan? Plan,
-    string PlanSource,
+    MonitoringPlan? StatedPlan,
     MonitoringReport? Report,
     string? Reason
 );
@@ -24,6 +23,8 @@ public sealed record RecordMonitoringReport(
 /// A monitoring report was recorded (EU AI Act Art. 72 post-market monitoring; SR 26-2 ongoing monitoring), on the
 /// monitoring stream of the version in the environment (<see cref="MonitoringStream.StreamKey"/>), never on the version's.
 /// </summary>
+/// <param name="PlanSource">Where the plan comes from: <c>approval:{id}</c> (the plan signed with that approval, which
+/// governs the version in the environment) or <c>stated</c> (stated with the report, when no approval carries one).</param>
 /// <param name="PlanDigest">SHA-256 of the plan's RFC 8785 canonical JSON (<see cref="MonitoringDecisions.DigestOf"/>).</param>
 /// <param name="ReportDigest">SHA-256 of the report's RFC 8785 canonical JSON: the report's identity for a breach.</param>
 public sealed record MonitoringReportRecorded(
@@ -87,15 +88,45 @@ public static class MonitoringDecisions
     /// <summary><c>sha256:</c> of the RFC 8785 canonical JSON (camelCase names, enums by name) of <paramref name="value"/>.</summary>
     public static string DigestOf<T>(T value) => Digest.OfBytes(Jcs.Canonicalize(JsonSerializer.SerializeToElement(value, DigestJson)));
 
+    /// <summary>
+    /// Records a report against the plan that governs it: the monitoring plan signed with the version's approval in the
+    /// environment (<see cref="BreachDecisions.GoverningApproval"/>), else the plan stated with the report. A drift report's
+    /// reference is the plan's reference dataset: its manifest digest, or the SHA-256 of one of its registered files.
+    /// </summary>
+    /// <param name="referenceFiles">SHA-256 digests of the files of the registered dataset whose manifest digest is the
+    /// governing plan's reference (empty when no such dataset is registered).</param>
     /// <exception cref="GovernanceRuleException">Invalid fields (named, e.g. <c>report.features[0].verdict</c>), among them
-    /// verdicts that do not follow; forbidden to anyone but the model's steward or a deployment pipeline.</exception>
-    public static MonitoringReportRecorded Decide(RecordMonitoringReport command, Model model, ModelVersion version, CommandContext context)
+    /// verdicts that do not follow and a stated plan that is not the signed one; forbidden to anyone but the model's steward
+    /// or a deployment pipeline.</exception>
+    public static MonitoringReportRecorded Decide(
+        RecordMonitoringReport command,
+        Model model,
+        ModelVersion version,
+        IReadOnlyCollection<string> referenceFiles,
+        CommandContext context
+    )
     {
         var check = new InputCheck().Slug(command.Environment, "environment").Optional(command.Reason, "reason", 2000, multiline: true);
-        if (command.Plan is null)
-            check.Fail("plan", "is required: the monitoring plan the report's verdicts are judged against");
+        check.ThrowIfAny();
+        var governing = BreachDecisions.GoverningApproval(version, command.Environment!, context.Now);
+        var stated = command.StatedPlan is { } s ? MonitoringPlanRules.Normalized(s) : null;
+        if (governing is not null)
+        {
+            if (stated is not null && DigestOf(stated) != DigestOf(governing.MonitoringPlan!))
+                check.Fail(
+                    "plan",
+                    $"differs from the monitoring plan signed with approval {governing.Id}, which governs '{command.Environment}': "
+                        + "omit it (the signed plan applies) or send that plan"
+                );
+        }
+        else if (stated is null)
+            check.Fail(
+                "plan",
+                $"is required: no granted approval of {version.ModelId} {version.Version} in '{command.Environment}' carries a "
+                    + "signed monitoring plan, so the report must state the plan its verdicts are judged against"
+            );
         else
-            check.Sha256(command.Plan.ReferenceDatasetDigest, "plan.referenceDatasetDigest").Computable(command.Plan, "plan");
+            check.Sha256(stated.ReferenceDatasetDigest, "plan.referenceDatasetDigest").Computable(stated, "plan");
         if (command.Report is null)
             check.Fail("report", "is required");
         check.ThrowIfAny();
@@ -103,9 +134,9 @@ public static class MonitoringDecisions
             ModelStewardship.EnsureSteward(model, context.Actor, "record monitoring reports of");
         if (version.IsRetired)
             throw GovernanceRuleException.Conflict("model_version.retired", $"Version {version.Version} is retired.");
-        var plan = command.Plan! with { Pins = command.Plan.Pins ?? StatisticPins.Default };
+        var plan = governing?.MonitoringPlan ?? stated!;
         var report = command.Report!;
-        CheckReport(plan, report, context.Now, check);
+        CheckReport(plan, report, referenceFiles, context.Now, check);
         check.ThrowIfAny();
         CheckVerdicts(report, MonitoringVerdicts.Judge(plan, report), check);
         check.ThrowIfAny();
@@ -116,7 +147,7 @@ public static class MonitoringDecisions
             version.Version,
             command.Environment!,
             plan,
-            command.PlanSource,
+            governing is null ? "stated" : $"approval:{governing.Id}",
             DigestOf(plan),
             report,
             DigestOf(report),
@@ -124,7 +155,13 @@ public static class MonitoringDecisions
         );
     }
 
-    private static void CheckReport(MonitoringPlan plan, MonitoringReport report, DateTimeOffset now, InputCheck check)
+    private static void CheckReport(
+        MonitoringPlan plan,
+        MonitoringReport report,
+        IReadOnlyCollection<string> referenceFiles,
+        DateTimeOffset now,
+        InputCheck check
+    )
     {
         const string r = "report";
         if (!Enum.IsDefined(report.Comparison))
@@ -141,9 +178,14 @@ public static class MonitoringDecisions
         if (
             report.Comparison == MonitoringComparison.Drift
             && Digest.IsSha256(report.ReferenceDigest)
-            && Digest.Normalize(report.ReferenceDigest) != Digest.Normalize(plan.ReferenceDatasetDigest)
+            && Digest.Normalize(report.ReferenceDigest) is var reference
+            && reference != Digest.Normalize(plan.ReferenceDatasetDigest)
+            && !referenceFiles.Any(f => Digest.Normalize(f) == reference)
         )
-            check.Fail($"{r}.referenceDigest", $"is not the plan's reference dataset ({plan.ReferenceDatasetDigest})");
+            check.Fail(
+                $"{r}.referenceDigest",
+                $"is neither the plan's reference dataset ({plan.ReferenceDatasetDigest}) nor one of its registered files"
+            );
         if (report.Pins != plan.Pins)
             check.Fail($"{r}.pins", "differ from the plan's: a report is computed with the plan's pinned choices");
         if (report.Correction != plan.Correction)

@@ -66,6 +66,20 @@ public static class MonitoringPlanRules
         new(name, kind, DefaultTests(kind, referenceRows));
 
     /// <summary>
+    /// The plan as the ledger records it: the reference digest lower-cased, absent pins as <see cref="StatisticPins.Default"/>,
+    /// alert entries trimmed. Fields that are not yet valid are left for the checks to name.
+    /// </summary>
+    public static MonitoringPlan Normalized(MonitoringPlan plan) =>
+        plan with
+        {
+            ReferenceDatasetDigest = Digest.IsSha256(plan.ReferenceDatasetDigest)
+                ? Digest.Normalize(plan.ReferenceDatasetDigest)
+                : plan.ReferenceDatasetDigest,
+            Pins = plan.Pins ?? StatisticPins.Default,
+            Alert = plan.Alert?.Select(a => a?.Trim()!).ToArray()!,
+        };
+
+    /// <summary>
     /// Checks a plan stated for <paramref name="version"/>: the reference is one of the version's registered datasets
     /// (training or validation); features have unique names and at least one test each, no statistic twice; p-value
     /// thresholds in (0, 1), distances above 0 (JS at most 1), a watch level below its breach level; the pins, correction

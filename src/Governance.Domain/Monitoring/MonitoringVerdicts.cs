@@ -60,6 +60,27 @@ public static class MonitoringVerdicts
         };
     }
 
+    /// <summary>
+    /// What a <see cref="MonitoringVerdict.Breach"/> report breached, as a breach records it: every drifting test of its
+    /// features and of the score, with the statistic's value (the adjusted p-value for a p-value test) and the threshold.
+    /// Empty for a report that is not a breach.
+    /// </summary>
+    public static IReadOnlyList<BreachingFeature> Breaching(MonitoringReport report) =>
+        report.Verdict != MonitoringVerdict.Breach
+            ? []
+            : report
+                .Features.Concat(report.Prediction is null ? [] : [report.Prediction])
+                .SelectMany(f =>
+                    f.Tests.Where(t => t.Verdict == MonitoringVerdict.Drift)
+                        .Select(t => new BreachingFeature(
+                            f.Name,
+                            t.Statistic,
+                            IsPValueTest(t.Statistic) ? t.AdjustedPValue ?? t.PValue ?? 1.0 : t.Value,
+                            t.Threshold
+                        ))
+                )
+                .ToArray();
+
     /// <summary>Whether the statistic is judged by its p-value (KS, chi-square) rather than its size.</summary>
     public static bool IsPValueTest(DriftStatistic statistic) => statistic is DriftStatistic.KolmogorovSmirnov or DriftStatistic.ChiSquare;
 

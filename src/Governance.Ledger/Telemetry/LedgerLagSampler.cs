@@ -45,16 +45,25 @@ public sealed class LedgerLagSampler(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
-            {
-                LedgerTelemetry.Lag = await SampleAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
-            {
-                // An unreachable database is the readiness check's to report; the gauges keep their last sample.
-                logger.LogDebug(e, "Ledger lag sample failed");
-            }
+            await SampleOnceAsync(stoppingToken);
             await Task.Delay(Interval, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>
+    /// Takes one sample into <see cref="LedgerTelemetry.Lag"/>. Any failure (the database unreachable, and Marten's or
+    /// Npgsql's exception for it, whichever wraps which) is logged and the gauges keep their last sample: a background
+    /// service that throws stops the whole host, and an unreachable database is the readiness check's to report.
+    /// </summary>
+    public async Task SampleOnceAsync(CancellationToken ct)
+    {
+        try
+        {
+            LedgerTelemetry.Lag = await SampleAsync(ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning("Ledger lag sample failed ({Error}); the gauges keep the last sample", e.Message);
         }
     }
 

@@ -16,8 +16,8 @@ using Governance.Ledger.Datasets;
 using Governance.Ledger.Discussion;
 using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
-using Governance.Ledger.Telemetry;
 using Governance.Ledger.Monitoring;
+using Governance.Ledger.Telemetry;
 using Governance.Ledger.Validation;
 using Governance.Ledger.Writing;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +31,7 @@ public static class UiSetup
 {
     public static IServiceCollection AddGovernanceUi(this IServiceCollection services) =>
         services
+            .AddSingleton(new Components.NotificationBellOptions())
             .AddSingleton<IAuditDesk, LedgerAuditDesk>()
             .AddSingleton<IPointInTimeDesk, LedgerPointInTimeDesk>()
             .AddSingleton<IIntegrityDesk, LedgerIntegrityDesk>()
@@ -48,6 +49,7 @@ public static class UiSetup
             .AddSingleton<IComparisonDesk, LedgerComparisonDesk>()
             .AddSingleton<IAdminDesk, LedgerAdminDesk>()
             .AddSingleton<INotificationDesk, LedgerNotificationDesk>()
+            .AddScoped<Components.NotificationBellSignal>()
             .AddSingleton<IOwnerDesk, GuardedOwnerDesk>()
             .AddSingleton<LedgerTechnicalFileDesk>()
             .AddSingleton<ITechnicalFileDesk, GuardedTechnicalFileDesk>();

@@ -21,7 +21,7 @@ public sealed record ReceivedWebhook(string? Id, string? Timestamp, string? Sign
     /// <param name="now">The receiver's clock, Unix seconds (null: the machine's).</param>
     public async Task<JsonElement> VerifiedByPythonAsync(string secret, long? now = null)
     {
-        var script = Path.Combine(TransparencyLogTests.RepositoryRoot(), "docs", "webhook_receiver.py");
+        var script = Path.Combine(Programs.RepositoryRoot(), "docs", "webhook_receiver.py");
         using var python = Process.Start(
             new ProcessStartInfo("/usr/bin/python3", [script, "--check"])
             {

@@ -14,7 +14,8 @@ public static class MonitoringEndpoints
 {
     /// <summary>A report as <c>governance monitor</c> computes it.</summary>
     /// <param name="Environment">The environment the sample was drawn from (e.g. <c>production</c>).</param>
-    /// <param name="Plan">The monitoring plan the verdicts follow from (until approvals carry the signed plan).</param>
+    /// <param name="Plan">The monitoring plan the verdicts follow from: required only when no approval of the version in the
+    /// environment carries a signed plan (then the signed plan applies, and a stated plan must equal it).</param>
     public sealed record RecordMonitoringReportRequest(string? Environment, MonitoringPlan? Plan, MonitoringReport? Report, string? Reason);
 
     public static RouteGroupBuilder MapMonitoring(this RouteGroupBuilder api)
@@ -29,6 +30,15 @@ public static class MonitoringEndpoints
             .WithSummary(
                 "Record a monitoring report of this version in an environment (the owner, a delegate or a deployment pipeline); "
                     + "refused unless it follows the plan and its verdicts follow from its statistics and the plan's thresholds."
+            );
+        api.MapGroup("/models/{modelId}/versions/{version}/monitoring-plan")
+            .WithTags("Monitoring")
+            .MapGet("/", GetGoverningMonitoringPlan)
+            .AllowRoles(readers)
+            .WithName(nameof(GetGoverningMonitoringPlan))
+            .WithSummary(
+                "The monitoring plan signed with the version's approval in an environment (environment=..., required), which "
+                    + "its reports are judged against; 404 monitoring.no_plan when no granted approval there carries one."
             );
         ofVersion
             .MapGet("/", ListMonitoringReports)
@@ -62,6 +72,26 @@ public static class MonitoringEndpoints
                 http.RequestAborted
             )
         ).ToResult(r => LedgerCalls.Created(r, $"/api/v1/monitoring-reports/{r.ReportId}"));
+
+    private static async Task<Ok<GoverningPlan>> GetGoverningMonitoringPlan(
+        string modelId,
+        string version,
+        string? environment,
+        MonitoringRecords reports,
+        CancellationToken ct
+    )
+    {
+        new InputCheck().Slug(environment, "environment").ThrowIfAny();
+        var target = new VersionRef(modelId, version);
+        return TypedResults.Ok(
+            await reports.GoverningPlanAsync(target, environment!, ct)
+                ?? throw GovernanceRuleException.NotFound(
+                    "monitoring.no_plan",
+                    $"No granted approval of {modelId} {version} in '{environment}' carries a signed monitoring plan: state the "
+                        + "plan with each report (governance monitor --plan)."
+                )
+        );
+    }
 
     private static async Task<Ok<IReadOnlyList<RecordedMonitoringReport>>> ListMonitoringReports(
         string modelId,
