@@ -4,7 +4,7 @@ using UglyToad.PdfPig;
 
 namespace Governance.Documents.Tests;
 
-public sealed class ComposerTests
+public sealed partial class ComposerTests
 {
     private static readonly DateTimeOffset Date = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
@@ -105,4 +105,34 @@ public sealed class ComposerTests
         Assert.Contains(digest[..40], text.ToString());
         Assert.Contains("ends here.", text.ToString());
     }
+
+    [Fact]
+    public void Each_font_is_embedded_as_a_subset_of_the_glyphs_the_document_draws()
+    {
+        const string name = "Kredit 信用评分 تقييم क्रेडिट 🚀";
+        var (pdf, _) = Composer.Render(Spec(new Heading(1, name), new Paragraph($"The model {name} is registered.")));
+        // Skia writes each embedded TrueType program's length uncompressed as /Length1. Whole, WenQuanYi Micro Hei alone was
+        // 5,177,387 bytes and Symbola 3,165,808 (renderer version 2 embedded every face whole).
+        var lengths = LengthOneRegex().Matches(Encoding.Latin1.GetString(pdf)).Select(m => int.Parse(m.Groups[1].Value)).ToArray();
+        Assert.True(lengths.Length >= 5, $"{lengths.Length} embedded fonts");
+        Assert.All(lengths, length => Assert.True(length < 600_000, $"an embedded font of {length} bytes"));
+        using var document = PdfDocument.Open(pdf);
+        Assert.Contains("registered", document.GetPage(3).Text);
+    }
+
+    [Fact]
+    public void A_line_of_text_is_written_as_strings_of_glyphs_not_one_text_position_per_glyph()
+    {
+        // At 7.8 points (a monospace block) an advance is not a short binary fraction, so float rounding shows; at 9.5 it is.
+        var text = string.Join(' ', Enumerable.Repeat("governance evidence for the model risk function", 20));
+        var (pdf, _) = Composer.Render(Spec(new Monospace(text)));
+        using var document = PdfDocument.Open(pdf);
+        var operators = document.GetPage(3).Operations.Select(o => o.Operator).ToArray();
+        var (positions, glyphs) = (operators.Count(o => o == "Td"), text.Count(c => c != ' '));
+        // Before, Skia wrote a Td before every glyph (positions = glyphs); now one per line and per kerned pair at most.
+        Assert.True(positions * 5 < glyphs, $"{positions} text positions for {glyphs} glyphs");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"/Length1 (\d+)")]
+    private static partial System.Text.RegularExpressions.Regex LengthOneRegex();
 }

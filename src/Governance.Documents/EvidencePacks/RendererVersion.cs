@@ -10,6 +10,8 @@ public static class RendererVersion
     /// <summary>This renderer's version: raise it with every change that changes a pack's bytes for the same input (wording,
     /// sections, layout, fonts, the PDF writer). History: 1, the layout engine with one font per style (packs issued before
     /// renderer versions were recorded carry none); 2, HarfBuzz shaping, font fallback for every script and ICU bidi ordering
-    /// (issue 18 defect 9).</summary>
-    public const int Current = 2;
+    /// (issue 18 defect 9); 3, each font embedded as a subset of the glyphs the pack draws (HarfBuzz's subsetter) and glyphs
+    /// placed from each text run's own origin, so that Skia writes runs of glyphs as one string instead of one text position
+    /// per glyph (same pages, same text, smaller files).</summary>
+    public const int Current = 3;
 }

@@ -30,30 +30,62 @@ public static class Composer
         NoticeEdge = SKColor.Parse("#d08a1c"),
         Bar = SKColor.Parse("#2f6fa8");
 
-    /// <summary>Fonts and paints for one render: created once per face, size and colour instead of per call (native objects).</summary>
+    /// <summary>Fonts, paints and shaped texts for one render: created once per face, size, colour or text instead of per call
+    /// (native objects, and shaping). The typefaces are the font files cut down to the glyphs this render draws (see
+    /// <see cref="GlyphUsage"/>), collected by a first pass over the pages before the PDF is written.</summary>
     private sealed class Tools(MeasureCount count, CancellationToken ct) : IDisposable
     {
         private readonly Dictionary<(FontFace, float), SKFont> _fonts = new();
         private readonly Dictionary<SKColor, SKPaint> _paints = new();
+        private readonly Dictionary<(string, FontStyle, float), ShapedText> _shaped = new();
+        private Dictionary<FontFile, SKTypeface> _typefaces = new();
 
         public MeasureCount Count => count;
 
+        /// <summary>Builds every text blob of the render (Skia empties it with each blob built).</summary>
+        public SKTextBlobBuilder Blobs { get; } = new();
+
         /// <summary>The page being drawn (1-based), for the layout record.</summary>
         public int Page;
+
+        /// <summary>Set during the first pass over the pages: texts are recorded here instead of being drawn.</summary>
+        public GlyphUsage? Collecting;
 
         /// <summary>Stops the render between texts, lines, table rows and pages once the caller gives up (or its budget is
         /// spent), so an abandoned render stops using the CPU.</summary>
         public void Checkpoint() => ct.ThrowIfCancellationRequested();
 
+        /// <summary>Ends the first pass: from now on texts are drawn with the subsets of what it recorded.</summary>
+        public void UseSubsets(GlyphUsage usage)
+        {
+            _typefaces = usage.Typefaces();
+            Collecting = null;
+        }
+
         public SKFont Font(FontFace face, float size) =>
             _fonts.TryGetValue((face, size), out var font)
                 ? font
-                : _fonts[(face, size)] = new SKFont(face.Typeface, size)
+                : _fonts[(face, size)] = new SKFont(
+                    _typefaces.TryGetValue(face.File, out var typeface)
+                        ? typeface
+                        : throw new InvalidOperationException($"The font {face.File.Path} was not recorded by the first pass."),
+                    size
+                )
                 {
                     Subpixel = true,
                     Edging = SKFontEdging.SubpixelAntialias,
                     Embolden = face.Embolden,
                 };
+
+        /// <summary>The text shaped once per render: labels drawn on every page (running header, footer) and texts shaped by
+        /// both passes are not shaped again.</summary>
+        public ShapedText Shaped(string text, FontStyle style, float size)
+        {
+            if (_shaped.TryGetValue((text, style, size), out var shaped))
+                return shaped;
+            Count.Characters += text.Length;
+            return _shaped[(text, style, size)] = new ShapedText(text, style, size);
+        }
 
         public SKPaint Paint(SKColor color) =>
             _paints.TryGetValue(color, out var paint) ? paint : _paints[color] = new SKPaint { Color = color, IsAntialias = true };
@@ -64,6 +96,9 @@ public static class Composer
                 f.Dispose();
             foreach (var p in _paints.Values)
                 p.Dispose();
+            foreach (var t in _typefaces.Values)
+                t.Dispose();
+            Blobs.Dispose();
         }
     }
 
@@ -126,6 +161,13 @@ public static class Composer
         for (var i = 0; i < spec.Blocks.Count; i++)
             Place(layout, spec.Blocks[i], i);
 
+        // First pass: every page's texts recorded (and shaped, for labels shaped while drawing), nothing drawn, so that each font
+        // is embedded as a subset of the glyphs the pages use.
+        T.Collecting = new GlyphUsage();
+        using (var nothing = new SKNoDrawCanvas((int)PageWidth, (int)PageHeight))
+            DrawPages(nothing, spec, layout);
+        T.UseSubsets(T.Collecting);
+
         using var stream = new MemoryStream();
         var metadata = SKDocumentPdfMetadata.Default;
         metadata.Title = spec.Title;
@@ -139,20 +181,27 @@ public static class Composer
         metadata.PdfA = false;
         using (var document = SKDocument.CreatePdf(stream, metadata))
         {
-            for (var p = 0; p < layout.Pages.Count; p++)
-            {
-                T.Checkpoint();
-                T.Page = p + 1;
-                var canvas = document.BeginPage(PageWidth, PageHeight);
-                if (p > 0)
-                    Furniture(canvas, spec, p + 1, layout.Pages.Count);
-                foreach (var draw in layout.Pages[p])
-                    draw(canvas, layout.Pages.Count);
-                document.EndPage();
-            }
+            DrawPages(null, spec, layout, document);
             document.Close();
         }
         return (PdfOutline.Add(stream.ToArray(), layout.Outline), layout.Pages.Count);
+    }
+
+    /// <summary>Draws every page of <paramref name="layout"/> as a page of <paramref name="document"/>, or all of them on
+    /// <paramref name="canvas"/> (the first pass).</summary>
+    private static void DrawPages(SKCanvas? canvas, DocumentSpec spec, Layout layout, SKDocument? document = null)
+    {
+        for (var p = 0; p < layout.Pages.Count; p++)
+        {
+            T.Checkpoint();
+            T.Page = p + 1;
+            var page = document?.BeginPage(PageWidth, PageHeight) ?? canvas!;
+            if (p > 0)
+                Furniture(page, spec, p + 1, layout.Pages.Count);
+            foreach (var draw in layout.Pages[p])
+                draw(page, layout.Pages.Count);
+            document?.EndPage();
+        }
     }
 
     private static void Furniture(SKCanvas canvas, DocumentSpec spec, int page, int pages)
@@ -575,7 +624,12 @@ public static class Composer
             SKTextAlign.Center => (x - width / 2, x - box / 2),
             _ => (x, x),
         };
-        var missing = line.Source.Draw(canvas, line.Start, line.End, left, y, T.Paint(color), T.Font);
+        if (T.Collecting is { } usage)
+        {
+            usage.Record(line.Source);
+            return;
+        }
+        var missing = line.Source.Draw(canvas, line.Start, line.End, left, y, T.Paint(color), T.Font, T.Blobs);
         T.Count.Drawn?.Add(new DrawnText(T.Page, line.Text, left, left + width, boxLeft, boxLeft + box, missing));
     }
 
@@ -738,8 +792,7 @@ public static class Composer
     private static ShapedText Shape(string text, FontStyle style, float size)
     {
         T.Checkpoint();
-        T.Count.Characters += text.Length;
-        return new ShapedText(text, style, size);
+        return T.Shaped(text, style, size);
     }
 }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using HarfBuzzSharp;
-using SkiaSharp;
 
 namespace Governance.Documents.Layout;
 
@@ -13,21 +12,37 @@ internal enum FontStyle
     Mono,
 }
 
-/// <summary>One font file (or one face of a collection): the typeface Skia draws and embeds, and the HarfBuzz font that shapes
+/// <summary>One font file (or one face of a collection), loaded once per process: the HarfBuzz face that shapes with it and that
+/// <see cref="FontSubset"/> cuts down for each render. Faces that share a file (a regular face and its emboldened bold) share
+/// this object, so a render embeds the file once.</summary>
+internal sealed class FontFile
+{
+    public FontFile(string path, int index)
+    {
+        (Path, Index) = (path, index);
+        using var blob = Blob.FromFile(path);
+        Face = new Face(blob, index);
+        if (Face.GlyphCount == 0)
+            throw new FileNotFoundException($"The font {path} (face {index}) could not be loaded.", path);
+    }
+
+    public string Path { get; }
+    public int Index { get; }
+    public Face Face { get; }
+}
+
+/// <summary>One face of a style's chain: a <see cref="FontFile"/>, drawn emboldened or not, and the HarfBuzz font that shapes
 /// with it (scaled to font units, so advances are divided by <see cref="UnitsPerEm"/> and multiplied by the size in points).
-/// Both are immutable once loaded and shared by every render (HarfBuzz fonts may be used by several threads at once).</summary>
+/// Both are immutable once loaded and shared by every render (HarfBuzz fonts may be used by several threads at once); each
+/// render draws with its own subset of the file (<see cref="GlyphUsage"/>).</summary>
 internal sealed class FontFace
 {
-    public FontFace(string path, int index, bool embolden = false)
+    public FontFace(FontFile file, bool embolden = false)
     {
-        Path = path;
+        File = file;
         Embolden = embolden;
-        Typeface =
-            SKTypeface.FromFile(path, index) ?? throw new FileNotFoundException($"The font {path} (face {index}) could not be loaded.");
-        using var blob = Blob.FromFile(path);
-        using var face = new Face(blob, index);
-        UnitsPerEm = face.UnitsPerEm;
-        Shaper = new HarfBuzzSharp.Font(face);
+        UnitsPerEm = file.Face.UnitsPerEm;
+        Shaper = new HarfBuzzSharp.Font(file.Face);
         Shaper.SetFunctionsOpenType();
         Shaper.SetScale(UnitsPerEm, UnitsPerEm);
         Replacement =
@@ -36,11 +51,10 @@ internal sealed class FontFace
             : (ushort)0;
     }
 
-    public string Path { get; }
+    public FontFile File { get; }
 
     /// <summary>Drawn emboldened: the bold style of a face that has no bold font.</summary>
     public bool Embolden { get; }
-    public SKTypeface Typeface { get; }
     public HarfBuzzSharp.Font Shaper { get; }
     public int UnitsPerEm { get; }
 
@@ -48,6 +62,9 @@ internal sealed class FontFace
     public ushort Replacement { get; }
 
     public bool Covers(int codePoint) => Shaper.TryGetNominalGlyph((uint)codePoint, out _);
+
+    /// <summary>The advance of <paramref name="glyph"/> in font units, as the font's metrics give it (before any kerning).</summary>
+    public int Advance(ushort glyph) => Shaper.GetHorizontalGlyphAdvance(glyph);
 }
 
 /// <summary>
@@ -81,13 +98,16 @@ internal static class Fonts
 
     private static FontFace[][] Load()
     {
+        var files = new Dictionary<(string, int), FontFile>();
+        FontFile Open(string path, int index) =>
+            files.TryGetValue((path, index), out var file) ? file : files[(path, index)] = new FontFile(path, index);
         FontFace Required(string path, string package, int index = 0, bool embolden = false) =>
             File.Exists(path)
-                ? new FontFace(path, index, embolden)
+                ? new FontFace(Open(path, index), embolden)
                 : throw new FileNotFoundException($"Evidence packs need the font {path} (Debian package {package}).", path);
         // Symbola first: its outlines embed as an ordinary TrueType subset, while Noto Color Emoji's bitmaps become Type 3
         // images plus a font poppler cannot read; the colour face still draws the emoji newer than Symbola.
-        var emoji = new[] { Symbola, $"{Noto}/NotoColorEmoji.ttf" }.Where(File.Exists).Select(f => new FontFace(f, 0)).ToArray();
+        var emoji = new[] { Symbola, $"{Noto}/NotoColorEmoji.ttf" }.Where(File.Exists).Select(f => new FontFace(Open(f, 0))).ToArray();
         if (emoji.Length == 0)
             throw new FileNotFoundException(
                 "Evidence packs need an emoji font (Debian package fonts-symbola or fonts-noto-color-emoji).",

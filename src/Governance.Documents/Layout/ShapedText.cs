@@ -17,6 +17,10 @@ internal sealed class ShapedText
 {
     private const int TabWidth = 4;
 
+    /// <summary>How far (in points) a glyph may be moved to where Skia's PDF writer expects it (see <see cref="Segments"/>): a
+    /// thousandth of a point, far below what a reader can see and far above float rounding on an A4 page.</summary>
+    private const float Tolerance = 0.001f;
+
     /// <summary>Latin ligatures (fi, ffi) off: PDF readers extract a ligature glyph as U+FB01 and the like, so "specifications"
     /// would not be found by a search. Required ligatures (Arabic lam-alef, <c>rlig</c>) and Indic conjuncts stay on.</summary>
     private static readonly Feature[] NoStandardLigatures =
@@ -205,51 +209,119 @@ internal sealed class ShapedText
 
     /// <summary>
     /// Draws <c>Text[start..end]</c> with its left edge at <paramref name="x"/> and its baseline at <paramref name="y"/>: the
-    /// runs it spans, cut to the slice, in visual order (UAX #9 rule L2), each a positioned text run with its UTF-8 text and
-    /// clusters. Returns the number of .notdef glyphs drawn (always 0 once every face is installed).
+    /// runs it spans, cut to the slice, in visual order (UAX #9 rule L2), each as positioned text runs with their UTF-8 text and
+    /// clusters (see <see cref="Segments"/>), built with <paramref name="builder"/> (which each blob built empties, so one
+    /// serves a whole render). Returns the number of .notdef glyphs drawn (always 0 once every face is
+    /// installed).
     /// </summary>
-    public int Draw(SKCanvas canvas, int start, int end, float x, float y, SKPaint paint, Func<FontFace, float, SKFont> font)
+    public int Draw(
+        SKCanvas canvas,
+        int start,
+        int end,
+        float x,
+        float y,
+        SKPaint paint,
+        Func<FontFace, float, SKFont> font,
+        SKTextBlobBuilder builder
+    )
+    {
+        var missing = 0;
+        foreach (var (run, from, to) in Pieces(start, end))
+        {
+            var (byteStart, byteEnd) = (_byteAt[Math.Max(start, run.Start)], _byteAt[Math.Min(end, run.End)]);
+            var skFont = font(run.Face, Size);
+            foreach (var (first, last, origin, points) in Segments(run, from, to, x, y))
+            {
+                var rtl = run.Level % 2 == 1;
+                // The segment's text: from its first cluster to the next segment's (the order is reversed in a right-to-left run).
+                var (textStart, textEnd) = rtl
+                    ? (last == to ? byteStart : _byteAt[run.Clusters[last - 1]], first == from ? byteEnd : _byteAt[run.Clusters[first - 1]])
+                    : (first == from ? byteStart : _byteAt[run.Clusters[first]], last == to ? byteEnd : _byteAt[run.Clusters[last]]);
+                var count = last - first;
+                var glyphs = run.Glyphs.AsSpan(first, count);
+                var clusters = new uint[count];
+                for (var g = 0; g < count; g++)
+                {
+                    missing += glyphs[g] == 0 ? 1 : 0;
+                    clusters[g] = (uint)(_byteAt[run.Clusters[first + g]] - textStart);
+                }
+                var buffer = builder.AllocatePositionedTextRun(skFont, count, textEnd - textStart);
+                buffer.SetGlyphs(glyphs);
+                buffer.SetPositions(points);
+                buffer.SetText(_utf8.AsSpan(textStart, textEnd - textStart));
+                buffer.SetClusters(clusters);
+                using var blob = builder.Build();
+                canvas.DrawText(blob, origin.X, origin.Y, paint);
+            }
+            for (var g = from; g < to; g++)
+                x += run.Advances[g];
+        }
+        return missing;
+    }
+
+    /// <summary>
+    /// The glyphs <c>[from, to)</c> of <paramref name="run"/>, starting at <paramref name="x"/> on baseline <paramref name="y"/>,
+    /// cut into segments drawn each from its own origin, with glyph positions relative to it. Skia's PDF writer (its
+    /// <c>GlyphPositioner</c>, <c>src/pdf/SkPDFDevice.cpp</c>) writes a text position (a <c>Td</c> operator) before every glyph
+    /// whose position is not exactly, to the last bit of a float, where the glyphs before it since the last <c>Td</c> end by
+    /// its own sum of advances (size / units per em × the font's advance). On a page the differences of absolute positions
+    /// never match that sum, so every glyph got its own <c>Td</c>: the content streams were about four times longer than
+    /// needed, and deflating and formatting them was most of Skia's time per page. From a segment's own origin the glyph
+    /// positions are computed as Skia sums them (HarfBuzz's positions move by less than <see cref="Tolerance"/>); a glyph that
+    /// HarfBuzz moves more (kerning, a mark's offset) starts a new segment at the next cluster, so that a cluster is never cut.
+    /// </summary>
+    private IEnumerable<(int First, int Last, SKPoint Origin, SKPoint[] Points)> Segments(Run run, int from, int to, float x, float y)
+    {
+        var scale = Size / run.Face.UnitsPerEm;
+        var (first, origin, pen, clean) = (from, new SKPoint(x, y), 0f, true);
+        var points = new List<SKPoint>();
+        for (var g = from; g < to; g++)
+        {
+            var relative = new SKPoint(x + run.Offsets[g].X - origin.X, y + run.Offsets[g].Y - origin.Y);
+            var fits = relative.Y == 0 && Math.Abs(relative.X - pen) <= Tolerance;
+            if (g > first && run.Clusters[g] != run.Clusters[g - 1] && !(clean && fits))
+            {
+                yield return (first, g, origin, points.ToArray());
+                (first, origin, pen, clean) = (g, new SKPoint(x, y), 0f, true);
+                points.Clear();
+                relative = run.Offsets[g];
+                fits = relative == default;
+            }
+            if (fits)
+                relative.X = pen;
+            else
+                clean = false;
+            points.Add(relative);
+            pen += scale * run.Face.Advance(run.Glyphs[g]);
+            x += run.Advances[g];
+        }
+        if (to > first)
+            yield return (first, to, origin, points.ToArray());
+    }
+
+    /// <summary>Records every glyph of this text and the characters it draws, by face (a superset of what the lines drawn
+    /// from it draw).</summary>
+    public void Collect(GlyphUsage usage)
+    {
+        foreach (var run in _runs)
+            usage.Add(run.Face, Text.AsSpan(run.Start..run.End), run.Glyphs);
+    }
+
+    /// <summary>The runs <c>Text[start..end]</c> spans, each with the range of its glyphs in the slice, in visual order.</summary>
+    private List<(Run Run, int From, int To)> Pieces(int start, int end)
     {
         var pieces = new List<(Run Run, int From, int To)>();
-        var first = FirstRunAt(start);
-        for (var r = first; r < _runs.Length && _runs[r].Start < end; r++)
+        for (var r = FirstRunAt(start); r < _runs.Length && _runs[r].Start < end; r++)
         {
             var run = _runs[r];
             var (from, to) = GlyphRange(run, Math.Max(start, run.Start), Math.Min(end, run.End));
             if (to > from)
                 pieces.Add((run, from, to));
         }
-        if (pieces.Count == 0)
-            return 0;
-        var order = pieces.Any(p => p.Run.Level > 0)
-            ? Bidi.VisualOrder(pieces.Select(p => p.Run.Level).ToArray())
-            : Enumerable.Range(0, pieces.Count).ToArray();
-        using var builder = new SKTextBlobBuilder();
-        var missing = 0;
-        foreach (var index in order)
-        {
-            var (run, from, to) = pieces[index];
-            var count = to - from;
-            var (byteStart, byteEnd) = (_byteAt[Math.Max(start, run.Start)], _byteAt[Math.Min(end, run.End)]);
-            var buffer = builder.AllocatePositionedTextRun(font(run.Face, Size), count, byteEnd - byteStart);
-            var (glyphs, points, clusters) = (new ushort[count], new SKPoint[count], new uint[count]);
-            for (var g = 0; g < count; g++)
-            {
-                glyphs[g] = run.Glyphs[from + g];
-                missing += glyphs[g] == 0 ? 1 : 0;
-                points[g] = new SKPoint(x + run.Offsets[from + g].X, y + run.Offsets[from + g].Y);
-                clusters[g] = (uint)(_byteAt[run.Clusters[from + g]] - byteStart);
-                x += run.Advances[from + g];
-            }
-            buffer.SetGlyphs(glyphs);
-            buffer.SetPositions(points);
-            buffer.SetText(_utf8.AsSpan(byteStart, byteEnd - byteStart));
-            buffer.SetClusters(clusters);
-        }
-        using var blob = builder.Build();
-        if (blob is not null)
-            canvas.DrawText(blob, 0, 0, paint);
-        return missing;
+        if (!pieces.Any(p => p.Run.Level > 0))
+            return pieces;
+        var order = Bidi.VisualOrder(pieces.Select(p => p.Run.Level).ToArray());
+        return order.Select(i => pieces[i]).ToList();
     }
 
     /// <summary>The run holding <paramref name="index"/> (binary search: lines of a long paragraph never rescan its runs).</summary>
