@@ -91,5 +91,14 @@ sealed class BenchApproval : IDisposable
         public Task ReportLoadAsync(LoadOutcome outcome, CancellationToken ct) => Task.CompletedTask;
 
         public Task ReportVerifiedAsync(VerificationOutcome outcome, CancellationToken ct) => Task.CompletedTask;
+
+        // The benchmark measures loads and checks; it records no monitoring reports.
+        public Task<JsonElement> RecordMonitoringReportAsync(
+            string model,
+            string version,
+            string environment,
+            JsonElement body,
+            CancellationToken ct
+        ) => throw new NotSupportedException("The approval benchmark records no monitoring reports.");
     }
 }

@@ -66,6 +66,9 @@ public sealed class ScoringHostOptions
     /// </summary>
     public int? MetricsPort { get; set; }
 
+    /// <summary>Sampling what is scored for the approval's signed monitoring plan (<see cref="LiveMonitor"/>); null: off.</summary>
+    public LiveMonitoringOptions? Monitoring { get; set; }
+
     /// <summary>
     /// What is wrong with this configuration, one line per setting as <c>Serving:Name: problem</c>; empty when the host
     /// can start. Checked before anything is served, so a bad setting stops the host with a clear message.
@@ -83,6 +86,15 @@ public sealed class ScoringHostOptions
         foreach (var (setting, value) in new[] { (nameof(Environment), Environment), (nameof(Model), Model), (nameof(Version), Version) })
             if (Blank(value))
                 Fail(setting, "is required");
+        if (Monitoring is { } monitoring)
+        {
+            if (Blank(monitoring.ReferencePath) || !File.Exists(monitoring.ReferencePath))
+                Fail("Monitoring:ReferencePath", $"'{monitoring.ReferencePath}' is not a file: the signed plan's reference CSV");
+            if (Blank(monitoring.SampleFolder))
+                Fail("Monitoring:SampleFolder", "is required: where each report's sample is kept (it holds production inputs)");
+            if (monitoring.SampleSize is < 100 or > 1_000_000)
+                Fail("Monitoring:SampleSize", $"{monitoring.SampleSize} is not between 100 and 1,000,000 rows");
+        }
         if (MetricsPort is < 1 or > 65535)
             Fail(nameof(MetricsPort), $"{MetricsPort} is not a TCP port (1-65535)");
         if (Blank(ArtifactPath))
@@ -204,6 +216,8 @@ public static class ScoringHost
         builder.Services.AddSingleton<ServedModel>();
         builder.Services.AddHostedService<ApprovalWatch>();
         builder.Services.AddSingleton<ServingTelemetry>();
+        builder.Services.AddSingleton<LiveSample>();
+        builder.Services.AddSingleton<LiveMonitor>();
         builder
             .Services.AddOpenTelemetry()
             .ConfigureResource(r =>
@@ -226,7 +240,28 @@ public static class ScoringHost
     public static WebApplication MapScoringHost(this WebApplication app)
     {
         if (app.Services.GetRequiredService<ScoringHostOptions>().MetricsPort is { } metricsPort)
+        {
             app.MapPrometheusScrapingEndpoint("/metrics").RequireHost($"*:{metricsPort}");
+            app.MapPost(
+                    "/monitoring/report",
+                    async (LiveMonitor monitor, CancellationToken ct) =>
+                    {
+                        try
+                        {
+                            return Results.Json(await monitor.RecordAsync(ct), statusCode: StatusCodes.Status201Created);
+                        }
+                        catch (InvalidOperationException refused)
+                        {
+                            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "No report", detail: refused.Message);
+                        }
+                        catch (LedgerUnreachableException unreachable)
+                        {
+                            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, detail: unreachable.Message);
+                        }
+                    }
+                )
+                .RequireHost($"*:{metricsPort}");
+        }
         app.MapGet(
             "/health",
             (ServedModel served) =>

@@ -12,6 +12,7 @@ public sealed class ServedModel(
     ApprovedModelLoader loader,
     ILedgerClient ledger,
     ServingTelemetry telemetry,
+    LiveSample sample,
     ILogger<ServedModel> log
 )
 {
@@ -155,12 +156,14 @@ public sealed class ServedModel(
     {
         var model = Current ?? throw new InvalidOperationException("No model is loaded.");
         var columns = model.InputSchema.Select(c => (c.Name, Kind: KindOf(c))).ToArray();
+        var cells = new string[rows.Count][];
         var csv = new StringBuilder();
         for (var r = 0; r < rows.Count; r++)
         {
             if (rows[r].ValueKind != JsonValueKind.Object)
                 throw new ArgumentException($"Row {r} is not a JSON object of feature values.");
-            csv.AppendJoin(',', columns.Select(c => Cell(rows[r], r, c.Name, model.Features.FieldFor(c.Name), c.Kind))).Append('\n');
+            cells[r] = columns.Select(c => Cell(rows[r], r, c.Name, model.Features.FieldFor(c.Name), c.Kind)).ToArray();
+            csv.AppendJoin(',', cells[r]).Append('\n');
         }
         var loader = _ml.Data.CreateTextLoader(
             columns.Select((c, i) => new TextLoader.Column(c.Name, c.Kind, i)).ToArray(),
@@ -183,6 +186,7 @@ public sealed class ServedModel(
                 if (thresholds.Count == 1)
                     result["PredictedLabel"] = decision == 1;
             }
+        sample.Offer(model, columns.Select(c => c.Name).ToArray(), cells, results);
         if (model.Reasons is { } reasons)
         {
             var i = 0;

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Governance.Attestations;
 
 namespace Governance.Serving;
@@ -28,6 +29,13 @@ public interface ILedgerClient
 
     /// <summary>Tells the ledger that a served model passed its periodic re-verification.</summary>
     Task ReportVerifiedAsync(VerificationOutcome outcome, CancellationToken ct);
+
+    /// <summary>Records a monitoring report of the served version (<c>POST .../monitoring-reports</c>; body
+    /// <c>{environment, report, reason}</c>, judged against the approval's signed plan).</summary>
+    /// <returns>The ledger's answer: the recorded report and the breach it applied, if any.</returns>
+    /// <exception cref="InvalidOperationException">The ledger refused the report (its problem in the message).</exception>
+    /// <exception cref="LedgerUnreachableException">The ledger could not be reached.</exception>
+    Task<JsonElement> RecordMonitoringReportAsync(string model, string version, string environment, JsonElement body, CancellationToken ct);
 }
 
 /// <summary>Raised when the ledger cannot be asked (network failure, timeout, 5xx), as opposed to it answering "no".</summary>
@@ -88,6 +96,24 @@ public sealed class HttpLedgerClient(HttpClient http, HttpLedgerClient.Credentia
             ct
         );
         await EnsureAnswered(response);
+    }
+
+    public async Task<JsonElement> RecordMonitoringReportAsync(
+        string model,
+        string version,
+        string environment,
+        JsonElement body,
+        CancellationToken ct
+    )
+    {
+        using var response = await Send(
+            HttpMethod.Post,
+            $"api/v1/models/{Uri.EscapeDataString(model)}/versions/{Uri.EscapeDataString(version)}/monitoring-reports",
+            JsonContent.Create(body),
+            ct
+        );
+        await EnsureAnswered(response);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
     }
 
     private async Task<HttpResponseMessage> Send(HttpMethod method, string path, HttpContent? content, CancellationToken ct)

@@ -334,6 +334,65 @@ public sealed partial class SignedApprovalEndToEndTests
     }
 
     [Fact]
+    public async Task The_scoring_host_samples_what_it_scores_and_records_a_report_so_a_drifted_stream_puts_the_approval_under_review()
+    {
+        var (modelId, artifact, digest, approvalId) = await ApprovedWithPlan("UnderReview");
+        var reference = Path.Combine(_folder, $"reference-{modelId}.csv");
+        await File.WriteAllTextAsync(reference, Reference(modelId));
+        var samples = Path.Combine(_folder, $"samples-{modelId}");
+        using var host = ScoringHost(
+            modelId,
+            artifact,
+            approvalId,
+            settings: new Dictionary<string, string>
+            {
+                ["MetricsPort"] = "9464",
+                ["Monitoring:ReferencePath"] = reference,
+                ["Monitoring:SampleFolder"] = samples,
+                ["Monitoring:SampleSize"] = "500",
+            }
+        );
+        var scorer = host.CreateClient();
+        Assert.Equal("serving", (await WaitForHealth(scorer)).GetProperty("status").GetString());
+        var management = host.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost:9464") });
+        Assert.Equal(HttpStatusCode.Conflict, (await management.PostAsync("/monitoring/report", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await scorer.PostAsync("/monitoring/report", null)).StatusCode);
+        // Applicants ask for twice the durations the model was trained on (48-72 months against 12-36).
+        var random = new Random(3);
+        var applicants = Enumerable
+            .Range(0, 800)
+            .Select(_ => new
+            {
+                Duration = 48 + 24 * random.NextDouble(),
+                Amount = 1000 + 5000 * random.NextDouble(),
+                Age = 20 + 50 * random.NextDouble(),
+            })
+            .ToArray();
+        await scorer.PostAsJsonAsync("/score", applicants).Expect(HttpStatusCode.OK);
+
+        var recorded = await management.PostAsync("/monitoring/report", null).Expect(HttpStatusCode.Created);
+
+        var report = recorded.GetProperty("report");
+        Assert.Equal(500, report.GetProperty("sampleSize").GetInt64());
+        Assert.Equal(
+            ($"approval:{approvalId}", "Breach", "UnderReview"),
+            (
+                recorded.GetProperty("planSource").GetString(),
+                report.GetProperty("verdict").GetString(),
+                recorded.GetProperty("breach").GetProperty("action").GetString()
+            )
+        );
+        // The sample stays with the host's owner; the ledger holds its digest, and the reference file's.
+        var sample = Assert.Single(Directory.GetFiles(samples));
+        Assert.Equal(Digest.OfBytes(await File.ReadAllBytesAsync(sample)), report.GetProperty("sampleDigest").GetString());
+        Assert.Equal(Digest.OfText(Reference(modelId)), report.GetProperty("referenceDigest").GetString());
+        var check = await _ledger.Check(modelId, digest);
+        Assert.Equal("under_review", Assert.Single(check.GetProperty("reasons").EnumerateArray()).GetProperty("code").GetString());
+        // The window starts again: nothing scored since.
+        Assert.Equal(HttpStatusCode.Conflict, (await management.PostAsync("/monitoring/report", null)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_warning_breach_is_recorded_and_the_check_and_the_host_carry_on_unchanged()
     {
         var (modelId, artifact, digest, approvalId) = await ApprovedWithPlan("Warn");

@@ -79,6 +79,14 @@ public sealed partial class SignedApprovalEndToEndTests(LedgerApp app) : IDispos
         public Task ReportLoadAsync(LoadOutcome outcome, CancellationToken ct) => Ledger.ReportLoadAsync(outcome, ct);
 
         public Task ReportVerifiedAsync(VerificationOutcome outcome, CancellationToken ct) => Ledger.ReportVerifiedAsync(outcome, ct);
+
+        public Task<JsonElement> RecordMonitoringReportAsync(
+            string model,
+            string version,
+            string environment,
+            JsonElement body,
+            CancellationToken ct
+        ) => Ledger.RecordMonitoringReportAsync(model, version, environment, body, ct);
     }
 
     /// <summary>A scoring host serving the model version under <paramref name="approvalId"/>, reaching the ledger under test

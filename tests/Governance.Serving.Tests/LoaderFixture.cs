@@ -51,6 +51,23 @@ public sealed class InMemoryLedger : ILedgerClient
         Verifications.Add(outcome);
         return Task.CompletedTask;
     }
+
+    /// <summary>Monitoring reports sent (their bodies), answered as recorded.</summary>
+    public List<JsonElement> MonitoringReports { get; } = [];
+
+    public Task<JsonElement> RecordMonitoringReportAsync(
+        string model,
+        string version,
+        string environment,
+        JsonElement body,
+        CancellationToken ct
+    )
+    {
+        if (Unreachable)
+            throw new LedgerUnreachableException("connection refused");
+        MonitoringReports.Add(body);
+        return Task.FromResult(body);
+    }
 }
 
 public sealed class MovableClock : TimeProvider
