@@ -232,7 +232,8 @@ public static class ScoringHost
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation()
-                    .AddPrometheusExporter()
+                    // No cached scrape: a refusal must show in the next scrape (the exporter's default reuses one for 300 ms).
+                    .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)
             );
         return builder;
     }

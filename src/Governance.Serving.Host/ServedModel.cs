@@ -64,9 +64,10 @@ public sealed class ServedModel(
             var reasons = options.ReasonCodesFile is null
                 ? null
                 : ReasonCodeExplainer.For(_ml, transformer, schema, ReasonCodeFile.Read(options.ReasonCodesFile));
+            // Counted before it shows: whoever sees the host serving finds the load counted.
+            telemetry.Loaded();
             Current = new Loaded(options.Model, options.Version, transformer, schema, features, artifact, reasons);
             Refusal = null;
-            telemetry.Loaded();
         }
         catch (InvalidDataException unloadable)
         {

@@ -515,7 +515,7 @@ public sealed partial class SignedApprovalEndToEndTests
         Assert.Equal(HttpStatusCode.NotFound, (await host.CreateClient().GetAsync("/metrics")).StatusCode);
         var metrics = await management.GetStringAsync("/metrics");
         Assert.Equal("1", Sample(metrics, "governance_serving_loads_total", "outcome=\"loaded\"", $"model=\"{modelId}\""));
-        Assert.Equal("1", Sample(metrics, "governance_serving_serving", "environment=\"production\""));
+        Assert.Equal("1", Sample(metrics, "governance_serving_serving", $"model=\"{modelId}\""));
         await Breach(modelId, 4);
         var review = await OpenReview(approvalId);
 
@@ -527,8 +527,17 @@ public sealed partial class SignedApprovalEndToEndTests
         await served.ReverifyAsync(CancellationToken.None);
         Assert.Equal("approval_revoked", served.Refusal!.Code);
         metrics = await management.GetStringAsync("/metrics");
-        Assert.Equal("1", Sample(metrics, "governance_serving_reverifications_total", "outcome=\"refused\"", "code=\"approval_revoked\""));
-        Assert.Equal("0", Sample(metrics, "governance_serving_serving", "environment=\"production\""));
+        Assert.Equal(
+            "1",
+            Sample(
+                metrics,
+                "governance_serving_reverifications_total",
+                "outcome=\"refused\"",
+                "code=\"approval_revoked\"",
+                $"model=\"{modelId}\""
+            )
+        );
+        Assert.Equal("0", Sample(metrics, "governance_serving_serving", $"model=\"{modelId}\""));
         var version = await _ledger.GetVersion(modelId);
         Assert.Equal(resolution == "RevalidationRequired", version.GetProperty("validation").ValueKind == JsonValueKind.Null);
         await using var session = app.Services.GetRequiredService<IDocumentStore>().QuerySession();
