@@ -181,10 +181,7 @@ public static class EvidencePack
             .. TechnicalFileSections.Declaration(i),
             new Heading(1, "9. Post-market monitoring plan (Article 72)"),
             .. Deployments(i),
-            Missing(
-                "A post-market monitoring plan is not recorded; the deployments, refusals and load reports above are what the ledger "
-                    + "observes."
-            ),
+            .. MonitoringPlans(i),
             new Heading(2, "Serious incidents and corrective actions (Article 73)"),
             .. Incidents(i),
             new Heading(1, "Article 12: record-keeping"),

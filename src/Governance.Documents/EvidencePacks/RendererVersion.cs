@@ -12,6 +12,7 @@ public static class RendererVersion
     /// renderer versions were recorded carry none); 2, HarfBuzz shaping, font fallback for every script and ICU bidi ordering
     /// (issue 18 defect 9); 3, each font embedded as a subset of the glyphs the pack draws (HarfBuzz's subsetter) and glyphs
     /// placed from each text run's own origin, so that Skia writes runs of glyphs as one string instead of one text position
-    /// per glyph (same pages, same text, smaller files).</summary>
+    /// per glyph (smaller files), with the post-market sections of issue 15 (the signed monitoring plan and its breaches,
+    /// serious incidents and corrective actions in the Annex IV and SR 11-7 packs).</summary>
     public const int Current = 3;
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Governance.Documents.Layout;
 using Governance.Domain.Approvals;
 using Governance.Domain.Datasets;
+using Governance.Domain.Monitoring;
 using Governance.Domain.Shared;
 using Governance.Domain.Validation;
 
@@ -392,6 +393,79 @@ internal static class Sections
                 );
         }
     }
+
+    /// <summary>
+    /// The post-market monitoring plans signed with this version's approvals (EU AI Act Art. 72): per approval, the reference,
+    /// cadence, what a breach does, who is alerted, the pinned computational choices and each monitored quantity's tests and
+    /// thresholds, then the breaches recorded against it; a missing-evidence line when no approval signs a plan.
+    /// </summary>
+    public static IEnumerable<Block> MonitoringPlans(EvidencePackInput i)
+    {
+        var planned = i.Version.Approvals.Where(a => a.MonitoringPlan is not null).ToArray();
+        if (planned.Length == 0)
+        {
+            yield return Missing(
+                "No approval of this version signs a post-market monitoring plan; the deployments, refusals and load reports above "
+                    + "are what the ledger observes."
+            );
+            yield break;
+        }
+        foreach (var approval in planned)
+        {
+            var plan = approval.MonitoringPlan!;
+            yield return new Heading(3, $"Plan signed with approval {approval.Id} ({approval.Environment}, {approval.Status})");
+            yield return new KeyValues([
+                new(
+                    "Reference dataset",
+                    $"{plan.ReferenceDatasetDigest} ({plan.ReferenceRows.ToString("N0", CultureInfo.InvariantCulture)} rows)"
+                ),
+                new("Cadence", $"a report at least every {plan.CadenceDays} days"),
+                new(
+                    "On a breach",
+                    plan.OnBreach switch
+                    {
+                        BreachAction.Warn => "a warning is recorded; the approval stands",
+                        BreachAction.UnderReview => "the approval is under review (serving continues) until a risk officer resolves it",
+                        _ => $"the approval is suspended; model servers stop after a drain period of {plan.DrainPeriod}",
+                    }
+                ),
+                new("Alerted", string.Join(", ", plan.Alert)),
+                new("Pinned choices", Pins(plan)),
+            ]);
+            yield return new Table(
+                ["Monitored", "Kind", "Tests and thresholds"],
+                [1.6f, 1, 3.4f],
+                plan.Features.Select(f => (Feature: f, Role: f.Name))
+                    .Append((Feature: plan.Prediction, Role: $"{plan.Prediction.Name} (score)"))
+                    .Select(m =>
+                        (IReadOnlyList<string>)[m.Role, m.Feature.Kind.ToString(), string.Join("; ", m.Feature.Tests.Select(Threshold))]
+                    )
+                    .ToArray()
+            );
+            yield return new Paragraph(
+                approval.Breaches.Count == 0
+                    ? "No breach of this plan is recorded."
+                    : $"Breaches recorded: {approval.Breaches.Count}, the last on {Time(approval.Breaches[^1].At)}"
+                        + (approval.OpenReview is { } open ? $"; review {open.Id} open since {Time(open.OpenedAt)}." : "; none open.")
+            );
+        }
+    }
+
+    /// <summary>A plan's pinned computational choices, as a report restates them.</summary>
+    private static string Pins(MonitoringPlan plan) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"PSI on {plan.Pins.PsiBins} quantile bins of the reference, empty bins at {plan.Pins.EmptyBinShare}, KS "
+                + $"{plan.Pins.KsMethod}; correction {plan.Correction}; dataset drift at {plan.DatasetDriftShare:P0} of features"
+        );
+
+    /// <summary>A test as its threshold reads: a p-value below it drifts, a distance at or above it.</summary>
+    private static string Threshold(DriftTest test) =>
+        MonitoringVerdicts.IsPValueTest(test.Statistic)
+            ? FormattableString.Invariant($"{test.Statistic} p < {test.Threshold}")
+            : FormattableString.Invariant(
+                $"{test.Statistic} >= {test.Threshold}{(test.WatchThreshold is { } watch ? $" (watch {watch})" : "")}"
+            );
 
     public static IEnumerable<Block> Deployments(EvidencePackInput i)
     {
