@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Governance.Api.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -120,7 +121,8 @@ public sealed class FindingsBrowserTests(FindingsBrowserTests.FindingsApp app)
 
         var page = await SignedIn("/", "rita");
         var bell = page.Locator("#notification-bell");
-        Assert.Matches("Notifications, [1-9][0-9]* unread", await bell.GetAttributeAsync("aria-label"));
+        // The bell counts after the page has rendered (and again on navigation): wait for its count, as a reader would.
+        await Assertions.Expect(bell).ToHaveAttributeAsync("aria-label", new Regex("Notifications, [1-9][0-9]* unread"));
         await bell.ClickAsync();
         await page.WaitForURLAsync("**/notifications");
         await Ready(page);
@@ -133,7 +135,7 @@ public sealed class FindingsBrowserTests(FindingsBrowserTests.FindingsApp app)
         await page.Locator("#email-saved").WaitForAsync();
         await page.ReloadAsync();
         await Ready(page);
-        Assert.Equal("Notifications, none unread", await page.Locator("#notification-bell").GetAttributeAsync("aria-label"));
+        await Assertions.Expect(page.Locator("#notification-bell")).ToHaveAttributeAsync("aria-label", "Notifications, none unread");
         Assert.False(await page.GetByLabel("Review assigned").IsCheckedAsync());
 
         await App.As("bt-admin", Domain.Shared.Roles.Admin)

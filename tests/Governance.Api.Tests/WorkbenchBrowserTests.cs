@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using Governance.Api.Tests.Infrastructure;
 using Governance.Domain.Shared;
 using Microsoft.Playwright;
@@ -41,6 +42,8 @@ public sealed class WorkbenchBrowserTests(WorkbenchBrowserTests.WorkbenchApp app
         await Shots(firstOfficer, "review-first-officer-signed");
 
         var page = await SignedIn($"/approvals/{approvalId}", "ravi");
+        // The bell counts after the page has rendered: at least this approval awaits Ravi.
+        await Assertions.Expect(Bell(page)).ToHaveAttributeAsync("aria-label", new Regex("Notifications, [1-9][0-9]* unread"));
         var unreadBefore = await Unread(page);
         var first = await page.Locator("#sign-offs").InnerTextAsync();
         Assert.Contains("Rita Risk", first);
@@ -114,18 +117,24 @@ public sealed class WorkbenchBrowserTests(WorkbenchBrowserTests.WorkbenchApp app
         Assert.Contains("Incident INC-7", history);
         Assert.DoesNotContain("validation_completed", history);
         // The bell counted again on the way: the approval no longer awaits Ravi's decision.
-        Assert.Equal(unreadBefore - 1, await Unread(page));
+        await Assertions.Expect(Bell(page)).ToHaveAttributeAsync("aria-label", BellLabel(unreadBefore - 1));
         await Shots(page, "approval-history");
         await page.Locator("#back-to-review").ClickAsync();
         await page.WaitForURLAsync($"**/approvals/{approvalId}");
         await page.Locator("#approval-revoked").WaitForAsync();
     }
 
-    /// <summary>The unread count the bell announces.</summary>
+    private static ILocator Bell(IPage page) => page.Locator("#notification-bell");
+
+    /// <summary>What the bell announces for <paramref name="unread"/> unread notifications.</summary>
+    private static string BellLabel(int unread) =>
+        unread == 0 ? "Notifications, none unread" : $"Notifications, {unread.ToString(CultureInfo.InvariantCulture)} unread";
+
+    /// <summary>The unread count the bell announces now.</summary>
     private static async Task<int> Unread(IPage page)
     {
-        var label = await page.Locator("#notification-bell").GetAttributeAsync("aria-label");
-        return label == "Notifications, none unread" ? 0 : int.Parse(label!.Split(' ')[1], CultureInfo.InvariantCulture);
+        var label = await Bell(page).GetAttributeAsync("aria-label");
+        return label == BellLabel(0) ? 0 : int.Parse(label!.Split(' ')[1], CultureInfo.InvariantCulture);
     }
 
     [Fact]
