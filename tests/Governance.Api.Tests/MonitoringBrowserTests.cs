@@ -146,6 +146,8 @@ public sealed class MonitoringBrowserTests(MonitoringBrowserTests.MonitoringApp 
         await Shots(page, "report");
 
         await page.GotoAsync($"{app.Address}/models/{modelId}/versions/1.0.0/monitoring/production");
+        // Clicked only once the page is interactive: a click during prerendering can be lost to the re-render.
+        await page.Locator("#interactive-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
         await page.Locator("#resolve-review").ClickAsync();
         await page.WaitForURLAsync($"**/approvals/{approvalId}#breach-review");
         await page.Locator("#interactive-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
