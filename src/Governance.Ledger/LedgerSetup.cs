@@ -160,6 +160,7 @@ public static class LedgerSetup
         services.AddSingleton(options);
         services.TryAddSingleton<IPeopleDirectory, NoPeopleDirectory>();
         services.AddSingleton(ApprovalPolicy.Default);
+        services.AddSingleton<GroupCommit>();
         services.AddSingleton<LedgerWriter>();
         services.AddSingleton<SafePosition>();
         services.AddSingleton<PointInTime>();

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Governance.Domain.Shared;
-using Governance.Ledger.Sequencing;
 using Governance.Ledger.Telemetry;
 using JasperFx.Events;
 using Marten;
@@ -151,8 +150,7 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
             row.Stage(_session, _call, StreamKey, _events, Version, result);
         try
         {
-            await SafePosition.HoldForAppendAsync(_session, ct);
-            await _session.SaveChangesAsync(ct);
+            await _writer.Commits.CommitAsync(_session, ct);
         }
         catch (Exception e) when (LedgerWriter.Conflict(e) is { } conflict)
         {

@@ -1,0 +1,209 @@
+using Governance.Api.Tests.Infrastructure;
+using Governance.Domain.Deployments;
+using Governance.Domain.Models;
+using Governance.Domain.Shared;
+using Governance.Ledger.Deployments;
+using Governance.Ledger.Models;
+using Governance.Ledger.ModelVersions;
+using Governance.Ledger.Sequencing;
+using Governance.Ledger.Writing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Governance.Api.Tests;
+
+/// <summary>The API on a database of its own, so that no other test's appends join or hold its batches.</summary>
+public sealed class GroupCommitApp : LedgerApp;
+
+/// <summary>
+/// Group commit in the ledger's single write path (issue 19, item 2): concurrent commands on different streams are written in
+/// one transaction, each keeping its own answer (a stale one its conflict, an idempotent retry its replay), with its own
+/// idempotent answer and outbox rows, while a refusal writes nothing. The test holds the append lock exclusively (as a reader of
+/// the safe position does) so that commands pile up behind the flushes already running and then go in one batch.
+/// </summary>
+public sealed class GroupCommitTests(GroupCommitApp app) : IClassFixture<GroupCommitApp>
+{
+    private static readonly Caller Owner = Caller.FromToken("owner-olivia", null, [Roles.ModelOwner]);
+    private static readonly Caller Pipeline = Caller.FromToken("pipeline-ci", "pipeline-ci", [Roles.DeploymentPipeline]);
+
+    [Fact]
+    public async Task Concurrent_commands_commit_in_one_transaction_and_a_stale_one_answers_its_conflict_while_the_others_commit()
+    {
+        var scenario = new Scenario(app);
+        var models = new string[6];
+        for (var i = 0; i < models.Length; i++)
+            models[i] = await scenario.RegisterModel(Scenario.NewId());
+        var unapproved = await scenario.RegisterModel(Scenario.NewId());
+        var digest = await scenario.RegisterVersion(unapproved);
+        await using var db = new NpgsqlConnection(app.ConnectionString);
+        await db.OpenAsync();
+        // Test-only probe: each event's top-level transaction id (txid_current() inside a subtransaction names its parent).
+        await using (
+            var probe = new NpgsqlCommand(
+                "create table public.batch_probe (seq_id bigint primary key, top_xid bigint not null); "
+                    + "create function public.batch_probe() returns trigger language plpgsql as "
+                    + "$$ begin insert into public.batch_probe values (new.seq_id, txid_current()); return new; end $$; "
+                    + "create trigger batch_probe after insert on governance.mt_events for each row execute function public.batch_probe()",
+                db
+            )
+        )
+            await probe.ExecuteNonQueryAsync();
+        var inventory = app.Services.GetRequiredService<ModelInventory>();
+        var deployments = app.Services.GetRequiredService<DeploymentRecords>();
+        var commits = app.Services.GetRequiredService<GroupCommit>();
+        var correlation = Scenario.NewId("batch");
+        var key = Scenario.NewId("key");
+        Task<Written<Model>> Delegate(
+            string model,
+            string delegateId,
+            long? expected = null,
+            string? idempotencyKey = null,
+            string? correlationId = null
+        ) =>
+            inventory.AddDelegateAsync(
+                new AddModelDelegate(model, $"user:{delegateId}", "cover"),
+                new CommandCall(
+                    Owner,
+                    correlationId ?? correlation,
+                    expected,
+                    idempotencyKey,
+                    idempotencyKey is null ? null : "fingerprint"
+                ),
+                CancellationToken.None
+            );
+
+        Task<Written<Model>>[] blockers;
+        Task<Written<Model>> first,
+            second,
+            keyed,
+            other;
+        Task<Written<DeploymentOutcome>> refusedDeployment;
+        await using (var hold = await AppendLockHold.TakeAsync(app.ConnectionString))
+        {
+            // Both flushes are taken by a command each, waiting for the lock; what comes next queues behind them.
+            blockers = [Delegate(models[4], "bo", correlationId: "blocker"), Delegate(models[5], "bea", correlationId: "blocker")];
+            await Until(async () => await hold.WaitersAsync() == GroupCommit.ConcurrentFlushes);
+            // Two commands on the same stream decided at the same version: in one batch only the first to be written commits.
+            first = Delegate(models[0], "dana", expected: 1);
+            second = Delegate(models[0], "dmitri", expected: 1);
+            keyed = Delegate(models[1], "kim", idempotencyKey: key);
+            other = Delegate(models[2], "omar");
+            refusedDeployment = deployments.RecordDeploymentAsync(
+                new VersionRef(unapproved, "1.0.0"),
+                new RecordDeployment("production", "run-1", digest, null),
+                new CommandCall(Pipeline, correlation),
+                CancellationToken.None
+            );
+            // A refusal by the domain is thrown before anything is queued, and writes nothing.
+            var refusal = await Assert.ThrowsAsync<GovernanceRuleException>(() => Delegate(Scenario.NewId("missing"), "nina"));
+            Assert.NotEqual(LedgerWriter.StaleVersion, refusal.Code);
+            await Until(() => Task.FromResult(commits.Waiting == 5));
+        }
+        await Task.WhenAll(blockers);
+
+        var outcomes = await Task.WhenAll(Outcome(first), Outcome(second));
+        Assert.Equal(1, outcomes.Count(o => o == LedgerWriter.StaleVersion));
+        Assert.Equal(1, outcomes.Count(o => o == "committed"));
+        Assert.False((await keyed).Replayed);
+        await other;
+        Assert.NotNull((await refusedDeployment).Result.Refused);
+
+        // Every event of the batch, on four streams, was written by one transaction (each command in a subtransaction of its
+        // own, whose id is the rows' xmin); the stale command wrote nothing.
+        var written = await Rows(
+            db,
+            "select e.stream_id, e.xmin::text, p.top_xid::text from governance.mt_events e join public.batch_probe p using (seq_id) "
+                + "where e.correlation_id = $1",
+            correlation
+        );
+        Assert.Equal(4, written.Count);
+        Assert.Single(written, r => r[0] == models[0]);
+        Assert.Single(written.Select(r => r[2]).Distinct());
+        Assert.Equal(4, written.Select(r => r[1]).Distinct().Count());
+        // The keyed command's stored answer and the refused deployment's outbox row were written in their command's own
+        // subtransaction, so they commit (or roll back) with its events.
+        var answer = await Rows(
+            db,
+            "select xmin::text from governance.mt_doc_idempotentanswer where id = $1",
+            LedgerWriter.IdempotencyId(Owner, key)
+        );
+        Assert.Equal(written.Single(r => r[0] == models[1])[1], Assert.Single(answer)[0]);
+        var versionStream = new VersionRef(unapproved, "1.0.0").StreamKey;
+        var outbox = await Rows(
+            db,
+            "select xmin::text from governance.mt_doc_webhookoutboxmessage where data ->> 'subject' = $1",
+            versionStream
+        );
+        Assert.Equal(written.Single(r => r[0] == versionStream)[1], Assert.Single(outbox)[0]);
+        // A retry with the same key replays the answer and writes nothing; a lone command still commits at once.
+        var retry = await Delegate(models[1], "kim", idempotencyKey: key);
+        Assert.True(retry.Replayed);
+        Assert.Equal((await keyed).Version, retry.Version);
+        await Delegate(models[3], "lone");
+        Assert.Equal(5, (await Rows(db, "select 1 from governance.mt_events where correlation_id = $1", correlation)).Count);
+    }
+
+    private static async Task<string> Outcome(Task<Written<Model>> command)
+    {
+        try
+        {
+            await command;
+            return "committed";
+        }
+        catch (GovernanceRuleException e)
+        {
+            return e.Code;
+        }
+    }
+
+    private static async Task<List<string[]>> Rows(NpgsqlConnection db, string sql, string parameter)
+    {
+        await using var command = new NpgsqlCommand(sql, db) { Parameters = { new() { Value = parameter } } };
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string[]>();
+        while (await reader.ReadAsync())
+            rows.Add(Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetValue(i).ToString()!).ToArray());
+        return rows;
+    }
+
+    private static async Task Until(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the commands to queue");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>The append lock held exclusively on a connection of its own until disposed; appenders wait for it.</summary>
+    private sealed class AppendLockHold(NpgsqlConnection connection) : IAsyncDisposable
+    {
+        public static async Task<AppendLockHold> TakeAsync(string connectionString)
+        {
+            var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var take = new NpgsqlCommand($"select pg_advisory_lock({SafePosition.AppendLockKey})", connection);
+            await take.ExecuteNonQueryAsync();
+            return new AppendLockHold(connection);
+        }
+
+        /// <summary>Transactions of this database waiting for an advisory lock.</summary>
+        public async Task<long> WaitersAsync()
+        {
+            await using var count = new NpgsqlCommand(
+                "select count(*) from pg_locks where locktype = 'advisory' and not granted "
+                    + "and database = (select oid from pg_database where datname = current_database())",
+                connection
+            );
+            return (long)(await count.ExecuteScalarAsync())!;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await using (var release = new NpgsqlCommand($"select pg_advisory_unlock({SafePosition.AppendLockKey})", connection))
+                await release.ExecuteNonQueryAsync();
+            await connection.DisposeAsync();
+        }
+    }
+}
