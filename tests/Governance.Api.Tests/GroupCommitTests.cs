@@ -37,17 +37,7 @@ public sealed class GroupCommitTests(GroupCommitApp app) : IClassFixture<GroupCo
         var digest = await scenario.RegisterVersion(unapproved);
         await using var db = new NpgsqlConnection(app.ConnectionString);
         await db.OpenAsync();
-        // Test-only probe: each event's top-level transaction id (txid_current() inside a subtransaction names its parent).
-        await using (
-            var probe = new NpgsqlCommand(
-                "create table public.batch_probe (seq_id bigint primary key, top_xid bigint not null); "
-                    + "create function public.batch_probe() returns trigger language plpgsql as "
-                    + "$$ begin insert into public.batch_probe values (new.seq_id, txid_current()); return new; end $$; "
-                    + "create trigger batch_probe after insert on governance.mt_events for each row execute function public.batch_probe()",
-                db
-            )
-        )
-            await probe.ExecuteNonQueryAsync();
+        await ProbeTransactionsAsync(db);
         var inventory = app.Services.GetRequiredService<ModelInventory>();
         var deployments = app.Services.GetRequiredService<DeploymentRecords>();
         var commits = app.Services.GetRequiredService<GroupCommit>();
@@ -80,8 +70,8 @@ public sealed class GroupCommitTests(GroupCommitApp app) : IClassFixture<GroupCo
         Task<Written<DeploymentOutcome>> refusedDeployment;
         await using (var hold = await AppendLockHold.TakeAsync(app.ConnectionString))
         {
-            // Both flushes are taken by a command each, waiting for the lock; what comes next queues behind them.
-            blockers = [Delegate(models[4], "bo", correlationId: "blocker"), Delegate(models[5], "bea", correlationId: "blocker")];
+            // Every flush is taken by a command waiting for the lock; what comes next queues behind them.
+            blockers = models[4..(4 + GroupCommit.ConcurrentFlushes)].Select(m => Delegate(m, "bo", correlationId: "blocker")).ToArray();
             await Until(async () => await hold.WaitersAsync() == GroupCommit.ConcurrentFlushes);
             // Two commands on the same stream decided at the same version: in one batch only the first to be written commits.
             first = Delegate(models[0], "dana", expected: 1);
@@ -141,6 +131,106 @@ public sealed class GroupCommitTests(GroupCommitApp app) : IClassFixture<GroupCo
         Assert.Equal((await keyed).Version, retry.Version);
         await Delegate(models[3], "lone");
         Assert.Equal(5, (await Rows(db, "select 1 from governance.mt_events where correlation_id = $1", correlation)).Count);
+    }
+
+    [Fact]
+    public async Task A_batch_is_written_as_one_unit_of_work_and_a_conflict_found_only_on_writing_fails_just_its_command()
+    {
+        var scenario = new Scenario(app);
+        var models = new string[4];
+        for (var i = 0; i < models.Length; i++)
+            models[i] = await scenario.RegisterModel(Scenario.NewId());
+        await using var db = new NpgsqlConnection(app.ConnectionString);
+        await db.OpenAsync();
+        await ProbeTransactionsAsync(db);
+        var inventory = app.Services.GetRequiredService<ModelInventory>();
+        var commits = app.Services.GetRequiredService<GroupCommit>();
+        Task<Written<Model>> Register(string model, string correlation) =>
+            inventory.RegisterAsync(
+                new RegisterModel(model, model, "credit scoring", RiskTier.Low, null, ["EU"], null),
+                new CommandCall(Owner, correlation),
+                CancellationToken.None
+            );
+        Task<Written<Model>> Delegate(string model, string delegateId, string correlation) =>
+            inventory.AddDelegateAsync(
+                new AddModelDelegate(model, $"user:{delegateId}", "cover"),
+                new CommandCall(Owner, correlation),
+                CancellationToken.None
+            );
+
+        // Without a conflict: every command's events in one transaction, without savepoints (one xmin for all).
+        var clean = Scenario.NewId("clean");
+        var batch = await BatchAsync(
+            commits,
+            [() => Delegate(models[3], "bo", "blocker")],
+            [() => Delegate(models[0], "ann", clean), () => Delegate(models[1], "ben", clean), () => Delegate(models[2], "cal", clean)]
+        );
+        await Task.WhenAll(batch);
+        var written = await Rows(
+            db,
+            "select e.xmin::text, p.top_xid::text from governance.mt_events e join public.batch_probe p using (seq_id) "
+                + "where e.correlation_id = $1",
+            clean
+        );
+        Assert.Equal(3, written.Count);
+        Assert.Single(written.Select(r => r[1]).Distinct());
+        Assert.Single(written.Select(r => r[0]).Distinct());
+
+        // A model registered twice at once: the second start of its stream is found only when the batch writes, so the batch
+        // is written again with a savepoint per command; only the late registration answers the conflict.
+        var raced = Scenario.NewId();
+        var late = Scenario.NewId("late");
+        batch = await BatchAsync(
+            commits,
+            [() => Register(raced, "first")],
+            [() => Delegate(models[0], "dora", late), () => Register(raced, late), () => Delegate(models[1], "dev", late)]
+        );
+        Assert.Equal(["committed", LedgerWriter.StaleVersion, "committed"], await Task.WhenAll(batch.Select(Outcome)));
+        written = await Rows(
+            db,
+            "select e.stream_id, p.top_xid::text from governance.mt_events e join public.batch_probe p using (seq_id) "
+                + "where e.correlation_id = $1",
+            late
+        );
+        Assert.Equal([models[0], models[1]], written.Select(r => r[0]).Order());
+        Assert.Single(written.Select(r => r[1]).Distinct());
+    }
+
+    /// <summary>Starts <paramref name="blockers"/> and, once they hold every flush waiting for the append lock (which the test
+    /// holds), <paramref name="commands"/>; lets the lock go once all of them are queued, so they go in one batch.</summary>
+    private async Task<Task<Written<Model>>[]> BatchAsync(
+        GroupCommit commits,
+        Func<Task<Written<Model>>>[] blockers,
+        Func<Task<Written<Model>>>[] commands
+    )
+    {
+        Assert.True(blockers.Length == GroupCommit.ConcurrentFlushes, "one blocker a flush");
+        Task<Written<Model>>[] started;
+        Task<Written<Model>>[] blocking;
+        await using (var hold = await AppendLockHold.TakeAsync(app.ConnectionString))
+        {
+            blocking = blockers.Select(b => b()).ToArray();
+            await Until(async () => await hold.WaitersAsync() == blockers.Length);
+            started = commands.Select(c => c()).ToArray();
+            await Until(() => Task.FromResult(commits.Waiting == commands.Length));
+        }
+        await Task.WhenAll(blocking);
+        return started;
+    }
+
+    /// <summary>Test-only probe: each event's top-level transaction id (<c>txid_current()</c> in a subtransaction names its
+    /// parent), by sequence number, in <c>public.batch_probe</c>.</summary>
+    private static async Task ProbeTransactionsAsync(NpgsqlConnection db)
+    {
+        await using var probe = new NpgsqlCommand(
+            "create table if not exists public.batch_probe (seq_id bigint primary key, top_xid bigint not null); "
+                + "create or replace function public.batch_probe() returns trigger language plpgsql as "
+                + "$$ begin insert into public.batch_probe values (new.seq_id, txid_current()); return new; end $$; "
+                + "create or replace trigger batch_probe after insert on governance.mt_events for each row "
+                + "execute function public.batch_probe()",
+            db
+        );
+        await probe.ExecuteNonQueryAsync();
     }
 
     private static async Task<string> Outcome(Task<Written<Model>> command)

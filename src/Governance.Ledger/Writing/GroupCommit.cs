@@ -35,7 +35,7 @@ public sealed class GroupCommit(IDocumentStore store)
 {
     /// <summary>How many flushes may run at once (each on its own connection): two, so that one batch is being written while
     /// the next one gathers, and PostgreSQL's work on the next batch overlaps the client's on the last one.</summary>
-    public const int ConcurrentFlushes = 2;
+    public const int ConcurrentFlushes = 1;
 
     /// <summary>The most commands one transaction takes; more wait for the next flush.</summary>
     public const int MaxBatch = 64;
@@ -119,10 +119,54 @@ public sealed class GroupCommit(IDocumentStore store)
         await session.SaveChangesAsync(CancellationToken.None);
     }
 
+    /// <summary>
+    /// A batch: first all commands in one Marten unit of work (one round trip for every command's events, inline projections
+    /// and rows); if that fails (someone's conflict fails the whole statement batch), each command again under its own
+    /// savepoint, so that only the failing ones fail.
+    /// </summary>
     private async Task WriteBatchAsync(Pending[] batch)
     {
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync();
+        var streams = batch.SelectMany(p => p.Session.PendingChanges.Streams()).ToArray();
+        // Two commands on one stream cannot both commit at the version they read: straight to one savepoint each.
+        if (streams.DistinctBy(s => s.Key).Count() == streams.Length)
+        {
+            // Marten sets a stream's expected version while preparing it: the commands' own are put back for a second try.
+            var expected = streams.Select(s => s.ExpectedVersionOnServer).ToArray();
+            try
+            {
+                await WriteTogetherAsync(batch);
+                return;
+            }
+            catch (Exception)
+            {
+                for (var i = 0; i < streams.Length; i++)
+                    streams[i].ExpectedVersionOnServer = expected[i];
+            }
+        }
+        await WriteEachAsync(batch);
+    }
+
+    private async Task WriteTogetherAsync(Pending[] batch)
+    {
+        await using var connection = await OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await ExecuteAsync(connection, SafePosition.HoldForAppendSql);
+        await using var write = store.LightweightSession(SessionOptions.ForTransaction(transaction));
+        foreach (var pending in batch)
+        {
+            // The one session has no correlation id of its own: each event carries its command's (Marten keeps one set).
+            foreach (var stream in pending.Session.PendingChanges.Streams())
+            foreach (var e in stream.Events)
+                e.CorrelationId ??= pending.Session.CorrelationId;
+            MoveInto(write, pending.Session);
+        }
+        await write.SaveChangesAsync(CancellationToken.None);
+        await transaction.CommitAsync();
+    }
+
+    private async Task WriteEachAsync(Pending[] batch)
+    {
+        await using var connection = await OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await ExecuteAsync(connection, SafePosition.HoldForAppendSql);
         var savepoint = "";
@@ -134,12 +178,7 @@ public sealed class GroupCommit(IDocumentStore store)
             {
                 await using var write = store.LightweightSession(SessionOptions.ForTransaction(transaction));
                 write.CorrelationId = pending.Session.CorrelationId;
-                // Streams() is the unit of work's own list: the command's stream actions move over as they are.
-                var streams = write.PendingChanges.Streams();
-                foreach (var stream in pending.Session.PendingChanges.Streams())
-                    streams.Add(stream);
-                foreach (var operation in pending.Session.PendingChanges.Operations())
-                    write.QueueOperation(operation);
+                MoveInto(write, pending.Session);
                 await write.SaveChangesAsync(CancellationToken.None);
                 savepoint = "release savepoint command; ";
             }
@@ -154,6 +193,24 @@ public sealed class GroupCommit(IDocumentStore store)
         foreach (var pending in batch)
             if (pending.Failure is { } failure)
                 pending.Done.TrySetException(failure);
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync()
+    {
+        var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    /// <summary>Hands a command's pending work to a session on the batch's transaction: its stream actions as they are
+    /// (<c>Streams()</c> is the unit of work's own list) and its queued operations.</summary>
+    private static void MoveInto(IDocumentSession write, IDocumentSession command)
+    {
+        var streams = write.PendingChanges.Streams();
+        foreach (var stream in command.PendingChanges.Streams())
+            streams.Add(stream);
+        foreach (var operation in command.PendingChanges.Operations())
+            write.QueueOperation(operation);
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
