@@ -35,7 +35,7 @@ public sealed class GroupCommit(IDocumentStore store)
 {
     /// <summary>How many flushes may run at once (each on its own connection): two, so that one batch is being written while
     /// the next one gathers, and PostgreSQL's work on the next batch overlaps the client's on the last one.</summary>
-    public const int ConcurrentFlushes = 1;
+    public const int ConcurrentFlushes = 2;
 
     /// <summary>The most commands one transaction takes; more wait for the next flush.</summary>
     public const int MaxBatch = 64;
