@@ -29,15 +29,10 @@ public sealed class GroupCommitTests(GroupCommitApp app) : IClassFixture<GroupCo
     [Fact]
     public async Task Concurrent_commands_commit_in_one_transaction_and_a_stale_one_answers_its_conflict_while_the_others_commit()
     {
-        var scenario = new Scenario(app);
-        var models = new string[6];
-        for (var i = 0; i < models.Length; i++)
-            models[i] = await scenario.RegisterModel(Scenario.NewId());
-        var unapproved = await scenario.RegisterModel(Scenario.NewId());
-        var digest = await scenario.RegisterVersion(unapproved);
-        await using var db = new NpgsqlConnection(app.ConnectionString);
-        await db.OpenAsync();
-        await ProbeTransactionsAsync(db);
+        var models = await ModelsAsync(7);
+        var unapproved = models[6];
+        var digest = await new Scenario(app).RegisterVersion(unapproved);
+        await using var db = await ProbedDatabaseAsync();
         var inventory = app.Services.GetRequiredService<ModelInventory>();
         var deployments = app.Services.GetRequiredService<DeploymentRecords>();
         var commits = app.Services.GetRequiredService<GroupCommit>();
@@ -136,13 +131,8 @@ public sealed class GroupCommitTests(GroupCommitApp app) : IClassFixture<GroupCo
     [Fact]
     public async Task A_batch_is_written_as_one_unit_of_work_and_a_conflict_found_only_on_writing_fails_just_its_command()
     {
-        var scenario = new Scenario(app);
-        var models = new string[4];
-        for (var i = 0; i < models.Length; i++)
-            models[i] = await scenario.RegisterModel(Scenario.NewId());
-        await using var db = new NpgsqlConnection(app.ConnectionString);
-        await db.OpenAsync();
-        await ProbeTransactionsAsync(db);
+        var models = await ModelsAsync(5);
+        await using var db = await ProbedDatabaseAsync();
         var inventory = app.Services.GetRequiredService<ModelInventory>();
         var commits = app.Services.GetRequiredService<GroupCommit>();
         Task<Written<Model>> Register(string model, string correlation) =>
@@ -162,7 +152,7 @@ public sealed class GroupCommitTests(GroupCommitApp app) : IClassFixture<GroupCo
         var clean = Scenario.NewId("clean");
         var batch = await BatchAsync(
             commits,
-            [() => Delegate(models[3], "bo", "blocker")],
+            [() => Delegate(models[3], "bo", "blocker"), () => Delegate(models[4], "bea", "blocker")],
             [() => Delegate(models[0], "ann", clean), () => Delegate(models[1], "ben", clean), () => Delegate(models[2], "cal", clean)]
         );
         await Task.WhenAll(batch);
@@ -182,7 +172,7 @@ public sealed class GroupCommitTests(GroupCommitApp app) : IClassFixture<GroupCo
         var late = Scenario.NewId("late");
         batch = await BatchAsync(
             commits,
-            [() => Register(raced, "first")],
+            [() => Register(raced, "first"), () => Delegate(models[2], "bea", "blocker")],
             [() => Delegate(models[0], "dora", late), () => Register(raced, late), () => Delegate(models[1], "dev", late)]
         );
         Assert.Equal(["committed", LedgerWriter.StaleVersion, "committed"], await Task.WhenAll(batch.Select(Outcome)));
@@ -218,10 +208,21 @@ public sealed class GroupCommitTests(GroupCommitApp app) : IClassFixture<GroupCo
         return started;
     }
 
-    /// <summary>Test-only probe: each event's top-level transaction id (<c>txid_current()</c> in a subtransaction names its
-    /// parent), by sequence number, in <c>public.batch_probe</c>.</summary>
-    private static async Task ProbeTransactionsAsync(NpgsqlConnection db)
+    private async Task<string[]> ModelsAsync(int count)
     {
+        var scenario = new Scenario(app);
+        var models = new string[count];
+        for (var i = 0; i < count; i++)
+            models[i] = await scenario.RegisterModel(Scenario.NewId());
+        return models;
+    }
+
+    /// <summary>A connection to the test database, with a test-only probe: each event's top-level transaction id
+    /// (<c>txid_current()</c> in a subtransaction names its parent), by sequence number, in <c>public.batch_probe</c>.</summary>
+    private async Task<NpgsqlConnection> ProbedDatabaseAsync()
+    {
+        var db = new NpgsqlConnection(app.ConnectionString);
+        await db.OpenAsync();
         await using var probe = new NpgsqlCommand(
             "create table if not exists public.batch_probe (seq_id bigint primary key, top_xid bigint not null); "
                 + "create or replace function public.batch_probe() returns trigger language plpgsql as "
@@ -231,6 +232,7 @@ public sealed class GroupCommitTests(GroupCommitApp app) : IClassFixture<GroupCo
             db
         );
         await probe.ExecuteNonQueryAsync();
+        return db;
     }
 
     private static async Task<string> Outcome(Task<Written<Model>> command)
