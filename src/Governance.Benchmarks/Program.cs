@@ -18,6 +18,8 @@ using Npgsql;
 //   Governance.Benchmarks appends <connection string> <seconds> <writers>   ledger commands vs raw single-row inserts, same database
 //   Governance.Benchmarks seed-check <connection string>                   one approved version; prints "model version digest"
 //   Governance.Benchmarks tlog <connection string> [events]                the transparency log (TransparencyLogBench.cs)
+//   Governance.Benchmarks revocation <connection string> [count]           revocation propagation across two API nodes
+//   (RevocationBench.cs)
 var (mode, connection) = (args[0], args[1]);
 if (mode == "reset-db")
 {
@@ -46,6 +48,12 @@ var now = () => DateTimeOffset.UtcNow;
 if (mode == "tlog")
 {
     await TransparencyLogBench.RunAsync(ledger, connection, args.Length > 2 ? int.Parse(args[2]) : 1_000_000);
+    return;
+}
+
+if (mode == "revocation")
+{
+    await RevocationBench.RunAsync(ledger, connection, args.Length > 2 ? int.Parse(args[2]) : 50);
     return;
 }
 
