@@ -80,20 +80,28 @@ public sealed class Nginx : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
+        try
         {
-            if (process.HasExited)
-                Assert.Fail($"nginx exited {process.ExitCode}: {nginx.ErrorLog}");
-            try
+            while (true)
             {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                return nginx;
+                if (process.HasExited)
+                    Assert.Fail($"nginx exited {process.ExitCode}: {nginx.ErrorLog}");
+                try
+                {
+                    using var probe = new TcpClient();
+                    await probe.ConnectAsync("127.0.0.1", port);
+                    return nginx;
+                }
+                catch (SocketException) when (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(50);
+                }
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
+        }
+        catch
+        {
+            await nginx.DisposeAsync();
+            throw;
         }
     }
 
