@@ -6,10 +6,11 @@ using System.Text.RegularExpressions;
 using Governance.Cli;
 
 /// <summary>
-/// The API as its own process on the benchmark's database (Development, so it makes its development people), and the
-/// development auditor signed in to it the way <c>governance login</c> does: the device flow, confirmed on the server's own
-/// sign-in and confirmation pages as a browser would. The token lands in a CLI token cache, so <c>ledger verify</c> reads
-/// the API like an auditor's terminal does.
+/// The API as its own process on the benchmark's database (Development, so it makes its development people), and one
+/// development person (the auditor unless told otherwise) signed in to it the way <c>governance login</c> does: the device
+/// flow, confirmed on the server's own sign-in and confirmation pages as a browser would. The token lands in a CLI token
+/// cache, so <c>ledger verify</c> reads the API like an auditor's terminal does. Several started on one folder share its
+/// development keys and people: nodes of one deployment.
 /// </summary>
 internal sealed partial class ApiAuditor : IAsyncDisposable
 {
@@ -19,14 +20,21 @@ internal sealed partial class ApiAuditor : IAsyncDisposable
     /// <summary>The API's base address (<c>http://127.0.0.1:PORT/</c>).</summary>
     public string Server { get; }
 
+    /// <summary>The signed-in person's access token (empty when nobody signed in).</summary>
+    public string AccessToken { get; private set; } = "";
+
+    /// <summary>The development people's and clients' credentials (development-credentials.json).</summary>
+    public JsonElement Credentials { get; private set; }
+
     /// <summary>The folder to give the CLI as GOVERNANCE_CONFIG_DIR.</summary>
     public string ConfigFolder => Path.Combine(_folder, "cli");
 
     private ApiAuditor(Process api, string folder, string server) => (_api, _folder, Server) = (api, folder, server);
 
-    /// <summary>Starts the API (the build output beside this one) on <paramref name="connection"/> and signs the auditor in.</summary>
+    /// <summary>Starts the API (the build output beside this one) on <paramref name="connection"/> and signs the development person
+    /// of <paramref name="role"/> in (nobody when null).</summary>
     /// <exception cref="InvalidOperationException">The API did not become ready within two minutes, or a sign-in step failed.</exception>
-    public static async Task<ApiAuditor> StartAsync(string connection, string folder)
+    public static async Task<ApiAuditor> StartAsync(string connection, string folder, string? role = "Auditor")
     {
         var dll = Path.GetFullPath(
             Path.Combine(AppContext.BaseDirectory, "../../../../Governance.Api/bin/Release/net10.0/Governance.Api.dll")
@@ -55,7 +63,11 @@ internal sealed partial class ApiAuditor : IAsyncDisposable
         try
         {
             await auditor.WaitReadyAsync();
-            await auditor.SignInAsync();
+            auditor.Credentials = JsonDocument
+                .Parse(await File.ReadAllTextAsync(Path.Combine(folder, "api-data", "development-credentials.json")))
+                .RootElement;
+            if (role is not null)
+                await auditor.SignInAsync(role);
             return auditor;
         }
         catch
@@ -84,15 +96,9 @@ internal sealed partial class ApiAuditor : IAsyncDisposable
         throw new InvalidOperationException("The API was not ready within two minutes.");
     }
 
-    private async Task SignInAsync()
+    private async Task SignInAsync(string role)
     {
-        var credentials = JsonDocument.Parse(
-            await File.ReadAllTextAsync(Path.Combine(_folder, "api-data", "development-credentials.json"))
-        );
-        var auditor = credentials
-            .RootElement.GetProperty("people")
-            .EnumerateArray()
-            .First(p => p.GetProperty("role").GetString() == "Auditor");
+        var auditor = Credentials.GetProperty("people").EnumerateArray().First(p => p.GetProperty("role").GetString() == role);
         var (userName, password) = (auditor.GetProperty("userName").GetString()!, auditor.GetProperty("password").GetString()!);
 
         using var device = new HttpClient { BaseAddress = new Uri(Server) };
@@ -131,17 +137,18 @@ internal sealed partial class ApiAuditor : IAsyncDisposable
                 )
             )
         );
+        AccessToken = token.GetProperty("access_token").GetString()!;
         new TokenCache(Path.Combine(ConfigFolder, "tokens.json")).Put(
             Server,
             new TokenCache.Entry(
-                token.GetProperty("access_token").GetString()!,
+                AccessToken,
                 token.TryGetProperty("refresh_token", out var refresh) ? refresh.GetString() : null,
                 DateTimeOffset.UtcNow.AddSeconds(token.GetProperty("expires_in").GetInt32())
             )
         );
     }
 
-    private static FormUrlEncodedContent Form(params (string Name, string Value)[] fields) =>
+    internal static FormUrlEncodedContent Form(params (string Name, string Value)[] fields) =>
         new(fields.Select(f => KeyValuePair.Create(f.Name, f.Value)));
 
     private static string Antiforgery(string html) => WebUtility.HtmlDecode(AntiforgeryField().Match(html).Groups[1].Value);
@@ -155,7 +162,7 @@ internal sealed partial class ApiAuditor : IAsyncDisposable
             : throw new InvalidOperationException($"{response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}");
     }
 
-    private static async Task<JsonElement> Json(Task<HttpResponseMessage> request)
+    internal static async Task<JsonElement> Json(Task<HttpResponseMessage> request)
     {
         using var response = await request;
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();

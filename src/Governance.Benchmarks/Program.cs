@@ -1,20 +1,13 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
-using Governance.Domain.Approvals;
-using Governance.Domain.Datasets;
+using Governance.Benchmarks;
 using Governance.Domain.Deployments;
-using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
-using Governance.Domain.Validation;
 using Governance.Ledger;
-using Governance.Ledger.Approvals;
-using Governance.Ledger.Datasets;
 using Governance.Ledger.Deployments;
-using Governance.Ledger.Models;
 using Governance.Ledger.ModelVersions;
-using Governance.Ledger.Validation;
 using Governance.Ledger.Writing;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +19,8 @@ using Npgsql;
 //   Governance.Benchmarks appends <connection string> <seconds> <writers>   ledger commands vs raw single-row inserts, same database
 //   Governance.Benchmarks seed-check <connection string>                   one approved version; prints "model version digest"
 //   Governance.Benchmarks tlog <connection string> [events]                the transparency log (TransparencyLogBench.cs)
+//   Governance.Benchmarks revocation <connection string> [count]           revocation propagation across two API nodes
+//   (RevocationBench.cs)
 var (mode, connection) = (args[0], args[1]);
 
 // The attestation keys of the benchmark database, kept beside it for every mode run against it (the keys its approvals were
@@ -59,21 +54,27 @@ var now = () => DateTimeOffset.UtcNow;
 
 if (mode == "tlog")
 {
-    await TransparencyLogBench.RunAsync(ledger, connection, args.Length > 2 ? int.Parse(args[2]) : 1_000_000, ApprovedVersions);
+    await TransparencyLogBench.RunAsync(ledger, connection, args.Length > 2 ? int.Parse(args[2]) : 1_000_000);
+    return;
+}
+
+if (mode == "revocation")
+{
+    await RevocationBench.RunAsync(ledger, connection, args.Length > 2 ? int.Parse(args[2]) : 50);
     return;
 }
 
 if (mode == "seed-check")
 {
-    var (model, digest) = await ApprovedVersions(ledger, "check", 1);
-    Console.WriteLine($"{model[0]} 1.0.0 {digest}");
+    var seeded = await ApprovedVersions.SeedAsync(ledger, "check", 1);
+    Console.WriteLine($"{seeded.Models[0]} 1.0.0 {seeded.ArtifactDigest}");
     return;
 }
 
 var seconds = int.Parse(args[2]);
 var writers = int.Parse(args[3]);
 const int streamsPerWriter = 16;
-var (streams, artifact) = await ApprovedVersions(ledger, $"w{writers}", writers * streamsPerWriter);
+var (streams, artifact, _) = await ApprovedVersions.SeedAsync(ledger, $"w{writers}", writers * streamsPerWriter);
 var deployments = ledger.GetRequiredService<DeploymentRecords>();
 
 // The ledger: a pipeline's "record deployment" command through the ledger's one write path: decided against the version's
@@ -181,67 +182,4 @@ static async Task<long> Run(int seconds, int writers, Func<int, int, Task> once)
             )
     );
     return total;
-}
-
-// Approved versions to deploy, prepared through the ledger's features as the API runs them (one low-risk model per stream),
-// so each granted approval carries its signed attestation.
-static async Task<(string[] Models, string ArtifactDigest)> ApprovedVersions(IServiceProvider ledger, string prefix, int count)
-{
-    var owner = new CommandCall(Caller.FromToken("bench-owner", null, [Roles.ModelOwner]), "bench-seed");
-    var validator = new CommandCall(Caller.FromToken("bench-validator", null, [Roles.Validator]), "bench-seed");
-    var officer = new CommandCall(Caller.FromToken("bench-officer", null, [Roles.RiskOfficer]), "bench-seed");
-    var ct = CancellationToken.None;
-    var run = Guid.NewGuid().ToString("N")[..8];
-    var artifact = Digest.OfText("benchmark artifact");
-    var file = new DatasetFile("bench.csv", Digest.OfText($"bench data {run}"), 1000);
-    var dataset = (
-        await ledger
-            .GetRequiredService<DatasetRegister>()
-            .RegisterAsync(
-                new RegisterDataset($"bench-{run}", "1", null, [file], null, 10, [new DatasetColumn("x", "float")], false, null, null),
-                owner,
-                ct
-            )
-    ).Result;
-    var models = new string[count];
-    for (var i = 0; i < count; i++)
-    {
-        var id = models[i] = $"bench-{prefix}-{run}-{i}";
-        await ledger
-            .GetRequiredService<ModelInventory>()
-            .RegisterAsync(new RegisterModel(id, id, "benchmark", RiskTier.Low, null, ["EU"], null), owner, ct);
-        var target = new VersionRef(id, "1.0.0");
-        await ledger
-            .GetRequiredService<ModelVersionRecords>()
-            .RegisterAsync(
-                new RegisterModelVersion(
-                    id,
-                    "1.0.0",
-                    "s3://bench/model.zip",
-                    artifact,
-                    1000,
-                    ArtifactFormat.MlNetZip,
-                    dataset.ManifestDigest,
-                    dataset.ManifestDigest,
-                    null,
-                    "bench",
-                    null,
-                    null
-                ),
-                owner,
-                ct
-            );
-        var validation = ledger.GetRequiredService<ValidationRecords>();
-        await validation.SubmitAsync(target, new SubmitForValidation("bench", null, null, null), owner, ct);
-        await validation.RecordOutcomeAsync(target, new RecordValidationOutcome(ValidationOutcome.Passed, [], "bench"), validator, ct);
-        var approvals = ledger.GetRequiredService<ApprovalRecords>();
-        var approvalId = (await approvals.RequestAsync(target, "production", "bench", null, owner, ct)).Result.Id;
-        await approvals.SignOffAsync(
-            target,
-            new ApproveModelVersion(approvalId, artifact, "production", "bench", [], DateTimeOffset.UtcNow.AddDays(30)),
-            officer,
-            ct
-        );
-    }
-    return (models, artifact);
 }

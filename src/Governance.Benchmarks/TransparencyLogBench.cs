@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Governance.Attestations;
 using Governance.Attestations.Transparency;
+using Governance.Benchmarks;
 using Governance.Domain.Deployments;
 using Governance.Domain.Security;
 using Governance.Domain.Shared;
@@ -28,13 +29,7 @@ internal static class TransparencyLogBench
 
     /// <summary>Runs everything and prints one line per figure.</summary>
     /// <param name="events">How many events to append, seal and verify (1,000,000 for docs/performance.md).</param>
-    /// <param name="approvedVersions">Makes <c>count</c> approved versions (Program's seeding) for the command runs.</param>
-    public static async Task RunAsync(
-        ServiceProvider ledger,
-        string connection,
-        int events,
-        Func<IServiceProvider, string, int, Task<(string[] Models, string ArtifactDigest)>> approvedVersions
-    )
+    public static async Task RunAsync(ServiceProvider ledger, string connection, int events)
     {
         var folder = Directory.CreateTempSubdirectory("governance-bench-tlog-").FullName;
         var key = Path.Combine(folder, "checkpoint-key.pem");
@@ -153,7 +148,7 @@ internal static class TransparencyLogBench
         // deployment record costs more as its environment's slot history grows, so every run records on versions of its own
         // (8 models, 25 records each) and the order alternates (off-on, on-off, ...): neither side inherits the other's history.
         const int perRun = 8;
-        var (models, artifact) = await approvedVersions(ledger, "tlog", perRun * 11);
+        var (models, artifact, _) = await ApprovedVersions.SeedAsync(ledger, "tlog", perRun * 11);
         var deployments = ledger.GetRequiredService<DeploymentRecords>();
         var pipeline = Caller.FromToken("bench-pipeline", "bench-pipeline", [Roles.DeploymentPipeline]);
         var (off, on, lags) = (new List<double>(), new List<double>(), new List<double>());

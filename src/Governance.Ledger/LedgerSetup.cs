@@ -153,7 +153,12 @@ public static class LedgerSetup
     public static IServiceCollection AddGovernanceLedger(this IServiceCollection services, LedgerOptions options)
     {
         var marten = services
-            .AddMarten(_ => Configure(new StoreOptions(), options.ConnectionString, options.AutoCreate))
+            .AddMarten(sp =>
+            {
+                var store = Configure(new StoreOptions(), options.ConnectionString, options.AutoCreate);
+                store.Listeners.Add(sp.GetRequiredService<DeploymentGates>());
+                return store;
+            })
             .UseLightweightSessions();
         if (options.AutoCreate != AutoCreate.None)
             marten.ApplyAllDatabaseChangesOnStartup();
@@ -191,6 +196,9 @@ public static class LedgerSetup
         services.AddSingleton<DiscussionRecords>();
         services.AddSingleton<ApprovalRecords>();
         services.AddSingleton<ApprovalQueries>();
+        services.AddSingleton<DeploymentGates>();
+        services.AddSingleton<DeploymentGateListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeploymentGateListener>());
         services.AddSingleton<BreachRecords>();
         services.AddSingleton<ApprovalLookupReplay>();
         services.AddSingleton<IntegrityChecks>();
@@ -248,6 +256,8 @@ public static class LedgerSetup
         );
 
         // Inline: the projections commit in the same transaction as the events, so every answer is strongly consistent.
+        // Their side effects too: the version's approval-lookup row and its NOTIFY (ModelVersionProjection).
+        opts.Events.EnableSideEffectsOnInlineProjections = true;
         opts.Projections.Add(new ModelProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new InventoryProjection(), ProjectionLifecycle.Inline);
         opts.Projections.Add(new DatasetProjection(), ProjectionLifecycle.Inline);
@@ -264,6 +274,7 @@ public static class LedgerSetup
 
         opts.Schema.For<Dataset>().Index(d => d.ManifestDigest);
         opts.Schema.For<ModelVersion>().Index(v => v.ModelId).Index(v => v.ArtifactDigest);
+        opts.RegisterDocumentType<DeploymentGate>();
         opts.Schema.For<Approval>().Index(a => a.ArtifactDigest);
         opts.Schema.For<SeriousIncident>().Index(i => i.ModelId);
         opts.Schema.For<EnvironmentSlot>().Index(s => s.ModelId).Index(s => s.Environment);

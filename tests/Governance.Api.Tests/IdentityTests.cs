@@ -488,32 +488,14 @@ public sealed partial class IdentityTests(IdentityApp app)
     /// offline_access) refresh token.</summary>
     private async Task<JsonElement> PersonTokens(string userName, string password, string scope)
     {
-        var browser = Browser();
-        var verifier = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
-        var challenge = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
-        const string redirect = "http://127.0.0.1:5080/signin-oidc";
-        using var toSignIn = await browser.GetAsync(
-            $"/connect/authorize?client_id=governance-ui&response_type=code&redirect_uri={Uri.EscapeDataString(redirect)}"
-                + $"&scope={Uri.EscapeDataString(scope)}&code_challenge={challenge}&code_challenge_method=S256"
+        return await Forms.AuthorizationCodeTokens(
+            Browser(),
+            app.CreateClient(),
+            "http://127.0.0.1:5080/signin-oidc",
+            userName,
+            password,
+            scope
         );
-        using var back = await Forms.SignIn(browser, toSignIn.Headers.Location!.PathAndQuery, userName, password);
-        using var toClient = await browser.GetAsync(back.Headers.Location!.OriginalString);
-        var code = Uri.UnescapeDataString(Regex.Match(toClient.Headers.Location!.Query, "code=([^&]+)").Groups[1].Value);
-        return await app.CreateClient()
-            .PostAsync(
-                "/connect/token",
-                new FormUrlEncodedContent(
-                    new Dictionary<string, string>
-                    {
-                        ["grant_type"] = "authorization_code",
-                        ["client_id"] = "governance-ui",
-                        ["code"] = code,
-                        ["redirect_uri"] = redirect,
-                        ["code_verifier"] = verifier,
-                    }
-                )
-            )
-            .Expect(HttpStatusCode.OK);
     }
 
     private static FormUrlEncodedContent DeviceTokenRequest(string deviceCode) =>

@@ -60,6 +60,56 @@ public sealed class SafePositionTests(LedgerApp app)
         Assert.True(await app.Services.GetRequiredService<SafePosition>().ReadAsync(CancellationToken.None) > 0);
     }
 
+    [Fact]
+    public async Task Concurrent_readers_share_one_read_that_starts_after_they_ask()
+    {
+        var log = app.Services.GetRequiredService<SecurityLogBook>();
+        var safe = app.Services.GetRequiredService<SafePosition>();
+        var held = Scenario.NewId("held");
+        await using var hold = await AppendHold.ArmAsync(app.ConnectionString, SecurityLog.StreamKey(held));
+        var heldAppend = log.RecordAsync(Failure(held), CancellationToken.None);
+        await hold.UntilHeldAsync();
+
+        var first = safe.ReadAsync(CancellationToken.None);
+        await hold.UntilReaderWaitsAsync();
+        // Asked while the first read waits: they may not share it (it began before they asked), so they gather for the next.
+        var later = Enumerable.Range(0, 20).Select(_ => safe.ReadAsync(CancellationToken.None)).ToArray();
+        await Task.Delay(300);
+        Assert.Equal(1, await ReadersWaitingAsync());
+        await hold.ReleaseAsync();
+        await heldAppend;
+
+        var positions = await Task.WhenAll(later);
+        Assert.Single(positions.Distinct());
+        Assert.True(positions[0] >= await first);
+        Assert.True(positions[0] >= await SequenceOfAsync(SecurityLog.StreamKey(held)), "the shared read missed the held append");
+    }
+
+    private async Task<long> ReadersWaitingAsync()
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        var key = SafePosition.AppendLockKey;
+        await using var count = new NpgsqlCommand(
+            "select count(*) from pg_locks where locktype = 'advisory' and not granted and mode = 'ExclusiveLock' "
+                + "and database = (select oid from pg_database where datname = current_database()) "
+                + $"and classid::bigint = {(key >> 32) & 0xffffffff} and objid::bigint = {key & 0xffffffff}",
+            connection
+        );
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    private async Task<long> SequenceOfAsync(string streamKey)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var max = new NpgsqlCommand("select max(seq_id) from governance.mt_events where stream_id = $1", connection)
+        {
+            Parameters = { new() { Value = streamKey } },
+        };
+        return (long)(await max.ExecuteScalarAsync())!;
+    }
+
     private static SignInFailed Failure(string subject) =>
         new(subject, subject, "bad_password", new Audit(new Actor(subject, subject, "Anonymous"), DateTimeOffset.UtcNow, "test", "c1"));
 

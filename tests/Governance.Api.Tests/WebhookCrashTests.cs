@@ -117,17 +117,7 @@ public sealed class WebhookCrashTests(WebhookCrashApp app, ITestOutputHelper out
     /// process with SIGKILL (no shutdown code runs).</summary>
     private async Task<T> RunApiUntilAsync<T>(string name, Func<Task<T>> until)
     {
-        var binaries = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        var dll = Path.Combine(
-            Programs.RepositoryRoot(),
-            "src",
-            "Governance.Api",
-            "bin",
-            binaries.Parent!.Name,
-            binaries.Name,
-            "Governance.Api.dll"
-        );
-        Assert.True(File.Exists(dll), $"build the API first: {dll}");
+        var dll = ApiProcess.Dll();
         var start = new ProcessStartInfo("dotnet", [dll, "--urls", "http://127.0.0.1:0"])
         {
             WorkingDirectory = Path.GetDirectoryName(dll),

@@ -132,7 +132,7 @@ public class DeploymentPolicyTests
     [Fact]
     public void An_unregistered_version_cannot_be_deployed()
     {
-        var decision = DeploymentPolicy.Check(null, ArtifactDigest, Production, Day(10));
+        var decision = DeploymentPolicy.Check((DeploymentGate?)null, ArtifactDigest, Production, Day(10));
 
         Assert.False(decision.Allowed);
         Assert.Equal(["model_version_not_registered"], Codes(decision));

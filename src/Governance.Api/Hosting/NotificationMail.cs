@@ -1,4 +1,5 @@
 using Governance.Domain.Notifications;
+using Governance.Ledger.Coordination;
 using Governance.Ledger.Notifications;
 using Governance.Ui.Desks;
 using MailKit.Net.Smtp;
@@ -50,7 +51,8 @@ public sealed record SmtpSettings(
 /// <summary>
 /// E-mails each person with an address the notifications of the kinds they chose, once each (<see cref="NotificationCenter"/>),
 /// through the configured SMTP server with MailKit; every <see cref="SmtpSettings.Interval"/> of the injected clock. A failed
-/// delivery is logged and tried again at the next pass (nothing is marked sent).
+/// delivery is logged and tried again at the next pass (nothing is marked sent). With several API nodes only the leader of
+/// <see cref="LockKey"/> mails (<see cref="LeaderElection"/>), so two nodes never send one notification twice.
 /// </summary>
 public sealed class NotificationMailer(
     NotificationCenter center,
@@ -61,6 +63,12 @@ public sealed class NotificationMailer(
     ILogger<NotificationMailer> log
 ) : BackgroundService
 {
+    /// <summary>The advisory lock of the mailer's leader election.</summary>
+    public const long LockKey = 0x4d61696c6572a7e1L;
+
+    /// <summary>How often a node that is not the mailer tries to become it.</summary>
+    public static readonly TimeSpan LeaderPollInterval = TimeSpan.FromSeconds(2);
+
     // One pass at a time (the timer's and a caller's), so a notification is never sent twice by two passes at once.
     private readonly SemaphoreSlim _pass = new(1, 1);
 
@@ -130,7 +138,13 @@ public sealed class NotificationMailer(
         return message;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        new LeaderElection(GovernanceHost.ConnectionString(configuration), LockKey, LeaderPollInterval, clock, log).RunAsync(
+            (_, lost) => MailWhileLeadingAsync(lost),
+            stoppingToken
+        );
+
+    private async Task MailWhileLeadingAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(smtp.Interval, clock);
         do

@@ -1,4 +1,5 @@
 using Governance.Api.Hosting;
+using Governance.Ledger.Coordination;
 using Npgsql;
 
 namespace Governance.Api.Identity;
@@ -14,10 +15,16 @@ public sealed class AccessChanges(CurrentAccess access, IConfiguration configura
 {
     public const string Channel = "governance_access_changed";
 
-    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ChannelListener _listener = new(
+        GovernanceHost.ConnectionString(configuration),
+        Channel,
+        access.Invalidate,
+        access.InvalidateAll,
+        logger
+    );
 
     /// <summary>Completes once this node listens for changes (tests wait for it before changing an account).</summary>
-    public Task Listening => _listening.Task;
+    public Task Listening => _listener.Listening;
 
     /// <summary>Reports a change of <paramref name="key"/> here and to the other nodes. The change is already stored: if the
     /// notification cannot be sent, other nodes see it within the cache duration, which is logged.</summary>
@@ -44,47 +51,6 @@ public sealed class AccessChanges(CurrentAccess access, IConfiguration configura
         }
     }
 
-    /// <summary>Listens for changes until the host stops, reconnecting after a second when the connection fails.</summary>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // Starting must not wait for the database: the host answers (e.g. 503 on readiness) while it is down.
-        await Task.Yield();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var builder = new NpgsqlConnectionStringBuilder(GovernanceHost.ConnectionString(configuration))
-                {
-                    Pooling = false,
-                    KeepAlive = 15,
-                };
-                await using var connection = new NpgsqlConnection(builder.ConnectionString);
-                await connection.OpenAsync(stoppingToken);
-                connection.Notification += (_, e) => access.Invalidate(e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                access.InvalidateAll();
-                _listening.TrySetResult();
-                while (true)
-                    await connection.WaitAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or IOException)
-            {
-                logger.LogWarning(e, "Not listening for access changes; retrying in a second");
-                access.InvalidateAll();
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    /// <summary>Listens for changes until the host stops (<see cref="ChannelListener"/>).</summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _listener.RunAsync(stoppingToken);
 }

@@ -22,7 +22,16 @@ public sealed class FirstPartyClients(IServiceProvider services, IConfiguration 
     public async Task StartAsync(CancellationToken ct)
     {
         await using var scope = services.CreateAsyncScope();
-        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        // Nodes starting together register the clients one after another; the later ones update what the first created.
+        await IdentityDb.OneNodeAtATimeAsync(
+            scope.ServiceProvider.GetRequiredService<IdentityDb>(),
+            _ => RegisterAsync(scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>(), ct),
+            ct
+        );
+    }
+
+    private async Task RegisterAsync(IOpenIddictApplicationManager applications, CancellationToken ct)
+    {
         string[] personScopes =
         [
             Scopes.OpenId,

@@ -110,6 +110,9 @@ public static class IdentitySetup
                 o.UseLocalServer();
                 // Every accepted token is checked against the identity store as it is now (roles, security stamp, client).
                 o.AddEventHandler(CurrentAccessValidation.Descriptor);
+                // An access token's signature is verified once, not on every request (the check's hot path).
+                o.AddEventHandler(ValidatedTokenCache.Reuse);
+                o.AddEventHandler(ValidatedTokenCache.Keep);
                 o.AddAudiences(ApiScopes.ApiResource);
                 o.UseAspNetCore();
             })
@@ -247,6 +250,7 @@ public static class IdentitySetup
         // tells every node; the sign-in cookie's own security stamp check runs as often as CurrentAccess's cache expires.
         services.AddSingleton(sessions);
         services.AddSingleton<CurrentAccess>();
+        services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<AccessChanges>();
         services.AddHostedService(provider => provider.GetRequiredService<AccessChanges>());
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = sessions.AccessCacheDuration);

@@ -43,35 +43,55 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
         createTables ??= services.GetRequiredService<LedgerOptions>().AutoCreate != JasperFx.AutoCreate.None;
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<IdentityDb>();
+        await OneNodeAtATimeAsync(
+            db,
+            async connection =>
+            {
+                await using var exists = new NpgsqlCommand(
+                    "SELECT to_regclass('identity.\"AspNetUsers\"') IS NOT NULL AND to_regclass('identity.sign_in_failures') IS NOT NULL "
+                        + "AND to_regclass('identity.ended_ui_sessions') IS NOT NULL",
+                    connection
+                );
+                var present = (bool)(await exists.ExecuteScalarAsync(ct))!;
+                if (!createTables.Value && !present)
+                    throw new InvalidOperationException(
+                        "The identity tables are missing and Governance:Database:AutoCreate is None: run 'Governance.Api migrate' as the "
+                            + "migration role first (docs/database-roles.md)."
+                    );
+                if (createTables.Value)
+                {
+                    await using var users = new NpgsqlCommand("SELECT to_regclass('identity.\"AspNetUsers\"') IS NOT NULL", connection);
+                    if (!(bool)(await users.ExecuteScalarAsync(ct))!)
+                        await db.GetService<IRelationalDatabaseCreator>().CreateTablesAsync(ct);
+                    // Not in the EF model, so that a database created by an earlier release gets it too.
+                    await using var failures = new NpgsqlCommand(SignInThrottle.CreateTable, connection);
+                    await failures.ExecuteNonQueryAsync(ct);
+                    await using var sessions = new NpgsqlCommand(UiSessions.CreateTable, connection);
+                    await sessions.ExecuteNonQueryAsync(ct);
+                }
+                var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
+                foreach (var role in Domain.Shared.Roles.All)
+                    if (!await roles.RoleExistsAsync(role))
+                        await roles.CreateAsync(new IdentityRole(role));
+            },
+            ct
+        );
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on <paramref name="db"/>'s connection while holding the identity store's start-up lock (a
+    /// PostgreSQL session advisory lock), so that API nodes starting together create tables, roles and the first-party clients
+    /// one after another: the next finds them and creates nothing twice (a unique violation would stop its start).
+    /// </summary>
+    public static async Task OneNodeAtATimeAsync(IdentityDb db, Func<NpgsqlConnection, Task> work, CancellationToken ct)
+    {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await connection.OpenAsync(ct);
         try
         {
-            // One process creates the schema; others wait on the lock, then see it exists.
             await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(4242001)", connection))
                 await lockCommand.ExecuteNonQueryAsync(ct);
-            await using var exists = new NpgsqlCommand(
-                "SELECT to_regclass('identity.\"AspNetUsers\"') IS NOT NULL AND to_regclass('identity.sign_in_failures') IS NOT NULL "
-                    + "AND to_regclass('identity.ended_ui_sessions') IS NOT NULL",
-                connection
-            );
-            var present = (bool)(await exists.ExecuteScalarAsync(ct))!;
-            if (!createTables.Value && !present)
-                throw new InvalidOperationException(
-                    "The identity tables are missing and Governance:Database:AutoCreate is None: run 'Governance.Api migrate' as the "
-                        + "migration role first (docs/database-roles.md)."
-                );
-            if (createTables.Value)
-            {
-                await using var users = new NpgsqlCommand("SELECT to_regclass('identity.\"AspNetUsers\"') IS NOT NULL", connection);
-                if (!(bool)(await users.ExecuteScalarAsync(ct))!)
-                    await db.GetService<IRelationalDatabaseCreator>().CreateTablesAsync(ct);
-                // Not in the EF model, so that a database created by an earlier release gets it too.
-                await using var failures = new NpgsqlCommand(SignInThrottle.CreateTable, connection);
-                await failures.ExecuteNonQueryAsync(ct);
-                await using var sessions = new NpgsqlCommand(UiSessions.CreateTable, connection);
-                await sessions.ExecuteNonQueryAsync(ct);
-            }
+            await work(connection);
         }
         finally
         {
@@ -79,10 +99,5 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
             await unlock.ExecuteNonQueryAsync(ct);
             await connection.CloseAsync();
         }
-
-        var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
-        foreach (var role in Domain.Shared.Roles.All)
-            if (!await roles.RoleExistsAsync(role))
-                await roles.CreateAsync(new IdentityRole(role));
     }
 }

@@ -88,7 +88,12 @@ public sealed record Approval
 
     /// <summary>Allows deployment at <paramref name="now"/>: approved, not revoked, not expired, not suspended by a
     /// monitoring breach.</summary>
-    public bool IsActiveAt(DateTimeOffset now) => Status == ApprovalStatus.Approved && ExpiresAt > now && !SuspendedByBreach;
+    public bool IsActiveAt(DateTimeOffset now) => IsActive(Status, ExpiresAt, SuspendedByBreach, now);
+
+    /// <summary>The one rule of an approval that allows deployment at <paramref name="now"/>: approved, unexpired and not
+    /// suspended by a monitoring breach (shared with the deployment gate's compact copy of an approval).</summary>
+    public static bool IsActive(ApprovalStatus status, DateTimeOffset? expiresAt, bool suspendedByBreach, DateTimeOffset now) =>
+        status == ApprovalStatus.Approved && expiresAt > now && !suspendedByBreach;
 
     /// <summary>Active at <paramref name="now"/> and ending within <paramref name="window"/> (the dashboard's "expiring in the next
     /// 30 days").</summary>

@@ -34,13 +34,18 @@ public sealed record ApprovalCheckAnswer(
 /// </summary>
 public static class DeploymentPolicy
 {
-    public static DeploymentDecision Check(ModelVersion? version, string digest, string environment, DateTimeOffset now)
+    /// <summary>The decision on <paramref name="version"/>'s state (the deciders' form).</summary>
+    public static DeploymentDecision Check(ModelVersion? version, string digest, string environment, DateTimeOffset now) =>
+        Check(version is null ? null : DeploymentGate.Of(version), digest, environment, now);
+
+    /// <summary>The decision on a version's compact approval-lookup row (the approval check's form); null: not registered.</summary>
+    public static DeploymentDecision Check(DeploymentGate? version, string digest, string environment, DateTimeOffset now)
     {
         if (version is null)
             return Deny(new DenialReason("model_version_not_registered", "No such model version is registered in the ledger."));
 
         var reasons = new List<DenialReason>();
-        if (version.IsRetired)
+        if (version.RetiredAt is not null)
             reasons.Add(new("version_retired", $"Model version {version.ModelId} {version.Version} was retired on {version.RetiredAt:u}."));
         if (version.Suspension is { } suspension)
             reasons.Add(
@@ -70,7 +75,7 @@ public static class DeploymentPolicy
                         new(
                             "under_review",
                             $"Approval {active.Id} is under review after a monitoring breach (report "
-                                + $"{string.Join(", ", active.OpenReview!.ReportIds)}); it still allows use until a risk officer "
+                                + $"{string.Join(", ", active.OpenReviewReports)}); it still allows use until a risk officer "
                                 + "resolves the review."
                         ),
                     ]
@@ -81,13 +86,13 @@ public static class DeploymentPolicy
         return new DeploymentDecision(false, null, null, reasons);
     }
 
-    private static DenialReason WhyNoActiveApproval(Approval? latest, string environment, DateTimeOffset now) =>
+    private static DenialReason WhyNoActiveApproval(GateApproval? latest, string environment, DateTimeOffset now) =>
         latest switch
         {
             null => new("no_approval_for_environment", $"This version has never been approved for '{environment}'."),
             { Status: ApprovalStatus.Pending } => new(
                 "approval_pending",
-                $"Approval {latest.Id} for '{environment}' is awaiting decision ({latest.SignOffs.Count} of {latest.RequiredApprovals} "
+                $"Approval {latest.Id} for '{environment}' is awaiting decision ({latest.SignOffs} of {latest.RequiredApprovals} "
                     + $"required approvals recorded)."
             ),
             { Status: ApprovalStatus.Rejected } => new(
@@ -97,7 +102,7 @@ public static class DeploymentPolicy
             { SuspendedByBreach: true } => new(
                 "suspended",
                 $"Approval {latest.Id} for '{environment}' is suspended after a monitoring breach (report "
-                    + $"{string.Join(", ", latest.OpenReview!.ReportIds)}) until a risk officer resolves the review."
+                    + $"{string.Join(", ", latest.OpenReviewReports)}) until a risk officer resolves the review."
             ),
             { Status: ApprovalStatus.Suspended } => new(
                 "approval_suspended",

@@ -72,7 +72,8 @@ public sealed class ApprovalQueries(
     TimeProvider clock,
     ApprovalPolicy policy,
     DatasetRegister datasets,
-    PointInTime history
+    PointInTime history,
+    DeploymentGates gates
 )
 {
     /// <summary>
@@ -97,16 +98,13 @@ public sealed class ApprovalQueries(
             .Slug(environment, "environment")
             .ThrowIfAny();
         var target = new VersionRef(model!, version!);
-        ModelVersion? state;
+        DeploymentGate? gate;
         if (point is { Current: false })
-            state = (await ModelVersionRecords.AtAsync(history, target, point, ct))?.State;
+            gate = (await ModelVersionRecords.AtAsync(history, target, point, ct))?.State is { } then ? DeploymentGate.Of(then) : null;
         else
-        {
-            await using var session = store.QuerySession();
-            state = await session.LoadAsync<ModelVersion>(target.StreamKey, ct);
-        }
+            gate = await gates.ReadAsync(store, target.StreamKey, ct);
         var now = point?.At ?? clock.GetUtcNow();
-        var decision = DeploymentPolicy.Check(state, digest!, environment!, now);
+        var decision = DeploymentPolicy.Check(gate, digest!, environment!, now);
         return new ApprovalCheckAnswer(
             model!,
             version!,

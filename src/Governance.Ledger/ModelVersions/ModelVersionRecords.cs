@@ -1,6 +1,8 @@
+using Governance.Domain.Deployments;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
+using Governance.Ledger.Approvals;
 using Governance.Ledger.Datasets;
 using Governance.Ledger.Sequencing;
 using Governance.Ledger.Writing;
@@ -10,12 +12,25 @@ using Marten.Events.Aggregation;
 
 namespace Governance.Ledger.ModelVersions;
 
-/// <summary>A model version's full state, inline: what the approval check and every command on a version read.</summary>
+/// <summary>A model version's full state, inline: what every command on a version reads. With each change it also stores the
+/// version's compact approval-lookup row (<see cref="DeploymentGate"/>, what the approval check reads) and queues
+/// <c>NOTIFY</c> <see cref="DeploymentGates.Channel"/>, both in the transaction of the events, so that every node's gate cache
+/// forgets the version when, and only when, the change commits.</summary>
 public sealed class ModelVersionProjection : SingleStreamProjection<ModelVersion, string>
 {
     public ModelVersionProjection() => IncludeType<IModelVersionEvent>();
 
     public override ModelVersion? Evolve(ModelVersion? snapshot, string id, IEvent e) => ModelVersion.Evolve(snapshot, e.Data);
+
+    public override ValueTask RaiseSideEffects(IDocumentOperations operations, IEventSlice<ModelVersion> slice)
+    {
+        if (slice.Snapshot is { } version)
+        {
+            operations.Store(DeploymentGate.Of(version));
+            operations.QueueSqlCommand(DeploymentGates.NotifySql(version.Id));
+        }
+        return ValueTask.CompletedTask;
+    }
 }
 
 /// <summary>Names one model version: model id and version label.</summary>

@@ -25,12 +25,53 @@ public sealed class SafePosition(IDocumentStore store)
     /// <summary>How long a reader waits for in-flight appends before giving up; appends hold the lock for milliseconds.</summary>
     public static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(5);
 
+    private readonly Lock _batching = new();
+    private Task _reading = Task.CompletedTask;
+    private TaskCompletionSource<long>? _gathering;
+
     /// <summary>The highest sequence number such that every event numbered at or below it is committed and visible (0 for an
-    /// empty ledger).</summary>
+    /// empty ledger), as read after this call began.</summary>
+    /// <remarks>Concurrent callers share reads (every approval check states the position it used, and the exclusive lock
+    /// serialises readers): a caller joins the next read to start, never one already running, so what it gets covers every
+    /// event committed before it called. At most one read runs at a time; the callers who arrive meanwhile are answered
+    /// together by the one after it.</remarks>
     /// <exception cref="PostgresException">SQLSTATE 55P03 when an append stays in flight longer than <see cref="LockTimeout"/>
     /// (the API answers 503 <c>ledger.unavailable</c>).</exception>
-    public async Task<long> ReadAsync(CancellationToken ct)
+    public Task<long> ReadAsync(CancellationToken ct)
     {
+        lock (_batching)
+        {
+            if (_gathering is null)
+            {
+                var batch = _gathering = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var previous = _reading;
+                _reading = batch.Task;
+                _ = ReadAfterAsync(previous, batch);
+            }
+            return _gathering.Task.WaitAsync(ct);
+        }
+    }
+
+    private async Task ReadAfterAsync(Task previous, TaskCompletionSource<long> batch)
+    {
+        await previous.ContinueWith(_ => { }, TaskScheduler.Default);
+        // From here on, new callers gather for the next read: this one may already have missed their commits.
+        lock (_batching)
+            _gathering = null;
+        try
+        {
+            batch.SetResult(await ReadOnceAsync());
+        }
+        catch (Exception e)
+        {
+            batch.SetException(e);
+        }
+    }
+
+    private async Task<long> ReadOnceAsync()
+    {
+        // Shared by every caller of the batch, so no one caller's cancellation stops it; the lock timeout bounds it.
+        var ct = CancellationToken.None;
         await using var session = store.LightweightSession();
         await session.BeginTransactionAsync(ct);
         // The transaction is rolled back when the session is disposed, which releases the lock.

@@ -1,5 +1,9 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Governance.Api.Tests.Infrastructure;
 
@@ -31,6 +35,55 @@ public static partial class Forms
             )
         );
     }
+
+    /// <summary>
+    /// The web UI's authorization code flow with PKCE (RFC 7636, S256) for a person, as a browser runs it against
+    /// <paramref name="browser"/> (redirects not followed, cookies kept): authorize, sign in, back to authorize for the code;
+    /// then the code is redeemed at <paramref name="tokens"/>.
+    /// </summary>
+    /// <param name="redirect">The web UI's registered redirect URI.</param>
+    /// <returns>The token endpoint's answer: access, identity and (with offline_access) refresh token.</returns>
+    public static async Task<JsonElement> AuthorizationCodeTokens(
+        HttpClient browser,
+        HttpClient tokens,
+        string redirect,
+        string userName,
+        string password,
+        string scope
+    )
+    {
+        var verifier = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+        var challenge = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+        using var toSignIn = await browser.GetAsync(
+            $"/connect/authorize?client_id=governance-ui&response_type=code&redirect_uri={Uri.EscapeDataString(redirect)}"
+                + $"&scope={Uri.EscapeDataString(scope)}&code_challenge={challenge}&code_challenge_method=S256"
+        );
+        Assert.True(toSignIn.StatusCode == HttpStatusCode.Redirect, $"authorize answered {toSignIn.StatusCode}");
+        using var back = await SignIn(browser, PathOf(toSignIn.Headers.Location!), userName, password);
+        Assert.True(back.StatusCode == HttpStatusCode.Redirect, $"sign-in answered {back.StatusCode}");
+        using var toClient = await browser.GetAsync(PathOf(back.Headers.Location!));
+        var code = Uri.UnescapeDataString(CodeParameter().Match(toClient.Headers.Location!.Query).Groups[1].Value);
+        return await tokens
+            .PostAsync(
+                "/connect/token",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "authorization_code",
+                        ["client_id"] = "governance-ui",
+                        ["code"] = code,
+                        ["redirect_uri"] = redirect,
+                        ["code_verifier"] = verifier,
+                    }
+                )
+            )
+            .Expect(HttpStatusCode.OK);
+    }
+
+    private static string PathOf(Uri location) => location.IsAbsoluteUri ? location.PathAndQuery : location.OriginalString;
+
+    [GeneratedRegex("code=([^&]+)")]
+    private static partial Regex CodeParameter();
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryField();

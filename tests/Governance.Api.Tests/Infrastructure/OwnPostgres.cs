@@ -59,7 +59,8 @@ public sealed class OwnPostgres : IDisposable
         Directory.Delete(_folder, recursive: true);
     }
 
-    private static int FreePort()
+    /// <summary>A TCP port on 127.0.0.1 free at the time of asking.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

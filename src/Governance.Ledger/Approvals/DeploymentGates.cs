@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using Governance.Domain.Deployments;
+using Governance.Domain.ModelVersions;
+using Governance.Ledger.Coordination;
+using Marten;
+using Marten.Services;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Governance.Ledger.Approvals;
+
+/// <summary>
+/// The approval check's read of a model version: its compact approval-lookup row (<see cref="DeploymentGate"/>), from the primary
+/// with one prepared statement, kept in memory while this node listens on <see cref="Channel"/>.
+/// </summary>
+/// <remarks>
+/// Every change to a version stores its row and queues <c>NOTIFY governance_deployment_gate</c> (payload: the stream key) in the
+/// transaction of its events (<see cref="ModelVersions.ModelVersionProjection"/>), so every node hears of a committed
+/// revocation, suspension, expiry-changing approval or retirement a few milliseconds after it commits, and the committing node
+/// forgets the version at once (<see cref="AfterCommitAsync"/>). The memory is used only while the listener is connected: a
+/// node that is not listening may have missed notifications, so it forgets everything and reads the primary on every check
+/// until it listens again. The bound on a stale answer is therefore the notification's delivery delay, measured by
+/// <c>./gov bench</c> (docs/performance.md). A row read while a change was reported is used once, not kept. Expiry needs no
+/// notification: the policy compares the expiry with the time of each check.
+/// </remarks>
+public sealed class DeploymentGates : DocumentSessionListenerBase
+{
+    /// <summary>The notification channel (payload: a version's stream key).</summary>
+    public const string Channel = "governance_deployment_gate";
+
+    /// <summary>
+    /// <c>NOTIFY</c> of a change to <paramref name="streamKey"/>, as a statement that returns no rows (a statement queued in
+    /// a Marten batch must not: <c>select pg_notify(...)</c> would be read as the next operation's result). The key is written
+    /// as an SQL string literal, quotes doubled; a <c>?</c> (Marten's parameter marker, which no valid stream key holds) is
+    /// refused.
+    /// </summary>
+    /// <exception cref="ArgumentException">The key holds a <c>?</c> or a NUL.</exception>
+    public static string NotifySql(string streamKey) =>
+        streamKey.Contains('?') || streamKey.Contains('\0')
+            ? throw new ArgumentException($"Not a stream key: {streamKey}", nameof(streamKey))
+            : $"NOTIFY {Channel}, '{streamKey.Replace("'", "''")}'";
+
+    /// <summary>At most this many versions are kept in memory; past it, everything is forgotten and the memory refills.</summary>
+    public const int Capacity = 100_000;
+
+    private readonly ConcurrentDictionary<string, DeploymentGate?> _kept = new(StringComparer.Ordinal);
+    private long _generation;
+    private ChannelListener? _listener;
+
+    /// <summary>Forgets one version (a notification's payload).</summary>
+    public void Forget(string streamKey)
+    {
+        Interlocked.Increment(ref _generation);
+        _kept.TryRemove(streamKey, out _);
+    }
+
+    /// <summary>Forgets every version (listening started or stopped).</summary>
+    public void ForgetAll()
+    {
+        Interlocked.Increment(ref _generation);
+        _kept.Clear();
+    }
+
+    /// <summary>Forgets, on the committing node itself, every stream a session's commit touched, before its command answers:
+    /// a check sent after a revocation's answer never sees the version as it was.</summary>
+    public override Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
+    {
+        foreach (var stream in commit.GetStreams())
+            if (stream.Key is { } key)
+                Forget(key);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The row of <paramref name="streamKey"/> (null: no such version), from memory while listening, else from the
+    /// primary. A version stored before rows were kept (an earlier release) is read whole and its row derived.</summary>
+    public async Task<DeploymentGate?> ReadAsync(IDocumentStore store, string streamKey, CancellationToken ct)
+    {
+        var listening = _listener?.IsListening == true;
+        if (listening && _kept.TryGetValue(streamKey, out var kept))
+            return kept;
+        var generation = Interlocked.Read(ref _generation);
+        var gate = await LoadAsync(store, streamKey, ct);
+        if (listening && Interlocked.Read(ref _generation) == generation)
+        {
+            if (_kept.Count >= Capacity)
+                ForgetAll();
+            _kept.TryAdd(streamKey, gate);
+        }
+        return gate;
+    }
+
+    private static async Task<DeploymentGate?> LoadAsync(IDocumentStore store, string streamKey, CancellationToken ct)
+    {
+        var table = $"{store.Options.DatabaseSchemaName}.mt_doc_deploymentgate";
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var read = new NpgsqlCommand($"select data from {table} where id = $1", connection)
+        {
+            Parameters = { new() { Value = streamKey } },
+        };
+        // Prepared once per physical connection; Npgsql keeps it across the pool's reuse of the connection.
+        await read.PrepareAsync(ct);
+        await using (var reader = await read.ExecuteReaderAsync(ct))
+            if (await reader.ReadAsync(ct))
+                return store.Options.Serializer().FromJson<DeploymentGate>(await reader.GetStreamAsync(0, ct));
+        await using var session = store.QuerySession();
+        return await session.LoadAsync<ModelVersion>(streamKey, ct) is { } version ? DeploymentGate.Of(version) : null;
+    }
+
+    /// <summary>The listener that keeps the memory current (one per process; started by the host).</summary>
+    internal ChannelListener Listen(string connectionString, ILogger logger) =>
+        _listener = new ChannelListener(connectionString, Channel, Forget, ForgetAll, logger);
+}
+
+/// <summary>Runs <see cref="DeploymentGates"/>' listener for as long as the host runs.</summary>
+public sealed class DeploymentGateListener(DeploymentGates gates, LedgerOptions options, ILogger<DeploymentGateListener> logger)
+    : BackgroundService
+{
+    private readonly ChannelListener _listener = gates.Listen(options.ConnectionString, logger);
+
+    /// <summary>Completes once the node listens (tests wait for it).</summary>
+    public Task Listening => _listener.Listening;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _listener.RunAsync(stoppingToken);
+}

@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Governance.Api.Tests.Infrastructure;
+using Governance.Domain.Deployments;
+using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
+using Governance.Ledger.Approvals;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Governance.Api.Tests;
+
+/// <summary>The approval check's fixture: its own database, since a test here writes a row behind the ledger's back.</summary>
+public sealed class ApprovalCheckApp : LedgerApp;
+
+/// <summary>
+/// The approval check reads each version's compact approval-lookup row, kept in memory while the node listens for
+/// <c>NOTIFY governance_deployment_gate</c>, which every change to a version sends in its own transaction.
+/// </summary>
+public sealed class ApprovalCheckCacheTests(ApprovalCheckApp app) : IClassFixture<ApprovalCheckApp>
+{
+    private readonly Scenario _ledger = new(app);
+
+    private static async Task Listening(IServiceProvider services) =>
+        await services.GetRequiredService<DeploymentGateListener>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
+
+    private static string Decision(JsonElement answer) => answer.GetProperty("decision").GetString()!;
+
+    [Fact]
+    public async Task Every_change_stores_the_versions_compact_row_in_its_own_transaction()
+    {
+        var (modelId, digest, approvalId) = await _ledger.ApprovedVersion();
+        await Row(modelId);
+        await _ledger
+            .OfficerRavi.PostAsJsonAsync(
+                $"{Scenario.VersionPath(modelId)}/approvals/{approvalId}/revocation",
+                new { reason = "Drift beyond tolerance" }
+            )
+            .Expect(HttpStatusCode.OK);
+
+        var row = await Row(modelId);
+        Assert.Equal(digest, row.ArtifactDigest);
+        Assert.Equal(Domain.Approvals.ApprovalStatus.Revoked, Assert.Single(row.Approvals).Status);
+    }
+
+    /// <summary>The stored row, asserted equal to the row derived from the version's full state.</summary>
+    private async Task<DeploymentGate> Row(string modelId)
+    {
+        var store = app.Services.GetRequiredService<IDocumentStore>();
+        await using var session = store.QuerySession();
+        var key = ModelVersion.StreamKey(modelId, "1.0.0");
+        var row = await session.LoadAsync<DeploymentGate>(key);
+        var version = await session.LoadAsync<ModelVersion>(key);
+        Assert.NotNull(row);
+        Assert.Equal(JsonSerializer.Serialize(DeploymentGate.Of(version!)), JsonSerializer.Serialize(row));
+        return row;
+    }
+
+    [Fact]
+    public async Task A_node_answers_from_memory_until_postgresql_notifies_it_of_a_change()
+    {
+        await Listening(app.Services);
+        var (modelId, digest, _) = await _ledger.ApprovedVersion();
+        var key = ModelVersion.StreamKey(modelId, "1.0.0");
+        Assert.Equal("allowed", Decision(await _ledger.Check(modelId, digest)));
+
+        // The row changed without a notification (as no ledger write ever does): the node still answers from memory...
+        await Sql(
+            $"update governance.mt_doc_deploymentgate set data = jsonb_set(data, '{{retiredAt}}', to_jsonb(now())) where id = $1",
+            key
+        );
+        Assert.Equal("allowed", Decision(await _ledger.Check(modelId, digest)));
+
+        // ...until the notification arrives, when it reads the primary again.
+        await Sql("select pg_notify('governance_deployment_gate', $1)", key);
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+        JsonElement answer;
+        while (Decision(answer = await _ledger.Check(modelId, digest)) == "allowed" && DateTimeOffset.UtcNow < deadline)
+            await Task.Delay(20);
+        Assert.Equal("version_retired", answer.GetProperty("reasons")[0].GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task A_revocation_on_one_node_is_refused_at_once_there_and_within_two_seconds_on_another()
+    {
+        await using var other = app.WithWebHostBuilder(_ => { });
+        var pipelineThere = LedgerApp.As(other, "pipeline-ci", Roles.DeploymentPipeline);
+        await Listening(app.Services);
+        await Listening(other.Services);
+        var (modelId, digest, approvalId) = await _ledger.ApprovedVersion();
+        var check = $"/api/v1/approvals/check?model={modelId}&version=1.0.0&digest={digest}&environment=production";
+        Assert.Equal("allowed", Decision(await pipelineThere.GetAsync(check).Expect(HttpStatusCode.OK)));
+        Assert.Equal("allowed", Decision(await _ledger.Check(modelId, digest)));
+
+        await _ledger
+            .OfficerRavi.PostAsJsonAsync(
+                $"{Scenario.VersionPath(modelId)}/approvals/{approvalId}/revocation",
+                new { reason = "Drift beyond tolerance" }
+            )
+            .Expect(HttpStatusCode.OK);
+
+        // The committing node forgets the version before the revocation answers.
+        Assert.Equal("approval_revoked", (await _ledger.Check(modelId, digest)).GetProperty("reasons")[0].GetProperty("code").GetString());
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(2);
+        while (Decision(await pipelineThere.GetAsync(check).Expect(HttpStatusCode.OK)) == "allowed" && DateTimeOffset.UtcNow < deadline)
+            await Task.Delay(10);
+        Assert.Equal("denied", Decision(await pipelineThere.GetAsync(check).Expect(HttpStatusCode.OK)));
+    }
+
+    private async Task Sql(string sql, string key)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = key } } };
+        await command.ExecuteNonQueryAsync();
+    }
+}
