@@ -60,4 +60,7 @@ echo "check at half load, open loop: $rate req/s offered ($workers workers, hey 
 
 echo "ratio appends/raw: 1 writer $(jq .ratio <<<"$appends1"), 8 writers $(jq .ratio <<<"$appends8") (target >= 0.50)"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(psql --version 2>/dev/null | head -1), wrk -t2 -c32 -d${seconds}s"
+# The revocation run starts two nodes of its own, on a fresh database, with the single node of (a) stopped.
+kill $api 2>/dev/null; wait $api 2>/dev/null || true
+db=$($bench reset-db "$GOVERNANCE_DB")
 echo "revocation propagation across two API nodes (revoked through A, time until B's check denies): $($bench revocation "$db" 50)"
