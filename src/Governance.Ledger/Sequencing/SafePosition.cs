@@ -41,14 +41,16 @@ public sealed class SafePosition(IDocumentStore store)
     {
         lock (_batching)
         {
-            if (_gathering is null)
+            // The batch is kept in a local: its read may start, and stop gathering, before this returns.
+            var batch = _gathering;
+            if (batch is null)
             {
-                var batch = _gathering = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+                batch = _gathering = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
                 var previous = _reading;
                 _reading = batch.Task;
                 _ = ReadAfterAsync(previous, batch);
             }
-            return _gathering.Task.WaitAsync(ct);
+            return batch.Task.WaitAsync(ct);
         }
     }
 
@@ -57,7 +59,8 @@ public sealed class SafePosition(IDocumentStore store)
         await previous.ContinueWith(_ => { }, TaskScheduler.Default);
         // From here on, new callers gather for the next read: this one may already have missed their commits.
         lock (_batching)
-            _gathering = null;
+            if (_gathering == batch)
+                _gathering = null;
         try
         {
             batch.SetResult(await ReadOnceAsync());
