@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Governance.Benchmarks;
 using Governance.Domain.Deployments;
@@ -22,14 +21,8 @@ using Npgsql;
 //   Governance.Benchmarks revocation <connection string> [count]           revocation propagation across two API nodes
 //   (RevocationBench.cs)
 var (mode, connection) = (args[0], args[1]);
-
-// The attestation keys of the benchmark database, kept beside it for every mode run against it (the keys its approvals were
-// signed with must still be there for the next run's approvals), and dropped with it.
-var keys = Path.Combine(Path.GetTempPath(), "governance-bench-keys");
 if (mode == "reset-db")
 {
-    if (Directory.Exists(keys))
-        Directory.Delete(keys, recursive: true);
     // A fresh database beside the given one, so the benchmark never touches real data; prints its connection string.
     var bench = new NpgsqlConnectionStringBuilder(connection) { Database = "governance_bench" };
     await using var admin = NpgsqlDataSource.Create(
@@ -43,11 +36,11 @@ if (mode == "reset-db")
     return;
 }
 
-// The ledger as the API runs it: the same services and writer.
+// The ledger as the API runs it: the same services and writer (attestation keys in a throwaway folder).
 await using var ledger = new ServiceCollection()
     .AddLogging()
     .AddSingleton(TimeProvider.System)
-    .AddGovernanceLedger(new LedgerOptions(connection, Directory.CreateDirectory(keys).FullName))
+    .AddGovernanceLedger(new LedgerOptions(connection, Directory.CreateTempSubdirectory("governance-bench-keys-").FullName))
     .BuildServiceProvider();
 await ledger.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 var now = () => DateTimeOffset.UtcNow;
@@ -81,26 +74,6 @@ var deployments = ledger.GetRequiredService<DeploymentRecords>();
 // state (FetchForWriting of the inline snapshot), appended with optimistic concurrency, inline projections (version state,
 // inventory) in the same transaction.
 var pipeline = Caller.FromToken("bench-pipeline", "bench-pipeline", [Roles.DeploymentPipeline]);
-
-// Transactions and the commands they carried, from the ledger's group-commit histogram.
-long commits = 0,
-    committed = 0;
-using var batches = new MeterListener
-{
-    InstrumentPublished = (instrument, listener) =>
-    {
-        if (instrument.Name == "governance.ledger.commit_batch")
-            listener.EnableMeasurementEvents(instrument);
-    },
-};
-batches.SetMeasurementEventCallback<int>(
-    (_, commands, _, _) =>
-    {
-        Interlocked.Increment(ref commits);
-        Interlocked.Add(ref committed, commands);
-    }
-);
-batches.Start();
 var ledgerCount = await Run(
     seconds,
     writers,
@@ -157,7 +130,6 @@ Console.WriteLine(
             ledgerCommandsPerSecond = Math.Round(ledgerRate),
             rawInsertsPerSecond = Math.Round(rawRate),
             ratio = Math.Round(ledgerRate / rawRate, 3),
-            commandsPerTransaction = Math.Round(committed / (double)Math.Max(commits, 1), 2),
             payloadBytes = payload.Length,
         }
     )

@@ -165,7 +165,6 @@ public static class LedgerSetup
         services.AddSingleton(options);
         services.TryAddSingleton<IPeopleDirectory, NoPeopleDirectory>();
         services.AddSingleton(ApprovalPolicy.Default);
-        services.AddSingleton<GroupCommit>();
         services.AddSingleton<LedgerWriter>();
         services.AddSingleton<SafePosition>();
         services.AddSingleton<PointInTime>();
@@ -241,10 +240,6 @@ public static class LedgerSetup
         // can only be registered once: a second start of the same stream is a conflict, not a duplicate.
         opts.Events.StreamIdentity = StreamIdentity.AsString;
         opts.Events.MetadataConfig.CorrelationIdEnabled = true;
-        // FetchForWriting's aggregate is the one the inline projection evolves on commit, instead of loading and deserialising
-        // the document again. Safe here: every aggregate is an immutable record evolved by a pure function, never changed in
-        // place outside Marten.
-        opts.Events.UseIdentityMapForAggregates = true;
         // DatasetRegistered gained manifestEncoding: new events get a new type name, and those stored under the old one
         // are upcast to v1-text on reading (see DatasetRegisteredV1).
         opts.Events.MapEventTypeWithSchemaVersion<DatasetRegistered>(2);

@@ -92,10 +92,7 @@ public sealed class SafePosition(IDocumentStore store)
     {
         await session.BeginTransactionAsync(ct);
         await using var command = session.Connection!.CreateCommand();
-        command.CommandText = HoldForAppendSql;
+        command.CommandText = $"select pg_advisory_xact_lock_shared({AppendLockKey})";
         await command.ExecuteNonQueryAsync(ct);
     }
-
-    /// <summary>Takes the append lock shared until the end of the current transaction (a batch of commands takes it once).</summary>
-    internal static readonly string HoldForAppendSql = $"select pg_advisory_xact_lock_shared({AppendLockKey})";
 }

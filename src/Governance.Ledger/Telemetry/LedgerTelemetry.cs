@@ -79,16 +79,6 @@ public static class LedgerTelemetry
             new KeyValuePair<string, object?>("environment", environment)
         );
 
-    private static readonly Histogram<int> CommitBatches = Meter.CreateHistogram<int>(
-        "governance.ledger.commit_batch",
-        "{command}",
-        "Commands written in one transaction by the ledger's group commit (1: a command alone).",
-        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] }
-    );
-
-    /// <summary>Records the size of one group-commit transaction (see <c>GroupCommit</c>).</summary>
-    public static void CommitBatch(int commands) => CommitBatches.Record(commands);
-
     /// <summary>Counts committed events by type.</summary>
     public static void Committed(IReadOnlyList<object> events)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Governance.Domain.Shared;
+using Governance.Ledger.Sequencing;
 using Governance.Ledger.Telemetry;
 using JasperFx.Events;
 using Marten;
@@ -150,7 +151,8 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
             row.Stage(_session, _call, StreamKey, _events, Version, result);
         try
         {
-            await _writer.Commits.CommitAsync(_session, ct);
+            await SafePosition.HoldForAppendAsync(_session, ct);
+            await _session.SaveChangesAsync(ct);
         }
         catch (Exception e) when (LedgerWriter.Conflict(e) is { } conflict)
         {
