@@ -37,7 +37,7 @@ public static class ApprovedVersions
         var ct = CancellationToken.None;
         var run = Guid.NewGuid().ToString("N")[..8];
         var artifact = Digest.OfText("benchmark artifact");
-        var file = new DatasetFile("bench.csv", Digest.OfText("bench data"), 1000);
+        var file = new DatasetFile("bench.csv", Digest.OfText($"bench data {run}"), 1000);
         var dataset = (
             await ledger
                 .GetRequiredService<DatasetRegister>()

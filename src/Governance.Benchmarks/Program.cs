@@ -21,8 +21,14 @@ using Npgsql;
 //   Governance.Benchmarks revocation <connection string> [count]           revocation propagation across two API nodes
 //   (RevocationBench.cs)
 var (mode, connection) = (args[0], args[1]);
+
+// The attestation keys of the benchmark database, kept beside it for every mode run against it (the keys its approvals were
+// signed with must still be there for the next run's approvals), and dropped with it.
+var keys = Path.Combine(Path.GetTempPath(), "governance-bench-keys");
 if (mode == "reset-db")
 {
+    if (Directory.Exists(keys))
+        Directory.Delete(keys, recursive: true);
     // A fresh database beside the given one, so the benchmark never touches real data; prints its connection string.
     var bench = new NpgsqlConnectionStringBuilder(connection) { Database = "governance_bench" };
     await using var admin = NpgsqlDataSource.Create(
@@ -36,11 +42,11 @@ if (mode == "reset-db")
     return;
 }
 
-// The ledger as the API runs it: the same services and writer (attestation keys in a throwaway folder).
+// The ledger as the API runs it: the same services and writer.
 await using var ledger = new ServiceCollection()
     .AddLogging()
     .AddSingleton(TimeProvider.System)
-    .AddGovernanceLedger(new LedgerOptions(connection, Directory.CreateTempSubdirectory("governance-bench-keys-").FullName))
+    .AddGovernanceLedger(new LedgerOptions(connection, Directory.CreateDirectory(keys).FullName))
     .BuildServiceProvider();
 await ledger.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 var now = () => DateTimeOffset.UtcNow;
