@@ -187,6 +187,7 @@ public static class LedgerSetup
         services.AddSingleton<INotificationSource, ApprovalNotifications>();
         services.AddSingleton<INotificationSource, FindingNotifications>();
         services.AddSingleton<INotificationSource, BreachNotifications>();
+        services.AddSingleton<INotificationSource, MentionNotifications>();
         services.AddSingleton<NotificationCenter>();
         services.AddSingleton<EvidenceRecords>();
         services.AddSingleton<IncidentRecords>();

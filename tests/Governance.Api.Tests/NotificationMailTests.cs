@@ -247,6 +247,35 @@ public sealed class NotificationMailTests(NotificationMailTests.MailApp app) : I
         Assert.Equal(0, await mailer.SendPendingAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_comment_mentioning_a_person_reaches_their_inbox_and_is_mailed_to_them_once()
+    {
+        var mailer = app.Services.GetRequiredService<NotificationMailer>();
+        var center = app.Services.GetRequiredService<NotificationCenter>();
+        var named = await NewPerson("mentioned-officer", Roles.RiskOfficer);
+        await center.SetEmailKindsAsync(named, [NotificationKind.Mentioned], CancellationToken.None);
+        var ledger = new Scenario(app);
+        var (modelId, _, approvalId) = await ledger.ApprovedVersion();
+        await mailer.SendPendingAsync(CancellationToken.None);
+
+        await ledger
+            .OfficerRita.PostAsJsonAsync(
+                $"/api/v1/approvals/{approvalId}/comments",
+                new { text = "Please check the PSI plan before the first report.", mentions = new[] { named } }
+            )
+            .Expect(HttpStatusCode.OK);
+
+        var inbox = await center.InboxAsync(new Recipient(named, [Roles.RiskOfficer]), CancellationToken.None);
+        var mention = Assert.Single(inbox.Items, i => i.Notification.Kind == NotificationKind.Mentioned);
+        Assert.False(mention.Read);
+        Assert.Equal($"/approvals/{approvalId}#discussion", mention.Notification.Link);
+        Assert.True(await mailer.SendPendingAsync(CancellationToken.None) >= 1, "the mention was not mailed");
+        var subject = $"Subject: [Governance] You were mentioned on the approval of {modelId} 1.0.0: \"Please check the PSI plan";
+        await Eventually(() => app.Received.Contains(subject), () => app.Received);
+        Assert.Contains("<mentioned-officer@bank.example>", app.Received);
+        Assert.Equal(0, await mailer.SendPendingAsync(CancellationToken.None));
+    }
+
     private static int Count(string text, string part) => (text.Length - text.Replace(part, "").Length) / part.Length;
 
     private static async Task Eventually(Func<bool> condition, Func<string> shown)

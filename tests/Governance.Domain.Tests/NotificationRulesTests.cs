@@ -1,3 +1,4 @@
+using Governance.Domain.Discussion;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Monitoring;
 using Governance.Domain.Notifications;
@@ -135,5 +136,42 @@ public sealed class NotificationRulesTests
         Assert.Empty(Breaches(OfficerB, history, Day(50)));
         // A revoked approval's breaches no longer stand.
         Assert.Empty(Breaches(Owner, [.. history, RevokedEvent(at: Day(21))], Day(21)));
+    }
+
+    [Fact]
+    public void A_comment_mentioning_a_person_notifies_them_until_superseded_or_30_days_old()
+    {
+        CommentPosted Posted(string id, Actor author, double day, string text, string? supersedes = null, params string[] mentions) =>
+            new(ModelId, VersionLabel, ApprovalId, id, text, mentions, supersedes, AuditOf(author, Day(day)));
+        ApprovalDiscussion? Discuss(params CommentPosted[] comments) =>
+            comments.Aggregate((ApprovalDiscussion?)null, ApprovalDiscussion.Evolve);
+        var text = "Approved with Rita's conditions;\nplease schedule the first PSI report before the quarter closes, with the owner.";
+        var discussion = Discuss(Posted("c-1", OfficerB, 10, text, null, OfficerA.SubjectId, OfficerB.SubjectId))!;
+
+        var mention = Assert.Single(NotificationRules.Mentions(As(OfficerA), [discussion], Day(11)));
+        Assert.Equal(
+            ("mention:c-1", NotificationKind.Mentioned, $"/approvals/{ApprovalId}#discussion", Day(10)),
+            (mention.Id, mention.Kind, mention.Link, mention.At)
+        );
+        Assert.Equal(
+            $"You were mentioned on the approval of {ModelId} {VersionLabel}: "
+                + "\"Approved with Rita's conditions; please schedule the first PSI report before ...\"",
+            mention.Title
+        );
+        // Not the author mentioning themself, not someone not mentioned, and not after 30 days.
+        Assert.Empty(NotificationRules.Mentions(As(OfficerB), [discussion], Day(11)));
+        Assert.Empty(NotificationRules.Mentions(As(Owner), [discussion], Day(11)));
+        Assert.Empty(NotificationRules.Mentions(As(OfficerA), [discussion], Day(40)));
+        // Superseded by a correction that no longer names Rita: nothing stands; one that still names her is a new notification.
+        var withdrawn = Discuss(
+            Posted("c-1", OfficerB, 10, text, null, OfficerA.SubjectId),
+            Posted("c-2", OfficerB, 12, "Withdrawn.", "c-1")
+        )!;
+        Assert.Empty(NotificationRules.Mentions(As(OfficerA), [withdrawn], Day(13)));
+        var corrected = Discuss(
+            Posted("c-1", OfficerB, 10, text, null, OfficerA.SubjectId),
+            Posted("c-2", OfficerB, 12, "Corrected: the PSI report is due monthly.", "c-1", OfficerA.SubjectId)
+        )!;
+        Assert.Equal("mention:c-2", Assert.Single(NotificationRules.Mentions(As(OfficerA), [corrected], Day(13))).Id);
     }
 }

@@ -1,4 +1,5 @@
 using Governance.Domain.Approvals;
+using Governance.Domain.Discussion;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Monitoring;
@@ -22,6 +23,9 @@ public enum NotificationKind
     /// <summary>A monitoring report breached an approval's signed plan: a breach review awaits a risk officer, or a warning
     /// was recorded (<see cref="NotificationRules.Breaches"/>).</summary>
     Breach,
+
+    /// <summary>A comment on an approval's discussion names this person (<see cref="NotificationRules.Mentions"/>).</summary>
+    Mentioned,
 }
 
 /// <summary>One notification for one person. <paramref name="Id"/> is stable for the same fact in the same state (so read state
@@ -176,6 +180,38 @@ public static class NotificationRules
                     b.At
                 );
         }
+    }
+
+    /// <summary>How long a mention stands in the person's inbox after the comment was posted.</summary>
+    public static readonly TimeSpan MentionHorizon = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// Comments that name <paramref name="person"/> in their mentions, posted by someone else within
+    /// <see cref="MentionHorizon"/> before <paramref name="now"/> and not superseded since (a correction that still names the
+    /// person is a notification of its own). The link opens the approval's discussion.
+    /// </summary>
+    public static IEnumerable<Notification> Mentions(Recipient person, IEnumerable<ApprovalDiscussion> discussions, DateTimeOffset now)
+    {
+        foreach (var discussion in discussions)
+        foreach (var c in discussion.Current)
+            if (c.Mentions.Contains(person.SubjectId) && c.Author.SubjectId != person.SubjectId && now - c.At < MentionHorizon)
+                yield return new Notification(
+                    $"mention:{c.Id}",
+                    NotificationKind.Mentioned,
+                    $"You were mentioned on the approval of {discussion.ModelId} {discussion.Version}: \"{Excerpt(c.Text)}\"",
+                    $"/approvals/{Uri.EscapeDataString(discussion.ApprovalId)}#discussion",
+                    c.At
+                );
+    }
+
+    /// <summary>A comment on one line, cut to 80 characters (plain ASCII marks, as it also heads an e-mail).</summary>
+    private static string Excerpt(string text)
+    {
+        var line = string.Join(' ', text.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+        if (line.Length <= 80)
+            return line;
+        var cut = char.IsHighSurrogate(line[76]) ? 76 : 77; // never half a surrogate pair
+        return string.Concat(line.AsSpan(0, cut), "...");
     }
 
     /// <summary>The UI address of a version's monitoring in one environment.</summary>

@@ -1,4 +1,5 @@
 using Governance.Domain.Approvals;
+using Governance.Domain.Discussion;
 using Governance.Domain.Models;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Notifications;
@@ -57,6 +58,22 @@ public sealed class FindingNotifications(FindingRecords findings) : INotificatio
 {
     public async Task<IReadOnlyList<Notification>> ForAsync(Recipient person, DateTimeOffset now, CancellationToken ct) =>
         [.. NotificationRules.FindingsDue(person, await findings.OpenAsync(ct), now)];
+}
+
+/// <summary>Comments that mention the person (<see cref="NotificationRules.Mentions"/>): reads only the discussions with a
+/// comment naming them.</summary>
+public sealed class MentionNotifications(IDocumentStore store) : INotificationSource
+{
+    public async Task<IReadOnlyList<Notification>> ForAsync(Recipient person, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var subject = person.SubjectId;
+        var discussions = await session
+            .Query<ApprovalDiscussion>()
+            .Where(d => d.Comments.Any(c => c.Mentions.Contains(subject)))
+            .ToListAsync(ct);
+        return [.. NotificationRules.Mentions(person, discussions, now)];
+    }
 }
 
 /// <summary>Which notifications a person has read (by <see cref="Notification.Id"/>): per-person screen state, not evidence,
