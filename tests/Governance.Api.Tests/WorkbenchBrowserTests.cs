@@ -66,7 +66,7 @@ public sealed class WorkbenchBrowserTests(WorkbenchBrowserTests.WorkbenchApp app
         // A comment with a mention: posted, shown with the person mentioned, and the emptied field is not left in error.
         await page.GetByLabel("Your comment").FillAsync("Approved with Rita's conditions; please schedule the first PSI report.");
         await page.GetByLabel("Mention").ClickAsync(new() { Force = true });
-        await page.Locator(".mud-popover-open").GetByText("Rita Risk (risk officer)", new() { Exact = true }).ClickAsync();
+        await page.Locator(".mud-popover-open").GetByText("Rita Risk", new() { Exact = true }).ClickAsync();
         await CloseMultiSelect(page, "Mention", "Rita Risk");
         await page.Locator("#post-comment").ClickAsync();
         var comment = page.Locator("#discussion li.comment");
@@ -116,6 +116,9 @@ public sealed class WorkbenchBrowserTests(WorkbenchBrowserTests.WorkbenchApp app
             Assert.Contains(step, history);
         Assert.Contains("Incident INC-7", history);
         Assert.DoesNotContain("validation_completed", history);
+        // Who acted, with the role the act was recorded in, once.
+        Assert.Contains("Ravi Risk (Risk officer)", history);
+        Assert.DoesNotContain(") (", history);
         // The bell counted again on the way: the approval no longer awaits Ravi's decision.
         await Assertions.Expect(Bell(page)).ToHaveAttributeAsync("aria-label", BellLabel(unreadBefore - 1));
         await Shots(page, "approval-history");
