@@ -199,6 +199,7 @@ public static class LedgerSetup
         services.AddSingleton<DeploymentGates>();
         services.AddSingleton<DeploymentGateListener>();
         services.AddHostedService(sp => sp.GetRequiredService<DeploymentGateListener>());
+        services.AddHostedService<DeploymentGateBackfill>();
         services.AddSingleton<BreachRecords>();
         services.AddSingleton<ApprovalLookupReplay>();
         services.AddSingleton<IntegrityChecks>();

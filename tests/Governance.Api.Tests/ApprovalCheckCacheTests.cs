@@ -59,6 +59,29 @@ public sealed class ApprovalCheckCacheTests(ApprovalCheckApp app) : IClassFixtur
     }
 
     [Fact]
+    public async Task Versions_recorded_before_rows_were_kept_get_their_row_and_no_stored_row_is_overwritten()
+    {
+        var store = app.Services.GetRequiredService<IDocumentStore>();
+        var (earlier, _, _) = await _ledger.ApprovedVersion();
+        var (current, _, _) = await _ledger.ApprovedVersion();
+        var (earlierKey, currentKey) = (ModelVersion.StreamKey(earlier, "1.0.0"), ModelVersion.StreamKey(current, "1.0.0"));
+        // As an earlier release left them: no row for one version; and a row the backfill must not touch for the other.
+        await Sql("delete from governance.mt_doc_deploymentgate where id = $1", earlierKey);
+        await Sql(
+            "update governance.mt_doc_deploymentgate set data = jsonb_set(data, '{artifactDigest}', '\"stored-by-a-command\"') "
+                + "where id = $1",
+            currentKey
+        );
+
+        Assert.True(await DeploymentGates.BackfillAsync(store, CancellationToken.None) >= 1);
+
+        await Row(earlier);
+        await using var session = store.QuerySession();
+        Assert.Equal("stored-by-a-command", (await session.LoadAsync<DeploymentGate>(currentKey))!.ArtifactDigest);
+        Assert.Equal(0, await DeploymentGates.BackfillAsync(store, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_node_answers_from_memory_until_postgresql_notifies_it_of_a_change()
     {
         await Listening(app.Services);

@@ -1,5 +1,6 @@
 using Governance.Api.Identity;
 using Governance.Ledger;
+using Governance.Ledger.Approvals;
 using Governance.Ledger.Transparency;
 using Marten;
 using Npgsql;
@@ -9,9 +10,10 @@ namespace Governance.Api.Hosting;
 /// <summary>
 /// <c>Governance.Api migrate [--grant-to ROLE]</c>: applies the whole schema as the migration role (the owner of the
 /// <c>governance</c> and <c>identity</c> schemas): Marten's event store and documents, the transparency log's and the integrity
-/// checks' tables, and the identity store's EF tables. With <c>--grant-to</c> it then grants the application role exactly what
-/// the product needs (<see cref="Grants"/>): it appends to and reads <c>mt_events</c> but can never update, delete or truncate
-/// it. Idempotent: run it at each release before the application starts with Governance:Database:AutoCreate None.
+/// checks' tables, and the identity store's EF tables; it stores the approval-lookup rows of versions recorded before those
+/// rows existed (<see cref="DeploymentGates.BackfillAsync"/>). With <c>--grant-to</c> it then grants the application role
+/// exactly what the product needs (<see cref="Grants"/>): it appends to and reads <c>mt_events</c> but can never update,
+/// delete or truncate it. Idempotent: run it at each release before the application starts with Governance:Database:AutoCreate None.
 /// docs/database-roles.md.
 /// </summary>
 public static class DatabaseMigration
@@ -35,6 +37,8 @@ public static class DatabaseMigration
             .GetRequiredService<IDocumentStore>()
             .Storage.ApplyAllConfiguredChangesToDatabaseAsync(JasperFx.AutoCreate.CreateOrUpdate);
         stdout.WriteLine("ledger schema (Marten: governance.mt_*) applied");
+        var rows = await DeploymentGates.BackfillAsync(services.GetRequiredService<IDocumentStore>(), CancellationToken.None);
+        stdout.WriteLine($"approval-lookup rows of versions recorded by an earlier release stored: {rows}");
         await TransparencyLog.CreateSchemaAsync(ledger.ConnectionString);
         stdout.WriteLine("transparency log and integrity check tables (governance.tlog_*, governance.integrity_checks) applied");
         await IdentityDb.EnsureSchemaAsync(services, CancellationToken.None, createTables: true);

@@ -108,6 +108,66 @@ public sealed class DeploymentGates : DocumentSessionListenerBase
         return await session.LoadAsync<ModelVersion>(streamKey, ct) is { } version ? DeploymentGate.Of(version) : null;
     }
 
+    /// <summary>
+    /// Stores the row of every version that has none: versions stored by a release before rows were kept, whose checks are
+    /// otherwise answered by reading the whole version on every miss. Each row is derived from the version's stored document
+    /// and inserted only where still absent (<c>on conflict do nothing</c>), so a row a command stores meanwhile, in its
+    /// events' transaction, is never overwritten by an older derivation. Run by <c>Governance.Api migrate</c> and at each
+    /// start (<see cref="DeploymentGateBackfill"/>); idempotent, in pages of 500 versions.
+    /// </summary>
+    /// <returns>How many rows were stored.</returns>
+    public static async Task<int> BackfillAsync(IDocumentStore store, CancellationToken ct)
+    {
+        const int page = 500;
+        var schema = store.Options.DatabaseSchemaName;
+        var serializer = store.Options.Serializer();
+        var stored = 0;
+        var after = "";
+        while (true)
+        {
+            await using var connection = store.Storage.Database.CreateConnection();
+            await connection.OpenAsync(ct);
+            var missing = new List<string>(page);
+            await using (
+                var find = new NpgsqlCommand(
+                    $"select v.id from {schema}.mt_doc_modelversion v where v.id > $1 and not exists "
+                        + $"(select 1 from {schema}.mt_doc_deploymentgate g where g.id = v.id) order by v.id limit {page}",
+                    connection
+                )
+                {
+                    Parameters = { new() { Value = after } },
+                }
+            )
+            await using (var reader = await find.ExecuteReaderAsync(ct))
+                while (await reader.ReadAsync(ct))
+                    missing.Add(reader.GetString(0));
+            if (missing.Count == 0)
+                return stored;
+            after = missing[^1];
+            await using var session = store.QuerySession();
+            await using var batch = new NpgsqlBatch(connection);
+            foreach (var version in await session.LoadManyAsync<ModelVersion>(ct, missing))
+                batch.BatchCommands.Add(
+                    new NpgsqlBatchCommand(
+                        $"insert into {schema}.mt_doc_deploymentgate (id, data, mt_dotnet_type) values ($1, $2::jsonb, $3) "
+                            + "on conflict (id) do nothing"
+                    )
+                    {
+                        Parameters =
+                        {
+                            new() { Value = version.Id },
+                            new() { Value = serializer.ToJson(DeploymentGate.Of(version)) },
+                            new() { Value = typeof(DeploymentGate).FullName! },
+                        },
+                    }
+                );
+            if (batch.BatchCommands.Count > 0)
+                stored += await batch.ExecuteNonQueryAsync(ct);
+            if (missing.Count < page)
+                return stored;
+        }
+    }
+
     /// <summary>The listener that keeps the memory current (one per process; started by the host).</summary>
     internal ChannelListener Listen(string connectionString, ILogger logger) =>
         _listener = new ChannelListener(connectionString, Channel, Forget, ForgetAll, logger);
@@ -123,4 +183,24 @@ public sealed class DeploymentGateListener(DeploymentGates gates, LedgerOptions 
     public Task Listening => _listener.Listening;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => _listener.RunAsync(stoppingToken);
+}
+
+/// <summary>Stores, once at each start, the rows of versions stored before rows were kept
+/// (<see cref="DeploymentGates.BackfillAsync"/>). Until it is done those versions' checks derive their row from the whole
+/// version, so a failure is logged and the node serves on.</summary>
+public sealed class DeploymentGateBackfill(IDocumentStore store, ILogger<DeploymentGateBackfill> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var stored = await DeploymentGates.BackfillAsync(store, stoppingToken);
+            if (stored > 0)
+                logger.LogInformation("Stored the approval-lookup rows of {Count} version(s) recorded by an earlier release", stored);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Storing the approval-lookup rows of earlier versions failed; their checks read the whole version");
+        }
+    }
 }
