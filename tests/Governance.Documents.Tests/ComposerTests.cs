@@ -121,6 +121,19 @@ public sealed partial class ComposerTests
     }
 
     [Fact]
+    public void Bold_chinese_is_drawn_as_text_in_its_one_weight_not_as_outlines()
+    {
+        const string heading = "信用评分模型的独立验证与批准";
+        var (pdf, _) = Composer.Render(Spec(new Heading(1, heading), new Paragraph("模型风险管理")));
+        using var document = PdfDocument.Open(pdf);
+        var page = document.GetPage(3);
+        // WenQuanYi Micro Hei has no bold; emboldened, Skia drew every glyph as a filled outline (curves) under an invisible
+        // copy of the text, which made packs of Chinese text several times larger.
+        Assert.Equal(0, page.Operations.Count(o => o.Operator == "c"));
+        Assert.Contains(heading, page.Text.Replace(" ", ""));
+    }
+
+    [Fact]
     public void A_line_of_text_is_written_as_strings_of_glyphs_not_one_text_position_per_glyph()
     {
         // At 7.8 points (a monospace block) an advance is not a short binary fraction, so float rounding shows; at 9.5 it is.

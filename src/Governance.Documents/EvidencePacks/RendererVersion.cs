@@ -13,6 +13,7 @@ public static class RendererVersion
     /// (issue 18 defect 9); 3, each font embedded as a subset of the glyphs the pack draws (HarfBuzz's subsetter) and glyphs
     /// placed from each text run's own origin, so that Skia writes runs of glyphs as one string instead of one text position
     /// per glyph (smaller files), with the post-market sections of issue 15 (the signed monitoring plan and its breaches,
-    /// serious incidents and corrective actions in the Annex IV and SR 11-7 packs).</summary>
-    public const int Current = 3;
+    /// serious incidents and corrective actions in the Annex IV and SR 11-7 packs); 4, bold Chinese, Japanese and Korean drawn in
+    /// WenQuanYi Micro Hei's one weight instead of emboldened outlines (packs of such text several times smaller).</summary>
+    public const int Current = 4;
 }

@@ -74,7 +74,6 @@ public static class Composer
                 {
                     Subpixel = true,
                     Edging = SKFontEdging.SubpixelAntialias,
-                    Embolden = face.Embolden,
                 };
 
         /// <summary>The text shaped once per render: labels drawn on every page (running header, footer) and texts shaped by

@@ -13,8 +13,8 @@ internal enum FontStyle
 }
 
 /// <summary>One font file (or one face of a collection), loaded once per process: the HarfBuzz face that shapes with it and that
-/// <see cref="FontSubset"/> cuts down for each render. Faces that share a file (a regular face and its emboldened bold) share
-/// this object, so a render embeds the file once.</summary>
+/// <see cref="FontSubset"/> cuts down for each render. Faces that share a file (WenQuanYi in the regular and the bold chain)
+/// share this object, so a render embeds the file once.</summary>
 internal sealed class FontFile
 {
     public FontFile(string path, int index)
@@ -31,16 +31,15 @@ internal sealed class FontFile
     public Face Face { get; }
 }
 
-/// <summary>One face of a style's chain: a <see cref="FontFile"/>, drawn emboldened or not, and the HarfBuzz font that shapes
+/// <summary>One face of a style's chain: a <see cref="FontFile"/> and the HarfBuzz font that shapes
 /// with it (scaled to font units, so advances are divided by <see cref="UnitsPerEm"/> and multiplied by the size in points).
 /// Both are immutable once loaded and shared by every render (HarfBuzz fonts may be used by several threads at once); each
 /// render draws with its own subset of the file (<see cref="GlyphUsage"/>).</summary>
 internal sealed class FontFace
 {
-    public FontFace(FontFile file, bool embolden = false)
+    public FontFace(FontFile file)
     {
         File = file;
-        Embolden = embolden;
         UnitsPerEm = file.Face.UnitsPerEm;
         Shaper = new HarfBuzzSharp.Font(file.Face);
         Shaper.SetFunctionsOpenType();
@@ -53,8 +52,6 @@ internal sealed class FontFace
 
     public FontFile File { get; }
 
-    /// <summary>Drawn emboldened: the bold style of a face that has no bold font.</summary>
-    public bool Embolden { get; }
     public HarfBuzzSharp.Font Shaper { get; }
     public int UnitsPerEm { get; }
 
@@ -68,17 +65,18 @@ internal sealed class FontFace
 }
 
 /// <summary>
-/// The faces the packs are drawn with, per style: DejaVu first (Latin, Greek, Cyrillic and most symbols), then Noto Sans
-/// Arabic, Noto Sans Devanagari, WenQuanYi Micro Hei and Noto Sans CJK SC, and the emoji faces (Symbola, then Noto Color
-/// Emoji, whichever are installed). WenQuanYi comes before Noto Sans CJK because its outlines are TrueType: Skia embeds
-/// CFF faces such as Noto Sans CJK as Type 3 fonts with a flipped font matrix, and poppler's pdftotext then puts CJK text
-/// on other lines than the text around it; Noto Sans CJK draws what WenQuanYi lacks. WenQuanYi has no bold: bold CJK is
-/// emboldened. A character is drawn with the face its script prefers (Arabic and Devanagari letters with Noto, which
-/// shapes them fully), else the first face that has it; combining marks, joiners, variation selectors and emoji modifiers
-/// stay with the face before them, so a cluster is never split, and spaces, digits and punctuation stay with a script
-/// face before them, so a run of Arabic or Chinese words is one run.
-/// Debian packages: fonts-dejavu-core, fonts-noto-core, fonts-wqy-microhei, fonts-noto-cjk, fonts-symbola or
-/// fonts-noto-color-emoji.
+/// The faces the packs are drawn with, per style: DejaVu first (Latin, Greek, Cyrillic and most symbols), then Noto
+/// Sans Arabic, Noto Sans Devanagari, WenQuanYi Micro Hei and Noto Sans CJK SC, and the emoji faces (Symbola, then Noto
+/// Color Emoji, whichever are installed). WenQuanYi comes before Noto Sans CJK because its outlines are TrueType: Skia
+/// embeds CFF faces such as Noto Sans CJK as Type 3 fonts with a flipped font matrix, and poppler's pdftotext then puts
+/// CJK text on other lines than the text around it; Noto Sans CJK draws what WenQuanYi lacks. WenQuanYi has one weight,
+/// and bold CJK is drawn in it: Skia's PDF writer draws emboldened text as filled outlines plus an invisible copy for
+/// the text layer, which made a pack of Chinese text 5.5 times larger and 1.6 times slower (docs/performance.md). A
+/// character is drawn with the face its script prefers (Arabic and Devanagari letters with Noto, which shapes them
+/// fully), else the first face that has it; combining marks, joiners, variation selectors and emoji modifiers stay with
+/// the face before them, so a cluster is never split, and spaces, digits and punctuation stay with a script face before
+/// them, so a run of Arabic or Chinese words is one run. Debian packages: fonts-dejavu-core, fonts-noto-core,
+/// fonts-wqy-microhei, fonts-noto-cjk, fonts-symbola or fonts-noto-color-emoji.
 /// </summary>
 internal static class Fonts
 {
@@ -101,9 +99,9 @@ internal static class Fonts
         var files = new Dictionary<(string, int), FontFile>();
         FontFile Open(string path, int index) =>
             files.TryGetValue((path, index), out var file) ? file : files[(path, index)] = new FontFile(path, index);
-        FontFace Required(string path, string package, int index = 0, bool embolden = false) =>
+        FontFace Required(string path, string package, int index = 0) =>
             File.Exists(path)
-                ? new FontFace(Open(path, index), embolden)
+                ? new FontFace(Open(path, index))
                 : throw new FileNotFoundException($"Evidence packs need the font {path} (Debian package {package}).", path);
         // Symbola first: its outlines embed as an ordinary TrueType subset, while Noto Color Emoji's bitmaps become Type 3
         // images plus a font poppler cannot read; the colour face still draws the emoji newer than Symbola.
@@ -117,7 +115,7 @@ internal static class Fonts
             [
                 Required($"{Noto}/NotoSansArabic-{(bold ? "Bold" : "Regular")}.ttf", "fonts-noto-core"),
                 Required($"{Noto}/NotoSansDevanagari-{(bold ? "Bold" : "Regular")}.ttf", "fonts-noto-core"),
-                Required(WenQuanYi, "fonts-wqy-microhei", 0, embolden: bold),
+                Required(WenQuanYi, "fonts-wqy-microhei"),
                 Required($"{NotoCjk}/NotoSansCJK-{(bold ? "Bold" : "Regular")}.ttc", "fonts-noto-cjk", CjkSimplifiedChinese),
                 .. emoji,
             ];
