@@ -72,6 +72,10 @@ public sealed record LedgerOptions(string ConnectionString, string? AttestationK
     /// <summary>The longest one evidence pack may take to render (positive); over it the render stops and nothing is
     /// recorded.</summary>
     public TimeSpan EvidencePackRenderBudget { get; init; } = DefaultEvidencePackRenderBudget;
+
+    /// <summary>A streaming replica for read-only queries (<see cref="Sequencing.ReplicaReads"/>); null: the primary answers
+    /// everything.</summary>
+    public ReplicaOptions? Replica { get; init; }
 }
 
 public static class LedgerSetup
@@ -167,6 +171,7 @@ public static class LedgerSetup
         services.AddSingleton(ApprovalPolicy.Default);
         services.AddSingleton<LedgerWriter>();
         services.AddSingleton<SafePosition>();
+        services.AddSingleton<ReplicaReads>();
         services.AddSingleton<PointInTime>();
         services.AddSingleton<EnvironmentSlots>();
         services.AddSingleton<TransparencyLog>();

@@ -70,6 +70,22 @@ public sealed partial class MultiNodeTests(MultiNodeTopology topology, ITestOutp
         output.WriteLine($"revocation committed through node A, refused by node B after {since.Elapsed.TotalMilliseconds:F0} ms");
         Assert.Equal("denied", await Decision(nodes[0], revoked));
 
+        // Read-only questions go to the streaming replica, which answers with what was just written through either node.
+        using (var officerOnB = topology.Node(1, officer, tls: true))
+        {
+            var inventory = await officerOnB.GetAsync("/api/v1/inventory").Expect(HttpStatusCode.OK);
+            Assert.Contains(seeded.Models[2], inventory.GetRawText());
+            var trail = await officerOnB.GetAsync($"/api/v1/models/{revoked}/audit-trail").Expect(HttpStatusCode.OK);
+            Assert.Contains("approval_revoked", trail.GetRawText());
+        }
+        using (var scraper = topology.Node(1, await topology.ScraperTokenAsync()))
+        {
+            var metrics = await (await scraper.GetAsync("/metrics")).Content.ReadAsStringAsync();
+            var served = ReplicaReads().Match(metrics);
+            Assert.True(served.Success && long.Parse(served.Groups[1].Value) > 0, $"no read answered by the replica:\n{metrics}");
+            output.WriteLine($"reads answered by the replica on node B: {served.Groups[1].Value}");
+        }
+
         // One leader per job, on one of the nodes.
         var leaders = await LeadersAsync(TimeSpan.FromSeconds(30), _ => true);
         var victim = leaders.Values.GroupBy(n => n).OrderByDescending(g => g.Count()).First().Key;
@@ -227,6 +243,10 @@ public sealed partial class MultiNodeTests(MultiNodeTopology topology, ITestOutp
         );
 
     // The leader election's log line, as the JSON console formatter writes it.
+    /// <summary>The count of reads the replica answered, in the Prometheus text format.</summary>
+    [GeneratedRegex(@"^governance_replica_reads_total\{[^}]*source=""replica""[^}]*\} (\d+)", RegexOptions.Multiline)]
+    private static partial Regex ReplicaReads();
+
     [GeneratedRegex(@"Became the leader for lock ([0-9a-f]{16}) \(backend (\d+)\)")]
     private static partial Regex BecameLeader();
 }

@@ -18,6 +18,7 @@ using Governance.Api.Identity;
 using Governance.Ledger;
 using Governance.Ledger.Attestations;
 using Governance.Ledger.Reconciliation;
+using Governance.Ledger.Sequencing;
 using Governance.Ledger.Telemetry;
 using Governance.Ledger.Transparency;
 using Governance.Ledger.Webhooks;
@@ -48,6 +49,7 @@ public static class GovernanceHost
                 EvidencePackRenderBudget = EvidencePackRenderBudget(builder.Configuration),
                 StatusListValidity = StatusListValidity(builder.Configuration),
                 AutoCreate = SchemaCreation(builder.Configuration),
+                Replica = Replica(builder.Configuration),
             }
         );
 
@@ -185,6 +187,25 @@ public static class GovernanceHost
         return hours > 0 && double.IsFinite(hours)
             ? TimeSpan.FromHours(hours)
             : throw new InvalidOperationException("Governance:Attestations:StatusListValidityHours must be a positive number of hours.");
+    }
+
+    /// <summary>
+    /// The read replica (docs/operations.md): GOVERNANCE_DB_REPLICA or ConnectionStrings:GovernanceReplica, a connection string
+    /// to a streaming replica of GOVERNANCE_DB's cluster; Governance:Database:ReplicaLagBoundSeconds (positive, default 2) is
+    /// how long a read waits for it to catch up before the primary answers. Null (no replica) when neither is set.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The lag bound is not a positive number of seconds.</exception>
+    public static ReplicaOptions? Replica(IConfiguration configuration)
+    {
+        var connection = configuration["GOVERNANCE_DB_REPLICA"] is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : configuration.GetConnectionString("GovernanceReplica");
+        if (string.IsNullOrEmpty(connection))
+            return null;
+        var seconds = configuration.GetValue("Governance:Database:ReplicaLagBoundSeconds", ReplicaOptions.DefaultLagBound.TotalSeconds);
+        return seconds > 0 && double.IsFinite(seconds)
+            ? new ReplicaOptions(connection, TimeSpan.FromSeconds(seconds))
+            : throw new InvalidOperationException("Governance:Database:ReplicaLagBoundSeconds must be a positive number of seconds.");
     }
 
     /// <summary>Governance:EvidencePacks:RenderBudgetSeconds (positive, fractions allowed), default 10 s: the longest one evidence

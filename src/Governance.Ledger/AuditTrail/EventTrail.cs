@@ -32,8 +32,9 @@ public sealed record AuditTrailEntry(
 /// <summary>A page of a model's trail; <paramref name="NextAfter"/> is the <c>after</c> of the next page, null on the last.</summary>
 public sealed record AuditTrailPage(string ModelId, IReadOnlyList<AuditTrailEntry> Events, long? NextAfter);
 
-/// <summary>The event trail, once, for the audit-trail API, the UI's timeline and the evidence packs.</summary>
-public sealed class EventTrail(IDocumentStore store, SafePosition safePosition)
+/// <summary>The event trail, once, for the audit-trail API, the UI's timeline and the evidence packs; read on the read replica
+/// when one is configured (<see cref="ReplicaReads"/>).</summary>
+public sealed class EventTrail(ReplicaReads replicas, SafePosition safePosition)
 {
     public const int MaxPageSize = 500;
 
@@ -54,12 +55,13 @@ public sealed class EventTrail(IDocumentStore store, SafePosition safePosition)
         if (limit is < 1 or > MaxPageSize)
             check.Fail("limit", $"must be between 1 and {MaxPageSize}");
         check.ThrowIfAny();
-        await using var session = store.QuerySession();
+        // The safe position first, on the primary: a session opened after it sees every event at or below it.
+        var upTo = await safePosition.ReadAsync(ct);
+        await using var session = await replicas.OpenAsync(ct);
         if (await session.LoadAsync<Model>(modelId, ct) is null)
             throw GovernanceRuleException.NotFound("model.not_found", $"Model '{modelId}' is not registered.");
 
         var size = limit ?? 100;
-        var upTo = await safePosition.ReadAsync(ct);
         var events = await ModelEvents(session, modelId, after ?? 0).Where(e => e.Sequence <= upTo).Take(size + 1).ToListAsync(ct);
         var page = events.Take(size).Select(Entry).ToArray();
         return new AuditTrailPage(modelId, page, events.Count > size ? page[^1].Sequence : null);
@@ -68,7 +70,7 @@ public sealed class EventTrail(IDocumentStore store, SafePosition safePosition)
     /// <summary>Every event of a model and its versions, in ledger order (the UI's timeline).</summary>
     public async Task<IReadOnlyList<AuditTrailEntry>> ModelTimelineAsync(string modelId, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
+        await using var session = await replicas.OpenAsync(ct);
         return (await ModelEvents(session, modelId, 0).ToListAsync(ct)).Select(Entry).ToArray();
     }
 

@@ -45,7 +45,8 @@ public sealed class ModelInventory(
     LedgerWriter writer,
     TimeProvider clock,
     EnvironmentSlots slots,
-    PointInTime history
+    PointInTime history,
+    ReplicaReads replicas
 )
 {
     public static readonly IReadOnlyList<string> RegisterRoles = [Roles.ModelOwner];
@@ -128,7 +129,8 @@ public sealed class ModelInventory(
     public async Task<IReadOnlyList<InventoryEntry>> InventoryAsync(InventoryFilter filter, CancellationToken ct) =>
         await InventoryAsync(filter, filter.AsOf is { } at ? await history.ResolveAsync(at, null, ct) : null, ct);
 
-    /// <summary>The inventory as of <paramref name="point"/> (now when null), filtered: each entry with its slots at that point.
+    /// <summary>The inventory as of <paramref name="point"/> (now when null), filtered: each entry with its slots at that point;
+    /// the entries are read on the read replica when one is configured (<see cref="ReplicaReads"/>).
     /// As of a past point the entries are folded from every event up to it (an audit question, not a hot path).</summary>
     /// <exception cref="GovernanceRuleException">Invalid input naming the filter.</exception>
     public async Task<IReadOnlyList<InventoryEntry>> InventoryAsync(InventoryFilter filter, LedgerPoint? point, CancellationToken ct)
@@ -140,7 +142,7 @@ public sealed class ModelInventory(
         IReadOnlyList<InventoryEntry> entries;
         if (point is null or { Current: true })
         {
-            await using var session = store.QuerySession();
+            await using var session = await replicas.OpenAsync(ct);
             var query = session.Query<InventoryEntry>().AsQueryable();
             if (filter.RiskTier is { } tier)
                 query = query.Where(e => e.Model.RiskTier == tier);
@@ -171,7 +173,7 @@ public sealed class ModelInventory(
         InventoryEntry? entry;
         if (point is null or { Current: true })
         {
-            await using var session = store.QuerySession();
+            await using var session = await replicas.OpenAsync(ct);
             entry = await session.LoadAsync<InventoryEntry>(modelId, ct);
         }
         else

@@ -17,9 +17,11 @@ public sealed record LedgerPoint(long Position, DateTimeOffset At, bool Current)
 /// <summary>
 /// Resolves <c>?asOf=</c> and <c>?asOfPosition=</c> to a <see cref="LedgerPoint"/>, and folds streams up to it. A timestamp
 /// resolves to the highest safe position (<see cref="SafePosition"/>) whose events were all recorded at or before it (database
-/// time, <c>mt_events.timestamp</c>): an event recorded later, even with a lower number, is never part of the answer.
+/// time, <c>mt_events.timestamp</c>): an event recorded later, even with a lower number, is never part of the answer. The
+/// positions are read on the primary and the events on the read replica when one is configured (<see cref="ReplicaReads"/>:
+/// it has then replayed every event at or below any position resolved before).
 /// </summary>
-public sealed class PointInTime(IDocumentStore store, SafePosition safe, TimeProvider clock)
+public sealed class PointInTime(ReplicaReads replicas, SafePosition safe, TimeProvider clock)
 {
     /// <summary>The point an answer is given at: now (the safe position) when neither is given.</summary>
     /// <exception cref="GovernanceRuleException">Invalid input: <c>asOfPosition</c> negative or beyond the safe position.</exception>
@@ -37,7 +39,7 @@ public sealed class PointInTime(IDocumentStore store, SafePosition safe, TimePro
         }
         if (asOf is not { } at)
             return new LedgerPoint(highest, clock.GetUtcNow(), true);
-        await using var session = store.QuerySession();
+        await using var session = await replicas.OpenAsync(ct);
         var firstLater = await session
             .Events.QueryAllRawEvents()
             .Where(e => e.Timestamp > at && e.Sequence <= highest)
@@ -50,7 +52,7 @@ public sealed class PointInTime(IDocumentStore store, SafePosition safe, TimePro
     /// <summary>When the event at <paramref name="position"/> (or the last one before it) was recorded; the epoch for 0.</summary>
     private async Task<DateTimeOffset> RecordedAtAsync(long position, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
+        await using var session = await replicas.OpenAsync(ct);
         var last = await session
             .Events.QueryAllRawEvents()
             .Where(e => e.Sequence <= position)
@@ -63,7 +65,7 @@ public sealed class PointInTime(IDocumentStore store, SafePosition safe, TimePro
     /// ledger order.</summary>
     public async Task<IReadOnlyList<IEvent>> EventsAsync(IReadOnlyList<string> streamKeys, long position, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
+        await using var session = await replicas.OpenAsync(ct);
         return await session
             .Events.QueryAllRawEvents()
             .Where(e => streamKeys.Contains(e.StreamKey!) && e.Sequence <= position)
@@ -75,7 +77,7 @@ public sealed class PointInTime(IDocumentStore store, SafePosition safe, TimePro
     /// below <paramref name="position"/>.</summary>
     public async Task<IReadOnlyList<string>> StreamsStartingWithAsync(string prefix, long position, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
+        await using var session = await replicas.OpenAsync(ct);
         var keys = await session
             .Events.QueryAllRawEvents()
             .Where(e => e.StreamKey!.StartsWith(prefix) && e.Sequence <= position && e.Version == 1)
@@ -87,7 +89,7 @@ public sealed class PointInTime(IDocumentStore store, SafePosition safe, TimePro
     /// <summary>Every event at or below <paramref name="position"/>, in ledger order (for the whole inventory as of a point).</summary>
     public async Task<IReadOnlyList<IEvent>> AllEventsAsync(long position, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
+        await using var session = await replicas.OpenAsync(ct);
         return await session.Events.QueryAllRawEvents().Where(e => e.Sequence <= position).OrderBy(e => e.Sequence).ToListAsync(ct);
     }
 

@@ -47,6 +47,17 @@ public static class LedgerTelemetry
             + "servers' load reports each their own type."
     );
 
+    private static readonly Counter<long> ReplicaReads = Meter.CreateCounter<long>(
+        "governance.replica.reads",
+        "{read}",
+        "Read-only sessions asked of the read replica, by where they were answered: replica, primary_lagging (the replica had not "
+            + "replayed the primary's position within the lag bound) or primary_unreachable."
+    );
+
+    /// <summary>Counts where a read-only session was answered (<see cref="Sequencing.ReplicaReads"/>).</summary>
+    /// <param name="source"><c>replica</c>, <c>primary_lagging</c> or <c>primary_unreachable</c>.</param>
+    public static void ReplicaRead(string source) => ReplicaReads.Add(1, new KeyValuePair<string, object?>("source", source));
+
     /// <summary>Counts a command that reached the ledger's commit.</summary>
     /// <param name="events">The events it appended (the first names the command), empty for a replay.</param>
     /// <param name="outcome"><c>committed</c>, <c>replayed</c> or <c>conflict</c>.</param>

@@ -13,7 +13,8 @@ using Npgsql;
 namespace Governance.Api.Tests.Infrastructure;
 
 /// <summary>
-/// The scale-out topology of docs/operations.md, as real processes: a PostgreSQL primary of the test's own, two API processes
+/// The scale-out topology of docs/operations.md, as real processes: a PostgreSQL primary of the test's own and its streaming
+/// replica (<c>pg_basebackup -R</c>), two API processes
 /// (<c>dotnet Governance.Api.dll</c> in Production with the configuration an operator gives every node: the same token
 /// certificates, attestation keys, webhook secret key, checkpoint key and database, each its own data folder) and nginx in
 /// front of them running docs/operations/nginx.conf. Schema by <c>migrate</c>, people and clients by <c>admin</c>, as on a fresh
@@ -29,6 +30,7 @@ public sealed partial class MultiNodeTopology : IAsyncLifetime
     private readonly List<(string Step, double Seconds)> _startTimes = [];
     private readonly System.Diagnostics.Stopwatch _clock = new();
     private OwnPostgres? _postgres;
+    private OwnPostgres? _replica;
 
     /// <summary>The API processes, A and B.</summary>
     public ApiProcess[] Nodes { get; } = new ApiProcess[2];
@@ -46,10 +48,16 @@ public sealed partial class MultiNodeTopology : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = "";
 
+    /// <summary>The streaming replica every node reads its read-only questions from (GOVERNANCE_DB_REPLICA).</summary>
+    public string ReplicaConnectionString { get; private set; } = "";
+
     public SeededVersions Seeded { get; private set; } = null!;
 
     /// <summary>The pipeline's machine credentials (DeploymentPipeline; approvals:read deployments:write).</summary>
     public (string Id, string Secret) Pipeline { get; private set; }
+
+    /// <summary>The metrics scraper's machine credentials (metrics:read only), as docs/operations.md registers it.</summary>
+    public (string Id, string Secret) Scraper { get; private set; }
 
     /// <summary>A risk officer's user name and password.</summary>
     public (string UserName, string Password) Officer { get; } = ("rita-officer", "Officer-Pass-" + Guid.NewGuid().ToString("N")[..12]);
@@ -72,6 +80,9 @@ public sealed partial class MultiNodeTopology : IAsyncLifetime
 
         await ApiProcess.RunAsync("migrate", ["migrate"], Environment(null));
         Took("migrate");
+        _replica = _postgres.StartReplica();
+        ReplicaConnectionString = new NpgsqlConnectionStringBuilder(_replica.ConnectionString) { Database = "governance" }.ConnectionString;
+        Took("streaming replica (pg_basebackup)");
         var officer = ApiProcess.RunAsync(
             "create-user",
             ["admin", "create-user", "--user", Officer.UserName, "--display-name", "Rita Officer", "--role", Roles.RiskOfficer],
@@ -96,6 +107,20 @@ public sealed partial class MultiNodeTopology : IAsyncLifetime
             ],
             Environment(null)
         );
+        var scraper = ApiProcess.RunAsync(
+            "register-scraper",
+            [
+                "admin",
+                "register-client",
+                "--client-id",
+                "multinode-metrics",
+                "--display-name",
+                "Metrics scraper",
+                "--scope",
+                "metrics:read",
+            ],
+            Environment(null)
+        );
         // The nodes start while the commands run and the versions are seeded: nothing they do at start depends on them.
         for (var i = 0; i < Nodes.Length; i++)
             Nodes[i] = ApiProcess.Start(
@@ -106,6 +131,7 @@ public sealed partial class MultiNodeTopology : IAsyncLifetime
         Seeded = await SeedAsync();
         await officer;
         Pipeline = ("multinode-pipeline", SecretLine().Match(await client).Groups[1].Value);
+        Scraper = ("multinode-metrics", SecretLine().Match(await scraper).Groups[1].Value);
         Took("seed and admin commands");
         for (var i = 0; i < Nodes.Length; i++)
             await WaitReadyAsync(i);
@@ -135,7 +161,12 @@ public sealed partial class MultiNodeTopology : IAsyncLifetime
     public HttpClient ThroughProxy(string? token = null) => Client(PublicUrl, token, tls: false);
 
     /// <summary>A client-credentials token of the pipeline, asked for through nginx.</summary>
-    public async Task<string> PipelineTokenAsync()
+    public Task<string> PipelineTokenAsync() => ClientTokenAsync(Pipeline, "approvals:read deployments:write");
+
+    /// <summary>A client-credentials token of the metrics scraper, asked for through nginx.</summary>
+    public Task<string> ScraperTokenAsync() => ClientTokenAsync(Scraper, "metrics:read");
+
+    private async Task<string> ClientTokenAsync((string Id, string Secret) client, string scope)
     {
         using var http = ThroughProxy();
         var answer = await http.PostAsync(
@@ -144,9 +175,9 @@ public sealed partial class MultiNodeTopology : IAsyncLifetime
                     new Dictionary<string, string>
                     {
                         ["grant_type"] = "client_credentials",
-                        ["client_id"] = Pipeline.Id,
-                        ["client_secret"] = Pipeline.Secret,
-                        ["scope"] = "approvals:read deployments:write",
+                        ["client_id"] = client.Id,
+                        ["client_secret"] = client.Secret,
+                        ["scope"] = scope,
                     }
                 )
             )
@@ -197,6 +228,7 @@ public sealed partial class MultiNodeTopology : IAsyncLifetime
         foreach (var node in Nodes.Where(n => n is not null))
             await node.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
+        _replica?.Dispose();
         _postgres?.Dispose();
         Directory.Delete(_folder, recursive: true);
     }
@@ -235,6 +267,7 @@ public sealed partial class MultiNodeTopology : IAsyncLifetime
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["GOVERNANCE_DB"] = ConnectionString,
+            ["GOVERNANCE_DB_REPLICA"] = ReplicaConnectionString,
             ["Governance__DataFolder"] = dataFolder ?? Path.Combine(_folder, "commands"),
             ["Governance__Database__AutoCreate"] = "None",
             ["Governance__PublicUrl"] = PublicUrl.ToString(),

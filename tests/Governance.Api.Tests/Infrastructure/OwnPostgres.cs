@@ -6,7 +6,8 @@ namespace Governance.Api.Tests.Infrastructure;
 
 /// <summary>
 /// A PostgreSQL 15 cluster of this test's own (a temporary folder, a free port), so that a test can stop the database
-/// and start it again without disturbing the other tests. As root, the server runs as the postgres user.
+/// and start it again without disturbing the other tests, or stream it to a replica. As root, the server runs as the postgres
+/// user.
 /// </summary>
 public sealed class OwnPostgres : IDisposable
 {
@@ -14,13 +15,23 @@ public sealed class OwnPostgres : IDisposable
     private readonly string _folder = Directory.CreateTempSubdirectory("governance-own-pg-").FullName;
 
     public OwnPostgres()
+        : this(null) { }
+
+    private OwnPostgres(OwnPostgres? primary)
     {
         Port = FreePort();
         if (Environment.UserName == "root")
             Run("chown", "postgres:postgres", _folder);
-        AsServer("initdb", "-D", Data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8");
+        if (primary is null)
+            AsServer("initdb", "-D", Data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8");
+        else
+            // A streaming replica as docs/operations.md makes one: a base backup with its standby configuration (-R).
+            AsServer("pg_basebackup", "-h", "127.0.0.1", "-p", $"{primary.Port}", "-U", "postgres", "-D", Data, "-R", "-X", "stream");
         Start();
     }
+
+    /// <summary>A hot standby of this cluster on a port of its own, streaming from it (<c>pg_basebackup -R</c>).</summary>
+    public OwnPostgres StartReplica() => new(this);
 
     public int Port { get; }
 
