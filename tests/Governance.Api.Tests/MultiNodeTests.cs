@@ -53,7 +53,7 @@ public sealed partial class MultiNodeTests(MultiNodeTopology topology, ITestOutp
         var revoked = seeded.Models[0];
         foreach (var node in nodes)
             Assert.Equal("allowed", await Decision(node, revoked));
-        var officer = await topology.OfficerTokenAsync(0);
+        var officer = await topology.OfficerTokenAsync();
         using (var officerOnA = topology.Node(0, officer, tls: true))
             await officerOnA
                 .PostAsJsonAsync(

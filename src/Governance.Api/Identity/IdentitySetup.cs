@@ -40,6 +40,7 @@ public static class IdentitySetup
         var keys = SigningKeys.Load(configuration, environment, GovernanceHost.DataFolder(configuration, environment));
         var sessions = SessionSettings.From(configuration);
 
+        SharedKeyRing.Add(services, GovernanceHost.ConnectionString(configuration), keys.Encryption);
         services.AddDbContext<IdentityDb>(o =>
             o.UseNpgsql(
                     GovernanceHost.ConnectionString(configuration),

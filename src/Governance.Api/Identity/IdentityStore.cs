@@ -49,7 +49,7 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
             {
                 await using var exists = new NpgsqlCommand(
                     "SELECT to_regclass('identity.\"AspNetUsers\"') IS NOT NULL AND to_regclass('identity.sign_in_failures') IS NOT NULL "
-                        + "AND to_regclass('identity.ended_ui_sessions') IS NOT NULL",
+                        + $"AND to_regclass('identity.ended_ui_sessions') IS NOT NULL ",
                     connection
                 );
                 var present = (bool)(await exists.ExecuteScalarAsync(ct))!;
@@ -68,6 +68,16 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
                     await failures.ExecuteNonQueryAsync(ct);
                     await using var sessions = new NpgsqlCommand(UiSessions.CreateTable, connection);
                     await sessions.ExecuteNonQueryAsync(ct);
+                    // Its own context, so that a database created by an earlier release gets the table too.
+                    await using var keyTable = new NpgsqlCommand(
+                        $"SELECT to_regclass('identity.{SharedKeyRing.Table}') IS NOT NULL",
+                        connection
+                    );
+                    if (!(bool)(await keyTable.ExecuteScalarAsync(ct))!)
+                        await scope
+                            .ServiceProvider.GetRequiredService<SharedKeyRing>()
+                            .GetService<IRelationalDatabaseCreator>()
+                            .CreateTablesAsync(ct);
                 }
                 var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
                 foreach (var role in Domain.Shared.Roles.All)

@@ -186,17 +186,18 @@ public sealed partial class MultiNodeTopology : IAsyncLifetime
     }
 
     /// <summary>
-    /// The officer's access token from the web UI's authorization code flow with PKCE, signed in on the sign-in page of node
-    /// <paramref name="node"/>, as behind TLS termination. The whole sign-in stays on that node: a browser session that moves
-    /// between nodes also needs them to share ASP.NET Core's Data Protection key ring (docs/operations.md).
+    /// The officer's access token from the web UI's authorization code flow with PKCE, as behind TLS termination, with every
+    /// request of the browser sent to the other node in turn, as a load balancer without sticky sessions would: the sign-in
+    /// page's antiforgery token and the sign-in cookie are each read by the node that did not make them (the nodes share
+    /// ASP.NET Core's Data Protection key ring, docs/operations.md).
     /// </summary>
-    public async Task<string> OfficerTokenAsync(int node)
+    public async Task<string> OfficerTokenAsync()
     {
-        using var browser = new HttpClient(new PublicHost(PublicUrl, browser: true))
+        using var browser = new HttpClient(new PublicHost(PublicUrl, browser: true, alternate: NodePorts))
         {
-            BaseAddress = new Uri($"http://127.0.0.1:{NodePorts[node]}/"),
+            BaseAddress = new Uri($"http://127.0.0.1:{NodePorts[0]}/"),
         };
-        using var tokens = Node(node, tls: true);
+        using var tokens = Node(1, tls: true);
         var answer = await Forms.AuthorizationCodeTokens(
             browser,
             tokens,
@@ -269,6 +270,8 @@ public sealed partial class MultiNodeTopology : IAsyncLifetime
             ["GOVERNANCE_DB"] = ConnectionString,
             ["GOVERNANCE_DB_REPLICA"] = ReplicaConnectionString,
             ["Governance__DataFolder"] = dataFolder ?? Path.Combine(_folder, "commands"),
+            // A home of its own, as a pod has: nothing a node keeps there (ASP.NET Core's default key ring) reaches another.
+            ["HOME"] = dataFolder ?? Path.Combine(_folder, "commands"),
             ["Governance__Database__AutoCreate"] = "None",
             ["Governance__PublicUrl"] = PublicUrl.ToString(),
             ["Governance__ForwardedHeaders__KnownProxies__0"] = "127.0.0.1",
@@ -331,15 +334,18 @@ public sealed partial class MultiNodeTopology : IAsyncLifetime
     /// Sends every request with the public Host header (what nginx forwards), never following redirects; as a
     /// <c>browser</c> behind TLS termination, with <c>X-Forwarded-Proto: https</c> (the nodes trust it from 127.0.0.1), keeping
     /// the cookies set by the answers and sending them back. By hand: .NET's cookie container never sends a Secure cookie
-    /// over plain HTTP.
+    /// over plain HTTP. With <c>alternate</c> ports, each request goes to the next of them in turn.
     /// </summary>
-    private sealed class PublicHost(Uri publicUrl, bool browser)
+    private sealed class PublicHost(Uri publicUrl, bool browser, int[]? alternate = null)
         : DelegatingHandler(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false })
     {
         private readonly Dictionary<string, string> _jar = [];
+        private int _sent;
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
+            if (alternate is not null)
+                request.RequestUri = new UriBuilder(request.RequestUri!) { Port = alternate[_sent++ % alternate.Length] }.Uri;
             request.Headers.Host = publicUrl.Authority;
             if (browser)
                 request.Headers.Add("X-Forwarded-Proto", "https");

@@ -26,7 +26,22 @@ public sealed class OwnPostgres : IDisposable
             AsServer("initdb", "-D", Data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8");
         else
             // A streaming replica as docs/operations.md makes one: a base backup with its standby configuration (-R).
-            AsServer("pg_basebackup", "-h", "127.0.0.1", "-p", $"{primary.Port}", "-U", "postgres", "-D", Data, "-R", "-X", "stream");
+            AsServer(
+                "pg_basebackup",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                $"{primary.Port}",
+                "-U",
+                "postgres",
+                "-D",
+                Data,
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast"
+            );
         Start();
     }
 
