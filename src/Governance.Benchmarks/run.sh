@@ -27,7 +27,7 @@ port=5090
 ASPNETCORE_ENVIRONMENT=Development Governance__DataFolder="$data" GOVERNANCE_DB="$db" Logging__LogLevel__Default=Warning \
   dotnet src/Governance.Api/bin/Release/net10.0/Governance.Api.dll --urls "http://127.0.0.1:$port" >"$data/api.log" 2>&1 &
 api=$!
-trap 'kill $api 2>/dev/null; wait $api 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $api 2>/dev/null || true; wait $api 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.5; done
 secret=$(jq -r '.clients[] | select(.clientId=="governance-pipeline") | .secret' "$data/development-credentials.json")
 token=$(curl -s "http://127.0.0.1:$port/connect/token" -d grant_type=client_credentials -d client_id=governance-pipeline -d client_secret="$secret" -d scope=approvals:read | jq -r .access_token)
