@@ -1,3 +1,4 @@
+using Governance.Api.Hosting;
 using Governance.Api.Tests.Infrastructure;
 using Governance.Domain.Models;
 using Governance.Domain.Shared;
@@ -6,6 +7,7 @@ using Governance.Ledger.Models;
 using Governance.Ledger.Sequencing;
 using Governance.Ledger.Writing;
 using Marten;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -150,4 +152,34 @@ public sealed class ReplicaReadsTests(ReplicaCluster cluster) : IClassFixture<Re
         var replicas = WithBound(TimeSpan.FromSeconds(30), gone.ConnectionString);
         Assert.NotEqual(gone.Port, await ServerOf(replicas));
     }
+}
+
+/// <summary>A misconfigured replica stops the host at start with the setting named, instead of failing reads later.</summary>
+public sealed class ReplicaConfigurationTests
+{
+    private static IConfiguration Settings(params (string Key, string Value)[] pairs) =>
+        new ConfigurationBuilder().AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))).Build();
+
+    [Fact]
+    public void No_replica_configured_means_the_primary_answers_everything() => Assert.Null(GovernanceHost.Replica(Settings()));
+
+    [Fact]
+    public void A_replica_with_a_bad_connection_string_or_lag_bound_is_refused_at_start_naming_the_setting()
+    {
+        var bad = Assert.Throws<InvalidOperationException>(() =>
+            GovernanceHost.Replica(Settings(("GOVERNANCE_DB_REPLICA", "Host=x;NoSuchKeyword=1")))
+        );
+        Assert.Contains("GOVERNANCE_DB_REPLICA", bad.Message);
+        var bound = Assert.Throws<InvalidOperationException>(() =>
+            GovernanceHost.Replica(
+                Settings(("GOVERNANCE_DB_REPLICA", "Host=replica;Database=governance"), ("Governance:Database:ReplicaLagBoundSeconds", "0"))
+            )
+        );
+        Assert.Contains("ReplicaLagBoundSeconds", bound.Message);
+        var good = GovernanceHostReplica("Host=replica;Database=governance", "0.5");
+        Assert.Equal(TimeSpan.FromMilliseconds(500), good!.LagBound);
+    }
+
+    private static ReplicaOptions? GovernanceHostReplica(string connection, string seconds) =>
+        GovernanceHost.Replica(Settings(("GOVERNANCE_DB_REPLICA", connection), ("Governance:Database:ReplicaLagBoundSeconds", seconds)));
 }

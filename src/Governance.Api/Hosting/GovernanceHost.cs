@@ -194,7 +194,8 @@ public static class GovernanceHost
     /// to a streaming replica of GOVERNANCE_DB's cluster; Governance:Database:ReplicaLagBoundSeconds (positive, default 2) is
     /// how long a read waits for it to catch up before the primary answers. Null (no replica) when neither is set.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The lag bound is not a positive number of seconds.</exception>
+    /// <exception cref="InvalidOperationException">The connection string does not parse, or the lag bound is not a positive
+    /// number of seconds: the host does not start.</exception>
     public static ReplicaOptions? Replica(IConfiguration configuration)
     {
         var connection = configuration["GOVERNANCE_DB_REPLICA"] is { Length: > 0 } fromEnvironment
@@ -202,6 +203,14 @@ public static class GovernanceHost
             : configuration.GetConnectionString("GovernanceReplica");
         if (string.IsNullOrEmpty(connection))
             return null;
+        try
+        {
+            _ = new Npgsql.NpgsqlConnectionStringBuilder(connection);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOperationException($"GOVERNANCE_DB_REPLICA is not a PostgreSQL connection string: {e.Message}", e);
+        }
         var seconds = configuration.GetValue("Governance:Database:ReplicaLagBoundSeconds", ReplicaOptions.DefaultLagBound.TotalSeconds);
         return seconds > 0 && double.IsFinite(seconds)
             ? new ReplicaOptions(connection, TimeSpan.FromSeconds(seconds))

@@ -266,7 +266,9 @@ public static class IdentitySetup
         services.AddScoped<PeopleDirectory>();
         services.AddSingleton<IPeopleDirectory, IdentityPeopleDirectory>();
         services.AddSingleton<SecurityLogWriter>();
-        services.AddHostedService<IdentitySchema>();
+        // First of all hosted services: Data Protection's own (added by authentication and antiforgery) reads the key ring
+        // from identity.data_protection_keys at start, which must exist by then.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, IdentitySchema>());
         return builder;
     }
 
