@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Net;
 using Governance.Api.Tests.Infrastructure;
 using Governance.Domain.Security;
 using Governance.Domain.Shared;
 using Governance.Ledger.SecurityLog;
 using Governance.Ledger.Sequencing;
+using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -83,6 +85,46 @@ public sealed class SafePositionTests(LedgerApp app)
         Assert.Single(positions.Distinct());
         Assert.True(positions[0] >= await first);
         Assert.True(positions[0] >= await SequenceOfAsync(SecurityLog.StreamKey(held)), "the shared read missed the held append");
+    }
+
+    [Fact]
+    public async Task A_recent_position_is_reused_without_waiting_for_appends_until_it_is_older_than_asked()
+    {
+        var log = app.Services.GetRequiredService<SecurityLogBook>();
+        var clock = new SteppedClock();
+        var safe = new SafePosition(app.Services.GetRequiredService<IDocumentStore>(), clock);
+        var age = SafePosition.CheckPositionAge;
+        var first = await safe.ReadRecentAsync(age, CancellationToken.None);
+
+        var committed = Scenario.NewId("after");
+        await log.RecordAsync(Failure(committed), CancellationToken.None);
+        var held = Scenario.NewId("held");
+        await using var hold = await AppendHold.ArmAsync(app.ConnectionString, SecurityLog.StreamKey(held));
+        var heldAppend = log.RecordAsync(Failure(held), CancellationToken.None);
+        await hold.UntilHeldAsync();
+        clock.Advance(age);
+        var reused = safe.ReadRecentAsync(age, CancellationToken.None);
+        Assert.True(reused.IsCompleted, "a position read within the age waited for the database");
+        Assert.Equal(first, await reused);
+
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        var fresh = safe.ReadRecentAsync(age, CancellationToken.None);
+        await hold.UntilReaderWaitsAsync();
+        Assert.False(fresh.IsCompleted, "an older position was reused, or read past an append still in flight");
+        await hold.ReleaseAsync();
+        await heldAppend;
+        Assert.True(await fresh >= await SequenceOfAsync(SecurityLog.StreamKey(held)));
+        Assert.True(await fresh > first && first < await SequenceOfAsync(SecurityLog.StreamKey(committed)));
+    }
+
+    /// <summary>A clock whose timestamps move only when the test says.</summary>
+    private sealed class SteppedClock : TimeProvider
+    {
+        private long _ticks = Stopwatch.GetTimestamp();
+
+        public void Advance(TimeSpan by) => _ticks += (long)(by.TotalSeconds * TimestampFrequency);
+
+        public override long GetTimestamp() => _ticks;
     }
 
     private async Task<long> ReadersWaitingAsync()

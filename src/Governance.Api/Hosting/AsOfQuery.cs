@@ -15,8 +15,9 @@ public static class AsOfQuery
     public const string AsOfHeader = "Ledger-As-Of";
 
     /// <summary>The point the request asks about (now when it names none), stated on the response.</summary>
+    /// <param name="currentAge">How old the position of an answer about now may be (<see cref="PointInTime.ResolveAsync"/>).</param>
     /// <exception cref="GovernanceRuleException">Invalid input naming <c>asOf</c> or <c>asOfPosition</c>.</exception>
-    public static async Task<LedgerPoint> ResolveAsync(this HttpContext http, PointInTime history)
+    public static async Task<LedgerPoint> ResolveAsync(this HttpContext http, PointInTime history, TimeSpan? currentAge = null)
     {
         var query = http.Request.Query;
         var check = new InputCheck();
@@ -45,7 +46,7 @@ public static class AsOfQuery
                 check.Fail("asOfPosition", $"must be a ledger position (a whole number), got '{p}'");
         }
         check.ThrowIfAny();
-        var point = await history.ResolveAsync(asOf, position, http.RequestAborted);
+        var point = await history.ResolveAsync(asOf, position, http.RequestAborted, currentAge);
         http.Response.Headers[PositionHeader] = point.Position.ToString(CultureInfo.InvariantCulture);
         http.Response.Headers[AsOfHeader] = point.At.ToString("O", CultureInfo.InvariantCulture);
         return point;

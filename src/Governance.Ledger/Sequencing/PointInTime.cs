@@ -24,10 +24,13 @@ public sealed record LedgerPoint(long Position, DateTimeOffset At, bool Current)
 public sealed class PointInTime(ReplicaReads replicas, SafePosition safe, TimeProvider clock)
 {
     /// <summary>The point an answer is given at: now (the safe position) when neither is given.</summary>
+    /// <param name="currentAge">For an answer about now only: how old the safe position stated may be (see
+    /// <see cref="SafePosition.ReadRecentAsync"/>); null reads it afresh.</param>
     /// <exception cref="GovernanceRuleException">Invalid input: <c>asOfPosition</c> negative or beyond the safe position.</exception>
-    public async Task<LedgerPoint> ResolveAsync(DateTimeOffset? asOf, long? asOfPosition, CancellationToken ct)
+    public async Task<LedgerPoint> ResolveAsync(DateTimeOffset? asOf, long? asOfPosition, CancellationToken ct, TimeSpan? currentAge = null)
     {
-        var highest = await safe.ReadAsync(ct);
+        var highest =
+            asOf is null && asOfPosition is null && currentAge is { } age ? await safe.ReadRecentAsync(age, ct) : await safe.ReadAsync(ct);
         if (asOfPosition is { } position)
         {
             if (position < 0 || position > highest)

@@ -230,7 +230,9 @@ public static class ApprovalEndpoints
         HttpContext http
     )
     {
-        var point = await http.ResolveAsync(history);
+        // A current check answers from memory kept up to date by notifications; it states a position read at most
+        // SafePosition.CheckPositionAge before rather than waiting for a read of its own.
+        var point = await http.ResolveAsync(history, SafePosition.CheckPositionAge);
         var answer = await approvals.CheckAsync(model, version, digest, environment, http.RequestAborted, point);
         // A question about the past is an audit, not a decision a pipeline acts on.
         if (point is null or { Current: true })
