@@ -74,23 +74,21 @@ var seconds = int.Parse(args[2]);
 var writers = int.Parse(args[3]);
 const int streamsPerWriter = 16;
 var (streams, artifact, _) = await ApprovedVersions.SeedAsync(ledger, $"w{writers}", writers * streamsPerWriter);
+// Versions of their own for the warm-up, so that the measured commands start on versions without deployments.
+var (warmStreams, _, _) = await ApprovedVersions.SeedAsync(ledger, $"w{writers}-warm", writers * streamsPerWriter);
 var deployments = ledger.GetRequiredService<DeploymentRecords>();
 
 // The ledger: a pipeline's "record deployment" command through the ledger's one write path: decided against the version's
 // state (FetchForWriting of the inline snapshot), appended with optimistic concurrency, inline projections (version state,
 // inventory) in the same transaction.
 var pipeline = Caller.FromToken("bench-pipeline", "bench-pipeline", [Roles.DeploymentPipeline]);
-var ledgerCount = await Run(
-    seconds,
-    writers,
-    async (w, i) =>
-        await deployments.RecordDeploymentAsync(
-            new VersionRef(streams[w * streamsPerWriter + i % streamsPerWriter], "1.0.0"),
-            new RecordDeployment("production", $"run-{w}-{i}", artifact, null),
-            new CommandCall(pipeline, $"bench-{w}-{i}"),
-            CancellationToken.None
-        )
-);
+async Task Deploy(IReadOnlyList<string> on, int w, int i) =>
+    await deployments.RecordDeploymentAsync(
+        new VersionRef(on[w * streamsPerWriter + i % streamsPerWriter], "1.0.0"),
+        new RecordDeployment("production", $"run-{w}-{i}", artifact, null),
+        new CommandCall(pipeline, $"bench-{w}-{i}"),
+        CancellationToken.None
+    );
 
 // The baseline: one row per call, its own autocommit transaction, carrying a payload like the event's.
 var payload = JsonSerializer.Serialize(
@@ -112,18 +110,21 @@ await using (
     )
 )
     await create.ExecuteNonQueryAsync();
-var rawCount = await Run(
-    seconds,
-    writers,
-    async (w, i) =>
-    {
-        await using var insert = data.CreateCommand("INSERT INTO public.bench_rows (stream, type, data) VALUES ($1, $2, $3::jsonb)");
-        insert.Parameters.AddWithValue($"bench-{w}-{i % streamsPerWriter}");
-        insert.Parameters.AddWithValue("model_version_deployed");
-        insert.Parameters.AddWithValue(payload);
-        await insert.ExecuteNonQueryAsync();
-    }
-);
+async Task Insert(int w, int i)
+{
+    await using var insert = data.CreateCommand("INSERT INTO public.bench_rows (stream, type, data) VALUES ($1, $2, $3::jsonb)");
+    insert.Parameters.AddWithValue($"bench-{w}-{i % streamsPerWriter}");
+    insert.Parameters.AddWithValue("model_version_deployed");
+    insert.Parameters.AddWithValue(payload);
+    await insert.ExecuteNonQueryAsync();
+}
+
+// Both sides warmed up for 3 s first (JIT tiering, connection pools), then measured one after the other.
+const int warmUp = 3;
+await Run(warmUp, writers, (w, i) => Deploy(warmStreams, w, i));
+await Run(warmUp, writers, Insert);
+var ledgerCount = await Run(seconds, writers, (w, i) => Deploy(streams, w, i));
+var rawCount = await Run(seconds, writers, Insert);
 
 var ledgerRate = ledgerCount / (double)seconds;
 var rawRate = rawCount / (double)seconds;

@@ -57,6 +57,11 @@ p99paced=$(awk '/99% in/ {printf "%.2f", $3 * 1000}' <<<"$paced")
 statuses=$(awk '/Status code distribution/ {on=1; next} on && NF {printf "%s ", $0} on && !NF {on=0}' <<<"$paced")
 echo "check at half load, open loop: $rate req/s offered ($workers workers, hey -q), $answered answered, p99 ${p99paced} ms" \
   "(target <= 5 ms), statuses: $statuses"
+# The same offered rate against the empty endpoint: the p99 the machine and the generator give a request that does nothing.
+pacedFloor=$(hey -z "${seconds}s" -c $workers -q "$(awk -v r="$rate" -v w=$workers 'BEGIN { printf "%d", r / w }')" \
+  "http://127.0.0.1:$port/health")
+echo "floor at the same offered rate: $(awk '/Requests\/sec/ {printf "%d", $2}' <<<"$pacedFloor") answered," \
+  "p99 $(awk '/99% in/ {printf "%.2f", $3 * 1000}' <<<"$pacedFloor") ms"
 
 echo "ratio appends/raw: 1 writer $(jq .ratio <<<"$appends1"), 8 writers $(jq .ratio <<<"$appends8") (target >= 0.50)"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(psql --version 2>/dev/null | head -1), wrk -t2 -c32 -d${seconds}s"
