@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Governance.Api.Hosting;
 using Governance.Ledger.People;
 using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -140,6 +141,8 @@ public static class IdentitySetup
 
         // The API takes bearer tokens only; the web UI's pages take the UI session cookie. Cookie principals carry no
         // scopes, so EndpointAccess refuses them on the API even if a browser sends the cookie there.
+        services.AddHttpContextAccessor();
+        services.AddSingleton<IAuthenticationSchemeProvider, ApiRequestSchemes>();
         services
             .AddAuthentication(PolicyScheme)
             .AddPolicyScheme(
