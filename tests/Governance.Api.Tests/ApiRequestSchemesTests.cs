@@ -18,6 +18,7 @@ public sealed class ApiRequestSchemesTests(LedgerApp app)
     [Theory]
     [InlineData("/api/v1/approvals/check", false)]
     [InlineData("/api", false)]
+    [InlineData("/API/v1/me", false)]
     [InlineData("/connect/token", true)]
     [InlineData("/signin-oidc", true)]
     [InlineData("/apidocs", true)]

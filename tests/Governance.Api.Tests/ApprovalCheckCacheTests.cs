@@ -82,6 +82,27 @@ public sealed class ApprovalCheckCacheTests(ApprovalCheckApp app) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_check_after_a_revocation_states_a_position_at_which_asking_again_gives_the_same_answer()
+    {
+        await Listening(app.Services);
+        var (modelId, digest, approvalId) = await _ledger.ApprovedVersion();
+        var path = $"/api/v1/approvals/check?model={modelId}&version=1.0.0&digest={digest}&environment=production";
+        await _ledger.Pipeline.GetAsync(path).Expect(HttpStatusCode.OK);
+        await _ledger
+            .OfficerRavi.PostAsJsonAsync(
+                $"{Scenario.VersionPath(modelId)}/approvals/{approvalId}/revocation",
+                new { reason = "Drift beyond tolerance" }
+            )
+            .Expect(HttpStatusCode.OK);
+
+        // At once, within the time a recent position may be reused: the revocation was heard of, so the position is read anew.
+        using var denied = await _ledger.Pipeline.GetAsync(path);
+        var position = denied.Headers.GetValues("Ledger-Position").Single();
+        Assert.Equal("denied", Decision(await denied.Content.ReadFromJsonAsync<JsonElement>()));
+        Assert.Equal("denied", Decision(await _ledger.Pipeline.GetAsync($"{path}&asOfPosition={position}").Expect(HttpStatusCode.OK)));
+    }
+
+    [Fact]
     public async Task A_node_answers_from_memory_until_postgresql_notifies_it_of_a_change()
     {
         await Listening(app.Services);

@@ -3,6 +3,7 @@ using System.Net;
 using Governance.Api.Tests.Infrastructure;
 using Governance.Domain.Security;
 using Governance.Domain.Shared;
+using Governance.Ledger.Approvals;
 using Governance.Ledger.SecurityLog;
 using Governance.Ledger.Sequencing;
 using Marten;
@@ -92,7 +93,7 @@ public sealed class SafePositionTests(LedgerApp app)
     {
         var log = app.Services.GetRequiredService<SecurityLogBook>();
         var clock = new SteppedClock();
-        var safe = new SafePosition(app.Services.GetRequiredService<IDocumentStore>(), clock);
+        var safe = new SafePosition(app.Services.GetRequiredService<IDocumentStore>(), clock, new DeploymentGates());
         var age = SafePosition.CheckPositionAge;
         var first = await safe.ReadRecentAsync(age, CancellationToken.None);
 
@@ -114,7 +115,25 @@ public sealed class SafePositionTests(LedgerApp app)
         await hold.ReleaseAsync();
         await heldAppend;
         Assert.True(await fresh >= await SequenceOfAsync(SecurityLog.StreamKey(held)));
-        Assert.True(await fresh > first && first < await SequenceOfAsync(SecurityLog.StreamKey(committed)));
+    }
+
+    [Fact]
+    public async Task A_recent_position_is_not_reused_once_a_change_to_a_version_has_been_heard_of()
+    {
+        var gates = new DeploymentGates();
+        var safe = new SafePosition(app.Services.GetRequiredService<IDocumentStore>(), new SteppedClock(), gates);
+        var first = await safe.ReadRecentAsync(SafePosition.CheckPositionAge, CancellationToken.None);
+        var committed = Scenario.NewId("after");
+        await app.Services.GetRequiredService<SecurityLogBook>().RecordAsync(Failure(committed), CancellationToken.None);
+        Assert.Equal(first, await safe.ReadRecentAsync(SafePosition.CheckPositionAge, CancellationToken.None));
+
+        // What a revocation committed on this node, or its notification from another, does.
+        gates.Forget("some-model@1.0.0");
+
+        Assert.True(
+            await safe.ReadRecentAsync(SafePosition.CheckPositionAge, CancellationToken.None)
+                >= await SequenceOfAsync(SecurityLog.StreamKey(committed))
+        );
     }
 
     /// <summary>A clock whose timestamps move only when the test says.</summary>

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenIddict.Validation.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -142,7 +143,7 @@ public static class IdentitySetup
         // The API takes bearer tokens only; the web UI's pages take the UI session cookie. Cookie principals carry no
         // scopes, so EndpointAccess refuses them on the API even if a browser sends the cookie there.
         services.AddHttpContextAccessor();
-        services.AddSingleton<IAuthenticationSchemeProvider, ApiRequestSchemes>();
+        services.Replace(ServiceDescriptor.Singleton<IAuthenticationSchemeProvider, ApiRequestSchemes>());
         services
             .AddAuthentication(PolicyScheme)
             .AddPolicyScheme(

@@ -48,6 +48,10 @@ public sealed class DeploymentGates : DocumentSessionListenerBase
     private long _generation;
     private ChannelListener? _listener;
 
+    /// <summary>How many times versions were forgotten (a change committed here, a notification, listening started or
+    /// stopped): while it stays the same, no change to any version has been heard of.</summary>
+    public long Changes => Interlocked.Read(ref _generation);
+
     /// <summary>Forgets one version (a notification's payload).</summary>
     public void Forget(string streamKey)
     {

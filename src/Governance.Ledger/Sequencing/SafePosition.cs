@@ -16,7 +16,7 @@ namespace Governance.Ledger.Sequencing;
 /// value is committed, and anything that commits later is numbered above it. Readers that page (the audit trail, the
 /// security log) stop there; the sealer, point-in-time answers and lag metrics read it too.
 /// </remarks>
-public sealed class SafePosition(IDocumentStore store, TimeProvider clock)
+public sealed class SafePosition(IDocumentStore store, TimeProvider clock, Approvals.DeploymentGates gates)
 {
     /// <summary>The advisory lock key (64-bit) held shared by appenders and exclusively by <see cref="ReadAsync"/>: the
     /// first eight bytes of SHA-256("governance.ledger.append").</summary>
@@ -32,11 +32,11 @@ public sealed class SafePosition(IDocumentStore store, TimeProvider clock)
     private Task _reading = Task.CompletedTask;
     private TaskCompletionSource<long>? _gathering;
 
-    /// <summary>The last position read and the <see cref="TimeProvider.GetTimestamp"/> at which its read began (an object, so
-    /// that readers never see half of it).</summary>
+    /// <summary>The last position read, the <see cref="TimeProvider.GetTimestamp"/> at which its read began and the versions'
+    /// <see cref="Approvals.DeploymentGates.Changes"/> then (an object, so that readers never see half of it).</summary>
     private volatile Recent? _last;
 
-    private sealed record Recent(long Position, long Began);
+    private sealed record Recent(long Position, long Began, long Changes);
 
     /// <summary>The highest sequence number such that every event numbered at or below it is committed and visible (0 for an
     /// empty ledger), as read after this call began.</summary>
@@ -64,17 +64,19 @@ public sealed class SafePosition(IDocumentStore store, TimeProvider clock)
     }
 
     /// <summary>
-    /// A safe position whose read began at most <paramref name="maxAge"/> ago: the last one read when it is that recent, else
-    /// a new read (<see cref="ReadAsync"/>). Every event at or below it is committed, as for any safe position; events committed
-    /// in the last <paramref name="maxAge"/> may lie above it. For the current approval check, which answers from memory kept
-    /// up to date by notifications (<see cref="Approvals.DeploymentGates"/>) and states the position it answered at: under
-    /// load one read serves every check of the interval instead of one read per batch of checks, and a check waits for no
-    /// database round trip. The position stated is then a lower bound, as it already was for a change whose notification
-    /// had not arrived yet.
+    /// A safe position whose read began at most <paramref name="maxAge"/> ago and since which no change to a model version
+    /// has been heard of (<see cref="Approvals.DeploymentGates.Changes"/>: committed on this node, or notified by another);
+    /// else a new read (<see cref="ReadAsync"/>). For the current approval check, which answers from the versions' rows
+    /// kept in memory and states the position it answered at: under load one read serves the checks of an interval
+    /// instead of one read per batch of checks, and a check waits for no database round trip. A check never states a
+    /// position below a change it has heard of, so asking again at the stated position gives the same answer; a change
+    /// committed on another node whose notification has not arrived is missing from both, as it was before.
     /// </summary>
     /// <exception cref="PostgresException">As <see cref="ReadAsync"/>, when a new read is needed.</exception>
     public Task<long> ReadRecentAsync(TimeSpan maxAge, CancellationToken ct) =>
-        _last is { } recent && clock.GetElapsedTime(recent.Began) <= maxAge ? Task.FromResult(recent.Position) : ReadAsync(ct);
+        _last is { } recent && recent.Changes == gates.Changes && clock.GetElapsedTime(recent.Began) <= maxAge
+            ? Task.FromResult(recent.Position)
+            : ReadAsync(ct);
 
     private async Task ReadAfterAsync(Task previous, TaskCompletionSource<long> batch)
     {
@@ -85,10 +87,10 @@ public sealed class SafePosition(IDocumentStore store, TimeProvider clock)
                 _gathering = null;
         try
         {
-            var began = clock.GetTimestamp();
+            var (began, changes) = (clock.GetTimestamp(), gates.Changes);
             var position = await ReadOnceAsync();
             // Reads run one at a time, in order, so the last one to finish is the most recent.
-            _last = new Recent(position, began);
+            _last = new Recent(position, began, changes);
             batch.SetResult(position);
         }
         catch (Exception e)

@@ -230,8 +230,8 @@ public static class ApprovalEndpoints
         HttpContext http
     )
     {
-        // A current check answers from memory kept up to date by notifications; it states a position read at most
-        // SafePosition.CheckPositionAge before rather than waiting for a read of its own.
+        // A current check answers from memory kept up to date by notifications; it states a position read up to
+        // SafePosition.CheckPositionAge before, while no version has changed since, rather than waiting for a read of its own.
         var point = await http.ResolveAsync(history, SafePosition.CheckPositionAge);
         var answer = await approvals.CheckAsync(model, version, digest, environment, http.RequestAborted, point);
         // A question about the past is an audit, not a decision a pipeline acts on.
