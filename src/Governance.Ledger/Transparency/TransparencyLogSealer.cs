@@ -375,12 +375,20 @@ public sealed class TransparencyLogSealer(
 
     private async Task RaiseAlarmAsync(string reason, CancellationToken ct)
     {
-        _alarm = reason;
         logger.LogCritical("Transparency log halted, no checkpoint signed: {Reason}", reason);
-        await using var connection = await log.OpenAsync(ct);
-        await using var command = new NpgsqlCommand("update governance.tlog_state set alarm = @reason", connection);
-        command.Parameters.AddWithValue("reason", reason);
-        await command.ExecuteNonQueryAsync(ct);
+        try
+        {
+            // The state row first, so that whoever sees Alarm finds the row saying the same (a stop right after the alarm
+            // was seen used to leave the row empty); the alarm stands in memory even when the row cannot be written.
+            await using var connection = await log.OpenAsync(ct);
+            await using var command = new NpgsqlCommand("update governance.tlog_state set alarm = @reason", connection);
+            command.Parameters.AddWithValue("reason", reason);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        finally
+        {
+            _alarm = reason;
+        }
     }
 }
 
