@@ -49,7 +49,8 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
             {
                 await using var exists = new NpgsqlCommand(
                     "SELECT to_regclass('identity.\"AspNetUsers\"') IS NOT NULL AND to_regclass('identity.sign_in_failures') IS NOT NULL "
-                        + $"AND to_regclass('identity.ended_ui_sessions') IS NOT NULL ",
+                        + "AND to_regclass('identity.ended_ui_sessions') IS NOT NULL "
+                        + $"AND to_regclass('identity.{SharedKeyRing.Table}') IS NOT NULL",
                     connection
                 );
                 var present = (bool)(await exists.ExecuteScalarAsync(ct))!;
