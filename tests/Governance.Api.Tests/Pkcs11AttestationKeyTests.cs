@@ -79,6 +79,29 @@ public sealed class Pkcs11KeyStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Listing_and_destroying_keys_do_not_fail_while_another_user_of_the_token_destroys_its_own()
+    {
+        // Another node, or another store in this process, shares the token: its keys may vanish between finding a
+        // handle and reading its label (CKR_OBJECT_HANDLE_INVALID).
+        var mine = _store.Generate().KeyId;
+        using var other = new Pkcs11KeyStore(SoftHsm.Token());
+        var churn = Task.Run(() =>
+        {
+            for (var i = 0; i < 40; i++)
+                other.Destroy(other.Generate().KeyId);
+        });
+
+        while (!churn.IsCompleted)
+            Assert.Contains(mine, _store.KeyIds());
+        await churn;
+        var raced = other.Generate().KeyId;
+        await Task.WhenAll(Task.Run(() => _store.Destroy(raced)), Task.Run(() => other.Destroy(raced)));
+
+        Assert.DoesNotContain(raced, _store.KeyIds());
+        _store.Destroy(mine);
+    }
+
+    [Fact]
     public async Task The_admin_command_makes_the_checkpoint_key_on_the_token_once_and_prints_its_verifier_key()
     {
         var label = "checkpoint-" + Guid.NewGuid().ToString("N");

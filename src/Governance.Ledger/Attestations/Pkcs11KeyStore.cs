@@ -17,7 +17,8 @@ public sealed record Pkcs11Options(string Library, string TokenLabel, string Use
 /// <summary>
 /// Attestation keys in a PKCS#11 token (an HSM; SoftHSM2 in tests): generated on the token as non-extractable EC P-256
 /// private keys labelled with their key id, used through <c>CKM_ECDSA</c> and destroyed with <c>C_DestroyObject</c>.
-/// The private key never leaves the token. Each operation opens its own session, so the store may be used from any thread.
+/// The private key never leaves the token. Each operation opens its own session, and every call into a module is made
+/// under one process-wide lock, so the store may be used from any thread.
 /// </summary>
 public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
 {
@@ -45,8 +46,16 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
 
     /// <summary>The modules loaded in this process, with how many stores use each: PKCS#11 state is per process
     /// (<c>C_Finalize</c> ends every session of the module), so the attestation keys and the checkpoint key share one load and
-    /// the last store disposed finalizes it.</summary>
+    /// the last store disposed finalizes it. Guarded by <see cref="Module"/>.</summary>
     private static readonly Dictionary<string, (IPkcs11Library Library, int Users)> Loaded = [];
+
+    /// <summary>
+    /// Held for every call into a module. SoftHSM2 2.6 (Debian 12's) fails key generation with <c>CKR_GENERAL_ERROR</c> and
+    /// crashes the process when sessions are opened and closed on several threads at once (SoftHSMv2 issues 573 and 688),
+    /// though it declares itself thread-safe. The ledger signs an approval's attestation, a status list or a checkpoint at
+    /// most a few times a second, so taking turns costs it nothing it would notice.
+    /// </summary>
+    private static readonly Lock Module = new();
 
     private readonly string _libraryPath;
     private readonly IPkcs11Library _library;
@@ -61,19 +70,24 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
         if (!OperatingSystem.IsWindows())
             _ = LibdlResolver.Value;
         _libraryPath = Path.GetFullPath(options.Library);
-        _library = Acquire(_libraryPath);
-        try
+        lock (Module)
         {
-            _slot =
-                _library.GetSlotList(SlotsType.WithTokenPresent).FirstOrDefault(s => s.GetTokenInfo().Label.Trim() == options.TokenLabel)
-                ?? throw new InvalidOperationException(
-                    $"No PKCS#11 token labelled '{options.TokenLabel}' is present in {options.Library}."
-                );
-        }
-        catch
-        {
-            Release(_libraryPath);
-            throw;
+            _library = Acquire(_libraryPath);
+            try
+            {
+                _slot =
+                    _library
+                        .GetSlotList(SlotsType.WithTokenPresent)
+                        .FirstOrDefault(s => s.GetTokenInfo().Label.Trim() == options.TokenLabel)
+                    ?? throw new InvalidOperationException(
+                        $"No PKCS#11 token labelled '{options.TokenLabel}' is present in {options.Library}."
+                    );
+            }
+            catch
+            {
+                Release(_libraryPath);
+                throw;
+            }
         }
         _pin = options.UserPin;
     }
@@ -82,6 +96,7 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
 
     public NewAttestationKey Generate()
     {
+        using var turn = Module.EnterScope();
         using var session = OpenSession();
         var attributes = Factories.ObjectAttributeFactory;
         var pending = "pending-" + Guid.NewGuid().ToString("N");
@@ -114,6 +129,7 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
 
     public IAttestationSigner Open(string keyId)
     {
+        using var turn = Module.EnterScope();
         var session = OpenSession();
         try
         {
@@ -131,6 +147,7 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
 
     public void Destroy(string keyId)
     {
+        using var turn = Module.EnterScope();
         using var session = OpenSession();
         foreach (var handle in Find(session, keyId, CKO.CKO_PRIVATE_KEY).Concat(Find(session, keyId, CKO.CKO_PUBLIC_KEY)))
             session.DestroyObject(handle);
@@ -138,6 +155,7 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
 
     public IReadOnlyList<string> KeyIds()
     {
+        using var turn = Module.EnterScope();
         using var session = OpenSession();
         return session
             .FindAllObjects([Factories.ObjectAttributeFactory.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY)])
@@ -155,6 +173,7 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
     /// <exception cref="Pkcs11Exception">The token cannot generate Ed25519 keys (SoftHSM2 does from 2.6).</exception>
     public IEd25519Signer GenerateEd25519(string label)
     {
+        using var turn = Module.EnterScope();
         using (var session = OpenSession())
         {
             if (Find(session, label, CKO.CKO_PRIVATE_KEY).Count > 0)
@@ -187,6 +206,7 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
     /// <exception cref="CryptographicException">The token holds no such key pair, or its public key is not an Ed25519 point.</exception>
     public IEd25519Signer OpenEd25519(string label)
     {
+        using var turn = Module.EnterScope();
         var session = OpenSession();
         try
         {
@@ -214,36 +234,34 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        Release(_libraryPath);
+        lock (Module)
+            Release(_libraryPath);
     }
 
+    /// <summary>Loads the module or counts one more user of it; call under <see cref="Module"/>.</summary>
     private static IPkcs11Library Acquire(string path)
     {
-        lock (Loaded)
-        {
-            var library = Loaded.TryGetValue(path, out var loaded)
-                ? loaded.Library
-                : Factories.Pkcs11LibraryFactory.LoadPkcs11Library(Factories, path, AppType.MultiThreaded);
-            Loaded[path] = (library, loaded.Users + 1);
-            return library;
-        }
+        var library = Loaded.TryGetValue(path, out var loaded)
+            ? loaded.Library
+            : Factories.Pkcs11LibraryFactory.LoadPkcs11Library(Factories, path, AppType.MultiThreaded);
+        Loaded[path] = (library, loaded.Users + 1);
+        return library;
     }
 
+    /// <summary>Counts one user less of the module, finalizing it after the last; call under <see cref="Module"/>.</summary>
     private static void Release(string path)
     {
-        lock (Loaded)
+        var (library, users) = Loaded[path];
+        if (users > 1)
+            Loaded[path] = (library, users - 1);
+        else
         {
-            var (library, users) = Loaded[path];
-            if (users > 1)
-                Loaded[path] = (library, users - 1);
-            else
-            {
-                Loaded.Remove(path);
-                library.Dispose();
-            }
+            Loaded.Remove(path);
+            library.Dispose();
         }
     }
 
+    /// <summary>A logged-in session; call under <see cref="Module"/>.</summary>
     private ISession OpenSession()
     {
         var session = _slot.OpenSession(SessionType.ReadWrite);
@@ -300,9 +318,17 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
 
         /// <summary>Pure Ed25519 (RFC 8032 §5.1.6) over <paramref name="data"/>, computed by the token (<c>CKM_EDDSA</c>
         /// without parameters).</summary>
-        public byte[] Sign(byte[] data) => session.Sign(Factories.MechanismFactory.Create(EdDsa), key, data);
+        public byte[] Sign(byte[] data)
+        {
+            lock (Module)
+                return session.Sign(Factories.MechanismFactory.Create(EdDsa), key, data);
+        }
 
-        public void Dispose() => session.Dispose();
+        public void Dispose()
+        {
+            lock (Module)
+                session.Dispose();
+        }
     }
 
     /// <summary>A signer holding a logged-in session and the private key's handle until disposed.</summary>
@@ -316,7 +342,9 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
         /// answers raw r‖s (PKCS#11 v2.40 §2.3.1), re-encoded as the DER sequence our envelopes carry.</summary>
         public byte[] Sign(byte[] data)
         {
-            var raw = session.Sign(Factories.MechanismFactory.Create(CKM.CKM_ECDSA), key, SHA256.HashData(data));
+            byte[] raw;
+            lock (Module)
+                raw = session.Sign(Factories.MechanismFactory.Create(CKM.CKM_ECDSA), key, SHA256.HashData(data));
             var writer = new AsnWriter(AsnEncodingRules.DER);
             using (writer.PushSequence())
             {
@@ -326,6 +354,10 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
             return writer.Encode();
         }
 
-        public void Dispose() => session.Dispose();
+        public void Dispose()
+        {
+            lock (Module)
+                session.Dispose();
+        }
     }
 }
