@@ -118,6 +118,33 @@ public sealed class SafePositionTests(LedgerApp app)
     }
 
     [Fact]
+    public async Task A_position_past_half_its_age_is_still_given_at_once_and_a_fresher_one_is_read_behind_it()
+    {
+        var clock = new SteppedClock();
+        var safe = new SafePosition(app.Services.GetRequiredService<IDocumentStore>(), clock, new DeploymentGates());
+        var age = SafePosition.CheckPositionAge;
+        var first = await safe.ReadRecentAsync(age, CancellationToken.None);
+        var committed = Scenario.NewId("after");
+        await app.Services.GetRequiredService<SecurityLogBook>().RecordAsync(Failure(committed), CancellationToken.None);
+        var sequence = await SequenceOfAsync(SecurityLog.StreamKey(committed));
+
+        clock.Advance(age / 2);
+        Assert.Equal(first, await safe.ReadRecentAsync(age, CancellationToken.None));
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        var given = new List<long>();
+        for (var tries = 0; given.LastOrDefault() < sequence && tries < 500; tries++)
+        {
+            var position = safe.ReadRecentAsync(age, CancellationToken.None);
+            Assert.True(position.IsCompleted, "a check waited for a read while its position was young enough");
+            given.Add(await position);
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(first, given[0]);
+        Assert.True(given[^1] >= sequence, "no fresher position was read while the old one was still given");
+    }
+
+    [Fact]
     public async Task A_recent_position_is_not_reused_once_a_change_to_a_version_has_been_heard_of()
     {
         var gates = new DeploymentGates();

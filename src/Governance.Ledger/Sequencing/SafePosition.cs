@@ -49,18 +49,8 @@ public sealed class SafePosition(IDocumentStore store, TimeProvider clock, Appro
     public Task<long> ReadAsync(CancellationToken ct)
     {
         lock (_batching)
-        {
             // The batch is kept in a local: its read may start, and stop gathering, before this returns.
-            var batch = _gathering;
-            if (batch is null)
-            {
-                batch = _gathering = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-                var previous = _reading;
-                _reading = batch.Task;
-                _ = ReadAfterAsync(previous, batch);
-            }
-            return batch.Task.WaitAsync(ct);
-        }
+            return (_gathering ?? StartBatch()).Task.WaitAsync(ct);
     }
 
     /// <summary>
@@ -72,11 +62,43 @@ public sealed class SafePosition(IDocumentStore store, TimeProvider clock, Appro
     /// position below a change it has heard of, so asking again at the stated position gives the same answer; a change
     /// committed on another node whose notification has not arrived is missing from both, as it was before.
     /// </summary>
+    /// <remarks>Once the position is older than half of <paramref name="maxAge"/>, a caller given it also starts a read
+    /// in the background (unless one is already running or gathering), so that under a steady stream of checks a fresh
+    /// position is there before the last one is too old and no check waits for a read.</remarks>
     /// <exception cref="PostgresException">As <see cref="ReadAsync"/>, when a new read is needed.</exception>
-    public Task<long> ReadRecentAsync(TimeSpan maxAge, CancellationToken ct) =>
-        _last is { } recent && recent.Changes == gates.Changes && clock.GetElapsedTime(recent.Began) <= maxAge
-            ? Task.FromResult(recent.Position)
-            : ReadAsync(ct);
+    public Task<long> ReadRecentAsync(TimeSpan maxAge, CancellationToken ct)
+    {
+        if (_last is not { } recent || recent.Changes != gates.Changes)
+            return ReadAsync(ct);
+        var age = clock.GetElapsedTime(recent.Began);
+        if (age > maxAge)
+            return ReadAsync(ct);
+        if (age > maxAge / 2)
+            RefreshAhead();
+        return Task.FromResult(recent.Position);
+    }
+
+    private void RefreshAhead()
+    {
+        lock (_batching)
+        {
+            if (_gathering is not null || !_reading.IsCompleted)
+                return;
+            // No caller waits for this read; a failure shows again to the caller who needs the next read.
+            _ = StartBatch().Task.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        }
+    }
+
+    /// <summary>Opens a batch of callers for the next read, which starts once the running one (if any) ends; call under
+    /// <see cref="_batching"/>.</summary>
+    private TaskCompletionSource<long> StartBatch()
+    {
+        var batch = _gathering = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var previous = _reading;
+        _reading = batch.Task;
+        _ = ReadAfterAsync(previous, batch);
+        return batch;
+    }
 
     private async Task ReadAfterAsync(Task previous, TaskCompletionSource<long> batch)
     {
