@@ -231,11 +231,13 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
 
     public void Dispose()
     {
-        if (_disposed)
-            return;
-        _disposed = true;
         lock (Module)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
             Release(_libraryPath);
+        }
     }
 
     /// <summary>Loads the module or counts one more user of it; call under <see cref="Module"/>.</summary>

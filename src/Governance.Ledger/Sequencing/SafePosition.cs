@@ -48,8 +48,8 @@ public sealed class SafePosition(IDocumentStore store, TimeProvider clock, Appro
     /// (the API answers 503 <c>ledger.unavailable</c>).</exception>
     public Task<long> ReadAsync(CancellationToken ct)
     {
+        // Under the lock: the batch's read may start, and stop gathering, as soon as the lock is let go.
         lock (_batching)
-            // The batch is kept in a local: its read may start, and stop gathering, before this returns.
             return (_gathering ?? StartBatch()).Task.WaitAsync(ct);
     }
 
@@ -64,7 +64,8 @@ public sealed class SafePosition(IDocumentStore store, TimeProvider clock, Appro
     /// </summary>
     /// <remarks>Once the position is older than half of <paramref name="maxAge"/>, a caller given it also starts a read
     /// in the background (unless one is already running or gathering), so that under a steady stream of checks a fresh
-    /// position is there before the last one is too old and no check waits for a read.</remarks>
+    /// position is usually there before the last one is too old. A check still waits for a read after a change has been heard
+    /// of, or when a read takes longer than half of <paramref name="maxAge"/>.</remarks>
     /// <exception cref="PostgresException">As <see cref="ReadAsync"/>, when a new read is needed.</exception>
     public Task<long> ReadRecentAsync(TimeSpan maxAge, CancellationToken ct)
     {
@@ -74,18 +75,26 @@ public sealed class SafePosition(IDocumentStore store, TimeProvider clock, Appro
         if (age > maxAge)
             return ReadAsync(ct);
         if (age > maxAge / 2)
-            RefreshAhead();
+            RefreshAhead(recent);
         return Task.FromResult(recent.Position);
     }
 
-    private void RefreshAhead()
+    /// <summary>Starts a read in the background unless one is running or gathering, or one has ended since
+    /// <paramref name="recent"/> was looked at.</summary>
+    private void RefreshAhead(Recent recent)
     {
         lock (_batching)
         {
-            if (_gathering is not null || !_reading.IsCompleted)
+            if (_gathering is not null || !_reading.IsCompleted || !ReferenceEquals(_last, recent))
                 return;
             // No caller waits for this read; a failure shows again to the caller who needs the next read.
-            _ = StartBatch().Task.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            _ = StartBatch()
+                .Task.ContinueWith(
+                    static t => _ = t.Exception,
+                    CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted,
+                    TaskScheduler.Default
+                );
         }
     }
 
