@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Governance.Api.Tests.Infrastructure;
+using Governance.Domain.Deployments;
 using Governance.Domain.Shared;
 using Governance.Ledger.Models;
+using Marten;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Governance.Api.Tests;
@@ -304,6 +306,58 @@ public sealed class EnvironmentSlotEndpointTests(LedgerApp app)
         var slot = await Slot(modelId);
         Assert.Equal(JsonValueKind.Null, slot.GetProperty("live").ValueKind);
         Assert.Equal("Readiness probe failed", slot.GetProperty("failed")[0].GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task A_deployment_id_the_slots_document_has_let_go_is_still_taken_and_the_slot_still_shows_every_interval()
+    {
+        var (modelId, v1, v2, _, _) = await TwoApprovedVersions();
+        var store = app.Services.GetRequiredService<IDocumentStore>();
+        var key = EnvironmentSlot.StreamKey(modelId, "production");
+        async Task<EnvironmentSlot> Stored()
+        {
+            await using var session = store.QuerySession();
+            return (await session.LoadAsync<EnvironmentSlot>(key))!;
+        }
+        async Task Deploy(string version, string digest, string id)
+        {
+            await Start(modelId, version, digest, id).Expect(HttpStatusCode.Created);
+            await Complete(modelId, id).Expect(HttpStatusCode.OK);
+        }
+        await Deploy("1.0.0", v1, "d1");
+        await Deploy("1.1.0", v2, "d2");
+        await Deploy("1.0.0", v1, "d3");
+        await Deploy("1.1.0", v2, "d4");
+        Assert.False((await Stored()).Holds("d1"));
+
+        var before = await app.EventCount();
+        await Start(modelId, "1.0.0", v1, "d1").ExpectProblem(HttpStatusCode.Conflict, "deployment.id_taken");
+        await Complete(modelId, "d1").ExpectProblem(HttpStatusCode.Conflict, "deployment.not_in_flight");
+        Assert.Equal(before, await app.EventCount());
+        var slot = await Slot(modelId);
+        Assert.Equal(
+            ["d1", "d2", "d3", "d4"],
+            slot.GetProperty("history").EnumerateArray().Select(i => i.GetProperty("deploymentId").GetString())
+        );
+
+        // A slot document as the previous release stored it, with every interval, is bounded by the next command on the slot.
+        await using (var session = store.LightweightSession())
+        {
+            var events = await session.Events.FetchStreamAsync(key);
+            session.Store(events.Aggregate((EnvironmentSlot?)null, (state, e) => EnvironmentSlot.Evolve(state, e.Data, 0))!);
+            await session.SaveChangesAsync();
+        }
+        Assert.True((await Stored()).Holds("d1"));
+        await Deploy("1.0.0", v1, "d5");
+        Assert.Equal(["d3", "d4", "d5"], (await Stored()).History.Select(i => i.DeploymentId));
+        await Start(modelId, "1.0.0", v1, "d2").ExpectProblem(HttpStatusCode.Conflict, "deployment.id_taken");
+        await _ledger
+            .Pipeline.PostAsJsonAsync(
+                $"/api/v1/models/{modelId}/environments/production/rollback",
+                new { pipelineRunId = "r-back", reason = "Latency regression" }
+            )
+            .Expect(HttpStatusCode.Created);
+        Assert.Equal("1.1.0", (await Slot(modelId)).GetProperty("live").GetProperty("deployment").GetProperty("version").GetString());
     }
 
     /// <summary>An answer as given: its body and the position and time it states.</summary>

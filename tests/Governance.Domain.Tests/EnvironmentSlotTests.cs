@@ -71,7 +71,14 @@ public sealed class EnvironmentSlotTests
     public void Starting_under_a_valid_approval_records_the_check_answer_approval_and_expiry()
     {
         var ctx = Ctx(Pipeline);
-        var started = DeploymentLifecycle.Start(new StartDeployment(Production, "run-d1", ArtifactDigest, "d1"), V1, null, "gen", ctx);
+        var started = DeploymentLifecycle.Start(
+            new StartDeployment(Production, "run-d1", ArtifactDigest, "d1"),
+            V1,
+            null,
+            false,
+            "gen",
+            ctx
+        );
         Same(
             [
                 new DeploymentStarted(
@@ -100,6 +107,7 @@ public sealed class EnvironmentSlotTests
             new StartDeployment(Production, "run-x", ArtifactDigest),
             unapproved,
             null,
+            false,
             "gen",
             Ctx(Pipeline)
         );
@@ -111,7 +119,7 @@ public sealed class EnvironmentSlotTests
     {
         var slot = Slot(Started("d1", V1), Completed("d1", V1), Started("d2", V2));
         var ctx = Ctx(Pipeline);
-        var decision = DeploymentLifecycle.Complete(new CompleteDeployment("d2"), slot, V2, ctx);
+        var decision = DeploymentLifecycle.Complete(new CompleteDeployment("d2"), slot, false, V2, ctx);
         var audit = ctx.Audit("Deployment of 1.1.0 completed");
         Same(
             [
@@ -161,7 +169,7 @@ public sealed class EnvironmentSlotTests
     {
         var expiring = TestLedger.Given(Approved(expiresAt: Day(8)));
         var slot = Slot(Started("d1", expiring, Day(7.9)));
-        var decision = DeploymentLifecycle.Complete(new CompleteDeployment("d1"), slot, expiring, Ctx(Pipeline, Day(8.1)));
+        var decision = DeploymentLifecycle.Complete(new CompleteDeployment("d1"), slot, false, expiring, Ctx(Pipeline, Day(8.1)));
         var completed = Assert.IsType<DeploymentCompleted>(Assert.Single(decision.Slot));
         Assert.Equal(ApprovalStanding.Expired, completed.ApprovalStanding);
         Assert.Contains("expired during the rollout", completed.Audit.Reason);
@@ -172,7 +180,7 @@ public sealed class EnvironmentSlotTests
     {
         var revoked = TestLedger.Given([.. Approved(), RevokedEvent(at: Day(7.5))]);
         var slot = Slot(Started("d1", V1));
-        var decision = DeploymentLifecycle.Complete(new CompleteDeployment("d1"), slot, revoked, Ctx(Pipeline));
+        var decision = DeploymentLifecycle.Complete(new CompleteDeployment("d1"), slot, false, revoked, Ctx(Pipeline));
         Assert.Equal(ApprovalStanding.Revoked, ((DeploymentCompleted)decision.Slot[0]).ApprovalStanding);
         var live = EnvironmentSlot.Evolve(slot, decision.Slot[0], 2)!.Live!;
         var standing = SlotStanding.Of(live, revoked, Day(10));
@@ -280,29 +288,29 @@ public sealed class EnvironmentSlotTests
     public void A_failed_deployment_leaves_the_slot_as_it_was_and_cannot_complete_afterwards()
     {
         var slot = Slot(Started("d1", V1), Completed("d1", V1), Started("d2", V2));
-        var failed = DeploymentLifecycle.Fail(new FailDeployment("d2", "Health checks failed"), slot, Ctx(Pipeline));
+        var failed = DeploymentLifecycle.Fail(new FailDeployment("d2", "Health checks failed"), slot, false, Ctx(Pipeline));
         Same([new DeploymentFailed(ModelId, Production, "d2", "1.1.0", Ctx(Pipeline).Audit("Health checks failed"))], [failed]);
         var after = EnvironmentSlot.Evolve(slot, failed, 4)!;
         Assert.Equal("1.0.0", after.Live!.Version);
         Assert.Empty(after.InFlight);
         Refused(
-            () => DeploymentLifecycle.Complete(new CompleteDeployment("d2"), after, V2, Ctx(Pipeline)),
+            () => DeploymentLifecycle.Complete(new CompleteDeployment("d2"), after, false, V2, Ctx(Pipeline)),
             RuleKind.Conflict,
             "deployment.not_in_flight"
         );
         Refused(
-            () => DeploymentLifecycle.Complete(new CompleteDeployment("nope"), after, V2, Ctx(Pipeline)),
+            () => DeploymentLifecycle.Complete(new CompleteDeployment("nope"), after, false, V2, Ctx(Pipeline)),
             RuleKind.NotFound,
             "deployment.not_found"
         );
-        InvalidField(() => DeploymentLifecycle.Fail(new FailDeployment("d2", null), slot, Ctx(Pipeline)), "reason");
+        InvalidField(() => DeploymentLifecycle.Fail(new FailDeployment("d2", null), slot, false, Ctx(Pipeline)), "reason");
     }
 
     [Fact]
     public void A_canary_takes_its_own_slot_with_its_share_and_is_promoted_when_its_version_goes_live()
     {
         var slot = Slot(Started("d1", V1), Completed("d1", V1), Started("c1", V2, slot: SlotKind.Canary, share: 10));
-        var canary = DeploymentLifecycle.Complete(new CompleteDeployment("c1"), slot, V2, Ctx(Pipeline));
+        var canary = DeploymentLifecycle.Complete(new CompleteDeployment("c1"), slot, false, V2, Ctx(Pipeline));
         Assert.Empty(canary.Versions);
         slot = EnvironmentSlot.Evolve(slot, canary.Slot[0], 4)!;
         Assert.Equal(("1.0.0", "1.1.0", 10), (slot.Live!.Version, slot.Canary!.Version, slot.Canary.TrafficPercent));
@@ -321,6 +329,7 @@ public sealed class EnvironmentSlotTests
                     new StartDeployment(Production, "r", ArtifactDigest, Slot: SlotKind.Canary),
                     V1,
                     null,
+                    false,
                     "g",
                     Ctx(Pipeline)
                 ),
@@ -332,6 +341,7 @@ public sealed class EnvironmentSlotTests
                     new StartDeployment(Production, "r", ArtifactDigest, Slot: SlotKind.Canary, TrafficPercent: 100),
                     V1,
                     null,
+                    false,
                     "g",
                     Ctx(Pipeline)
                 ),
@@ -343,6 +353,7 @@ public sealed class EnvironmentSlotTests
                     new StartDeployment(Production, "r", ArtifactDigest, Slot: (SlotKind)7),
                     V1,
                     null,
+                    false,
                     "g",
                     Ctx(Pipeline)
                 ),
@@ -354,6 +365,7 @@ public sealed class EnvironmentSlotTests
                     new StartDeployment(Production, "r", ArtifactDigest, DeploymentId: "a b"),
                     V1,
                     null,
+                    false,
                     "g",
                     Ctx(Pipeline)
                 ),
@@ -361,10 +373,167 @@ public sealed class EnvironmentSlotTests
         );
         var slot = Slot(Started("d1", V1));
         Refused(
-            () => DeploymentLifecycle.Start(new StartDeployment(Production, "r", ArtifactDigest, "d1"), V1, slot, "g", Ctx(Pipeline)),
+            () =>
+                DeploymentLifecycle.Start(new StartDeployment(Production, "r", ArtifactDigest, "d1"), V1, slot, false, "g", Ctx(Pipeline)),
             RuleKind.Conflict,
             "deployment.id_taken"
         );
+    }
+
+    [Fact]
+    public void Commands_decide_on_the_bounded_slot_as_on_its_whole_history_and_it_stays_small()
+    {
+        // 400 random lifecycle steps over three versions (live and canary deployments, failures, rollbacks, withdrawals), each
+        // decided twice: on the whole slot, and on the slot kept bounded after every event as its inline document is.
+        ModelVersion[] versions = [V1, V2, V1 with { Id = ModelVersion.StreamKey(ModelId, "1.2.0"), Version = "1.2.0" }];
+        var random = new Random(19);
+        EnvironmentSlot? whole = null;
+        EnvironmentSlot? bounded = null;
+        var position = 0;
+        var ctx = Ctx(Pipeline);
+        void Record(IEnumerable<ISlotEvent> events)
+        {
+            foreach (var e in events)
+            {
+                position++;
+                whole = EnvironmentSlot.Evolve(whole, e, position);
+                bounded = EnvironmentSlot.Evolve(bounded, e, position)!.Bounded();
+            }
+        }
+        // The events decided on both slots (the same), or null when both refused with the same code.
+        IReadOnlyList<ISlotEvent>? Decide(Func<EnvironmentSlot?, IReadOnlyList<ISlotEvent>> decide)
+        {
+            string Outcome(EnvironmentSlot? slot)
+            {
+                try
+                {
+                    return string.Join("\n", decide(slot).Select(Serialize));
+                }
+                catch (GovernanceRuleException refused)
+                {
+                    return refused.Code;
+                }
+            }
+            Assert.Equal(Outcome(whole), Outcome(bounded));
+            try
+            {
+                return decide(whole);
+            }
+            catch (GovernanceRuleException)
+            {
+                return null;
+            }
+        }
+        ModelVersion? Previous(EnvironmentSlot? slot) => versions.FirstOrDefault(v => v.Version == slot?.PreviousLive?.Version);
+
+        for (var step = 0; step < 400; step++)
+        {
+            var version = versions[random.Next(versions.Length)];
+            var id = $"d{step}";
+            switch (random.Next(5))
+            {
+                case 0 or 1 or 2:
+                    var canary = random.Next(4) == 0;
+                    var start = new StartDeployment(
+                        Production,
+                        $"run-{id}",
+                        ArtifactDigest,
+                        id,
+                        canary ? SlotKind.Canary : SlotKind.Live,
+                        canary ? 10 : null
+                    );
+                    Record(Decide(slot => [(ISlotEvent)DeploymentLifecycle.Start(start, version, slot, false, "g", ctx)])!);
+                    if (random.Next(6) == 0)
+                        break; // left in flight, to complete or fail later
+                    Record(Decide(slot => DeploymentLifecycle.Complete(new CompleteDeployment(id), slot, false, version, ctx).Slot)!);
+                    break;
+                case 3 when whole?.InFlight is [var oldest, ..]:
+                    var fail = random.Next(2) == 0;
+                    Record(
+                        Decide(slot =>
+                            fail
+                                ?
+                                [
+                                    DeploymentLifecycle.Fail(
+                                        new FailDeployment(oldest.DeploymentId, "Health checks failed"),
+                                        slot,
+                                        false,
+                                        ctx
+                                    ),
+                                ]
+                                : DeploymentLifecycle
+                                    .Complete(
+                                        new CompleteDeployment(oldest.DeploymentId),
+                                        slot,
+                                        false,
+                                        versions.Single(v => v.Version == oldest.Version),
+                                        ctx
+                                    )
+                                    .Slot
+                        )!
+                    );
+                    break;
+                case 3 when whole?.Live is { } live:
+                    var pulled = new DeploymentRolledBack(ModelId, live.Version, Production, $"run-{id}", ctx.Audit("Pulled"));
+                    Record(Decide(slot => DeploymentLifecycle.Withdraw(slot, pulled))!);
+                    break;
+                default:
+                    var rollback = new RollbackDeployment($"run-{id}", "Latency regression", Emergency: random.Next(2) == 0);
+                    Record(Decide(slot => DeploymentLifecycle.Rollback(rollback, slot, Previous(slot), id, ctx).Slot) ?? []);
+                    break;
+            }
+            Assert.Equal(
+                Serialize(
+                    new
+                    {
+                        whole!.Live,
+                        whole.Canary,
+                        whole.Shadow,
+                        whole.InFlight,
+                        whole.PreviousLive,
+                    }
+                ),
+                Serialize(
+                    new
+                    {
+                        bounded!.Live,
+                        bounded.Canary,
+                        bounded.Shadow,
+                        bounded.InFlight,
+                        bounded.PreviousLive,
+                    }
+                )
+            );
+            Assert.InRange(bounded.History.Count, 0, 5);
+        }
+        Assert.InRange(whole!.History.Count, 300, 400);
+    }
+
+    [Fact]
+    public void A_deployment_id_the_bounded_slot_no_longer_holds_is_still_taken_when_its_events_record_it()
+    {
+        var slot = Slot(
+                Started("d1", V1),
+                Completed("d1", V1),
+                Started("d2", V2),
+                Completed("d2", V2, "d1", "1.0.0"),
+                Started("d3", V1),
+                Completed("d3", V1, "d2", "1.1.0"),
+                Started("d4", V2),
+                Completed("d4", V2, "d3", "1.0.0")
+            )!
+            .Bounded();
+        Assert.False(slot.Holds("d1"));
+        var ctx = Ctx(Pipeline);
+        var again = new StartDeployment(Production, "run-x", ArtifactDigest, "d1");
+        Assert.IsType<DeploymentStarted>(DeploymentLifecycle.Start(again, V1, slot, false, "g", ctx));
+        Refused(() => DeploymentLifecycle.Start(again, V1, slot, true, "g", ctx), RuleKind.Conflict, "deployment.id_taken");
+        Refused(
+            () => DeploymentLifecycle.Complete(new CompleteDeployment("d1"), slot, true, V1, ctx),
+            RuleKind.Conflict,
+            "deployment.not_in_flight"
+        );
+        Refused(() => DeploymentLifecycle.Fail(new FailDeployment("d1", "x"), slot, false, ctx), RuleKind.NotFound, "deployment.not_found");
     }
 
     [Fact]

@@ -209,6 +209,34 @@ public sealed record EnvironmentSlot
             .ThenBy(i => i.FromPosition)
             .LastOrDefault();
 
+    /// <summary>True when the slot holds a deployment <paramref name="deploymentId"/>: in flight, in its history or failed.</summary>
+    public bool Holds(string deploymentId) =>
+        InFlight.Any(d => d.DeploymentId == deploymentId)
+        || History.Any(i => i.DeploymentId == deploymentId)
+        || Failed.Any(f => f.DeploymentId == deploymentId);
+
+    /// <summary>
+    /// The slot as commands decide on it, bounded however many deployments it has seen: the deployments in flight, the open
+    /// intervals (<see cref="Live"/>, <see cref="Canary"/>, <see cref="Shadow"/>), and of the ended live intervals only the
+    /// latest of each of the two versions whose live intervals ended last, which is all <see cref="PreviousLive"/> can
+    /// ever name (whichever version is live, one of the two is another one, and nothing older ended later); no failures.
+    /// The full slot grows with every deployment, and commands read and write their document whole (docs/performance.md);
+    /// views fold the slot's events instead. A decision that turns on a deployment id the bounded slot no longer holds is
+    /// told whether the slot's events record it (<see cref="DeploymentLifecycle.Start"/>).
+    /// </summary>
+    public EnvironmentSlot Bounded()
+    {
+        // Live intervals follow one another, so History's order (the order they began) is also the order they ended.
+        var ended = History.Where(i => i.Slot == SlotKind.Live && !i.IsOpen).ToArray();
+        var last = ended.LastOrDefault();
+        var beforeLast = last is null ? null : ended.LastOrDefault(i => i.Version != last.Version);
+        return this with
+        {
+            History = History.Where(i => i.IsOpen || ReferenceEquals(i, last) || ReferenceEquals(i, beforeLast)).ToArray(),
+            Failed = [],
+        };
+    }
+
     /// <summary>The slot after <paramref name="event"/>, recorded at ledger position <paramref name="position"/> (0 when not
     /// yet known, as while deciding).</summary>
     public static EnvironmentSlot? Evolve(EnvironmentSlot? state, object @event, long position)
@@ -442,19 +470,23 @@ public static class DeploymentLifecycle
     /// <see cref="DeploymentStarted"/>; without an approval allowing it the refused attempt is recorded instead
     /// (<see cref="DeploymentRefused"/>, on the version's stream).
     /// </summary>
+    /// <param name="slot">The slot, possibly <see cref="EnvironmentSlot.Bounded"/>.</param>
+    /// <param name="idRecordedEarlier">Whether the slot's events record the command's deployment id though
+    /// <paramref name="slot"/> no longer holds it: a deployment id names one deployment of a slot, whatever became of it.</param>
     /// <param name="generatedId">The deployment id to use when the command names none.</param>
     /// <exception cref="GovernanceRuleException">Invalid input; conflict <c>deployment.id_taken</c>.</exception>
     public static ILedgerEvent Start(
         StartDeployment command,
         ModelVersion version,
         EnvironmentSlot? slot,
+        bool idRecordedEarlier,
         string generatedId,
         CommandContext context
     )
     {
         Check(command).ThrowIfAny();
         var id = command.DeploymentId ?? generatedId;
-        if (slot is not null && (slot.InFlight.Any(d => d.DeploymentId == id) || slot.History.Any(i => i.DeploymentId == id)))
+        if (idRecordedEarlier || slot?.Holds(id) == true)
             throw GovernanceRuleException.Conflict(
                 "deployment.id_taken",
                 $"Deployment '{id}' is already recorded in '{command.Environment}' of {version.ModelId}; use a new deployment id."
@@ -491,12 +523,20 @@ public static class DeploymentLifecycle
     /// Completes a started deployment, whatever became of its approval meanwhile: the approval's standing now is recorded,
     /// and a live deployment replaces the live version (recorded on both versions' streams).
     /// </summary>
+    /// <param name="idRecordedEarlier">Whether the slot's events record the deployment though <paramref name="slot"/> no
+    /// longer holds it (<see cref="EnvironmentSlot.Bounded"/>): it completed or failed long ago.</param>
     /// <param name="version">The deployed version's state now.</param>
     /// <exception cref="GovernanceRuleException">Invalid input; not found <c>deployment.not_found</c>; conflict
     /// <c>deployment.not_in_flight</c> when it already completed or failed.</exception>
-    public static SlotDecision Complete(CompleteDeployment command, EnvironmentSlot? slot, ModelVersion version, CommandContext context)
+    public static SlotDecision Complete(
+        CompleteDeployment command,
+        EnvironmentSlot? slot,
+        bool idRecordedEarlier,
+        ModelVersion version,
+        CommandContext context
+    )
     {
-        var started = InFlight(command.DeploymentId, command.Reason, "reason", slot, required: false);
+        var started = InFlight(command.DeploymentId, command.Reason, "reason", slot, idRecordedEarlier, required: false);
         var approval = version.FindApproval(started.ApprovalId);
         var standing =
             approval?.Status == ApprovalStatus.Revoked ? ApprovalStanding.Revoked
@@ -562,10 +602,11 @@ public static class DeploymentLifecycle
     }
 
     /// <summary>Records that a started deployment failed; the slot keeps what it had.</summary>
+    /// <param name="idRecordedEarlier">As for <see cref="Complete"/>.</param>
     /// <exception cref="GovernanceRuleException">Invalid input (the reason is required); not found; not in flight.</exception>
-    public static DeploymentFailed Fail(FailDeployment command, EnvironmentSlot? slot, CommandContext context)
+    public static DeploymentFailed Fail(FailDeployment command, EnvironmentSlot? slot, bool idRecordedEarlier, CommandContext context)
     {
-        var started = InFlight(command.DeploymentId, command.Reason, "reason", slot, required: true);
+        var started = InFlight(command.DeploymentId, command.Reason, "reason", slot, idRecordedEarlier, required: true);
         return new DeploymentFailed(
             slot!.ModelId,
             slot.Environment,
@@ -677,6 +718,7 @@ public static class DeploymentLifecycle
         string? reason,
         string reasonField,
         EnvironmentSlot? slot,
+        bool idRecordedEarlier,
         bool required
     )
     {
@@ -688,8 +730,7 @@ public static class DeploymentLifecycle
         check.ThrowIfAny();
         if (slot?.InFlight.FirstOrDefault(d => d.DeploymentId == deploymentId) is { } started)
             return started;
-        throw slot is not null
-        && (slot.History.Any(i => i.DeploymentId == deploymentId) || slot.Failed.Any(f => f.DeploymentId == deploymentId))
+        throw idRecordedEarlier || slot?.Holds(deploymentId!) == true
             ? GovernanceRuleException.Conflict("deployment.not_in_flight", $"Deployment '{deploymentId}' already completed or failed.")
             : GovernanceRuleException.NotFound("deployment.not_found", $"No deployment '{deploymentId}' was started in this environment.");
     }

@@ -1,9 +1,11 @@
+using System.Text.Json;
 using Governance.Domain.Deployments;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Ledger.ModelVersions;
 using Governance.Ledger.Writing;
 using JasperFx.Events;
+using Marten;
 using Marten.Events.Aggregation;
 
 namespace Governance.Ledger.Deployments;
@@ -36,15 +38,16 @@ public sealed record SlotRef(string ModelId, string Environment)
 
 /// <summary>
 /// The environment slots' own projection, inline: one document per model and environment, which the lifecycle's commands
-/// decide on. The store numbers events as it inserts them, after this runs, so the document's positions are 0; answers that
-/// state positions fold the slot's events instead (<see cref="EnvironmentSlots"/>).
+/// decide on, kept <see cref="EnvironmentSlot.Bounded"/> so that a command's cost does not grow with the slot's history. The
+/// store numbers events as it inserts them, after this runs, so the document's positions are 0; answers that state positions
+/// or show history fold the slot's events instead (<see cref="EnvironmentSlots"/>).
 /// </summary>
 public sealed class EnvironmentSlotProjection : SingleStreamProjection<EnvironmentSlot, string>
 {
     public EnvironmentSlotProjection() => IncludeType<ISlotEvent>();
 
     public override EnvironmentSlot? Evolve(EnvironmentSlot? snapshot, string id, IEvent e) =>
-        EnvironmentSlot.Evolve(snapshot, e.Data, e.Sequence);
+        EnvironmentSlot.Evolve(snapshot, e.Data, e.Sequence)?.Bounded();
 }
 
 /// <summary>
@@ -54,7 +57,7 @@ public sealed class EnvironmentSlotProjection : SingleStreamProjection<Environme
 /// a step that loses a race to another pipeline is decided again from a fresh read, so concurrent deployments are all
 /// recorded. A deployment without an active approval is refused and the refusal recorded.
 /// </summary>
-public sealed class DeploymentRecords(LedgerWriter writer, TimeProvider clock)
+public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store, TimeProvider clock)
 {
     public static readonly IReadOnlyList<string> Roles = [Domain.Shared.Roles.DeploymentPipeline];
 
@@ -83,12 +86,13 @@ public sealed class DeploymentRecords(LedgerWriter writer, TimeProvider clock)
                     return write.Replay<DeploymentOutcome>();
                 var version = target.Require(write.Before);
                 var slot = await write.FetchOtherAsync<EnvironmentSlot>(slotKey, ct);
-                switch (DeploymentLifecycle.Start(start, version, slot, NewDeploymentId(), write.Context))
+                switch (DeploymentLifecycle.Start(start, version, slot, idRecordedEarlier: false, NewDeploymentId(), write.Context))
                 {
                     case DeploymentStarted started:
                         var completed = DeploymentLifecycle.Complete(
                             new CompleteDeployment(started.DeploymentId, command.Reason),
                             EvolveSlot(slot, started),
+                            idRecordedEarlier: false,
                             version,
                             write.Context
                         );
@@ -150,7 +154,8 @@ public sealed class DeploymentRecords(LedgerWriter writer, TimeProvider clock)
                 if (write.IsReplay)
                     return write.Replay<DeploymentStartOutcome>();
                 var version = target.Require(await write.FetchOtherAsync<ModelVersion>(target.StreamKey, ct));
-                var decided = DeploymentLifecycle.Start(command, version, write.Before, NewDeploymentId(), write.Context);
+                var earlier = await RecordedEarlierAsync(write, command.DeploymentId, ct);
+                var decided = DeploymentLifecycle.Start(command, version, write.Before, earlier, NewDeploymentId(), write.Context);
                 write.AppendTo(decided is DeploymentStarted ? write.StreamKey : target.StreamKey, decided);
                 return await write.CommitAsync(new DeploymentStartOutcome(decided as DeploymentStarted, decided as DeploymentRefused), ct);
             }
@@ -169,7 +174,8 @@ public sealed class DeploymentRecords(LedgerWriter writer, TimeProvider clock)
                 var version = started is null
                     ? null
                     : await write.FetchOtherAsync<ModelVersion>(ModelVersion.StreamKey(slot.ModelId, started.Version), ct);
-                return DeploymentLifecycle.Complete(command, write.Before, version!, write.Context);
+                var earlier = started is null && await RecordedEarlierAsync(write, command.DeploymentId, ct);
+                return DeploymentLifecycle.Complete(command, write.Before, earlier, version!, write.Context);
             },
             ct
         );
@@ -180,7 +186,12 @@ public sealed class DeploymentRecords(LedgerWriter writer, TimeProvider clock)
         SlotStepAsync(
             slot,
             call,
-            (write, _) => Task.FromResult(new SlotDecision([DeploymentLifecycle.Fail(command, write.Before, write.Context)], [])),
+            async (write, ct) =>
+            {
+                var inFlight = write.Before?.InFlight.Any(d => d.DeploymentId == command.DeploymentId) == true;
+                var earlier = !inFlight && await RecordedEarlierAsync(write, command.DeploymentId, ct);
+                return new SlotDecision([DeploymentLifecycle.Fail(command, write.Before, earlier, write.Context)], []);
+            },
             ct
         );
 
@@ -231,6 +242,31 @@ public sealed class DeploymentRecords(LedgerWriter writer, TimeProvider clock)
     {
         foreach (var fact in facts)
             write.AppendTo(ModelVersion.StreamKey(modelId, fact.Version), fact);
+    }
+
+    /// <summary>Every slot event's deployment id as stored: the ledger serialises events camel-cased (<c>LedgerSetup</c>).</summary>
+    private static readonly string DeploymentIdField = JsonNamingPolicy.CamelCase.ConvertName(nameof(ISlotEvent.DeploymentId));
+
+    /// <summary>
+    /// Whether the slot's events record <paramref name="deploymentId"/> though the slot as commands read it no longer holds it
+    /// (<see cref="EnvironmentSlot.Bounded"/>). Asked only when a decision turns on an id: a start that names its own, or a
+    /// completion or failure of a deployment not in flight. One indexed range of the slot's own events, read in PostgreSQL;
+    /// a deployment recorded meanwhile also appended to the slot's stream, so this command's append then fails its
+    /// optimistic-concurrency check and it is decided again.
+    /// </summary>
+    private async Task<bool> RecordedEarlierAsync(StreamWrite<EnvironmentSlot> write, string? deploymentId, CancellationToken ct)
+    {
+        if (deploymentId is null || write.Before is not { } slot || slot.Holds(deploymentId))
+            return false;
+        await using var session = store.QuerySession();
+        var found = await session.AdvancedSql.QueryAsync<bool>(
+            $"select exists (select 1 from {store.Options.Events.DatabaseSchemaName}.mt_events where stream_id = ? "
+                + $"and data ->> '{DeploymentIdField}' = ?)",
+            ct,
+            write.StreamKey,
+            deploymentId
+        );
+        return found.Single();
     }
 
     /// <summary>A deployment id for a pipeline that names none: <c>dep-</c> and a time-ordered UUID (RFC 9562 version 7).</summary>
