@@ -75,6 +75,9 @@ public sealed class EnvironmentSlotEndpointTests(LedgerApp app)
         Assert.Equal(a2, slot.GetProperty("live").GetProperty("deployment").GetProperty("approvalId").GetString());
         var entry = await _ledger.Auditor.GetAsync($"/api/v1/inventory/{modelId}").Expect(HttpStatusCode.OK);
         Assert.Equal(["production"], entry.GetProperty("liveEnvironments").Strings());
+        // The entry keeps live deployments only; 1.0.0's ended one is on its own record.
+        Assert.Equal([0, 1], entry.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("deployments").GetArrayLength()));
+        Assert.Single((await _ledger.GetVersion(modelId)).GetProperty("deployments").EnumerateArray());
         Assert.Empty((await _ledger.GetVersion(modelId)).GetProperty("liveEnvironments").EnumerateArray());
         Assert.Equal(["production"], (await _ledger.GetVersion(modelId, "1.1.0")).GetProperty("liveEnvironments").Strings());
 
