@@ -18,7 +18,9 @@ public sealed record DeploymentStartOutcome(DeploymentStarted? Started, Deployme
 
 /// <summary>
 /// A lifecycle step's answer: the slot's event (<see cref="DeploymentCompleted"/>, <see cref="DeploymentFailed"/> or
-/// <see cref="LiveVersionRolledBack"/>; typed object so that it is written whole) and the slot after it.
+/// <see cref="LiveVersionRolledBack"/>; typed object so that it is written whole) and the slot after it as commands decide on
+/// it (<see cref="EnvironmentSlot.Bounded"/>: occupants, deployments in flight, a rollback's candidates; positions 0). The
+/// slot's whole history, with positions, is <see cref="EnvironmentSlots"/>' view.
 /// </summary>
 public sealed record SlotStep(object Recorded, EnvironmentSlot Slot);
 
