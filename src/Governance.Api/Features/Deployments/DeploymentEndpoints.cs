@@ -61,8 +61,8 @@ public static class DeploymentEndpoints
             .WithName(nameof(CompleteDeployment))
             .WithSummary(
                 "A started deployment finished rolling out: it fills its slot, replacing the previous occupant; whether its approval "
-                    + "still stood (or expired, was revoked or suspended meanwhile) is recorded. Answers the event and the slot's occupants; "
-                    + "its whole history is GET /models/{modelId}/environments/{environment}."
+                    + "still stood (or expired, was revoked or suspended meanwhile) is recorded. Answers the event and the slot's "
+                    + "occupants; its whole history is GET /models/{modelId}/environments/{environment}."
             );
         slot.MapPost("/{environment}/deployments/{deploymentId}/failure", FailDeployment)
             .AllowRoles(DeploymentRecords.Roles)
