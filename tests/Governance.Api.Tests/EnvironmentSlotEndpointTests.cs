@@ -306,6 +306,7 @@ public sealed class EnvironmentSlotEndpointTests(LedgerApp app)
             )
             .Expect(HttpStatusCode.OK);
         await Complete(modelId, "dep-fails").ExpectProblem(HttpStatusCode.Conflict, "deployment.not_in_flight");
+        await Start(modelId, "1.0.0", v1, "dep-fails").ExpectProblem(HttpStatusCode.Conflict, "deployment.id_taken");
         var slot = await Slot(modelId);
         Assert.Equal(JsonValueKind.Null, slot.GetProperty("live").ValueKind);
         Assert.Equal("Readiness probe failed", slot.GetProperty("failed")[0].GetProperty("reason").GetString());

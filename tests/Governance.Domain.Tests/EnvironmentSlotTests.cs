@@ -304,6 +304,13 @@ public sealed class EnvironmentSlotTests
             "deployment.not_found"
         );
         InvalidField(() => DeploymentLifecycle.Fail(new FailDeployment("d2", null), slot, false, Ctx(Pipeline)), "reason");
+        // The failed deployment keeps its id: a retry is a new deployment.
+        Refused(
+            () =>
+                DeploymentLifecycle.Start(new StartDeployment(Production, "r", ArtifactDigest, "d2"), V2, after, false, "g", Ctx(Pipeline)),
+            RuleKind.Conflict,
+            "deployment.id_taken"
+        );
     }
 
     [Fact]

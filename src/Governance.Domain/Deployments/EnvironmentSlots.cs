@@ -171,7 +171,9 @@ public sealed record FailedDeployment(
 
 /// <summary>
 /// One model's slots in one environment: exactly one live version or none, an optional canary and shadow, the deployments
-/// in flight, and the history of every interval. Evolved from the slot's stream; the same record is the inline projection.
+/// in flight, and the history of every interval. Evolved from the slot's stream; its inline projection stores it
+/// <see cref="Bounded"/>, so a stored one holds only what commands decide on. A deployment id names one deployment of a slot,
+/// whatever became of it (completed, failed, rolled back to): it is never used again there.
 /// </summary>
 public sealed record EnvironmentSlot
 {
@@ -523,8 +525,9 @@ public static class DeploymentLifecycle
     /// Completes a started deployment, whatever became of its approval meanwhile: the approval's standing now is recorded,
     /// and a live deployment replaces the live version (recorded on both versions' streams).
     /// </summary>
-    /// <param name="idRecordedEarlier">Whether the slot's events record the deployment though <paramref name="slot"/> no
-    /// longer holds it (<see cref="EnvironmentSlot.Bounded"/>): it completed or failed long ago.</param>
+    /// <param name="idRecordedEarlier">Whether the slot's events record the deployment id though <paramref name="slot"/> no
+    /// longer holds it (<see cref="EnvironmentSlot.Bounded"/>): a deployment that completed or failed, or a rollback, long
+    /// ago.</param>
     /// <param name="version">The deployed version's state now.</param>
     /// <exception cref="GovernanceRuleException">Invalid input; not found <c>deployment.not_found</c>; conflict
     /// <c>deployment.not_in_flight</c> when it already completed or failed.</exception>

@@ -231,7 +231,7 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
                 var decision = await decide(write, ct);
                 write.Append([.. decision.Slot]);
                 AppendVersionFacts(write, slot.ModelId, decision.Versions);
-                return await write.CommitAsync(new SlotStep(decision.Slot[0], write.After!), ct);
+                return await write.CommitAsync(new SlotStep(decision.Slot[0], write.After!.Bounded()), ct);
             }
         );
 
@@ -250,11 +250,12 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
     private static readonly string DeploymentIdField = JsonNamingPolicy.CamelCase.ConvertName(nameof(ISlotEvent.DeploymentId));
 
     /// <summary>
-    /// Whether the slot's events record <paramref name="deploymentId"/> though the slot as commands read it no longer holds it
-    /// (<see cref="EnvironmentSlot.Bounded"/>). Asked only when a decision turns on an id: a start that names its own, or a
-    /// completion or failure of a deployment not in flight. One indexed range of the slot's own events, read in PostgreSQL;
-    /// a deployment recorded meanwhile also appended to the slot's stream, so this command's append then fails its
-    /// optimistic-concurrency check and it is decided again.
+    /// Whether the slot's events up to the version this command read record <paramref name="deploymentId"/> though the slot
+    /// as commands read it no longer holds it (<see cref="EnvironmentSlot.Bounded"/>), so the answer is the one the whole slot
+    /// at that version would give. Asked only when a decision turns on an id: a start that names its own, or a completion or
+    /// failure of a deployment not in flight. It reads the slot's events in PostgreSQL (the range of its stream, each event's
+    /// <c>deploymentId</c>), so its cost grows with the slot's history, unlike the rest of the command; starts with ids the
+    /// ledger generates never ask it.
     /// </summary>
     private async Task<bool> RecordedEarlierAsync(StreamWrite<EnvironmentSlot> write, string? deploymentId, CancellationToken ct)
     {
@@ -263,9 +264,10 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
         await using var session = store.QuerySession();
         var found = await session.AdvancedSql.QueryAsync<bool>(
             $"select exists (select 1 from {store.Options.Events.DatabaseSchemaName}.mt_events where stream_id = ? "
-                + $"and data ->> '{DeploymentIdField}' = ?)",
+                + $"and version <= ? and data ->> '{DeploymentIdField}' = ?)",
             ct,
             write.StreamKey,
+            write.Version,
             deploymentId
         );
         return found.Single();

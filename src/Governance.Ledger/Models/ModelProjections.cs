@@ -22,8 +22,8 @@ public sealed class ModelProjection : SingleStreamProjection<Model, string>
 /// <summary>One version's line in the model inventory.</summary>
 /// <param name="Deployments">The version's deployments that are live (<see cref="Deployment.RolledBackAt"/> null). Ended ones
 /// are on the version's own record: the entry is rewritten by every command on any of the model's versions, and would
-/// otherwise grow with every deployment the model ever had (docs/performance.md). An entry stored by an earlier release may
-/// still hold ended ones until the model's next command.</param>
+/// otherwise grow with every deployment the model ever had (docs/performance.md). An entry stored by an earlier release
+/// keeps a version's ended ones until the next event on that version.</param>
 public sealed record InventoryVersion(
     string Version,
     ModelVersionStatus Status,
