@@ -206,7 +206,7 @@ public sealed class EnvironmentSlotTests
     {
         var slot = Slot(Started("d1", V1), Completed("d1", V1), Started("d2", V2), Completed("d2", V2, "d1", "1.0.0"));
         var ctx = Ctx(Pipeline);
-        var decision = DeploymentLifecycle.Rollback(new RollbackDeployment("run-9", "Latency regression"), slot, V1, "r1", ctx);
+        var decision = DeploymentLifecycle.Rollback(new RollbackDeployment("run-9", "Latency regression"), slot, false, V1, "r1", ctx);
         var audit = ctx.Audit("Latency regression");
         Same(
             [
@@ -238,6 +238,12 @@ public sealed class EnvironmentSlotTests
         var after = EnvironmentSlot.Evolve(slot, decision.Slot[0], 5)!;
         Assert.Equal(("1.0.0", "1.1.0"), (after.Live!.Version, after.PreviousLive!.Version));
         Assert.Equal("rolled_back", after.History[1].EndedBy);
+        // A rollback that names its own deployment id cannot take one the slot already used.
+        Refused(
+            () => DeploymentLifecycle.Rollback(new RollbackDeployment("run-9", "x", DeploymentId: "d1"), slot, false, V1, "r1", ctx),
+            RuleKind.Conflict,
+            "deployment.id_taken"
+        );
     }
 
     [Fact]
@@ -246,7 +252,7 @@ public sealed class EnvironmentSlotTests
         var slot = Slot(Started("d1", V1), Completed("d1", V1), Started("d2", V2), Completed("d2", V2, "d1", "1.0.0"));
         var revokedV1 = TestLedger.Given([.. Approved(), RevokedEvent()]);
         Refused(
-            () => DeploymentLifecycle.Rollback(new RollbackDeployment("run-9", "x"), slot, revokedV1, "r1", Ctx(Pipeline)),
+            () => DeploymentLifecycle.Rollback(new RollbackDeployment("run-9", "x"), slot, false, revokedV1, "r1", Ctx(Pipeline)),
             RuleKind.Conflict,
             "rollback.no_valid_approval"
         );
@@ -254,6 +260,7 @@ public sealed class EnvironmentSlotTests
         var decision = DeploymentLifecycle.Rollback(
             new RollbackDeployment("run-9", "Outage", Emergency: true),
             slot,
+            false,
             revokedV1,
             "r1",
             Ctx(Pipeline)
@@ -271,17 +278,17 @@ public sealed class EnvironmentSlotTests
     public void Rollback_needs_a_live_version_and_a_previous_one()
     {
         Refused(
-            () => DeploymentLifecycle.Rollback(new RollbackDeployment("r", "x"), null, V1, "r1", Ctx(Pipeline)),
+            () => DeploymentLifecycle.Rollback(new RollbackDeployment("r", "x"), null, false, V1, "r1", Ctx(Pipeline)),
             RuleKind.Conflict,
             "rollback.nothing_live"
         );
         var slot = Slot(Started("d1", V1), Completed("d1", V1));
         Refused(
-            () => DeploymentLifecycle.Rollback(new RollbackDeployment("r", "x"), slot, null, "r1", Ctx(Pipeline)),
+            () => DeploymentLifecycle.Rollback(new RollbackDeployment("r", "x"), slot, false, null, "r1", Ctx(Pipeline)),
             RuleKind.Conflict,
             "rollback.no_previous"
         );
-        InvalidField(() => DeploymentLifecycle.Rollback(new RollbackDeployment("r", " "), slot, V1, "r1", Ctx(Pipeline)), "reason");
+        InvalidField(() => DeploymentLifecycle.Rollback(new RollbackDeployment("r", " "), slot, false, V1, "r1", Ctx(Pipeline)), "reason");
     }
 
     [Fact]
@@ -486,7 +493,7 @@ public sealed class EnvironmentSlotTests
                     break;
                 default:
                     var rollback = new RollbackDeployment($"run-{id}", "Latency regression", Emergency: random.Next(2) == 0);
-                    Record(Decide(slot => DeploymentLifecycle.Rollback(rollback, slot, Previous(slot), id, ctx).Slot) ?? []);
+                    Record(Decide(slot => DeploymentLifecycle.Rollback(rollback, slot, false, Previous(slot), id, ctx).Slot) ?? []);
                     break;
             }
             Assert.Equal(

@@ -489,10 +489,7 @@ public static class DeploymentLifecycle
         Check(command).ThrowIfAny();
         var id = command.DeploymentId ?? generatedId;
         if (idRecordedEarlier || slot?.Holds(id) == true)
-            throw GovernanceRuleException.Conflict(
-                "deployment.id_taken",
-                $"Deployment '{id}' is already recorded in '{command.Environment}' of {version.ModelId}; use a new deployment id."
-            );
+            throw IdTaken(id, command.Environment!, version.ModelId);
         var digest = Digest.Normalize(command.ArtifactDigest!);
         var decision = DeploymentPolicy.Check(version, digest, command.Environment!, context.Now);
         if (!decision.Allowed)
@@ -624,12 +621,15 @@ public static class DeploymentLifecycle
     /// holds a valid approval for the environment; otherwise refuses, unless the command says emergency: then the rollback is
     /// recorded without an approval, with the reasons, and flagged until replaced.
     /// </summary>
+    /// <param name="idRecordedEarlier">Whether the slot's events record the command's deployment id though
+    /// <paramref name="slot"/> no longer holds it (as for <see cref="Start"/>).</param>
     /// <param name="previous">The state of the version to restore (<see cref="EnvironmentSlot.PreviousLive"/>'s).</param>
-    /// <exception cref="GovernanceRuleException">Invalid input; conflict <c>rollback.nothing_live</c>,
+    /// <exception cref="GovernanceRuleException">Invalid input; conflict <c>deployment.id_taken</c>, <c>rollback.nothing_live</c>,
     /// <c>rollback.no_previous</c>, <c>rollback.no_valid_approval</c> (with the reasons).</exception>
     public static SlotDecision Rollback(
         RollbackDeployment command,
         EnvironmentSlot? slot,
+        bool idRecordedEarlier,
         ModelVersion? previous,
         string generatedId,
         CommandContext context
@@ -641,6 +641,9 @@ public static class DeploymentLifecycle
         if (command.DeploymentId is not null)
             check.Slug(command.DeploymentId, "deploymentId");
         check.ThrowIfAny();
+        var id = command.DeploymentId ?? generatedId;
+        if (idRecordedEarlier || slot?.Holds(id) == true)
+            throw IdTaken(id, slot!.Environment, slot.ModelId);
         if (slot?.Live is not { } live)
             throw GovernanceRuleException.Conflict(
                 "rollback.nothing_live",
@@ -660,7 +663,6 @@ public static class DeploymentLifecycle
                     + string.Join("; ", decision.Reasons.Select(r => r.Code))
                     + "): the rollback is refused. An emergency rollback is recorded as such and flagged until replaced."
             );
-        var id = command.DeploymentId ?? generatedId;
         var reason = command.Reason!.Trim();
         var audit = context.Audit(command.Emergency && !decision.Allowed ? $"Emergency rollback: {reason}" : reason);
         var rolledBack = new LiveVersionRolledBack(
@@ -715,6 +717,12 @@ public static class DeploymentLifecycle
                 ),
             ]
             : [];
+
+    private static GovernanceRuleException IdTaken(string id, string environment, string modelId) =>
+        GovernanceRuleException.Conflict(
+            "deployment.id_taken",
+            $"Deployment '{id}' is already recorded in '{environment}' of {modelId}; use a new deployment id."
+        );
 
     private static InFlightDeployment InFlight(
         string? deploymentId,

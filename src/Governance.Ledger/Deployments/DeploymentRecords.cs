@@ -210,7 +210,8 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
                 var previous = write.Before?.PreviousLive is { } target
                     ? await write.FetchOtherAsync<ModelVersion>(ModelVersion.StreamKey(slot.ModelId, target.Version), ct)
                     : null;
-                return DeploymentLifecycle.Rollback(command, write.Before, previous, NewDeploymentId(), write.Context);
+                var earlier = await RecordedEarlierAsync(write, command.DeploymentId, ct);
+                return DeploymentLifecycle.Rollback(command, write.Before, earlier, previous, NewDeploymentId(), write.Context);
             },
             ct
         );
@@ -252,8 +253,8 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
     /// <summary>
     /// Whether the slot's events up to the version this command read record <paramref name="deploymentId"/> though the slot
     /// as commands read it no longer holds it (<see cref="EnvironmentSlot.Bounded"/>), so the answer is the one the whole slot
-    /// at that version would give. Asked only when a decision turns on an id: a start that names its own, or a completion or
-    /// failure of a deployment not in flight. It reads the slot's events in PostgreSQL (the range of its stream, each event's
+    /// at that version would give. Asked only when a decision turns on an id: a start or rollback that names its own, or a
+    /// completion or failure of a deployment not in flight. It reads the slot's events in PostgreSQL (the range of its stream, each event's
     /// <c>deploymentId</c>), so its cost grows with the slot's history, unlike the rest of the command; starts with ids the
     /// ledger generates never ask it.
     /// </summary>
