@@ -1,4 +1,5 @@
 using System.Formats.Asn1;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Governance.Attestations;
@@ -333,6 +334,26 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
         }
     }
 
+    /// <summary>
+    /// An ECDSA signature as raw r‖s (two equal halves, big-endian, zero-padded: IEEE P1363, what PKCS#11 answers) re-encoded
+    /// as the DER <c>SEQUENCE { r INTEGER, s INTEGER }</c> of RFC 3279 §2.2.3. The integers are written minimal: a half that
+    /// starts with zero bytes (about one signature in 256) loses them, which <c>AsnWriter.WriteIntegerUnsigned</c> refuses to
+    /// do itself.
+    /// </summary>
+    /// <exception cref="ArgumentException">An empty or odd-length signature.</exception>
+    internal static byte[] DerSignature(ReadOnlySpan<byte> raw)
+    {
+        if (raw.Length == 0 || raw.Length % 2 != 0)
+            throw new ArgumentException($"Not a raw r‖s signature: {raw.Length} bytes.", nameof(raw));
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteInteger(new BigInteger(raw[..(raw.Length / 2)], isUnsigned: true, isBigEndian: true));
+            writer.WriteInteger(new BigInteger(raw[(raw.Length / 2)..], isUnsigned: true, isBigEndian: true));
+        }
+        return writer.Encode();
+    }
+
     /// <summary>A signer holding a logged-in session and the private key's handle until disposed.</summary>
     private sealed class Pkcs11Signer(ISession session, IObjectHandle key, string keyId) : IAttestationSigner
     {
@@ -347,13 +368,7 @@ public sealed class Pkcs11KeyStore : IAttestationKeyStore, IDisposable
             byte[] raw;
             lock (Module)
                 raw = session.Sign(Factories.MechanismFactory.Create(CKM.CKM_ECDSA), key, SHA256.HashData(data));
-            var writer = new AsnWriter(AsnEncodingRules.DER);
-            using (writer.PushSequence())
-            {
-                writer.WriteIntegerUnsigned(raw.AsSpan(0, raw.Length / 2));
-                writer.WriteIntegerUnsigned(raw.AsSpan(raw.Length / 2));
-            }
-            return writer.Encode();
+            return DerSignature(raw);
         }
 
         public void Dispose()
