@@ -642,8 +642,8 @@ public static class DeploymentLifecycle
             check.Slug(command.DeploymentId, "deploymentId");
         check.ThrowIfAny();
         var id = command.DeploymentId ?? generatedId;
-        if (idRecordedEarlier || slot?.Holds(id) == true)
-            throw IdTaken(id, slot!.Environment, slot.ModelId);
+        if (slot is not null && (idRecordedEarlier || slot.Holds(id)))
+            throw IdTaken(id, slot.Environment, slot.ModelId);
         if (slot?.Live is not { } live)
             throw GovernanceRuleException.Conflict(
                 "rollback.nothing_live",
