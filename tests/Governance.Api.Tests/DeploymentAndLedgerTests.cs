@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Governance.Api.Tests.Infrastructure;
+using Governance.Domain.ModelVersions;
+using Governance.Domain.Shared;
+using Governance.Ledger.Approvals;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -285,5 +288,77 @@ public sealed class DeploymentAndLedgerTests(LedgerApp app)
             .Auditor.GetAsync($"/api/v1/models/{Scenario.NewId()}/audit-trail")
             .ExpectProblem(HttpStatusCode.NotFound, "model.not_found");
         await _ledger.Pipeline.GetAsync($"/api/v1/models/{modelId}/audit-trail").Expect(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task The_versions_record_keeps_every_deployment_and_load_while_the_document_commands_read_keeps_what_they_decide_on()
+    {
+        var (modelId, digest, approvalId) = await _ledger.ApprovedVersion();
+        var server = app.As("model-server", Roles.DeploymentPipeline);
+        var store = app.Services.GetRequiredService<IDocumentStore>();
+        var key = ModelVersion.StreamKey(modelId, "1.0.0");
+        async Task<ModelVersion> Stored()
+        {
+            await using var session = store.QuerySession();
+            return (await session.LoadAsync<ModelVersion>(key))!;
+        }
+        Task<HttpResponseMessage> Load(string host) =>
+            server.PostAsJsonAsync(
+                $"{Scenario.VersionPath(modelId)}/loads",
+                new
+                {
+                    environment = "production",
+                    host,
+                    artifactDigest = digest,
+                    loaded = true,
+                    approvalId,
+                }
+            );
+        foreach (var run in new[] { "r1", "r2", "r3" })
+            await _ledger.Deploy(modelId, digest, run: run).Expect(HttpStatusCode.Created);
+        foreach (var host in new[] { "scorer-1", "scorer-1", "scorer-2" })
+            await Load(host).Expect(HttpStatusCode.Created);
+
+        var record = await _ledger.GetVersion(modelId);
+        var deployments = record.GetProperty("deployments").EnumerateArray().ToArray();
+        Assert.Equal(["r1", "r2", "r3"], deployments.Select(d => d.GetProperty("pipelineRunId").GetString()));
+        Assert.Equal([false, false, true], deployments.Select(d => d.GetProperty("rolledBackAt").ValueKind == JsonValueKind.Null));
+        Assert.Equal(
+            ["scorer-1", "scorer-1", "scorer-2"],
+            record.GetProperty("loads").EnumerateArray().Select(l => l.GetProperty("host").GetString())
+        );
+        var review = await app.Services.GetRequiredService<ApprovalQueries>().ReviewAsync(approvalId, CancellationToken.None);
+        Assert.Equal(3, review!.Version.Deployments.Count);
+        Assert.Equal(await StreamVersion(modelId), review.StreamVersion);
+
+        var stored = await Stored();
+        Assert.Equal("r3", Assert.Single(stored.Deployments).PipelineRunId);
+        Assert.Equal(["scorer-1", "scorer-2"], stored.Loads.Select(l => l.Host));
+
+        // A document as the previous release stored it, with every deployment and load, still decides the same (a host's
+        // re-verification turns on its last load) and is bounded by the next command on the version.
+        await using (var session = store.LightweightSession())
+        {
+            var events = await session.Events.FetchStreamAsync(key);
+            session.Store(events.Aggregate((ModelVersion?)null, (state, e) => ModelVersion.Evolve(state, e.Data))!);
+            await session.SaveChangesAsync();
+        }
+        Assert.Equal(3, (await Stored()).Deployments.Count);
+        await server
+            .PostAsJsonAsync(
+                $"{Scenario.VersionPath(modelId)}/verifications",
+                new
+                {
+                    environment = "production",
+                    host = "scorer-1",
+                    artifactDigest = digest,
+                    approvalId,
+                }
+            )
+            .Expect(HttpStatusCode.OK);
+        await Load("scorer-2").Expect(HttpStatusCode.Created);
+        Assert.Single((await Stored()).Deployments);
+        Assert.Equal(["scorer-1", "scorer-2"], (await Stored()).Loads.Select(l => l.Host));
+        Assert.Equal(4, (await _ledger.GetVersion(modelId)).GetProperty("loads").GetArrayLength());
     }
 }

@@ -66,7 +66,11 @@ public sealed record ValidationResult(
     DateTimeOffset ValidatedAt
 );
 
-/// <summary>A model version's state, evolved from its stream; the same record is the inline projection the API reads.</summary>
+/// <summary>
+/// A model version's state, evolved from its stream. Folded from every event it is the version's record (the API's answer,
+/// the review file, evidence packs); the stored inline document that commands decide on is that fold kept
+/// <see cref="Bounded"/>, so that a command's cost does not grow with the version's deployments and load reports.
+/// </summary>
 public sealed record ModelVersion
 {
     public required string Id { get; init; }
@@ -99,10 +103,14 @@ public sealed record ModelVersion
     public ValidationSubmission? ValidationSubmission { get; init; }
     public ValidationResult? Validation { get; init; }
     public IReadOnlyList<Approval> Approvals { get; init; } = [];
+
+    /// <summary>Every deployment of this version, in the order recorded, ended ones with their end; only the live ones in a
+    /// <see cref="Bounded"/> state.</summary>
     public IReadOnlyList<Deployment> Deployments { get; init; } = [];
     public IReadOnlyList<RefusedDeployment> RefusedDeployments { get; init; } = [];
 
-    /// <summary>What model servers reported when they loaded, or refused to load, this version.</summary>
+    /// <summary>What model servers reported when they loaded, or refused to load, this version, in the order reported; in a
+    /// <see cref="Bounded"/> state only each host's last report in each environment.</summary>
     public IReadOnlyList<LoadReport> Loads { get; init; } = [];
 
     /// <summary>Loads reported that no approval allowed (<see cref="UnapprovedLoadReported"/>), as evidence.</summary>
@@ -125,6 +133,23 @@ public sealed record ModelVersion
     public IReadOnlyList<string> LiveEnvironments => Deployment.LiveEnvironments(Deployments);
 
     public static string StreamKey(string modelId, string version) => $"{modelId}@{version}";
+
+    /// <summary>
+    /// This state without the history no decision reads: of <see cref="Deployments"/> only the live ones (what
+    /// <see cref="LiveEnvironments"/>, a rollback and a new deployment turn on), of <see cref="Loads"/> only each host's last
+    /// report per environment (what a re-verification and the serving hosts turn on), in their order. Refused deployments and
+    /// unapproved loads are kept whole: they are the dashboard's evidence and grow only with refusals. Bounding commutes with
+    /// <see cref="Evolve"/>: evolving a bounded state gives the bound of evolving the whole.
+    /// </summary>
+    public ModelVersion Bounded()
+    {
+        var lastOfHost = Loads.Select((l, i) => (l, i)).GroupBy(x => (x.l.Environment, x.l.Host)).Select(g => g.Last().i).ToHashSet();
+        return this with
+        {
+            Deployments = Deployments.Where(d => d.RolledBackAt is null).ToArray(),
+            Loads = Loads.Where((_, i) => lastOfHost.Contains(i)).ToArray(),
+        };
+    }
 
     public Approval? FindApproval(string approvalId) => Approvals.FirstOrDefault(a => a.Id == approvalId);
 

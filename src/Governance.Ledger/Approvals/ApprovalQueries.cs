@@ -208,16 +208,15 @@ public sealed class ApprovalQueries(
         if (await session.LoadAsync<Approval>(approvalId, ct) is not { } approval)
             return null;
         var key = ModelVersion.StreamKey(approval.ModelId, approval.Version);
-        var version = await session.LoadAsync<ModelVersion>(key, ct);
+        var record = await ModelVersionRecords.RecordAsync(session, key, ct);
         var model = await session.LoadAsync<Model>(approval.ModelId, ct);
-        if (version is null || model is null)
+        if (record is not { State: var version } || model is null)
             return null;
         var earlier = await session
             .Query<ModelVersion>()
             .Where(v => v.ModelId == model.Id && v.RegisteredAt < version.RegisteredAt)
             .OrderBy(v => v.RegisteredAt)
             .ToListAsync(ct);
-        var stream = await session.Events.FetchStreamStateAsync(key, ct);
         return new ReviewFile(
             version.FindApproval(approvalId)!,
             version,
@@ -225,7 +224,7 @@ public sealed class ApprovalQueries(
             await datasets.ResolveAsync(session, version.TrainingDatasetDigest, ct),
             await datasets.ResolveAsync(session, version.ValidationDatasetDigest, ct),
             earlier,
-            stream?.Version ?? 0
+            record.StreamVersion
         );
     }
 }

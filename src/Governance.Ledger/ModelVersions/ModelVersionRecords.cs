@@ -12,15 +12,17 @@ using Marten.Events.Aggregation;
 
 namespace Governance.Ledger.ModelVersions;
 
-/// <summary>A model version's full state, inline: what every command on a version reads. With each change it also stores the
-/// version's compact approval-lookup row (<see cref="DeploymentGate"/>, what the approval check reads) and queues
+/// <summary>A model version's state, inline and kept <see cref="ModelVersion.Bounded"/> (live deployments, each host's last load):
+/// what every command on a version reads, at a cost that does not grow with its deployments and loads. The version's record
+/// with every deployment and load is its stream folded (<see cref="ModelVersionRecords.RecordAsync"/>). With each change it
+/// also stores the version's compact approval-lookup row (<see cref="DeploymentGate"/>, what the approval check reads) and queues
 /// <c>NOTIFY</c> <see cref="DeploymentGates.Channel"/>, both in the transaction of the events, so that every node's gate cache
 /// forgets the version when, and only when, the change commits.</summary>
 public sealed class ModelVersionProjection : SingleStreamProjection<ModelVersion, string>
 {
     public ModelVersionProjection() => IncludeType<IModelVersionEvent>();
 
-    public override ModelVersion? Evolve(ModelVersion? snapshot, string id, IEvent e) => ModelVersion.Evolve(snapshot, e.Data);
+    public override ModelVersion? Evolve(ModelVersion? snapshot, string id, IEvent e) => ModelVersion.Evolve(snapshot, e.Data)?.Bounded();
 
     public override ValueTask RaiseSideEffects(IDocumentOperations operations, IEventSlice<ModelVersion> slice)
     {
@@ -176,23 +178,42 @@ public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter write
         CommandCall call,
         Func<Model, ModelVersion, CommandContext, object> decide,
         CancellationToken ct
-    ) => writer.DecideOnVersionAsync(store, target, call, model => FirstLineOrOfficer(model, call.Caller), decide, w => w.After!, ct);
+    ) =>
+        writer.DecideOnVersionAsync(
+            store,
+            target,
+            call,
+            model => FirstLineOrOfficer(model, call.Caller),
+            decide,
+            w => w.After!.Bounded(),
+            ct
+        );
 
-    /// <summary>One version's state and stream version, now or as of <paramref name="point"/>, or null if it was not registered
-    /// then.</summary>
+    /// <summary>One version's record (<see cref="RecordAsync"/>) and stream version, now or as of <paramref name="point"/>, or
+    /// null if it was not registered then.</summary>
     public async Task<VersionState?> GetAsync(VersionRef target, CancellationToken ct, LedgerPoint? point = null)
     {
         if (point is { Current: false })
             return await AtAsync(history, target, point, ct);
         await using var session = store.QuerySession();
-        if (await session.LoadAsync<ModelVersion>(target.StreamKey, ct) is not { } state)
-            return null;
-        var stream = await session.Events.FetchStreamStateAsync(target.StreamKey, ct);
-        return new VersionState(state, stream?.Version ?? 0);
+        return await RecordAsync(session, target.StreamKey, ct);
     }
 
-    /// <summary>The version as of <paramref name="point"/>: its stream folded up to the point, through the same evolve as the
-    /// inline projection, so the answer equals the one given live then.</summary>
+    /// <summary>
+    /// A version's record now: its stream folded whole, so that it holds every deployment and load report (the stored
+    /// document keeps only what commands decide on, <see cref="ModelVersion.Bounded"/>), with the stream's version; null if
+    /// the version is not registered. Its cost grows with the version's events.
+    /// </summary>
+    public static async Task<VersionState?> RecordAsync(IQuerySession session, string streamKey, CancellationToken ct)
+    {
+        var events = await session.Events.FetchStreamAsync(streamKey, token: ct);
+        return PointInTime.Fold<ModelVersion>(events, (state, e) => ModelVersion.Evolve(state, e.Data)) is { } state
+            ? new VersionState(state, events[^1].Version)
+            : null;
+    }
+
+    /// <summary>The version's record as of <paramref name="point"/>: its stream folded up to the point, as
+    /// <see cref="RecordAsync"/> folds it now, so the answer equals the one given live then.</summary>
     public static async Task<VersionState?> AtAsync(PointInTime history, VersionRef target, LedgerPoint point, CancellationToken ct)
     {
         var events = await history.EventsAsync([target.StreamKey], point.Position, ct);
@@ -201,7 +222,8 @@ public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter write
             : null;
     }
 
-    /// <summary>A model's versions, oldest first.</summary>
+    /// <summary>A model's versions, oldest first, as stored (<see cref="ModelVersion.Bounded"/>: live deployments, each host's last
+    /// load).</summary>
     public async Task<IReadOnlyList<ModelVersion>> OfModelAsync(string modelId, CancellationToken ct)
     {
         await using var session = store.QuerySession();

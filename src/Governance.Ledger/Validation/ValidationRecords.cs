@@ -29,7 +29,7 @@ public sealed class ValidationRecords(IDocumentStore store, LedgerWriter writer)
             call,
             _ => SubmitRoles,
             (model, version, context) => ValidationDecisions.Decide(command, model, version, context),
-            w => w.After!,
+            w => w.After!.Bounded(),
             ct
         );
 
@@ -47,7 +47,7 @@ public sealed class ValidationRecords(IDocumentStore store, LedgerWriter writer)
             call,
             _ => RecordRoles,
             (model, version, context) => ValidationDecisions.Decide(command, model, version, context),
-            w => w.After!,
+            w => w.After!.Bounded(),
             ct
         );
 
