@@ -43,6 +43,7 @@ using Marten;
 using Marten.Services.Json.Transformations.SystemTextJson;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
 using Weasel.Core;
 
 namespace Governance.Ledger;
@@ -232,12 +233,28 @@ public static class LedgerSetup
         return services;
     }
 
+    /// <summary>
+    /// <paramref name="connectionString"/> with Npgsql's automatic preparation on (<c>Max Auto Prepare=64;Auto Prepare Min
+    /// Usages=2</c>) unless it sets <c>Max Auto Prepare</c> itself: a command's dozen statements are then parsed and planned once
+    /// per pooled connection instead of on every command (docs/performance.md (b)). PostgreSQL re-plans a prepared statement
+    /// after a schema change, and the ledger's statements name their columns, so a new release's migration does not break
+    /// them; a PgBouncer in transaction mode older than 1.21 cannot carry prepared statements and needs <c>Max Auto
+    /// Prepare=0</c> (docs/operations.md).
+    /// </summary>
+    public static string WithAutoPrepare(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.Keys.Cast<string>().Any(k => k.Replace(" ", "").Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
+            return connectionString;
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 64, AutoPrepareMinUsages = 2 }.ConnectionString;
+    }
+
     /// <summary>The store's configuration: schema <c>governance</c>, string stream keys, inline projections.</summary>
     /// <param name="autoCreate">Whether Marten creates or updates its tables when it first uses them (<see
     /// cref="LedgerOptions.AutoCreate"/>).</param>
     public static StoreOptions Configure(StoreOptions opts, string connectionString, AutoCreate autoCreate = AutoCreate.CreateOrUpdate)
     {
-        opts.Connection(connectionString);
+        opts.Connection(WithAutoPrepare(connectionString));
         opts.DatabaseSchemaName = "governance";
         opts.AutoCreateSchemaObjects = autoCreate;
         // Subject ids stored before they were namespaced are read as user:… or client:… (see NamespacedSubjects).
