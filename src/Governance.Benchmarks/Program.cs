@@ -102,7 +102,8 @@ var payload = JsonSerializer.Serialize(
         new Audit(pipeline.ActingIn(DeploymentRecords.Roles), now(), "Deployed by pipeline", "bench-0-0")
     )
 );
-await using var data = NpgsqlDataSource.Create(connection);
+// With the driver settings the ledger's own connections get (automatic preparation), so that only the work differs.
+await using var data = NpgsqlDataSource.Create(LedgerSetup.WithAutoPrepare(connection));
 await using (
     var create = data.CreateCommand(
         "DROP TABLE IF EXISTS public.bench_rows; CREATE TABLE public.bench_rows (id bigserial PRIMARY KEY, stream text NOT NULL, type "
