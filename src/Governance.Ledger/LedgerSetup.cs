@@ -235,11 +235,11 @@ public static class LedgerSetup
 
     /// <summary>
     /// <paramref name="connectionString"/> with Npgsql's automatic preparation on (<c>Max Auto Prepare=64;Auto Prepare Min
-    /// Usages=2</c>) unless it sets <c>Max Auto Prepare</c> itself: a command's dozen statements are then parsed and planned once
-    /// per pooled connection instead of on every command (docs/performance.md (b)). PostgreSQL re-plans a prepared statement
-    /// after a schema change, and the ledger's statements name their columns, so a new release's migration does not break
-    /// them; a PgBouncer in transaction mode older than 1.21 cannot carry prepared statements and needs <c>Max Auto
-    /// Prepare=0</c> (docs/operations.md).
+    /// Usages=2</c>) unless it sets <c>Max Auto Prepare</c> itself; the event store's connections use it. A command's sixteen or
+    /// so statements are then parsed and planned once per pooled connection instead of on every command (docs/performance.md
+    /// (b)). PostgreSQL re-plans a prepared statement after a schema change and the ledger's statements name their columns, so
+    /// a migration that adds columns or indexes or replaces functions breaks nothing; one that changes the type of a column a
+    /// statement returns fails each connection's prepared statement once (docs/operations.md, "Prepared statements").
     /// </summary>
     public static string WithAutoPrepare(string connectionString)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Governance.Api.Tests.Infrastructure;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
@@ -330,6 +331,18 @@ public sealed class DeploymentAndLedgerTests(LedgerApp app)
         var review = await app.Services.GetRequiredService<ApprovalQueries>().ReviewAsync(approvalId, CancellationToken.None);
         Assert.Equal(3, review!.Version.Deployments.Count);
         Assert.Equal(await StreamVersion(modelId), review.StreamVersion);
+
+        // A command on the version answers with its record too, as GET gives it with the same ETag.
+        var suspended = await _ledger
+            .Owner.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/suspension", new { reason = "Drift" })
+            .Expect(HttpStatusCode.OK);
+        Assert.Equal(3, suspended.GetProperty("deployments").GetArrayLength());
+        Assert.True(
+            JsonNode.DeepEquals(JsonNode.Parse(suspended.GetRawText()), JsonNode.Parse((await _ledger.GetVersion(modelId)).GetRawText()))
+        );
+        await _ledger
+            .Owner.PostAsJsonAsync($"{Scenario.VersionPath(modelId)}/suspension/lifting", new { reason = "Cleared" })
+            .Expect(HttpStatusCode.OK);
 
         var stored = await Stored();
         Assert.Equal("r3", Assert.Single(stored.Deployments).PipelineRunId);

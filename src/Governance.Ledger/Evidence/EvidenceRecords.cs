@@ -49,7 +49,7 @@ public sealed class EvidenceRecords(IDocumentStore store, LedgerWriter writer)
             call,
             _ => RecordRoles,
             (model, version, context) => RecordEvidenceReportDecision.Decide(command, model, version, dataset, context),
-            w => w.After!.Bounded(),
+            w => w.After!,
             ct
         );
     }

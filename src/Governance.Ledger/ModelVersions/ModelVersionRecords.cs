@@ -88,6 +88,25 @@ public static class VersionCommands
             ct
         );
     }
+
+    /// <summary>
+    /// A command's answer on a version given as the version's record at the stream version written
+    /// (<see cref="ModelVersionRecords.RecordAsync"/>), which is what <c>GET .../versions/{version}</c> gives with that ETag:
+    /// the command decided on the bounded document, its caller gets every deployment and load. A replay is folded at the
+    /// version it replays, so it answers the same.
+    /// </summary>
+    public static async Task<Written<ModelVersion>> AnsweredWithRecordAsync(
+        this Task<Written<ModelVersion>> command,
+        IDocumentStore store,
+        VersionRef target,
+        CancellationToken ct
+    )
+    {
+        var written = await command;
+        await using var session = store.QuerySession();
+        var record = await ModelVersionRecords.RecordAsync(session, target.StreamKey, ct, written.Version);
+        return written with { Result = record?.State ?? written.Result };
+    }
 }
 
 /// <summary>A version's state with its stream version, which is what <c>If-Match</c> and a page's expected version carry.</summary>
@@ -172,22 +191,16 @@ public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter write
         );
 
     /// <summary>A first-line command that risk officers may also give (<see cref="FirstLineOrOfficer"/>), answered with the
-    /// version after it.</summary>
+    /// version's record after it.</summary>
     private Task<Written<ModelVersion>> AsFirstLineOrOfficerAsync(
         VersionRef target,
         CommandCall call,
         Func<Model, ModelVersion, CommandContext, object> decide,
         CancellationToken ct
     ) =>
-        writer.DecideOnVersionAsync(
-            store,
-            target,
-            call,
-            model => FirstLineOrOfficer(model, call.Caller),
-            decide,
-            w => w.After!.Bounded(),
-            ct
-        );
+        writer
+            .DecideOnVersionAsync(store, target, call, model => FirstLineOrOfficer(model, call.Caller), decide, w => w.After!, ct)
+            .AnsweredWithRecordAsync(store, target, ct);
 
     /// <summary>One version's record (<see cref="RecordAsync"/>) and stream version, now or as of <paramref name="point"/>, or
     /// null if it was not registered then.</summary>
@@ -200,13 +213,27 @@ public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter write
     }
 
     /// <summary>
-    /// A version's record now: its stream folded whole, so that it holds every deployment and load report (the stored
-    /// document keeps only what commands decide on, <see cref="ModelVersion.Bounded"/>), with the stream's version; null if
-    /// the version is not registered. Its cost grows with the version's events.
+    /// A version's state as stored, <see cref="ModelVersion.Bounded"/> (live deployments, each host's last load), with its
+    /// stream version; null if it is not registered. For answers that need no deployment or load history: one document read.
     /// </summary>
-    public static async Task<VersionState?> RecordAsync(IQuerySession session, string streamKey, CancellationToken ct)
+    public async Task<VersionState?> StateAsync(VersionRef target, CancellationToken ct)
     {
-        var events = await session.Events.FetchStreamAsync(streamKey, token: ct);
+        await using var session = store.QuerySession();
+        if (await session.LoadAsync<ModelVersion>(target.StreamKey, ct) is not { } state)
+            return null;
+        var stream = await session.Events.FetchStreamStateAsync(target.StreamKey, ct);
+        return new VersionState(state, stream?.Version ?? 0);
+    }
+
+    /// <summary>
+    /// A version's record: its stream folded whole, so that it holds every deployment and load report (the stored document
+    /// keeps only what commands decide on, <see cref="ModelVersion.Bounded"/>), with the stream's version; null if the version
+    /// is not registered. Now, or at stream version <paramref name="version"/> when it is above 0. Its cost grows with the
+    /// version's events.
+    /// </summary>
+    public static async Task<VersionState?> RecordAsync(IQuerySession session, string streamKey, CancellationToken ct, long version = 0)
+    {
+        var events = await session.Events.FetchStreamAsync(streamKey, version, token: ct);
         return PointInTime.Fold<ModelVersion>(events, (state, e) => ModelVersion.Evolve(state, e.Data)) is { } state
             ? new VersionState(state, events[^1].Version)
             : null;

@@ -23,15 +23,17 @@ public sealed class ValidationRecords(IDocumentStore store, LedgerWriter writer)
         CommandCall call,
         CancellationToken ct
     ) =>
-        writer.DecideOnVersionAsync(
-            store,
-            target,
-            call,
-            _ => SubmitRoles,
-            (model, version, context) => ValidationDecisions.Decide(command, model, version, context),
-            w => w.After!.Bounded(),
-            ct
-        );
+        writer
+            .DecideOnVersionAsync(
+                store,
+                target,
+                call,
+                _ => SubmitRoles,
+                (model, version, context) => ValidationDecisions.Decide(command, model, version, context),
+                w => w.After!,
+                ct
+            )
+            .AnsweredWithRecordAsync(store, target, ct);
 
     /// <summary>The validator records the outcome and findings; the validator cannot be the model owner, a delegate or the
     /// registrant.</summary>
@@ -41,15 +43,17 @@ public sealed class ValidationRecords(IDocumentStore store, LedgerWriter writer)
         CommandCall call,
         CancellationToken ct
     ) =>
-        writer.DecideOnVersionAsync(
-            store,
-            target,
-            call,
-            _ => RecordRoles,
-            (model, version, context) => ValidationDecisions.Decide(command, model, version, context),
-            w => w.After!.Bounded(),
-            ct
-        );
+        writer
+            .DecideOnVersionAsync(
+                store,
+                target,
+                call,
+                _ => RecordRoles,
+                (model, version, context) => ValidationDecisions.Decide(command, model, version, context),
+                w => w.After!,
+                ct
+            )
+            .AnsweredWithRecordAsync(store, target, ct);
 
     /// <summary>Versions submitted for validation and awaiting an outcome, longest waiting first.</summary>
     public async Task<IReadOnlyList<ValidationQueueItem>> QueueAsync(CancellationToken ct)

@@ -57,7 +57,7 @@ public static class EvidenceEndpoints
     )
     {
         var target = new VersionRef(modelId, version);
-        var found = await versions.GetAsync(target, http.RequestAborted) ?? throw target.NotFound();
+        var found = await versions.StateAsync(target, http.RequestAborted) ?? throw target.NotFound();
         http.Response.Headers.ETag = $"\"{found.StreamVersion}\"";
         return TypedResults.Ok(found.State.Evidence);
     }

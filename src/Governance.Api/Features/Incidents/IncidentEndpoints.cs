@@ -96,7 +96,7 @@ public static class IncidentEndpoints
     )
     {
         var target = new VersionRef(modelId, version);
-        _ = await versions.GetAsync(target, ct) ?? throw target.NotFound();
+        _ = await versions.StateAsync(target, ct) ?? throw target.NotFound();
         return TypedResults.Ok(await incidents.ListAsync(target, openOnly: false, ct));
     }
 

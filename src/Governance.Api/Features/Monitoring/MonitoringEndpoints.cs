@@ -103,7 +103,7 @@ public static class MonitoringEndpoints
     )
     {
         var target = new VersionRef(modelId, version);
-        _ = await versions.GetAsync(target, ct) ?? throw target.NotFound();
+        _ = await versions.StateAsync(target, ct) ?? throw target.NotFound();
         return TypedResults.Ok(await reports.ListAsync(target, environment, ct));
     }
 

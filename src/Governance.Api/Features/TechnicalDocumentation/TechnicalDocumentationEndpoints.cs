@@ -195,7 +195,7 @@ public static class TechnicalDocumentationEndpoints
     )
     {
         var target = new VersionRef(modelId, version);
-        var state = (await versions.GetAsync(target, ct) ?? throw target.NotFound()).State;
+        var state = (await versions.StateAsync(target, ct) ?? throw target.NotFound()).State;
         var file = await files.GetAsync(modelId, ct);
         return TypedResults.Ok(Of(state, file));
     }
