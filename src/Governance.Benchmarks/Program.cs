@@ -16,6 +16,8 @@ using Npgsql;
 // Governance.Benchmarks reset-db <connection string>                     (re)creates governance_bench beside it; prints its connection
 // string
 //   Governance.Benchmarks appends <connection string> <seconds> <writers>   ledger commands vs raw single-row inserts, same database
+//   Governance.Benchmarks appends-grouped <connection string> <seconds> <writers> <group>   the same, the ledger side as
+//   GroupCommitProbe: <group> deployments a transaction (an upper bound for group commit, not the product's path)
 //   Governance.Benchmarks seed-check <connection string>                   one approved version; prints "model version digest"
 //   Governance.Benchmarks tlog <connection string> [events]                the transparency log (TransparencyLogBench.cs)
 //   Governance.Benchmarks revocation <connection string> [count]           revocation propagation across two API nodes
@@ -74,6 +76,7 @@ var seconds = int.Parse(args[2]);
 var writers = int.Parse(args[3]);
 const int streamsPerWriter = 16;
 var (streams, artifact, _) = await ApprovedVersions.SeedAsync(ledger, $"w{writers}", writers * streamsPerWriter);
+
 // Versions of their own for the warm-up, so that the measured commands start on versions without deployments.
 var (warmStreams, _, _) = await ApprovedVersions.SeedAsync(ledger, $"w{writers}-warm", writers * streamsPerWriter);
 var deployments = ledger.GetRequiredService<DeploymentRecords>();
@@ -102,6 +105,7 @@ var payload = JsonSerializer.Serialize(
         new Audit(pipeline.ActingIn(DeploymentRecords.Roles), now(), "Deployed by pipeline", "bench-0-0")
     )
 );
+
 // With the driver settings the ledger's own connections get (automatic preparation), so that only the work differs.
 await using var data = NpgsqlDataSource.Create(LedgerSetup.WithAutoPrepare(connection));
 await using (
@@ -122,9 +126,17 @@ async Task Insert(int w, int i)
 
 // Both sides warmed up for 3 s first (JIT tiering, connection pools), then measured one after the other.
 const int warmUp = 3;
-await Run(warmUp, writers, (w, i) => Deploy(warmStreams, w, i));
+var group = mode == "appends-grouped" ? int.Parse(args[4]) : 1;
+if (group < 1 || group > streamsPerWriter)
+    throw new ArgumentException($"group must be 1 to {streamsPerWriter} (each writer's versions), not {group}");
+var store = ledger.GetRequiredService<IDocumentStore>();
+Task<long> Ledger(int secs, IReadOnlyList<string> on) =>
+    group > 1
+        ? GroupCommitProbe.RunAsync(store, on, streamsPerWriter, artifact, secs, writers, group)
+        : Run(secs, writers, (w, i) => Deploy(on, w, i));
+await Ledger(warmUp, warmStreams);
 await Run(warmUp, writers, Insert);
-var ledgerCount = await Run(seconds, writers, (w, i) => Deploy(streams, w, i));
+var ledgerCount = await Ledger(seconds, streams);
 var rawCount = await Run(seconds, writers, Insert);
 
 var ledgerRate = ledgerCount / (double)seconds;
@@ -135,6 +147,7 @@ Console.WriteLine(
         {
             writers,
             seconds,
+            group,
             ledgerCommandsPerSecond = Math.Round(ledgerRate),
             rawInsertsPerSecond = Math.Round(rawRate),
             ratio = Math.Round(ledgerRate / rawRate, 3),

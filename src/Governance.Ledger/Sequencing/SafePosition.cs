@@ -146,8 +146,9 @@ public sealed class SafePosition(IDocumentStore store, TimeProvider clock, Appro
         return (long)(await read.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>Opens the session's transaction and takes the append lock shared, before any event of it is numbered.</summary>
-    internal static async Task HoldForAppendAsync(IDocumentSession session, CancellationToken ct)
+    /// <summary>Opens the session's transaction and takes the append lock shared, before any event of it is numbered. Every
+    /// append takes it (the ledger's writer does; so does the benchmark's group-commit probe).</summary>
+    public static async Task HoldForAppendAsync(IDocumentSession session, CancellationToken ct)
     {
         await session.BeginTransactionAsync(ct);
         await using var command = session.Connection!.CreateCommand();
