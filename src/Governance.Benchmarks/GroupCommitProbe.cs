@@ -3,7 +3,6 @@ using Governance.Domain.ModelVersions;
 using Governance.Domain.Shared;
 using Governance.Ledger.Deployments;
 using Governance.Ledger.Sequencing;
-using Governance.Ledger.Writing;
 using Marten;
 
 namespace Governance.Benchmarks;
@@ -18,45 +17,10 @@ namespace Governance.Benchmarks;
 /// </summary>
 public static class GroupCommitProbe
 {
-    /// <summary>Deploys <paramref name="group"/> of each writer's versions per transaction for <paramref name="seconds"/>;
-    /// returns the commands (deployments) committed.</summary>
-    /// <param name="models">The seeded models, <c>versionsPerWriter</c> per writer; each has version 1.0.0 approved for
-    /// production with artifact <paramref name="artifact"/>.</param>
-    public static async Task<long> RunAsync(
-        IDocumentStore store,
-        IReadOnlyList<string> models,
-        int versionsPerWriter,
-        string artifact,
-        int seconds,
-        int writers,
-        int group
-    )
-    {
-        var actor = Caller.FromToken("bench-pipeline", "bench-pipeline", [Roles.DeploymentPipeline]).ActingIn(DeploymentRecords.Roles);
-        long total = 0;
-        var until = System.Diagnostics.Stopwatch.StartNew();
-        await Task.WhenAll(
-            Enumerable
-                .Range(0, writers)
-                .Select(w =>
-                    Task.Run(async () =>
-                    {
-                        for (var i = 0; until.Elapsed.TotalSeconds < seconds; i++)
-                        {
-                            var picks = Enumerable
-                                .Range(0, group)
-                                .Select(k => models[w * versionsPerWriter + (i * group + k) % versionsPerWriter])
-                                .ToArray();
-                            await DeployAsync(store, picks, artifact, actor, $"group-{w}-{i}");
-                            Interlocked.Add(ref total, group);
-                        }
-                    })
-                )
-        );
-        return total;
-    }
-
-    private static async Task DeployAsync(IDocumentStore store, IReadOnlyList<string> models, string artifact, Actor actor, string run)
+    /// <summary>Deploys version 1.0.0 of each of <paramref name="models"/> (distinct, each approved for production with
+    /// <paramref name="artifact"/>) in one transaction, as <paramref name="actor"/>, under pipeline run id
+    /// <paramref name="run"/>.</summary>
+    public static async Task DeployAsync(IDocumentStore store, IReadOnlyList<string> models, string artifact, Actor actor, string run)
     {
         await using var session = store.LightweightSession();
         session.CorrelationId = run;

@@ -75,6 +75,9 @@ if (mode == "seed-check")
 var seconds = int.Parse(args[2]);
 var writers = int.Parse(args[3]);
 const int streamsPerWriter = 16;
+var group = mode == "appends-grouped" ? int.Parse(args[4]) : 1;
+if (group < 1 || group > streamsPerWriter)
+    throw new ArgumentException($"group must be 1 to {streamsPerWriter} (each writer's versions), not {group}");
 var (streams, artifact, _) = await ApprovedVersions.SeedAsync(ledger, $"w{writers}", writers * streamsPerWriter);
 
 // Versions of their own for the warm-up, so that the measured commands start on versions without deployments.
@@ -126,14 +129,25 @@ async Task Insert(int w, int i)
 
 // Both sides warmed up for 3 s first (JIT tiering, connection pools), then measured one after the other.
 const int warmUp = 3;
-var group = mode == "appends-grouped" ? int.Parse(args[4]) : 1;
-if (group < 1 || group > streamsPerWriter)
-    throw new ArgumentException($"group must be 1 to {streamsPerWriter} (each writer's versions), not {group}");
 var store = ledger.GetRequiredService<IDocumentStore>();
-Task<long> Ledger(int secs, IReadOnlyList<string> on) =>
+
+// Grouped: each call deploys <group> of the writer's versions, the next ones in turn, in one transaction.
+async Task<long> Ledger(int secs, IReadOnlyList<string> on) =>
     group > 1
-        ? GroupCommitProbe.RunAsync(store, on, streamsPerWriter, artifact, secs, writers, group)
-        : Run(secs, writers, (w, i) => Deploy(on, w, i));
+        ? group
+            * await Run(
+                secs,
+                writers,
+                (w, i) =>
+                    GroupCommitProbe.DeployAsync(
+                        store,
+                        [.. Enumerable.Range(0, group).Select(k => on[w * streamsPerWriter + (i * group + k) % streamsPerWriter])],
+                        artifact,
+                        pipeline.ActingIn(DeploymentRecords.Roles),
+                        $"group-{w}-{i}"
+                    )
+            )
+        : await Run(secs, writers, (w, i) => Deploy(on, w, i));
 await Ledger(warmUp, warmStreams);
 await Run(warmUp, writers, Insert);
 var ledgerCount = await Ledger(seconds, streams);

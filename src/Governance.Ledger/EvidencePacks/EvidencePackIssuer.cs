@@ -287,11 +287,11 @@ public sealed class EvidencePackIssuer(
         var model =
             PointInTime.Fold<Model>(Of(target.ModelId), (m, e) => Model.Evolve(m, e.Data))
             ?? throw GovernanceRuleException.NotFound("model.not_found", $"Model '{target.ModelId}' is not registered.");
-        var state = PointInTime.Fold<ModelVersion>(Of(target.StreamKey), (v, e) => ModelVersion.Evolve(v, e.Data))!;
+        var state = ModelVersionRecords.RecordOf(Of(target.StreamKey))!;
         // The benchmark: the latest earlier version with evidence recorded by the point.
         var earlier = versionStreams
             .Where(k => k != target.StreamKey)
-            .Select(k => (Events: Of(k), Version: PointInTime.Fold<ModelVersion>(Of(k), (v, e) => ModelVersion.Evolve(v, e.Data))))
+            .Select(k => (Events: Of(k), Version: ModelVersionRecords.RecordOf(Of(k))))
             .Where(v => v.Version is not null && v.Version.RegisteredAt < state.RegisteredAt)
             .ToArray();
         var previous = earlier.Select(v => v.Version!).OrderBy(v => v.RegisteredAt).LastOrDefault(v => v.Evidence.Count > 0);

@@ -234,19 +234,19 @@ public sealed class ModelVersionRecords(IDocumentStore store, LedgerWriter write
     public static async Task<VersionState?> RecordAsync(IQuerySession session, string streamKey, CancellationToken ct, long version = 0)
     {
         var events = await session.Events.FetchStreamAsync(streamKey, version, token: ct);
-        return PointInTime.Fold<ModelVersion>(events, (state, e) => ModelVersion.Evolve(state, e.Data)) is { } state
-            ? new VersionState(state, events[^1].Version)
-            : null;
+        return RecordOf(events) is { } state ? new VersionState(state, events[^1].Version) : null;
     }
+
+    /// <summary>A version's record from its events, folded whole (not bounded); null without its registration.</summary>
+    public static ModelVersion? RecordOf(IEnumerable<IEvent> events) =>
+        PointInTime.Fold<ModelVersion>(events, (state, e) => ModelVersion.Evolve(state, e.Data));
 
     /// <summary>The version's record as of <paramref name="point"/>: its stream folded up to the point, as
     /// <see cref="RecordAsync"/> folds it now, so the answer equals the one given live then.</summary>
     public static async Task<VersionState?> AtAsync(PointInTime history, VersionRef target, LedgerPoint point, CancellationToken ct)
     {
         var events = await history.EventsAsync([target.StreamKey], point.Position, ct);
-        return PointInTime.Fold<ModelVersion>(events, (state, e) => ModelVersion.Evolve(state, e.Data)) is { } state
-            ? new VersionState(state, events.Count)
-            : null;
+        return RecordOf(events) is { } state ? new VersionState(state, events.Count) : null;
     }
 
     /// <summary>A model's versions, oldest first, as stored (<see cref="ModelVersion.Bounded"/>: live deployments, each host's last
