@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Governance.Benchmarks;
 using Governance.Domain.Deployments;
@@ -15,7 +16,8 @@ using Npgsql;
 // Usage (src/Governance.Benchmarks/run.sh runs them all):
 // Governance.Benchmarks reset-db <connection string>                     (re)creates governance_bench beside it; prints its connection
 // string
-//   Governance.Benchmarks appends <connection string> <seconds> <writers>   ledger commands vs raw single-row inserts, same database
+//   Governance.Benchmarks appends <connection string> <seconds> <writers> [committers]   ledger commands vs raw single-row
+//   inserts, same database; the ledger writing at most <committers> transactions at once (LedgerOptions.GroupCommitters)
 //   Governance.Benchmarks appends-grouped <connection string> <seconds> <writers> <group>   the same, the ledger side as
 //   GroupCommitProbe: <group> deployments a transaction (an upper bound for group commit, not the product's path)
 //   Governance.Benchmarks seed-check <connection string>                   one approved version; prints "model version digest"
@@ -48,7 +50,12 @@ if (mode == "reset-db")
 await using var ledger = new ServiceCollection()
     .AddLogging()
     .AddSingleton(TimeProvider.System)
-    .AddGovernanceLedger(new LedgerOptions(connection, Directory.CreateDirectory(keys).FullName))
+    .AddGovernanceLedger(
+        new LedgerOptions(connection, Directory.CreateDirectory(keys).FullName)
+        {
+            GroupCommitters = mode == "appends" && args.Length > 4 ? int.Parse(args[4]) : LedgerOptions.DefaultGroupCommitters,
+        }
+    )
     .BuildServiceProvider();
 await ledger.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 var now = () => DateTimeOffset.UtcNow;
@@ -150,7 +157,28 @@ async Task<long> Ledger(int secs, IReadOnlyList<string> on) =>
         : await Run(secs, writers, (w, i) => Deploy(on, w, i));
 await Ledger(warmUp, warmStreams);
 await Run(warmUp, writers, Insert);
+
+// How many commands each of the ledger's transactions wrote (group commit), over the measured run only.
+var (transactions, written) = (0L, 0L);
+using var groups = new MeterListener
+{
+    InstrumentPublished = (instrument, listener) =>
+    {
+        if (instrument.Name == "governance.ledger.commit.commands")
+            listener.EnableMeasurementEvents(instrument);
+    },
+};
+groups.SetMeasurementEventCallback<int>(
+    (_, commands, _, _) =>
+    {
+        Interlocked.Increment(ref transactions);
+        Interlocked.Add(ref written, commands);
+    }
+);
+groups.Start();
 var ledgerCount = await Ledger(seconds, streams);
+groups.Dispose();
+var committers = ledger.GetRequiredService<LedgerOptions>().GroupCommitters;
 var rawCount = await Run(seconds, writers, Insert);
 
 var ledgerRate = ledgerCount / (double)seconds;
@@ -162,9 +190,11 @@ Console.WriteLine(
             writers,
             seconds,
             group,
+            committers,
             ledgerCommandsPerSecond = Math.Round(ledgerRate),
             rawInsertsPerSecond = Math.Round(rawRate),
             ratio = Math.Round(ledgerRate / rawRate, 3),
+            commandsPerTransaction = transactions == 0 ? 0 : Math.Round(written / (double)transactions, 2),
             payloadBytes = payload.Length,
         }
     )

@@ -77,6 +77,17 @@ public sealed record LedgerOptions(string ConnectionString, string? AttestationK
     /// <summary>A streaming replica for read-only queries (<see cref="Sequencing.ReplicaReads"/>); null: the primary answers
     /// everything.</summary>
     public ReplicaOptions? Replica { get; init; }
+
+    /// <summary>The default <see cref="GroupCommitters"/>.</summary>
+    public const int DefaultGroupCommitters = 2;
+
+    /// <summary>How many transactions of commands this process writes at once (at least 1; default
+    /// <see cref="DefaultGroupCommitters"/>, the best measured on two cores in docs/performance.md). Commands that find them
+    /// all busy wait and are written together by the next one free (<see cref="Writing.GroupCommit"/>).</summary>
+    public int GroupCommitters { get; init; } = DefaultGroupCommitters;
+
+    /// <summary>The most commands written in one transaction (at least 1; default 32).</summary>
+    public int GroupCommitSize { get; init; } = 32;
 }
 
 public static class LedgerSetup
@@ -171,6 +182,7 @@ public static class LedgerSetup
         services.TryAddSingleton<IPeopleDirectory, NoPeopleDirectory>();
         services.AddSingleton(ApprovalPolicy.Default);
         services.AddSingleton<LedgerWriter>();
+        services.AddSingleton<GroupCommit>();
         services.AddSingleton<SafePosition>();
         services.AddSingleton<ReplicaReads>();
         services.AddSingleton<PointInTime>();

@@ -61,6 +61,7 @@ public sealed class ObservabilityTests(ObservabilityTests.MetricsApp app) : ICla
         AssertSeries(text, "governance_ledger_commands_total", ("event_type", "approval_signed_off"), ("outcome", "committed"));
         AssertSeries(text, "governance_refusals_total", ("front_door", "api"), ("kind", "Conflict"), ("rule", "approval.already_active"));
         AssertSeries(text, "governance_ledger_events_total", ("event_type", "approval_attested"));
+        AssertSeries(text, "governance_ledger_commit_commands_bucket", ("how", "alone"), ("le", "1"));
         AssertSeries(text, "governance_webhooks_outbox");
         AssertSeries(text, "http_server_request_duration_seconds_bucket", ("http_route", "/api/v1/approvals/check"));
         AssertSeries(text, "db_client_operation_duration_seconds_bucket");

@@ -50,6 +50,7 @@ public static class GovernanceHost
                 StatusListValidity = StatusListValidity(builder.Configuration),
                 AutoCreate = SchemaCreation(builder.Configuration),
                 Replica = Replica(builder.Configuration),
+                GroupCommitters = GroupCommitters(builder.Configuration),
             }
         );
 
@@ -216,6 +217,20 @@ public static class GovernanceHost
             ? new ReplicaOptions(connection, TimeSpan.FromSeconds(seconds))
             : throw new InvalidOperationException("Governance:Database:ReplicaLagBoundSeconds must be a positive number of seconds.");
     }
+
+    /// <summary>Governance:Database:GroupCommitters (a whole number, at least 1; default
+    /// <see cref="LedgerOptions.DefaultGroupCommitters"/>): how many transactions of commands this node writes at once; commands
+    /// that find them all busy are written together by the next one free (docs/operations.md, "Group commit").</summary>
+    /// <exception cref="InvalidOperationException">Another value: the host does not start.</exception>
+    public static int GroupCommitters(IConfiguration configuration) =>
+        configuration["Governance:Database:GroupCommitters"] switch
+        {
+            null or "" => LedgerOptions.DefaultGroupCommitters,
+            var text when int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 => n,
+            var other => throw new InvalidOperationException(
+                $"Governance:Database:GroupCommitters must be a whole number of at least 1, not '{other}'."
+            ),
+        };
 
     /// <summary>Governance:EvidencePacks:RenderBudgetSeconds (positive, fractions allowed), default 10 s: the longest one evidence
     /// pack may take to render before the API answers 503 <c>evidence_pack.render_budget_exceeded</c>.</summary>

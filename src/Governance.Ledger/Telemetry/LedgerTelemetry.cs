@@ -47,6 +47,14 @@ public static class LedgerTelemetry
             + "servers' load reports each their own type."
     );
 
+    private static readonly Histogram<int> CommitGroups = Meter.CreateHistogram(
+        "governance.ledger.commit.commands",
+        "{command}",
+        "Commands written per transaction (group commit), by how: together (one transaction for all) or alone (one by itself, "
+            + "or each again by itself after its group's transaction failed on one command's lost race).",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32] }
+    );
+
     private static readonly Counter<long> ReplicaReads = Meter.CreateCounter<long>(
         "governance.replica.reads",
         "{read}",
@@ -67,6 +75,12 @@ public static class LedgerTelemetry
             new KeyValuePair<string, object?>("event_type", events.Count > 0 ? events[0].GetType().GetEventTypeName() : "none"),
             new KeyValuePair<string, object?>("outcome", outcome)
         );
+
+    /// <summary>Records one transaction of group commit (<see cref="Writing.GroupCommit"/>).</summary>
+    /// <param name="commands">The commands it wrote (or tried to).</param>
+    /// <param name="how"><c>together</c> or <c>alone</c>.</param>
+    public static void CommitGroup(int commands, string how) =>
+        CommitGroups.Record(commands, new KeyValuePair<string, object?>("how", how));
 
     /// <summary>Counts a refusal as a front door answers it.</summary>
     /// <param name="frontDoor"><c>api</c> or <c>ui</c>.</param>

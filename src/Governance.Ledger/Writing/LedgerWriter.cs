@@ -60,11 +60,12 @@ public interface ICommitsWithEvents
 /// The ledger's single write path (after Oskar Dudycz's <c>GetAndUpdate</c>), used in two steps by each feature:
 /// <see cref="BeginAsync{TState}"/> replays an idempotent answer or fetches the stream for writing at the expected version
 /// and names the actor; the feature decides with the domain and appends, follow-up facts included; then
-/// <see cref="StreamWrite{TState}.CommitAsync{TResult}"/> stages the same-transaction rows and saves. The ledger calls
+/// <see cref="StreamWrite{TState}.CommitAsync{TResult}"/> stages the same-transaction rows and hands them to the
+/// <see cref="GroupCommit"/>, which writes them, with other commands' when several wait, in one transaction. The ledger calls
 /// nothing back: each step returns to the feature, which returns its result to its caller. Marten's
 /// concurrency and stream-collision exceptions become the domain's conflict (<c>concurrency.stale_version</c>).
 /// </summary>
-public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnumerable<ICommitsWithEvents> alongside)
+public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnumerable<ICommitsWithEvents> alongside, GroupCommit group)
 {
     /// <summary>Opens one command's write on <paramref name="streamKey"/> acting in the first of <paramref name="roles"/> the caller
     /// holds.</summary>
@@ -206,6 +207,8 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
     public const string StaleVersion = "concurrency.stale_version";
 
     internal IEnumerable<ICommitsWithEvents> Alongside => alongside;
+
+    internal GroupCommit Group => group;
 
     internal static string IdempotencyId(Caller caller, string key) => $"{caller.SubjectId}|{key}";
 

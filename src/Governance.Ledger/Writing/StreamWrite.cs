@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Governance.Domain.Shared;
-using Governance.Ledger.Sequencing;
 using Governance.Ledger.Telemetry;
 using JasperFx.Events;
 using Marten;
@@ -139,7 +138,8 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
     private static Written<TResult> Replayed<TResult>(IdempotentAnswer stored) =>
         new(JsonSerializer.Deserialize<TResult>(stored.AnswerJson, LedgerJson.Options)!, stored.Version, Replayed: true);
 
-    /// <summary>Stores the events with every same-transaction row (the command's result kept for idempotent replays) and saves.</summary>
+    /// <summary>Stores the events with every same-transaction row (the command's result kept for idempotent replays) and saves,
+    /// in one transaction, possibly shared with other commands on other streams (<see cref="GroupCommit"/>).</summary>
     /// <param name="result">What the command answers, computed by the feature from this write (e.g. the state after it).</param>
     /// <exception cref="GovernanceRuleException">Conflict when another writer got there first; nothing is written.</exception>
     public async Task<Written<TResult>> CommitAsync<TResult>(TResult result, CancellationToken ct)
@@ -151,8 +151,7 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
             row.Stage(_session, _call, StreamKey, _events, Version, result);
         try
         {
-            await SafePosition.HoldForAppendAsync(_session, ct);
-            await _session.SaveChangesAsync(ct);
+            await _writer.Group.CommitAsync(_session, _call.CorrelationId);
         }
         catch (Exception e) when (LedgerWriter.Conflict(e) is { } conflict)
         {
