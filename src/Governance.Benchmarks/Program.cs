@@ -18,8 +18,6 @@ using Npgsql;
 // string
 //   Governance.Benchmarks appends <connection string> <seconds> <writers> [committers]   ledger commands vs raw single-row
 //   inserts, same database; the ledger writing at most <committers> transactions at once (LedgerOptions.GroupCommitters)
-//   Governance.Benchmarks appends-grouped <connection string> <seconds> <writers> <group>   the same, the ledger side as
-//   GroupCommitProbe: <group> deployments a transaction (an upper bound for group commit, not the product's path)
 //   Governance.Benchmarks seed-check <connection string>                   one approved version; prints "model version digest"
 //   Governance.Benchmarks tlog <connection string> [events]                the transparency log (TransparencyLogBench.cs)
 //   Governance.Benchmarks revocation <connection string> [count]           revocation propagation across two API nodes
@@ -82,9 +80,6 @@ if (mode == "seed-check")
 var seconds = int.Parse(args[2]);
 var writers = int.Parse(args[3]);
 const int streamsPerWriter = 16;
-var group = mode == "appends-grouped" ? int.Parse(args[4]) : 1;
-if (group < 1 || group > streamsPerWriter)
-    throw new ArgumentException($"group must be 1 to {streamsPerWriter} (each writer's versions), not {group}");
 var (streams, artifact, _) = await ApprovedVersions.SeedAsync(ledger, $"w{writers}", writers * streamsPerWriter);
 
 // Versions of their own for the warm-up, so that the measured commands start on versions without deployments.
@@ -138,23 +133,7 @@ async Task Insert(int w, int i)
 const int warmUp = 3;
 var store = ledger.GetRequiredService<IDocumentStore>();
 
-// Grouped: each call deploys <group> of the writer's versions, the next ones in turn, in one transaction.
-async Task<long> Ledger(int secs, IReadOnlyList<string> on) =>
-    group > 1
-        ? group
-            * await Run(
-                secs,
-                writers,
-                (w, i) =>
-                    GroupCommitProbe.DeployAsync(
-                        store,
-                        [.. Enumerable.Range(0, group).Select(k => on[w * streamsPerWriter + (i * group + k) % streamsPerWriter])],
-                        artifact,
-                        pipeline.ActingIn(DeploymentRecords.Roles),
-                        $"group-{w}-{i}"
-                    )
-            )
-        : await Run(secs, writers, (w, i) => Deploy(on, w, i));
+async Task<long> Ledger(int secs, IReadOnlyList<string> on) => await Run(secs, writers, (w, i) => Deploy(on, w, i));
 await Ledger(warmUp, warmStreams);
 await Run(warmUp, writers, Insert);
 
@@ -189,7 +168,6 @@ Console.WriteLine(
         {
             writers,
             seconds,
-            group,
             committers,
             ledgerCommandsPerSecond = Math.Round(ledgerRate),
             rawInsertsPerSecond = Math.Round(rawRate),

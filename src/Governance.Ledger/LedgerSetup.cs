@@ -275,6 +275,9 @@ public static class LedgerSetup
         // Streams are keyed by name so that a model, a model version ("model@version") or a dataset ("dataset:name@version")
         // can only be registered once: a second start of the same stream is a conflict, not a duplicate.
         opts.Events.StreamIdentity = StreamIdentity.AsString;
+        // No retry of a commit inside Marten: a retried batch runs in a new transaction without the append lock the ledger took
+        // (docs/architecture.md, "The safe position"); the ledger's own retries decide again from a fresh read.
+        opts.ConfigureWritePolly(_ => { });
         opts.Events.MetadataConfig.CorrelationIdEnabled = true;
         // DatasetRegistered gained manifestEncoding: new events get a new type name, and those stored under the old one
         // are upcast to v1-text on reading (see DatasetRegisteredV1).

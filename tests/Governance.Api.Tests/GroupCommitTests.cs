@@ -95,12 +95,7 @@ public sealed class GroupCommitTests(GroupCommitApp app) : IClassFixture<GroupCo
         var (third, thirdDigest, _) = await _ledger.ApprovedVersion();
         // Each sent with the version it read (If-Match), so that no command is decided again after a conflict: each must get its
         // own answer from the first attempt.
-        var etags = new List<string>();
-        foreach (var modelId in new[] { raced, second, third })
-        {
-            using var read = await _ledger.Auditor.GetAsync(Scenario.VersionPath(modelId));
-            etags.Add(read.Headers.ETag!.Tag);
-        }
+        string[] etags = [await EtagAsync(raced), await EtagAsync(second), await EtagAsync(third)];
 
         await using var hold = await HoldTheCommitterAsync();
         var stale = Send(Deployment(raced, racedDigest, "run-stale", ifMatch: etags[0]));
@@ -130,9 +125,47 @@ public sealed class GroupCommitTests(GroupCommitApp app) : IClassFixture<GroupCo
             .EnumerateArray()
             .Select(d => d.GetProperty("pipelineRunId").GetString());
         Assert.Equal(["run-other-node"], runs);
-        // Written again alone after the shared transaction failed: one transaction each.
-        var written = await EventsAsync([second, third]);
+        // The lost race was found before anything was written, so the other two still share their transaction, and no event
+        // number was given and then taken back (Marten would have recorded such numbers as tombstone events).
+        Assert.Single((await EventsAsync([second, third])).Select(e => e.Transaction).Distinct());
+        Assert.Equal(0L, await ScalarAsync("select count(*) from governance.mt_events where stream_id = 'mt_tombstone'"));
+    }
+
+    [Fact]
+    public async Task A_shared_transaction_that_PostgreSQL_refuses_is_written_again_command_by_command()
+    {
+        var (first, firstDigest, _) = await _ledger.ApprovedVersion();
+        var (second, secondDigest, _) = await _ledger.ApprovedVersion();
+        var (third, thirdDigest, _) = await _ledger.ApprovedVersion();
+        // Sent with If-Match, so that no command is decided again after a conflict.
+        var (firstTag, secondTag, thirdTag) = (await EtagAsync(first), await EtagAsync(second), await EtagAsync(third));
+
+        await using var hold = await HoldTheCommitterAsync();
+        // One pipeline sends two different requests with one Idempotency-Key: their idempotency records collide in the shared
+        // transaction, which PostgreSQL refuses (a unique key), after the group's events were appended.
+        var reused = new[]
+        {
+            Send(Deployment(first, firstDigest, "run-first", key: "one-key", ifMatch: firstTag)),
+            Send(Deployment(second, secondDigest, "run-second", key: "one-key", ifMatch: secondTag)),
+        };
+        var unrelated = app.AsClient("pipeline-other", Roles.DeploymentPipeline)
+            .SendAsync(Deployment(third, thirdDigest, "run-third", ifMatch: thirdTag));
+        await UntilWaitingAsync(3);
+        await hold.ReleaseAsync();
+
+        var answers = new List<(HttpStatusCode Status, string Body)>();
+        foreach (var request in reused)
+        {
+            using var response = await request;
+            answers.Add((response.StatusCode, await response.Content.ReadAsStringAsync()));
+        }
+        // Written alone, in the order they waited: whichever came first keeps the key, the other is told it was reused.
+        Assert.Single(answers, a => a.Status == HttpStatusCode.Created);
+        Assert.Contains("idempotency.key_reused", Assert.Single(answers, a => a.Status == HttpStatusCode.Conflict).Body);
+        await unrelated.Expect(HttpStatusCode.Created);
+        var written = await EventsAsync([first, second, third]);
         Assert.Equal(2, written.Select(e => e.Transaction).Distinct().Count());
+        Assert.Equal(2 * 3, written.Count);
     }
 
     [Theory]
@@ -168,6 +201,20 @@ public sealed class GroupCommitTests(GroupCommitApp app) : IClassFixture<GroupCo
             .RecordAsync(new SignInFailed(held, held, "bad_password", new Audit(subject, DateTimeOffset.UtcNow, "test", "c1")), default);
         await hold.UntilHeldAsync();
         return hold;
+    }
+
+    private async Task<string> EtagAsync(string modelId)
+    {
+        using var read = await _ledger.Auditor.GetAsync(Scenario.VersionPath(modelId));
+        return read.Headers.ETag!.Tag;
+    }
+
+    private async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private async Task UntilWaitingAsync(int commands)

@@ -1,8 +1,9 @@
-using System.Collections;
 using Governance.Ledger.Sequencing;
 using Governance.Ledger.Telemetry;
+using JasperFx;
+using JasperFx.Events;
 using Marten;
-using Weasel.Storage;
+using Npgsql;
 
 namespace Governance.Ledger.Writing;
 
@@ -82,7 +83,17 @@ public sealed class GroupCommit
                     return;
                 }
             }
-            await WriteAsync(group);
+            try
+            {
+                await WriteAsync(group);
+            }
+            catch (Exception e)
+            {
+                // Never expected (each write answers its commands); should it happen, no command waits for ever and the
+                // committer keeps draining.
+                foreach (var decided in group)
+                    decided.Written.TrySetException(e);
+            }
         }
     }
 
@@ -115,15 +126,12 @@ public sealed class GroupCommit
             try
             {
                 await WriteTogetherAsync(group);
-                LedgerTelemetry.CommitGroup(group.Count, "together");
-                foreach (var decided in group)
-                    decided.Written.TrySetResult();
                 return;
             }
             catch (Exception e) when (RolledBack(e))
             {
-                // One command's lost race (or another error PostgreSQL raised) rolled the whole transaction back: each is
-                // written alone below, so that each gets its own answer.
+                // PostgreSQL refused the shared transaction (a document conflict, a deadlock): nothing of it was written, and
+                // each command not yet answered is written alone below, so that each gets its own answer.
             }
             catch (Exception e)
             {
@@ -134,15 +142,18 @@ public sealed class GroupCommit
                 return;
             }
         }
-        foreach (var decided in group)
+        foreach (var decided in group.Where(d => !d.Written.Task.IsCompleted))
         {
             try
             {
                 // Its own session still holds all it decided: the shared session only borrowed its streams and operations.
+                // Numbers a failed shared attempt gave its events are not theirs.
+                foreach (var e in decided.Session.PendingChanges.Streams().SelectMany(s => s.Events))
+                    e.Sequence = 0;
                 await SafePosition.HoldForAppendAsync(decided.Session, CancellationToken.None);
                 await decided.Session.SaveChangesAsync(CancellationToken.None);
-                LedgerTelemetry.CommitGroup(1, "alone");
                 decided.Written.TrySetResult();
+                LedgerTelemetry.CommitGroup(1, "alone");
             }
             catch (Exception e)
             {
@@ -151,12 +162,17 @@ public sealed class GroupCommit
         }
     }
 
-    /// <summary>True when <paramref name="e"/> means that PostgreSQL refused a statement, so the transaction certainly did not
-    /// commit: a lost race as Marten reports it, or any server error.</summary>
+    /// <summary>True when <paramref name="e"/> proves that the transaction did not commit: a lost race as Marten reports it, or
+    /// an error PostgreSQL raised on a statement. Not a lost connection or a server shutting down (classes 08 and 57), which
+    /// may come with a <c>COMMIT</c> in flight.</summary>
     private static bool RolledBack(Exception e)
     {
         var cause = e;
-        while (cause is not null && LedgerWriter.Conflict(cause) is null && cause is not Npgsql.PostgresException)
+        while (
+            cause is not null
+            && LedgerWriter.Conflict(cause) is null
+            && cause is not PostgresException { InvariantSeverity: "ERROR", SqlState: not ['0', '8', ..] and not ['5', '7', ..] }
+        )
             cause = cause.InnerException;
         return cause is not null;
     }
@@ -166,7 +182,16 @@ public sealed class GroupCommit
         // A committed command's answer is owed to a caller that may have gone: the write is not cancelled midway.
         var ct = CancellationToken.None;
         await using var shared = _store.LightweightSession();
-        foreach (var decided in group)
+        await SafePosition.HoldForAppendAsync(shared, ct);
+        var writing = new List<Decided>();
+        foreach (var (decided, lost) in await RacesLostAsync(shared, group, ct))
+            if (lost is null)
+                writing.Add(decided);
+            else
+                decided.Written.TrySetException(lost);
+        if (writing.Count == 0)
+            return;
+        foreach (var decided in writing)
         {
             foreach (var stream in decided.Session.PendingChanges.Streams())
             {
@@ -177,33 +202,66 @@ public sealed class GroupCommit
             }
             foreach (var operation in decided.Session.PendingChanges.Operations())
                 shared.QueueOperation(operation);
-            BorrowFetchedAggregates(decided.Session, shared);
         }
-        await SafePosition.HoldForAppendAsync(shared, ct);
         await shared.SaveChangesAsync(ct);
+        LedgerTelemetry.CommitGroup(writing.Count, "together");
+        foreach (var decided in writing)
+            decided.Written.TrySetResult();
     }
 
     /// <summary>
-    /// Gives <paramref name="shared"/> the aggregates <paramref name="decided"/> fetched for writing, so that the inline
-    /// projections fold the command's events onto them, as its own session would, instead of reading each again. Marten keeps
-    /// them in a session's item map, one <c>Dictionary&lt;TId, TDoc&gt;</c> per aggregate type. Should a Marten release keep
-    /// them otherwise, nothing is borrowed and the projections read the documents in the transaction: slower, never wrong,
-    /// since each append commits only at the version its aggregate was read at.
+    /// Each command of <paramref name="group"/> with the conflict it would meet (null: none), read in the shared transaction
+    /// under the append lock: its streams' rows locked (in key order, so that two committers never wait on each other in a
+    /// cycle) and their versions compared with what it expects, as Marten's append would (a started stream must not exist; an
+    /// append at an expected version must find it). A command that lost its race is answered here, before any event is
+    /// numbered: had the shared transaction failed on it instead, Marten would have recorded the numbers the others' events
+    /// had taken as tombstone events.
     /// </summary>
-    private static void BorrowFetchedAggregates(IDocumentSession decided, IDocumentSession shared)
+    private async Task<List<(Decided Decided, Exception? Lost)>> RacesLostAsync(
+        IDocumentSession shared,
+        List<Decided> group,
+        CancellationToken ct
+    )
     {
-        var into = ((IStorageSession)shared).ItemMap;
-        foreach (var (type, fetched) in ((IStorageSession)decided).ItemMap)
+        var expectations = group
+            .SelectMany(d =>
+                d.Session.PendingChanges.Streams()
+                    .Where(s => s.Events.Count > 0 && (s.ActionType == StreamActionType.Start || s.ExpectedVersionOnServer is not null))
+                    .Select(s => (Decided: d, Stream: s))
+            )
+            .ToList();
+        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using (var read = shared.Connection!.CreateCommand())
         {
-            if (fetched is not IDictionary aggregates || !fetched.GetType().IsGenericType)
-                continue;
-            if (!into.TryGetValue(type, out var held))
-                into[type] = held = Activator.CreateInstance(fetched.GetType())!;
-            if (held is IDictionary map)
-                foreach (DictionaryEntry aggregate in aggregates)
-                    map[aggregate.Key] = aggregate.Value;
+            read.CommandText =
+                $"select id, version from {_store.Options.Events.DatabaseSchemaName}.mt_streams where id = any($1) order by id for update";
+            read.Parameters.Add(new NpgsqlParameter { Value = expectations.Select(x => x.Stream.Key!).Distinct().ToArray() });
+            await using var reader = await read.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                versions[reader.GetString(0)] = reader.GetInt64(1);
         }
+        return
+        [
+            .. group.Select(d =>
+                (
+                    d,
+                    expectations
+                        .Where(x => x.Decided == d)
+                        .Select(x => Lost(x.Stream, versions.TryGetValue(x.Stream.Key!, out var v) ? v : null))
+                        .FirstOrDefault(lost => lost is not null)
+                )
+            ),
+        ];
     }
+
+    private static Exception? Lost(StreamAction stream, long? stored) =>
+        (stream.ActionType == StreamActionType.Start ? stored is null : (stored ?? 0) == stream.ExpectedVersionOnServer)
+            ? null
+            : new ConcurrencyException(
+                $"Stream {stream.Key} was expected at version {stream.ExpectedVersionOnServer ?? 0} but is at {stored ?? 0}",
+                stream.AggregateType,
+                stream.Key!
+            );
 
     /// <summary>A decided command waiting to be written.</summary>
     private sealed class Decided(IDocumentSession session, string? correlationId)

@@ -50,9 +50,11 @@ public sealed class AppendHold : IAsyncDisposable
 
     private async Task UntilWaitingAsync(long key)
     {
-        // A bigint advisory key shows in pg_locks as its high and low 32 bits (classid, objid).
+        // A bigint advisory key shows in pg_locks as its high and low 32 bits (classid, objid); advisory locks belong to a
+        // database, and other tests hold the same keys in theirs.
         var sql =
             $"select count(*) from pg_locks where locktype = 'advisory' and not granted "
+            + "and database = (select oid from pg_database where datname = current_database()) "
             + $"and classid::bigint = {(key >> 32) & 0xffffffff} and objid::bigint = {key & 0xffffffff}";
         var deadline = DateTime.UtcNow.AddSeconds(30);
         await using var command = new NpgsqlCommand(sql, _connection);
