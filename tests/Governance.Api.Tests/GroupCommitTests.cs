@@ -169,6 +169,20 @@ public sealed class GroupCommitTests(GroupCommitApp app) : IClassFixture<GroupCo
     }
 
     [Theory]
+    [InlineData("40P01", true)]
+    [InlineData("40001", true)]
+    [InlineData("23502", false)]
+    [InlineData("57P01", false)]
+    public void A_deadlock_or_serialization_failure_is_a_conflict_to_retry_and_other_errors_are_not(string sqlState, bool conflict)
+    {
+        // With Marten's own commit retry off (it would retry without the append lock), these reach the ledger's retry instead.
+        var raised = new PostgresException("raised", "ERROR", "ERROR", sqlState);
+        var wrapped = new InvalidOperationException("the batch failed", raised);
+        Assert.Equal(conflict, LedgerWriter.Conflict(raised) is { Code: LedgerWriter.StaleVersion });
+        Assert.Equal(conflict, LedgerWriter.Conflict(wrapped) is { Code: LedgerWriter.StaleVersion });
+    }
+
+    [Theory]
     [InlineData(null, LedgerOptions.DefaultGroupCommitters)]
     [InlineData("1", 1)]
     [InlineData("8", 8)]

@@ -212,19 +212,22 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
 
     internal static string IdempotencyId(Caller caller, string key) => $"{caller.SubjectId}|{key}";
 
-    /// <summary>Marten's ways of saying "someone else wrote first", as the domain's conflict; null for anything else.</summary>
+    /// <summary>Marten's ways of saying "someone else wrote first", and PostgreSQL's deadlock (40P01) and serialization
+    /// failure (40001), raised or wrapped by Marten, which roll the transaction back for the same reason, as the domain's
+    /// conflict; null for anything else.</summary>
     internal static GovernanceRuleException? Conflict(Exception e) =>
-        e switch
-        {
-            JasperFx.ConcurrencyException
-            or Marten.Exceptions.ExistingStreamIdCollisionException
-            or JasperFx.Events.ExistingStreamIdCollisionException
-            or JasperFx.DocumentAlreadyExistsException => new GovernanceRuleException(
+        e
+            is JasperFx.ConcurrencyException
+                or Marten.Exceptions.ExistingStreamIdCollisionException
+                or JasperFx.Events.ExistingStreamIdCollisionException
+                or JasperFx.DocumentAlreadyExistsException
+                or Npgsql.PostgresException { SqlState: "40P01" or "40001" }
+        || e.InnerException is Npgsql.PostgresException { SqlState: "40P01" or "40001" }
+            ? new GovernanceRuleException(
                 RuleKind.Conflict,
                 StaleVersion,
                 "Another change was written to this record first, so nothing was written. Read it again (its ETag is its version) "
                     + "and retry with the new version in If-Match."
-            ),
-            _ => null,
-        };
+            )
+            : null;
 }
