@@ -16,9 +16,10 @@ namespace Governance.Ledger.Writing;
 /// <para>
 /// At most <see cref="LedgerOptions.GroupCommitters"/> transactions are in flight per process; a command that finds one
 /// free is written at once, alone (so an idle ledger adds no latency); the others wait and the next free committer takes all
-/// that are waiting (up to <see cref="LedgerOptions.GroupCommitSize"/>) whose streams are disjoint. A group's transaction
-/// fails whole when one of its commands lost a race (a stale expected version, a stream started twice, an idempotency key
-/// used twice); then each of its commands is written again alone, in its own session, so one command's conflict is its own
+/// that are waiting (up to <see cref="LedgerOptions.GroupCommitSize"/>) whose streams are disjoint. Under the append lock
+/// it first checks the group's expected stream versions, so a command that lost its race gets its conflict before anything
+/// is written and the others commit together; a shared transaction PostgreSQL still refuses (a document conflict, a
+/// deadlock) is written again command by command, in each command's own session, so one command's conflict is its own
 /// answer and never another's.
 /// </para>
 /// </summary>
