@@ -84,7 +84,8 @@ public static class LedgerVerify
                     );
                 return await print(
                     $"Verified {report.Events} events against {report.Checkpoints} signed checkpoint(s); the largest covers "
-                        + $"{report.VerifiedUpTo} events ({report.Events - report.VerifiedUpTo} not yet covered by a checkpoint).",
+                        + $"{report.VerifiedUpTo} events ({report.Events - report.VerifiedUpTo} not yet covered by a checkpoint)."
+                        + (report.Tombstones > 0 ? $" {report.Tombstones} tombstone(s) of rolled-back appends left out." : ""),
                     report
                 );
             }
@@ -95,7 +96,15 @@ public static class LedgerVerify
     /// <summary>What <c>ledger verify</c> found.</summary>
     /// <param name="Checkpoints">How many distinct signed checkpoints were checked.</param>
     /// <param name="VerifiedUpTo">The largest checkpoint size whose root the events reproduced (0 if none).</param>
-    public sealed record VerifyReport(long Events, int Checkpoints, long VerifiedUpTo, IReadOnlyList<AuditFinding> Findings);
+    /// <param name="Tombstones">Marten's tombstones of rolled-back appends, which are not part of the log
+    /// (<see cref="LedgerEntry.TombstoneStream"/>).</param>
+    public sealed record VerifyReport(
+        long Events,
+        int Checkpoints,
+        long VerifiedUpTo,
+        IReadOnlyList<AuditFinding> Findings,
+        long Tombstones
+    );
 
     /// <summary>Runs the audit over <paramref name="source"/>, and the read-model check over <paramref name="projections"/> when
     /// given.</summary>
@@ -146,7 +155,8 @@ public static class LedgerVerify
         var moreLeaves = await leaves.MoveNextAsync();
         await foreach (var row in source.EventsAsync(ct))
         {
-            audit.Add(row, moreLeaves ? leaves.Current : null);
+            if (!audit.Add(row, moreLeaves ? leaves.Current : null))
+                continue;
             replay?.Add(row);
             if (moreLeaves)
                 moreLeaves = await leaves.MoveNextAsync();
@@ -165,7 +175,8 @@ public static class LedgerVerify
             audit.Events,
             checkpoints.Select(c => (c.Size, Convert.ToBase64String(c.RootHash))).Distinct().Count(),
             audit.VerifiedUpTo ?? 0,
-            ordered
+            ordered,
+            audit.Tombstones
         );
     }
 

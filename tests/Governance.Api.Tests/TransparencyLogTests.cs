@@ -3,8 +3,10 @@ using System.Net;
 using Governance.Api.Tests.Infrastructure;
 using Governance.Attestations.Transparency;
 using Governance.Cli;
+using Governance.Domain.Security;
 using Governance.Domain.Shared;
 using Governance.Ledger.Transparency;
+using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -163,11 +165,12 @@ public sealed class TransparencyLogTests(TransparencyLogApp app)
 
             await _ledger.ApprovedVersion();
             var checkpoint = await app.CheckpointEverythingAsync();
-            // Dense leaves, one per event, in sequence order: nothing sealed twice, nothing missed.
+            // Dense leaves, one per event (Marten's tombstones are none), in sequence order: nothing sealed twice, nothing missed.
             var mismatch = await TransparencyLogTesting.SqlAsync(
                 app.ConnectionString,
-                """
-                select count(*) from (select seq_id, row_number() over (order by seq_id) - 1 as idx from governance.mt_events) e
+                $"""
+                select count(*) from (select seq_id, row_number() over (order by seq_id) - 1 as idx from governance.mt_events
+                                      where stream_id <> '{LedgerEntry.TombstoneStream}') e
                 full join governance.tlog_leaves l on l.idx = e.idx where l.seq_id is distinct from e.seq_id
                 """
             );
@@ -237,6 +240,72 @@ public sealed class TransparencyLogTests(TransparencyLogApp app)
         Assert.True(api.Json.GetProperty("verifiedUpTo").GetInt64() > 0);
     }
 
+    [Fact]
+    public async Task Tombstones_marten_writes_for_a_rolled_back_append_are_left_out_of_the_log_and_verify_clean()
+    {
+        await _ledger.ApprovedVersion();
+        // A number drawn and never used, as by a transaction that rolled back; sealed past below.
+        var gap = (long)(await Sql("select nextval('governance.mt_events_sequence')"))!;
+        await _ledger.RegisterModel(Scenario.NewId());
+        await app.CheckpointEverythingAsync();
+
+        // A save that numbers its first stream's events and then fails on its second: Marten fills the numbers it drew with
+        // tombstones, afterwards, on a connection of its own, outside the append lock.
+        var store = app.Services.GetRequiredService<IDocumentStore>();
+        var existing = $"security:{Scenario.NewId()}";
+        await using (var first = store.LightweightSession())
+        {
+            first.Events.StartStream(existing, Failure(existing));
+            await first.SaveChangesAsync();
+        }
+        await using (var failing = store.LightweightSession())
+        {
+            failing.Events.StartStream($"security:{Scenario.NewId()}", Failure("numbered"));
+            failing.Events.Append(existing, 5, Failure(existing));
+            await Assert.ThrowsAnyAsync<Exception>(() => failing.SaveChangesAsync());
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while ((long)(await Sql($"select count(*) from governance.mt_events where stream_id = '{LedgerEntry.TombstoneStream}'"))! == 0)
+            await Task.Delay(20, timeout.Token);
+        // The same tombstone landing after the sealer passed its number (the race the append lock cannot close).
+        await Sql(
+            "insert into governance.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, "
+                + $"is_archived) select {gap}, gen_random_uuid(), stream_id, {gap}, data, type, timestamp, tenant_id, mt_dotnet_type, "
+                + $"is_archived from governance.mt_events where stream_id = '{LedgerEntry.TombstoneStream}' limit 1"
+        );
+        await _ledger.RegisterModel(Scenario.NewId());
+        await app.CheckpointEverythingAsync();
+
+        Assert.Equal(LedgerEntry.TombstoneStream, JasperFx.StorageConstants.TombstoneStreamKey);
+        Assert.Equal(
+            0L,
+            await Sql(
+                "select count(*) from governance.tlog_leaves l join governance.mt_events e using (seq_id) "
+                    + $"where e.stream_id = '{LedgerEntry.TombstoneStream}'"
+            )
+        );
+        var verified = await TransparencyLogTesting.VerifyAsync(
+            null,
+            "--database",
+            app.ConnectionString,
+            "--log-key",
+            app.VerifierKey,
+            "--checkpoints",
+            app.ExportFolder
+        );
+        Assert.True(verified.Exit == ExitCodes.Ok, verified.Error + verified.Json);
+        Assert.Equal(await app.EventCount(), verified.Json.GetProperty("events").GetInt64());
+        Assert.Equal(
+            await Sql($"select count(*) from governance.mt_events where stream_id = '{LedgerEntry.TombstoneStream}'"),
+            verified.Json.GetProperty("tombstones").GetInt64()
+        );
+    }
+
+    private Task<object?> Sql(string sql) => TransparencyLogTesting.SqlAsync(app.ConnectionString, sql);
+
+    private static SignInFailed Failure(string subject) =>
+        new(subject, subject, "bad_password", new Audit(new Actor(subject, subject, "Anonymous"), DateTimeOffset.UtcNow, "test", "c1"));
+
     private sealed class AsAuditor(HttpMessageHandler inner) : DelegatingHandler(inner)
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
@@ -255,7 +324,10 @@ public sealed class TransparencyLogTests(TransparencyLogApp app)
         await using (var connection = new NpgsqlConnection(app.ConnectionString))
         {
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("select distinct type, mt_dotnet_type from governance.mt_events", connection);
+            await using var command = new NpgsqlCommand(
+                $"select distinct type, mt_dotnet_type from governance.mt_events where stream_id <> '{LedgerEntry.TombstoneStream}'",
+                connection
+            );
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
                 stored.Add((reader.GetString(0), reader.GetString(1)));

@@ -33,6 +33,19 @@ public sealed record LedgerEntry(
     string Data
 )
 {
+    /// <summary>
+    /// The stream of Marten's tombstones (<c>mt_tombstone</c>, Marten's <c>StorageConstants.TombstoneStreamKey</c>): when a save
+    /// fails after some of its events were numbered, Marten later inserts an empty <c>tombstone</c> event under each of those
+    /// numbers, on a connection of its own and outside the ledger's append lock, so that a reader waiting for gaps to close
+    /// does not wait for ever. A tombstone records nothing, and it can land below a position already sealed; so it is never a
+    /// leaf of the transparency log (an earlier release sealed those already there when the sealer passed, and those stay
+    /// leaves).
+    /// </summary>
+    public const string TombstoneStream = "mt_tombstone";
+
+    /// <summary>Marten's event type alias for a tombstone.</summary>
+    public const string TombstoneType = "tombstone";
+
     /// <summary><see cref="Timestamp"/> as the leaf writes it: RFC 3339 in UTC with six fractional digits.</summary>
     public static string FormatTimestamp(DateTimeOffset timestamp) =>
         timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);

@@ -11,7 +11,7 @@ public sealed record SealedLeaf(long Index, long Seq, byte[] Hash);
 
 /// <summary>One thing the audit found wrong.</summary>
 /// <param name="Code">What kind: <c>leaf_mismatch</c>, <c>event_missing</c>, <c>event_unsealed_inside_log</c>, <c>archived</c>,
-/// <c>dotnet_type</c>, <c>stream_version</c>, <c>event_unreadable</c>,
+/// <c>dotnet_type</c>, <c>stream_version</c>, <c>event_unreadable</c>, <c>tombstone</c>,
 /// <c>checkpoint_root</c>, <c>checkpoint_beyond_events</c>, <c>checkpoint_signature</c>;
 /// <c>projection</c> and <c>projection_replay</c> from <c>ledger verify --projections</c>.</param>
 /// <param name="Seq">The event at fault (the first bad one), when one can be named.</param>
@@ -27,8 +27,10 @@ public sealed record AuditFinding(string Code, long? Seq, string Message)
 /// more memory than the frontier and one entry per stream): it recomputes every leaf (<see cref="LedgerEntry.LeafHash"/>) and the
 /// tree's root at each checkpoint's size, compares the i-th event with the i-th sealed leaf (so a changed, deleted, inserted or
 /// reordered event is named), and refuses archived events, a <c>mt_dotnet_type</c> that is not the type's, and stream versions
-/// that are not 1, 2, 3, ... or disagree with <c>mt_streams.version</c>. Checkpoints must already be signature-checked: an
-/// attacker who also recomputed the leaf and node tables still cannot make the events hash to a signed root.
+/// that are not 1, 2, 3, ... or disagree with <c>mt_streams.version</c>. Marten's tombstones are not events of the log
+/// (<see cref="LedgerEntry.TombstoneStream"/>): one is left out unless a leaf sealed it (as an earlier release did), and one
+/// that carries a payload or another type is reported. Checkpoints must already be signature-checked: an attacker who also
+/// recomputed the leaf and node tables still cannot make the events hash to a signed root.
 /// </summary>
 /// <param name="checkpoints">Signed checkpoints to check the events against (the log's latest, the export's, the auditor's kept
 /// one), any order, duplicates allowed.</param>
@@ -53,6 +55,9 @@ public sealed class LogAudit(IEnumerable<Checkpoint> checkpoints, Func<string, s
     /// <summary>How many events were read.</summary>
     public long Events => _frontier.Size + _pending.Count;
 
+    /// <summary>How many of Marten's tombstones were left out.</summary>
+    public long Tombstones { get; private set; }
+
     /// <summary>The largest checkpoint size whose root the events reproduced.</summary>
     public long? VerifiedUpTo => _lastGoodCheckpoint;
 
@@ -67,11 +72,27 @@ public sealed class LogAudit(IEnumerable<Checkpoint> checkpoints, Func<string, s
     /// <summary>Checks the next event (in sequence order) against the leaf sealed at its position, if any. Events are hashed
     /// in batches on every core (<see cref="LedgerEntry.LeafHashes"/>), so a finding may appear only at a later call or at
     /// <see cref="Finish"/>.</summary>
-    public void Add(AuditedEvent row, SealedLeaf? sealedLeaf)
+    /// <returns>False when the row is a tombstone left out of the log, so that <paramref name="sealedLeaf"/> goes with the next
+    /// row; true when the row took it.</returns>
+    public bool Add(AuditedEvent row, SealedLeaf? sealedLeaf)
     {
+        var e = row.Entry;
+        if (e.Stream == LedgerEntry.TombstoneStream && sealedLeaf?.Seq != e.Seq)
+        {
+            Tombstones++;
+            // Moving an unsealed event onto the tombstone stream would take it out of the log: a tombstone is empty.
+            if (e.Type != LedgerEntry.TombstoneType || e.Data.Trim() != "{}")
+                Report(
+                    "tombstone",
+                    e.Seq,
+                    $"event {e.Seq} ({e.Type} on '{e.Stream}') is not one of Marten's empty tombstones, which alone are left out of the log"
+                );
+            return false;
+        }
         _pending.Add((row, sealedLeaf));
         if (_pending.Count == BatchSize)
             Flush();
+        return true;
     }
 
     private void Flush()
@@ -111,6 +132,12 @@ public sealed class LogAudit(IEnumerable<Checkpoint> checkpoints, Func<string, s
         }
         if (row.Archived)
             Report("archived", e.Seq, $"event {e.Seq} is archived (is_archived): the ledger archives nothing");
+        // A tombstone sealed by an earlier release: its leaf proves it; Marten gives it its number as version and its own type.
+        if (e.Stream == LedgerEntry.TombstoneStream)
+        {
+            Append(leaf);
+            return;
+        }
         if (!typeMatches(e.Type, row.DotnetType))
             Report("dotnet_type", e.Seq, $"event {e.Seq}: mt_dotnet_type '{row.DotnetType}' is not the type of '{e.Type}'");
         var previous = _streams.TryGetValue(e.Stream, out var s) ? s.Version : 0;
@@ -124,7 +151,11 @@ public sealed class LogAudit(IEnumerable<Checkpoint> checkpoints, Func<string, s
         if (e.Seq <= _lastSeq)
             Report("stream_version", e.Seq, $"event {e.Seq} comes after event {_lastSeq}: rows are not in sequence order");
         _lastSeq = e.Seq;
+        Append(leaf);
+    }
 
+    private void Append(byte[] leaf)
+    {
         _frontier.Append(leaf);
         if (_due.Remove(_frontier.Size, out var due))
             CheckRoot(due);

@@ -1,3 +1,4 @@
+using Governance.Attestations.Transparency;
 using Governance.Domain.Shared;
 using JasperFx.Events;
 using Marten;
@@ -17,7 +18,9 @@ public sealed record LedgerPoint(long Position, DateTimeOffset At, bool Current)
 /// <summary>
 /// Resolves <c>?asOf=</c> and <c>?asOfPosition=</c> to a <see cref="LedgerPoint"/>, and folds streams up to it. A timestamp
 /// resolves to the highest safe position (<see cref="SafePosition"/>) whose events were all recorded at or before it (database
-/// time, <c>mt_events.timestamp</c>): an event recorded later, even with a lower number, is never part of the answer. The
+/// time, <c>mt_events.timestamp</c>): an event recorded later, even with a lower number, is never part of the answer. Marten's
+/// tombstones (<see cref="LedgerEntry.TombstoneStream"/>), which land late under low numbers and record nothing, are no part of
+/// any answer. The
 /// positions are read on the primary and the events on the read replica when one is configured (<see cref="ReplicaReads"/>:
 /// it has then replayed every event at or below any position resolved before).
 /// </summary>
@@ -45,7 +48,7 @@ public sealed class PointInTime(ReplicaReads replicas, SafePosition safe, TimePr
         await using var session = await replicas.OpenAsync(ct);
         var firstLater = await session
             .Events.QueryAllRawEvents()
-            .Where(e => e.Timestamp > at && e.Sequence <= highest)
+            .Where(e => e.Timestamp > at && e.Sequence <= highest && e.StreamKey != LedgerEntry.TombstoneStream)
             .OrderBy(e => e.Sequence)
             .Select(e => e.Sequence)
             .FirstOrDefaultAsync(ct);
@@ -58,7 +61,7 @@ public sealed class PointInTime(ReplicaReads replicas, SafePosition safe, TimePr
         await using var session = await replicas.OpenAsync(ct);
         var last = await session
             .Events.QueryAllRawEvents()
-            .Where(e => e.Sequence <= position)
+            .Where(e => e.Sequence <= position && e.StreamKey != LedgerEntry.TombstoneStream)
             .OrderByDescending(e => e.Sequence)
             .FirstOrDefaultAsync(ct);
         return last?.Timestamp ?? DateTimeOffset.UnixEpoch;
@@ -93,7 +96,11 @@ public sealed class PointInTime(ReplicaReads replicas, SafePosition safe, TimePr
     public async Task<IReadOnlyList<IEvent>> AllEventsAsync(long position, CancellationToken ct)
     {
         await using var session = await replicas.OpenAsync(ct);
-        return await session.Events.QueryAllRawEvents().Where(e => e.Sequence <= position).OrderBy(e => e.Sequence).ToListAsync(ct);
+        return await session
+            .Events.QueryAllRawEvents()
+            .Where(e => e.Sequence <= position && e.StreamKey != LedgerEntry.TombstoneStream)
+            .OrderBy(e => e.Sequence)
+            .ToListAsync(ct);
     }
 
     /// <summary>Folds <paramref name="events"/> with <paramref name="evolve"/>.</summary>

@@ -1,3 +1,4 @@
+using Governance.Attestations.Transparency;
 using Governance.Ledger.Webhooks;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
@@ -77,11 +78,11 @@ public sealed class LedgerLagSampler(
             await connection.OpenAsync(ct);
             // The migration creates the log's state row; seq_id is the events table's primary key, so this reads only the tail.
             await using var command = new NpgsqlCommand(
-                """
+                $"""
                 select count(*), coalesce(extract(epoch from now() - min(e.timestamp)), 0)::float8,
                        (select alarm is not null from governance.tlog_state)
                 from governance.mt_events e
-                where e.seq_id > (select last_seq from governance.tlog_state)
+                where e.seq_id > (select last_seq from governance.tlog_state) and e.stream_id <> '{LedgerEntry.TombstoneStream}'
                 """,
                 connection
             );

@@ -174,9 +174,10 @@ public sealed class TransparencyLogSealer(
         var entries = new List<LedgerEntry>(options.BatchSize);
         await using (
             var read = new NpgsqlCommand(
-                """
+                $"""
                 select seq_id, id, stream_id, version, type, timestamp, correlation_id, data::text from governance.mt_events
-                where seq_id > @after and seq_id <= @safe order by seq_id limit @batch
+                where seq_id > @after and seq_id <= @safe and stream_id <> '{LedgerEntry.TombstoneStream}'
+                order by seq_id limit @batch
                 """,
                 connection,
                 transaction
