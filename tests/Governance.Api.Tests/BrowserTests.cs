@@ -102,8 +102,23 @@ public class BrowserApp : LedgerApp
     /// close.</summary>
     public static async Task Choose(IPage page, string label, string option)
     {
-        await page.GetByLabel(label, new() { Exact = true }).ClickAsync(new() { Force = true });
-        await page.Locator(".mud-popover-open").GetByText(option, new() { Exact = true }).First.ClickAsync();
+        // A click that lands before the select is interactive (its circuit still wiring events) opens nothing: click again
+        // until its list is open, rather than waiting out the whole timeout on a list that will not appear.
+        var open = page.Locator(".mud-popover-open").GetByText(option, new() { Exact = true }).First;
+        for (var attempt = 1; attempt < 5; attempt++)
+        {
+            await page.GetByLabel(label, new() { Exact = true }).ClickAsync(new() { Force = true });
+            try
+            {
+                await open.WaitForAsync(new() { Timeout = 3_000 });
+                break;
+            }
+            catch (TimeoutException) { }
+            // A list that did open, only slowly, would be closed by another click: wait for it instead.
+            if (await page.Locator(".mud-popover-open").CountAsync() > 0)
+                break;
+        }
+        await open.ClickAsync();
         await page.Locator(".mud-popover-open").WaitForAsync(new() { State = WaitForSelectorState.Hidden });
     }
 
