@@ -45,6 +45,37 @@ public sealed class ApprovalCheckCacheTests(ApprovalCheckApp app) : IClassFixtur
         Assert.Equal(Domain.Approvals.ApprovalStatus.Revoked, Assert.Single(row.Approvals).Status);
     }
 
+    [Fact]
+    public async Task A_deployment_leaves_the_versions_row_as_it_was_and_a_revocation_after_it_still_rewrites_it()
+    {
+        // Deployments are most of a busy version's events and change nothing the check reads (DeploymentGate.MayChange).
+        var (modelId, digest, approvalId) = await _ledger.ApprovedVersion();
+        await Row(modelId);
+        var before = await RowTransaction(modelId);
+
+        await _ledger.Deploy(modelId, digest).Expect(HttpStatusCode.Created);
+        await _ledger.Deploy(modelId, digest, run: "run-2").Expect(HttpStatusCode.Created);
+
+        Assert.Equal(before, await RowTransaction(modelId));
+        await _ledger
+            .OfficerRavi.PostAsJsonAsync(
+                $"{Scenario.VersionPath(modelId)}/approvals/{approvalId}/revocation",
+                new { reason = "Drift beyond tolerance" }
+            )
+            .Expect(HttpStatusCode.OK);
+        Assert.NotEqual(before, await RowTransaction(modelId));
+        Assert.Equal(Domain.Approvals.ApprovalStatus.Revoked, Assert.Single((await Row(modelId)).Approvals).Status);
+    }
+
+    /// <summary>The transaction that last wrote the version's row (<c>xmin</c>).</summary>
+    private async Task<string> RowTransaction(string modelId)
+    {
+        await using var data = NpgsqlDataSource.Create(app.ConnectionString);
+        await using var read = data.CreateCommand("select xmin::text from governance.mt_doc_deploymentgate where id = $1");
+        read.Parameters.AddWithValue(ModelVersion.StreamKey(modelId, "1.0.0"));
+        return (string)(await read.ExecuteScalarAsync())!;
+    }
+
     /// <summary>The stored row, asserted equal to the row derived from the version's full state.</summary>
     private async Task<DeploymentGate> Row(string modelId)
     {

@@ -1,4 +1,5 @@
 using Governance.Domain.Approvals;
+using Governance.Domain.Evidence;
 using Governance.Domain.ModelVersions;
 using Governance.Domain.Monitoring;
 
@@ -83,4 +84,28 @@ public sealed record DeploymentGate(
             version.Suspension,
             [.. version.Approvals.Select(GateApproval.Of)]
         );
+
+    /// <summary>
+    /// Whether <paramref name="e"/> may change the gate of the version it is recorded on. Deployments, their lifecycle, load
+    /// reports, refused attempts, validation and evidence touch none of the fields <see cref="Of"/> reads, so a version's row
+    /// need not be rewritten, nor other nodes told, for them (they are most of a busy version's events). Every other event,
+    /// including any added later, is taken to change it: a case forgotten here costs a needless notification, never a stale
+    /// answer.
+    /// </summary>
+    public static bool MayChange(IModelVersionEvent e) =>
+        e
+            is not (
+                ModelVersionDeployed
+                or DeploymentRolledBack
+                or DeploymentReplaced
+                or ModelVersionRestored
+                or DeploymentRefused
+                or ModelLoaded
+                or UnapprovedLoadReported
+                or ModelLoadRefused
+                or SubmittedForValidation
+                or ValidationCompleted
+                or EvidenceReportRecorded
+                or DeclarationOfConformitySigned
+            );
 }

@@ -15,14 +15,14 @@ namespace Governance.Ledger.Approvals;
 /// with one prepared statement, kept in memory while this node listens on <see cref="Channel"/>.
 /// </summary>
 /// <remarks>
-/// Every change to a version stores its row and queues <c>NOTIFY governance_deployment_gate</c> (payload: the stream key) in the
-/// transaction of its events (<see cref="ModelVersions.ModelVersionProjection"/>), so every node hears of a committed
-/// revocation, suspension, expiry-changing approval or retirement a few milliseconds after it commits, and the committing node
-/// forgets the version at once (<see cref="AfterCommitAsync"/>). The memory is used only while the listener is connected: a
-/// node that is not listening may have missed notifications, so it forgets everything and reads the primary on every check
-/// until it listens again. The bound on a stale answer is therefore the notification's delivery delay, measured by
-/// <c>./gov bench</c> (docs/performance.md). A row read while a change was reported is used once, not kept. Expiry needs no
-/// notification: the policy compares the expiry with the time of each check.
+/// Every change to a version that may alter its row (<see cref="DeploymentGate.MayChange"/>) stores the row and queues <c>NOTIFY
+/// governance_deployment_gate</c> (payload: the stream key) in the transaction of its events (<see
+/// cref="ModelVersions.ModelVersionProjection"/>), so every node hears of a committed revocation, suspension, expiry-changing approval or
+/// retirement a few milliseconds after it commits, and the committing node forgets the version at once (<see cref="AfterCommitAsync"/>).
+/// The memory is used only while the listener is connected: a node that is not listening may have missed notifications, so it forgets
+/// everything and reads the primary on every check until it listens again. The bound on a stale answer is therefore the notification's
+/// delivery delay, measured by <c>./gov bench</c> (docs/performance.md). A row read while a change was reported is used once, not kept.
+/// Expiry needs no notification: the policy compares the expiry with the time of each check.
 /// </remarks>
 public sealed class DeploymentGates : DocumentSessionListenerBase
 {

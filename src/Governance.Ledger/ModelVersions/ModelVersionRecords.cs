@@ -17,7 +17,8 @@ namespace Governance.Ledger.ModelVersions;
 /// with every deployment and load is its stream folded (<see cref="ModelVersionRecords.RecordAsync"/>). With each change it
 /// also stores the version's compact approval-lookup row (<see cref="DeploymentGate"/>, what the approval check reads) and queues
 /// <c>NOTIFY</c> <see cref="DeploymentGates.Channel"/>, both in the transaction of the events, so that every node's gate cache
-/// forgets the version when, and only when, the change commits.</summary>
+/// forgets the version when, and only when, the change commits. Events that cannot change the row (deployments, loads, evidence:
+/// <see cref="DeploymentGate.MayChange"/>) leave both out.</summary>
 public sealed class ModelVersionProjection : SingleStreamProjection<ModelVersion, string>
 {
     public ModelVersionProjection() => IncludeType<IModelVersionEvent>();
@@ -26,7 +27,7 @@ public sealed class ModelVersionProjection : SingleStreamProjection<ModelVersion
 
     public override ValueTask RaiseSideEffects(IDocumentOperations operations, IEventSlice<ModelVersion> slice)
     {
-        if (slice.Snapshot is { } version)
+        if (slice.Snapshot is { } version && slice.Events().Any(e => e.Data is not IModelVersionEvent v || DeploymentGate.MayChange(v)))
         {
             operations.Store(DeploymentGate.Of(version));
             operations.QueueSqlCommand(DeploymentGates.NotifySql(version.Id));
