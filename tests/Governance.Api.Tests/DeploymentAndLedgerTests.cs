@@ -170,6 +170,33 @@ public sealed class DeploymentAndLedgerTests(LedgerApp app)
     }
 
     [Fact]
+    public async Task Twenty_four_pipelines_reporting_one_version_at_once_without_if_match_are_all_recorded()
+    {
+        // A fleet's pipelines state no version: each report is decided again from a fresh read when another got there first,
+        // and this node lets them take turns on the version, so none runs out of attempts however many arrive together.
+        var (modelId, digest, _) = await _ledger.ApprovedVersion();
+        var start = await StreamVersion(modelId);
+        const int pipelines = 24;
+        var together = new Barrier(pipelines);
+
+        var answers = await Task.WhenAll(
+            Enumerable
+                .Range(0, pipelines)
+                .Select(n =>
+                    Task.Run(async () =>
+                    {
+                        together.SignalAndWait(TimeSpan.FromSeconds(30));
+                        using var response = await _ledger.Deploy(modelId, digest, run: $"fleet-{n}");
+                        return response.StatusCode;
+                    })
+                )
+        );
+
+        Assert.All(answers, status => Assert.Equal(HttpStatusCode.Created, status));
+        Assert.Equal(start + pipelines, await StreamVersion(modelId));
+    }
+
+    [Fact]
     public async Task Eight_concurrent_writers_on_one_version_lose_no_event_and_stale_ones_get_409()
     {
         var (modelId, digest, _) = await _ledger.ApprovedVersion();

@@ -76,7 +76,8 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
         CommandCall call,
         CancellationToken ct
     ) =>
-        LedgerWriter.RetryOnConflictAsync(
+        writer.RetryOnConflictAsync(
+            target.StreamKey,
             call,
             async () =>
             {
@@ -108,7 +109,8 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
                         write.Append(refused);
                         return await write.CommitAsync(new DeploymentOutcome(null, (DeploymentRefused)refused), ct);
                 }
-            }
+            },
+            ct
         );
 
     /// <summary>Records that a pipeline took this version out of an environment; its slot then has no live version.</summary>
@@ -119,7 +121,8 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
         CommandCall call,
         CancellationToken ct
     ) =>
-        LedgerWriter.RetryOnConflictAsync(
+        writer.RetryOnConflictAsync(
+            target.StreamKey,
             call,
             async () =>
             {
@@ -133,7 +136,8 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
                 if (DeploymentLifecycle.Withdraw(slot, rolledBack) is { Count: > 0 } withdrawn)
                     write.AppendTo(slotKey, [.. withdrawn]);
                 return await write.CommitAsync(rolledBack, ct);
-            }
+            },
+            ct
         );
 
     /// <summary>
@@ -147,7 +151,8 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
         CommandCall call,
         CancellationToken ct
     ) =>
-        LedgerWriter.RetryOnConflictAsync(
+        writer.RetryOnConflictAsync(
+            EnvironmentSlot.StreamKey(target.ModelId, command.Environment ?? ""),
             call,
             async () =>
             {
@@ -160,7 +165,8 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
                 var decided = DeploymentLifecycle.Start(command, version, write.Before, earlier, NewDeploymentId(), write.Context);
                 write.AppendTo(decided is DeploymentStarted ? write.StreamKey : target.StreamKey, decided);
                 return await write.CommitAsync(new DeploymentStartOutcome(decided as DeploymentStarted, decided as DeploymentRefused), ct);
-            }
+            },
+            ct
         );
 
     /// <summary>Completes a started deployment (<see cref="DeploymentLifecycle.Complete"/>): it fills its slot, replacing the
@@ -222,7 +228,8 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
         Func<StreamWrite<EnvironmentSlot>, CancellationToken, Task<SlotDecision>> decide,
         CancellationToken ct
     ) =>
-        LedgerWriter.RetryOnConflictAsync(
+        writer.RetryOnConflictAsync(
+            slot.StreamKey,
             call,
             async () =>
             {
@@ -233,7 +240,8 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
                 write.Append([.. decision.Slot]);
                 AppendVersionFacts(write, slot.ModelId, decision.Versions);
                 return await write.CommitAsync(new SlotStep(decision.Slot[0], write.After!.Bounded()), ct);
-            }
+            },
+            ct
         );
 
     private Task<StreamWrite<EnvironmentSlot>> BeginSlotAsync(SlotRef slot, CommandCall call, CancellationToken ct) =>

@@ -128,18 +128,21 @@ public sealed class MonitoringRecords(
             reason
         );
         // The report carries no state of its own stream: concurrent reports for one environment are all recorded.
-        var written = await LedgerWriter.RetryOnConflictAsync(
+        var stream = MonitoringStream.StreamKey(target.ModelId, target.Version, environment ?? "");
+        var written = await writer.RetryOnConflictAsync(
+            stream,
             call,
             () =>
                 writer.DecideAsync<MonitoringStream, RecordedMonitoringReport>(
-                    MonitoringStream.StreamKey(target.ModelId, target.Version, environment ?? ""),
+                    stream,
                     MonitoringStream.Evolve,
                     call,
                     RecordRoles,
                     (_, context) => MonitoringDecisions.Decide(command, model, version, referenceFiles, context),
                     w => RecordedMonitoringReport.From((MonitoringReportRecorded)w.Events[^1]),
                     ct
-                )
+                ),
+            ct
         );
         var recorded = written.Result;
         if (recorded.Report.Verdict != MonitoringVerdict.Breach || !recorded.PlanSource.StartsWith("approval:", StringComparison.Ordinal))

@@ -187,21 +187,32 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
     /// <summary>
     /// Runs a command again, from a fresh read, when another writer got to one of its streams first, so that concurrent
     /// reports (two pipelines deploying at once) are all recorded instead of one being lost to a conflict. Only when the
-    /// caller stated no expected version: a stale <c>If-Match</c> is the caller's conflict to see.
+    /// caller stated no expected version: a stale <c>If-Match</c> is the caller's conflict to see. Commands of this process on
+    /// <paramref name="streamKey"/> take turns (<see cref="StreamTurns"/>), so only other nodes' writes make it try again.
     /// </summary>
+    /// <param name="streamKey">The stream the command decides on (a deployment's version, a lifecycle step's slot).</param>
     /// <exception cref="GovernanceRuleException">The conflict after <see cref="ConflictAttempts"/> attempts; whatever the command
     /// refuses.</exception>
-    public static async Task<TResult> RetryOnConflictAsync<TResult>(CommandCall call, Func<Task<TResult>> attempt)
+    /// <exception cref="OperationCanceledException">The caller gave up while waiting for its turn.</exception>
+    public async Task<TResult> RetryOnConflictAsync<TResult>(
+        string streamKey,
+        CommandCall call,
+        Func<Task<TResult>> attempt,
+        CancellationToken ct
+    )
     {
         for (var n = 1; ; n++)
         {
             try
             {
-                return await attempt();
+                using (await _turns.TakeAsync(streamKey, ct))
+                    return await attempt();
             }
             catch (GovernanceRuleException e) when (e.Code == StaleVersion && call.ExpectedVersion is null && n < ConflictAttempts) { }
         }
     }
+
+    private readonly StreamTurns _turns = new();
 
     /// <summary>The refusal code of a write that lost a race.</summary>
     public const string StaleVersion = "concurrency.stale_version";
