@@ -170,13 +170,23 @@ public sealed class DeploymentAndLedgerTests(LedgerApp app)
     }
 
     [Fact]
-    public async Task Twenty_four_pipelines_reporting_one_version_at_once_without_if_match_are_all_recorded()
+    public async Task Thirty_two_pipelines_deploying_sixteen_versions_into_one_environment_at_once_without_if_match_are_all_recorded()
     {
-        // A fleet's pipelines state no version: each report is decided again from a fresh read when another got there first,
-        // and this node lets them take turns on the version, so none runs out of attempts however many arrive together.
+        // A fleet's pipelines state no version: each report is decided again from a fresh read when another got there first, and
+        // this node lets the reports on the same version or the same environment slot take turns, so none runs out of attempts
+        // however many arrive together. Each deployment also replaces the live version, on that version's stream.
         var (modelId, digest, _) = await _ledger.ApprovedVersion();
-        var start = await StreamVersion(modelId);
-        const int pipelines = 24;
+        var versions = new List<(string Label, string Digest)> { ("1.0.0", digest) };
+        for (var minor = 1; minor < 16; minor++)
+        {
+            var label = $"1.{minor}.0";
+            var artifact = await _ledger.RegisterVersion(modelId, label);
+            await _ledger.Validate(modelId, label);
+            var approval = await _ledger.RequestApproval(modelId, label);
+            await _ledger.SignOff(_ledger.OfficerRita, modelId, approval, artifact, version: label).Expect(HttpStatusCode.OK);
+            versions.Add((label, artifact));
+        }
+        const int pipelines = 32;
         var together = new Barrier(pipelines);
 
         var answers = await Task.WhenAll(
@@ -185,15 +195,15 @@ public sealed class DeploymentAndLedgerTests(LedgerApp app)
                 .Select(n =>
                     Task.Run(async () =>
                     {
+                        var (label, artifact) = versions[n % versions.Count];
                         together.SignalAndWait(TimeSpan.FromSeconds(30));
-                        using var response = await _ledger.Deploy(modelId, digest, run: $"fleet-{n}");
+                        using var response = await _ledger.Deploy(modelId, artifact, run: $"fleet-{n}", version: label);
                         return response.StatusCode;
                     })
                 )
         );
 
         Assert.All(answers, status => Assert.Equal(HttpStatusCode.Created, status));
-        Assert.Equal(start + pipelines, await StreamVersion(modelId));
     }
 
     [Fact]

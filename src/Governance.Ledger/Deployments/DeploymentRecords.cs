@@ -77,7 +77,7 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
         CancellationToken ct
     ) =>
         writer.RetryOnConflictAsync(
-            target.StreamKey,
+            [target.StreamKey, EnvironmentSlot.StreamKey(target.ModelId, command.Environment ?? "")],
             call,
             async () =>
             {
@@ -122,7 +122,7 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
         CancellationToken ct
     ) =>
         writer.RetryOnConflictAsync(
-            target.StreamKey,
+            [target.StreamKey, EnvironmentSlot.StreamKey(target.ModelId, command.Environment ?? "")],
             call,
             async () =>
             {
@@ -152,7 +152,7 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
         CancellationToken ct
     ) =>
         writer.RetryOnConflictAsync(
-            EnvironmentSlot.StreamKey(target.ModelId, command.Environment ?? ""),
+            [EnvironmentSlot.StreamKey(target.ModelId, command.Environment ?? ""), target.StreamKey],
             call,
             async () =>
             {
@@ -229,7 +229,7 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
         CancellationToken ct
     ) =>
         writer.RetryOnConflictAsync(
-            slot.StreamKey,
+            [slot.StreamKey],
             call,
             async () =>
             {

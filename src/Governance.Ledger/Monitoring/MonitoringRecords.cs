@@ -130,7 +130,7 @@ public sealed class MonitoringRecords(
         // The report carries no state of its own stream: concurrent reports for one environment are all recorded.
         var stream = MonitoringStream.StreamKey(target.ModelId, target.Version, environment ?? "");
         var written = await writer.RetryOnConflictAsync(
-            stream,
+            [stream],
             call,
             () =>
                 writer.DecideAsync<MonitoringStream, RecordedMonitoringReport>(

@@ -187,15 +187,16 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
     /// <summary>
     /// Runs a command again, from a fresh read, when another writer got to one of its streams first, so that concurrent
     /// reports (two pipelines deploying at once) are all recorded instead of one being lost to a conflict. Only when the
-    /// caller stated no expected version: a stale <c>If-Match</c> is the caller's conflict to see. Commands of this process on
-    /// <paramref name="streamKey"/> take turns (<see cref="StreamTurns"/>), so only other nodes' writes make it try again.
+    /// caller stated no expected version: a stale <c>If-Match</c> is the caller's conflict to see. Commands of this process
+    /// that name the same streams take turns on them (<see cref="StreamTurns"/>), so they do not race each other.
     /// </summary>
-    /// <param name="streamKey">The stream the command decides on (a deployment's version, a lifecycle step's slot).</param>
+    /// <param name="streamKeys">The streams the command writes that concurrent commands write too (a deployment: its version
+    /// and its slot).</param>
     /// <exception cref="GovernanceRuleException">The conflict after <see cref="ConflictAttempts"/> attempts; whatever the command
     /// refuses.</exception>
     /// <exception cref="OperationCanceledException">The caller gave up while waiting for its turn.</exception>
     public async Task<TResult> RetryOnConflictAsync<TResult>(
-        string streamKey,
+        IReadOnlyList<string> streamKeys,
         CommandCall call,
         Func<Task<TResult>> attempt,
         CancellationToken ct
@@ -205,7 +206,7 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
         {
             try
             {
-                using (await _turns.TakeAsync(streamKey, ct))
+                using (await _turns.TakeAsync(streamKeys, ct))
                     return await attempt();
             }
             catch (GovernanceRuleException e) when (e.Code == StaleVersion && call.ExpectedVersion is null && n < ConflictAttempts) { }

@@ -1,10 +1,12 @@
 namespace Governance.Ledger.Writing;
 
 /// <summary>
-/// Lets this process's commands on one stream take turns: a command waits until the one before it on the same stream has been
-/// written, instead of deciding at the same version and losing its race (an optimistic-concurrency conflict and another
-/// attempt from a fresh read, which with many callers at once could run out of attempts). Other nodes' commands still race,
-/// and the writer's retry answers those. A key is kept only while a command holds or awaits its turn.
+/// Lets this process's commands on the same streams take turns: a command waits until the one before it on any of its streams
+/// has been written, instead of deciding at the same versions and losing its race (an optimistic-concurrency conflict and
+/// another attempt from a fresh read, which with many callers at once could run out of attempts). A command names every
+/// stream it writes that others write at once (a deployment: its version and its slot); the turns are taken in ordinal key
+/// order, so two commands never wait on each other in a cycle. Other nodes' commands, and writes this process makes
+/// without turns, still race, and the writer's retry answers those. A key is kept only while a command holds or awaits it.
 /// </summary>
 internal sealed class StreamTurns
 {
@@ -20,9 +22,26 @@ internal sealed class StreamTurns
         }
     }
 
-    /// <summary>Waits for <paramref name="streamKey"/>'s turn; disposing the answer gives it to the next command.</summary>
+    /// <summary>Waits for the turn of every one of <paramref name="streamKeys"/> (duplicates taken once), in ordinal order;
+    /// disposing the answer gives them to the next commands.</summary>
     /// <exception cref="OperationCanceledException">The caller gave up waiting; it holds no turn.</exception>
-    public async Task<IDisposable> TakeAsync(string streamKey, CancellationToken ct)
+    public async Task<IDisposable> TakeAsync(IEnumerable<string> streamKeys, CancellationToken ct)
+    {
+        var held = new List<Held>();
+        try
+        {
+            foreach (var key in streamKeys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+                held.Add(await TakeOneAsync(key, ct));
+        }
+        catch
+        {
+            Release(held);
+            throw;
+        }
+        return new All(held);
+    }
+
+    private async Task<Held> TakeOneAsync(string streamKey, CancellationToken ct)
     {
         Turn turn;
         lock (_turns)
@@ -43,6 +62,12 @@ internal sealed class StreamTurns
         return new Held(this, streamKey, turn);
     }
 
+    private static void Release(List<Held> held)
+    {
+        for (var i = held.Count - 1; i >= 0; i--)
+            held[i].Dispose();
+    }
+
     private void Leave(string streamKey, Turn turn)
     {
         lock (_turns)
@@ -60,14 +85,22 @@ internal sealed class StreamTurns
 
     private sealed class Held(StreamTurns turns, string streamKey, Turn turn) : IDisposable
     {
+        public void Dispose()
+        {
+            turn.Gate.Release();
+            turns.Leave(streamKey, turn);
+        }
+    }
+
+    /// <summary>A command's turns, given back in reverse order, once however often it is disposed.</summary>
+    private sealed class All(List<Held> held) : IDisposable
+    {
         private int _released;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _released, 1) == 1)
-                return;
-            turn.Gate.Release();
-            turns.Leave(streamKey, turn);
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+                Release(held);
         }
     }
 }
