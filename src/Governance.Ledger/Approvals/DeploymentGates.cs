@@ -66,15 +66,20 @@ public sealed class DeploymentGates : DocumentSessionListenerBase
         _kept.Clear();
     }
 
-    /// <summary>Forgets, on the committing node itself, every stream a session's commit touched, before its command answers:
-    /// a check sent after a revocation's answer never sees the version as it was.</summary>
+    /// <summary>Forgets, on the committing node itself, every version whose row a session's commit may have changed (an event
+    /// <see cref="DeploymentGate.MayChange"/> names), before its command answers: a check sent after a revocation's answer
+    /// never sees the version as it was. A deployment or a load report leaves the node's memory, and the checks' recent
+    /// position (<see cref="Changes"/>), as they were.</summary>
     public override Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
     {
         foreach (var stream in commit.GetStreams())
-            if (stream.Key is { } key)
+            if (stream.Key is { } key && stream.Events.Any(e => e.Data is IModelVersionEvent v && DeploymentGate.MayChange(v)))
                 Forget(key);
         return Task.CompletedTask;
     }
+
+    /// <summary>Whether the row of <paramref name="streamKey"/> is kept in memory (for tests).</summary>
+    internal bool Keeps(string streamKey) => _kept.ContainsKey(streamKey);
 
     /// <summary>The row of <paramref name="streamKey"/> (null: no such version), from memory while listening, else from the
     /// primary. A version stored before rows were kept (an earlier release) is read whole and its row derived.</summary>
