@@ -108,4 +108,8 @@ public sealed record DeploymentGate(
                 or EvidenceReportRecorded
                 or DeclarationOfConformitySigned
             );
+
+    /// <summary>Whether any of <paramref name="events"/> (event payloads, of any stream) is a version's event that
+    /// <see cref="MayChange(IModelVersionEvent)"/> names: a commit of them must rewrite the row and tell every node.</summary>
+    public static bool MayChange(IEnumerable<object> events) => events.Any(e => e is IModelVersionEvent v && MayChange(v));
 }

@@ -15,8 +15,8 @@ namespace Governance.Ledger.Approvals;
 /// with one prepared statement, kept in memory while this node listens on <see cref="Channel"/>.
 /// </summary>
 /// <remarks>
-/// Every change to a version that may alter its row (<see cref="DeploymentGate.MayChange"/>) stores the row and queues <c>NOTIFY
-/// governance_deployment_gate</c> (payload: the stream key) in the transaction of its events (<see
+/// Every change to a version that may alter its row (<see cref="DeploymentGate.MayChange(IModelVersionEvent)"/>) stores the row and queues
+/// <c>NOTIFY governance_deployment_gate</c> (payload: the stream key) in the transaction of its events (<see
 /// cref="ModelVersions.ModelVersionProjection"/>), so every node hears of a committed revocation, suspension, expiry-changing approval or
 /// retirement a few milliseconds after it commits, and the committing node forgets the version at once (<see cref="AfterCommitAsync"/>).
 /// The memory is used only while the listener is connected: a node that is not listening may have missed notifications, so it forgets
@@ -66,14 +66,14 @@ public sealed class DeploymentGates : DocumentSessionListenerBase
         _kept.Clear();
     }
 
-    /// <summary>Forgets, on the committing node itself, every version whose row a session's commit may have changed (an event
-    /// <see cref="DeploymentGate.MayChange"/> names), before its command answers: a check sent after a revocation's answer
-    /// never sees the version as it was. A deployment or a load report leaves the node's memory, and the checks' recent
-    /// position (<see cref="Changes"/>), as they were.</summary>
+    /// <summary>Forgets, on the committing node itself, every version whose row a session's commit may have changed (an
+    /// event <see cref="DeploymentGate.MayChange(IModelVersionEvent)"/> names), before its command answers: a check sent
+    /// after a revocation's answer never sees the version as it was. A deployment or a load report leaves the node's
+    /// memory, and the checks' recent position (<see cref="Changes"/>), as they were.</summary>
     public override Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
     {
         foreach (var stream in commit.GetStreams())
-            if (stream.Key is { } key && stream.Events.Any(e => e.Data is IModelVersionEvent v && DeploymentGate.MayChange(v)))
+            if (stream.Key is { } key && DeploymentGate.MayChange(stream.Events.Select(e => e.Data)))
                 Forget(key);
         return Task.CompletedTask;
     }

@@ -18,7 +18,7 @@ namespace Governance.Ledger.ModelVersions;
 /// also stores the version's compact approval-lookup row (<see cref="DeploymentGate"/>, what the approval check reads) and queues
 /// <c>NOTIFY</c> <see cref="DeploymentGates.Channel"/>, both in the transaction of the events, so that every node's gate cache
 /// forgets the version when, and only when, the change commits. Events that cannot change the row (deployments, loads, evidence:
-/// <see cref="DeploymentGate.MayChange"/>) leave both out.</summary>
+/// <see cref="DeploymentGate.MayChange(IModelVersionEvent)"/>) leave both out.</summary>
 public sealed class ModelVersionProjection : SingleStreamProjection<ModelVersion, string>
 {
     public ModelVersionProjection() => IncludeType<IModelVersionEvent>();
@@ -27,7 +27,7 @@ public sealed class ModelVersionProjection : SingleStreamProjection<ModelVersion
 
     public override ValueTask RaiseSideEffects(IDocumentOperations operations, IEventSlice<ModelVersion> slice)
     {
-        if (slice.Snapshot is { } version && slice.Events().Any(e => e.Data is not IModelVersionEvent v || DeploymentGate.MayChange(v)))
+        if (slice.Snapshot is { } version && DeploymentGate.MayChange(slice.Events().Select(e => e.Data)))
         {
             operations.Store(DeploymentGate.Of(version));
             operations.QueueSqlCommand(DeploymentGates.NotifySql(version.Id));
