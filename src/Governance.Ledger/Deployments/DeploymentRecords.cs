@@ -84,7 +84,14 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
                 DeploymentDecisions.Check(command).ThrowIfAny();
                 var start = new StartDeployment(command.Environment, command.PipelineRunId, command.ArtifactDigest, Reason: command.Reason);
                 var slotKey = EnvironmentSlot.StreamKey(target.ModelId, command.Environment!);
-                await using var write = await writer.BeginAsync<ModelVersion>(target.StreamKey, ModelVersion.Evolve, call, Roles, ct);
+                await using var write = await writer.BeginAsync<ModelVersion>(
+                    target.StreamKey,
+                    ModelVersion.Evolve,
+                    call,
+                    Roles,
+                    [OtherStream.Of<EnvironmentSlot>(slotKey)],
+                    ct
+                );
                 if (write.IsReplay)
                     return write.Replay<DeploymentOutcome>();
                 var version = target.Require(write.Before);
@@ -157,7 +164,14 @@ public sealed class DeploymentRecords(LedgerWriter writer, IDocumentStore store,
             async () =>
             {
                 DeploymentLifecycle.Check(command).ThrowIfAny();
-                await using var write = await BeginSlotAsync(new SlotRef(target.ModelId, command.Environment!), call, ct);
+                await using var write = await writer.BeginAsync<EnvironmentSlot>(
+                    new SlotRef(target.ModelId, command.Environment!).Checked().StreamKey,
+                    EvolveSlot,
+                    call,
+                    Roles,
+                    [OtherStream.Of<ModelVersion>(target.StreamKey)],
+                    ct
+                );
                 if (write.IsReplay)
                     return write.Replay<DeploymentStartOutcome>();
                 var version = target.Require(await write.FetchOtherAsync<ModelVersion>(target.StreamKey, ct));

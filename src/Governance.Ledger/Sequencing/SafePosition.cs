@@ -151,8 +151,12 @@ public sealed class SafePosition(IDocumentStore store, TimeProvider clock, Appro
     public static async Task HoldForAppendAsync(IDocumentSession session, CancellationToken ct)
     {
         await session.BeginTransactionAsync(ct);
-        await using var command = session.Connection!.CreateCommand();
-        command.CommandText = $"select pg_advisory_xact_lock_shared({AppendLockKey})";
-        await command.ExecuteNonQueryAsync(ct);
+        await using var batch = session.Connection!.CreateBatch();
+        batch.BatchCommands.Add(HoldForAppend());
+        await batch.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>The statement that takes the append lock shared, for a transaction to run first, in the same round trip as the
+    /// statements that follow it (a group commit's check of its streams' versions).</summary>
+    internal static NpgsqlBatchCommand HoldForAppend() => new($"select pg_advisory_xact_lock_shared({AppendLockKey})");
 }

@@ -183,7 +183,7 @@ public sealed class GroupCommit
         // A committed command's answer is owed to a caller that may have gone: the write is not cancelled midway.
         var ct = CancellationToken.None;
         await using var shared = _store.LightweightSession();
-        await SafePosition.HoldForAppendAsync(shared, ct);
+        await shared.BeginTransactionAsync(ct);
         var writing = new List<Decided>();
         foreach (var (decided, lost) in await RacesLostAsync(shared, group, ct))
             if (lost is null)
@@ -212,9 +212,10 @@ public sealed class GroupCommit
 
     /// <summary>
     /// Each command of <paramref name="group"/> with the conflict it would meet (null: none), read in the shared transaction
-    /// under the append lock: its streams' rows locked (in key order, so that two committers never wait on each other in a
-    /// cycle) and their versions compared with what it expects, as Marten's append would (a started stream must not exist; an
-    /// append at an expected version must find it). A command that lost its race is answered here, before any event is
+    /// under the append lock, which it takes first, in the same round trip (<see cref="SafePosition.HoldForAppend"/>): its
+    /// streams' rows locked (in key order, so that two committers never wait on each other in a cycle) and their versions
+    /// compared with what it expects, as Marten's append would (a started stream must not exist; an append at an expected
+    /// version must find it). A command that lost its race is answered here, before any event is
     /// numbered: had the shared transaction failed on it instead, Marten would have recorded the numbers the others' events
     /// had taken as tombstone events.
     /// </summary>
@@ -232,12 +233,17 @@ public sealed class GroupCommit
             )
             .ToList();
         var versions = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using (var read = shared.Connection!.CreateCommand())
+        // The append lock first, then the rows, in one round trip.
+        await using (var batch = shared.Connection!.CreateBatch())
         {
-            read.CommandText =
-                $"select id, version from {_store.Options.Events.DatabaseSchemaName}.mt_streams where id = any($1) order by id for update";
+            batch.BatchCommands.Add(SafePosition.HoldForAppend());
+            var read = new NpgsqlBatchCommand(
+                $"select id, version from {_store.Options.Events.DatabaseSchemaName}.mt_streams where id = any($1) order by id for update"
+            );
             read.Parameters.Add(new NpgsqlParameter { Value = expectations.Select(x => x.Stream.Key!).Distinct().ToArray() });
-            await using var reader = await read.ExecuteReaderAsync(ct);
+            batch.BatchCommands.Add(read);
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct))
                 versions[reader.GetString(0)] = reader.GetInt64(1);
         }

@@ -58,8 +58,9 @@ public interface ICommitsWithEvents
 
 /// <summary>
 /// The ledger's single write path (after Oskar Dudycz's <c>GetAndUpdate</c>), used in two steps by each feature:
-/// <see cref="BeginAsync{TState}"/> replays an idempotent answer or fetches the stream for writing at the expected version
-/// and names the actor; the feature decides with the domain and appends, follow-up facts included; then
+/// <see cref="BeginAsync{TState}(string, Func{TState, object, TState}, CommandCall, IReadOnlyList{string}, CancellationToken)"/>
+/// replays an idempotent answer or fetches the stream (and any other the decision reads) for writing at the expected version and
+/// names the actor; the feature decides with the domain and appends, follow-up facts included; then
 /// <see cref="StreamWrite{TState}.CommitAsync{TResult}"/> stages the same-transaction rows and hands them to the
 /// <see cref="GroupCommit"/>, which writes them, with other commands' when several wait, in one transaction. The ledger calls
 /// nothing back: each step returns to the feature, which returns its result to its caller. Marten's
@@ -71,11 +72,30 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
     /// holds.</summary>
     /// <exception cref="GovernanceRuleException">Forbidden without one of the roles; Conflict when the key was used for another
     /// request.</exception>
+    public Task<StreamWrite<TState>> BeginAsync<TState>(
+        string streamKey,
+        Func<TState?, object, TState?> evolve,
+        CommandCall call,
+        IReadOnlyList<string> roles,
+        CancellationToken ct
+    )
+        where TState : class => BeginAsync(streamKey, evolve, call, roles, [], ct);
+
+    /// <summary>
+    /// Opens one command's write on <paramref name="streamKey"/>, reading in the same round trip the streams of
+    /// <paramref name="others"/> that its decision also reads (a deployment: its environment slot), which
+    /// <see cref="StreamWrite{TState}.FetchOtherAsync{TOther}"/> then answers without reading again.
+    /// </summary>
+    /// <param name="others">Other streams to read for writing, each held at the version read (see
+    /// <see cref="StreamWrite{TState}.FetchOtherAsync{TOther}"/>); none may be <paramref name="streamKey"/>.</param>
+    /// <exception cref="GovernanceRuleException">Forbidden without one of the roles; Conflict when the key was used for another
+    /// request, or when the caller's expected version is not the stream's.</exception>
     public async Task<StreamWrite<TState>> BeginAsync<TState>(
         string streamKey,
         Func<TState?, object, TState?> evolve,
         CommandCall call,
         IReadOnlyList<string> roles,
+        IReadOnlyList<OtherStream> others,
         CancellationToken ct
     )
         where TState : class
@@ -85,33 +105,61 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
         try
         {
             session.CorrelationId = call.CorrelationId;
-            // The stored answer is looked for before and again after the fetch, so that a retry racing the first request
-            // either replays its answer or, having fetched before it committed, conflicts on commit and replays then.
-            if (await StoredAnswerAsync(session, call, ct) is { } stored)
-                return new StreamWrite<TState>(this, session, call, streamKey, null, context, evolve, stored, appendOnly: false);
+            // One round trip: the stored answer, the stream, the other streams and the stored answer again. The answer is looked
+            // for before and after the fetch (each statement reads what had committed when it ran), so that a retry racing the
+            // first request either replays its answer or, having fetched before it committed, conflicts on commit and replays then.
+            // A command without a usable identity (blank, or text no stored key can hold, such as NUL, which PostgreSQL refuses)
+            // cannot address a stream: the feature's decision refuses it as invalid input, naming the field.
+            var addressable = Addressable(streamKey);
+            var batch = session.CreateBatchQuery();
+            var answerId = call.IdempotencyKey is { } key ? IdempotencyId(call.Caller, key) : null;
+            var storedBefore = answerId is null ? null : batch.Load<IdempotentAnswer>(answerId);
+            var fetched =
+                !addressable ? null
+                : call.ExpectedVersion is { } expected ? batch.Events.FetchForWriting<TState>(streamKey, expected)
+                : batch.Events.FetchForWriting<TState>(streamKey);
+            if (others.Any(o => o.StreamKey == streamKey))
+                throw new InvalidOperationException($"{streamKey} is this write's own stream.");
+            // Another stream without a usable identity is left to the decision, which reads it, or refuses first, as before.
+            var held = addressable
+                ? others.Where(o => Addressable(o.StreamKey)).Select(o => (Other: o, Read: o.Queue(batch))).ToList()
+                : [];
+            var storedAfter = answerId is null ? null : batch.Load<IdempotentAnswer>(answerId);
             IEventStream<TState>? stream = null;
+            IdempotentAnswer? before = null,
+                after = null;
             GovernanceRuleException? stale = null;
             try
             {
-                // A command without a usable identity (blank, or text no stored key can hold, such as NUL, which PostgreSQL
-                // refuses) cannot address a stream: the feature's decision refuses it as invalid input, naming the field.
-                stream =
-                    string.IsNullOrWhiteSpace(streamKey)
-                    || Governance.Attestations.TextRules.Problem(streamKey, multiline: false) is not null
-                        ? null
-                    : call.ExpectedVersion is { } expected ? await session.Events.FetchForWriting<TState>(streamKey, expected, ct)
-                    : await session.Events.FetchForWriting<TState>(streamKey, ct);
+                if (answerId is not null || addressable)
+                    await batch.Execute(ct);
+                before = await Answer(storedBefore);
+                stream = fetched is null ? null : await fetched;
+                after = await Answer(storedAfter);
             }
-            catch (Exception e) when (Conflict(e) is { } conflict && call.IdempotencyKey is not null)
+            catch (Exception e) when (Conflict(e) is { } conflict && answerId is not null)
             {
-                // A stale expected version may only mean that this request's own first attempt committed: checked below.
+                // A stale expected version may only mean that this request's own first attempt committed: the answer is read
+                // again by itself (the batch stopped at the stream).
                 stale = conflict;
             }
-            if (await StoredAnswerAsync(session, call, ct) is { } justStored)
-                return new StreamWrite<TState>(this, session, call, streamKey, null, context, evolve, justStored, appendOnly: false);
+            var stored = Checked(before, call) ?? (stale is null ? Checked(after, call) : await StoredAnswerAsync(session, call, ct));
+            if (stored is not null)
+                return new StreamWrite<TState>(this, session, call, streamKey, null, context, evolve, stored, appendOnly: false, []);
             if (stale is not null)
                 throw stale;
-            return new StreamWrite<TState>(this, session, call, streamKey, stream, context, evolve, null, appendOnly: false);
+            return new StreamWrite<TState>(
+                this,
+                session,
+                call,
+                streamKey,
+                stream,
+                context,
+                evolve,
+                null,
+                appendOnly: false,
+                [.. await Task.WhenAll(held.Select(async h => (h.Other.StreamKey, await h.Read)))]
+            );
         }
         catch (Exception e) when (Conflict(e) is { } conflict)
         {
@@ -123,31 +171,36 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
             await session.DisposeAsync();
             throw;
         }
+
+        static async Task<IdempotentAnswer?> Answer(Task<IdempotentAnswer?>? read) => read is null ? null : await read;
+        static bool Addressable(string key) =>
+            !string.IsNullOrWhiteSpace(key) && Governance.Attestations.TextRules.Problem(key, multiline: false) is null;
     }
 
     /// <summary>The answer stored for this caller's idempotency key, if any (none without a key).</summary>
     /// <exception cref="GovernanceRuleException">Conflict (<c>idempotency.key_reused</c>) when the key was used for another
     /// request.</exception>
-    internal static async Task<IdempotentAnswer?> StoredAnswerAsync(IQuerySession session, CommandCall call, CancellationToken ct)
-    {
-        if (
-            call.IdempotencyKey is not { } key
-            || await session.LoadAsync<IdempotentAnswer>(IdempotencyId(call.Caller, key), ct) is not { } stored
-        )
-            return null;
-        return stored.Fingerprint == call.RequestFingerprint
+    internal static async Task<IdempotentAnswer?> StoredAnswerAsync(IQuerySession session, CommandCall call, CancellationToken ct) =>
+        call.IdempotencyKey is not { } key
+            ? null
+            : Checked(await session.LoadAsync<IdempotentAnswer>(IdempotencyId(call.Caller, key), ct), call);
+
+    /// <summary>A stored answer for this request, or the refusal of a key used for another request.</summary>
+    private static IdempotentAnswer? Checked(IdempotentAnswer? stored, CommandCall call) =>
+        stored is null || stored.Fingerprint == call.RequestFingerprint
             ? stored
             : throw new GovernanceRuleException(
                 RuleKind.Conflict,
                 "idempotency.key_reused",
                 "This Idempotency-Key was already used for a different request; use a new key for a new request."
             );
-    }
 
     /// <summary>
-    /// The common case of <see cref="BeginAsync{TState}"/>: one command decided by one domain function into one event,
-    /// committed with a result computed from the write (usually the state after it); an idempotent retry gets the stored
-    /// result. Features whose commands add follow-up facts (a sign-off's attestation) use the steps themselves.
+    /// The common case of
+    /// <see cref="BeginAsync{TState}(string, Func{TState, object, TState}, CommandCall, IReadOnlyList{string}, CancellationToken)"/>:
+    /// one command decided by one domain function into one event, committed with a result computed from the write (usually the
+    /// state after it); an idempotent retry gets the stored result. Features whose commands add follow-up facts (a sign-off's
+    /// attestation) use the steps themselves.
     /// </summary>
     /// <param name="decide">The domain decision, given the state before (null for a new stream) and the context.</param>
     public async Task<Written<TResult>> DecideAsync<TState, TResult>(
@@ -178,7 +231,7 @@ public sealed class LedgerWriter(IDocumentStore store, TimeProvider clock, IEnum
         var context = new CommandContext(call.Caller.ActingIn(roles), clock.GetUtcNow(), call.CorrelationId);
         var session = store.LightweightSession();
         session.CorrelationId = call.CorrelationId;
-        return new StreamWrite<object>(this, session, call, streamKey, null, context, (state, _) => state, null, appendOnly: true);
+        return new StreamWrite<object>(this, session, call, streamKey, null, context, (state, _) => state, null, appendOnly: true, []);
     }
 
     /// <summary>How many times <see cref="RetryOnConflictAsync{TResult}"/> tries a command before answering the conflict.</summary>

@@ -3,6 +3,7 @@ using Governance.Domain.Shared;
 using Governance.Ledger.Telemetry;
 using JasperFx.Events;
 using Marten;
+using Marten.Services.BatchQuerying;
 
 namespace Governance.Ledger.Writing;
 
@@ -21,6 +22,7 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
     private readonly IdempotentAnswer? _replay;
     private readonly List<object> _events = [];
     private readonly Dictionary<string, IHeldStream> _others = [];
+    private readonly Dictionary<string, IHeldStream> _prefetched;
     private readonly List<object> _otherEvents = [];
     private readonly bool _appendOnly;
 
@@ -33,9 +35,11 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
         CommandContext context,
         Func<TState?, object, TState?> evolve,
         IdempotentAnswer? replay,
-        bool appendOnly
+        bool appendOnly,
+        IReadOnlyList<(string StreamKey, IHeldStream Held)> prefetched
     )
     {
+        _prefetched = prefetched.ToDictionary(p => p.StreamKey, p => p.Held);
         _appendOnly = appendOnly;
         _writer = writer;
         _session = session;
@@ -90,15 +94,31 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
     /// command conflicts and nothing is written). For decisions that span two consistency boundaries, such as a deployment
     /// (its version's approvals and its environment slot).
     /// </summary>
+    /// <remarks>A stream read with the command's own (<see cref="OtherStream"/>, named when the write was opened) is answered
+    /// as read then, without a round trip.</remarks>
     /// <typeparam name="TOther">The other stream's aggregate (an inline projection).</typeparam>
     public async Task<TOther?> FetchOtherAsync<TOther>(string streamKey, CancellationToken ct)
         where TOther : class
     {
         if (streamKey == StreamKey)
             throw new InvalidOperationException($"{streamKey} is this write's own stream.");
-        var stream = await _session.Events.FetchForWriting<TOther>(streamKey, ct);
-        _others[streamKey] = new OtherStream<TOther>(stream);
-        return stream.Aggregate;
+        var held = Held(streamKey) is HeldStream<TOther> prefetched
+            ? prefetched
+            : new HeldStream<TOther>(await _session.Events.FetchForWriting<TOther>(streamKey, ct));
+        _others[streamKey] = held;
+        return held.Aggregate;
+    }
+
+    /// <summary>The other stream held for writing under <paramref name="streamKey"/>, read when the write was opened or since;
+    /// null when it was not read.</summary>
+    private IHeldStream? Held(string streamKey)
+    {
+        if (_others.TryGetValue(streamKey, out var held))
+            return held;
+        if (!_prefetched.Remove(streamKey, out held))
+            return null;
+        _others[streamKey] = held;
+        return held;
     }
 
     /// <summary>Appends follow-up facts to another stream in the same transaction: at the version read when it was fetched with
@@ -108,7 +128,7 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
     {
         if (streamKey == StreamKey)
             Append(events);
-        else if (_others.TryGetValue(streamKey, out var held))
+        else if (Held(streamKey) is { } held)
             held.AppendMany(events);
         else
             _session.Events.Append(streamKey, events);
@@ -168,16 +188,50 @@ public sealed class StreamWrite<TState> : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _session.DisposeAsync();
+}
 
-    /// <summary>Another stream held for writing, whatever its aggregate type.</summary>
-    private interface IHeldStream
-    {
-        void AppendMany(IReadOnlyList<object> events);
-    }
+/// <summary>Another stream held for writing, whatever its aggregate type.</summary>
+internal interface IHeldStream
+{
+    void AppendMany(IReadOnlyList<object> events);
+}
 
-    private sealed class OtherStream<TOther>(IEventStream<TOther> stream) : IHeldStream
+/// <summary>Another stream held for writing, read as <typeparamref name="TOther"/>.</summary>
+internal sealed class HeldStream<TOther>(IEventStream<TOther> stream) : IHeldStream
+    where TOther : class
+{
+    public TOther? Aggregate => stream.Aggregate;
+
+    public void AppendMany(IReadOnlyList<object> events) => stream.AppendMany(events);
+}
+
+/// <summary>
+/// A stream other than its own that a command's decision reads (a deployment's environment slot), named when the write is
+/// opened (<see cref="LedgerWriter.BeginAsync{TState}(string, Func{TState, object, TState}, CommandCall, IReadOnlyList{string},
+/// IReadOnlyList{OtherStream}, CancellationToken)"/>) so that it is read for writing in the same round trip as the command's own.
+/// </summary>
+public abstract class OtherStream
+{
+    private protected OtherStream(string streamKey) => StreamKey = streamKey;
+
+    /// <summary>The stream's key.</summary>
+    public string StreamKey { get; }
+
+    /// <summary>The stream <paramref name="streamKey"/>, read as <typeparamref name="TOther"/> (an inline projection's
+    /// aggregate).</summary>
+    public static OtherStream Of<TOther>(string streamKey)
+        where TOther : class => new Typed<TOther>(streamKey);
+
+    /// <summary>Queues the read in <paramref name="batch"/>; the task completes once the batch has run.</summary>
+    internal abstract Task<IHeldStream> Queue(IBatchedQuery batch);
+
+    private sealed class Typed<TOther>(string streamKey) : OtherStream(streamKey)
         where TOther : class
     {
-        public void AppendMany(IReadOnlyList<object> events) => stream.AppendMany(events);
+        internal override async Task<IHeldStream> Queue(IBatchedQuery batch)
+        {
+            var read = batch.Events.FetchForWriting<TOther>(StreamKey);
+            return new HeldStream<TOther>(await read);
+        }
     }
 }
