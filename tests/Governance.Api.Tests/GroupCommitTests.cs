@@ -200,7 +200,7 @@ public sealed class GroupCommitTests(GroupCommitApp app) : IClassFixture<GroupCo
         else
             Assert.Contains(
                 $"Governance:Database:GroupCommitters must be a whole number of at least 1, not '{setting}'",
-                Assert.Throws<InvalidOperationException>(() => GovernanceHost.GroupCommitters(configuration)).Message
+                Assert.Throws<ConfigurationProblem>(() => GovernanceHost.GroupCommitters(configuration)).Message
             );
     }
 

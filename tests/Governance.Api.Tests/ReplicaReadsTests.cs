@@ -166,11 +166,11 @@ public sealed class ReplicaConfigurationTests
     [Fact]
     public void A_replica_with_a_bad_connection_string_or_lag_bound_is_refused_at_start_naming_the_setting()
     {
-        var bad = Assert.Throws<InvalidOperationException>(() =>
+        var bad = Assert.Throws<ConfigurationProblem>(() =>
             GovernanceHost.Replica(Settings(("GOVERNANCE_DB_REPLICA", "Host=x;NoSuchKeyword=1")))
         );
         Assert.Contains("GOVERNANCE_DB_REPLICA", bad.Message);
-        var bound = Assert.Throws<InvalidOperationException>(() =>
+        var bound = Assert.Throws<ConfigurationProblem>(() =>
             GovernanceHost.Replica(
                 Settings(("GOVERNANCE_DB_REPLICA", "Host=replica;Database=governance"), ("Governance:Database:ReplicaLagBoundSeconds", "0"))
             )

@@ -1,3 +1,4 @@
+using Governance.Api.Hosting;
 using Governance.Api.Identity;
 using Governance.Api.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -42,7 +43,7 @@ public sealed class SessionActivityTests
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Governance:Sessions:ReauthenticateAfterIdle"] = value })
             .Build();
 
-        var refused = Assert.Throws<InvalidOperationException>(() => SessionSettings.From(configuration));
+        var refused = Assert.Throws<ConfigurationProblem>(() => SessionSettings.From(configuration));
 
         Assert.Contains("Governance:Sessions:ReauthenticateAfterIdle", refused.Message);
     }

@@ -103,7 +103,7 @@ public static class GovernanceHost
     /// honoured, and from a configured proxy the client address is the rightmost one that is not itself a configured proxy, so a
     /// client cannot choose its own address (rate limits, sign-in throttling) by sending the header.
     /// </summary>
-    /// <exception cref="InvalidOperationException">An entry that is not an IP address or a CIDR network, naming it.</exception>
+    /// <exception cref="ConfigurationProblem">An entry that is not an IP address or a CIDR network, naming it.</exception>
     public static void ConfigureProxies(ForwardedHeadersOptions options, IConfiguration configuration)
     {
         options.KnownProxies.Clear();
@@ -112,13 +112,13 @@ public static class GovernanceHost
             options.KnownProxies.Add(
                 System.Net.IPAddress.TryParse(proxy, out var address)
                     ? address
-                    : throw new InvalidOperationException($"Governance:ForwardedHeaders:KnownProxies: '{proxy}' is not an IP address.")
+                    : throw new ConfigurationProblem($"Governance:ForwardedHeaders:KnownProxies: '{proxy}' is not an IP address.")
             );
         foreach (var network in configuration.GetSection("Governance:ForwardedHeaders:KnownNetworks").Get<string[]>() ?? [])
             options.KnownIPNetworks.Add(
                 System.Net.IPNetwork.TryParse(network, out var parsed)
                     ? parsed
-                    : throw new InvalidOperationException(
+                    : throw new ConfigurationProblem(
                         $"Governance:ForwardedHeaders:KnownNetworks: '{network}' is not a network such as 10.0.0.0/8."
                     )
             );
@@ -138,7 +138,7 @@ public static class GovernanceHost
         configuration["GOVERNANCE_DB"] is { Length: > 0 } fromEnvironment
             ? fromEnvironment
             : configuration.GetConnectionString(ConnectionStringName)
-                ?? throw new InvalidOperationException(
+                ?? throw new ConfigurationProblem(
                     "Set GOVERNANCE_DB (a PostgreSQL connection string) or ConnectionStrings:Governance; the README's ./gov commands do "
                         + "this."
                 );
@@ -148,7 +148,7 @@ public static class GovernanceHost
     {
         var configured = configuration["Governance:Attestations:KeysFolder"];
         if (string.IsNullOrEmpty(configured) && environment.IsProduction())
-            throw new InvalidOperationException(
+            throw new ConfigurationProblem(
                 "Configure Governance:Attestations:KeysFolder (the folder of ES256 PEM keys that sign approval attestations) or "
                     + "Governance:Attestations:Pkcs11 (a PKCS#11 token)."
             );
@@ -159,7 +159,7 @@ public static class GovernanceHost
     /// Governance:Attestations:Pkcs11 (<c>Library</c>, <c>TokenLabel</c>, <c>UserPin</c>): the PKCS#11 token that holds the
     /// attestation keys, or null when no library is configured (keys then live in the keys folder).
     /// </summary>
-    /// <exception cref="InvalidOperationException">A library without a token label or PIN, or a library file that does not
+    /// <exception cref="ConfigurationProblem">A library without a token label or PIN, or a library file that does not
     /// exist.</exception>
     public static Pkcs11Options? Pkcs11Token(IConfiguration configuration) =>
         Pkcs11Section(configuration.GetSection("Governance:Attestations:Pkcs11"), out _);
@@ -171,23 +171,23 @@ public static class GovernanceHost
         required = name =>
             section[name] is { Length: > 0 } value
                 ? value
-                : throw new InvalidOperationException($"{section.Path}:{name} is required when a PKCS#11 library is set.");
+                : throw new ConfigurationProblem($"{section.Path}:{name} is required when a PKCS#11 library is set.");
         if (string.IsNullOrEmpty(section["Library"]))
             return null;
         var library = section["Library"]!;
         if (!File.Exists(library))
-            throw new InvalidOperationException($"{section.Path}:Library: no file {library}.");
+            throw new ConfigurationProblem($"{section.Path}:Library: no file {library}.");
         return new Pkcs11Options(library, required("TokenLabel"), required("UserPin"));
     }
 
     /// <summary>Governance:Attestations:StatusListValidityHours (positive), default 24: how long a signed status list is current.</summary>
-    /// <exception cref="InvalidOperationException">Not a positive number of hours.</exception>
+    /// <exception cref="ConfigurationProblem">Not a positive number of hours.</exception>
     public static TimeSpan StatusListValidity(IConfiguration configuration)
     {
         var hours = configuration.GetValue("Governance:Attestations:StatusListValidityHours", 24.0);
         return hours > 0 && double.IsFinite(hours)
             ? TimeSpan.FromHours(hours)
-            : throw new InvalidOperationException("Governance:Attestations:StatusListValidityHours must be a positive number of hours.");
+            : throw new ConfigurationProblem("Governance:Attestations:StatusListValidityHours must be a positive number of hours.");
     }
 
     /// <summary>
@@ -195,7 +195,7 @@ public static class GovernanceHost
     /// to a streaming replica of GOVERNANCE_DB's cluster; Governance:Database:ReplicaLagBoundSeconds (positive, default 2) is
     /// how long a read waits for it to catch up before the primary answers. Null (no replica) when neither is set.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The connection string does not parse, or the lag bound is not a positive
+    /// <exception cref="ConfigurationProblem">The connection string does not parse, or the lag bound is not a positive
     /// number of seconds: the host does not start.</exception>
     public static ReplicaOptions? Replica(IConfiguration configuration)
     {
@@ -210,31 +210,31 @@ public static class GovernanceHost
         }
         catch (ArgumentException e)
         {
-            throw new InvalidOperationException($"GOVERNANCE_DB_REPLICA is not a PostgreSQL connection string: {e.Message}", e);
+            throw new ConfigurationProblem($"GOVERNANCE_DB_REPLICA is not a PostgreSQL connection string: {e.Message}", e);
         }
         var seconds = configuration.GetValue("Governance:Database:ReplicaLagBoundSeconds", ReplicaOptions.DefaultLagBound.TotalSeconds);
         return seconds > 0 && double.IsFinite(seconds)
             ? new ReplicaOptions(connection, TimeSpan.FromSeconds(seconds))
-            : throw new InvalidOperationException("Governance:Database:ReplicaLagBoundSeconds must be a positive number of seconds.");
+            : throw new ConfigurationProblem("Governance:Database:ReplicaLagBoundSeconds must be a positive number of seconds.");
     }
 
     /// <summary>Governance:Database:GroupCommitters (a whole number, at least 1; default
     /// <see cref="LedgerOptions.DefaultGroupCommitters"/>): how many transactions of commands this node writes at once; commands
     /// that find them all busy are written together by the next one free (docs/operations.md, "Group commit").</summary>
-    /// <exception cref="InvalidOperationException">Another value: the host does not start.</exception>
+    /// <exception cref="ConfigurationProblem">Another value: the host does not start.</exception>
     public static int GroupCommitters(IConfiguration configuration) =>
         configuration["Governance:Database:GroupCommitters"] switch
         {
             null or "" => LedgerOptions.DefaultGroupCommitters,
             var text when int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 => n,
-            var other => throw new InvalidOperationException(
+            var other => throw new ConfigurationProblem(
                 $"Governance:Database:GroupCommitters must be a whole number of at least 1, not '{other}'."
             ),
         };
 
     /// <summary>Governance:EvidencePacks:RenderBudgetSeconds (positive, fractions allowed), default 10 s: the longest one evidence
     /// pack may take to render before the API answers 503 <c>evidence_pack.render_budget_exceeded</c>.</summary>
-    /// <exception cref="InvalidOperationException">The configured value is not a positive number of seconds.</exception>
+    /// <exception cref="ConfigurationProblem">The configured value is not a positive number of seconds.</exception>
     public static TimeSpan EvidencePackRenderBudget(IConfiguration configuration)
     {
         var seconds = configuration.GetValue(
@@ -243,7 +243,7 @@ public static class GovernanceHost
         );
         return seconds > 0 && double.IsFinite(seconds)
             ? TimeSpan.FromSeconds(seconds)
-            : throw new InvalidOperationException("Governance:EvidencePacks:RenderBudgetSeconds must be a positive number of seconds.");
+            : throw new ConfigurationProblem("Governance:EvidencePacks:RenderBudgetSeconds must be a positive number of seconds.");
     }
 
     /// <summary>
@@ -251,29 +251,25 @@ public static class GovernanceHost
     /// <c>None</c> (production under the application role: the schema is applied by <c>Governance.Api migrate</c> as the
     /// migration role; docs/database-roles.md).
     /// </summary>
-    /// <exception cref="InvalidOperationException">Another value.</exception>
+    /// <exception cref="ConfigurationProblem">Another value.</exception>
     public static JasperFx.AutoCreate SchemaCreation(IConfiguration configuration) =>
         configuration["Governance:Database:AutoCreate"] switch
         {
             null or "" or "CreateOrUpdate" => JasperFx.AutoCreate.CreateOrUpdate,
             "None" => JasperFx.AutoCreate.None,
-            var other => throw new InvalidOperationException(
-                $"Governance:Database:AutoCreate must be CreateOrUpdate or None, not '{other}'."
-            ),
+            var other => throw new ConfigurationProblem($"Governance:Database:AutoCreate must be CreateOrUpdate or None, not '{other}'."),
         };
 
     /// <summary>
     /// The read-model reconciliation: Governance:Reconciliation:IntervalSeconds (default 300; fractions allowed; 0 turns it off).
     /// Where this process seals, it rebuilds from sealed events only.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The interval is negative or not a number.</exception>
+    /// <exception cref="ConfigurationProblem">The interval is negative or not a number.</exception>
     public static ReconciliationOptions? Reconciliation(IConfiguration configuration, bool sealedOnly)
     {
         var seconds = configuration.GetValue("Governance:Reconciliation:IntervalSeconds", 300.0);
         if (seconds < 0 || !double.IsFinite(seconds))
-            throw new InvalidOperationException(
-                "Governance:Reconciliation:IntervalSeconds must be 0 (off) or a positive number of seconds."
-            );
+            throw new ConfigurationProblem("Governance:Reconciliation:IntervalSeconds must be 0 (off) or a positive number of seconds.");
         return seconds == 0 ? null : new ReconciliationOptions(TimeSpan.FromSeconds(seconds), sealedOnly);
     }
 
@@ -284,7 +280,7 @@ public static class GovernanceHost
     /// Governance:TransparencyLog:Origin (default <c>governance.local/ledger</c>), :ExportFolder (default transparency-log under
     /// the data folder), :CheckpointIntervalSeconds (default 60), :PollIntervalSeconds (default 1; fractions allowed).
     /// </summary>
-    /// <exception cref="InvalidOperationException">An interval is not a positive number of seconds; both a key file and a
+    /// <exception cref="ConfigurationProblem">An interval is not a positive number of seconds; both a key file and a
     /// PKCS#11 library; a PKCS#11 setting missing or a library file that does not exist.</exception>
     public static TransparencyLogOptions? TransparencyLog(IConfiguration configuration, IHostEnvironment environment)
     {
@@ -293,13 +289,13 @@ public static class GovernanceHost
         if (keyFile is null && pkcs11 is null)
             return null;
         if (keyFile is not null && pkcs11 is not null)
-            throw new InvalidOperationException(
+            throw new ConfigurationProblem(
                 "Governance:TransparencyLog: give either KeyFile or Pkcs11:Library for the checkpoint key, not both."
             );
         TimeSpan Seconds(string name, double fallback) =>
             configuration.GetValue($"Governance:TransparencyLog:{name}", fallback) is var s && s > 0 && double.IsFinite(s)
                 ? TimeSpan.FromSeconds(s)
-                : throw new InvalidOperationException($"Governance:TransparencyLog:{name} must be a positive number of seconds.");
+                : throw new ConfigurationProblem($"Governance:TransparencyLog:{name} must be a positive number of seconds.");
         return new TransparencyLogOptions(
             configuration["Governance:TransparencyLog:Origin"] ?? "governance.local/ledger",
             keyFile,
@@ -315,7 +311,7 @@ public static class GovernanceHost
 
     /// <summary>Governance:TransparencyLog:Pkcs11 (<c>Library</c>, <c>TokenLabel</c>, <c>UserPin</c>, <c>KeyLabel</c>): the
     /// checkpoint key in a PKCS#11 token, or null when no library is configured.</summary>
-    /// <exception cref="InvalidOperationException">A setting is missing, or the library file does not exist.</exception>
+    /// <exception cref="ConfigurationProblem">A setting is missing, or the library file does not exist.</exception>
     public static Pkcs11CheckpointKey? Pkcs11CheckpointKey(IConfiguration configuration) =>
         Pkcs11Section(configuration.GetSection("Governance:TransparencyLog:Pkcs11"), out var required) is { } token
             ? new Pkcs11CheckpointKey(token, required("KeyLabel"))
@@ -328,17 +324,17 @@ public static class GovernanceHost
     /// :PollIntervalSeconds (1), :TimeoutSeconds (10), and the retry schedule :FirstRetrySeconds (30), :BackoffFactor (4),
     /// :MaxRetryDelaySeconds (21600), :MaxAttempts (8). The CloudEvents source is Governance:PublicUrl.
     /// </summary>
-    /// <exception cref="InvalidOperationException">A missing key file in Production, or a value out of range, naming it.</exception>
+    /// <exception cref="ConfigurationProblem">A missing key file in Production, or a value out of range, naming it.</exception>
     public static WebhookOptions Webhooks(IConfiguration configuration, IHostEnvironment environment)
     {
         var section = configuration.GetSection("Governance:Webhooks");
         TimeSpan Seconds(string name, double fallback) =>
             section.GetValue(name, fallback) is var s && s > 0 && double.IsFinite(s)
                 ? TimeSpan.FromSeconds(s)
-                : throw new InvalidOperationException($"Governance:Webhooks:{name} must be a positive number of seconds.");
+                : throw new ConfigurationProblem($"Governance:Webhooks:{name} must be a positive number of seconds.");
         var keyFile = section["SecretKeyFile"];
         if (string.IsNullOrEmpty(keyFile) && environment.IsProduction())
-            throw new InvalidOperationException(
+            throw new ConfigurationProblem(
                 "Configure Governance:Webhooks:SecretKeyFile (the base64 of 32 random bytes, e.g. `openssl rand -base64 32`), which "
                     + "encrypts webhook signing secrets at rest, readable by every API process."
             );

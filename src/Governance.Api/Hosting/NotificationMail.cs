@@ -25,7 +25,7 @@ public sealed record SmtpSettings(
 )
 {
     /// <summary>The settings in <paramref name="configuration"/>, or null when no host is configured (no e-mail is sent).</summary>
-    /// <exception cref="InvalidOperationException">A host without a sender, or a port, security or interval that does not
+    /// <exception cref="ConfigurationProblem">A host without a sender, or a port, security or interval that does not
     /// parse.</exception>
     public static SmtpSettings? Read(IConfiguration configuration)
     {
@@ -35,7 +35,7 @@ public sealed record SmtpSettings(
         var from =
             section["From"] is { Length: > 0 } sender && MailboxAddress.TryParse(sender, out _)
                 ? sender
-                : throw new InvalidOperationException("Governance:Smtp:From must be the sender's e-mail address.");
+                : throw new ConfigurationProblem("Governance:Smtp:From must be the sender's e-mail address.");
         return new SmtpSettings(
             host,
             section.GetValue("Port", 25),

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Governance.Api.Hosting;
 
 namespace Governance.Api.Identity;
 
@@ -22,7 +23,7 @@ public sealed record SessionSettings(
     public const string Section = "Governance:Sessions";
 
     /// <summary>Reads <see cref="Section"/>; absent values take the defaults.</summary>
-    /// <exception cref="InvalidOperationException">A value that is not a positive duration, naming the setting.</exception>
+    /// <exception cref="ConfigurationProblem">A value that is not a positive duration, naming the setting.</exception>
     public static SessionSettings From(IConfiguration configuration)
     {
         var section = configuration.GetSection(Section);
@@ -46,6 +47,6 @@ public sealed record SessionSettings(
         );
     }
 
-    private static InvalidOperationException Invalid(string name, string text) =>
+    private static ConfigurationProblem Invalid(string name, string text) =>
         new($"{Section}:{name}: '{text}' is not a positive duration (e.g. 00:05:00, or a number of seconds).");
 }

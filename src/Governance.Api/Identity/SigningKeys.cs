@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Governance.Api.Hosting;
 
 namespace Governance.Api.Identity;
 
@@ -19,7 +20,7 @@ public static class SigningKeys
         if (signing is not null && encryption is not null)
             return new Pair(signing, encryption);
         if (environment.IsProduction())
-            throw new InvalidOperationException(
+            throw new ConfigurationProblem(
                 "Configure Governance:Identity:SigningCertificate and Governance:Identity:EncryptionCertificate (Path, optional Password "
                     + "or KeyPath for PEM): "
                     + "generated keys are only used in Development and Testing."

@@ -84,14 +84,28 @@ public sealed class ApiProcess : IAsyncDisposable
         string input = ""
     )
     {
+        var (exitCode, output) = await RunToEndAsync(name, args, environment, input);
+        Assert.True(exitCode == 0, $"{name} exited {exitCode}:\n{output}");
+        return output;
+    }
+
+    /// <summary>Runs a command of the API to its end (at most two minutes) with <paramref name="input"/> on its standard
+    /// input.</summary>
+    /// <returns>Its exit code and output.</returns>
+    public static async Task<(int ExitCode, string Output)> RunToEndAsync(
+        string name,
+        IEnumerable<string> args,
+        IReadOnlyDictionary<string, string> environment,
+        string input = ""
+    )
+    {
         await using var api = Start(name, args, environment);
         await api._process.StandardInput.WriteAsync(input);
         api._process.StandardInput.Close();
         await api._process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token);
         // The asynchronous readers have seen the end of both streams once this returns.
         api._process.WaitForExit();
-        Assert.True(api._process.ExitCode == 0, $"{name} exited {api._process.ExitCode}:\n{api.Output}");
-        return api.Output;
+        return (api._process.ExitCode, api.Output);
     }
 
     /// <summary>Kills the process with SIGKILL, as a crash or an OOM kill would, and waits for it to be gone.</summary>
