@@ -286,6 +286,9 @@ public static partial class CliApp
     /// authority (state, such as an unknown dataset digest, is only known there).
     /// </summary>
     /// <exception cref="CliFailure">The check found problems; its details map each field to its problems.</exception>
+    /// <summary>"1 key", "2 keys".</summary>
+    private static string Counted(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
+
     private static void RefuseLocally(InputCheck check)
     {
         try
@@ -546,7 +549,10 @@ public static partial class CliApp
                 if (status != HttpStatusCode.OK)
                     throw LedgerConnection.Refusal(status, answer);
                 await File.WriteAllTextAsync(p.GetValue(keysOut)!.FullName, answer.GetRawText(), ct);
-                return await print($"Saved {answer.GetProperty("keys").GetArrayLength()} keys to {p.GetValue(keysOut)!.FullName}", answer);
+                return await print(
+                    $"Saved {Counted(answer.GetProperty("keys").GetArrayLength(), "key")} to {p.GetValue(keysOut)!.FullName}",
+                    answer
+                );
             }
         );
 

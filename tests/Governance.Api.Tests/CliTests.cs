@@ -116,7 +116,9 @@ public sealed partial class CliTests(LedgerApp app) : IDisposable
             ExitCodes.Ok,
             (await Cli(Roles.DeploymentPipeline, "attestation", "fetch", "--approval-id", approvalId, "--out", attestation)).Exit
         );
-        Assert.Equal(ExitCodes.Ok, (await Cli(Roles.DeploymentPipeline, "attestation", "keys", "--out", keys)).Exit);
+        var saved = await Cli(Roles.DeploymentPipeline, "attestation", "keys", "--out", keys);
+        Assert.Equal(ExitCodes.Ok, saved.Exit);
+        Assert.Matches(@"^Saved (1 key|([02-9]|\d{2,}) keys) to ", saved.Out);
         var verified = await Cli(
             Roles.DeploymentPipeline,
             "attestation",
