@@ -170,6 +170,16 @@ public sealed class SecurityHeaderTests(SecurityHeaderTests.HeadersApp app) : IC
     }
 
     [Fact]
+    public async Task The_API_reference_offers_no_AI_chat_MCP_or_developer_tools_which_call_hosted_services()
+    {
+        var page = await app.CreateClient().GetStringAsync("/docs");
+
+        Assert.Contains("\"agent\":{\"disabled\":true}", page);
+        Assert.Contains("\"mcp\":{\"disabled\":true}", page);
+        Assert.Contains("\"showDeveloperTools\":\"never\"", page);
+    }
+
+    [Fact]
     public async Task Development_sends_no_HSTS_even_over_HTTPS()
     {
         _ = app.Services;

@@ -422,8 +422,10 @@ public static class GovernanceHost
 
         app.MapOpenApi().AllowAnonymous();
         // Scalar's page runs inline scripts: a fresh nonce per request, which the page policy allows (SecurityHeaders); no fonts from
-        // Scalar's CDN, which the policy would block.
-        app.MapScalarApiReference("/docs", o => o.WithNonce().DisableDefaultFonts()).AllowAnonymous();
+        // Scalar's CDN, which the policy would block; no AI chat, MCP or developer tools (SDK generation, deploy), which call
+        // Scalar's hosted services from a product that runs offline.
+        app.MapScalarApiReference("/docs", o => o.WithNonce().DisableDefaultFonts().DisableAgent().DisableMcp().HideDeveloperTools())
+            .AllowAnonymous();
         app.MapGet("/health", () => Results.Text("Healthy")).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/health/ready", ReadinessAsync).AllowAnonymous().ExcludeFromDescription();
         app.MapMetrics();
