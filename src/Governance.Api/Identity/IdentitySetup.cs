@@ -203,6 +203,8 @@ public static class IdentitySetup
         );
 
         services.AddSingleton<IAuthorizationHandler, EndpointAccess>();
+        // The API's 401 and 403 say what is missing, with a code, like its other refusals.
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ApiRefusals>();
         services.AddAuthorization(o =>
         {
             // Every endpoint needs an authenticated principal unless it says otherwise; AllowRoles adds the role and scope check.
