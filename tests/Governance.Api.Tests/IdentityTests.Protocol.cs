@@ -91,6 +91,41 @@ public sealed partial class IdentityTests
     }
 
     [Fact]
+    public async Task A_device_confirmation_posted_twice_explains_it_and_the_device_still_signs_in()
+    {
+        var (userName, password) = await Person(Roles.ModelOwner);
+        var device = await app.CreateClient().PostAsync("/connect/device", DeviceRequest()).Expect(HttpStatusCode.OK);
+        var userCode = device.GetProperty("user_code").GetString()!;
+        var browser = Browser();
+        using (var signedIn = await Forms.SignIn(browser, SignInEndpoints.Path, userName, password))
+            Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        using var page = await browser.GetAsync($"/connect/verify?user_code={Uri.EscapeDataString(userCode)}");
+        var antiforgery = Forms.AntiforgeryToken(await page.Content.ReadAsStringAsync());
+        var confirmation = Form(("user_code", userCode), ("__RequestVerificationToken", antiforgery));
+        using (var first = await browser.PostAsync("/connect/verify", confirmation))
+            Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+
+        // A double click, or a reload that posts the form again.
+        using var second = await browser.PostAsync("/connect/verify", confirmation);
+
+        var html = await second.Content.ReadAsStringAsync();
+        Assert.True(second.StatusCode == HttpStatusCode.BadRequest, $"Expected 400 but got {(int)second.StatusCode}: {html}");
+        Assert.Equal("text/html", second.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("already", html);
+        var token = await app.CreateClient()
+            .PostAsync("/connect/token", DeviceTokenRequest(device.GetProperty("device_code").GetString()!))
+            .Expect(HttpStatusCode.OK);
+        Assert.False(string.IsNullOrEmpty(token.GetProperty("access_token").GetString()));
+        // A code that was never issued gets the form again, saying so.
+        using var unknown = await browser.PostAsync(
+            "/connect/verify",
+            Form(("user_code", "BCDF-GHJK"), ("__RequestVerificationToken", antiforgery))
+        );
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("not valid", await unknown.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Signing_out_without_the_antiforgery_token_is_refused_and_the_session_stays()
     {
         var (userName, password) = await Person(Roles.Auditor);

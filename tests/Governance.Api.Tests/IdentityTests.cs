@@ -125,6 +125,26 @@ public sealed partial class IdentityTests(IdentityApp app)
     }
 
     [Fact]
+    public async Task Api_refusals_are_problem_details_with_a_code_saying_what_is_missing()
+    {
+        var pipeline = await ClientCredentialsToken(await Client(ApiScopes.ApprovalsRead), "approvals:read");
+        var noRole = await Bearer(pipeline).GetAsync("/api/v1/inventory").ExpectProblem(HttpStatusCode.Forbidden, "access.role_required");
+        Assert.Contains(Roles.Auditor, noRole.GetProperty("detail").GetString());
+        var (userName, password) = await Person(Roles.Auditor);
+        var noScope = await Bearer(await PersonToken(userName, password, "openid"))
+            .GetAsync("/api/v1/inventory")
+            .ExpectProblem(HttpStatusCode.Forbidden, "access.scope_required");
+        Assert.Contains(ApiScopes.LedgerRead, noScope.GetProperty("detail").GetString());
+
+        using var anonymous = await app.CreateClient().GetAsync("/api/v1/inventory");
+        Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.Single().Scheme);
+        await Task.FromResult(anonymous).ExpectProblem(HttpStatusCode.Unauthorized, "authentication.required");
+        using var invalid = await Bearer("not-a-token").GetAsync("/api/v1/inventory");
+        Assert.Contains("invalid_token", invalid.Headers.WwwAuthenticate.ToString());
+        await Task.FromResult(invalid).ExpectProblem(HttpStatusCode.Unauthorized, "authentication.invalid_token");
+    }
+
+    [Fact]
     public async Task A_client_cannot_get_scopes_it_was_not_granted_nor_use_a_wrong_secret()
     {
         var modelServer = await Client(ApiScopes.ApprovalsRead);

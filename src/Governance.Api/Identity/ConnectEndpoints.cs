@@ -162,9 +162,22 @@ public static class ConnectEndpoints
                 [IdentityConstants.ApplicationScheme]
             );
 
-        // OpenIddict resolves the user_code of the form into the device's pending request.
+        // OpenIddict resolves the user_code of the form into the device's pending request. An unknown, expired or used code
+        // still authenticates, with an empty principal: only the user code's own principal says the code is good.
         var device = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-        if (!device.Succeeded || device.Principal is null)
+        if (ConfirmedUserCodes.WerePresented(http))
+            return Pages.Render(
+                "Device sign-in already confirmed",
+                """<h1>Already confirmed</h1>"""
+                    + """<p class="ok" role="status">This code was already confirmed, and the command line tool signs in with that """
+                    + """confirmation: you can close this page. If the tool says the code is no longer valid, start its sign-in """
+                    + """again.</p>""",
+                StatusCodes.Status400BadRequest
+            );
+        if (
+            device.Properties?.GetParameter<ClaimsPrincipal>(OpenIddictServerAspNetCoreConstants.Properties.UserCodePrincipal)
+            is not { } code
+        )
             return VerifyPage(
                 http,
                 antiforgery,
@@ -172,7 +185,7 @@ public static class ConnectEndpoints
                 "That code is not valid or has expired. Check the code shown by the command line tool.",
                 StatusCodes.Status400BadRequest
             );
-        var identity = await PersonIdentity(user, users, device.Principal.GetScopes());
+        var identity = await PersonIdentity(user, users, code.GetScopes());
         return Results.SignIn(
             new ClaimsPrincipal(identity),
             new AuthenticationProperties { RedirectUri = "/connect/verify/done" },

@@ -94,6 +94,8 @@ public static class IdentitySetup
                 // is a replay, refused, and OpenIddict revokes the tokens of that grant.
                 o.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
                 o.AddEventHandler(ClientAuthenticationFailures.TokenEndpoint).AddEventHandler(ClientAuthenticationFailures.DeviceEndpoint);
+                // A device confirmation posted twice must not revoke the grant the first one made.
+                o.AddEventHandler(ConfirmedUserCodes.Descriptor);
                 o.RegisterScopes([Scopes.OpenId, Scopes.Profile, Scopes.Roles, Scopes.Email, Scopes.OfflineAccess, .. ApiScopes.All]);
                 o.SetAccessTokenLifetime(TimeSpan.FromMinutes(configuration.GetValue("Governance:Identity:AccessTokenMinutes", 15)));
                 o.AddSigningCertificate(keys.Signing).AddEncryptionCertificate(keys.Encryption);
@@ -201,6 +203,8 @@ public static class IdentitySetup
         );
 
         services.AddSingleton<IAuthorizationHandler, EndpointAccess>();
+        // The API's 401 and 403 say what is missing, with a code, like its other refusals.
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ApiRefusals>();
         services.AddAuthorization(o =>
         {
             // Every endpoint needs an authenticated principal unless it says otherwise; AllowRoles adds the role and scope check.
